@@ -1,0 +1,61 @@
+// Every error the gateway can answer with: one row per stable code. docs/errors.md mirrors this table
+// and a test keeps the two in step. `message` is Kong's own text where Kong refuses the same request,
+// because clients written against Kong parse it.
+
+export interface ErrorSpec {
+  readonly status: number;
+  readonly title: string;
+  readonly message: string;
+}
+
+export const catalogue = {
+  // --- request framing and routing -------------------------------------------------------------
+  BAD_REQUEST: { status: 400, title: 'Malformed request', message: 'Bad request' },
+  PATH_AMBIGUOUS: { status: 400, title: 'Ambiguous or unsafe request path', message: 'Bad request' },
+  HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large', message: 'Request header or cookie too large' },
+  ROUTE_NOT_FOUND: { status: 404, title: 'No route matched', message: 'no Route matched with those values' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed on this route', message: 'Method not allowed' },
+  REQUEST_TOO_LARGE: { status: 413, title: 'Request body too large', message: 'Request size limit exceeded' },
+  LENGTH_REQUIRED: { status: 411, title: 'Content-Length required', message: 'A valid Content-Length header is required' },
+  PROTOCOL_NOT_ALLOWED: { status: 426, title: 'HTTPS required', message: 'Please use HTTPS protocol' },
+
+  // --- authentication ----------------------------------------------------------------------------
+  UNAUTHORIZED: { status: 401, title: 'Authentication required', message: 'Unauthorized' },
+  JWT_MULTIPLE_TOKENS: { status: 401, title: 'More than one token in the request', message: 'Multiple tokens provided' },
+  JWT_MALFORMED: { status: 401, title: 'Token cannot be decoded', message: 'Bad token; invalid JSON' },
+  JWT_TOO_LARGE: { status: 401, title: 'Token too large', message: 'Bad token; too large' },
+  JWT_MISSING_KEY_CLAIM: { status: 401, title: 'Token lacks the claim that names its credential', message: "No mandatory 'iss' in claims" },
+  JWT_NO_CREDENTIAL: { status: 401, title: 'No credential for the token', message: "No credentials found for given 'iss'" },
+  JWT_INVALID_ALGORITHM: { status: 401, title: 'Token algorithm not allowed', message: 'Invalid algorithm' },
+  JWT_INVALID_KEY: { status: 401, title: 'Credential key unusable', message: 'Invalid key/secret' },
+  JWT_INVALID_SIGNATURE: { status: 401, title: 'Token signature invalid', message: 'Invalid signature' },
+  JWT_UNKNOWN_KID: { status: 401, title: 'Token signed by an unknown key', message: 'Invalid signature' },
+  JWT_EXPIRED: { status: 401, title: 'Token expired', message: 'token expired' },
+  JWT_NOT_YET_VALID: { status: 401, title: 'Token not valid yet', message: 'token not valid yet' },
+  JWT_CLAIM_INVALID: { status: 401, title: 'Token claim invalid', message: 'Unauthorized' },
+  JWT_EXPIRATION_TOO_LONG: { status: 401, title: 'Token lifetime exceeds the maximum', message: 'exceeds maximum allowed expiration' },
+  JWT_ISSUER_INVALID: { status: 401, title: 'Token issuer not trusted', message: 'Unauthorized' },
+  JWT_AUDIENCE_INVALID: { status: 401, title: 'Token audience invalid', message: 'Unauthorized' },
+  JWT_NO_CONSUMER: { status: 401, title: 'No consumer for the token', message: 'Unauthorized' },
+  JWKS_UNAVAILABLE: { status: 503, title: 'Signing keys unavailable', message: 'An unexpected error occurred' },
+  KEY_AUTH_MISSING: { status: 401, title: 'API key missing', message: 'No API key found in request' },
+  KEY_AUTH_INVALID: { status: 401, title: 'API key invalid', message: 'Invalid authentication credentials' },
+
+  // --- authorization and traffic control ----------------------------------------------------------
+  ACL_FORBIDDEN: { status: 403, title: 'Consumer not allowed on this route', message: 'You cannot consume this service' },
+  ACL_METHOD_FORBIDDEN: { status: 403, title: 'Consumer not allowed to use this method here', message: 'You cannot consume this service' },
+  ACL_NO_CONSUMER: { status: 401, title: 'ACL needs an authenticated consumer', message: 'Unauthorized' },
+  IP_FORBIDDEN: { status: 403, title: 'Client address not allowed', message: 'Your IP address is not allowed' },
+  RATE_LIMITED: { status: 429, title: 'Rate limit exceeded', message: 'API rate limit exceeded' },
+  RATE_LIMIT_IDENTIFIER_MISSING: { status: 500, title: 'Rate limit identifier missing', message: 'An unexpected error occurred' },
+
+  // --- upstream ----------------------------------------------------------------------------------
+  UPSTREAM_UNAVAILABLE: { status: 502, title: 'Upstream connection failed', message: 'An invalid response was received from the upstream server' },
+  UPSTREAM_TIMEOUT: { status: 504, title: 'Upstream timed out', message: 'The upstream server is timed out' },
+  UPSTREAM_NO_TARGETS: { status: 503, title: 'No healthy upstream target', message: 'failure to get a peer from the ring-balancer' },
+
+  // --- internal ----------------------------------------------------------------------------------
+  INTERNAL: { status: 500, title: 'Internal gateway error', message: 'An unexpected error occurred' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof catalogue;

@@ -1,0 +1,35 @@
+// The one error type the request path throws: a catalogue code plus optional detail and headers.
+import { catalogue, type ErrorCode } from './catalogue.ts';
+
+export interface GatewayErrorOptions {
+  /** Human detail for this occurrence (never a secret, never a token). */
+  detail?: string;
+  /** Overrides the catalogue's Kong-compatible `message` (e.g. "No mandatory 'sub' in claims"). */
+  message?: string;
+  /** Extra response headers, e.g. `WWW-Authenticate`, `Retry-After`, `Allow`. */
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: string | undefined;
+  readonly kongMessage: string;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(code: ErrorCode, options: GatewayErrorOptions = {}) {
+    const spec = catalogue[code];
+    super(options.detail ?? spec.title, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = spec.status;
+    this.detail = options.detail;
+    this.kongMessage = options.message ?? spec.message;
+    this.headers = options.headers;
+  }
+}
+
+export function isGatewayError(err: unknown): err is GatewayError {
+  return err instanceof GatewayError;
+}

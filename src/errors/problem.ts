@@ -1,0 +1,28 @@
+// Renders a GatewayError as RFC 9457 `application/problem+json`, carrying Kong's `message` beside it.
+import { catalogue, type ErrorCode } from './catalogue.ts';
+import type { GatewayError } from './gateway-error.ts';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  message: string;
+  detail?: string;
+  request_id?: string;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export function problemBody(err: GatewayError, requestId?: string): ProblemBody {
+  const body: ProblemBody = {
+    type: `https://portcullis.dev/errors#${err.code}`,
+    title: catalogue[err.code].title,
+    status: err.status,
+    code: err.code,
+    message: err.kongMessage,
+  };
+  if (err.detail !== undefined) body.detail = err.detail;
+  if (requestId !== undefined) body.request_id = requestId;
+  return body;
+}

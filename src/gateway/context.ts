@@ -1,0 +1,122 @@
+// Per-request state handed to every plugin phase: the request as the upstream will see it, who the
+// client is once authenticated, and what to add to the response. One object, built once per request.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RouterRoute } from './router/types.ts';
+import type { CompiledService } from '../config/compiled.ts';
+import type { ConsumerRecord } from '../config/consumer-directory.ts';
+import { IdentityHeader } from './identity-headers.ts';
+
+export interface AuthenticatedCredential {
+  id: string;
+  /** Which plugin authenticated it: 'jwt', 'key-auth', ... */
+  type: string;
+  /** Sent upstream as X-Credential-Identifier (Kong: the jwt `key`, the key-auth credential id). */
+  identifier: string;
+  /** Verified token claims, for JWTs. */
+  claims?: Readonly<Record<string, unknown>>;
+}
+
+export interface ExitResponse {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: string | Buffer | undefined;
+}
+
+export class RequestContext {
+  readonly id: string;
+  readonly method: string;
+  /** Normalised path (dot segments resolved, percent-encoding canonical); what routes and plugins see. */
+  readonly path: string;
+  /** Query string without the leading `?` (empty when none), passed upstream untouched. */
+  readonly querystring: string;
+  /** Headers the upstream will receive: the client's, minus hop-by-hop, identity and forwarding headers. */
+  readonly headers: IncomingHttpHeaders;
+  readonly clientIp: string;
+  readonly scheme: 'http' | 'https';
+  /** Host the client asked for, lower case, without port. */
+  readonly host: string;
+  readonly startedAt: number;
+
+  route: RouterRoute | null = null;
+  service: CompiledService | null = null;
+  /** Part of the path the route matched; what strip_path removes. */
+  matchedPath = '';
+  consumer: ConsumerRecord | null = null;
+  credential: AuthenticatedCredential | null = null;
+  /** True once an auth plugin fell back to its `anonymous` consumer. */
+  anonymous = false;
+  /** Headers to add to the client's response (rate-limit counters, correlation ids, CORS). */
+  readonly responseHeaders: Record<string, string | string[]> = {};
+  /** Plugin-to-plugin data for this request (Kong's kong.ctx.shared). */
+  readonly shared: Record<string, unknown> = {};
+  /** Set by exit(): the pipeline stops and sends this instead of proxying. */
+  response: ExitResponse | null = null;
+  /** Status finally sent to the client, for log-phase plugins. */
+  status = 0;
+
+  private parsedQuery: URLSearchParams | undefined;
+
+  constructor(init: {
+    id: string;
+    method: string;
+    path: string;
+    querystring: string;
+    headers: IncomingHttpHeaders;
+    clientIp: string;
+    scheme: 'http' | 'https';
+    host: string;
+  }) {
+    this.id = init.id;
+    this.method = init.method;
+    this.path = init.path;
+    this.querystring = init.querystring;
+    this.headers = init.headers;
+    this.clientIp = init.clientIp;
+    this.scheme = init.scheme;
+    this.host = init.host;
+    this.startedAt = performance.now();
+  }
+
+  /** Parsed query (lazy: most requests never look). */
+  get query(): URLSearchParams {
+    return (this.parsedQuery ??= new URLSearchParams(this.querystring));
+  }
+
+  /** First value of a request header (lower-case name). */
+  header(name: string): string | undefined {
+    const value = this.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  }
+
+  /** Stop the pipeline and answer the client directly (CORS preflight, custom responses). */
+  exit(status: number, body?: string | Buffer | object, headers: Record<string, string | string[]> = {}): void {
+    let payload: string | Buffer | undefined;
+    if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) payload = body;
+    else {
+      payload = JSON.stringify(body);
+      headers = { 'content-type': 'application/json; charset=utf-8', ...headers };
+    }
+    this.response = { status, headers, body: payload };
+  }
+
+  /**
+   * Record who is calling and set Kong's identity headers upstream. `credential` null with a consumer
+   * means the anonymous fallback. Clears any identity header a previous plugin set.
+   */
+  authenticate(consumer: ConsumerRecord, credential: AuthenticatedCredential | null): void {
+    const h = this.headers;
+    this.consumer = consumer;
+    this.credential = credential;
+    this.anonymous = credential === null;
+    h[IdentityHeader.consumerId] = consumer.id;
+    setOrClear(h, IdentityHeader.consumerCustomId, consumer.custom_id);
+    setOrClear(h, IdentityHeader.consumerUsername, consumer.username);
+    setOrClear(h, IdentityHeader.credentialIdentifier, credential?.identifier);
+    setOrClear(h, IdentityHeader.anonymous, credential === null ? 'true' : undefined);
+  }
+}
+
+function setOrClear(headers: IncomingHttpHeaders, name: string, value: string | null | undefined): void {
+  if (value === null || value === undefined) delete headers[name];
+  else headers[name] = value;
+}

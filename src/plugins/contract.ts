@@ -1,0 +1,56 @@
+// The plugin contract: what a plugin folder exports and what the pipeline calls, phase by phase.
+// Like Kong, a higher `priority` runs first within a phase; the pipeline knows phases, never plugin names.
+import type { TSchema, Static } from '@sinclair/typebox';
+import type { RequestContext } from '../gateway/context.ts';
+import type { ConsumerDirectory } from '../config/consumer-directory.ts';
+
+export type PhaseResult = void | Promise<void>;
+
+/** Response head as it arrives from the upstream (or from an exit), before it is sent to the client. */
+export interface ResponseHead {
+  status: number;
+  /** Lower-case header names; mutate to change what the client receives. */
+  headers: Record<string, string | string[]>;
+}
+
+export interface PluginHandler {
+  /** Runs for global plugins only, before routing (the route is not known yet). */
+  rewrite?(ctx: RequestContext): PhaseResult;
+  /** Authentication, authorization, traffic control. Throw a GatewayError or call ctx.exit() to stop. */
+  access?(ctx: RequestContext): PhaseResult;
+  /** Adjust the response head (upstream's or an exit's) before it is written. Synchronous. */
+  headerFilter?(ctx: RequestContext, head: ResponseHead): void;
+  /** After the response is sent; never affects the client. */
+  log?(ctx: RequestContext): void;
+}
+
+/** What a plugin instance may use besides its config, fixed for the life of one compiled config. */
+export interface PluginEnv {
+  /** Instance id (the plugin entity's id): stable across config rebuilds. */
+  instanceId: string;
+  consumers: ConsumerDirectory;
+  /**
+   * State that survives config rebuilds (counters, caches), keyed by instance id + key.
+   * `init` runs once, the first time the key is asked for.
+   */
+  persistent<T>(key: string, init: () => T): T;
+}
+
+export interface PluginModule<S extends TSchema = TSchema> {
+  name: string;
+  priority: number;
+  /** The config schema: types, defaults, validation and docs from one place. */
+  configSchema: S;
+  /**
+   * Checks that need more than the schema (cross-field rules). Returns error messages keyed by
+   * config path (e.g. `config.limit_by`); empty when valid.
+   */
+  validate?(config: Static<S>): Record<string, string>;
+  /** Called once per plugin entity per compiled config: precompute here, keep the request path lean. */
+  create(config: Static<S>, env: PluginEnv): PluginHandler;
+}
+
+/** Identity helper for plugin folders: keeps `config` typed from the schema. */
+export function definePlugin<S extends TSchema>(module: PluginModule<S>): PluginModule<S> {
+  return module;
+}

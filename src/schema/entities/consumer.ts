@@ -1,0 +1,41 @@
+// Consumer and its credentials (Kong `consumers`, `jwt_secrets`, `keyauth_credentials`, `acls`).
+import { Type, type Static } from '@sinclair/typebox';
+import { EntityBase, ForeignRef, Nullable } from '../common.ts';
+
+export const ConsumerSchema = Type.Object({
+  ...EntityBase,
+  username: Type.Optional(Nullable(Type.String({ minLength: 1 }))),
+  custom_id: Type.Optional(Nullable(Type.String({ minLength: 1 }))),
+}, { additionalProperties: false, $id: 'consumer' });
+
+export const JwtAlgorithm = Type.Union(
+  ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA'].map((a) => Type.Literal(a)),
+  { default: 'HS256' },
+);
+
+export const JwtSecretSchema = Type.Object({
+  ...EntityBase,
+  consumer: Type.Optional(Nullable(ForeignRef)),
+  key: Type.Optional(Type.String({ minLength: 1, description: 'Value of the key claim (default `iss`) that selects this credential.' })),
+  secret: Type.Optional(Type.String({ minLength: 1, description: 'HMAC secret (HS*). Secret: never returned by reads.' })),
+  rsa_public_key: Type.Optional(Nullable(Type.String({ description: 'PEM public key for RS/ES/PS/EdDSA.' }))),
+  algorithm: JwtAlgorithm,
+}, { additionalProperties: false, $id: 'jwt_secret' });
+
+export const KeyAuthCredentialSchema = Type.Object({
+  ...EntityBase,
+  consumer: Type.Optional(Nullable(ForeignRef)),
+  key: Type.Optional(Type.String({ minLength: 1, description: 'The API key. Secret: never returned by reads.' })),
+  ttl: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
+}, { additionalProperties: false, $id: 'keyauth_credential' });
+
+export const AclSchema = Type.Object({
+  ...EntityBase,
+  consumer: Type.Optional(Nullable(ForeignRef)),
+  group: Type.String({ minLength: 1 }),
+}, { additionalProperties: false, $id: 'acl' });
+
+export type Consumer = Static<typeof ConsumerSchema>;
+export type JwtSecret = Static<typeof JwtSecretSchema>;
+export type KeyAuthCredential = Static<typeof KeyAuthCredentialSchema>;
+export type Acl = Static<typeof AclSchema>;

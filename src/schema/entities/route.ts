@@ -1,0 +1,28 @@
+// Route: how requests are matched to a service (Kong `routes`, traditional_compatible flavour).
+import { Type, type Static } from '@sinclair/typebox';
+import { EntityBase, ForeignRef, Name, Nullable } from '../common.ts';
+
+const Method = Type.String({ pattern: '^[A-Z]+$', description: 'HTTP method, upper case.' });
+
+export const RouteSchema = Type.Object({
+  ...EntityBase,
+  name: Type.Optional(Name),
+  service: Type.Optional(Nullable(ForeignRef)),
+  protocols: Type.Array(Type.Union([Type.Literal('http'), Type.Literal('https')]), { default: ['http', 'https'], minItems: 1 }),
+  methods: Type.Optional(Nullable(Type.Array(Method))),
+  hosts: Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9.*\\-_]+(:[0-9]+)?$' })))),
+  paths: Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1, pattern: '^(/|~)' }), { description: 'Prefixes, or regexes starting with `~`.' }))),
+  headers: Type.Optional(Nullable(Type.Record(Type.String({ pattern: '^[A-Za-z0-9\\-_]+$' }), Type.Array(Type.String(), { minItems: 1 })))),
+  https_redirect_status_code: Type.Union([Type.Literal(426), Type.Literal(301), Type.Literal(302), Type.Literal(307), Type.Literal(308)], { default: 426 }),
+  regex_priority: Type.Integer({ default: 0 }),
+  strip_path: Type.Boolean({ default: true }),
+  path_handling: Type.Union([Type.Literal('v0'), Type.Literal('v1')], { default: 'v0' }),
+  preserve_host: Type.Boolean({ default: false }),
+  request_buffering: Type.Boolean({ default: true }),
+  response_buffering: Type.Boolean({ default: true }),
+  snis: Type.Optional(Nullable(Type.Array(Type.String()))),
+  sources: Type.Optional(Nullable(Type.Array(Type.Object({ ip: Type.Optional(Type.String()), port: Type.Optional(Type.Integer()) })))),
+  destinations: Type.Optional(Nullable(Type.Array(Type.Object({ ip: Type.Optional(Type.String()), port: Type.Optional(Type.Integer()) })))),
+}, { additionalProperties: false, $id: 'route' });
+
+export type Route = Static<typeof RouteSchema>;
