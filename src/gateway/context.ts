@@ -51,6 +51,8 @@ export class RequestContext {
   readonly shared: Record<string, unknown> = {};
   /** Set by exit(): the pipeline stops and sends this instead of proxying. */
   response: ExitResponse | null = null;
+  /** Largest request body, in bytes, the proxy lets through while streaming (null: no limit). */
+  requestBodyLimit: number | null = null;
   /** Status finally sent to the client, for log-phase plugins. */
   status = 0;
 
