@@ -2,11 +2,14 @@
 import type { Router, RouterRoute } from '../gateway/router/types.ts';
 import type { ConsumerDirectory, ConsumerRecord } from './consumer-directory.ts';
 import type { PluginHandler } from '../plugins/contract.ts';
+import type { Balancer } from '../gateway/balancer/weighted-round-robin.ts';
 
 export interface UpstreamTarget {
   host: string;
   port: number;
   weight: number;
+  /** Host header for this target when the route does not preserve the client's (Kong: the target's host). */
+  hostHeader: string;
 }
 
 export interface CompiledService {
@@ -21,10 +24,8 @@ export interface CompiledService {
   connectTimeout: number;
   readTimeout: number;
   writeTimeout: number;
-  /** Targets to balance over: the upstream's targets, or the one host:port. */
-  targets: readonly UpstreamTarget[];
-  /** Host header to send when the route does not preserve the client's. */
-  hostHeader: string;
+  /** Picks among the upstream's targets, or the one host:port. */
+  balancer: Balancer;
 }
 
 /** A plugin entity made ready to run. */

@@ -14,6 +14,7 @@ export const catalogue = {
   PATH_AMBIGUOUS: { status: 400, title: 'Ambiguous or unsafe request path', message: 'Bad request' },
   HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large', message: 'Request header or cookie too large' },
   ROUTE_NOT_FOUND: { status: 404, title: 'No route matched', message: 'no Route matched with those values' },
+  SERVICE_NOT_FOUND: { status: 503, title: 'Route has no service', message: 'no Service found with those values' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed on this route', message: 'Method not allowed' },
   REQUEST_TOO_LARGE: { status: 413, title: 'Request body too large', message: 'Request size limit exceeded' },
   LENGTH_REQUIRED: { status: 411, title: 'Content-Length required', message: 'A valid Content-Length header is required' },

@@ -1,5 +1,6 @@
 // Building blocks shared by the entity schemas (Kong's typedefs: names, tags, hosts, ports, timeouts).
 import { Type, type TSchema } from '@sinclair/typebox';
+import './formats.ts';
 
 export const Uuid = Type.String({ format: 'uuid', description: 'Entity id (UUID).' });
 export const Name = Type.String({ pattern: '^[A-Za-z0-9.\\-_~]+$', minLength: 1, maxLength: 128, description: 'Unique name: letters, digits, `.-_~`.' });

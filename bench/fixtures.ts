@@ -1,0 +1,72 @@
+// Bench fixtures: fresh HS256/ES256 keys and tokens, and the Portcullis YAML rendered from bench/portcullis.yaml.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+
+export type Alg = 'HS256' | 'ES256';
+export const ALGS: readonly Alg[] = ['HS256', 'ES256'];
+
+/** What a gateway needs to verify one algorithm's tokens. */
+export interface VerifyKey {
+  alg: Alg;
+  /** The key claim (iss) Portcullis uses to find the credential. */
+  iss: string;
+  /** HS256: the shared secret; ES256: the SPKI public key in PEM. */
+  key: string;
+}
+
+export interface Fixtures {
+  dir: string;
+  keys: Record<Alg, VerifyKey>;
+  /** Valid for one hour. */
+  tokens: Record<Alg, string>;
+  /** Right issuer, wrong signature: every gateway must refuse it. */
+  forgedTokens: Record<Alg, string>;
+  portcullisConfigPath: string;
+}
+
+const TEMPLATE = new URL('./portcullis.yaml', import.meta.url);
+
+export async function makeFixtures(upstreamUrl: string): Promise<Fixtures> {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
+  const hsSecret = randomBytes(32).toString('base64url');
+  const es = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const esPublicPem = es.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const keys: Record<Alg, VerifyKey> = {
+    HS256: { alg: 'HS256', iss: 'bench-hs256-issuer', key: hsSecret },
+    ES256: { alg: 'ES256', iss: 'bench-es256-issuer', key: esPublicPem },
+  };
+
+  const sign = (alg: Alg, iss: string, key: Parameters<SignJWT['sign']>[0]) =>
+    new SignJWT({ scope: 'bench' })
+      .setProtectedHeader({ alg, typ: 'JWT' })
+      .setIssuer(iss)
+      .setSubject(`${alg.toLowerCase()}-client`)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(key);
+
+  const tokens: Record<Alg, string> = {
+    HS256: await sign('HS256', keys.HS256.iss, new TextEncoder().encode(hsSecret)),
+    ES256: await sign('ES256', keys.ES256.iss, es.privateKey),
+  };
+  const otherEs = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const forgedTokens: Record<Alg, string> = {
+    HS256: await sign('HS256', keys.HS256.iss, new TextEncoder().encode(`${hsSecret}-wrong`)),
+    ES256: await sign('ES256', keys.ES256.iss, otherEs.privateKey),
+  };
+
+  const pemIndented = esPublicPem.trimEnd().split('\n').map((line) => `          ${line}`).join('\n');
+  const yaml = readFileSync(TEMPLATE, 'utf8')
+    .replaceAll('{{UPSTREAM_URL}}', upstreamUrl)
+    .replaceAll('{{HS256_ISS}}', keys.HS256.iss)
+    .replaceAll('{{HS256_SECRET}}', hsSecret)
+    .replaceAll('{{ES256_ISS}}', keys.ES256.iss)
+    .replaceAll('{{ES256_PUBLIC_PEM}}', pemIndented);
+  const portcullisConfigPath = join(dir, 'portcullis.yaml');
+  writeFileSync(portcullisConfigPath, yaml);
+
+  return { dir, keys, tokens, forgedTokens, portcullisConfigPath };
+}

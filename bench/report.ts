@@ -1,0 +1,83 @@
+// Turns measured runs into the comparison table, as aligned text for the terminal and as markdown for the README.
+import type { LoadResult } from './load.ts';
+
+export interface Measured {
+  /** upstream | portcullis | tutorial | fast-gateway */
+  target: string;
+  /** '-' for the upstream alone, which authenticates nothing. */
+  alg: string;
+  runs: LoadResult[];
+}
+
+export interface Row {
+  target: string;
+  alg: string;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** (max - min) / median of req/s across runs. */
+  spread: number;
+  /** Any non-2xx response or socket error during the timed runs. */
+  suspect: boolean;
+}
+
+export const UPSTREAM = 'upstream';
+export const PEERS = ['tutorial', 'fast-gateway'] as const;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function summarise(m: Measured): Row {
+  const rps = m.runs.map((r) => r.rps);
+  const mid = median(rps);
+  return {
+    target: m.target,
+    alg: m.alg,
+    rps: mid,
+    p50Ms: median(m.runs.map((r) => r.p50Ms)),
+    p99Ms: median(m.runs.map((r) => r.p99Ms)),
+    spread: mid > 0 ? (Math.max(...rps) - Math.min(...rps)) / mid : 0,
+    suspect: m.runs.some((r) => r.non2xx > 0 || r.errors > 0),
+  };
+}
+
+const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}×` : '—');
+
+function cells(rows: Row[]): string[][] {
+  const upstream = rows.find((r) => r.target === UPSTREAM);
+  const header = ['target', 'alg', 'req/s', 'p50 ms', 'p99 ms', 'spread', 'vs upstream', ...PEERS.map((p) => `vs ${p}`)];
+  const body = rows.map((r) => {
+    const vsPeers = PEERS.map((peer) => {
+      if (r.target === UPSTREAM || r.target === peer) return '—';
+      return ratio(r.rps, rows.find((o) => o.target === peer && o.alg === r.alg)?.rps);
+    });
+    return [
+      r.suspect ? `${r.target} (!)` : r.target,
+      r.alg,
+      Math.round(r.rps).toLocaleString('en-US'),
+      r.p50Ms.toFixed(2),
+      r.p99Ms.toFixed(2),
+      `${(r.spread * 100).toFixed(1)}%`,
+      r.target === UPSTREAM ? '—' : ratio(r.rps, upstream?.rps),
+      ...vsPeers,
+    ];
+  });
+  return [header, ...body];
+}
+
+export function textTable(rows: Row[]): string {
+  const table = cells(rows);
+  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  const line = (row: string[]) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(table[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...table.slice(1).map(line)].join('\n');
+}
+
+export function markdownTable(rows: Row[]): string {
+  const table = cells(rows);
+  const line = (row: string[]) => `| ${row.join(' | ')} |`;
+  const align = `|${table[0].map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`;
+  return [line(table[0]), align, ...table.slice(1).map(line)].join('\n');
+}

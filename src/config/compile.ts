@@ -1,0 +1,113 @@
+// ConfigEntities -> CompiledConfig: builds the router, consumer directory, balancers and plugin instances once,
+// so the request path only reads frozen, precomputed data.
+import type { ConfigEntities, ServiceRow } from './entities.ts';
+import type { CompiledConfig, CompiledService, PluginRuntime, UpstreamTarget } from './compiled.ts';
+import type { PluginRegistry } from '../plugins/registry.ts';
+import type { RouterRoute } from '../gateway/router/types.ts';
+import { buildRouter } from '../gateway/router/build-router.ts';
+import { buildConsumerDirectory, type ConsumerRecord } from './consumer-directory.ts';
+import { createWeightedRoundRobin } from '../gateway/balancer/weighted-round-robin.ts';
+import { resolvePlugins, sortByPriority, type ScopedPlugin } from './plugin-scopes.ts';
+import { PersistentState } from './persistent-state.ts';
+
+/** Kong's default target port when a target names none. */
+const DEFAULT_TARGET_PORT = 8000;
+
+export function compileConfig(entities: ConfigEntities, plugins: PluginRegistry, state = new PersistentState()): CompiledConfig {
+  const consumers = buildConsumerDirectory({
+    consumers: entities.consumers as ConsumerRecord[],
+    jwtSecrets: entities.jwtSecrets,
+    keyAuth: entities.keyAuth,
+    acls: entities.acls,
+  });
+
+  const services = new Map<string, CompiledService>();
+  for (const row of entities.services) {
+    if (row.enabled === false) continue;
+    services.set(row.id, compileService(row, entities));
+  }
+  const routes = entities.routes.filter((r) => r.serviceId === null || services.has(r.serviceId));
+  const serviceOfRoute = new Map<string, CompiledService | null>(routes.map((r) => [r.id, r.serviceId ? services.get(r.serviceId)! : null]));
+  const router = buildRouter(routes as RouterRoute[]);
+
+  const scoped: ScopedPlugin[] = [];
+  for (const row of entities.plugins) {
+    if (row.enabled === false) continue;
+    const module = plugins.get(row.name);
+    if (!module) throw new Error(`plugin '${row.name}' is not installed`);
+    const runtime: PluginRuntime = {
+      id: row.id,
+      name: row.name,
+      priority: module.priority,
+      handler: module.create(row.config as never, {
+        instanceId: row.id,
+        consumers,
+        persistent: (key, init) => state.get(`${row.id}:${key}`, init),
+      }),
+    };
+    scoped.push({ runtime, routeId: row.routeId, serviceId: row.serviceId, consumerId: row.consumerId });
+  }
+  const globalPlugins = Object.freeze(sortByPriority(scoped.filter((p) => !p.routeId && !p.serviceId && !p.consumerId).map((p) => p.runtime)));
+  const consumersWithPlugins = new Set(scoped.filter((p) => p.consumerId).map((p) => p.consumerId!));
+
+  // Memoised per route, and per route+consumer only for consumers that have plugins of their own.
+  const byRoute = new Map<string, readonly PluginRuntime[]>();
+  const byRouteConsumer = new Map<string, readonly PluginRuntime[]>();
+  return {
+    router,
+    consumers,
+    globalPlugins,
+    serviceFor: (route) => serviceOfRoute.get(route.id) ?? null,
+    pluginsFor(route, consumer) {
+      const serviceId = serviceOfRoute.get(route.id)?.id ?? null;
+      if (consumer && consumersWithPlugins.has(consumer.id)) {
+        const key = `${route.id}|${consumer.id}`;
+        let list = byRouteConsumer.get(key);
+        if (!list) byRouteConsumer.set(key, (list = resolvePlugins(scoped, route.id, serviceId, consumer.id)));
+        return list;
+      }
+      let list = byRoute.get(route.id);
+      if (!list) byRoute.set(route.id, (list = resolvePlugins(scoped, route.id, serviceId, null)));
+      return list;
+    },
+  };
+}
+
+function compileService(row: ServiceRow, entities: ConfigEntities): CompiledService {
+  const upstream = entities.upstreams.find((u) => u.name === row.host);
+  let targets: UpstreamTarget[];
+  if (upstream) {
+    targets = entities.targets.filter((t) => t.upstreamId === upstream.id).map((t) => {
+      const { host, port } = splitHostPort(t.target, DEFAULT_TARGET_PORT);
+      return { host, port, weight: t.weight, hostHeader: upstream.host_header ?? hostHeader(host, port, row.protocol) };
+    });
+  } else {
+    targets = [{ host: row.host, port: row.port, weight: 100, hostHeader: hostHeader(row.host, row.port, row.protocol) }];
+  }
+  return {
+    id: row.id,
+    name: row.name,
+    protocol: row.protocol,
+    host: row.host,
+    port: row.port,
+    path: row.path ?? null,
+    retries: row.retries,
+    connectTimeout: row.connect_timeout,
+    readTimeout: row.read_timeout,
+    writeTimeout: row.write_timeout,
+    balancer: createWeightedRoundRobin(targets),
+  };
+}
+
+function splitHostPort(target: string, defaultPort: number): { host: string; port: number } {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(target);
+  if (v6) return { host: v6[1], port: v6[2] ? Number(v6[2]) : defaultPort };
+  const i = target.lastIndexOf(':');
+  if (i > 0 && target.indexOf(':') === i) return { host: target.slice(0, i), port: Number(target.slice(i + 1)) };
+  return { host: target, port: defaultPort };
+}
+
+function hostHeader(host: string, port: number, protocol: string): string {
+  const h = host.includes(':') ? `[${host}]` : host;
+  return (protocol === 'http' && port === 80) || (protocol === 'https' && port === 443) ? h : `${h}:${port}`;
+}

@@ -1,0 +1,31 @@
+// Reads a Kong declarative file (YAML or JSON) into a plain object, checking the format version.
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { ConfigError } from '../config-error.ts';
+
+export const SUPPORTED_FORMAT_VERSIONS = ['3.0', '2.1', '1.1'] as const;
+
+export async function readDeclarativeFile(file: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ path: '', message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }], file);
+  }
+  return parseDeclarativeText(text, file);
+}
+
+export function parseDeclarativeText(text: string, source = 'config'): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    // YAML 1.2 is a superset of JSON, so one parser serves both; `uniqueKeys` refuses duplicate keys.
+    doc = parseYaml(text, { uniqueKeys: true, maxAliasCount: 100 });
+  } catch (err) {
+    const message = err instanceof YAMLParseError ? err.message.split('\n')[0] : String(err);
+    throw new ConfigError([{ path: '', message: `not valid YAML or JSON: ${message}` }], source);
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ConfigError([{ path: '', message: 'expected a mapping at the top level' }], source);
+  }
+  return doc as Record<string, unknown>;
+}

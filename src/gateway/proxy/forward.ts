@@ -1,0 +1,119 @@
+// Sends one request upstream and streams the answer back: no buffering either way, backpressure honoured,
+// failed connects retried on the next target, timeouts mapped to 502/504 from the error catalogue.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { CompiledService, UpstreamTarget } from '../../config/compiled.ts';
+import type { ResponseHead } from '../../plugins/contract.ts';
+import type { RequestContext } from '../context.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
+import { HOP_BY_HOP } from '../hop-by-hop.ts';
+import type { UpstreamPools } from './upstream-pools.ts';
+import { limitBody } from './limit-body.ts';
+
+/** Errors that mean "never connected": safe to try another target. */
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'ECONNRESET']);
+const TIMEOUT_ERRORS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+export interface ForwardOptions {
+  ctx: RequestContext;
+  req: IncomingMessage;
+  res: ServerResponse;
+  service: CompiledService;
+  /** Path and query to send upstream. */
+  path: string;
+  hasBody: boolean;
+  preserveHost: boolean;
+  pools: UpstreamPools;
+  /** Runs the plugins' headerFilter phase on the upstream's response head. */
+  headerFilter(head: ResponseHead): void;
+}
+
+/**
+ * Resolves with the status sent once the response is complete. Rejects with a GatewayError only when nothing has
+ * been written to the client yet, so the caller can still answer with a problem; later failures end the socket.
+ */
+export async function forward(o: ForwardOptions): Promise<number> {
+  const tried = new Set<UpstreamTarget>();
+  const body = o.hasBody ? (o.ctx.requestBodyLimit === null ? o.req : limitBody(o.req, o.ctx.requestBodyLimit)) : null;
+  let attempts = 0;
+  for (;;) {
+    const target = o.service.balancer.pick(tried.size > 0 ? tried : undefined) ?? (tried.size > 0 ? o.service.balancer.pick() : undefined);
+    if (!target) throw new GatewayError('UPSTREAM_NO_TARGETS');
+    tried.add(target);
+    try {
+      return await dispatchOnce(o, target, body);
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      const code = (err as { code?: string }).code ?? '';
+      const retryable = CONNECT_ERRORS.has(code) && !(o.hasBody && o.req.readableDidRead) && !o.res.headersSent;
+      if (retryable && attempts < o.service.retries) {
+        attempts++;
+        continue;
+      }
+      if (o.res.headersSent) throw err;
+      if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || code === 'ERR_BODY_LIMIT') throw bodyError(err);
+      throw new GatewayError(TIMEOUT_ERRORS.has(code) ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE', { detail: `${o.service.name ?? o.service.host}: ${code || (err as Error).message}`, cause: err });
+    }
+  }
+}
+
+function bodyError(err: unknown): GatewayError {
+  return (err as { gatewayError?: GatewayError }).gatewayError ?? new GatewayError('BAD_REQUEST', { detail: 'request body does not match Content-Length' });
+}
+
+function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatcher.DispatchOptions['body']): Promise<number> {
+  const { ctx, res } = o;
+  const headers = ctx.headers as Record<string, string | string[] | undefined>;
+  headers.host = o.preserveHost && ctx.header('host') ? headers.host : target.hostHeader;
+  const pool = o.pools.get(o.service.protocol, target.host, target.port, o.service.connectTimeout);
+  return new Promise<number>((resolve, reject) => {
+    let status = 0;
+    let controllerRef: Dispatcher.DispatchController | null = null;
+    const onClientClose = () => {
+      if (!res.writableFinished) controllerRef?.abort(new Error('client closed the connection'));
+    };
+    res.once('close', onClientClose);
+    pool.dispatch(
+      {
+        path: o.path,
+        method: ctx.method as Dispatcher.HttpMethod,
+        headers: headers as Record<string, string | string[]>,
+        body,
+        headersTimeout: o.service.readTimeout,
+        bodyTimeout: o.service.readTimeout,
+      },
+      {
+        onRequestStart(controller) {
+          controllerRef = controller;
+        },
+        onResponseStart(controller, statusCode, upstreamHeaders) {
+          if (statusCode < 200) return;
+          status = statusCode;
+          const h = upstreamHeaders as Record<string, string | string[]>;
+          const connection = h.connection;
+          if (connection !== undefined) for (const n of String(connection).split(',')) delete h[n.trim().toLowerCase()];
+          for (const n of HOP_BY_HOP) if (n in h) delete h[n];
+          const head: ResponseHead = { status: statusCode, headers: h };
+          o.headerFilter(head);
+          res.writeHead(head.status, head.headers);
+          res.on('drain', () => controller.resume());
+        },
+        onResponseData(controller, chunk) {
+          if (!res.write(chunk)) controller.pause();
+        },
+        onResponseEnd() {
+          res.off('close', onClientClose);
+          res.end();
+          resolve(status);
+        },
+        onResponseError(_controller, err) {
+          res.off('close', onClientClose);
+          if (res.headersSent) {
+            res.destroy(err);
+            resolve(status || 502);
+          } else reject(err);
+        },
+      },
+    );
+  });
+}

@@ -1,0 +1,55 @@
+// Answers the client without the upstream: gateway errors as problem+json, plugin exits as given. Both pass
+// through the plugins' headerFilter phase, as Kong's kong.response.exit does, so CORS and rate-limit headers
+// reach refused requests too.
+import type { ServerResponse } from 'node:http';
+import type { PluginRuntime } from '../config/compiled.ts';
+import type { ResponseHead } from '../plugins/contract.ts';
+import type { RequestContext } from './context.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { problemBody, PROBLEM_CONTENT_TYPE } from '../errors/problem.ts';
+
+export function runHeaderFilters(ctx: RequestContext, plugins: readonly PluginRuntime[], head: ResponseHead): void {
+  const extra = ctx.responseHeaders;
+  for (const name in extra) head.headers[name] = extra[name];
+  for (let i = 0; i < plugins.length; i++) {
+    const filter = plugins[i].handler.headerFilter;
+    if (filter !== undefined) filter(ctx, head);
+  }
+}
+
+export function sendExit(res: ServerResponse, ctx: RequestContext, plugins: readonly PluginRuntime[]): number {
+  const exit = ctx.response!;
+  const head: ResponseHead = { status: exit.status, headers: { ...exit.headers } };
+  runHeaderFilters(ctx, plugins, head);
+  if (exit.body !== undefined) head.headers['content-length'] = String(Buffer.byteLength(exit.body));
+  res.writeHead(head.status, head.headers);
+  res.end(exit.body);
+  return head.status;
+}
+
+export function sendError(res: ServerResponse, err: GatewayError, ctx: RequestContext | null, plugins: readonly PluginRuntime[]): number {
+  const body = JSON.stringify(problemBody(err, ctx?.id));
+  const head: ResponseHead = {
+    status: err.status,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...err.headers },
+  };
+  if (ctx) runHeaderFilters(ctx, plugins, head);
+  head.headers['content-length'] = String(Buffer.byteLength(body));
+  if (res.headersSent) {
+    res.destroy();
+    return head.status;
+  }
+  res.writeHead(head.status, head.headers);
+  res.end(body);
+  return head.status;
+}
+
+/** For malformed HTTP that never became a request: a raw response on the socket, then close. */
+export function rawProblem(err: GatewayError): string {
+  const body = JSON.stringify(problemBody(err));
+  return `HTTP/1.1 ${err.status} ${statusText(err.status)}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+}
+
+function statusText(status: number): string {
+  return ({ 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' } as Record<number, string>)[status] ?? 'Error';
+}

@@ -1,0 +1,45 @@
+// Which peers may tell us the client's address: Kong's `trusted_ips` + `real_ip_header` X-Forwarded-For.
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+
+export interface TrustedProxies {
+  /** True when the socket peer is a trusted proxy whose X-Forwarded-* headers we keep. */
+  trusts(address: string): boolean;
+  /** The client address: the right-most X-Forwarded-For entry that is not itself a trusted proxy. */
+  clientIp(peer: string, xff: string | undefined): string;
+}
+
+export function createTrustedProxies(cidrs: readonly string[]): TrustedProxies {
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const [addr, bits] = cidr.split('/');
+    const type = isIPv4(addr) ? 'ipv4' : isIPv6(addr) ? 'ipv6' : null;
+    if (!type) throw new Error(`trusted proxy '${cidr}' is not an IP address or CIDR`);
+    if (bits === undefined) list.addAddress(addr, type);
+    else list.addSubnet(addr, Number(bits), type);
+  }
+  const empty = cidrs.length === 0;
+  const trusts = (address: string) => {
+    if (empty) return false;
+    const plain = unmap(address);
+    return list.check(plain, isIPv6(plain) ? 'ipv6' : 'ipv4');
+  };
+  return {
+    trusts,
+    clientIp(peer, xff) {
+      const direct = unmap(peer);
+      if (!xff || !trusts(direct)) return direct;
+      const hops = xff.split(',');
+      for (let i = hops.length - 1; i >= 0; i--) {
+        const hop = unmap(hops[i].trim());
+        if (!isIPv4(hop) && !isIPv6(hop)) return direct;
+        if (!trusts(hop)) return hop;
+      }
+      return unmap(hops[0].trim());
+    },
+  };
+}
+
+/** `::ffff:127.0.0.1` -> `127.0.0.1`, so IPv4 rules apply to IPv4 clients on dual-stack sockets. */
+export function unmap(address: string): string {
+  return address.startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address;
+}

@@ -1,0 +1,79 @@
+// Splits a compact JWS into header, claims and signature, strictly: three base64url segments, JSON
+// objects, a known `alg`, no `crit`. Refusals carry Kong's "Bad token; ..." messages.
+import { GatewayError } from '../../errors/gateway-error.ts';
+import type { ErrorCode } from '../../errors/catalogue.ts';
+import { algorithmSpec, type AlgorithmSpec } from './algorithms.ts';
+
+export type JsonObject = Record<string, unknown>;
+
+export interface DecodedToken {
+  readonly raw: string;
+  readonly header: JsonObject;
+  readonly claims: JsonObject;
+  readonly alg: AlgorithmSpec;
+  /** `<header>.<payload>` exactly as sent: what the signature covers. */
+  readonly signingInput: string;
+  readonly signature: Buffer;
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+function badToken(reason: string, code: ErrorCode = 'JWT_MALFORMED'): GatewayError {
+  return new GatewayError(code, { message: `Bad token; ${reason}` });
+}
+
+/** Decodes `token` or throws a GatewayError (JWT_MALFORMED, or JWT_INVALID_ALGORITHM for a bad `alg`). */
+export function decodeToken(token: string): DecodedToken {
+  const firstDot = token.indexOf('.');
+  const secondDot = firstDot === -1 ? -1 : token.indexOf('.', firstDot + 1);
+  // Kong's wording: too few segments fail while decoding JSON, too many while decoding the signature.
+  if (secondDot === -1) throw badToken('invalid JSON');
+  if (token.indexOf('.', secondDot + 1) !== -1) throw badToken('invalid signature');
+
+  const header = parseSegment(token.slice(0, firstDot));
+  const claims = parseSegment(token.slice(firstDot + 1, secondDot));
+  if (!isObject(header)) throw badToken('invalid JSON');
+
+  const alg = algorithmSpec(header.alg);
+  // Unknown algorithms, including every spelling of "none", stop here.
+  if (alg === undefined) throw badToken('invalid alg', 'JWT_INVALID_ALGORITHM');
+  if (!isObject(claims)) throw badToken('invalid claims');
+  // RFC 7515 §4.1.11: a `crit` extension we do not implement means we must not accept the token.
+  if (Object.hasOwn(header, 'crit')) throw badToken('unsupported crit header');
+
+  const signatureSegment = token.slice(secondDot + 1);
+  if (!isBase64url(signatureSegment)) throw badToken('invalid signature');
+
+  return {
+    raw: token,
+    header,
+    claims,
+    alg,
+    signingInput: token.slice(0, secondDot),
+    signature: Buffer.from(signatureSegment, 'base64url'),
+  };
+}
+
+/** JSON value of one base64url segment; `undefined` parses never reach the caller. */
+function parseSegment(segment: string): unknown {
+  if (segment === '' || !isBase64url(segment)) throw badToken('invalid JSON');
+  try {
+    return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch {
+    throw badToken('invalid JSON');
+  }
+}
+
+/** Node's decoder skips bad characters silently, so check first; `=` padding is not allowed in JWS. */
+function isBase64url(segment: string): boolean {
+  return segment.length % 4 !== 1 && BASE64URL.test(segment);
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A claim or header member, own properties only (a token can't smuggle in `constructor`). */
+export function member(object: JsonObject, name: string): unknown {
+  return Object.hasOwn(object, name) ? object[name] : undefined;
+}

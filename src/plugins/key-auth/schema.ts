@@ -1,0 +1,55 @@
+// The key-auth plugin's config: Kong 3.x's fields, names and defaults.
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Kong's `typedefs.header_name`: a key name is looked up as a header, a query parameter or a body field. */
+const KeyName = Type.String({ pattern: '^[A-Za-z0-9_-]+$', minLength: 1, maxLength: 256 });
+
+export const KeyAuthConfigSchema = Type.Object({
+  key_names: Type.Array(KeyName, {
+    minItems: 1,
+    description: 'Names the plugin looks for a key under, in order: as a header and as a query parameter. Letters, digits, `_` and `-` only.',
+    default: ['apikey'],
+  }),
+  hide_credentials: Type.Boolean({
+    description: 'If true, the header and query parameter holding the key are removed before the request is proxied.',
+    default: false,
+  }),
+  anonymous: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+    description: 'Consumer id or username to use as an "anonymous" consumer when authentication fails (logical OR with other auth plugins). Null: failures are refused with 401.',
+    default: null,
+  }),
+  key_in_header: Type.Boolean({
+    description: 'If true, the plugin reads request headers named after `key_names`.',
+    default: true,
+  }),
+  key_in_query: Type.Boolean({
+    description: 'If true, the plugin reads query parameters named after `key_names`.',
+    default: true,
+  }),
+  key_in_body: Type.Boolean({
+    description: 'Kong reads keys from form or JSON bodies. Not supported: Portcullis streams bodies, so `true` is refused when the config loads.',
+    default: false,
+  }),
+  run_on_preflight: Type.Boolean({
+    description: 'Whether to authenticate OPTIONS preflight requests. If false, OPTIONS requests are always allowed.',
+    default: true,
+  }),
+  realm: Type.Union([Type.String({ pattern: '^[^"\\\\\\r\\n]*$' }), Type.Null()], {
+    description: 'When authentication fails, sent as the `realm` attribute of `WWW-Authenticate` (`Key realm="<realm>"`; plain `Key` when null).',
+    default: null,
+  }),
+}, { additionalProperties: false });
+
+export type KeyAuthConfig = Static<typeof KeyAuthConfigSchema>;
+
+/** Rules the schema cannot express. */
+export function validateKeyAuthConfig(config: KeyAuthConfig): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (config.key_in_body) {
+    errors['config.key_in_body'] = 'keys in request bodies are not supported: Portcullis streams bodies to the upstream without buffering them; send the key in a header or the query string';
+  }
+  if (!config.key_in_header && !config.key_in_query) {
+    errors['config.key_in_header'] = 'at least one of key_in_header and key_in_query must be true, or no request could ever carry a key';
+  }
+  return errors;
+}

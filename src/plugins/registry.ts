@@ -1,0 +1,29 @@
+// Finds plugins as folders: every `<dir>/<name>/index.ts` whose default export is a plugin module.
+// The pipeline only ever sees this map; it knows phases and priorities, never plugin names.
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { PluginModule } from './contract.ts';
+
+export type PluginRegistry = ReadonlyMap<string, PluginModule>;
+
+export const BUNDLED_PLUGINS_DIR = fileURLToPath(new URL('.', import.meta.url));
+
+export async function loadPluginRegistry(dirs: readonly string[] = [BUNDLED_PLUGINS_DIR]): Promise<PluginRegistry> {
+  const registry = new Map<string, PluginModule>();
+  for (const dir of dirs) {
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (!entry.isDirectory()) continue;
+      const file = join(dir, entry.name, 'index.ts');
+      if (!(await stat(file).catch(() => null))) continue;
+      const module = (await import(pathToFileURL(file).href)).default as PluginModule | undefined;
+      if (!module || typeof module.create !== 'function' || typeof module.name !== 'string') {
+        throw new Error(`${file} does not default-export a plugin module`);
+      }
+      if (module.name !== entry.name) throw new Error(`${file} exports plugin '${module.name}', expected '${entry.name}'`);
+      if (registry.has(module.name)) throw new Error(`plugin '${module.name}' is defined twice`);
+      registry.set(module.name, module);
+    }
+  }
+  return registry;
+}
