@@ -29,8 +29,12 @@ export interface Fixtures {
 
 const TEMPLATE = new URL('./portcullis.yaml', import.meta.url);
 
-export async function makeFixtures(upstreamUrl: string): Promise<Fixtures> {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
+/** A fresh temp dir for one bench run: fixtures, rendered config, child logs and profiles. */
+export function makeWorkDir(): string {
+  return mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
+}
+
+export async function makeFixtures(dir: string, upstreamUrl: string): Promise<Fixtures> {
   const hsSecret = randomBytes(32).toString('base64url');
   const es = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const esPublicPem = es.publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -60,7 +64,7 @@ export async function makeFixtures(upstreamUrl: string): Promise<Fixtures> {
 
   const pemIndented = esPublicPem.trimEnd().split('\n').map((line) => `          ${line}`).join('\n');
   const yaml = readFileSync(TEMPLATE, 'utf8')
-    .replaceAll('{{UPSTREAM_URL}}', upstreamUrl)
+    .replaceAll('{{UPSTREAM_URL}}', upstreamUrl.replace(/\/$/, ''))
     .replaceAll('{{HS256_ISS}}', keys.HS256.iss)
     .replaceAll('{{HS256_SECRET}}', hsSecret)
     .replaceAll('{{ES256_ISS}}', keys.ES256.iss)

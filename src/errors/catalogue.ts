@@ -18,6 +18,7 @@ export const catalogue = {
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed on this route', message: 'Method not allowed' },
   REQUEST_TOO_LARGE: { status: 413, title: 'Request body too large', message: 'Request size limit exceeded' },
   LENGTH_REQUIRED: { status: 411, title: 'Content-Length required', message: 'A valid Content-Length header is required' },
+  HTTPS_REDIRECT: { status: 301, title: 'Redirect to HTTPS', message: 'Moved Permanently' },
   PROTOCOL_NOT_ALLOWED: { status: 426, title: 'HTTPS required', message: 'Please use HTTPS protocol' },
 
   // --- authentication ----------------------------------------------------------------------------
@@ -40,7 +41,8 @@ export const catalogue = {
   JWT_NO_CONSUMER: { status: 401, title: 'No consumer for the token', message: 'Unauthorized' },
   JWKS_UNAVAILABLE: { status: 503, title: 'Signing keys unavailable', message: 'An unexpected error occurred' },
   KEY_AUTH_MISSING: { status: 401, title: 'API key missing', message: 'No API key found in request' },
-  KEY_AUTH_INVALID: { status: 401, title: 'API key invalid', message: 'Invalid authentication credentials' },
+  KEY_AUTH_DUPLICATE: { status: 401, title: 'More than one API key in the request', message: 'Duplicate API key found' },
+  KEY_AUTH_INVALID: { status: 401, title: 'API key invalid', message: 'Unauthorized' },
 
   // --- authorization and traffic control ----------------------------------------------------------
   ACL_FORBIDDEN: { status: 403, title: 'Consumer not allowed on this route', message: 'You cannot consume this service' },
@@ -49,6 +51,7 @@ export const catalogue = {
   IP_FORBIDDEN: { status: 403, title: 'Client address not allowed', message: 'Your IP address is not allowed' },
   RATE_LIMITED: { status: 429, title: 'Rate limit exceeded', message: 'API rate limit exceeded' },
   RATE_LIMIT_IDENTIFIER_MISSING: { status: 500, title: 'Rate limit identifier missing', message: 'An unexpected error occurred' },
+  RATE_LIMIT_STORE_UNAVAILABLE: { status: 500, title: 'Rate-limit counters unreachable', message: 'An unexpected error occurred' },
 
   // --- upstream ----------------------------------------------------------------------------------
   UPSTREAM_UNAVAILABLE: { status: 502, title: 'Upstream connection failed', message: 'An invalid response was received from the upstream server' },

@@ -8,6 +8,8 @@ export interface GatewayErrorOptions {
   message?: string;
   /** Extra response headers, e.g. `WWW-Authenticate`, `Retry-After`, `Allow`. */
   headers?: Record<string, string>;
+  /** Overrides the catalogue status where the code allows a family (e.g. redirects 301/302/307/308). */
+  status?: number;
   cause?: unknown;
 }
 
@@ -23,7 +25,7 @@ export class GatewayError extends Error {
     super(options.detail ?? spec.title, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
     this.code = code;
-    this.status = spec.status;
+    this.status = options.status ?? spec.status;
     this.detail = options.detail;
     this.kongMessage = options.message ?? spec.message;
     this.headers = options.headers;

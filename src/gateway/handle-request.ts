@@ -6,8 +6,9 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import { RequestContext } from './context.ts';
 import { stripForwarding, stripHopByHop, stripIdentity } from './hop-by-hop.ts';
 import type { TrustedProxies } from './trusted-proxies.ts';
+import type { RouterRoute } from './router/types.ts';
 import { normalizeRequestTarget } from './path/normalize.ts';
-import { upstreamPath } from './path/upstream-path.ts';
+import { buildUpstreamPath } from './path/upstream-path.ts';
 import { forward } from './proxy/forward.ts';
 import type { UpstreamPools } from './proxy/upstream-pools.ts';
 import { runHeaderFilters, sendError, sendExit } from './respond.ts';
@@ -73,6 +74,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     const found = config.router.find({ method: ctx.method, host: ctx.host, port: forwarded.port, path: ctx.path, headers, scheme: ctx.scheme });
     if (found.kind === 'none') throw new GatewayError('ROUTE_NOT_FOUND');
     if (found.kind === 'method-not-allowed') throw new GatewayError('METHOD_NOT_ALLOWED', { headers: { allow: found.allow.join(', ') } });
+    if (found.kind === 'https-required') throw httpsRequired(found.route, ctx);
     const route = found.route;
     ctx.route = route;
     ctx.matchedPath = found.matchedPath;
@@ -88,13 +90,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     if (!service) throw new GatewayError('SERVICE_NOT_FOUND');
 
     setForwardingHeaders(ctx, forwarded, peer, trusted);
-    const path = upstreamPath({
-      servicePath: service.path,
-      requestPath: ctx.path,
-      matchedPath: ctx.matchedPath,
-      stripPath: route.strip_path,
-      pathHandling: route.path_handling,
-    });
+    const path = buildUpstreamPath(service.path, route, ctx.path, ctx.matchedPath);
     if (route.strip_path && ctx.matchedPath !== '' && ctx.matchedPath !== '/') headers['x-forwarded-prefix'] = ctx.matchedPath;
     const finalPlugins = plugins;
     const c = ctx;
@@ -166,6 +162,13 @@ async function runAccess(ctx: RequestContext, config: CompiledConfig, plugins: r
     }
   }
   return plugins;
+}
+
+/** Kong's answer to plain HTTP on an https-only route: 426, or a redirect when the route asks for one. */
+function httpsRequired(route: RouterRoute, ctx: RequestContext): GatewayError {
+  if (route.https_redirect_status_code === 426) return new GatewayError('PROTOCOL_NOT_ALLOWED');
+  const location = `https://${ctx.header('host') ?? ctx.host}${ctx.path}${ctx.querystring ? `?${ctx.querystring}` : ''}`;
+  return new GatewayError('HTTPS_REDIRECT', { status: route.https_redirect_status_code, headers: { location } });
 }
 
 interface ForwardedView {

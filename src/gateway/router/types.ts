@@ -17,6 +17,8 @@ export interface RouteRequest {
   headers: Record<string, string | string[] | undefined>;
   /** 'http' or 'https'. */
   scheme: 'http' | 'https';
+  /** TLS SNI the client sent (https only); routes with `snis` never match an https request without one. */
+  sni?: string;
 }
 
 export type RouteResult =
@@ -29,6 +31,11 @@ export type RouteResult =
       captures?: Record<string, string>;
     }
   | { kind: 'method-not-allowed'; allow: string[] }
+  /**
+   * The best route is https-only and the request came over http: Kong answers 426 "Please use HTTPS
+   * protocol" (or redirects, per the route's https_redirect_status_code) instead of trying other routes.
+   */
+  | { kind: 'https-required'; route: RouterRoute }
   | { kind: 'none' };
 
 export interface Router {

@@ -1,0 +1,115 @@
+// `npm run bench`: Portcullis vs the upstream alone vs two common Node gateways, same load, side by side.
+import { parseArgs } from 'node:util';
+import { ALGS, makeFixtures, makeWorkDir, type Alg } from './fixtures.ts';
+import { detectTool, runLoad, type LoadResult } from './load.ts';
+import { PINNING, stopAll } from './processes.ts';
+import { markdownTable, summarise, textTable } from './report.ts';
+import { startEndpoints, startUpstream, TARGETS, type Endpoint, type TargetName } from './targets.ts';
+import { verifyGateway, verifyUpstream } from './verify.ts';
+
+const USAGE = `usage: npm run bench -- [options]
+  --duration S      seconds per timed run (default 10)
+  --connections N   keep-alive connections (default 64)
+  --runs N          timed runs per target; the median is reported (default 3)
+  --warmup S        seconds of untimed load per target first (default 2)
+  --quick           one 5 s run per target (same as --runs 1 --duration 5)
+  --tool T          wrk | autocannon (default: wrk if installed)
+  --targets LIST    comma list of ${TARGETS.join(',')} (default all)
+  --algs LIST       comma list of ${ALGS.join(',')} (default both)`;
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '64' },
+      runs: { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '2' },
+      quick: { type: 'boolean', default: false },
+      tool: { type: 'string' },
+      targets: { type: 'string', default: TARGETS.join(',') },
+      algs: { type: 'string', default: ALGS.join(',') },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) { console.log(USAGE); process.exit(0); }
+  const positive = (name: string, raw: string) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${raw}\n${USAGE}`);
+    return n;
+  };
+  const list = <T extends string>(name: string, raw: string, allowed: readonly T[]) => {
+    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = items.filter((s) => !allowed.includes(s as T));
+    if (bad.length || !items.length) throw new Error(`--${name}: unknown ${bad.join(',') || '(empty)'}\n${USAGE}`);
+    return items as T[];
+  };
+  return {
+    duration: values.quick ? 5 : positive('duration', values.duration),
+    connections: positive('connections', values.connections),
+    runs: values.quick ? 1 : positive('runs', values.runs),
+    warmup: Number(values.warmup),
+    tool: detectTool(values.tool),
+    targets: list<TargetName>('targets', values.targets, TARGETS),
+    algs: list<Alg>('algs', values.algs, ALGS),
+  };
+}
+
+async function main(): Promise<number> {
+  const opts = options();
+  const dir = makeWorkDir();
+  console.log(`bench: ${opts.tool}, ${opts.connections} connections, ${opts.runs} × ${opts.duration} s per target after ${opts.warmup} s warm-up`);
+  console.log(PINNING ? 'pinning: gateways on core 0; upstream and load generator on core 1' : 'WARNING: taskset or a second core is missing, nothing is pinned');
+  console.log(`work dir (config, logs): ${dir}`);
+
+  const upstream = await startUpstream(dir);
+  const fixtures = await makeFixtures(dir, upstream.url);
+  const endpoints = await startEndpoints(opts.targets, opts.algs, fixtures, upstream);
+  const token = (e: Endpoint) => fixtures.tokens[e.alg === '-' ? 'HS256' : e.alg];
+
+  const failures: string[] = [];
+  for (const e of endpoints) {
+    const label = `${e.target} ${e.alg}`;
+    failures.push(...(e.target === 'upstream'
+      ? await verifyUpstream(e.url)
+      : await verifyGateway({ label, url: e.url, validToken: token(e), forgedToken: fixtures.forgedTokens[e.alg as Alg] })));
+  }
+  if (failures.length) {
+    console.error(`pre-flight failed, nothing was timed:\n  ${failures.join('\n  ')}`);
+    return 1;
+  }
+  console.log(`pre-flight ok: every gateway answers 401 without a token or with a forged one, 200 with a valid one`);
+
+  const load = (e: Endpoint, durationSec: number) =>
+    runLoad(opts.tool, { url: e.url, authorization: `Bearer ${token(e)}`, connections: opts.connections, durationSec });
+  if (opts.warmup > 0) for (const e of endpoints) await load(e, opts.warmup);
+
+  // Rounds interleave the targets so slow drift of the machine spreads over all of them alike.
+  const runs = new Map<Endpoint, LoadResult[]>(endpoints.map((e) => [e, []]));
+  for (let round = 1; round <= opts.runs; round++) {
+    for (const e of endpoints) {
+      const result = await load(e, opts.duration);
+      runs.get(e)!.push(result);
+      const flag = result.non2xx || result.errors ? `  !! ${result.non2xx} non-2xx, ${result.errors} socket errors` : '';
+      console.log(`round ${round}/${opts.runs}  ${`${e.target} ${e.alg}`.padEnd(18)} ${Math.round(result.rps).toString().padStart(7)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms${flag}`);
+    }
+  }
+
+  const rows = endpoints.map((e) => summarise({ target: e.target, alg: e.alg, runs: runs.get(e)! }));
+  console.log(`\n${textTable(rows)}\n`);
+  const suspect = rows.some((r) => r.suspect);
+  if (suspect) console.log('(!) = some responses were not 2xx or sockets failed during timed runs: those numbers are not valid\n');
+  console.log(`Markdown (${opts.tool} -t1 -c${opts.connections}, ${opts.runs} × ${opts.duration} s, median):\n`);
+  console.log(markdownTable(rows));
+  return suspect ? 1 : 0;
+}
+
+process.on('SIGINT', () => { void stopAll().then(() => process.exit(130)); });
+let code = 1;
+try {
+  code = await main();
+} catch (err) {
+  console.error(err instanceof Error ? err.message : err);
+} finally {
+  await stopAll();
+}
+process.exit(code);

@@ -1,0 +1,70 @@
+// Starts what the bench measures: the upstream on core 1, and Portcullis and the peer gateways each on core 0.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Alg, Fixtures } from './fixtures.ts';
+import { freePort, ROOT, spawnChild, waitReady, type Child } from './processes.ts';
+
+export const TARGETS = ['upstream', 'portcullis', 'tutorial', 'fast-gateway'] as const;
+export type TargetName = (typeof TARGETS)[number];
+
+/** One thing to put under load: a target, for one algorithm, at one URL. */
+export interface Endpoint {
+  target: TargetName;
+  alg: Alg | '-';
+  url: string;
+  child: Child;
+}
+
+const GATEWAY_CORE = 0;
+const UPSTREAM_CORE = 1;
+export const PORTCULLIS_CLI = join(ROOT, 'src/cli/main.ts');
+const PEER_SCRIPTS = { tutorial: 'bench/peers/tutorial-gateway.ts', 'fast-gateway': 'bench/peers/fast-gateway.ts' } as const;
+
+export async function startUpstream(logDir: string): Promise<{ url: string; child: Child }> {
+  const port = await freePort();
+  const child = spawnChild('upstream', UPSTREAM_CORE, process.execPath, ['bench/upstream.ts'], join(logDir, 'upstream.log'), { PORT: String(port) });
+  const url = `http://127.0.0.1:${port}/`;
+  await waitReady(child, url);
+  return { url, child };
+}
+
+export interface PortcullisOptions {
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+}
+
+export async function startPortcullis(fixtures: Fixtures, options: PortcullisOptions = {}): Promise<{ url: string; child: Child }> {
+  if (!existsSync(PORTCULLIS_CLI)) {
+    throw new Error(`${PORTCULLIS_CLI} does not exist yet; bench the others with --targets upstream,tutorial,fast-gateway`);
+  }
+  const port = await freePort();
+  const args = [...(options.nodeArgs ?? []), PORTCULLIS_CLI, 'start', '--config', fixtures.portcullisConfigPath, '--listen', `127.0.0.1:${port}`];
+  const child = spawnChild('portcullis', GATEWAY_CORE, process.execPath, args, join(fixtures.dir, 'portcullis.log'));
+  const url = `http://127.0.0.1:${port}/`;
+  await waitReady(child, url);
+  return { url, child };
+}
+
+async function startPeer(peer: keyof typeof PEER_SCRIPTS, alg: Alg, fixtures: Fixtures, upstreamUrl: string): Promise<Endpoint> {
+  const port = await freePort();
+  const env = { PORT: String(port), UPSTREAM_URL: upstreamUrl.replace(/\/$/, ''), BENCH_ALG: alg, BENCH_KEY: fixtures.keys[alg].key };
+  const child = spawnChild(`${peer} ${alg}`, GATEWAY_CORE, process.execPath, [PEER_SCRIPTS[peer]], join(fixtures.dir, `${peer}-${alg}.log`), env);
+  const url = `http://127.0.0.1:${port}/`;
+  await waitReady(child, url);
+  return { target: peer, alg, url, child };
+}
+
+/** Starts every requested target; all stay up for the whole bench so rounds can interleave them. */
+export async function startEndpoints(targets: TargetName[], algs: Alg[], fixtures: Fixtures, upstream: { url: string; child: Child }): Promise<Endpoint[]> {
+  const endpoints: Endpoint[] = [];
+  if (targets.includes('upstream')) endpoints.push({ target: 'upstream', alg: '-', url: upstream.url, child: upstream.child });
+  if (targets.includes('portcullis')) {
+    const portcullis = await startPortcullis(fixtures);
+    for (const alg of algs) endpoints.push({ target: 'portcullis', alg, url: portcullis.url, child: portcullis.child });
+  }
+  for (const peer of ['tutorial', 'fast-gateway'] as const) {
+    if (!targets.includes(peer)) continue;
+    for (const alg of algs) endpoints.push(await startPeer(peer, alg, fixtures, upstream.url));
+  }
+  return endpoints;
+}

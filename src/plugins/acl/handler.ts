@@ -1,0 +1,56 @@
+// acl's access phase, as Kong 3.x: pick the groups (the consumer's, or those an auth plugin asserted in
+// ctx.shared.authenticated_groups), refuse or pass, and tell the upstream which groups the caller is in.
+import type { PluginEnv, PluginHandler } from '../contract.ts';
+import type { RequestContext } from '../../gateway/context.ts';
+import { IdentityHeader } from '../../gateway/identity-headers.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
+import { compileGroupPolicy, type GroupVerdict } from './group-policy.ts';
+import type { AclConfig } from './schema.ts';
+
+/** Kong's header for groups that came from an auth plugin rather than the consumer's acls. */
+const AUTHENTICATED_GROUPS_HEADER = 'x-authenticated-groups';
+
+/** Where plugins such as LDAP or OIDC put the groups they authenticated (Kong's kong.ctx.shared.authenticated_groups). */
+export const AUTHENTICATED_GROUPS_KEY = 'authenticated_groups';
+
+export function createAclHandler(config: AclConfig, env: PluginEnv): PluginHandler {
+  const policy = compileGroupPolicy(config);
+  const consumers = env.consumers;
+  const sendHeader = !config.hide_groups_header;
+  const alwaysUseAuthenticated = config.always_use_authenticated_groups;
+
+  function enforce(ctx: RequestContext, verdict: GroupVerdict, headerName: string): void {
+    if (!verdict.allowed) throw new GatewayError('ACL_FORBIDDEN');
+    if (verdict.methods !== null && !verdict.methods.has(ctx.method)) {
+      throw new GatewayError('ACL_METHOD_FORBIDDEN', { detail: `method ${ctx.method} is not allowed for the consumer's groups` });
+    }
+    if (sendHeader && verdict.header !== null) ctx.headers[headerName] = verdict.header;
+  }
+
+  return {
+    access(ctx) {
+      const consumer = ctx.consumer;
+      if (consumer === null) {
+        const asserted = authenticatedGroups(ctx);
+        if (asserted === undefined) {
+          // Kong 3.x: 401 when nobody authenticated, 403 when a credential came without a consumer.
+          throw new GatewayError(ctx.credential === null ? 'ACL_NO_CONSUMER' : 'ACL_FORBIDDEN');
+        }
+        return enforce(ctx, policy.evaluate(asserted), AUTHENTICATED_GROUPS_HEADER);
+      }
+      // Asserted groups override the anonymous consumer's, and a real consumer's only when configured so.
+      if (ctx.credential === null || alwaysUseAuthenticated) {
+        const asserted = authenticatedGroups(ctx);
+        if (asserted !== undefined) return enforce(ctx, policy.evaluate(asserted), AUTHENTICATED_GROUPS_HEADER);
+      }
+      enforce(ctx, policy.forConsumerGroups(consumers.groups(consumer.id)), IdentityHeader.consumerGroups);
+    },
+  };
+}
+
+function authenticatedGroups(ctx: RequestContext): readonly string[] | undefined {
+  const value = ctx.shared[AUTHENTICATED_GROUPS_KEY];
+  if (!Array.isArray(value)) return undefined;
+  for (const group of value) if (typeof group !== 'string') return undefined;
+  return value as readonly string[];
+}

@@ -1,0 +1,64 @@
+// key-auth's access phase: find the key, look up its credential and consumer, authenticate or refuse.
+// With `anonymous` set it joins a logical OR with the other auth plugins, as Kong 3.x does.
+import type { PluginEnv, PluginHandler } from '../contract.ts';
+import type { RequestContext } from '../../gateway/context.ts';
+import type { ConsumerRecord, KeyAuthRecord } from '../../config/consumer-directory.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
+import { createKeyFinder, DUPLICATE_KEY } from './find-key.ts';
+import type { KeyAuthConfig } from './schema.ts';
+
+type Failure = 'KEY_AUTH_MISSING' | 'KEY_AUTH_DUPLICATE' | 'KEY_AUTH_INVALID';
+
+export function createKeyAuthHandler(config: KeyAuthConfig, env: PluginEnv): PluginHandler {
+  const findKey = createKeyFinder(config);
+  const consumers = env.consumers;
+  // Kong 3.x sends the challenge with every 401 of this plugin, with or without a realm.
+  const challenge = Object.freeze({ 'www-authenticate': config.realm === null ? 'Key' : `Key realm="${config.realm}"` });
+  const skipPreflight = !config.run_on_preflight;
+  const anonymousRef = config.anonymous;
+  // Consumers are fixed for the life of a compiled config: resolve the fallback once.
+  const anonymous = anonymousRef === null ? undefined : consumers.byIdOrUsername(anonymousRef);
+
+  /** Authenticates the request, or returns why not (no Error built: failures are common and stacks cost). */
+  function authenticate(ctx: RequestContext): Failure | null {
+    const key = findKey(ctx);
+    if (key === DUPLICATE_KEY) return 'KEY_AUTH_DUPLICATE';
+    if (key === undefined || key === '') return 'KEY_AUTH_MISSING';
+    const credential = consumers.keyAuthByKey(key);
+    if (credential === undefined || isExpired(credential)) return 'KEY_AUTH_INVALID';
+    const consumer = consumers.byId(credential.consumerId);
+    if (consumer === undefined) {
+      throw new GatewayError('INTERNAL', { detail: 'the key-auth credential belongs to no known consumer' });
+    }
+    ctx.authenticate(consumer, { id: credential.id, type: 'key-auth', identifier: credential.id });
+    return null;
+  }
+
+  return {
+    access(ctx) {
+      if (skipPreflight && ctx.method === 'OPTIONS') return;
+      if (anonymousRef === null) {
+        const failure = authenticate(ctx);
+        if (failure !== null) throw new GatewayError(failure, { headers: { ...challenge } });
+        return;
+      }
+      // Logical OR: a credential from a higher-priority auth plugin already settles it.
+      if (ctx.credential !== null) return;
+      if (authenticate(ctx) !== null) ctx.authenticate(anonymousOrFail(anonymous, anonymousRef), null);
+    },
+  };
+}
+
+function anonymousOrFail(consumer: ConsumerRecord | undefined, ref: string): ConsumerRecord {
+  if (consumer === undefined) {
+    throw new GatewayError('INTERNAL', { detail: `anonymous consumer ${ref} is configured but doesn't exist` });
+  }
+  return consumer;
+}
+
+/** A credential with a `ttl` lives `ttl` seconds from `created_at` (Kong stores it with a row TTL). */
+function isExpired(credential: KeyAuthRecord): boolean {
+  const ttl = credential.ttl;
+  if (ttl === undefined || ttl === null || ttl <= 0 || credential.created_at === undefined) return false;
+  return Date.now() >= (credential.created_at + ttl) * 1000;
+}

@@ -1,0 +1,12 @@
+// key-auth: authenticates consumers by an API key sent in a header or the query string (Kong priority 1250).
+import { definePlugin } from '../contract.ts';
+import { createKeyAuthHandler } from './handler.ts';
+import { KeyAuthConfigSchema, validateKeyAuthConfig } from './schema.ts';
+
+export default definePlugin({
+  name: 'key-auth',
+  priority: 1250,
+  configSchema: KeyAuthConfigSchema,
+  validate: validateKeyAuthConfig,
+  create: createKeyAuthHandler,
+});
