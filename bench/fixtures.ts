@@ -24,8 +24,12 @@ export interface Fixtures {
   tokens: Record<Alg, string>;
   /** Right issuer, wrong signature: every gateway must refuse it. */
   forgedTokens: Record<Alg, string>;
-  portcullisConfigPath: string;
+  /** Rendered configs: `cached` keeps the jwt plugin's verified-token cache (default size), `uncached` sets it to 0. */
+  portcullisConfigs: Record<PortcullisVariant, string>;
 }
+
+export type PortcullisVariant = 'cached' | 'uncached';
+const CACHE_SIZE: Record<PortcullisVariant, number> = { cached: 10000, uncached: 0 };
 
 const TEMPLATE = new URL('./portcullis.yaml', import.meta.url);
 
@@ -63,14 +67,15 @@ export async function makeFixtures(dir: string, upstreamUrl: string): Promise<Fi
   };
 
   const pemIndented = esPublicPem.trimEnd().split('\n').map((line) => `          ${line}`).join('\n');
-  const yaml = readFileSync(TEMPLATE, 'utf8')
+  const render = (variant: PortcullisVariant) => readFileSync(TEMPLATE, 'utf8')
     .replaceAll('{{UPSTREAM_URL}}', upstreamUrl.replace(/\/$/, ''))
     .replaceAll('{{HS256_ISS}}', keys.HS256.iss)
     .replaceAll('{{HS256_SECRET}}', hsSecret)
     .replaceAll('{{ES256_ISS}}', keys.ES256.iss)
-    .replaceAll('{{ES256_PUBLIC_PEM}}', pemIndented);
-  const portcullisConfigPath = join(dir, 'portcullis.yaml');
-  writeFileSync(portcullisConfigPath, yaml);
+    .replaceAll('{{ES256_PUBLIC_PEM}}', pemIndented)
+    .replaceAll('{{VERIFIED_TOKEN_CACHE_SIZE}}', String(CACHE_SIZE[variant]));
+  const portcullisConfigs = { cached: join(dir, 'portcullis.yaml'), uncached: join(dir, 'portcullis-uncached.yaml') };
+  for (const variant of ['cached', 'uncached'] as const) writeFileSync(portcullisConfigs[variant], render(variant));
 
-  return { dir, keys, tokens, forgedTokens, portcullisConfigPath };
+  return { dir, keys, tokens, forgedTokens, portcullisConfigs };
 }

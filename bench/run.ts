@@ -98,7 +98,8 @@ async function main(): Promise<number> {
   console.log(`\n${textTable(rows)}\n`);
   const suspect = rows.some((r) => r.suspect);
   if (suspect) console.log('(!) = some responses were not 2xx or sockets failed during timed runs: those numbers are not valid\n');
-  console.log(`Markdown (${opts.tool} -t1 -c${opts.connections}, ${opts.runs} × ${opts.duration} s, median):\n`);
+  const tool = opts.tool === 'wrk' ? `wrk -t1 -c${opts.connections}` : `autocannon -c ${opts.connections}`;
+  console.log(`Markdown (${tool}, ${opts.runs} × ${opts.duration} s, median of req/s, p50, p99):\n`);
   console.log(markdownTable(rows));
   return suspect ? 1 : 0;
 }

@@ -1,10 +1,10 @@
 // Starts what the bench measures: the upstream on core 1, and Portcullis and the peer gateways each on core 0.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Alg, Fixtures } from './fixtures.ts';
+import type { Alg, Fixtures, PortcullisVariant } from './fixtures.ts';
 import { freePort, ROOT, spawnChild, waitReady, type Child } from './processes.ts';
 
-export const TARGETS = ['upstream', 'portcullis', 'tutorial', 'fast-gateway'] as const;
+export const TARGETS = ['upstream', 'portcullis', 'portcullis-uncached', 'tutorial', 'fast-gateway'] as const;
 export type TargetName = (typeof TARGETS)[number];
 
 /** One thing to put under load: a target, for one algorithm, at one URL. */
@@ -28,27 +28,33 @@ export async function startUpstream(logDir: string): Promise<{ url: string; chil
   return { url, child };
 }
 
-export interface PortcullisOptions {
+export interface StartOptions {
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /** Portcullis only: with or without the jwt plugin's verified-token cache (default: with). */
+  variant?: PortcullisVariant;
 }
 
-export async function startPortcullis(fixtures: Fixtures, options: PortcullisOptions = {}): Promise<{ url: string; child: Child }> {
+export async function startPortcullis(fixtures: Fixtures, options: StartOptions = {}): Promise<{ url: string; child: Child }> {
   if (!existsSync(PORTCULLIS_CLI)) {
     throw new Error(`${PORTCULLIS_CLI} does not exist yet; bench the others with --targets upstream,tutorial,fast-gateway`);
   }
+  const variant = options.variant ?? 'cached';
+  const name = variant === 'cached' ? 'portcullis' : `portcullis-${variant}`;
   const port = await freePort();
-  const args = [...(options.nodeArgs ?? []), PORTCULLIS_CLI, 'start', '--config', fixtures.portcullisConfigPath, '--listen', `127.0.0.1:${port}`];
-  const child = spawnChild('portcullis', GATEWAY_CORE, process.execPath, args, join(fixtures.dir, 'portcullis.log'));
+  const args = [...(options.nodeArgs ?? []), PORTCULLIS_CLI, 'start', '--config', fixtures.portcullisConfigs[variant], '--listen', `127.0.0.1:${port}`];
+  const child = spawnChild(name, GATEWAY_CORE, process.execPath, args, join(fixtures.dir, `${name}.log`));
   const url = `http://127.0.0.1:${port}/`;
   await waitReady(child, url);
   return { url, child };
 }
 
-async function startPeer(peer: keyof typeof PEER_SCRIPTS, alg: Alg, fixtures: Fixtures, upstreamUrl: string): Promise<Endpoint> {
+export type PeerName = keyof typeof PEER_SCRIPTS;
+
+export async function startPeer(peer: PeerName, alg: Alg, fixtures: Fixtures, upstreamUrl: string, options: StartOptions = {}): Promise<Endpoint> {
   const port = await freePort();
   const env = { PORT: String(port), UPSTREAM_URL: upstreamUrl.replace(/\/$/, ''), BENCH_ALG: alg, BENCH_KEY: fixtures.keys[alg].key };
-  const child = spawnChild(`${peer} ${alg}`, GATEWAY_CORE, process.execPath, [PEER_SCRIPTS[peer]], join(fixtures.dir, `${peer}-${alg}.log`), env);
+  const child = spawnChild(`${peer} ${alg}`, GATEWAY_CORE, process.execPath, [...(options.nodeArgs ?? []), PEER_SCRIPTS[peer]], join(fixtures.dir, `${peer}-${alg}.log`), env);
   const url = `http://127.0.0.1:${port}/`;
   await waitReady(child, url);
   return { target: peer, alg, url, child };
@@ -58,9 +64,10 @@ async function startPeer(peer: keyof typeof PEER_SCRIPTS, alg: Alg, fixtures: Fi
 export async function startEndpoints(targets: TargetName[], algs: Alg[], fixtures: Fixtures, upstream: { url: string; child: Child }): Promise<Endpoint[]> {
   const endpoints: Endpoint[] = [];
   if (targets.includes('upstream')) endpoints.push({ target: 'upstream', alg: '-', url: upstream.url, child: upstream.child });
-  if (targets.includes('portcullis')) {
-    const portcullis = await startPortcullis(fixtures);
-    for (const alg of algs) endpoints.push({ target: 'portcullis', alg, url: portcullis.url, child: portcullis.child });
+  for (const [target, variant] of [['portcullis', 'cached'], ['portcullis-uncached', 'uncached']] as const) {
+    if (!targets.includes(target)) continue;
+    const portcullis = await startPortcullis(fixtures, { variant });
+    for (const alg of algs) endpoints.push({ target, alg, url: portcullis.url, child: portcullis.child });
   }
   for (const peer of ['tutorial', 'fast-gateway'] as const) {
     if (!targets.includes(peer)) continue;

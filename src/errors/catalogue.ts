@@ -18,6 +18,7 @@ export const catalogue = {
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed on this route', message: 'Method not allowed' },
   REQUEST_TOO_LARGE: { status: 413, title: 'Request body too large', message: 'Request size limit exceeded' },
   LENGTH_REQUIRED: { status: 411, title: 'Content-Length required', message: 'A valid Content-Length header is required' },
+  EXPECTATION_FAILED: { status: 417, title: 'Request body too large; 100-continue refused', message: 'Request size limit exceeded' },
   HTTPS_REDIRECT: { status: 301, title: 'Redirect to HTTPS', message: 'Moved Permanently' },
   PROTOCOL_NOT_ALLOWED: { status: 426, title: 'HTTPS required', message: 'Please use HTTPS protocol' },
 

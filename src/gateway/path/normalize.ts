@@ -101,6 +101,15 @@ export function normalizeRequestTarget(rawTarget: string): NormalizedTarget {
   return { path: canonicalPath(path), querystring };
 }
 
+/**
+ * Canonicalises a path alone (no query): what route prefixes go through at config load, so they are
+ * spelled the way request paths will be. Throws GatewayError like normalizeRequestTarget.
+ */
+export function normalizePath(path: string): string {
+  if (path.charCodeAt(0) !== SLASH) badRequest('path must start with /');
+  return isCanonical(path) ? path : canonicalPath(path);
+}
+
 /** Where the path starts in an absolute-form target; throws for every other non-origin form. */
 function absoluteFormPathStart(target: string): number {
   if (target.length === 0) badRequest('empty request target');

@@ -30,11 +30,9 @@ export function createIpRestriction(config: IpRestrictionConfig): PluginHandler 
   };
 }
 
+/** Kong lets the operator pick the status; the catalogue row holds the default (403). */
 function refusal(status: number, message: string): GatewayError {
-  const err = new GatewayError('IP_FORBIDDEN', { message });
-  // Kong lets the operator pick the status; the catalogue row holds the default (403).
-  if (err.status !== status) (err as { status: number }).status = status;
-  return err;
+  return new GatewayError('IP_FORBIDDEN', { status, message });
 }
 
 /** nginx reports an IPv4 client as IPv4 even on a dual-stack socket; so do we. */

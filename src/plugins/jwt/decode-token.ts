@@ -77,3 +77,12 @@ function isObject(value: unknown): value is JsonObject {
 export function member(object: JsonObject, name: string): unknown {
   return Object.hasOwn(object, name) ? object[name] : undefined;
 }
+
+/** Claims handed to other plugins are shared by every request that reuses the cached token: freeze them. */
+export function freezeDeep<T>(value: T): Readonly<T> {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) freezeDeep(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,73 @@
+// buildRouter: compile and sort routes once; find() walks the few candidates for a path, best first.
+/*
+ * Matching follows Kong 3's traditional_compatible flavour (see route-priority.ts for the order, and
+ * match-host.ts, match-headers.ts, match-path.ts for each attribute): a route matches when every attribute
+ * it sets matches; the first match in priority order wins.
+ *
+ * Protocols are not a matching attribute in Kong: the winning route's protocols are checked afterwards.
+ *   - http request, https-only winner: `https-required` (Kong's 426 or redirect), no fall-through to a
+ *     weaker route, so a plaintext request never reaches another service through an https-only path.
+ *   - https request, http-only winner: the route does not match and the search goes on (Kong's docs say such
+ *     requests are "answered with an error"; a weaker route that accepts https may serve them).
+ * Beyond Kong: when nothing matches but some route would if the method were different, the answer is
+ * `method-not-allowed` with the union of those routes' methods (the gateway sends 405 + Allow).
+ */
+import { compileRoute, type CompiledRoute } from './compile-route.ts';
+import { matchHeaders } from './match-headers.ts';
+import { matchHost } from './match-host.ts';
+import { matchPath } from './match-path.ts';
+import { buildPathIndex } from './path-index.ts';
+import { comparePriority } from './route-priority.ts';
+import type { RouteRequest, RouteResult, Router, RouterRoute } from './types.ts';
+
+const NONE: RouteResult = Object.freeze({ kind: 'none' });
+
+/** Everything but method and protocol. Path last: a regex exec is the most expensive check. */
+function matchesIgnoringMethod(c: CompiledRoute, req: RouteRequest): RouteResult | null {
+  if (c.hosts !== null && !matchHost(c.hosts, req.host, req.port)) return null;
+  if (c.snis !== null && req.scheme === 'https' && (req.sni === undefined || !c.snis.has(req.sni))) return null;
+  if (c.headers !== null && !matchHeaders(c.headers, req.headers)) return null;
+  return matchPath(c, req.path);
+}
+
+function allowsScheme(c: CompiledRoute, scheme: 'http' | 'https'): boolean {
+  return scheme === 'https' ? c.allowsHttps : c.allowsHttp;
+}
+
+export function buildRouter(routes: readonly RouterRoute[]): Router {
+  const pieces: CompiledRoute[] = [];
+  routes.forEach((route, i) => pieces.push(...compileRoute(route, i)));
+  pieces.sort((a, b) => comparePriority(a.priority, b.priority));
+  Object.freeze(pieces);
+  const index = buildPathIndex(pieces);
+  const someRouteHasMethods = pieces.some((c) => c.methods !== null);
+
+  function find(req: RouteRequest): RouteResult {
+    const candidates = index.candidates(req.path);
+    for (let i = 0; i < candidates.length; i++) {
+      const c = candidates[i];
+      if (c.methods !== null && !c.methods.has(req.method)) continue;
+      const result = matchesIgnoringMethod(c, req);
+      if (result === null) continue;
+      if (allowsScheme(c, req.scheme)) return result;
+      if (req.scheme === 'http') return c.httpsRequired;
+    }
+    return someRouteHasMethods ? methodNotAllowed(candidates, req) : NONE;
+  }
+
+  return Object.freeze({ find });
+}
+
+/** The slow path after a miss: would some route match with another method? */
+function methodNotAllowed(candidates: readonly CompiledRoute[], req: RouteRequest): RouteResult {
+  let allow: Set<string> | null = null;
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i];
+    if (c.methods === null) continue; // it matched on method already, so something else failed
+    if (req.scheme === 'https' && !c.allowsHttps) continue;
+    if (matchesIgnoringMethod(c, req) === null) continue;
+    allow ??= new Set();
+    for (const m of c.methodList) allow.add(m);
+  }
+  return allow === null ? NONE : { kind: 'method-not-allowed', allow: [...allow].sort() };
+}

@@ -1,0 +1,125 @@
+// One route entity -> the frozen, precompiled pieces the router scans (one piece per path group).
+import { GatewayError } from '../../errors/gateway-error.ts';
+import { normalizePath } from '../path/normalize.ts';
+import { compileUserRegex } from './compile-regex.ts';
+import { compileHeaders, type HeaderRule } from './match-headers.ts';
+import { compileHosts, type HostMatcher } from './match-host.ts';
+import { routePriority, type RoutePriority } from './route-priority.ts';
+import type { RouteResult, RouterRoute } from './types.ts';
+
+export type MatchResult = Extract<RouteResult, { kind: 'match' }>;
+export type HttpsRequiredResult = Extract<RouteResult, { kind: 'https-required' }>;
+
+export interface CompiledRoute {
+  readonly route: RouterRoute;
+  readonly priority: RoutePriority;
+  /** null: any method. */
+  readonly methods: ReadonlySet<string> | null;
+  /** Sorted, for the 405 Allow header. */
+  readonly methodList: readonly string[];
+  readonly hosts: HostMatcher | null;
+  readonly headers: readonly HeaderRule[] | null;
+  /** Checked on https only, as Kong does (`net.protocol != "https" || tls.sni == ...`). */
+  readonly snis: ReadonlySet<string> | null;
+  /** Normalised prefixes, all of one length; null when the piece has regexes or no paths. */
+  readonly prefixes: readonly string[] | null;
+  /** One frozen result per prefix, so a prefix match allocates nothing. */
+  readonly prefixResults: readonly MatchResult[] | null;
+  readonly regexes: readonly RegExp[] | null;
+  /** The configured regex sources (without `~`), for the path index. */
+  readonly regexSources: readonly string[] | null;
+  /** Frozen result for a route without paths (matchedPath ''). */
+  readonly noPathResult: MatchResult;
+  readonly allowsHttp: boolean;
+  readonly allowsHttps: boolean;
+  readonly httpsRequired: HttpsRequiredResult;
+}
+
+function isRegexPath(p: string): boolean {
+  return p.charCodeAt(0) === 0x7e; // '~'
+}
+
+function normalizePrefix(path: string, routeId: string): string {
+  try {
+    return normalizePath(path);
+  } catch (err) {
+    const why = err instanceof GatewayError ? err.detail : (err as Error).message;
+    throw new Error(`route ${routeId}: path '${path}' cannot be normalised: ${why}`);
+  }
+}
+
+/** Kong's split by path: all regexes together, then one group per prefix length (after normalisation). */
+function groupPaths(paths: readonly string[], routeId: string): { regex: boolean; paths: string[] }[] {
+  const regexes: string[] = [];
+  const byLength = new Map<number, string[]>();
+  for (const p of paths) {
+    if (isRegexPath(p)) {
+      regexes.push(p.slice(1));
+      continue;
+    }
+    const prefix = normalizePrefix(p, routeId);
+    const group = byLength.get(prefix.length);
+    if (group === undefined) byLength.set(prefix.length, [prefix]);
+    else if (!group.includes(prefix)) group.push(prefix);
+  }
+  const groups: { regex: boolean; paths: string[] }[] = [];
+  if (regexes.length > 0) groups.push({ regex: true, paths: regexes });
+  for (const list of byLength.values()) groups.push({ regex: false, paths: list });
+  return groups;
+}
+
+export function compileRoute(route: RouterRoute, configIndex: number): CompiledRoute[] {
+  const id = route.id;
+  if ((route.sources && route.sources.length > 0) || (route.destinations && route.destinations.length > 0)) {
+    throw new Error(`route ${id}: 'sources' and 'destinations' apply to stream routes only`);
+  }
+  const methodList = route.methods && route.methods.length > 0 ? [...new Set(route.methods)].sort() : [];
+  const shared = {
+    route,
+    methods: methodList.length > 0 ? new Set(methodList) : null,
+    methodList,
+    hosts: route.hosts && route.hosts.length > 0 ? compileHosts(route.hosts, id) : null,
+    headers: route.headers && Object.keys(route.headers).length > 0 ? compileHeaders(route.headers, id) : null,
+    snis: route.snis && route.snis.length > 0 ? new Set(route.snis.map(stripTrailingDot)) : null,
+    noPathResult: Object.freeze({ kind: 'match', route, matchedPath: '' }) as MatchResult,
+    allowsHttp: route.protocols.includes('http'),
+    allowsHttps: route.protocols.includes('https'),
+    httpsRequired: Object.freeze({ kind: 'https-required', route }) as HttpsRequiredResult,
+  };
+  const paths = route.paths ?? [];
+  if (paths.length === 0) {
+    return [{
+      ...shared,
+      priority: routePriority(route, configIndex, false, 0),
+      prefixes: null,
+      prefixResults: null,
+      regexes: null,
+      regexSources: null,
+    }];
+  }
+  return groupPaths(paths, id).map((group): CompiledRoute => {
+    if (group.regex) {
+      return {
+        ...shared,
+        priority: routePriority(route, configIndex, true, 0),
+        prefixes: null,
+        prefixResults: null,
+        regexes: group.paths.map((src) => compileUserRegex(src, '', id, 'path', true)),
+        regexSources: group.paths,
+      };
+    }
+    return {
+      ...shared,
+      priority: routePriority(route, configIndex, false, group.paths[0].length),
+      prefixes: group.paths,
+      prefixResults: group.paths.map((p) => Object.freeze({ kind: 'match', route, matchedPath: p }) as MatchResult),
+      regexes: null,
+      regexSources: null,
+    };
+  });
+}
+
+function stripTrailingDot(sni: string): string {
+  // Kong: "last dot in FQDNs must not be used for routing"
+  return sni.length > 1 && sni.endsWith('.') ? sni.slice(0, -1).toLowerCase() : sni.toLowerCase();
+}

@@ -1,0 +1,106 @@
+// Index by first path segment: which route pieces can possibly match a request path, in priority order.
+/*
+ * Each piece gets "keys" from its paths:
+ *   - exact key K: every path it has starts `/K/` (prefix `/api/orders`, regex `/users/\d+`), so it can only
+ *     match a request whose first segment is exactly K;
+ *   - stem S: a prefix that ends inside the first segment (`/orders`, `/`), so it matches first segments
+ *     that start with S (`orders`, `orders.json`);
+ *   - any: no paths, or a regex we cannot read a literal first segment from.
+ * For every key we precompute the full candidate list (exact K, stems that K starts with, every "any"),
+ * already in priority order, so a lookup is one Map.get and the scan below it is a plain array walk.
+ * A first segment that is no key can only be matched by stems and "any" pieces: the fallback list.
+ */
+import type { CompiledRoute } from './compile-route.ts';
+
+/** Below this many pieces a linear scan beats building and probing the index. */
+const MIN_PIECES_FOR_INDEX = 16;
+
+interface PathKeys {
+  any: boolean;
+  exact: string[];
+  stems: string[];
+}
+
+export interface PathIndex {
+  candidates(path: string): readonly CompiledRoute[];
+}
+
+export function buildPathIndex(sorted: readonly CompiledRoute[]): PathIndex {
+  if (sorted.length < MIN_PIECES_FOR_INDEX) return { candidates: () => sorted };
+
+  const keysOf = sorted.map(pathKeys);
+  const allKeys = new Set<string>();
+  for (const k of keysOf) {
+    for (const e of k.exact) allKeys.add(e);
+    for (const s of k.stems) allKeys.add(s);
+  }
+  const buckets = new Map<string, readonly CompiledRoute[]>();
+  for (const key of allKeys) {
+    buckets.set(key, sorted.filter((_, i) => canMatchSegment(keysOf[i], key)));
+  }
+  const fallback = sorted.filter((_, i) => keysOf[i].any || keysOf[i].stems.length > 0);
+
+  return {
+    candidates(path: string): readonly CompiledRoute[] {
+      const slash = path.indexOf('/', 1);
+      const segment = slash < 0 ? path.slice(1) : path.slice(1, slash);
+      return buckets.get(segment) ?? fallback;
+    },
+  };
+}
+
+function canMatchSegment(k: PathKeys, segment: string): boolean {
+  if (k.any || k.exact.includes(segment)) return true;
+  for (const s of k.stems) if (segment.startsWith(s)) return true;
+  return false;
+}
+
+function pathKeys(c: CompiledRoute): PathKeys {
+  const keys: PathKeys = { any: false, exact: [], stems: [] };
+  if (c.prefixes !== null) {
+    for (const p of c.prefixes) {
+      const slash = p.indexOf('/', 1);
+      if (slash < 0) keys.stems.push(p.slice(1));
+      else keys.exact.push(p.slice(1, slash));
+    }
+    return keys;
+  }
+  if (c.regexSources !== null) {
+    for (const src of c.regexSources) {
+      const key = regexFirstSegment(src);
+      if (key === null) return { any: true, exact: [], stems: [] };
+      keys.exact.push(key);
+    }
+    return keys;
+  }
+  return { any: true, exact: [], stems: [] };
+}
+
+const LITERAL = /[A-Za-z0-9_~%-]/;
+const ESCAPABLE = /[./_~-]/;
+const QUANTIFIERS = '?*+{';
+
+/**
+ * The literal first segment a regex requires (`/users/(?<id>\d+)` -> `users`), or null when unsure:
+ * alternation anywhere, anything but plain characters before the second `/`, or a quantifier that could
+ * make a character (or that `/`) optional or repeated.
+ */
+export function regexFirstSegment(source: string): string | null {
+  if (source.includes('|') || source.charCodeAt(0) !== 0x2f) return null;
+  let key = '';
+  for (let i = 1; i < source.length; i++) {
+    let ch = source[i];
+    if (ch === '\\') {
+      const next = source[i + 1];
+      if (next === undefined || !ESCAPABLE.test(next)) return null;
+      ch = next;
+      i++;
+    } else if (ch !== '/' && !LITERAL.test(ch)) {
+      return null;
+    }
+    if (QUANTIFIERS.includes(source[i + 1] ?? '')) return null;
+    if (ch === '/') return key === '' ? null : key;
+    key += ch;
+  }
+  return null;
+}

@@ -1,0 +1,74 @@
+// Test-only helpers for the jwt plugin's tests: key pairs, a token signer that can also forge odd
+// tokens, resolved configs and a real consumer directory. Never imported by the plugin itself.
+import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { Value } from '@sinclair/typebox/value';
+import { buildConsumerDirectory, type ConsumerRecord, type JwtSecretRecord } from '../../config/consumer-directory.ts';
+import { PersistentState } from '../../config/persistent-state.ts';
+import { JwtConfigSchema, type JwtConfig } from './schema.ts';
+import type { Algorithm } from './algorithms.ts';
+
+export const b64 = (value: unknown): string =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+export const nowS = (): number => Math.floor(Date.now() / 1000);
+
+export interface KeyPair {
+  alg: Algorithm;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  publicPem: string;
+}
+
+export function keyPair(alg: Exclude<Algorithm, `HS${string}`>): KeyPair {
+  let pair: { privateKey: KeyObject; publicKey: KeyObject };
+  if (alg.startsWith('RS') || alg.startsWith('PS')) pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  else if (alg === 'ES256') pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  else if (alg === 'ES384') pair = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  else if (alg === 'ES512') pair = generateKeyPairSync('ec', { namedCurve: 'P-521' });
+  else pair = generateKeyPairSync('ed25519');
+  return { alg, ...pair, publicPem: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+const HASH: Record<string, string> = { '256': 'sha256', '384': 'sha384', '512': 'sha512' };
+
+/** Signs `payload` with `header.alg` (any header, even a lying one) using `key`. */
+export function signToken(header: Record<string, unknown>, payload: unknown, key: string | Buffer | KeyObject, signAs?: string): string {
+  const input = `${b64(header)}.${b64(payload)}`;
+  const alg = signAs ?? String(header.alg);
+  const hash = HASH[alg.slice(2)];
+  let signature: Buffer;
+  if (alg.startsWith('HS')) {
+    const secret = typeof key === 'string' || Buffer.isBuffer(key) ? key : key.export();
+    signature = createHmac(hash, secret).update(input).digest();
+  } else if (alg.startsWith('RS')) signature = sign(hash, Buffer.from(input), key as KeyObject);
+  else if (alg.startsWith('PS')) {
+    signature = sign(hash, Buffer.from(input), { key: key as KeyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 });
+  } else if (alg.startsWith('ES')) signature = sign(hash, Buffer.from(input), { key: key as KeyObject, dsaEncoding: 'ieee-p1363' });
+  else if (alg === 'EdDSA') signature = sign(null, Buffer.from(input), key as KeyObject);
+  else signature = Buffer.alloc(0);
+  return `${input}.${signature.toString('base64url')}`;
+}
+
+/** Kong defaults plus `overrides`, validated against the schema. */
+export function jwtConfig(overrides: Partial<JwtConfig> = {}): JwtConfig {
+  const config = Value.Default(JwtConfigSchema, structuredClone(overrides)) as JwtConfig;
+  if (!Value.Check(JwtConfigSchema, config)) {
+    throw new Error(`invalid test config: ${JSON.stringify([...Value.Errors(JwtConfigSchema, config)].map((e) => `${e.path} ${e.message}`))}`);
+  }
+  return config;
+}
+
+/** A real consumer directory (the gateway's own implementation) over the given rows. */
+export function directory(consumers: ConsumerRecord[], secrets: Omit<JwtSecretRecord, 'id'>[] = []) {
+  return buildConsumerDirectory({
+    consumers,
+    jwtSecrets: secrets.map((s, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, ...s })),
+    keyAuth: [],
+    acls: [],
+  });
+}
+
+export function pluginEnv(consumers: ReturnType<typeof directory>) {
+  const state = new PersistentState();
+  return { instanceId: 'test-instance', consumers, persistent: <T>(key: string, init: () => T) => state.get(key, init) };
+}

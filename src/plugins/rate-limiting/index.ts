@@ -1,0 +1,13 @@
+// rate-limiting: fixed-window request limits per second to year, per consumer, credential, IP, service,
+// header or path (Kong priority 910).
+import { definePlugin } from '../contract.ts';
+import { createRateLimitingHandler } from './handler.ts';
+import { RateLimitingConfigSchema, validateRateLimitingConfig } from './schema.ts';
+
+export default definePlugin({
+  name: 'rate-limiting',
+  priority: 910,
+  configSchema: RateLimitingConfigSchema,
+  validate: validateRateLimitingConfig,
+  create: createRateLimitingHandler,
+});

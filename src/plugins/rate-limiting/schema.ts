@@ -1,0 +1,101 @@
+// The rate-limiting plugin's config: Kong 3.x's fields, names, defaults and entity checks.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { PERIODS } from './periods.ts';
+
+const Limit = (period: string) =>
+  Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()], {
+    description: `The number of HTTP requests that can be made per ${period}.`,
+    default: null,
+  });
+
+const Nullable = <T extends TSchema>(schema: T, description: string) =>
+  Type.Union([schema, Type.Null()], { description, default: null });
+
+/** Kong's shared Redis connection record. Accepted so Kong configs load; used once the redis policy lands. */
+const RedisSchema = Type.Object({
+  host: Nullable(Type.String({ minLength: 1 }), 'Redis host.'),
+  port: Nullable(Type.Integer({ minimum: 0, maximum: 65535 }), 'Redis port.'),
+  timeout: Type.Integer({ minimum: 0, maximum: 2147483646, description: 'Milliseconds any Redis command may take.', default: 2000 }),
+  username: Nullable(Type.String(), 'Username for Redis ACL authentication (Redis 6+); none when null.'),
+  password: Nullable(Type.String(), 'Password for Redis AUTH; none when null. Secret.'),
+  database: Type.Integer({ minimum: 0, description: 'Redis database number.', default: 0 }),
+  ssl: Type.Boolean({ description: 'Connect to Redis over TLS.', default: false }),
+  ssl_verify: Type.Boolean({ description: 'Verify the Redis server\'s certificate.', default: false }),
+  server_name: Nullable(Type.String({ minLength: 1 }), 'SNI server name for TLS connections to Redis.'),
+}, { additionalProperties: false, description: 'Redis connection, for the `redis` policy.', default: {} });
+
+export const RateLimitingConfigSchema = Type.Object({
+  second: Limit('second'),
+  minute: Limit('minute'),
+  hour: Limit('hour'),
+  day: Limit('day'),
+  month: Limit('month'),
+  year: Limit('year'),
+  limit_by: Type.Union(['consumer', 'credential', 'ip', 'service', 'header', 'path'].map((v) => Type.Literal(v)), {
+    description: 'The entity requests are counted per. `consumer` and `credential` fall back to the client IP when nobody is authenticated; so do `service`, `header` (header absent) and `path` (another path).',
+    default: 'consumer',
+  }),
+  header_name: Nullable(Type.String({ pattern: '^[A-Za-z0-9_-]+$', minLength: 1, maxLength: 256 }), 'Header whose value requests are counted per, with `limit_by: header`.'),
+  path: Nullable(Type.String({ pattern: '^/', minLength: 1 }), 'Path whose requests share one counter, with `limit_by: path`.'),
+  policy: Type.Union([Type.Literal('local'), Type.Literal('cluster'), Type.Literal('redis')], {
+    description: 'Where counters live. Only `local` (in this process) is available yet; `cluster` and `redis` are refused when the config loads.',
+    default: 'local',
+  }),
+  fault_tolerant: Type.Boolean({
+    description: 'If true, requests are proxied (unlimited) while the counter store is unreachable; if false, clients get 500.',
+    default: true,
+  }),
+  redis: RedisSchema,
+  hide_client_headers: Type.Boolean({
+    description: 'If true, no rate-limit headers (nor `Retry-After`) are sent to the client.',
+    default: false,
+  }),
+  error_code: Type.Integer({
+    minimum: 100,
+    maximum: 599,
+    description: 'HTTP status returned when a limit is exceeded.',
+    default: 429,
+  }),
+  error_message: Type.String({
+    description: 'The `message` returned when a limit is exceeded.',
+    default: 'API rate limit exceeded',
+  }),
+  sync_rate: Type.Number({
+    description: 'How often, in seconds, to sync counters to the central store (redis policy); -1 is synchronous.',
+    default: -1,
+  }),
+}, { additionalProperties: false });
+
+export type RateLimitingConfig = Static<typeof RateLimitingConfigSchema>;
+
+const AVAILABLE_POLICIES = new Set(['local']);
+
+/** Kong's entity checks and custom validator, plus the policies this build cannot run yet. */
+export function validateRateLimitingConfig(config: RateLimitingConfig): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (PERIODS.every((p) => config[p] === null)) {
+    errors.config = `at least one of these fields must be non-empty: ${PERIODS.map((p) => `'config.${p}'`).join(', ')}`;
+  }
+  // A longer period may not allow fewer requests than a shorter one.
+  PERIODS.forEach((lower, i) => {
+    const v1 = config[lower];
+    if (v1 === null) return;
+    for (const upper of PERIODS.slice(i + 1)) {
+      const v2 = config[upper];
+      if (v2 !== null && v2 < v1 && errors.config === undefined) {
+        errors.config = `The limit for ${upper}(${v2.toFixed(1)}) cannot be lower than the limit for ${lower}(${v1.toFixed(1)})`;
+      }
+    }
+  });
+  if (!AVAILABLE_POLICIES.has(config.policy)) {
+    errors['config.policy'] = `policy '${config.policy}' is not available yet: only 'local' counters are implemented. Refusing the config rather than running without limits.`;
+  }
+  if (config.policy !== 'redis' && config.sync_rate !== -1) {
+    errors['config.sync_rate'] = 'sync_rate can only be used with the redis policy';
+  } else if (config.policy === 'redis' && config.sync_rate !== -1 && config.sync_rate < 0.02) {
+    errors['config.sync_rate'] = 'sync_rate must be greater than 0.02, or -1 to disable';
+  }
+  if (config.limit_by === 'header' && config.header_name === null) errors['config.header_name'] = 'required field missing';
+  if (config.limit_by === 'path' && config.path === null) errors['config.path'] = 'required field missing';
+  return errors;
+}

@@ -1,0 +1,90 @@
+// What `npm start` promises, run as a user would: the real CLI process, the demo config, the example
+// services, tokens minted by the CLI, and the four outcomes the banner shows.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import { json } from '../helpers/json.ts';
+
+const run = promisify(execFile);
+const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+let proc: ChildProcess;
+let base = '';
+let output = '';
+
+before(async () => {
+  proc = spawn(process.execPath, [CLI, 'start', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORTCULLIS_LOG_LEVEL: 'warn' } });
+  proc.stderr!.on('data', (c) => (output += c));
+  base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${output}`)), 15_000);
+    proc.stdout!.on('data', (c) => {
+      output += c;
+      const m = /gateway \(proxy\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`demo exited with ${code}:\n${output}`)));
+  });
+});
+
+after(() => {
+  proc.kill('SIGTERM');
+});
+
+async function mint(consumer: string): Promise<string> {
+  const { stdout } = await run(process.execPath, [CLI, 'token', 'mint', consumer]);
+  return stdout.trim();
+}
+
+test('the banner prints what runs where and the curl lines for each outcome', () => {
+  assert.match(output, /users service\s+http:\/\/127\.0\.0\.1:3001/);
+  assert.match(output, /orders service\s+http:\/\/127\.0\.0\.1:3002/);
+  assert.match(output, /curl -i .*\/api\/users -H "Authorization: Bearer \$\(npm run -s portcullis -- token mint web-app\)"/);
+  assert.match(output, /429/);
+});
+
+test('allowed: web-app reads users and the service sees the verified identity', async () => {
+  const res = await fetch(`${base}/api/users`, { headers: { authorization: `Bearer ${await mint('web-app')}`, 'x-consumer-username': 'partner-acme' } });
+  assert.equal(res.status, 200);
+  const body = await json(res);
+  assert.equal(body.service, 'users');
+  assert.equal(body.caller.username, 'web-app');
+  assert.deepEqual(body.caller.groups, ['first-party']);
+  assert.ok(res.headers.get('x-request-id'));
+});
+
+test('401: no token', async () => {
+  const res = await fetch(`${base}/api/users`);
+  assert.equal(res.status, 401);
+  const body = await json(res);
+  assert.equal(body.code, 'UNAUTHORIZED');
+  assert.equal(body.message, 'Unauthorized');
+});
+
+test('403: partner-acme may not read users, nor write orders, but may read orders', async () => {
+  const token = await mint('partner-acme');
+  const users = await fetch(`${base}/api/users`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(users.status, 403);
+  assert.equal((await json(users)).message, 'You cannot consume this service');
+  const write = await fetch(`${base}/api/orders`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"item":"x","quantity":1}' });
+  assert.equal(write.status, 403);
+  const read = await fetch(`${base}/api/orders`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(read.status, 200);
+});
+
+test('429: partner-acme\'s budget runs out within the minute, with Retry-After', async () => {
+  const token = await mint('partner-acme');
+  const statuses: number[] = [];
+  let last: Response | undefined;
+  for (let i = 0; i < 8; i++) {
+    last = await fetch(`${base}/api/orders`, { headers: { authorization: `Bearer ${token}` } });
+    statuses.push(last.status);
+    await last.arrayBuffer();
+  }
+  assert.ok(statuses.includes(429), `no 429 in ${statuses}`);
+  assert.equal(statuses.filter((s) => s === 200).length <= 5, true);
+  assert.equal(last!.status, 429);
+  assert.ok(Number(last!.headers.get('retry-after')) > 0);
+});
