@@ -13,18 +13,20 @@ export function plugins(): Promise<PluginRegistry> {
 export interface TestGateway {
   url: string;
   port: number;
+  /** HTTPS listener port when started with `tls`. */
+  tlsPort?: number;
   gateway: Gateway;
   /** Compile and swap in a new config, as a hot reload would. */
   reload(config: object): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startGateway(config: object, options: { trustedProxies?: string[]; maxHeaderSize?: number } = {}): Promise<TestGateway> {
+export async function startGateway(config: object, options: { trustedProxies?: string[]; maxHeaderSize?: number; tls?: { cert: string; key: string } } = {}): Promise<TestGateway> {
   const registry = await plugins();
   const state = new PersistentState();
   const compiled = compileDocument(config, registry, state);
   const gateway = await startGatewayServer(compiled, {
-    listen: [{ host: '127.0.0.1', port: 0 }],
+    listen: options.tls ? [{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0, tls: options.tls }] : [{ host: '127.0.0.1', port: 0 }],
     trustedProxies: options.trustedProxies,
     maxHeaderSize: options.maxHeaderSize,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
@@ -33,6 +35,7 @@ export async function startGateway(config: object, options: { trustedProxies?: s
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    tlsPort: options.tls ? gateway.addresses()[1].port : undefined,
     gateway,
     reload: async (next) => gateway.swap(compileDocument(next, registry, state)),
     close: () => gateway.close(),

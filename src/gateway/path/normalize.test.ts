@@ -143,7 +143,7 @@ describe('normalizeRequestTarget: rejection classes', () => {
       '/api/%2e%2e/%2e%2e/etc', '/./..', '/a/./../../b',
     ],
     'invalid escapes': ['/a%zz', '/a%', '/a%4', '/a%4g', '/%%41', '/a%g0b', '/%u002e'],
-    'double encoding': ['/%252e%252e/x', '/a/%252F', '/%252f', '/a%2541', '/a%25%32%65'.replace('%25%32%65', '%2532')],
+    'double encoding': ['/%252e%252e/x', '/a/%252F', '/%252f', '/a%2541', '/a%2532'],
     'encoded control characters': ['/a%00b', '/a%0d%0aX-Injected:%20y', '/a%0A', '/a%09', '/a%7f', '/a%1F'],
     'invalid UTF-8 (overlong and malformed)': [
       '/api/%c0%ae%c0%ae/users', // overlong '.'

@@ -34,12 +34,18 @@ function allowsScheme(c: CompiledRoute, scheme: 'http' | 'https'): boolean {
   return scheme === 'https' ? c.allowsHttps : c.allowsHttp;
 }
 
-export function buildRouter(routes: readonly RouterRoute[]): Router {
+export interface BuildRouterOptions {
+  /** Use the first-segment index (default true); false gives the plain priority-ordered scan. */
+  index?: boolean;
+}
+
+/** Throws an Error naming the route when a route cannot be compiled (bad regex, wildcard, path). */
+export function buildRouter(routes: readonly RouterRoute[], options: BuildRouterOptions = {}): Router {
   const pieces: CompiledRoute[] = [];
   routes.forEach((route, i) => pieces.push(...compileRoute(route, i)));
   pieces.sort((a, b) => comparePriority(a.priority, b.priority));
   Object.freeze(pieces);
-  const index = buildPathIndex(pieces);
+  const index = options.index === false ? { candidates: () => pieces } : buildPathIndex(pieces);
   const someRouteHasMethods = pieces.some((c) => c.methods !== null);
 
   function find(req: RouteRequest): RouteResult {

@@ -59,7 +59,7 @@ test('every field documents itself and has a default (required issuer fields exc
     for (const [name, field] of Object.entries(schema.properties as Record<string, TSchema>)) {
       const at = `${path}.${name}`;
       assert.equal(typeof field.description, 'string', `${at} has a description`);
-      assert.ok(field.description.length > 10, `${at} description says something`);
+      assert.ok(String(field.description).length > 10, `${at} description says something`);
       const required = at === 'config.issuers.issuer' || at === 'config.issuers.jwks_uri';
       if (!required) assert.ok('default' in field, `${at} has a default`);
       if (field[Kind] === 'Array') walk(field.items as TSchema, at);

@@ -72,3 +72,52 @@ export function pluginEnv(consumers: ReturnType<typeof directory>) {
   const state = new PersistentState();
   return { instanceId: 'test-instance', consumers, persistent: <T>(key: string, init: () => T) => state.get(key, init) };
 }
+
+/** A public JWK for `pair` with a kid (and its alg unless `alg: null`). */
+export function jwk(pair: KeyPair, kid: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...pair.publicKey.export({ format: 'jwk' }), kid, alg: pair.alg, use: 'sig', ...extra };
+}
+
+export interface JwksServer {
+  url: string;
+  /** Requests received so far. */
+  fetches: number;
+  /** The document served; replace to rotate keys. */
+  document: unknown;
+  status: number;
+  delayMs: number;
+  close(): Promise<void>;
+}
+
+/** A JWKS endpoint on 127.0.0.1 that counts its fetches. */
+export async function startJwksServer(keys: Record<string, unknown>[]): Promise<JwksServer> {
+  const { createServer } = await import('node:http');
+  const state: JwksServer = { url: '', fetches: 0, document: { keys }, status: 200, delayMs: 0, close: async () => {} };
+  const server = createServer((_req, res) => {
+    state.fetches++;
+    const body = typeof state.document === 'string' ? state.document : JSON.stringify(state.document);
+    setTimeout(() => {
+      if (res.destroyed) return;
+      res.writeHead(state.status, { 'content-type': 'application/json' });
+      res.end(body);
+    }, state.delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  state.url = `http://127.0.0.1:${port}/.well-known/jwks.json`;
+  state.close = () => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+  return state;
+}
+
+/** A port with nothing listening (bound, then released). */
+export async function deadPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

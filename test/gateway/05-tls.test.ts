@@ -1,0 +1,69 @@
+// TLS termination: the gateway serves HTTPS with the configured certificate, tells the upstream the original
+// scheme, and answers plain HTTP on https-only routes as Kong does (426, or the route's redirect code).
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { httpRequest } from '../helpers/http.ts';
+
+let up: TestUpstream;
+let gw: TestGateway;
+let cert = '';
+
+before(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-tls-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  up = await startUpstream();
+  gw = await startGateway({
+    _format_version: '3.0',
+    services: [{ url: up.url, routes: [
+      { name: 'secure', paths: ['/secure'], protocols: ['https'] },
+      { name: 'redirect', paths: ['/moved'], protocols: ['https'], https_redirect_status_code: 308 },
+      { name: 'any', paths: ['/any'] },
+    ] }],
+  }, { tls: { cert, key: readFileSync(join(dir, 'key.pem'), 'utf8') } });
+});
+
+after(async () => {
+  await gw.close();
+  await up.close();
+});
+
+function httpsGet(path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: gw.tlsPort, path, ca: cert, servername: 'localhost', agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('HTTPS is terminated with the configured certificate and the upstream hears X-Forwarded-Proto: https', async () => {
+  const res = await httpsGet('/secure/x');
+  assert.equal(res.status, 200);
+  assert.equal(up.requests.at(-1)!.headers['x-forwarded-proto'], 'https');
+  assert.equal(up.requests.at(-1)!.headers['x-forwarded-port'], String(gw.tlsPort));
+});
+
+test('plain HTTP on an https-only route gets 426 with Kong\'s message, or the route\'s redirect', async () => {
+  const before = up.requests.length;
+  const refused = await httpRequest(`${gw.url}/secure/x`);
+  assert.equal(refused.status, 426);
+  assert.equal(JSON.parse(refused.body).message, 'Please use HTTPS protocol');
+  const moved = await httpRequest(`${gw.url}/moved/y?q=1`, { headers: { host: 'api.example.com' } });
+  assert.equal(moved.status, 308);
+  assert.equal(moved.headers.location, 'https://api.example.com/moved/y?q=1');
+  assert.equal(up.requests.length, before);
+  assert.equal((await httpRequest(`${gw.url}/any`)).status, 200);
+});
