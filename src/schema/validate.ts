@@ -1,6 +1,6 @@
 // Applies a schema's defaults and collects every violation with a readable path (`services[0].routes[1].paths[0]`).
 import type { TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 
 export interface FieldError {
   path: string;
@@ -26,11 +26,38 @@ export function applySchema(schema: TSchema, value: unknown, base: string): Fiel
   Value.Default(schema, value);
   const errors: FieldError[] = [];
   const seen = new Set<string>();
-  for (const err of Value.Errors(schema, value)) {
+  for (const err of [...Value.Errors(schema, value)].flatMap(explainUnion)) {
     const path = joinPath(base, err.path);
     if (seen.has(path)) continue;
     seen.add(path);
     errors.push({ path, message: err.message });
   }
   return errors;
+}
+
+/**
+ * "Expected union value" says nothing; the variant that got furthest into the value says what is wrong
+ * (for `T | null`, that is always the T side).
+ */
+function explainUnion(err: ValueError): ValueError[] {
+  if (err.type !== ValueErrorType.Union || err.errors.length === 0) return [err];
+  let best: ValueError[] = [];
+  let bestDepth = -1;
+  for (const variant of err.errors) {
+    const errors = [...variant].flatMap(explainUnion);
+    if (errors.length === 0) continue;
+    const depth = Math.max(...errors.map((e) => e.path.length));
+    const onlyKind = errors.every((e) => e.path === err.path && (e.type === ValueErrorType.Null || e.type === ValueErrorType.Literal));
+    if (!onlyKind && depth > bestDepth) {
+      best = errors;
+      bestDepth = depth;
+    }
+  }
+  if (best.length === 0) return [{ ...err, message: describeUnion(err) }];
+  return best;
+}
+
+function describeUnion(err: ValueError): string {
+  const literals = err.schema.anyOf?.map((s: { const?: unknown }) => s.const).filter((v: unknown) => v !== undefined);
+  return literals && literals.length === err.schema.anyOf.length ? `expected one of ${literals.map((v: unknown) => JSON.stringify(v)).join(', ')}` : err.message;
 }

@@ -55,7 +55,8 @@ test('refuses an origin regex that does not compile, with Kong\'s message', () =
 });
 
 test('refuses methods Kong does not list, wrong types and unknown fields', () => {
-  assert.deepEqual(configure({ methods: ['GET', 'FETCH'] }).errors, ['config.methods']);
+  assert.deepEqual(configure({ methods: ['GET', 'FETCH'] }).errors, ['config.methods[1]']);
+  assert.deepEqual(configure({ methods: ['GET', 'POST'] }).config.methods, ['GET', 'POST'], 'a given list is not merged with the default');
   assert.deepEqual(configure({ max_age: '3600' }).errors, ['config.max_age']);
   assert.deepEqual(configure({ credentials: 'true' }).errors, ['config.credentials']);
   assert.deepEqual(configure({ origin: 'http://a.example' }).errors, ['config.origin']);

@@ -3,11 +3,10 @@
 import type { RequestContext } from '../../gateway/context.ts';
 import type { PluginHandler, ResponseHead } from '../contract.ts';
 import { compileOriginPolicy, matchOrigin, type OriginPolicy } from './origin-policy.ts';
-import { CORS_METHODS, type CorsConfig } from './schema.ts';
+import type { CorsConfig } from './schema.ts';
 
 const ALLOW_ORIGIN = 'access-control-allow-origin';
 const ALLOW_CREDENTIALS = 'access-control-allow-credentials';
-const DEFAULT_METHODS = CORS_METHODS.join(',');
 
 type Headers = ResponseHead['headers'];
 
@@ -80,7 +79,7 @@ export function createCors(config: CorsConfig): PluginHandler {
   const credentials = config.credentials;
   const exposedHeaders = config.exposed_headers !== null && config.exposed_headers.length > 0 ? config.exposed_headers.join(',') : null;
   const allowHeaders = config.headers !== null && config.headers.length > 0 ? config.headers.join(',') : null;
-  const allowMethods = config.methods === null ? DEFAULT_METHODS : config.methods.join(',');
+  const allowMethods = config.methods.join(',');
   const maxAge = config.max_age === null ? null : String(config.max_age);
   const privateNetwork = config.private_network;
   const preflightContinue = config.preflight_continue;

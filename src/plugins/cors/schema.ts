@@ -21,7 +21,8 @@ export const CorsConfigSchema = Type.Object({
     default: null,
     description: 'Value for `Access-Control-Expose-Headers`; null exposes no extra headers.',
   }),
-  methods: Type.Union([Type.Array(Method), Type.Null()], {
+  // Not nullable: TypeBox's Value.Default merges a given array into a union's array default index by index.
+  methods: Type.Array(Method, {
     default: [...CORS_METHODS],
     description: 'Value for `Access-Control-Allow-Methods` on preflight.',
   }),

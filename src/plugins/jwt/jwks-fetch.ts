@@ -21,12 +21,12 @@ export async function fetchJwks(uri: string, limits: JwksFetchLimits): Promise<u
   });
   const { statusCode, body } = response;
   if (statusCode !== 200) {
-    body.destroy();
+    discard(body);
     throw new Error(`JWKS fetch returned status ${statusCode}`);
   }
   const declared = Number(response.headers['content-length']);
   if (Number.isFinite(declared) && declared > limits.maxBytes) {
-    body.destroy();
+    discard(body);
     throw new Error(`JWKS larger than ${limits.maxBytes} bytes`);
   }
   const chunks: Buffer[] = [];
@@ -34,7 +34,7 @@ export async function fetchJwks(uri: string, limits: JwksFetchLimits): Promise<u
   for await (const chunk of body as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limits.maxBytes) {
-      body.destroy();
+      discard(body);
       throw new Error(`JWKS larger than ${limits.maxBytes} bytes`);
     }
     chunks.push(chunk);
@@ -44,4 +44,10 @@ export async function fetchJwks(uri: string, limits: JwksFetchLimits): Promise<u
   } catch {
     throw new Error('JWKS is not JSON');
   }
+}
+
+/** Drops a body we will not read; undici reports destroying it as an error nobody needs to see. */
+function discard(body: { on(event: 'error', listener: () => void): unknown; destroy(): unknown }): void {
+  body.on('error', () => {});
+  body.destroy();
 }
