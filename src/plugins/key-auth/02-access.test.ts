@@ -149,7 +149,7 @@ test('a credential past its ttl (seconds since created_at) is refused; one withi
 });
 
 test('anonymous: a missing or wrong key proxies as the anonymous consumer; a good key still authenticates', async () => {
-  for (const headers of [{}, { apikey: 'nope' }]) {
+  for (const headers of [{}, { apikey: 'nope' }] as Record<string, string>[]) {
     const { res, upstream: seen } = await send('/anon', headers);
     assert.equal(res.status, 200);
     assert.equal(seen.headers['x-consumer-id'], GUEST.id);
