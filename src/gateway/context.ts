@@ -27,8 +27,10 @@ export class RequestContext {
   readonly method: string;
   /** Normalised path (dot segments resolved, percent-encoding canonical); what routes and plugins see. */
   readonly path: string;
-  /** Query string without the leading `?` (empty when none), passed upstream untouched. */
-  readonly querystring: string;
+  /** Query string without the leading `?` (empty when none), as the upstream will receive it. */
+  get querystring(): string {
+    return this.rawQuery;
+  }
   /** Headers the upstream will receive: the client's, minus hop-by-hop, identity and forwarding headers. */
   readonly headers: IncomingHttpHeaders;
   readonly clientIp: string;
@@ -57,6 +59,7 @@ export class RequestContext {
   status = 0;
 
   private parsedQuery: URLSearchParams | undefined;
+  private rawQuery: string;
 
   constructor(init: {
     id: string;
@@ -71,7 +74,7 @@ export class RequestContext {
     this.id = init.id;
     this.method = init.method;
     this.path = init.path;
-    this.querystring = init.querystring;
+    this.rawQuery = init.querystring;
     this.headers = init.headers;
     this.clientIp = init.clientIp;
     this.scheme = init.scheme;
@@ -82,6 +85,12 @@ export class RequestContext {
   /** Parsed query (lazy: most requests never look). */
   get query(): URLSearchParams {
     return (this.parsedQuery ??= new URLSearchParams(this.querystring));
+  }
+
+  /** Change the query string sent upstream (e.g. hide a credential); `query` reflects it. */
+  setQuery(query: URLSearchParams | string): void {
+    this.rawQuery = typeof query === 'string' ? query : query.toString();
+    this.parsedQuery = undefined;
   }
 
   /** First value of a request header (lower-case name). */

@@ -17,3 +17,11 @@ test('every code is UPPER_SNAKE with an HTTP error status, a title and a message
     assert.ok(spec.title.length > 0 && spec.message.length > 0, `${code} text`);
   }
 });
+
+test('docs/schemas/*.json are generated from the TypeBox schemas and up to date (run `npm run docs`)', async () => {
+  const { renderJsonSchemas } = await import('../../src/schema/json-schemas.ts');
+  for (const [name, schema] of Object.entries(await renderJsonSchemas())) {
+    const onDisk = await readFile(new URL(`../../docs/schemas/${name}.json`, import.meta.url), 'utf8').catch(() => '(missing)');
+    assert.equal(onDisk, `${JSON.stringify(schema, null, 2)}\n`, `docs/schemas/${name}.json is stale`);
+  }
+});

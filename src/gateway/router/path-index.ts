@@ -78,7 +78,9 @@ function pathKeys(c: CompiledRoute): PathKeys {
 
 const LITERAL = /[A-Za-z0-9_~%-]/;
 const ESCAPABLE = /[./_~-]/;
-const QUANTIFIERS = '?*+{';
+function isQuantifier(ch: string | undefined): boolean {
+  return ch === '?' || ch === '*' || ch === '+' || ch === '{';
+}
 
 /**
  * The literal first segment a regex requires (`/users/(?<id>\d+)` -> `users`), or null when unsure:
@@ -98,7 +100,7 @@ export function regexFirstSegment(source: string): string | null {
     } else if (ch !== '/' && !LITERAL.test(ch)) {
       return null;
     }
-    if (QUANTIFIERS.includes(source[i + 1] ?? '')) return null;
+    if (isQuantifier(source[i + 1])) return null;
     if (ch === '/') return key === '' ? null : key;
     key += ch;
   }

@@ -1,0 +1,78 @@
+// Micro-benchmark (not a test): router lookups/s for 10, 100 and 1000 routes, and path normalisation.
+// Run: ./node_modules/.bin/node bench/router-bench.ts
+import { buildRouter } from '../src/gateway/router/build-router.ts';
+import type { RouteRequest, RouterRoute } from '../src/gateway/router/types.ts';
+import { normalizeRequestTarget } from '../src/gateway/path/normalize.ts';
+
+const DURATION_MS = 400;
+
+/** A config shaped like real ones: one prefix per service, some with hosts/methods, a few regexes. */
+function routesOf(n: number): RouterRoute[] {
+  const routes: RouterRoute[] = [];
+  for (let i = 0; i < n; i++) {
+    const kind = i % 10;
+    routes.push({
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      name: `r${i}`,
+      protocols: ['http', 'https'],
+      https_redirect_status_code: 426,
+      regex_priority: 0,
+      strip_path: true,
+      path_handling: 'v0',
+      preserve_host: false,
+      request_buffering: true,
+      response_buffering: true,
+      paths: kind === 9 ? [`~/svc${i}/items/(?<id>\\d+)$`] : kind < 5 ? [`/svc${i}/`] : [`/svc${i}`],
+      hosts: kind === 3 ? [`svc${i}.example.com`] : kind === 4 ? ['*.example.com'] : null,
+      methods: kind === 7 ? ['GET', 'POST'] : null,
+      headers: kind === 8 ? { 'x-version': ['v1', 'v2'] } : null,
+    });
+  }
+  return routes;
+}
+
+function requestsOf(n: number): RouteRequest[] {
+  const reqs: RouteRequest[] = [];
+  for (let k = 0; k < 1024; k++) {
+    const i = (k * 7919) % n;
+    const miss = k % 8 === 0;
+    const path = miss ? `/nowhere/${k}` : i % 10 === 9 ? `/svc${i}/items/${k}` : `/svc${i}/orders/${k}`;
+    reqs.push({
+      method: 'GET',
+      host: i % 10 === 3 ? `svc${i}.example.com` : 'api.example.com',
+      port: 8000,
+      path,
+      headers: { 'x-version': 'v2', accept: 'application/json' },
+      scheme: 'http',
+    });
+  }
+  return reqs;
+}
+
+function measure(label: string, fn: (i: number) => unknown): void {
+  let sink = 0;
+  for (let i = 0; i < 20000; i++) sink += fn(i) ? 1 : 0; // warm-up
+  let ops = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < DURATION_MS) {
+    for (let i = 0; i < 1000; i++) sink += fn(ops + i) ? 1 : 0;
+    ops += 1000;
+    elapsed = performance.now() - start;
+  }
+  const perSec = Math.round((ops / elapsed) * 1000);
+  console.log(`${label.padEnd(44)} ${perSec.toLocaleString('en-US').padStart(12)} /s  (${(elapsed * 1e6 / ops).toFixed(0)} ns/op)${sink < 0 ? '' : ''}`);
+}
+
+for (const n of [10, 100, 1000]) {
+  const routes = routesOf(n);
+  const reqs = requestsOf(n);
+  const indexed = buildRouter(routes);
+  const linear = buildRouter(routes, { index: false });
+  measure(`router, ${n} routes (indexed)`, (i) => indexed.find(reqs[i & 1023]).kind === 'match');
+  measure(`router, ${n} routes (plain scan)`, (i) => linear.find(reqs[i & 1023]).kind === 'match');
+}
+
+const targets = ['/svc12/orders/123?x=1', '/api/v1/users/42', '/a/%2e%2e/b//c/%7euser?q', '/caf%c3%a9/./x/../y'];
+measure('normalize, canonical paths (fast path)', (i) => normalizeRequestTarget(targets[i & 1]).path);
+measure('normalize, paths needing work (slow path)', (i) => normalizeRequestTarget(targets[2 + (i & 1)]).path);
