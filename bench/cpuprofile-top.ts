@@ -1,11 +1,11 @@
-// Reads a V8 .cpuprofile and lists the functions with the most self time: `node bench/cpuprofile-top.ts FILE [N]`.
+// Reads a V8 .cpuprofile and lists the functions with the most self time (all, then src/ only): `node bench/cpuprofile-top.ts FILE [N]`.
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
-interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+export interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
 
 export interface SelfTime {
   name: string;
@@ -18,7 +18,8 @@ export interface SelfTime {
 
 const ROOT_URL = new URL('..', import.meta.url).href;
 
-export function topSelfTime(profile: CpuProfile, n: number): { top: SelfTime[]; busyMs: number; idleMs: number } {
+/** `prefix` keeps only functions whose file starts with it (e.g. `src/` for Portcullis's own code). */
+export function topSelfTime(profile: CpuProfile, n: number, prefix = ''): { top: SelfTime[]; busyMs: number; idleMs: number } {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const byFunction = new Map<string, { name: string; where: string; us: number }>();
   let busyUs = 0;
@@ -36,20 +37,23 @@ export function topSelfTime(profile: CpuProfile, n: number): { top: SelfTime[]; 
     byFunction.set(key, entry);
   }
   const top = [...byFunction.values()]
+    .filter((e) => e.where.startsWith(prefix))
     .sort((a, b) => b.us - a.us)
     .slice(0, n)
     .map((e) => ({ name: e.name, where: e.where, ms: e.us / 1000, share: busyUs ? e.us / busyUs : 0 }));
   return { top, busyMs: busyUs / 1000, idleMs: idleUs / 1000 };
 }
 
-export function formatTop(result: ReturnType<typeof topSelfTime>): string {
+export function formatTop(result: ReturnType<typeof topSelfTime>, title = 'self time share of busy time'): string {
   const lines = result.top.map((t, i) =>
     `${String(i + 1).padStart(2)}. ${(t.share * 100).toFixed(1).padStart(5)}%  ${t.ms.toFixed(0).padStart(6)} ms  ${t.name}${t.where ? `  (${t.where})` : ''}`);
-  return [`busy ${result.busyMs.toFixed(0)} ms, idle ${result.idleMs.toFixed(0)} ms; self time share of busy time:`, ...lines].join('\n');
+  return [`busy ${result.busyMs.toFixed(0)} ms, idle ${result.idleMs.toFixed(0)} ms; ${title}:`, ...lines].join('\n');
 }
 
 if (import.meta.main) {
   const [file, n] = process.argv.slice(2);
   if (!file) { console.error('usage: node bench/cpuprofile-top.ts FILE.cpuprofile [N]'); process.exit(2); }
-  console.log(formatTop(topSelfTime(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, Number(n ?? 10))));
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  console.log(formatTop(topSelfTime(profile, Number(n ?? 10))));
+  console.log(`\n${formatTop(topSelfTime(profile, Number(n ?? 10), 'src/'), 'of which in src/')}`);
 }

@@ -24,6 +24,8 @@ export interface Fixtures {
   tokens: Record<Alg, string>;
   /** Right issuer, wrong signature: every gateway must refuse it. */
   forgedTokens: Record<Alg, string>;
+  /** Portcullis only: a valid token of a consumer outside the ACL's allowed group. */
+  outsiderToken: string;
   /** Rendered configs: `cached` keeps the jwt plugin's verified-token cache (default size), `uncached` sets it to 0. */
   portcullisConfigs: Record<PortcullisVariant, string>;
 }
@@ -66,6 +68,9 @@ export async function makeFixtures(dir: string, upstreamUrl: string): Promise<Fi
     ES256: await sign('ES256', keys.ES256.iss, otherEs.privateKey),
   };
 
+  const outsiderSecret = randomBytes(32).toString('base64url');
+  const outsiderToken = await sign('HS256', 'bench-outsider-issuer', new TextEncoder().encode(outsiderSecret));
+
   const pemIndented = esPublicPem.trimEnd().split('\n').map((line) => `          ${line}`).join('\n');
   const render = (variant: PortcullisVariant) => readFileSync(TEMPLATE, 'utf8')
     .replaceAll('{{UPSTREAM_URL}}', upstreamUrl.replace(/\/$/, ''))
@@ -73,9 +78,13 @@ export async function makeFixtures(dir: string, upstreamUrl: string): Promise<Fi
     .replaceAll('{{HS256_SECRET}}', hsSecret)
     .replaceAll('{{ES256_ISS}}', keys.ES256.iss)
     .replaceAll('{{ES256_PUBLIC_PEM}}', pemIndented)
+    .replaceAll('{{OUTSIDER_ISS}}', 'bench-outsider-issuer')
+    .replaceAll('{{OUTSIDER_SECRET}}', outsiderSecret)
     .replaceAll('{{VERIFIED_TOKEN_CACHE_SIZE}}', String(CACHE_SIZE[variant]));
   const portcullisConfigs = { cached: join(dir, 'portcullis.yaml'), uncached: join(dir, 'portcullis-uncached.yaml') };
   for (const variant of ['cached', 'uncached'] as const) writeFileSync(portcullisConfigs[variant], render(variant));
+  // For poking at the gateways by hand (curl) while debugging; the dir is private to this user.
+  writeFileSync(join(dir, 'tokens.json'), JSON.stringify({ tokens, forgedTokens, outsiderToken }, null, 2));
 
-  return { dir, keys, tokens, forgedTokens, portcullisConfigs };
+  return { dir, keys, tokens, forgedTokens, outsiderToken, portcullisConfigs };
 }

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ALGS, makeFixtures, makeWorkDir, type Alg } from './fixtures.ts';
 import { detectTool, runLoad, type LoadResult } from './load.ts';
+import { busyShare } from './machine.ts';
 import { PINNING, stopAll } from './processes.ts';
 import { markdownTable, summarise, textTable } from './report.ts';
 import { startEndpoints, startUpstream, TARGETS, type Endpoint, type TargetName } from './targets.ts';
@@ -60,6 +61,10 @@ async function main(): Promise<number> {
   console.log(`bench: ${opts.tool}, ${opts.connections} connections, ${opts.runs} × ${opts.duration} s per target after ${opts.warmup} s warm-up`);
   console.log(PINNING ? 'pinning: gateways on core 0; upstream and load generator on core 1' : 'WARNING: taskset or a second core is missing, nothing is pinned');
   console.log(`work dir (config, logs): ${dir}`);
+  const busy = await busyShare();
+  if (busy !== null && busy > 0.1) {
+    console.log(`WARNING: the machine is already ${(busy * 100).toFixed(0)}% busy before the bench starts; expect noisy numbers (see the spread column)`);
+  }
 
   const upstream = await startUpstream(dir);
   const fixtures = await makeFixtures(dir, upstream.url);
@@ -71,13 +76,20 @@ async function main(): Promise<number> {
     const label = `${e.target} ${e.alg}`;
     failures.push(...(e.target === 'upstream'
       ? await verifyUpstream(e.url)
-      : await verifyGateway({ label, url: e.url, validToken: token(e), forgedToken: fixtures.forgedTokens[e.alg as Alg] })));
+      : await verifyGateway({
+        label,
+        url: e.url,
+        validToken: token(e),
+        forgedToken: fixtures.forgedTokens[e.alg as Alg],
+        outsiderToken: e.target.startsWith('portcullis') ? fixtures.outsiderToken : undefined,
+      })));
   }
   if (failures.length) {
     console.error(`pre-flight failed, nothing was timed:\n  ${failures.join('\n  ')}`);
     return 1;
   }
-  console.log(`pre-flight ok: every gateway answers 401 without a token or with a forged one, 200 with a valid one`);
+  console.log('pre-flight ok: every gateway answers 401 without a token or with a forged one, 200 with a valid one;');
+  console.log('  Portcullis also 403 for a consumer outside the ACL group, and sends rate-limit headers');
 
   const load = (e: Endpoint, durationSec: number) =>
     runLoad(opts.tool, { url: e.url, authorization: `Bearer ${token(e)}`, connections: opts.connections, durationSec });

@@ -49,7 +49,7 @@ export const catalogue = {
   ACL_FORBIDDEN: { status: 403, title: 'Consumer not allowed on this route', message: 'You cannot consume this service' },
   ACL_METHOD_FORBIDDEN: { status: 403, title: 'Consumer not allowed to use this method here', message: 'You cannot consume this service' },
   ACL_NO_CONSUMER: { status: 401, title: 'ACL needs an authenticated consumer', message: 'Unauthorized' },
-  IP_FORBIDDEN: { status: 403, title: 'Client address not allowed', message: 'Your IP address is not allowed' },
+  IP_FORBIDDEN: { status: 403, title: 'Client address not allowed', message: 'IP address not allowed: {client ip}' },
   RATE_LIMITED: { status: 429, title: 'Rate limit exceeded', message: 'API rate limit exceeded' },
   RATE_LIMIT_IDENTIFIER_MISSING: { status: 500, title: 'Rate limit identifier missing', message: 'An unexpected error occurred' },
   RATE_LIMIT_STORE_UNAVAILABLE: { status: 500, title: 'Rate-limit counters unreachable', message: 'An unexpected error occurred' },

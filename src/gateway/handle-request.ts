@@ -1,6 +1,7 @@
 // The request path, in order: normalise the target, scrub headers a client must not control, rewrite
 // (global plugins), route, access (plugins by priority, re-resolved once a consumer is known), proxy, log.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { CompiledConfig, PluginRuntime } from '../config/compiled.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { RequestContext } from './context.ts';
@@ -71,7 +72,8 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
       return;
     }
 
-    const found = config.router.find({ method: ctx.method, host: ctx.host, port: forwarded.port, path: ctx.path, headers, scheme: ctx.scheme });
+    const sni = deps.scheme === 'https' ? (req.socket as TLSSocket).servername || undefined : undefined;
+    const found = config.router.find({ method: ctx.method, host: ctx.host, port: forwarded.port, path: ctx.path, headers, scheme: ctx.scheme, sni });
     if (found.kind === 'none') throw new GatewayError('ROUTE_NOT_FOUND');
     if (found.kind === 'method-not-allowed') throw new GatewayError('METHOD_NOT_ALLOWED', { headers: { allow: found.allow.join(', ') } });
     if (found.kind === 'https-required') throw httpsRequired(found.route, ctx);

@@ -8,7 +8,8 @@
  *   - any: no paths, or a regex we cannot read a literal first segment from.
  * For every key we precompute the full candidate list (exact K, stems that K starts with, every "any"),
  * already in priority order, so a lookup is one Map.get and the scan below it is a plain array walk.
- * A first segment that is no key can only be matched by stems and "any" pieces: the fallback list.
+ * A first segment that is no key can only be matched by "any" pieces and the stems it starts with: a trie
+ * of the stems, walked along the segment, gives that list precomputed at the deepest node reached.
  */
 import type { CompiledRoute } from './compile-route.ts';
 
@@ -38,15 +39,54 @@ export function buildPathIndex(sorted: readonly CompiledRoute[]): PathIndex {
   for (const key of allKeys) {
     buckets.set(key, sorted.filter((_, i) => canMatchSegment(keysOf[i], key)));
   }
-  const fallback = sorted.filter((_, i) => keysOf[i].any || keysOf[i].stems.length > 0);
+  const stems = buildStemTrie(sorted, keysOf);
 
   return {
     candidates(path: string): readonly CompiledRoute[] {
       const slash = path.indexOf('/', 1);
-      const segment = slash < 0 ? path.slice(1) : path.slice(1, slash);
-      return buckets.get(segment) ?? fallback;
+      const end = slash < 0 ? path.length : slash;
+      const exact = buckets.get(path.slice(1, end));
+      if (exact !== undefined) return exact;
+      let node = stems;
+      for (let i = 1; i < end; i++) {
+        const child = node.children.get(path.charCodeAt(i));
+        if (child === undefined) break;
+        node = child;
+      }
+      return node.list;
     },
   };
+}
+
+interface StemNode {
+  readonly children: Map<number, StemNode>;
+  /** "any" pieces plus the pieces whose stem is a prefix of this node's string, in priority order. */
+  list: readonly CompiledRoute[];
+}
+
+function buildStemTrie(sorted: readonly CompiledRoute[], keysOf: readonly PathKeys[]): StemNode {
+  const root: StemNode = { children: new Map(), list: [] };
+  const terminals = new Map<StemNode, string>();
+  for (const k of keysOf) {
+    for (const stem of k.stems) {
+      let node = root;
+      for (let i = 0; i < stem.length; i++) {
+        const code = stem.charCodeAt(i);
+        let child = node.children.get(code);
+        if (child === undefined) node.children.set(code, (child = { children: new Map(), list: [] }));
+        node = child;
+      }
+      terminals.set(node, stem);
+    }
+  }
+  // A node that ends no stem shares the list of its nearest ancestor that does (or the root's).
+  const fill = (node: StemNode, inherited: readonly CompiledRoute[]): void => {
+    const stem = terminals.get(node);
+    node.list = stem === undefined ? inherited : sorted.filter((_, i) => keysOf[i].any || keysOf[i].stems.some((s) => stem.startsWith(s)));
+    for (const child of node.children.values()) fill(child, node.list);
+  };
+  fill(root, sorted.filter((_, i) => keysOf[i].any));
+  return root;
 }
 
 function canMatchSegment(k: PathKeys, segment: string): boolean {

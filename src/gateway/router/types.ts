@@ -39,5 +39,6 @@ export type RouteResult =
   | { kind: 'none' };
 
 export interface Router {
+  /** Results may be shared, frozen objects (prefix matches allocate nothing): treat them as read-only. */
   find(request: RouteRequest): RouteResult;
 }

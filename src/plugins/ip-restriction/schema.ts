@@ -21,7 +21,7 @@ export const IpRestrictionConfigSchema = Type.Object({
   }),
   message: Type.Union([Type.String(), Type.Null()], {
     default: null,
-    description: 'Message for refused requests (null: `IP address not allowed: <client ip>`, as Kong 3.x).',
+    description: 'Message for refused requests (null: `IP address not allowed: {client ip}`, as Kong 3.x).',
   }),
 }, { additionalProperties: false });
 

@@ -91,7 +91,7 @@ test('issuer tokens are refused for a bad audience, expiry, key, signature or co
   await refused('/partner', token({ aud: 'billing' }), 401, 'JWT_AUDIENCE_INVALID', 'Unauthorized');
   await refused('/partner', token({ exp: nowS() - 5 }), 401, 'JWT_EXPIRED', 'token expired');
   await refused('/partner', token({ nbf: nowS() + 60 }), 401, 'JWT_NOT_YET_VALID', 'token not valid yet');
-  await refused('/partner', token({}, 'es-1', keyPair('ES256').privateKey), 401, 'JWT_INVALID_SIGNATURE', 'Invalid signature');
+  await refused('/partner', token({}, 'es-1', keyPair('ES256', 1).privateKey), 401, 'JWT_INVALID_SIGNATURE', 'Invalid signature');
   await refused('/partner', token({ sub: 'stranger' }), 401, 'JWT_NO_CONSUMER', 'Unauthorized');
   await refused('/partner', token({}, 'rs-1'), 401, 'JWT_INVALID_ALGORITHM', 'Invalid algorithm');
   // HMAC with the issuer's public key: never an HMAC secret
@@ -113,7 +113,7 @@ test('key rotation: a token with a new kid is accepted once the JWKS shows it', 
   const rotate = (claims: Record<string, unknown>, kid: string, key = es.privateKey) =>
     signToken({ alg: 'ES256', kid }, { iss: ROTATING, sub: 'partner', exp: nowS() + 300, ...claims }, key);
   await passed('/rotating', rotate({}, 'gen-1'));
-  const next = keyPair('ES256');
+  const next = keyPair('ES256', 1);
   await new Promise((r) => setTimeout(r, 350));
   // not published yet: refused
   await refused('/rotating', rotate({}, 'gen-2', next.privateKey), 401, 'JWT_UNKNOWN_KID', 'Invalid signature');

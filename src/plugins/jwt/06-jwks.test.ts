@@ -123,7 +123,7 @@ test('iss, aud, exp and nbf are checked for issuer tokens', async () => {
   // another issuer's token falls through to the credential path and finds no credential
   await refuses(verify(esToken('k1', { aud: 'orders-api', iss: 'https://evil.test' })), 'JWT_NO_CREDENTIAL');
   // a forged signature from the right issuer
-  await refuses(verify(esToken('k1', { aud: 'orders-api' }, keyPair('ES256').privateKey)), 'JWT_INVALID_SIGNATURE', 'Invalid signature');
+  await refuses(verify(esToken('k1', { aud: 'orders-api' }, keyPair('ES256', 1).privateKey)), 'JWT_INVALID_SIGNATURE', 'Invalid signature');
 });
 
 test('consumer mapping: no claim or no match is JWT_NO_CONSUMER; consumer_match limits the fields', async () => {
@@ -139,7 +139,7 @@ test('consumer mapping: no claim or no match is JWT_NO_CONSUMER; consumer_match 
 test('tokens without kid: accepted when one key fits, refused when several do', async () => {
   const one = await jwks([jwk(es, 'k1'), jwk(rs, 'k2')]);
   assert.equal((await issuerVerifier(one.url).verify(esToken(undefined))).consumer.id, partner.id);
-  const two = await jwks([jwk(es, 'k1'), jwk(keyPair('ES256'), 'k9')]);
+  const two = await jwks([jwk(es, 'k1'), jwk(keyPair('ES256', 1), 'k9')]);
   await refuses(issuerVerifier(two.url).verify(esToken(undefined)), 'JWT_UNKNOWN_KID');
 });
 
@@ -147,7 +147,7 @@ test('rotation: a new kid is fetched and accepted', async () => {
   const server = await jwks([jwk(es, 'old')]);
   const { verify } = issuerVerifier(server.url, { jwks_refresh_cooldown: 0 });
   await verify(esToken('old'));
-  const next = keyPair('ES256');
+  const next = keyPair('ES256', 2);
   server.document = { keys: [jwk(es, 'old'), jwk(next, 'new')] };
   assert.equal((await verify(esToken('new', {}, next.privateKey))).consumer.id, partner.id);
   assert.equal(server.fetches, 2);

@@ -19,13 +19,23 @@ export interface KeyPair {
   publicPem: string;
 }
 
-export function keyPair(alg: Exclude<Algorithm, `HS${string}`>): KeyPair {
-  let pair: { privateKey: KeyObject; publicKey: KeyObject };
-  if (alg.startsWith('RS') || alg.startsWith('PS')) pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  else if (alg === 'ES256') pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  else if (alg === 'ES384') pair = generateKeyPairSync('ec', { namedCurve: 'P-384' });
-  else if (alg === 'ES512') pair = generateKeyPairSync('ec', { namedCurve: 'P-521' });
-  else pair = generateKeyPairSync('ed25519');
+const generated = new Map<string, { privateKey: KeyObject; publicKey: KeyObject }>();
+
+/**
+ * A key pair for `alg`. RSA generation is slow, so pairs are shared per key type and `slot`: every
+ * RS and PS algorithm gets the same RSA key in slot 0; ask for another slot for a different key.
+ */
+export function keyPair(alg: Exclude<Algorithm, `HS${string}`>, slot = 0): KeyPair {
+  const type = alg.startsWith('RS') || alg.startsWith('PS') ? 'rsa' : alg;
+  let pair = generated.get(`${type}/${slot}`);
+  if (pair === undefined) {
+    if (type === 'rsa') pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    else if (alg === 'ES256') pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    else if (alg === 'ES384') pair = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    else if (alg === 'ES512') pair = generateKeyPairSync('ec', { namedCurve: 'P-521' });
+    else pair = generateKeyPairSync('ed25519');
+    generated.set(`${type}/${slot}`, pair);
+  }
   return { alg, ...pair, publicPem: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString() };
 }
 

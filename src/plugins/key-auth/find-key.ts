@@ -30,9 +30,31 @@ export function createKeyFinder(config: KeyAuthConfig): KeyFinder {
       }
       if (value === undefined) continue;
       if (Array.isArray(value)) return DUPLICATE_KEY;
-      if (hide) delete headers[headerNames[i]];
+      if (hide) {
+        delete headers[headerNames[i]];
+        if (hasQuery && ctx.query.has(names[i])) ctx.setQuery(withoutQueryParam(ctx.querystring, names[i]));
+      }
       return value;
     }
     return undefined;
   };
+}
+
+/**
+ * The query string minus every `name` parameter. The other parameters keep their exact bytes: re-encoding
+ * them (as URLSearchParams would) could change what the upstream receives.
+ */
+export function withoutQueryParam(querystring: string, name: string): string {
+  return querystring.split('&').filter((part) => {
+    const eq = part.indexOf('=');
+    return decodeComponent(eq === -1 ? part : part.slice(0, eq)) !== name;
+  }).join('&');
+}
+
+function decodeComponent(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
 }
