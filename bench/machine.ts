@@ -19,3 +19,35 @@ export async function busyShare(ms = 1000): Promise<number | null> {
   if (!before || !after || after.total === before.total) return null;
   return 1 - (after.idle - before.idle) / (after.total - before.total);
 }
+
+interface CoreSnapshot { busy: number; total: number; proc: number }
+
+function coreSnapshot(core: number, pid: number): CoreSnapshot | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
+    if (!line) return null;
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    // Process time is user + system; compare it with the core's user + nice + system (interrupt time is not charged
+    // to processes, so it is left out of both).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { busy: f[0] + f[1] + f[2], total: f.reduce((a, b) => a + b, 0), proc: Number(after[11]) + Number(after[12]) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Watches one core while a pinned process runs on it; `stop()` gives the share of that core's time that went to
+ * *other* processes (other people's work on a shared machine), or null where /proc is unavailable.
+ */
+export function watchCore(core: number, pid: number | undefined): { stop(): number | null } {
+  const before = pid === undefined ? null : coreSnapshot(core, pid);
+  return {
+    stop() {
+      const after = pid === undefined ? null : coreSnapshot(core, pid);
+      if (!before || !after || after.total === before.total) return null;
+      return Math.max(0, (after.busy - before.busy) - (after.proc - before.proc)) / (after.total - before.total);
+    },
+  };
+}

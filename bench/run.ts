@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ALGS, makeFixtures, makeWorkDir, type Alg } from './fixtures.ts';
 import { detectTool, runLoad, type LoadResult } from './load.ts';
-import { busyShare } from './machine.ts';
+import { busyShare, watchCore } from './machine.ts';
 import { PINNING, stopAll } from './processes.ts';
 import { markdownTable, summarise, textTable } from './report.ts';
 import { startEndpoints, startUpstream, TARGETS, type Endpoint, type TargetName } from './targets.ts';
@@ -97,12 +97,18 @@ async function main(): Promise<number> {
 
   // Rounds interleave the targets so slow drift of the machine spreads over all of them alike.
   const runs = new Map<Endpoint, LoadResult[]>(endpoints.map((e) => [e, []]));
+  let worstForeign = 0;
   for (let round = 1; round <= opts.runs; round++) {
     for (const e of endpoints) {
+      // The upstream shares core 1 with the load generator by design, so only gateway cores are watched.
+      const watch = PINNING && e.target !== 'upstream' ? watchCore(e.core, e.child.proc.pid) : null;
       const result = await load(e, opts.duration);
+      const foreign = watch?.stop() ?? null;
+      if (foreign !== null) worstForeign = Math.max(worstForeign, foreign);
       runs.get(e)!.push(result);
       const flag = result.non2xx || result.errors ? `  !! ${result.non2xx} non-2xx, ${result.errors} socket errors` : '';
-      console.log(`round ${round}/${opts.runs}  ${`${e.target} ${e.alg}`.padEnd(18)} ${Math.round(result.rps).toString().padStart(7)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms${flag}`);
+      const other = foreign === null ? '' : `  others on core ${e.core}: ${(foreign * 100).toFixed(0)}%`;
+      console.log(`round ${round}/${opts.runs}  ${`${e.target} ${e.alg}`.padEnd(26)} ${Math.round(result.rps).toString().padStart(7)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms${other}${flag}`);
     }
   }
 
@@ -110,6 +116,9 @@ async function main(): Promise<number> {
   console.log(`\n${textTable(rows)}\n`);
   const suspect = rows.some((r) => r.suspect);
   if (suspect) console.log('(!) = some responses were not 2xx or sockets failed during timed runs: those numbers are not valid\n');
+  if (worstForeign > 0.05) {
+    console.log(`WARNING: other processes took up to ${(worstForeign * 100).toFixed(0)}% of a measured core during a run; rerun on a quiet machine\n`);
+  }
   const tool = opts.tool === 'wrk' ? `wrk -t1 -c${opts.connections}` : `autocannon -c ${opts.connections}`;
   console.log(`Markdown (${tool}, ${opts.runs} × ${opts.duration} s, median of req/s, p50, p99):\n`);
   console.log(markdownTable(rows));

@@ -13,6 +13,8 @@ export interface Endpoint {
   alg: Alg | '-';
   url: string;
   child: Child;
+  /** The core the target's process is pinned to. */
+  core: number;
 }
 
 const GATEWAY_CORE = 0;
@@ -57,17 +59,17 @@ export async function startPeer(peer: PeerName, alg: Alg, fixtures: Fixtures, up
   const child = spawnChild(`${peer} ${alg}`, GATEWAY_CORE, process.execPath, [...(options.nodeArgs ?? []), PEER_SCRIPTS[peer]], join(fixtures.dir, `${peer}-${alg}.log`), env);
   const url = `http://127.0.0.1:${port}/`;
   await waitReady(child, url);
-  return { target: peer, alg, url, child };
+  return { target: peer, alg, url, child, core: GATEWAY_CORE };
 }
 
 /** Starts every requested target; all stay up for the whole bench so rounds can interleave them. */
 export async function startEndpoints(targets: TargetName[], algs: Alg[], fixtures: Fixtures, upstream: { url: string; child: Child }): Promise<Endpoint[]> {
   const endpoints: Endpoint[] = [];
-  if (targets.includes('upstream')) endpoints.push({ target: 'upstream', alg: '-', url: upstream.url, child: upstream.child });
+  if (targets.includes('upstream')) endpoints.push({ target: 'upstream', alg: '-', url: upstream.url, child: upstream.child, core: UPSTREAM_CORE });
   for (const [target, variant] of [['portcullis', 'cached'], ['portcullis-uncached', 'uncached']] as const) {
     if (!targets.includes(target)) continue;
     const portcullis = await startPortcullis(fixtures, { variant });
-    for (const alg of algs) endpoints.push({ target, alg, url: portcullis.url, child: portcullis.child });
+    for (const alg of algs) endpoints.push({ target, alg, url: portcullis.url, child: portcullis.child, core: GATEWAY_CORE });
   }
   for (const peer of ['tutorial', 'fast-gateway'] as const) {
     if (!targets.includes(peer)) continue;

@@ -9,11 +9,14 @@ import { buildConsumerDirectory, type ConsumerRecord } from './consumer-director
 import { createWeightedRoundRobin } from '../gateway/balancer/weighted-round-robin.ts';
 import { resolvePlugins, sortByPriority, type ScopedPlugin } from './plugin-scopes.ts';
 import { PersistentState } from './persistent-state.ts';
+import { pino, type Logger } from 'pino';
+
+const silentLogger = pino({ level: 'silent' });
 
 /** Kong's default target port when a target names none. */
 const DEFAULT_TARGET_PORT = 8000;
 
-export function compileConfig(entities: ConfigEntities, plugins: PluginRegistry, state = new PersistentState()): CompiledConfig {
+export function compileConfig(entities: ConfigEntities, plugins: PluginRegistry, state = new PersistentState(), logger: Logger = silentLogger): CompiledConfig {
   const consumers = buildConsumerDirectory({
     consumers: entities.consumers as ConsumerRecord[],
     jwtSecrets: entities.jwtSecrets,
@@ -42,11 +45,13 @@ export function compileConfig(entities: ConfigEntities, plugins: PluginRegistry,
       handler: module.create(row.config as never, {
         instanceId: row.id,
         consumers,
+        logger: logger.child({ plugin: row.name, plugin_id: row.id }),
         persistent: (key, init) => state.get(`${row.id}:${key}`, init),
       }),
     };
     scoped.push({ runtime, routeId: row.routeId, serviceId: row.serviceId, consumerId: row.consumerId });
   }
+  state.retain(new Set(scoped.map((p) => p.runtime.id)));
   const globalPlugins = Object.freeze(sortByPriority(scoped.filter((p) => !p.routeId && !p.serviceId && !p.consumerId).map((p) => p.runtime)));
   const consumersWithPlugins = new Set(scoped.filter((p) => p.consumerId).map((p) => p.consumerId!));
 

@@ -53,6 +53,10 @@ export class RequestContext {
   readonly shared: Record<string, unknown> = {};
   /** Set by exit(): the pipeline stops and sends this instead of proxying. */
   response: ExitResponse | null = null;
+  /** How the client framed its body (Transfer-Encoding and Content-Length are gone from `headers` by now). */
+  readonly bodyFraming: 'none' | 'length' | 'chunked';
+  /** The client sent `Expect: 100-continue` and waits for the gateway's go-ahead before sending the body. */
+  readonly expectContinue: boolean;
   /** Largest request body, in bytes, the proxy lets through while streaming (null: no limit). */
   requestBodyLimit: number | null = null;
   /** Status finally sent to the client, for log-phase plugins. */
@@ -70,6 +74,8 @@ export class RequestContext {
     clientIp: string;
     scheme: 'http' | 'https';
     host: string;
+    bodyFraming?: 'none' | 'length' | 'chunked';
+    expectContinue?: boolean;
   }) {
     this.id = init.id;
     this.method = init.method;
@@ -79,6 +85,8 @@ export class RequestContext {
     this.clientIp = init.clientIp;
     this.scheme = init.scheme;
     this.host = init.host;
+    this.bodyFraming = init.bodyFraming ?? 'none';
+    this.expectContinue = init.expectContinue ?? false;
     this.startedAt = performance.now();
   }
 

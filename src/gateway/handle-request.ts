@@ -38,7 +38,9 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
 async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const config = deps.config(); // read once: a swap mid-request never mixes two configs
   const headers = req.headers;
-  const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+  const bodyFraming = headers['transfer-encoding'] !== undefined ? 'chunked' : headers['content-length'] !== undefined && headers['content-length'] !== '0' ? 'length' : 'none';
+  const hasBody = bodyFraming !== 'none';
+  const expectContinue = hasBody && headers.expect?.toLowerCase() === '100-continue';
   const peer = req.socket.remoteAddress ?? '';
   const trusted = deps.trustedProxies.trusts(peer);
 
@@ -62,6 +64,8 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
       clientIp: deps.trustedProxies.clientIp(peer, forwarded.xff),
       scheme: forwarded.proto,
       host: forwarded.requestHost,
+      bodyFraming,
+      expectContinue,
     });
 
     // rewrite: global plugins only, the route is not known yet
@@ -94,6 +98,8 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     setForwardingHeaders(ctx, forwarded, peer, trusted);
     const path = buildUpstreamPath(service.path, route, ctx.path, ctx.matchedPath);
     if (route.strip_path && ctx.matchedPath !== '' && ctx.matchedPath !== '/') headers['x-forwarded-prefix'] = ctx.matchedPath;
+    // Only now, with every plugin agreeing, is the client told to send its body (Kong: 417 before this point).
+    if (expectContinue) res.writeContinue();
     const finalPlugins = plugins;
     const c = ctx;
     status = await forward({

@@ -6,6 +6,8 @@ export const IdentityHeader = {
   credentialIdentifier: 'x-credential-identifier',
   consumerGroups: 'x-consumer-groups',
   anonymous: 'x-anonymous-consumer',
+  /** Groups an auth plugin asserted without a consumer (acl's authenticated groups). */
+  authenticatedGroups: 'x-authenticated-groups',
 } as const;
 
 export const IDENTITY_HEADERS: readonly string[] = Object.values(IdentityHeader);

@@ -59,6 +59,8 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
     const server: Server = spec.tls
       ? (createHttpsServer({ ...serverOptions, cert: spec.tls.cert, key: spec.tls.key }, handler) as unknown as Server)
       : createHttpServer(serverOptions, handler);
+    // Answer 100-continue ourselves, after the access phase, so a refused request never sends its body.
+    server.on('checkContinue', handler);
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') return socket.destroy();
       const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';

@@ -2,6 +2,7 @@
 // Like Kong, a higher `priority` runs first within a phase; the pipeline knows phases, never plugin names.
 import type { TSchema, Static } from '@sinclair/typebox';
 import type { RequestContext } from '../gateway/context.ts';
+import type { Logger } from 'pino';
 import type { ConsumerDirectory } from '../config/consumer-directory.ts';
 
 export type PhaseResult = void | Promise<void>;
@@ -29,6 +30,8 @@ export interface PluginEnv {
   /** Instance id (the plugin entity's id): stable across config rebuilds. */
   instanceId: string;
   consumers: ConsumerDirectory;
+  /** Structured logger bound to this plugin instance (never log secrets or tokens). */
+  logger: Logger;
   /**
    * State that survives config rebuilds (counters, caches), keyed by instance id + key.
    * `init` runs once, the first time the key is asked for.
@@ -39,6 +42,8 @@ export interface PluginEnv {
 export interface PluginModule<S extends TSchema = TSchema> {
   name: string;
   priority: number;
+  /** Kong's `no_consumer`: the plugin decides who the consumer is, so it cannot be scoped to one. */
+  noConsumer?: boolean;
   /** The config schema: types, defaults, validation and docs from one place. */
   configSchema: S;
   /**

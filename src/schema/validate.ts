@@ -1,6 +1,7 @@
 // Applies a schema's defaults and collects every violation with a readable path (`services[0].routes[1].paths[0]`).
 import type { TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+import { applyDefaults } from './defaults.ts';
 
 export interface FieldError {
   path: string;
@@ -23,7 +24,7 @@ export function joinPath(base: string, pointer: string): string {
  * so a union failure does not drown the real cause.
  */
 export function applySchema(schema: TSchema, value: unknown, base: string): FieldError[] {
-  Value.Default(schema, value);
+  applyDefaults(schema, value);
   const errors: FieldError[] = [];
   const seen = new Set<string>();
   for (const err of [...Value.Errors(schema, value)].flatMap(explainUnion)) {

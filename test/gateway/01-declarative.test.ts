@@ -175,3 +175,28 @@ test('`portcullis start` refuses an invalid file and exits non-zero', async () =
   assert.match(failed.stderr, /refusing to start/);
   assert.match(failed.stderr, /services\[0\]\.host/);
 });
+
+test('plugins that decide who the consumer is cannot be scoped to a consumer (Kong\'s no_consumer)', async () => {
+  const doc = parseDeclarativeText(`
+_format_version: "3.0"
+consumers:
+  - username: a
+    plugins:
+      - name: key-auth
+plugins:
+  - name: acl
+    consumer: a
+    config: { allow: [x] }
+  - name: rate-limiting
+    consumer: a
+    config: { minute: 1 }
+`);
+  let error: unknown;
+  try {
+    loadDeclarative(doc, await plugins());
+  } catch (err) {
+    error = err;
+  }
+  assert.ok(error instanceof ConfigError);
+  assert.deepEqual(error.errors.map((e) => e.path).sort(), ['consumers[0].plugins[0]', 'plugins[0].consumer']);
+});

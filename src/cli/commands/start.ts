@@ -35,7 +35,7 @@ export async function runStart(args: string[]): Promise<number> {
   const plugins = await loadPluginRegistry();
   const state = new PersistentState();
 
-  const build = async () => compileConfig(await loadEntitiesFromFile(file, plugins), plugins, state);
+  const build = async () => compileConfig(await loadEntitiesFromFile(file, plugins), plugins, state, logger);
   let config;
   try {
     config = await build();

@@ -73,7 +73,7 @@ function validateRecord(record: RawRecord, plugins: PluginRegistry, errors: Fiel
   fillGeneratedFields(record.kind, fields);
   const before = errors.length;
   errors.push(...applySchema(SCHEMAS[record.kind], fields, record.path));
-  if (record.kind === 'plugins') validatePluginConfig(fields, record.path, plugins, errors);
+  if (record.kind === 'plugins') validatePluginConfig(fields, record, plugins, errors);
   if (errors.length > before) return undefined;
   if (record.kind === 'services' && fields.port === undefined) fields.port = fields.protocol === 'https' ? 443 : 80;
   const id = typeof fields.id === 'string' ? fields.id : stableId(record.kind, naturalKey(record, fields));
@@ -86,12 +86,16 @@ function fillGeneratedFields(kind: Kind, fields: Record<string, unknown>): void 
   if (kind === 'jwt_secrets' && fields.secret === undefined) fields.secret = randomBytes(32).toString('hex');
 }
 
-function validatePluginConfig(fields: Record<string, unknown>, path: string, plugins: PluginRegistry, errors: FieldError[]): void {
+function validatePluginConfig(fields: Record<string, unknown>, record: RawRecord, plugins: PluginRegistry, errors: FieldError[]): void {
+  const path = record.path;
   if (typeof fields.name !== 'string') return;
   const module = plugins.get(fields.name);
   if (!module) {
     errors.push({ path: `${path}.name`, message: `plugin '${fields.name}' not enabled; available: ${[...plugins.keys()].sort().join(', ')}` });
     return;
+  }
+  if (module.noConsumer && ((record.fields.consumer ?? null) !== null || record.parent?.kind === 'consumers')) {
+    errors.push({ path: record.parent?.kind === 'consumers' ? path : `${path}.consumer`, message: `plugin '${fields.name}' cannot be configured on a consumer` });
   }
   const config = (fields.config ??= {}) as Record<string, unknown>;
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {

@@ -1,6 +1,7 @@
 // Groups asserted by another auth plugin (ctx.shared.authenticated_groups, Kong's kong.ctx.shared one):
 // when they replace the consumer's, and always_use_authenticated_groups. No bundled plugin sets them
 // yet, so these drive the acl handler directly with a real RequestContext and consumer directory.
+import { pino } from 'pino';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Value } from '@sinclair/typebox/value';
@@ -20,7 +21,7 @@ const directory = buildConsumerDirectory({
 function acl(config: Record<string, unknown>) {
   const value = Value.Default(plugin.configSchema, structuredClone(config)) as never;
   assert.deepEqual(plugin.validate!(value), {});
-  return plugin.create(value, { instanceId: 'acl-test', consumers: directory, persistent: (_k, init) => init() });
+  return plugin.create(value, { instanceId: 'acl-test', consumers: directory, logger: pino({ level: 'silent' }), persistent: (_k, init) => init() });
 }
 
 function request(options: { consumer?: string; credential?: boolean; groups?: unknown; method?: string } = {}): RequestContext {

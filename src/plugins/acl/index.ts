@@ -6,6 +6,7 @@ import { AclConfigSchema, validateAclConfig } from './schema.ts';
 export default definePlugin({
   name: 'acl',
   priority: 950,
+  noConsumer: true,
   configSchema: AclConfigSchema,
   validate: validateAclConfig,
   create: createAclHandler,

@@ -7,6 +7,7 @@ import { CorsConfigSchema, validateCors } from './schema.ts';
 export default definePlugin({
   name: 'cors',
   priority: 2000,
+  noConsumer: true,
   configSchema: CorsConfigSchema,
   validate: validateCors,
   create: createCors,

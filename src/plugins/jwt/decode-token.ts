@@ -78,11 +78,17 @@ export function member(object: JsonObject, name: string): unknown {
   return Object.hasOwn(object, name) ? object[name] : undefined;
 }
 
-/** Claims handed to other plugins are shared by every request that reuses the cached token: freeze them. */
+/**
+ * Claims handed to other plugins are shared by every request that reuses the cached token: freeze them,
+ * all the way down. Iterative, so deeply nested claims cannot exhaust the stack.
+ */
 export function freezeDeep<T>(value: T): Readonly<T> {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) freezeDeep(child);
-    Object.freeze(value);
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next !== 'object' || next === null || Object.isFrozen(next)) continue;
+    Object.freeze(next);
+    for (const child of Object.values(next)) pending.push(child);
   }
   return value;
 }

@@ -7,6 +7,7 @@ export default definePlugin({
   name: 'jwt',
   // Kong 3.x: after cors/correlation-id, before key-auth (1250) and acl (950).
   priority: 1450,
+  noConsumer: true,
   configSchema: JwtConfigSchema,
   validate: validateJwtConfig,
   create: createJwtHandler,

@@ -66,7 +66,7 @@ export const JwtConfigSchema = Type.Object({
   maximum_expiration: Type.Number({
     minimum: 0,
     maximum: 31536000,
-    description: 'Limits token lifetime to this many seconds in the future (0: no limit). Needs `exp` in `claims_to_verify`.',
+    description: 'Limits token lifetime to this many seconds in the future (0: no limit). Needs `exp` in `claims_to_verify`; applies to issuer tokens too.',
     default: 0,
   }),
   realm: Type.Union([Type.String(), Type.Null()], {

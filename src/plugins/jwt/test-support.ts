@@ -1,5 +1,6 @@
 // Test-only helpers for the jwt plugin's tests: key pairs, a token signer that can also forge odd
 // tokens, resolved configs and a real consumer directory. Never imported by the plugin itself.
+import { pino } from 'pino';
 import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
 import { buildConsumerDirectory, type ConsumerRecord, type JwtSecretRecord } from '../../config/consumer-directory.ts';
@@ -80,7 +81,7 @@ export function directory(consumers: ConsumerRecord[], secrets: Omit<JwtSecretRe
 
 export function pluginEnv(consumers: ReturnType<typeof directory>) {
   const state = new PersistentState();
-  return { instanceId: 'test-instance', consumers, persistent: <T>(key: string, init: () => T) => state.get(key, init) };
+  return { instanceId: 'test-instance', consumers, logger: pino({ level: 'silent' }), persistent: <T>(key: string, init: () => T) => state.get(key, init) };
 }
 
 /** A public JWK for `pair` with a kid (and its alg unless `alg: null`). */
@@ -106,11 +107,12 @@ export async function startJwksServer(keys: Record<string, unknown>[]): Promise<
   const server = createServer((_req, res) => {
     state.fetches++;
     const body = typeof state.document === 'string' ? state.document : JSON.stringify(state.document);
+    const status = state.status;
     setTimeout(() => {
       if (res.destroyed) return;
-      res.writeHead(state.status, { 'content-type': 'application/json' });
+      res.writeHead(status, { 'content-type': 'application/json' });
       res.end(body);
-    }, state.delayMs);
+    }, state.delayMs).unref();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

@@ -6,6 +6,7 @@ import { KeyAuthConfigSchema, validateKeyAuthConfig } from './schema.ts';
 export default definePlugin({
   name: 'key-auth',
   priority: 1250,
+  noConsumer: true,
   configSchema: KeyAuthConfigSchema,
   validate: validateKeyAuthConfig,
   create: createKeyAuthHandler,

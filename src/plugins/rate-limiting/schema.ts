@@ -32,7 +32,7 @@ export const RateLimitingConfigSchema = Type.Object({
   month: Limit('month'),
   year: Limit('year'),
   limit_by: Type.Union(['consumer', 'credential', 'ip', 'service', 'header', 'path'].map((v) => Type.Literal(v)), {
-    description: 'The entity requests are counted per. `consumer` and `credential` fall back to the client IP when nobody is authenticated; so do `service`, `header` (header absent) and `path` (another path).',
+    description: 'The entity requests are counted per. `consumer` and `credential` fall back to the client IP when nobody is authenticated (the anonymous consumer counts as one consumer, as in Kong); so do `service`, `header` (header absent) and `path` (another path).',
     default: 'consumer',
   }),
   header_name: Nullable(Type.String({ pattern: '^[A-Za-z0-9_-]+$', minLength: 1, maxLength: 256 }), 'Header whose value requests are counted per, with `limit_by: header`.'),

@@ -26,18 +26,11 @@ export function createRequestSizeLimiting(config: RequestSizeLimitingConfig): Pl
   };
 }
 
-/**
- * Kong answers 417 instead of 413 to a client waiting on `Expect: 100-continue`, so it never sends the body.
- * Today the gateway strips Expect (and Transfer-Encoding, below) from ctx.headers as hop-by-hop, so these
- * read nothing until the context carries them; 02-access.test.ts keeps the two cases as todo tests.
- */
+/** Kong answers 417 instead of 413 to a client waiting on `Expect: 100-continue`, so it never sends the body. */
 function tooLarge(ctx: RequestContext, detail: string): GatewayError {
-  const expect = ctx.header('expect');
-  const waiting = expect !== undefined && expect.trim().toLowerCase() === '100-continue';
-  return new GatewayError(waiting ? 'EXPECTATION_FAILED' : 'REQUEST_TOO_LARGE', { detail });
+  return new GatewayError(ctx.expectContinue ? 'EXPECTATION_FAILED' : 'REQUEST_TOO_LARGE', { detail });
 }
 
 function isChunked(ctx: RequestContext): boolean {
-  const te = ctx.header('transfer-encoding');
-  return te !== undefined && te.toLowerCase().includes('chunked');
+  return ctx.bodyFraming === 'chunked';
 }
