@@ -116,8 +116,8 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   } catch (err) {
     const gatewayError = err instanceof GatewayError ? err : new GatewayError('INTERNAL', { cause: err });
     if (!(err instanceof GatewayError)) deps.onInternalError(err, ctx);
+    if (hasBody && !req.readableEnded) lingerThenClose(req, res);
     status = sendError(res, gatewayError, ctx, plugins);
-    if (hasBody && !req.readableEnded) req.resume(); // drain what the client still sends, keep the socket usable
   } finally {
     if (ctx) {
       ctx.status = status;
@@ -235,6 +235,19 @@ function setForwardingHeaders(ctx: RequestContext, f: ForwardedView, peer: strin
   h['x-forwarded-port'] = f.xfPort ?? String(f.port);
   h['x-forwarded-path'] = f.xfPath ?? ctx.path;
 }
+
+/**
+ * Refused mid-upload: the connection cannot be reused (the rest of the body is still coming), but closing
+ * at once would reset it before the client reads our answer. Like nginx's lingering close, discard what
+ * still arrives for a short while, then close.
+ */
+function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
+  res.shouldKeepAlive = false;
+  req.resume();
+  setTimeout(() => req.socket.destroy(), LINGER_MS).unref();
+}
+
+const LINGER_MS = 5_000;
 
 /** Two Host headers are a classic routing-confusion trick; Node would silently keep the first. */
 function hasDuplicateHost(raw: string[]): boolean {

@@ -32,7 +32,8 @@ export interface Gateway {
   addresses(): AddressInfo[];
   swap(config: CompiledConfig): void;
   current(): CompiledConfig;
-  close(): Promise<void>;
+  /** Stop accepting, let in-flight requests finish for up to `graceMs`, then cut what is left. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export async function startGateway(config: CompiledConfig, options: GatewayOptions): Promise<Gateway> {
@@ -81,10 +82,11 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
       active = next;
     },
     current: () => active,
-    async close() {
+    async close(graceMs = 10_000) {
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
         s.close(() => resolve());
         s.closeIdleConnections();
+        setTimeout(() => s.closeAllConnections(), graceMs).unref();
       })));
       await pools.close();
     },

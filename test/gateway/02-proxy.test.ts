@@ -233,3 +233,29 @@ test('an upstream slower than read_timeout gets 504', async () => {
     hang.close();
   }
 });
+
+test('an upstream that stops taking the request body gets write_timeout: 504', async () => {
+  const stuck = createServer((req) => req.pause()); // accepts the connection, never reads the body, never answers
+  await new Promise<void>((r) => stuck.listen(0, '127.0.0.1', r));
+  const port = (stuck.address() as AddressInfo).port;
+  const g = await startGateway({ _format_version: '3.0', services: [{ url: `http://127.0.0.1:${port}`, write_timeout: 300, read_timeout: 20_000, routes: [{ paths: ['/'] }] }] });
+  try {
+    const chunk = Buffer.alloc(1 << 20, 'x');
+    let sent = 0;
+    const started = Date.now();
+    const res = await fetch(`${g.url}/upload`, {
+      method: 'POST',
+      // 64 MiB: far more than the socket buffers between gateway and upstream can hold
+      body: new ReadableStream({ pull(c) { if (sent++ < 64) c.enqueue(chunk); else c.close(); } }),
+      duplex: 'half',
+    } as RequestInit).catch((err: Error) => err);
+    assert.ok(!(res instanceof Error), `client saw ${res instanceof Error ? res.message : ''}`);
+    assert.equal(res.status, 504);
+    assert.equal((await json(res)).code, 'UPSTREAM_TIMEOUT');
+    assert.ok(Date.now() - started < 10_000, 'write_timeout did not fire, read_timeout did');
+  } finally {
+    await g.close();
+    stuck.closeAllConnections();
+    stuck.close();
+  }
+});

@@ -38,6 +38,6 @@ export async function startGateway(config: object, options: { trustedProxies?: s
     tlsPort: options.tls ? gateway.addresses()[1].port : undefined,
     gateway,
     reload: async (next) => gateway.swap(compileDocument(next, registry, state)),
-    close: () => gateway.close(),
+    close: () => gateway.close(200),
   };
 }

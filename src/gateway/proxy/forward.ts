@@ -8,7 +8,7 @@ import type { RequestContext } from '../context.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { HOP_BY_HOP } from '../hop-by-hop.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
-import { limitBody } from './limit-body.ts';
+import { upstreamBody } from './upstream-body.ts';
 
 /** Errors that mean "never connected": safe to try another target. */
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'ECONNRESET']);
@@ -34,7 +34,7 @@ export interface ForwardOptions {
  */
 export async function forward(o: ForwardOptions): Promise<number> {
   const tried = new Set<UpstreamTarget>();
-  const body = o.hasBody ? (o.ctx.requestBodyLimit === null ? o.req : limitBody(o.req, o.ctx.requestBodyLimit)) : null;
+  const body = o.hasBody ? upstreamBody(o.req, o.ctx.requestBodyLimit, o.service.writeTimeout) : null;
   let attempts = 0;
   for (;;) {
     const target = o.service.balancer.pick(tried.size > 0 ? tried : undefined) ?? (tried.size > 0 ? o.service.balancer.pick() : undefined);
@@ -51,7 +51,7 @@ export async function forward(o: ForwardOptions): Promise<number> {
         continue;
       }
       if (o.res.headersSent) throw err;
-      if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || code === 'ERR_BODY_LIMIT') throw bodyError(err);
+      if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || code === 'ERR_BODY_LIMIT' || code === 'ERR_WRITE_TIMEOUT') throw bodyError(err);
       throw new GatewayError(TIMEOUT_ERRORS.has(code) ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE', { detail: `${o.service.name ?? o.service.host}: ${code || (err as Error).message}`, cause: err });
     }
   }

@@ -1,0 +1,37 @@
+// The request body on its way upstream: counted against a size limit (request-size-limiting on chunked bodies,
+// where no Content-Length could be judged up front) and watched for the service's write_timeout (like nginx's
+// proxy_send_timeout: the upstream must take each chunk within the timeout once the gateway has it to give).
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import { GatewayError } from '../../errors/gateway-error.ts';
+
+export type BodyError = Error & { code: string; gatewayError: GatewayError };
+
+export function upstreamBody(req: IncomingMessage, limit: number | null, writeTimeout: number): Readable {
+  const body: Readable = Readable.from(relay(req, limit, writeTimeout, (err) => body.destroy(err)), { objectMode: false });
+  return body;
+}
+
+async function* relay(req: IncomingMessage, limit: number | null, writeTimeout: number, fail: (err: Error) => void): AsyncGenerator<Buffer> {
+  let seen = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    seen += chunk.length;
+    if (limit !== null && seen > limit) {
+      throw bodyError('ERR_BODY_LIMIT', new GatewayError('REQUEST_TOO_LARGE', { detail: `body exceeds ${limit} bytes` }));
+    }
+    // The generator resumes only when the upstream side pulls the next chunk: a stall here is the upstream's.
+    const timer = setTimeout(() => fail(bodyError('ERR_WRITE_TIMEOUT', new GatewayError('UPSTREAM_TIMEOUT', { detail: `upstream took no request data for ${writeTimeout} ms` }))), writeTimeout);
+    try {
+      yield chunk;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function bodyError(code: string, gatewayError: GatewayError): BodyError {
+  const err = new Error(gatewayError.message) as BodyError;
+  err.code = code;
+  err.gatewayError = gatewayError;
+  return err;
+}
