@@ -2,10 +2,15 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { renderErrorsDoc } from '../src/errors/render-docs.ts';
 import { renderJsonSchemas } from '../src/schema/json-schemas.ts';
+import { renderPluginDocs } from '../src/schema/plugin-docs.ts';
 
 await mkdir(new URL('../docs/schemas/', import.meta.url), { recursive: true });
 await writeFile(new URL('../docs/errors.md', import.meta.url), renderErrorsDoc());
 for (const [name, schema] of Object.entries(await renderJsonSchemas())) {
   await writeFile(new URL(`../docs/schemas/${name}.json`, import.meta.url), `${JSON.stringify(schema, null, 2)}\n`);
 }
-console.log('docs/errors.md and docs/schemas/*.json written');
+await mkdir(new URL('../docs/plugins/', import.meta.url), { recursive: true });
+for (const [name, text] of Object.entries(await renderPluginDocs())) {
+  await writeFile(new URL(`../docs/plugins/${name}.md`, import.meta.url), text);
+}
+console.log('docs/errors.md, docs/schemas/*.json and docs/plugins/*.md written');

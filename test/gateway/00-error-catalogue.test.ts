@@ -25,3 +25,11 @@ test('docs/schemas/*.json are generated from the TypeBox schemas and up to date 
     assert.equal(onDisk, `${JSON.stringify(schema, null, 2)}\n`, `docs/schemas/${name}.json is stale`);
   }
 });
+
+test('docs/plugins/*.md are generated from the plugin schemas and up to date (run `npm run docs`)', async () => {
+  const { renderPluginDocs } = await import('../../src/schema/plugin-docs.ts');
+  for (const [name, text] of Object.entries(await renderPluginDocs())) {
+    const onDisk = await readFile(new URL(`../../docs/plugins/${name}.md`, import.meta.url), 'utf8').catch(() => '(missing)');
+    assert.equal(onDisk, text, `docs/plugins/${name}.md is stale`);
+  }
+});

@@ -53,11 +53,13 @@ export async function runStart(args: string[]): Promise<number> {
   }
 
   const services: Server[] = [];
-  if (demo) services.push(await startUsersService(3001), await startOrdersService(3002));
-  const gateway = await startGateway(config, {
-    listen,
-    trustedProxies: values['trusted-proxies']!.split(',').map((s) => s.trim()).filter(Boolean),
-    logger,
+  const gateway = await explainBindErrors(async () => {
+    if (demo) services.push(await startUsersService(3001), await startOrdersService(3002));
+    return startGateway(config, {
+      listen,
+      trustedProxies: values['trusted-proxies']!.split(',').map((s) => s.trim()).filter(Boolean),
+      logger,
+    });
   });
   const addresses = gateway.addresses();
   logger.info({ listen: addresses.map((a) => `${a.address}:${a.port}`), config: file }, 'gateway started');
@@ -84,6 +86,19 @@ export async function runStart(args: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return 0;
+}
+
+/** EADDRINUSE deserves a sentence a person can act on, not a stack trace. */
+async function explainBindErrors<T>(bind: () => Promise<T>): Promise<T> {
+  try {
+    return await bind();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
+      throw new CliError(`cannot listen on ${e.address}:${e.port} (${e.code === 'EADDRINUSE' ? 'already in use' : 'permission denied'}); stop what holds it, or pick another address with --listen (the demo services need 3001 and 3002)`);
+    }
+    throw err;
+  }
 }
 
 function parseListen(value: string): ListenSpec {
