@@ -29,7 +29,12 @@ const NESTED: Record<Kind, readonly Kind[]> = {
 };
 
 const TOP_LEVEL: readonly Kind[] = ['services', 'routes', 'upstreams', 'targets', 'consumers', 'jwt_secrets', 'keyauth_credentials', 'acls', 'plugins'];
-const META_KEYS = new Set(['_format_version', '_transform', '_comment', '_workspace', '_info']);
+const META_KEYS = new Set(['_format_version', '_transform', '_comment', '_ignore', '_workspace', '_info']);
+/** Opaque notes Kong allows on any entity and ignores: `_comment` (a string) and `_ignore` (an array). */
+const NOTE_KEYS: Record<string, { ok(v: unknown): boolean; expected: string }> = {
+  _comment: { ok: (v) => typeof v === 'string', expected: 'expected a string' },
+  _ignore: { ok: Array.isArray, expected: 'expected an array' },
+};
 /** Kong entities we know but do not serve yet: refuse them loudly rather than ignore them. */
 const NOT_YET = new Set(['certificates', 'ca_certificates', 'snis', 'vaults', 'consumer_groups', 'basicauth_credentials', 'hmacauth_credentials', 'oauth2_credentials', 'key_sets', 'keys', 'filter_chains']);
 
@@ -72,7 +77,9 @@ function collect(kind: Kind, value: unknown, path: string, parent: RawRecord | u
     const fields: Record<string, unknown> = {};
     const children: [Kind, unknown][] = [];
     for (const [k, v] of Object.entries(item as Record<string, unknown>)) {
-      if ((NESTED[kind] as readonly string[]).includes(k)) children.push([k as Kind, v]);
+      if (Object.hasOwn(NOTE_KEYS, k)) {
+        if (!NOTE_KEYS[k].ok(v)) errors.push({ path: `${itemPath}.${k}`, message: NOTE_KEYS[k].expected });
+      } else if ((NESTED[kind] as readonly string[]).includes(k)) children.push([k as Kind, v]);
       else if (k !== kind && (TOP_LEVEL as readonly string[]).includes(k) && Array.isArray(v)) {
         errors.push({ path: `${itemPath}.${k}`, message: `${k} cannot be nested under ${kind}` });
       } else fields[k] = v;

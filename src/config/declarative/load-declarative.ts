@@ -13,6 +13,8 @@ import { stableId } from '../stable-id.ts';
 import type { ConfigEntities } from '../entities.ts';
 import { flattenDeclarative, type Kind, type RawRecord } from './flatten.ts';
 import { expandServiceUrl } from './service-url.ts';
+import { dropUnsetNulls } from './unset-nulls.ts';
+import { coveredBy, unsupportedFeatures, unsupportedWorkspaces } from './unsupported-features.ts';
 
 const SCHEMAS: Record<Kind, TSchema> = {
   services: ServiceSchema,
@@ -45,15 +47,19 @@ interface Row {
 
 export function loadDeclarative(doc: Record<string, unknown>, plugins: PluginRegistry, source?: string): ConfigEntities {
   const { records, errors } = flattenDeclarative(doc);
+  errors.push(...unsupportedWorkspaces(records));
   const rows = new Map<Kind, Row[]>();
   for (const kind of Object.keys(SCHEMAS) as Kind[]) rows.set(kind, []);
 
+  const refused: Refused = new Map();
   for (const record of records) {
     const row = validateRecord(record, plugins, errors);
     if (row) rows.get(record.kind)!.push(row);
+    else if (!refused.has(record.kind)) refused.set(record.kind, new Set([record]));
+    else refused.get(record.kind)!.add(record);
   }
   const index = buildIndex(rows, errors);
-  for (const [kind, list] of rows) for (const row of list) resolveRefs(kind, row, index, errors);
+  for (const [kind, list] of rows) for (const row of list) resolveRefs(kind, row, index, refused, errors);
   checkUniqueness(rows, errors);
   checkRouteRules(rows.get('routes')!, errors);
   if (errors.length > 0) throw new ConfigError(errors, source);
@@ -70,9 +76,11 @@ function validateRecord(record: RawRecord, plugins: PluginRegistry, errors: Fiel
     }
   }
   if (record.kind === 'services') expandServiceUrl(fields, record.path, errors);
+  dropUnsetNulls(SCHEMAS[record.kind], fields);
   fillGeneratedFields(record.kind, fields);
   const before = errors.length;
-  errors.push(...applySchema(SCHEMAS[record.kind], fields, record.path));
+  const refused = unsupportedFeatures(record.kind, fields, record.path);
+  errors.push(...refused, ...applySchema(SCHEMAS[record.kind], fields, record.path).filter((e) => !coveredBy(refused, e.path)));
   if (record.kind === 'plugins') validatePluginConfig(fields, record, plugins, errors);
   if (errors.length > before) return undefined;
   if (record.kind === 'services' && fields.port === undefined) fields.port = fields.protocol === 'https' ? 443 : 80;
@@ -151,17 +159,34 @@ function buildIndex(rows: Map<Kind, Row[]>, errors: FieldError[]): Index {
   return index;
 }
 
-function resolveRefs(kind: Kind, row: Row, index: Index, errors: FieldError[]): void {
+/** Records that failed validation, per kind: references to them are not errors of their own. */
+type Refused = Map<Kind, Set<RawRecord>>;
+
+function isRefused(refused: Refused, kind: Kind, key: unknown): boolean {
+  for (const record of refused.get(kind) ?? []) {
+    if (record === key || (typeof key === 'string' && [record.fields.id, record.fields.name, record.fields.username].includes(key))) return true;
+  }
+  return false;
+}
+
+function resolveRefs(kind: Kind, row: Row, index: Index, refused: Refused, errors: FieldError[]): void {
+  // a reference to a refused entity would only repeat that entity's errors
+  let orphaned = false;
   for (const [field, target] of Object.entries(REFS[kind] ?? {})) {
     let id: string | null = null;
     const parent = row.record.parent;
     if (parent && parent.kind === target) {
       id = (index.get(target)!.get(String(parent.fields.id ?? '')) ?? findRowByRecord(index, parent))?.value.id ?? null;
+      if (id === null && isRefused(refused, target, parent)) orphaned = true;
     }
     const ref = row.refs[field];
     if (ref !== undefined && ref !== null) {
       const key = typeof ref === 'string' ? ref : typeof ref === 'object' ? ((ref as Record<string, unknown>).id ?? (ref as Record<string, unknown>).name ?? (ref as Record<string, unknown>).username) : undefined;
       const found = typeof key === 'string' ? index.get(target)!.get(key) : undefined;
+      if (!found && isRefused(refused, target, key)) {
+        orphaned = true;
+        continue;
+      }
       if (!found) {
         errors.push({ path: `${row.record.path}.${field}`, message: `references ${target.replace(/s$/, '')} ${JSON.stringify(key ?? ref)} which does not exist` });
         continue;
@@ -176,7 +201,7 @@ function resolveRefs(kind: Kind, row: Row, index: Index, errors: FieldError[]): 
   }
   const needs: Partial<Record<Kind, string>> = { targets: 'upstream', jwt_secrets: 'consumer', keyauth_credentials: 'consumer', acls: 'consumer' };
   const required = needs[kind];
-  if (required && row.resolved[required] == null && !errors.some((e) => e.path.startsWith(`${row.record.path}.${required}`))) {
+  if (required && !orphaned && row.resolved[required] == null && !errors.some((e) => e.path.startsWith(`${row.record.path}.${required}`))) {
     errors.push({ path: `${row.record.path}.${required}`, message: `required: nest it under a ${required} or name one` });
   }
 }

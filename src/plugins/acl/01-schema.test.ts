@@ -1,17 +1,13 @@
 // The acl plugin's config schema: Kong 3.x fields, defaults and entity checks, and group_methods.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import plugin from './index.ts';
-import { AclConfigSchema, validateAclConfig, type AclConfig } from './schema.ts';
-import { startGateway } from '../../../test/helpers/gateway.ts';
+import { AclConfigSchema, validateAclConfig } from './schema.ts';
+import { assertGatewayRefuses } from '../../../test/helpers/plugin-gateway.ts';
+import { assertFieldsDocumented } from '../../../test/helpers/documented-schema.ts';
+import { checkPluginConfig, pluginConfig } from '../../../test/helpers/plugin-config.ts';
 
-function configOf(input: Record<string, unknown> = {}): AclConfig {
-  const value = Value.Default(AclConfigSchema, structuredClone(input));
-  assert.ok(Value.Check(AclConfigSchema, value), JSON.stringify([...Value.Errors(AclConfigSchema, value)]));
-  return value as AclConfig;
-}
+const errorsOf = (input: Record<string, unknown>) => checkPluginConfig(plugin, input).errors;
 
 test('the module is Kong\'s acl plugin at Kong 3.x priority', () => {
   assert.equal(plugin.name, 'acl');
@@ -21,7 +17,7 @@ test('the module is Kong\'s acl plugin at Kong 3.x priority', () => {
 });
 
 test('defaults are Kong 3.x\'s; group_methods defaults to no restriction', () => {
-  assert.deepEqual(configOf({ allow: ['admin'] }), {
+  assert.deepEqual(pluginConfig(plugin, { allow: ['admin'] }), {
     allow: ['admin'],
     deny: null,
     hide_groups_header: false,
@@ -31,42 +27,35 @@ test('defaults are Kong 3.x\'s; group_methods defaults to no restriction', () =>
 });
 
 test('every field documents itself and has a default', () => {
-  for (const [name, field] of Object.entries(AclConfigSchema.properties as Record<string, TSchema>)) {
-    assert.ok(typeof field.description === 'string' && field.description.length > 10, `${name} has a description`);
-    assert.ok('default' in field, `${name} has a default`);
-  }
+  assertFieldsDocumented(AclConfigSchema);
 });
 
 test('exactly one of allow and deny must be non-empty, with Kong\'s messages', () => {
-  assert.deepEqual(validateAclConfig(configOf({ allow: ['a'] })), {});
-  assert.deepEqual(validateAclConfig(configOf({ deny: ['a'] })), {});
-  assert.deepEqual(validateAclConfig(configOf({ allow: ['a'], deny: [] })), {});
-  assert.equal(validateAclConfig(configOf({ allow: ['a'], deny: ['b'] }))['config.allow'], "only one of these fields must be non-empty: 'config.allow', 'config.deny'");
+  assert.deepEqual(errorsOf({ allow: ['a'] }), {});
+  assert.deepEqual(errorsOf({ deny: ['a'] }), {});
+  assert.deepEqual(errorsOf({ allow: ['a'], deny: [] }), {});
+  assert.deepEqual(errorsOf({ allow: ['a'], deny: ['b'] }), { 'config.allow': "only one of these fields must be non-empty: 'config.allow', 'config.deny'" });
   for (const input of [{}, { allow: [] }, { allow: [], deny: [] }, { allow: null, deny: null }]) {
-    assert.equal(validateAclConfig(configOf(input))['config.allow'], "at least one of these fields must be non-empty: 'config.allow', 'config.deny'", JSON.stringify(input));
+    assert.deepEqual(errorsOf(input), { 'config.allow': "at least one of these fields must be non-empty: 'config.allow', 'config.deny'" }, JSON.stringify(input));
   }
 });
 
 test('group_methods takes upper-case method lists and must name groups it can apply to', () => {
-  assert.deepEqual(validateAclConfig(configOf({ allow: ['partners', 'staff'], group_methods: { partners: ['GET', 'HEAD'] } })), {});
-  assert.deepEqual(validateAclConfig(configOf({ deny: ['banned'], group_methods: { partners: ['GET'] } })), {});
-  assert.match(validateAclConfig(configOf({ allow: ['staff'], group_methods: { partners: ['GET'] } }))['config.group_methods.partners'], /not in 'allow'/);
-  assert.match(validateAclConfig(configOf({ deny: ['partners'], group_methods: { partners: ['GET'] } }))['config.group_methods.partners'], /is in 'deny'/);
-  for (const group_methods of [{ partners: ['get'] }, { partners: [] }, { partners: ['GET', 'GET'] }, { partners: 'GET' }]) {
-    const value = Value.Default(AclConfigSchema, { allow: ['partners'], group_methods });
-    assert.equal(Value.Check(AclConfigSchema, value), false, JSON.stringify(group_methods));
+  assert.deepEqual(errorsOf({ allow: ['partners', 'staff'], group_methods: { partners: ['GET', 'HEAD'] } }), {});
+  assert.deepEqual(errorsOf({ deny: ['banned'], group_methods: { partners: ['GET'] } }), {});
+  assert.match(errorsOf({ allow: ['staff'], group_methods: { partners: ['GET'] } })['config.group_methods.partners'], /not in 'allow'/);
+  assert.match(errorsOf({ deny: ['partners'], group_methods: { partners: ['GET'] } })['config.group_methods.partners'], /is in 'deny'/);
+  const refused: [unknown, string][] = [
+    [{ partners: ['get'] }, 'config.group_methods.partners[0]'],
+    [{ partners: [] }, 'config.group_methods.partners'],
+    [{ partners: ['GET', 'GET'] }, 'config.group_methods.partners'],
+    [{ partners: 'GET' }, 'config.group_methods.partners'],
+  ];
+  for (const [group_methods, path] of refused) {
+    assert.deepEqual(Object.keys(errorsOf({ allow: ['partners'], group_methods })), [path], JSON.stringify(group_methods));
   }
 });
 
 test('the gateway refuses an acl with both lists, naming the field', async () => {
-  await assert.rejects(
-    startGateway({
-      _format_version: '3.0',
-      services: [{ name: 's', url: 'http://127.0.0.1:9', routes: [{ name: 'r', paths: ['/'] }], plugins: [{ name: 'acl', config: { allow: ['a'], deny: ['b'] } }] }],
-    }),
-    (err: Error & { errors?: { path: string; message: string }[] }) => {
-      assert.ok(err.errors?.some((e) => e.path.endsWith('config.allow') && /only one of/.test(e.message)), JSON.stringify(err.errors));
-      return true;
-    },
-  );
+  await assertGatewayRefuses({ name: 'acl', config: { allow: ['a'], deny: ['b'] } }, 'config.allow', /only one of/);
 });

@@ -2,12 +2,14 @@
 // anonymous consumer, and per-group method restrictions.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
-import { startGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
+import type { TestUpstream } from '../../../test/helpers/upstream.ts';
+import { startPluginGateway, type PluginGateway } from '../../../test/helpers/plugin-gateway.ts';
 import { httpRequest } from '../../../test/helpers/http.ts';
+import { assertRefused } from '../../../test/helpers/refusal.ts';
+import type { ErrorCode } from '../../errors/catalogue.ts';
 
 let upstream: TestUpstream;
-let gw: TestGateway;
+let gw: PluginGateway;
 
 const consumer = (username: string, groups: string[]) => ({
   username,
@@ -16,14 +18,12 @@ const consumer = (username: string, groups: string[]) => ({
 });
 
 before(async () => {
-  upstream = await startUpstream();
   const route = (name: string, acl: Record<string, unknown>, keyAuth: Record<string, unknown> | null = {}) => ({
     name,
     paths: [`/${name}`],
     plugins: [...(keyAuth ? [{ name: 'key-auth', config: keyAuth }] : []), { name: 'acl', config: acl }],
   });
-  gw = await startGateway({
-    _format_version: '3.0',
+  gw = await startPluginGateway({
     consumers: [
       consumer('admin', ['admin']),
       consumer('partner', ['partners']),
@@ -31,26 +31,20 @@ before(async () => {
       consumer('loner', []),
       consumer('guest', ['anonymous']),
     ],
-    services: [{
-      name: 'svc',
-      url: upstream.url,
-      routes: [
-        route('allow-admin', { allow: ['admin'] }),
-        route('deny-admin', { deny: ['admin'] }),
-        route('hidden', { allow: ['admin'], hide_groups_header: true }),
-        route('methods', { allow: ['admin', 'partners', 'readers'], group_methods: { partners: ['GET', 'HEAD'] } }),
-        route('deny-methods', { deny: ['banned'], group_methods: { partners: ['GET'] } }),
-        route('no-auth', { allow: ['admin'] }, null),
-        route('anon', { allow: ['anonymous'] }, { anonymous: 'guest' }),
-      ],
-    }],
+    routes: [
+      route('allow-admin', { allow: ['admin'] }),
+      route('deny-admin', { deny: ['admin'] }),
+      route('hidden', { allow: ['admin'], hide_groups_header: true }),
+      route('methods', { allow: ['admin', 'partners', 'readers'], group_methods: { partners: ['GET', 'HEAD'] } }),
+      route('deny-methods', { deny: ['banned'], group_methods: { partners: ['GET'] } }),
+      route('no-auth', { allow: ['admin'] }, null),
+      route('anon', { allow: ['anonymous'] }, { anonymous: 'guest' }),
+    ],
   });
+  upstream = gw.upstream;
 });
 
-after(async () => {
-  await gw.close();
-  await upstream.close();
-});
+after(() => gw?.close());
 
 async function send(path: string, who: string | null, method = 'GET', extra: Record<string, string> = {}) {
   const seen = upstream.requests.length;
@@ -65,13 +59,10 @@ async function assertPasses(path: string, who: string | null, method = 'GET') {
   return result.upstream;
 }
 
-async function assertRefused(path: string, who: string | null, status: number, code: string, message: string, method = 'GET') {
-  const { res, body, upstream: reached } = await send(path, who, method);
-  assert.equal(res.status, status, `${who} ${method} ${path}`);
-  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
-  assert.equal(body.code, code);
-  assert.equal(body.message, message);
-  assert.equal(reached, undefined, 'nothing reaches the upstream');
+async function refused(path: string, who: string | null, status: number, code: ErrorCode, message: string, method = 'GET') {
+  const before = upstream.requests.length;
+  const { res } = await send(path, who, method);
+  assertRefused(res, { status, code, message, label: `${who} ${method} ${path}` }, upstream, before);
 }
 
 const FORBIDDEN = 'You cannot consume this service';
@@ -79,12 +70,12 @@ const FORBIDDEN = 'You cannot consume this service';
 test('allow: members pass with X-Consumer-Groups upstream; others get 403 ACL_FORBIDDEN', async () => {
   const seen = await assertPasses('/allow-admin', 'admin');
   assert.equal(seen.headers['x-consumer-groups'], 'admin');
-  await assertRefused('/allow-admin', 'partner', 403, 'ACL_FORBIDDEN', FORBIDDEN);
-  await assertRefused('/allow-admin', 'loner', 403, 'ACL_FORBIDDEN', FORBIDDEN);
+  await refused('/allow-admin', 'partner', 403, 'ACL_FORBIDDEN', FORBIDDEN);
+  await refused('/allow-admin', 'loner', 403, 'ACL_FORBIDDEN', FORBIDDEN);
 });
 
 test('deny: members get 403; others pass, all their groups joined by ", " upstream', async () => {
-  await assertRefused('/deny-admin', 'admin', 403, 'ACL_FORBIDDEN', FORBIDDEN);
+  await refused('/deny-admin', 'admin', 403, 'ACL_FORBIDDEN', FORBIDDEN);
   assert.equal((await assertPasses('/deny-admin', 'mixed')).headers['x-consumer-groups'], 'partners, readers');
   assert.equal((await assertPasses('/deny-admin', 'loner')).headers['x-consumer-groups'], undefined);
 });
@@ -96,32 +87,32 @@ test('hide_groups_header keeps the groups from the upstream, and a client cannot
 });
 
 test('no authenticated consumer: 401 ACL_NO_CONSUMER "Unauthorized" (Kong 3.x)', async () => {
-  await assertRefused('/no-auth', null, 401, 'ACL_NO_CONSUMER', 'Unauthorized');
-  await assertRefused('/no-auth', 'admin', 401, 'ACL_NO_CONSUMER', 'Unauthorized');
+  await refused('/no-auth', null, 401, 'ACL_NO_CONSUMER', 'Unauthorized');
+  await refused('/no-auth', 'admin', 401, 'ACL_NO_CONSUMER', 'Unauthorized');
 });
 
 test('the anonymous consumer is judged by its own groups', async () => {
   assert.equal((await assertPasses('/anon', null)).headers['x-consumer-groups'], 'anonymous');
-  await assertRefused('/anon', 'admin', 403, 'ACL_FORBIDDEN', FORBIDDEN);
+  await refused('/anon', 'admin', 403, 'ACL_FORBIDDEN', FORBIDDEN);
 });
 
 test('group_methods: a partner may GET and HEAD but not write: 403 ACL_METHOD_FORBIDDEN', async () => {
   await assertPasses('/methods', 'partner', 'GET');
   await assertPasses('/methods', 'partner', 'HEAD');
   for (const method of ['POST', 'DELETE', 'PATCH']) {
-    await assertRefused('/methods', 'partner', 403, 'ACL_METHOD_FORBIDDEN', FORBIDDEN, method);
+    await refused('/methods', 'partner', 403, 'ACL_METHOD_FORBIDDEN', FORBIDDEN, method);
   }
 });
 
 test('group_methods: another granting group without an entry lifts the restriction; unlisted groups stay out', async () => {
   await assertPasses('/methods', 'mixed', 'POST'); // partners (GET, HEAD) + readers (any method)
   await assertPasses('/methods', 'admin', 'DELETE');
-  await assertRefused('/methods', 'loner', 403, 'ACL_FORBIDDEN', FORBIDDEN);
+  await refused('/methods', 'loner', 403, 'ACL_FORBIDDEN', FORBIDDEN);
 });
 
 test('group_methods with a deny list restricts the groups that have an entry', async () => {
   await assertPasses('/deny-methods', 'partner', 'GET');
-  await assertRefused('/deny-methods', 'partner', 403, 'ACL_METHOD_FORBIDDEN', FORBIDDEN, 'POST');
+  await refused('/deny-methods', 'partner', 403, 'ACL_METHOD_FORBIDDEN', FORBIDDEN, 'POST');
   await assertPasses('/deny-methods', 'mixed', 'POST');
   await assertPasses('/deny-methods', 'loner', 'POST');
 });

@@ -4,12 +4,12 @@
 import { pino } from 'pino';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Value } from '@sinclair/typebox/value';
 import plugin from './index.ts';
 import { AUTHENTICATED_GROUPS_KEY } from './handler.ts';
 import { RequestContext } from '../../gateway/context.ts';
 import { buildConsumerDirectory } from '../../config/consumer-directory.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
+import { pluginConfig } from '../../../test/helpers/plugin-config.ts';
 
 const directory = buildConsumerDirectory({
   consumers: [{ id: 'c-staff', username: 'staff' }, { id: 'c-guest', username: 'guest' }],
@@ -19,9 +19,7 @@ const directory = buildConsumerDirectory({
 });
 
 function acl(config: Record<string, unknown>) {
-  const value = Value.Default(plugin.configSchema, structuredClone(config)) as never;
-  assert.deepEqual(plugin.validate!(value), {});
-  return plugin.create(value, { instanceId: 'acl-test', consumers: directory, logger: pino({ level: 'silent' }), persistent: (_k, init) => init() });
+  return plugin.create(pluginConfig(plugin, config), { instanceId: 'acl-test', consumers: directory, logger: pino({ level: 'silent' }), persistent: (_k, init) => init() });
 }
 
 function request(options: { consumer?: string; credential?: boolean; groups?: unknown; method?: string } = {}): RequestContext {

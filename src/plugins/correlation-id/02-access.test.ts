@@ -1,41 +1,34 @@
 // correlation-id over real sockets: what the upstream receives, what the client sees, refusals included.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
-import { startGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
+import type { TestUpstream } from '../../../test/helpers/upstream.ts';
+import { startPluginGateway, type PluginGateway } from '../../../test/helpers/plugin-gateway.ts';
 import { httpRequest } from '../../../test/helpers/http.ts';
+import { assertRefused } from '../../../test/helpers/refusal.ts';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
 
 let upstream: TestUpstream;
-let gw: TestGateway;
+let gw: PluginGateway;
 
 function route(name: string, config: Record<string, unknown>, extra: Record<string, unknown>[] = []) {
   return { name, paths: [`/${name}`], plugins: [{ name: 'correlation-id', config }, ...extra] };
 }
 
 before(async () => {
-  upstream = await startUpstream();
-  gw = await startGateway({
-    _format_version: '3.0',
-    services: [{
-      name: 'echo',
-      url: upstream.url,
-      routes: [
-        route('default', {}),
-        route('uuid', { generator: 'uuid', header_name: 'X-Request-Id' }),
-        route('tracker', { generator: 'tracker' }),
-        route('echo', { echo_downstream: true }),
-        route('refused', { echo_downstream: true }, [{ name: 'ip-restriction', config: { deny: ['127.0.0.1'] } }]),
-      ],
-    }],
+  gw = await startPluginGateway({
+    routes: [
+      route('default', {}),
+      route('uuid', { generator: 'uuid', header_name: 'X-Request-Id' }),
+      route('tracker', { generator: 'tracker' }),
+      route('echo', { echo_downstream: true }),
+      route('refused', { echo_downstream: true }, [{ name: 'ip-restriction', config: { deny: ['127.0.0.1'] } }]),
+    ],
   });
+  upstream = gw.upstream;
 });
 
-after(async () => {
-  await gw.close();
-  await upstream.close();
-});
+after(() => gw?.close());
 
 function lastUpstreamHeader(name: string): string | undefined {
   const value = upstream.requests.at(-1)!.headers[name];
@@ -104,9 +97,7 @@ test('echo_downstream returns the id the upstream saw, overriding the upstream\'
 test('a request refused by a later plugin still carries the id back, and nothing reaches the upstream', async () => {
   const before = upstream.requests.length;
   const res = await httpRequest(`${gw.url}/refused`, { headers: { 'kong-request-id': 'trace-me' } });
-  assert.equal(res.status, 403);
-  assert.equal(JSON.parse(res.body).code, 'IP_FORBIDDEN');
-  assert.equal(res.headers['kong-request-id'], 'trace-me');
+  assertRefused(res, { status: 403, code: 'IP_FORBIDDEN', message: 'IP address not allowed: 127.0.0.1', headers: { 'kong-request-id': 'trace-me' } });
   const fresh = await httpRequest(`${gw.url}/refused`);
   assert.match(String(fresh.headers['kong-request-id']), new RegExp(`^${UUID}#\\d+$`));
   assert.equal(upstream.requests.length, before);

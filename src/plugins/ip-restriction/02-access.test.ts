@@ -1,12 +1,14 @@
 // ip-restriction over real sockets: allow and deny lists, Kong 3.x status and message, trusted proxies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
+import type { TestUpstream } from '../../../test/helpers/upstream.ts';
 import { startGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
+import { startPluginGateway, type PluginGateway } from '../../../test/helpers/plugin-gateway.ts';
 import { httpRequest, type SimpleResponse } from '../../../test/helpers/http.ts';
+import { assertRefused } from '../../../test/helpers/refusal.ts';
 
 let upstream: TestUpstream;
-let gw: TestGateway;
+let gw: PluginGateway;
 let behindProxy: TestGateway;
 
 function route(name: string, config: Record<string, unknown>) {
@@ -26,26 +28,18 @@ const routes = () => [
 ];
 
 before(async () => {
-  upstream = await startUpstream();
-  const config = { _format_version: '3.0', services: [{ name: 'api', url: upstream.url, routes: routes() }] };
-  gw = await startGateway(config);
-  behindProxy = await startGateway(config, { trustedProxies: ['127.0.0.1/32'] });
+  gw = await startPluginGateway({ routes: routes() });
+  upstream = gw.upstream;
+  behindProxy = await startGateway(gw.document, { trustedProxies: ['127.0.0.1/32'] });
 });
 
 after(async () => {
-  await gw.close();
-  await behindProxy.close();
-  await upstream.close();
+  await behindProxy?.close();
+  await gw?.close();
 });
 
 function refused(res: SimpleResponse, status: number, message: string, before: number): void {
-  assert.equal(res.status, status);
-  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
-  const body = JSON.parse(res.body);
-  assert.equal(body.code, 'IP_FORBIDDEN');
-  assert.equal(body.status, status);
-  assert.equal(body.message, message);
-  assert.equal(upstream.requests.length, before, 'nothing reached the upstream');
+  assertRefused(res, { status, code: 'IP_FORBIDDEN', message }, upstream, before);
 }
 
 test('a client on the allow list (host, block, or IPv4-mapped form) is proxied', async () => {

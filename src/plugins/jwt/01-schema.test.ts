@@ -1,11 +1,13 @@
 // The jwt plugin's config schema: Kong 3.x fields and defaults, Portcullis's additions, cross-field rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kind, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import plugin from './index.ts';
 import { JwtConfigSchema, validateJwtConfig } from './schema.ts';
 import { jwtConfig } from './test-support.ts';
+import { assertFieldsDocumented } from '../../../test/helpers/documented-schema.ts';
+import { checkPluginConfig } from '../../../test/helpers/plugin-config.ts';
+
+const errorsOf = (input: Record<string, unknown>) => checkPluginConfig(plugin, input).errors;
 
 test('the module is Kong\'s jwt plugin at Kong 3.x priority', () => {
   assert.equal(plugin.name, 'jwt');
@@ -54,58 +56,41 @@ test('issuer entries get asymmetric algorithms and claim mapping defaults', () =
 });
 
 test('every field documents itself and has a default (required issuer fields excepted)', () => {
-  const walk = (schema: TSchema, path: string): void => {
-    if (schema[Kind] !== 'Object') return;
-    for (const [name, field] of Object.entries(schema.properties as Record<string, TSchema>)) {
-      const at = `${path}.${name}`;
-      assert.equal(typeof field.description, 'string', `${at} has a description`);
-      assert.ok(String(field.description).length > 10, `${at} description says something`);
-      const required = at === 'config.issuers.issuer' || at === 'config.issuers.jwks_uri';
-      if (!required) assert.ok('default' in field, `${at} has a default`);
-      if (field[Kind] === 'Array') walk(field.items as TSchema, at);
-    }
-  };
-  walk(JwtConfigSchema, 'config');
+  assertFieldsDocumented(JwtConfigSchema, ['config.issuers.issuer', 'config.issuers.jwks_uri']);
 });
 
 test('the schema refuses what Kong refuses and what is unsafe', () => {
-  const bad: Record<string, unknown>[] = [
-    { claims_to_verify: ['iat'] },
-    { maximum_expiration: -1 },
-    { maximum_expiration: 31536001 },
-    { key_claim_name: '' },
-    { unknown_field: true },
-    { allowed_algorithms: ['none'] },
-    { allowed_algorithms: [] },
-    { max_token_size: 10 },
-    { issuers: [{ issuer: 'x', jwks_uri: 'ftp://x/jwks' }] },
-    { issuers: [{ issuer: 'x', jwks_uri: 'https://x/jwks', algorithms: ['HS256'] }] },
-    { issuers: [{ jwks_uri: 'https://x/jwks' }] },
-    { issuers: [{ issuer: 'x', jwks_uri: 'https://x/jwks', consumer_match: ['email'] }] },
+  const bad: [Record<string, unknown>, string][] = [
+    [{ claims_to_verify: ['iat'] }, 'config.claims_to_verify[0]'],
+    [{ maximum_expiration: -1 }, 'config.maximum_expiration'],
+    [{ maximum_expiration: 31536001 }, 'config.maximum_expiration'],
+    [{ key_claim_name: '' }, 'config.key_claim_name'],
+    [{ unknown_field: true }, 'config.unknown_field'],
+    [{ allowed_algorithms: ['none'] }, 'config.allowed_algorithms[0]'],
+    [{ allowed_algorithms: [] }, 'config.allowed_algorithms'],
+    [{ max_token_size: 10 }, 'config.max_token_size'],
+    [{ issuers: [{ issuer: 'x', jwks_uri: 'ftp://x/jwks' }] }, 'config.issuers[0].jwks_uri'],
+    [{ issuers: [{ issuer: 'x', jwks_uri: 'https://x/jwks', algorithms: ['HS256'] }] }, 'config.issuers[0].algorithms[0]'],
+    [{ issuers: [{ jwks_uri: 'https://x/jwks' }] }, 'config.issuers[0].issuer'],
+    [{ issuers: [{ issuer: 'x', jwks_uri: 'https://x/jwks', consumer_match: ['email'] }] }, 'config.issuers[0].consumer_match[0]'],
   ];
-  for (const config of bad) {
-    const value = Value.Default(JwtConfigSchema, structuredClone(config));
-    assert.equal(Value.Check(JwtConfigSchema, value), false, JSON.stringify(config));
-  }
+  for (const [input, path] of bad) assert.deepEqual(Object.keys(errorsOf(input)), [path], JSON.stringify(input));
 });
 
 test('maximum_expiration needs exp in claims_to_verify (Kong entity check)', () => {
-  assert.deepEqual(Object.keys(validateJwtConfig(jwtConfig({ maximum_expiration: 60 }))), ['config.claims_to_verify']);
-  assert.deepEqual(Object.keys(validateJwtConfig(jwtConfig({ maximum_expiration: 60, claims_to_verify: ['nbf'] }))), ['config.claims_to_verify']);
-  assert.deepEqual(validateJwtConfig(jwtConfig({ maximum_expiration: 60, claims_to_verify: ['exp'] })), {});
-  assert.deepEqual(validateJwtConfig(jwtConfig({ maximum_expiration: 0 })), {});
+  assert.deepEqual(Object.keys(errorsOf({ maximum_expiration: 60 })), ['config.claims_to_verify']);
+  assert.deepEqual(Object.keys(errorsOf({ maximum_expiration: 60, claims_to_verify: ['nbf'] })), ['config.claims_to_verify']);
+  assert.deepEqual(errorsOf({ maximum_expiration: 60, claims_to_verify: ['exp'] }), {});
+  assert.deepEqual(errorsOf({ maximum_expiration: 0 }), {});
 });
 
 test('issuers must be distinct, fetched over https (or loopback), and overlap allowed_algorithms', () => {
-  const issuer = (over: Record<string, unknown>) => ({ issuer: 'https://idp', jwks_uri: 'https://idp/jwks', ...over }) as never;
-  assert.deepEqual(validateJwtConfig(jwtConfig({ issuers: [issuer({})] })), {});
-  assert.deepEqual(Object.keys(validateJwtConfig(jwtConfig({ issuers: [issuer({}), issuer({})] }))), ['config.issuers.1.issuer']);
-  assert.deepEqual(Object.keys(validateJwtConfig(jwtConfig({ issuers: [issuer({ jwks_uri: 'http://idp.example/jwks' })] }))), ['config.issuers.0.jwks_uri']);
-  assert.deepEqual(validateJwtConfig(jwtConfig({ issuers: [issuer({ jwks_uri: 'http://127.0.0.1:8080/jwks' })] })), {});
-  assert.deepEqual(validateJwtConfig(jwtConfig({ issuers: [issuer({ jwks_uri: 'http://localhost:8080/jwks' })] })), {});
-  assert.deepEqual(
-    Object.keys(validateJwtConfig(jwtConfig({ allowed_algorithms: ['HS256'], issuers: [issuer({})] }))),
-    ['config.issuers.0.algorithms'],
-  );
-  assert.deepEqual(validateJwtConfig(jwtConfig({ allowed_algorithms: ['HS256', 'ES256'], issuers: [issuer({})] })), {});
+  const issuer = (over: Record<string, unknown>) => ({ issuer: 'https://idp', jwks_uri: 'https://idp/jwks', ...over });
+  assert.deepEqual(errorsOf({ issuers: [issuer({})] }), {});
+  assert.deepEqual(Object.keys(errorsOf({ issuers: [issuer({}), issuer({})] })), ['config.issuers.1.issuer']);
+  assert.deepEqual(Object.keys(errorsOf({ issuers: [issuer({ jwks_uri: 'http://idp.example/jwks' })] })), ['config.issuers.0.jwks_uri']);
+  assert.deepEqual(errorsOf({ issuers: [issuer({ jwks_uri: 'http://127.0.0.1:8080/jwks' })] }), {});
+  assert.deepEqual(errorsOf({ issuers: [issuer({ jwks_uri: 'http://localhost:8080/jwks' })] }), {});
+  assert.deepEqual(Object.keys(errorsOf({ allowed_algorithms: ['HS256'], issuers: [issuer({})] })), ['config.issuers.0.algorithms']);
+  assert.deepEqual(errorsOf({ allowed_algorithms: ['HS256', 'ES256'], issuers: [issuer({})] }), {});
 });

@@ -3,9 +3,11 @@
 // request never reaches the upstream.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
-import { startGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
+import type { TestUpstream } from '../../../test/helpers/upstream.ts';
+import { startPluginGateway, type PluginGateway } from '../../../test/helpers/plugin-gateway.ts';
 import { httpRequest, type SimpleResponse } from '../../../test/helpers/http.ts';
+import { assertRefused } from '../../../test/helpers/refusal.ts';
+import type { ErrorCode } from '../../errors/catalogue.ts';
 import { b64, keyPair, nowS, signToken, type KeyPair } from './test-support.ts';
 
 const SECRET = 'alice-shared-secret-0123456789abcdef';
@@ -17,34 +19,28 @@ const ASYM = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES
 const pairs = Object.fromEntries(ASYM.map((alg) => [alg, keyPair(alg)])) as Record<(typeof ASYM)[number], KeyPair>;
 
 let upstream: TestUpstream;
-let gw: TestGateway;
+let gw: PluginGateway;
 
 const jwtRoute = (name: string, config: Record<string, unknown> = {}, extra: Record<string, unknown>[] = []) =>
   ({ name, paths: [`/${name}`], plugins: [{ name: 'jwt', config }, ...extra] });
 
 before(async () => {
-  upstream = await startUpstream();
-  gw = await startGateway({
-    _format_version: '3.0',
-    services: [{
-      name: 'api',
-      url: upstream.url,
-      routes: [
-        jwtRoute('kong'),
-        jwtRoute('claims', { claims_to_verify: ['exp', 'nbf'] }),
-        jwtRoute('maxexp', { claims_to_verify: ['exp'], maximum_expiration: 600 }),
-        jwtRoute('anon', { anonymous: guest.username }),
-        jwtRoute('anon-missing', { anonymous: 'no-such-consumer' }),
-        jwtRoute('realm', { realm: 'orders' }),
-        jwtRoute('nopreflight', { run_on_preflight: false }),
-        jwtRoute('sources', { uri_param_names: ['token'], cookie_names: ['session'], header_names: ['x-jwt'] }),
-        jwtRoute('b64', { secret_is_base64: true }),
-        jwtRoute('subclaim', { key_claim_name: 'sub' }),
-        jwtRoute('small', { max_token_size: 256 }),
-        jwtRoute('only-es', { allowed_algorithms: ['ES256'] }),
-        jwtRoute('or', { anonymous: guest.id }, [{ name: 'key-auth', config: { anonymous: guest.id } }]),
-      ],
-    }],
+  gw = await startPluginGateway({
+    routes: [
+      jwtRoute('kong'),
+      jwtRoute('claims', { claims_to_verify: ['exp', 'nbf'] }),
+      jwtRoute('maxexp', { claims_to_verify: ['exp'], maximum_expiration: 600 }),
+      jwtRoute('anon', { anonymous: guest.username }),
+      jwtRoute('anon-missing', { anonymous: 'no-such-consumer' }),
+      jwtRoute('realm', { realm: 'orders' }),
+      jwtRoute('nopreflight', { run_on_preflight: false }),
+      jwtRoute('sources', { uri_param_names: ['token'], cookie_names: ['session'], header_names: ['x-jwt'] }),
+      jwtRoute('b64', { secret_is_base64: true }),
+      jwtRoute('subclaim', { key_claim_name: 'sub' }),
+      jwtRoute('small', { max_token_size: 256 }),
+      jwtRoute('only-es', { allowed_algorithms: ['ES256'] }),
+      jwtRoute('or', { anonymous: guest.id }, [{ name: 'key-auth', config: { anonymous: guest.id } }]),
+    ],
     consumers: [
       {
         ...alice,
@@ -58,12 +54,10 @@ before(async () => {
       guest,
     ],
   });
+  upstream = gw.upstream;
 });
 
-after(async () => {
-  await gw?.close();
-  await upstream?.close();
-});
+after(() => gw?.close());
 
 const hs = (claims: Record<string, unknown>, secret: string | Buffer = SECRET, alg = 'HS256') => signToken({ alg, typ: 'JWT' }, claims, secret);
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -73,17 +67,10 @@ async function get(path: string, headers: Record<string, string> = {}, method = 
 }
 
 /** Sends a request that must be refused, and checks the refusal and that the upstream saw nothing. */
-async function refused(path: string, headers: Record<string, string>, code: string, message: string, challenge = 'Bearer error="invalid_token"') {
+async function refused(path: string, headers: Record<string, string>, code: ErrorCode, message: string, challenge = 'Bearer error="invalid_token"') {
   const before = upstream.requests.length;
   const res = await get(path, headers);
-  assert.equal(res.status, 401, `${path}: ${res.body}`);
-  const body = JSON.parse(res.body);
-  assert.equal(body.code, code);
-  assert.equal(body.message, message);
-  assert.equal(res.headers['content-type'], 'application/problem+json');
-  assert.equal(res.headers['www-authenticate'], challenge);
-  assert.equal(upstream.requests.length, before, 'the upstream received nothing');
-  return body;
+  return assertRefused(res, { status: 401, code, message, headers: { 'www-authenticate': challenge }, label: path }, upstream, before);
 }
 
 /** Sends a request that must pass, and returns the headers the upstream received. */
@@ -163,12 +150,7 @@ test('each refusal class answers Kong\'s message and forwards nothing', async ()
 test('two distinct tokens in one request are refused; the same token twice is fine', async () => {
   const a = hs({ iss: 'alice-hs256' });
   const b = hs({ iss: 'alice-hs256', jti: 'other' });
-  const before = upstream.requests.length;
-  const res = await get(`/kong?jwt=${b}`, bearer(a));
-  assert.equal(res.status, 401);
-  assert.equal(JSON.parse(res.body).message, 'Multiple tokens provided');
-  assert.equal(res.headers['www-authenticate'], 'Bearer error="invalid_token"');
-  assert.equal(upstream.requests.length, before);
+  await refused(`/kong?jwt=${b}`, bearer(a), 'JWT_MULTIPLE_TOKENS', 'Multiple tokens provided');
   await passed(`/kong?jwt=${a}`, bearer(a));
 });
 
@@ -210,10 +192,7 @@ test('anonymous: failures fall back to the anonymous consumer; success still win
 
 test('an anonymous consumer that does not exist is a 500, as in Kong', async () => {
   const before = upstream.requests.length;
-  const res = await get('/anon-missing', {});
-  assert.equal(res.status, 500);
-  assert.equal(JSON.parse(res.body).message, 'An unexpected error occurred');
-  assert.equal(upstream.requests.length, before);
+  assertRefused(await get('/anon-missing', {}), { status: 500, code: 'INTERNAL', message: 'An unexpected error occurred' }, upstream, before);
 });
 
 test('logical OR with key-auth: either credential is enough', async () => {

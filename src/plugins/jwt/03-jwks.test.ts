@@ -3,9 +3,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
-import { startGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
+import type { TestUpstream } from '../../../test/helpers/upstream.ts';
+import { startPluginGateway, type PluginGateway } from '../../../test/helpers/plugin-gateway.ts';
 import { httpRequest, type SimpleResponse } from '../../../test/helpers/http.ts';
+import { assertRefused } from '../../../test/helpers/refusal.ts';
+import type { ErrorCode } from '../../errors/catalogue.ts';
 import { deadPort, jwk, keyPair, nowS, signToken, startJwksServer, type JwksServer } from './test-support.ts';
 
 const ISS = 'https://login.partner.test';
@@ -17,36 +19,30 @@ const partner = { id: '3b0f4b8e-2a55-4d6e-9f77-1f2e3d4c5b01', username: 'partner
 const guest = { id: '3b0f4b8e-2a55-4d6e-9f77-1f2e3d4c5b02', username: 'guest' };
 
 let upstream: TestUpstream;
-let gw: TestGateway;
+let gw: PluginGateway;
 let idp: JwksServer;
 let rotating: JwksServer;
 
 before(async () => {
-  upstream = await startUpstream();
   idp = await startJwksServer([jwk(es, 'es-1'), jwk(rs, 'rs-1')]);
   rotating = await startJwksServer([jwk(es, 'gen-1')]);
   const port = await deadPort();
   const issuer = (iss: string, uri: string, extra: Record<string, unknown> = {}) => ({ issuer: iss, jwks_uri: uri, ...extra });
-  gw = await startGateway({
-    _format_version: '3.0',
-    services: [{
-      name: 'api',
-      url: upstream.url,
-      routes: [
-        { name: 'partner', paths: ['/partner'], plugins: [{ name: 'jwt', config: { issuers: [issuer(ISS, idp.url, { audiences: ['orders'] })], jwks_refresh_cooldown: 300 } }] },
-        { name: 'rotating', paths: ['/rotating'], plugins: [{ name: 'jwt', config: { issuers: [issuer(ROTATING, rotating.url)], jwks_refresh_cooldown: 0.3 } }] },
-        { name: 'down', paths: ['/down'], plugins: [{ name: 'jwt', config: { issuers: [issuer(DOWN, `http://127.0.0.1:${port}/jwks`)], jwks_timeout: 500 } }] },
-        { name: 'down-anon', paths: ['/down-anon'], plugins: [{ name: 'jwt', config: { issuers: [issuer(DOWN, `http://127.0.0.1:${port}/jwks`)], anonymous: 'guest' } }] },
-        { name: 'partner-anon', paths: ['/partner-anon'], plugins: [{ name: 'jwt', config: { issuers: [issuer(ISS, idp.url, { audiences: ['orders'] })], anonymous: 'guest' } }] },
-      ],
-    }],
+  gw = await startPluginGateway({
+    routes: [
+      { name: 'partner', paths: ['/partner'], plugins: [{ name: 'jwt', config: { issuers: [issuer(ISS, idp.url, { audiences: ['orders'] })], jwks_refresh_cooldown: 300 } }] },
+      { name: 'rotating', paths: ['/rotating'], plugins: [{ name: 'jwt', config: { issuers: [issuer(ROTATING, rotating.url)], jwks_refresh_cooldown: 0.3 } }] },
+      { name: 'down', paths: ['/down'], plugins: [{ name: 'jwt', config: { issuers: [issuer(DOWN, `http://127.0.0.1:${port}/jwks`)], jwks_timeout: 500 } }] },
+      { name: 'down-anon', paths: ['/down-anon'], plugins: [{ name: 'jwt', config: { issuers: [issuer(DOWN, `http://127.0.0.1:${port}/jwks`)], anonymous: 'guest' } }] },
+      { name: 'partner-anon', paths: ['/partner-anon'], plugins: [{ name: 'jwt', config: { issuers: [issuer(ISS, idp.url, { audiences: ['orders'] })], anonymous: 'guest' } }] },
+    ],
     consumers: [partner, guest],
   });
+  upstream = gw.upstream;
 });
 
 after(async () => {
   await gw?.close();
-  await upstream?.close();
   await idp?.close();
   await rotating?.close();
 });
@@ -58,14 +54,9 @@ function get(path: string, jwt?: string): Promise<SimpleResponse> {
   return httpRequest(`${gw.url}${path}`, { headers: jwt ? { authorization: `Bearer ${jwt}`, 'x-consumer-username': 'spoofed' } : {} });
 }
 
-async function refused(path: string, jwt: string, status: number, code: string, message: string) {
+async function refused(path: string, jwt: string, status: number, code: ErrorCode, message: string) {
   const before = upstream.requests.length;
-  const res = await get(path, jwt);
-  assert.equal(res.status, status, res.body);
-  const body = JSON.parse(res.body);
-  assert.equal(body.code, code);
-  assert.equal(body.message, message);
-  assert.equal(upstream.requests.length, before, 'the upstream received nothing');
+  assertRefused(await get(path, jwt), { status, code, message, label: path }, upstream, before);
 }
 
 async function passed(path: string, jwt: string) {

@@ -2,10 +2,11 @@
 // tokens, resolved configs and a real consumer directory. Never imported by the plugin itself.
 import { pino } from 'pino';
 import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { Value } from '@sinclair/typebox/value';
 import { buildConsumerDirectory, type ConsumerRecord, type JwtSecretRecord } from '../../config/consumer-directory.ts';
 import { PersistentState } from '../../config/persistent-state.ts';
-import { JwtConfigSchema, type JwtConfig } from './schema.ts';
+import { pluginConfig } from '../../../test/helpers/plugin-config.ts';
+import plugin from './index.ts';
+import type { JwtConfig } from './schema.ts';
 import type { Algorithm } from './algorithms.ts';
 
 export const b64 = (value: unknown): string =>
@@ -60,13 +61,9 @@ export function signToken(header: Record<string, unknown>, payload: unknown, key
   return `${input}.${signature.toString('base64url')}`;
 }
 
-/** Kong defaults plus `overrides`, validated against the schema. */
+/** Kong defaults plus `overrides`, as the config loader builds and checks them (throws on a config it would refuse). */
 export function jwtConfig(overrides: Partial<JwtConfig> = {}): JwtConfig {
-  const config = Value.Default(JwtConfigSchema, structuredClone(overrides)) as JwtConfig;
-  if (!Value.Check(JwtConfigSchema, config)) {
-    throw new Error(`invalid test config: ${JSON.stringify([...Value.Errors(JwtConfigSchema, config)].map((e) => `${e.path} ${e.message}`))}`);
-  }
-  return config;
+  return pluginConfig(plugin, overrides);
 }
 
 /** A real consumer directory (the gateway's own implementation) over the given rows. */

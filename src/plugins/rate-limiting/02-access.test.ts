@@ -3,13 +3,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
-import { startGateway, type TestGateway } from '../../../test/helpers/gateway.ts';
+import type { TestUpstream } from '../../../test/helpers/upstream.ts';
+import { startPluginGateway, type PluginGateway, type PluginGatewaySetup } from '../../../test/helpers/plugin-gateway.ts';
 import { httpRequest, type SimpleResponse } from '../../../test/helpers/http.ts';
+import { assertRefused } from '../../../test/helpers/refusal.ts';
 
 const HOUR = 3_600_000;
 let upstream: TestUpstream;
-let gw: TestGateway;
+let gw: PluginGateway;
 
 const limited = (name: string, config: Record<string, unknown>, auth: Record<string, unknown>[] = []) => ({
   name,
@@ -18,9 +19,8 @@ const limited = (name: string, config: Record<string, unknown>, auth: Record<str
 });
 const keyAuth = (config: Record<string, unknown> = {}) => ({ name: 'key-auth', config });
 
-/** The whole declarative config; built after the upstream is listening. */
-const config = () => ({
-  _format_version: '3.0',
+/** A fresh copy of the whole config, to start with and to reload. */
+const setup = (): PluginGatewaySetup => ({
   consumers: [
     { username: 'alice', keyauth_credentials: [{ key: 'alice-key' }] },
     { username: 'bob', keyauth_credentials: [{ key: 'bob-key' }] },
@@ -28,45 +28,35 @@ const config = () => ({
     { username: 'guest' },
     { username: 'vip', keyauth_credentials: [{ key: 'vip-key' }], plugins: [{ name: 'rate-limiting', config: { hour: 2 } }] },
   ],
-  services: [
-    {
-      name: 'svc',
-      url: upstream.url,
-      routes: [
-        limited('exact', { hour: 50, limit_by: 'ip' }),
-        limited('headers', { minute: 3, hour: 10, limit_by: 'ip' }),
-        limited('tie', { minute: 2, hour: 2, limit_by: 'ip' }),
-        limited('by-consumer', { hour: 2 }, [keyAuth()]),
-        limited('consumer-fallback', { hour: 2 }),
-        limited('by-credential', { hour: 2, limit_by: 'credential' }, [keyAuth({ anonymous: 'guest' })]),
-        limited('by-ip', { hour: 2, limit_by: 'ip' }),
-        limited('by-header', { hour: 2, limit_by: 'header', header_name: 'X-Tenant' }),
-        limited('pathy', { hour: 2, limit_by: 'path', path: '/pathy/hot' }),
-        limited('per-second', { second: 2, limit_by: 'ip' }),
-        limited('hidden', { hour: 1, limit_by: 'ip', hide_client_headers: true }),
-        limited('custom', { hour: 1, limit_by: 'ip', error_code: 503, error_message: 'Slow down' }),
-        limited('scoped', { hour: 5 }, [keyAuth()]),
-        limited('reloaded', { hour: 2, limit_by: 'ip' }),
-      ],
-    },
-    {
-      name: 'shared-svc',
-      url: upstream.url,
-      plugins: [{ name: 'rate-limiting', config: { hour: 3, limit_by: 'service' } }],
-      routes: [{ name: 'svc-a', paths: ['/svc-a'] }, { name: 'svc-b', paths: ['/svc-b'] }],
-    },
+  routes: [
+    limited('exact', { hour: 50, limit_by: 'ip' }),
+    limited('headers', { minute: 3, hour: 10, limit_by: 'ip' }),
+    limited('tie', { minute: 2, hour: 2, limit_by: 'ip' }),
+    limited('by-consumer', { hour: 2 }, [keyAuth()]),
+    limited('consumer-fallback', { hour: 2 }),
+    limited('by-credential', { hour: 2, limit_by: 'credential' }, [keyAuth({ anonymous: 'guest' })]),
+    limited('by-ip', { hour: 2, limit_by: 'ip' }),
+    limited('by-header', { hour: 2, limit_by: 'header', header_name: 'X-Tenant' }),
+    limited('pathy', { hour: 2, limit_by: 'path', path: '/pathy/hot' }),
+    limited('per-second', { second: 2, limit_by: 'ip' }),
+    limited('hidden', { hour: 1, limit_by: 'ip', hide_client_headers: true }),
+    limited('custom', { hour: 1, limit_by: 'ip', error_code: 503, error_message: 'Slow down' }),
+    limited('scoped', { hour: 5 }, [keyAuth()]),
+    limited('reloaded', { hour: 2, limit_by: 'ip' }),
   ],
+  services: [{
+    name: 'shared-svc',
+    plugins: [{ name: 'rate-limiting', config: { hour: 3, limit_by: 'service' } }],
+    routes: [{ name: 'svc-a', paths: ['/svc-a'] }, { name: 'svc-b', paths: ['/svc-b'] }],
+  }],
 });
 
 before(async () => {
-  upstream = await startUpstream();
-  gw = await startGateway(config(), { trustedProxies: ['127.0.0.1/32'] });
+  gw = await startPluginGateway(setup(), { trustedProxies: ['127.0.0.1/32'] });
+  upstream = gw.upstream;
 });
 
-after(async () => {
-  await gw.close();
-  await upstream.close();
-});
+after(() => gw?.close());
 
 /** Sleeps past the next boundary of `periodMs` when one is nearer than `marginMs`, so a test stays in one window. */
 async function awayFromBoundary(periodMs: number, marginMs: number): Promise<void> {
@@ -85,12 +75,7 @@ const statuses = async (path: string, headers: Record<string, string>, n: number
 };
 
 function assertLimited(res: SimpleResponse, message = 'API rate limit exceeded', status = 429) {
-  assert.equal(res.status, status);
-  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
-  const body = JSON.parse(res.body);
-  assert.equal(body.code, 'RATE_LIMITED');
-  assert.equal(body.message, message);
-  assert.equal(body.status, status);
+  assertRefused(res, { status, code: 'RATE_LIMITED', message });
 }
 
 test('exact under concurrency: 200 simultaneous requests against a limit of 50 let exactly 50 through', async () => {
@@ -236,7 +221,7 @@ test('a consumer-scoped plugin overrides the route\'s limit for that consumer on
 test('counters survive a config reload', async () => {
   const who = from('10.0.10.1');
   assert.equal((await get('/reloaded', who)).status, 200);
-  await gw.reload(config());
+  await gw.reload(setup());
   const second = await get('/reloaded', who);
   assert.equal(second.status, 200);
   assert.equal(second.headers['x-ratelimit-remaining-hour'], '0');

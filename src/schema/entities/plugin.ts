@@ -1,6 +1,10 @@
 // Plugin instance: a named plugin with config, scoped globally or to a service, route and/or consumer.
 import { Type, type Static } from '@sinclair/typebox';
-import { EntityBase, ForeignRef, Nullable } from '../common.ts';
+import { EntityBase, ForeignRef, KongProtocol, Nullable } from '../common.ts';
+
+/** Kong Enterprise's dynamic ordering (`ordering.before.access: [...]`); exports carry it as null. */
+const PhaseList = Nullable(Type.Object({ access: Type.Optional(Type.Array(Type.String({ minLength: 1 }))) }, { additionalProperties: false }));
+const Ordering = Type.Object({ before: Type.Optional(PhaseList), after: Type.Optional(PhaseList) }, { additionalProperties: false });
 
 export const PluginEntitySchema = Type.Object({
   ...EntityBase,
@@ -8,11 +12,15 @@ export const PluginEntitySchema = Type.Object({
   instance_name: Type.Optional(Nullable(Type.String())),
   enabled: Type.Boolean({ default: true }),
   config: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: 'Validated against the plugin\'s own schema.' }),
-  protocols: Type.Array(Type.String(), { default: ['grpc', 'grpcs', 'http', 'https'] }),
+  protocols: Type.Array(KongProtocol, {
+    default: ['grpc', 'grpcs', 'http', 'https'],
+    minItems: 1,
+    description: 'Protocols the plugin runs on. Must include both http and https: a plugin limited to one of them is refused (not supported yet).',
+  }),
   service: Type.Optional(Nullable(ForeignRef)),
   route: Type.Optional(Nullable(ForeignRef)),
   consumer: Type.Optional(Nullable(ForeignRef)),
-  ordering: Type.Optional(Nullable(Type.Unknown())),
+  ordering: Type.Optional(Nullable(Ordering)),
 }, { additionalProperties: false, $id: 'plugin' });
 
 export type PluginEntity = Static<typeof PluginEntitySchema>;

@@ -1,13 +1,15 @@
 // Route: how requests are matched to a service (Kong `routes`, traditional_compatible flavour).
 import { Type, type Static } from '@sinclair/typebox';
-import { EntityBase, ForeignRef, Name, Nullable } from '../common.ts';
+import { EntityBase, ForeignRef, Name, Nullable, Port } from '../common.ts';
 
+const StreamEndpoint = Type.Object({ ip: Type.Optional(Type.String({ minLength: 1 })), port: Type.Optional(Port) }, { additionalProperties: false });
 const Method = Type.String({ pattern: '^[A-Z]+$', description: 'HTTP method, upper case.' });
 
 export const RouteSchema = Type.Object({
   ...EntityBase,
   name: Type.Optional(Name),
   service: Type.Optional(Nullable(ForeignRef)),
+  // Kong's stream, gRPC and WebSocket protocols are refused as not supported yet when the file loads.
   protocols: Type.Array(Type.Union([Type.Literal('http'), Type.Literal('https')]), { default: ['http', 'https'], minItems: 1 }),
   methods: Type.Optional(Nullable(Type.Array(Method))),
   hosts: Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9.*\\-_]+(:[0-9]+)?$' })))),
@@ -21,8 +23,9 @@ export const RouteSchema = Type.Object({
   request_buffering: Type.Boolean({ default: true }),
   response_buffering: Type.Boolean({ default: true }),
   snis: Type.Optional(Nullable(Type.Array(Type.String()))),
-  sources: Type.Optional(Nullable(Type.Array(Type.Object({ ip: Type.Optional(Type.String()), port: Type.Optional(Type.Integer()) })))),
-  destinations: Type.Optional(Nullable(Type.Array(Type.Object({ ip: Type.Optional(Type.String()), port: Type.Optional(Type.Integer()) })))),
+  // Stream-routing attributes: Kong exports them as null on http routes; anything else is refused.
+  sources: Type.Optional(Nullable(Type.Array(StreamEndpoint))),
+  destinations: Type.Optional(Nullable(Type.Array(StreamEndpoint))),
 }, { additionalProperties: false, $id: 'route' });
 
 export type Route = Static<typeof RouteSchema>;

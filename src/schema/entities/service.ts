@@ -1,11 +1,12 @@
 // Service: an upstream API (Kong `services`). `url` is shorthand for protocol/host/port/path.
 import { Type, type Static } from '@sinclair/typebox';
-import { EntityBase, ForeignRef, Host, Name, Nullable, Port, TimeoutMs } from '../common.ts';
+import { EntityBase, ForeignRef, Host, Name, Nullable, Port, TimeoutMs, Uuid } from '../common.ts';
 
 export const ServiceSchema = Type.Object({
   ...EntityBase,
   name: Type.Optional(Name),
-  enabled: Type.Boolean({ default: true }),
+  enabled: Type.Boolean({ default: true, description: 'When false, the service and its routes are left out as if absent.' }),
+  // Kong also knows grpc(s), tcp, tls, udp and ws(s): those are refused as not supported yet when the file loads.
   protocol: Type.Union([Type.Literal('http'), Type.Literal('https')], { default: 'http' }),
   host: Host,
   port: Type.Optional(Port),
@@ -14,9 +15,10 @@ export const ServiceSchema = Type.Object({
   connect_timeout: Type.Integer({ ...TimeoutMs, default: 60000 }),
   write_timeout: Type.Integer({ ...TimeoutMs, default: 60000 }),
   read_timeout: Type.Integer({ ...TimeoutMs, default: 60000 }),
-  tls_verify: Type.Optional(Nullable(Type.Boolean())),
-  client_certificate: Type.Optional(Nullable(ForeignRef)),
-  ca_certificates: Type.Optional(Nullable(Type.Array(Type.String()))),
+  tls_verify: Type.Optional(Nullable(Type.Boolean({ description: 'Upstream certificates are always verified (system trust store): `true` and null load, `false` is refused.' }))),
+  tls_verify_depth: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 64, description: 'Refused unless null: the chain depth is not configurable yet.' }))),
+  client_certificate: Type.Optional(Nullable(Type.Union([Uuid, ForeignRef], { description: 'Refused unless null: mutual TLS to the upstream is not supported yet.' }))),
+  ca_certificates: Type.Optional(Nullable(Type.Array(Uuid, { description: 'Refused unless null or empty: upstreams are verified against the system trust store.' }))),
 }, { additionalProperties: false, $id: 'service' });
 
 export type Service = Static<typeof ServiceSchema>;
