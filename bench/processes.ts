@@ -84,3 +84,16 @@ export function stopChild(child: Child, graceMs = 5000): Promise<void> {
 export async function stopAll(): Promise<void> {
   await Promise.all([...children].map((child) => stopChild(child)));
 }
+
+/** Runs a bench entry point, always stopping every child it started, then exits with its code. */
+export async function runMain(main: () => Promise<number>): Promise<never> {
+  let code = 1;
+  try {
+    code = await main();
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+  } finally {
+    await stopAll();
+  }
+  process.exit(code);
+}

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { formatTop, topSelfTime } from './cpuprofile-top.ts';
 import { makeFixtures, makeWorkDir, type Alg } from './fixtures.ts';
 import { detectTool, runLoad } from './load.ts';
-import { stopAll, stopChild } from './processes.ts';
+import { runMain, stopChild } from './processes.ts';
 import { startPeer, startPortcullis, startUpstream } from './targets.ts';
 import { verifyGateway } from './verify.ts';
 
@@ -64,12 +64,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (err) {
-  console.error(err instanceof Error ? err.message : err);
-} finally {
-  await stopAll();
-}
-process.exit(code);
+await runMain(main);

@@ -1,6 +1,7 @@
 // Micro-benchmark (not a test): router lookups/s for 10, 100 and 1000 routes, and path normalisation.
 // Run: ./node_modules/.bin/node bench/router-bench.ts
 import { buildRouter } from '../src/gateway/router/build-router.ts';
+import { route } from '../src/gateway/router/fixtures.test-helper.ts';
 import type { RouteRequest, RouterRoute } from '../src/gateway/router/types.ts';
 import { normalizeRequestTarget } from '../src/gateway/path/normalize.ts';
 
@@ -11,22 +12,13 @@ function routesOf(n: number): RouterRoute[] {
   const routes: RouterRoute[] = [];
   for (let i = 0; i < n; i++) {
     const kind = i % 10;
-    routes.push({
-      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    routes.push(route({
       name: `r${i}`,
-      protocols: ['http', 'https'],
-      https_redirect_status_code: 426,
-      regex_priority: 0,
-      strip_path: true,
-      path_handling: 'v0',
-      preserve_host: false,
-      request_buffering: true,
-      response_buffering: true,
       paths: kind === 9 ? [`~/svc${i}/items/(?<id>\\d+)$`] : kind < 5 ? [`/svc${i}/`] : [`/svc${i}`],
       hosts: kind === 3 ? [`svc${i}.example.com`] : kind === 4 ? ['*.example.com'] : null,
       methods: kind === 7 ? ['GET', 'POST'] : null,
       headers: kind === 8 ? { 'x-version': ['v1', 'v2'] } : null,
-    });
+    }));
   }
   return routes;
 }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ALGS, makeFixtures, makeWorkDir, type Alg } from './fixtures.ts';
 import { detectTool, runLoad, type LoadResult } from './load.ts';
 import { busyShare, watchCore } from './machine.ts';
-import { PINNING, stopAll } from './processes.ts';
+import { PINNING, runMain, stopAll } from './processes.ts';
 import { markdownTable, summarise, textTable } from './report.ts';
 import { startEndpoints, startUpstream, TARGETS, type Endpoint, type TargetName } from './targets.ts';
 import { verifyGateway, verifyUpstream } from './verify.ts';
@@ -126,12 +126,4 @@ async function main(): Promise<number> {
 }
 
 process.on('SIGINT', () => { void stopAll().then(() => process.exit(130)); });
-let code = 1;
-try {
-  code = await main();
-} catch (err) {
-  console.error(err instanceof Error ? err.message : err);
-} finally {
-  await stopAll();
-}
-process.exit(code);
+await runMain(main);
