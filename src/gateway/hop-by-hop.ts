@@ -28,6 +28,9 @@ export function stripHopByHop(headers: IncomingHttpHeaders | Record<string, stri
 
 export function stripIdentity(headers: IncomingHttpHeaders): void {
   for (const name of IDENTITY_HEADERS) delete headers[name];
+  // CGI-style servers (PHP, WSGI, Rack) read `X_Consumer_ID` as `X-Consumer-ID`: a spoof that survives the
+  // line above. nginx, and so Kong, drop every header with an underscore by default; so do we.
+  for (const name in headers) if (name.includes('_')) delete headers[name];
 }
 
 export function stripForwarding(headers: IncomingHttpHeaders): void {

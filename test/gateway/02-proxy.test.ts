@@ -85,6 +85,8 @@ test('hop-by-hop, Connection-named, identity and forwarding headers from the cli
       'x-real-ip': '6.6.6.6',
       forwarded: 'for=6.6.6.6',
       'x-keep': 'yes',
+      x_consumer_username: 'admin',
+      'x-forwarded_for': '6.6.6.6',
     },
   });
   assert.equal(res.status, 200);
@@ -93,6 +95,8 @@ test('hop-by-hop, Connection-named, identity and forwarding headers from the cli
     assert.equal(h[name], undefined, name);
   }
   assert.equal(h['x-keep'], 'yes');
+  // underscores read as dashes by CGI-style upstreams: dropped, as nginx and Kong do
+  assert.ok(!Object.keys(h).some((name) => name.includes('_')), `underscore header reached upstream: ${Object.keys(h)}`);
   assert.equal(h['x-forwarded-for'], '127.0.0.1');
   assert.equal(h['x-real-ip'], '127.0.0.1');
   assert.equal(h['x-forwarded-proto'], 'http');
