@@ -41,6 +41,7 @@ export function createRateLimitingHandler(config: RateLimitingConfig, env: Plugi
   function storeFailed(err: unknown): void {
     // Fault tolerant: an unreachable store lets traffic through unlimited rather than failing it.
     if (!faultTolerant) throw new GatewayError('RATE_LIMIT_STORE_UNAVAILABLE', { cause: err });
+    env.logger.warn({ err }, 'rate-limiting counter store failed; request let through (fault_tolerant)');
   }
 
   return {
