@@ -6,7 +6,7 @@ import type { CompiledService, UpstreamTarget } from '../../config/compiled.ts';
 import type { ResponseHead } from '../../plugins/contract.ts';
 import type { RequestContext } from '../context.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import { HOP_BY_HOP } from '../hop-by-hop.ts';
+import { stripHopByHop } from '../hop-by-hop.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
 import { upstreamBody } from './upstream-body.ts';
 
@@ -90,9 +90,7 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
           if (statusCode < 200) return;
           status = statusCode;
           const h = upstreamHeaders as Record<string, string | string[]>;
-          const connection = h.connection;
-          if (connection !== undefined) for (const n of String(connection).split(',')) delete h[n.trim().toLowerCase()];
-          for (const n of HOP_BY_HOP) if (n in h) delete h[n];
+          stripHopByHop(h);
           const head: ResponseHead = { status: statusCode, headers: h };
           o.headerFilter(head);
           res.writeHead(head.status, head.headers);

@@ -1,5 +1,6 @@
 // ip-restriction per request: parse the client address once, then deny list, then allow list (Kong's order).
 import { GatewayError } from '../../errors/gateway-error.ts';
+import { unmap } from '../../gateway/trusted-proxies.ts';
 import type { PluginHandler } from '../contract.ts';
 import { parseAddress } from './ip-address.ts';
 import { IpRangeSet } from './ip-range-set.ts';
@@ -17,7 +18,7 @@ export function createIpRestriction(config: IpRestrictionConfig): PluginHandler 
   const message = config.message;
 
   function refuse(clientIp: string): GatewayError {
-    return refusal(status, message ?? `IP address not allowed: ${displayIp(clientIp)}`);
+    return refusal(status, message ?? `IP address not allowed: ${unmap(clientIp)}`);
   }
 
   return {
@@ -35,7 +36,3 @@ function refusal(status: number, message: string): GatewayError {
   return new GatewayError('IP_FORBIDDEN', { status, message });
 }
 
-/** nginx reports an IPv4 client as IPv4 even on a dual-stack socket; so do we. */
-function displayIp(ip: string): string {
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
-}

@@ -2,6 +2,7 @@
 // authenticate the consumer; on failure answer 401 with Kong's challenge, or fall back to `anonymous`.
 import type { RequestContext } from '../../gateway/context.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
+import { challenge } from '../../gateway/www-authenticate.ts';
 import type { PluginEnv, PluginHandler } from '../contract.ts';
 import { createTokenExtractor } from './extract-token.ts';
 import type { JwtConfig } from './schema.ts';
@@ -19,8 +20,8 @@ export function createJwtHandler(config: JwtConfig, env: PluginEnv): PluginHandl
   const runOnPreflight = config.run_on_preflight;
   const anonymous = config.anonymous;
   // Kong 3.x: `Bearer` (+ realm) when no token was sent, `error="invalid_token"` for a bad one.
-  const challenge = config.realm === null ? 'Bearer' : `Bearer realm="${quote(config.realm)}"`;
-  const invalidTokenChallenge = `${challenge} error="invalid_token"`;
+  const bearer = challenge('Bearer', config.realm);
+  const invalidTokenChallenge = `${bearer} error="invalid_token"`;
 
   const succeed = (ctx: RequestContext, token: string, verified: VerifiedToken): void => {
     ctx.authenticate(verified.consumer, verified.credential);
@@ -39,7 +40,7 @@ export function createJwtHandler(config: JwtConfig, env: PluginEnv): PluginHandl
     throw new GatewayError(err.code, {
       message: err.kongMessage,
       detail: err.detail,
-      headers: { 'WWW-Authenticate': err.code === 'UNAUTHORIZED' ? challenge : invalidTokenChallenge },
+      headers: { 'WWW-Authenticate': err.code === 'UNAUTHORIZED' ? bearer : invalidTokenChallenge },
     });
   };
 
@@ -76,9 +77,4 @@ export function createJwtHandler(config: JwtConfig, env: PluginEnv): PluginHandl
       }
     },
   };
-}
-
-/** A realm inside a quoted-string (RFC 9110 §5.6.4). */
-function quote(value: string): string {
-  return value.replace(/[\\"]/g, '\\$&');
 }

@@ -4,6 +4,7 @@ import type { PluginEnv, PluginHandler } from '../contract.ts';
 import type { RequestContext } from '../../gateway/context.ts';
 import type { ConsumerRecord, KeyAuthRecord } from '../../config/consumer-directory.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
+import { challenge } from '../../gateway/www-authenticate.ts';
 import { createKeyFinder, DUPLICATE_KEY } from './find-key.ts';
 import type { KeyAuthConfig } from './schema.ts';
 
@@ -13,7 +14,7 @@ export function createKeyAuthHandler(config: KeyAuthConfig, env: PluginEnv): Plu
   const findKey = createKeyFinder(config);
   const consumers = env.consumers;
   // Kong 3.x sends the challenge with every 401 of this plugin, with or without a realm.
-  const challenge = Object.freeze({ 'www-authenticate': config.realm === null ? 'Key' : `Key realm="${config.realm}"` });
+  const keyChallenge = Object.freeze({ 'www-authenticate': challenge('Key', config.realm) });
   const skipPreflight = !config.run_on_preflight;
   const anonymousRef = config.anonymous;
   // Consumers are fixed for the life of a compiled config: resolve the fallback once.
@@ -39,7 +40,7 @@ export function createKeyAuthHandler(config: KeyAuthConfig, env: PluginEnv): Plu
       if (skipPreflight && ctx.method === 'OPTIONS') return;
       if (anonymousRef === null) {
         const failure = authenticate(ctx);
-        if (failure !== null) throw new GatewayError(failure, { headers: { ...challenge } });
+        if (failure !== null) throw new GatewayError(failure, { headers: { ...keyChallenge } });
         return;
       }
       // Logical OR: a credential from a higher-priority auth plugin already settles it.
