@@ -59,6 +59,25 @@ export const catalogue = {
   UPSTREAM_TIMEOUT: { status: 504, title: 'Upstream timed out', message: 'The upstream server is timed out' },
   UPSTREAM_NO_TARGETS: { status: 503, title: 'No healthy upstream target', message: 'failure to get a peer from the ring-balancer' },
 
+  // --- admin API (Kong's messages) ----------------------------------------------------------------
+  ADMIN_UNAUTHORIZED: { status: 401, title: 'Admin token missing or invalid', message: 'Unauthorized' },
+  ADMIN_FORBIDDEN: { status: 403, title: 'Admin token role does not allow this', message: 'Forbidden' },
+  ADMIN_NOT_FOUND: { status: 404, title: 'No such entity or endpoint', message: 'Not found' },
+  ADMIN_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed on this admin endpoint', message: 'Method not allowed' },
+  ADMIN_MALFORMED_BODY: { status: 400, title: 'Request body cannot be parsed', message: 'Cannot parse JSON body' },
+  ADMIN_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported request body type', message: 'Unsupported Content-Type' },
+  ADMIN_BODY_TOO_LARGE: { status: 413, title: 'Admin request body too large', message: 'Request body too large' },
+  ADMIN_INVALID_QUERY: { status: 400, title: 'Invalid query parameter', message: 'invalid query parameter' },
+  ADMIN_SCHEMA_VIOLATION: { status: 400, title: 'Entity fails its schema', message: 'schema violation' },
+  ADMIN_UNIQUE_VIOLATION: { status: 409, title: 'Unique field already used', message: 'UNIQUE violation detected' },
+  ADMIN_FOREIGN_KEY_VIOLATION: { status: 400, title: 'Reference to a missing entity', message: 'foreign key violation' },
+  ADMIN_REFERENCED: { status: 400, title: 'Entity still referenced', message: 'an existing entity references this entity' },
+  ADMIN_CONFIG_REFUSED: { status: 400, title: 'Configuration would not build', message: 'declarative config is invalid' },
+  ADMIN_DB_LESS_READ_ONLY: { status: 405, title: 'Read-only in DB-less mode', message: 'cannot create, update or delete entities when running in DB-less mode; use POST /config' },
+  ADMIN_DB_MODE_ONLY_DBLESS: { status: 400, title: 'Endpoint only available in DB-less mode', message: 'this endpoint is only available when Kong is configured to not use a database' },
+  STORE_UNAVAILABLE: { status: 503, title: 'Database unreachable', message: 'database unavailable' },
+  STORE_CONFLICT: { status: 409, title: 'Concurrent write conflict; retry', message: 'concurrent modification; retry' },
+
   // --- internal ----------------------------------------------------------------------------------
   INTERNAL: { status: 500, title: 'Internal gateway error', message: 'An unexpected error occurred' },
 } as const satisfies Record<string, ErrorSpec>;

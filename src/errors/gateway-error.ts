@@ -11,6 +11,8 @@ export interface GatewayErrorOptions {
   /** Overrides the catalogue status where the code allows a family (e.g. redirects 301/302/307/308). */
   status?: number;
   cause?: unknown;
+  /** Per-field messages (admin API validation), keyed by field path, e.g. `{ "routes[0].paths[1]": "…" }`. */
+  fields?: Record<string, string>;
 }
 
 export class GatewayError extends Error {
@@ -19,6 +21,7 @@ export class GatewayError extends Error {
   readonly detail: string | undefined;
   readonly kongMessage: string;
   readonly headers: Record<string, string> | undefined;
+  readonly fields: Record<string, string> | undefined;
 
   constructor(code: ErrorCode, options: GatewayErrorOptions = {}) {
     const spec = catalogue[code];
@@ -29,6 +32,7 @@ export class GatewayError extends Error {
     this.detail = options.detail;
     this.kongMessage = options.message ?? spec.message;
     this.headers = options.headers;
+    this.fields = options.fields;
   }
 }
 

@@ -9,6 +9,7 @@ export interface ProblemBody {
   code: ErrorCode;
   message: string;
   detail?: string;
+  fields?: Record<string, string>;
   request_id?: string;
 }
 
@@ -23,6 +24,7 @@ export function problemBody(err: GatewayError, requestId?: string): ProblemBody 
     message: err.kongMessage,
   };
   if (err.detail !== undefined) body.detail = err.detail;
+  if (err.fields !== undefined) body.fields = err.fields;
   if (requestId !== undefined) body.request_id = requestId;
   return body;
 }
