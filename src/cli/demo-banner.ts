@@ -1,5 +1,19 @@
-// The next steps `npm start` prints: what runs where, and curl lines for each outcome.
-export function demoBanner(port: number): string {
+// What `portcullis start` prints once it serves: the demo's next steps (what runs where, curl lines for each
+// outcome) and, in every mode, the admin API's address, its token when this start made one, and curl lines.
+
+export interface AdminBannerInfo {
+  /** `http://127.0.0.1:8001` */
+  url: string;
+  mode: 'database' | 'db-less';
+  /** Where the truth lives: `PGlite in ./data`, `PostgreSQL`, or the config file. */
+  storage: string;
+  /** A token made by this start: printed once, never logged. */
+  token?: string;
+  /** Why there is (or is not) a token to show. */
+  tokenSource: 'first-start' | 'generated' | 'env' | 'existing';
+}
+
+export function demoBanner(port: number, admin?: AdminBannerInfo): string {
   const gw = `http://127.0.0.1:${port}`;
   const mint = (who: string) => `$(npm run -s portcullis -- token mint ${who})`;
   return `
@@ -9,7 +23,7 @@ Portcullis is up (demo configuration: examples/demo/portcullis.yaml)
   users service     http://127.0.0.1:3001   behind ${gw}/api/users
   orders service    http://127.0.0.1:3002   behind ${gw}/api/orders
   consumers         web-app, mobile-app (full access), partner-acme (GET /api/orders only, 5 req/min)
-
+${admin ? adminLines(admin) : ''}
 Try it (in another terminal, from this folder):
 
   # allowed: a first-party app reads users
@@ -24,8 +38,47 @@ Try it (in another terminal, from this folder):
 
   # 429: the partner's 6th request within a minute
   T=${mint('partner-acme')}; for i in 1 2 3 4 5 6; do curl -s -o /dev/null -w "%{http_code}\\n" ${gw}/api/orders -H "Authorization: Bearer $T"; done
-
+${admin ? adminCurl(admin) : ''}
 Validate a config:  npm run -s portcullis -- config validate examples/demo/portcullis.yaml
 Stop with Ctrl-C.
 `;
+}
+
+/** Banner without the demo: one line per listener, then the admin API. */
+export function plainBanner(proxyUrls: readonly string[], admin: AdminBannerInfo): string {
+  return `Portcullis proxy listening on ${proxyUrls.join(', ')}\n${adminLines(admin)}${adminCurl(admin)}`;
+}
+
+function adminLines(admin: AdminBannerInfo): string {
+  const mode = admin.mode === 'database' ? `database mode, ${admin.storage}` : `DB-less mode, ${admin.storage}; read-only but for POST /config`;
+  let token: string;
+  switch (admin.tokenSource) {
+    case 'first-start':
+      token = `  admin token       ${admin.token}\n                    (shown once; store it: only its hash is kept)\n`;
+      break;
+    case 'generated':
+      token = `  admin token       ${admin.token}\n                    (for this run only; set PORTCULLIS_ADMIN_TOKEN to choose one)\n`;
+      break;
+    case 'env':
+      token = '  admin token       the one in PORTCULLIS_ADMIN_TOKEN\n';
+      break;
+    default:
+      token = `  admin token       made on first start (not shown again); create more with an admin token:\n`
+        + `                    curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/admin-tokens -H 'Content-Type: application/json' -d '{"name":"ci","role":"read-only"}'\n`;
+  }
+  return `  admin API         ${admin.url}   (${mode})\n${token}`;
+}
+
+function adminCurl(admin: AdminBannerInfo): string {
+  const set = admin.token ? `  export TOKEN=${admin.token}\n` : '';
+  const write = admin.mode === 'database'
+    ? `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/services -d name=echo -d url=http://127.0.0.1:3001\n`
+      + `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/services/echo/routes -d name=echo -d 'paths[]=/echo'\n`
+    : `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/config --data-urlencode config@kong.yaml\n`;
+  return `
+Admin API (changes apply to the running gateway, no restart):
+
+${set}  curl -H "Authorization: Bearer $TOKEN" ${admin.url}/services
+  curl -H "Authorization: Bearer $TOKEN" ${admin.url}/status
+${write}`;
 }

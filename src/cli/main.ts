@@ -1,23 +1,51 @@
 // `portcullis` command line: start the platform, check config files, mint demo tokens.
 import { runStart } from './commands/start.ts';
 import { runConfigValidate } from './commands/config-validate.ts';
+import { runConfigDiff } from './commands/config-diff.ts';
+import { runConfigSync } from './commands/config-sync.ts';
+import { runConfigDump } from './commands/config-dump.ts';
 import { runTokenMint } from './commands/token-mint.ts';
+import { runSecretsRekey } from './commands/secrets-rekey.ts';
 import { CliError } from './cli-error.ts';
 
 const USAGE = `usage: portcullis <command> [options]
 
 commands:
-  start [--config FILE] [--demo] [--listen HOST:PORT] [--tls-listen HOST:PORT --tls-cert FILE --tls-key FILE]
-        [--trusted-proxies CIDR,...]      serve a declarative config (default: the demo platform)
-  config validate FILE                    check a declarative file; lists every error with its path
+  start [--config FILE | --database-url URL | --data DIR] [--seed FILE] [--demo]
+        [--listen HOST:PORT] [--admin-listen HOST:PORT] [--poll-interval 5s] [--node-id ID] [--key-file FILE]
+        [--tls-listen HOST:PORT --tls-cert FILE --tls-key FILE] [--trusted-proxies CIDR,...]
+                                          run a gateway node: --config FILE is DB-less (admin API read-only
+                                          but for POST /config); else database mode on DATABASE_URL
+                                          (PostgreSQL; several nodes share it) or on PGlite in --data
+                                          (default ./data). Default (npm start): --demo, seeding the demo
+                                          config on first start. Env: PORTCULLIS_LISTEN, PORTCULLIS_ADMIN_LISTEN
+                                          (default 127.0.0.1:8001), PORTCULLIS_NODE_ID, PORTCULLIS_SECRET_KEY
+  config validate FILE [--online]         check a declarative file; lists every error with its path
+                                          (--online: also ask the admin API to validate each change)
+  config diff FILE [--select-tag TAG]... [--exit-code]
+                                          what sync would create, update and delete on the admin API
+  config sync FILE [--dry-run] [--select-tag TAG]...
+                                          make the admin API's configuration what the file says
+  config dump [-o FILE] [--format yaml|json] [--select-tag TAG]...
+                                          write the admin API's configuration as a declarative file
+                                          (config commands: --admin-url URL (default http://127.0.0.1:8001),
+                                          --admin-token TOKEN or PORTCULLIS_ADMIN_TOKEN; exit 1 refused,
+                                          2 usage, 3 admin API unreachable)
   token mint CONSUMER [--config FILE] [--ttl SECONDS]
                                           sign a development JWT from the consumer's jwt credential
+  secrets rekey [--data DIR] [--key-file FILE]
+                                          re-encrypt stored secrets under the active secret key
+                                          (PostgreSQL when DATABASE_URL is set; see docs/secrets.md)
 `;
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   start: runStart,
   'config validate': runConfigValidate,
+  'config diff': runConfigDiff,
+  'config sync': runConfigSync,
+  'config dump': runConfigDump,
   'token mint': runTokenMint,
+  'secrets rekey': runSecretsRekey,
 };
 
 async function main(argv: string[]): Promise<number> {

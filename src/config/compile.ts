@@ -10,18 +10,37 @@ import { createWeightedRoundRobin } from '../gateway/balancer/weighted-round-rob
 import { resolvePlugins, sortByPriority, type ScopedPlugin } from './plugin-scopes.ts';
 import { PersistentState } from './persistent-state.ts';
 import { pino, type Logger } from 'pino';
+import type { SecretCodec } from '../secrets/secret-codec.ts';
+import type { SqlClient } from '../store/sql-client.ts';
+import { ConfigError } from './config-error.ts';
 
 const silentLogger = pino({ level: 'silent' });
 
 /** Kong's default target port when a target names none. */
 const DEFAULT_TARGET_PORT = 8000;
 
-export function compileConfig(entities: ConfigEntities, plugins: PluginRegistry, state = new PersistentState(), logger: Logger = silentLogger): CompiledConfig {
+/** What compileConfig needs besides the entities in database mode. */
+export interface CompileOptions {
+  /** Checks presented API keys against key-auth rows stored as `keyHash`; required when any row has one. */
+  codec?: SecretCodec;
+  /** The database (database mode): plugins keep cluster-wide state there, e.g. rate-limiting's `cluster` counters. */
+  sql?: SqlClient;
+}
+
+export function compileConfig(
+  entities: ConfigEntities,
+  plugins: PluginRegistry,
+  state = new PersistentState(),
+  logger: Logger = silentLogger,
+  options: CompileOptions = {},
+): CompiledConfig {
+  checkKeyHashes(entities, options.codec, logger);
   const consumers = buildConsumerDirectory({
     consumers: entities.consumers as ConsumerRecord[],
     jwtSecrets: entities.jwtSecrets,
     keyAuth: entities.keyAuth,
     acls: entities.acls,
+    codec: options.codec,
   });
 
   const services = new Map<string, CompiledService>();
@@ -46,7 +65,8 @@ export function compileConfig(entities: ConfigEntities, plugins: PluginRegistry,
         instanceId: row.id,
         consumers,
         logger: logger.child({ plugin: row.name, plugin_id: row.id }),
-        persistent: (key, init) => state.get(`${row.id}:${key}`, init),
+        persistent: (key, init, dispose) => state.get(`${row.id}:${key}`, init, dispose),
+        sql: options.sql,
       }),
     };
     scoped.push({ runtime, routeId: row.routeId, serviceId: row.serviceId, consumerId: row.consumerId });
@@ -76,6 +96,33 @@ export function compileConfig(entities: ConfigEntities, plugins: PluginRegistry,
       return list;
     },
   };
+}
+
+/**
+ * Hashed API keys need the codec to be checked at all; keys hashed under a key the keyring no longer holds can
+ * never match again (a hash cannot be re-keyed without the plaintext), which the operator should hear about.
+ */
+function checkKeyHashes(entities: ConfigEntities, codec: SecretCodec | undefined, logger: Logger): void {
+  const hashed = entities.keyAuth.filter((k) => k.keyHash !== undefined);
+  if (hashed.length === 0) return;
+  if (codec === undefined) {
+    throw new ConfigError(hashed.map((k) => ({
+      path: `keyauth_credentials.${k.id}.key`,
+      message: 'stored as a hash, but no secret codec was given to check API keys against it',
+    })));
+  }
+  const known = new Set(codec.apiKeyHashes('').map((h) => codec.keyIdOf(h)));
+  const kidOf = (hash: string) => {
+    try {
+      return codec.keyIdOf(hash);
+    } catch {
+      return undefined; // malformed: can never match either
+    }
+  };
+  const orphans = hashed.filter((k) => !known.has(kidOf(k.keyHash!) ?? ''));
+  if (orphans.length > 0) {
+    logger.warn({ credentials: orphans.map((k) => k.id) }, 'key-auth credentials hashed under a secret key no longer in the keyring can never authenticate: restore that key or issue new API keys');
+  }
 }
 
 function compileService(row: ServiceRow, entities: ConfigEntities): CompiledService {

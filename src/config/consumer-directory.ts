@@ -1,9 +1,12 @@
 // Read-only lookups over consumers and their credentials, built once per compiled config.
 import type { Consumer, JwtSecret, KeyAuthCredential } from '../schema/entities/consumer.ts';
+import type { KeyAuthSecret } from './entities.ts';
+import type { SecretCodec } from '../secrets/secret-codec.ts';
 
 export type ConsumerRecord = Consumer & { id: string };
 export type JwtSecretRecord = JwtSecret & { id: string; key: string; consumerId: string };
-export type KeyAuthRecord = KeyAuthCredential & { id: string; key: string; consumerId: string };
+/** `key` (declarative files) or `keyHash` (the store: the plaintext is never kept), exactly one. */
+export type KeyAuthRecord = Omit<KeyAuthCredential, 'key'> & { id: string; consumerId: string } & KeyAuthSecret;
 
 export interface ConsumerDirectory {
   byId(id: string): ConsumerRecord | undefined;
@@ -14,6 +17,7 @@ export interface ConsumerDirectory {
   /** ACL groups of a consumer (empty when none). */
   groups(consumerId: string): readonly string[];
   jwtSecretByKey(key: string): JwtSecretRecord | undefined;
+  /** The credential whose API key is `key`: plaintext-keyed rows by map, hashed rows by one HMAC per keyring key. */
   keyAuthByKey(key: string): KeyAuthRecord | undefined;
 }
 
@@ -22,6 +26,8 @@ export function buildConsumerDirectory(input: {
   jwtSecrets: JwtSecretRecord[];
   keyAuth: KeyAuthRecord[];
   acls: { consumerId: string; group: string }[];
+  /** Needed when any key-auth row carries a `keyHash`. */
+  codec?: SecretCodec;
 }): ConsumerDirectory {
   const byId = new Map<string, ConsumerRecord>();
   const byUsername = new Map<string, ConsumerRecord>();
@@ -39,7 +45,16 @@ export function buildConsumerDirectory(input: {
   }
   for (const list of groups.values()) Object.freeze(list);
   const jwtByKey = new Map(input.jwtSecrets.map((s) => [s.key, s]));
-  const keyAuthByKey = new Map(input.keyAuth.map((k) => [k.key, k]));
+  const keyAuthByKey = new Map<string, KeyAuthRecord>();
+  const keyAuthByHash = new Map<string, KeyAuthRecord>();
+  for (const k of input.keyAuth) {
+    if (k.keyHash !== undefined) keyAuthByHash.set(k.keyHash, k);
+    else keyAuthByKey.set(k.key, k);
+  }
+  const codec = input.codec;
+  if (keyAuthByHash.size > 0 && codec === undefined) {
+    throw new Error('key-auth credentials are stored hashed but no secret codec was given to check keys against them');
+  }
   const none: readonly string[] = Object.freeze([]);
   return {
     byId: (id) => byId.get(id),
@@ -48,6 +63,16 @@ export function buildConsumerDirectory(input: {
     byIdOrUsername: (v) => byId.get(v) ?? byUsername.get(v),
     groups: (id) => groups.get(id) ?? none,
     jwtSecretByKey: (k) => jwtByKey.get(k),
-    keyAuthByKey: (k) => keyAuthByKey.get(k),
+    keyAuthByKey(k) {
+      const plain = keyAuthByKey.get(k);
+      // No hashed rows (DB-less): no HMAC on the request path.
+      if (plain !== undefined || keyAuthByHash.size === 0) return plain;
+      // Active key first; keys hashed before a rotation match under the key they were hashed with.
+      for (const hash of codec!.apiKeyHashes(k)) {
+        const found = keyAuthByHash.get(hash);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    },
   };
 }

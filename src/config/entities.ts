@@ -14,7 +14,12 @@ export type UpstreamRow = WithId<Upstream>;
 export type TargetRow = WithId<Target> & { upstreamId: string };
 export type ConsumerRow = WithId<Consumer>;
 export type JwtSecretRow = WithId<JwtSecret> & { key: string; consumerId: string };
-export type KeyAuthRow = WithId<KeyAuthCredential> & { key: string; consumerId: string };
+/**
+ * An API key credential: `key` in plaintext when it comes from a declarative file, `keyHash` (the codec's
+ * `hashApiKey`) when it comes from the store, which never keeps API keys in a readable form. Exactly one is set.
+ */
+export type KeyAuthRow = WithId<Omit<KeyAuthCredential, 'key'>> & { consumerId: string } & KeyAuthSecret;
+export type KeyAuthSecret = { key: string; keyHash?: undefined } | { key?: undefined; keyHash: string };
 export type AclRow = WithId<Acl> & { consumerId: string };
 export type PluginRow = WithId<PluginEntity> & {
   serviceId: string | null;

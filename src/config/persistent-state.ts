@@ -1,18 +1,44 @@
 // State that outlives one compiled config (rate-limit counters, balancer pools): keyed by plugin instance id.
-export class PersistentState {
-  private readonly values = new Map<string, unknown>();
+// Values given a `dispose` are resources (connections): disposed when a rebuild no longer asks for them.
+interface Slot {
+  value: unknown;
+  dispose?: (value: unknown) => void;
+  /** Asked for since the last retain() (resources only). */
+  used: boolean;
+}
 
-  /** Drops state of plugin instances no longer configured (keys are `<instance id>:<key>`). */
+export class PersistentState {
+  private readonly values = new Map<string, Slot>();
+
+  /**
+   * Called after a successful build. Drops state of plugin instances no longer configured (keys are
+   * `<instance id>:<key>`), and resources the build did not ask for (e.g. a connection whose settings changed).
+   */
   retain(instanceIds: ReadonlySet<string>): void {
-    for (const key of this.values.keys()) {
-      if (!instanceIds.has(key.slice(0, key.indexOf(':')))) this.values.delete(key);
+    for (const [key, slot] of this.values) {
+      const gone = !instanceIds.has(key.slice(0, key.indexOf(':')));
+      if (gone || (slot.dispose !== undefined && !slot.used)) this.drop(key, slot);
+      else slot.used = false;
     }
   }
 
-  get<T>(key: string, init: () => T): T {
-    if (this.values.has(key)) return this.values.get(key) as T;
-    const value = init();
-    this.values.set(key, value);
-    return value;
+  get<T>(key: string, init: () => T, dispose?: (value: T) => void): T {
+    let slot = this.values.get(key);
+    if (slot === undefined) {
+      slot = { value: init(), dispose: dispose as ((value: unknown) => void) | undefined, used: true };
+      this.values.set(key, slot);
+    }
+    slot.used = true;
+    return slot.value as T;
+  }
+
+  /** Disposes every resource and forgets all state (shutdown). */
+  dispose(): void {
+    for (const [key, slot] of this.values) this.drop(key, slot);
+  }
+
+  private drop(key: string, slot: Slot): void {
+    this.values.delete(key);
+    slot.dispose?.(slot.value);
   }
 }

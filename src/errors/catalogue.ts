@@ -75,6 +75,9 @@ export const catalogue = {
   ADMIN_CONFIG_REFUSED: { status: 400, title: 'Configuration would not build', message: 'declarative config is invalid' },
   ADMIN_DB_LESS_READ_ONLY: { status: 405, title: 'Read-only in DB-less mode', message: 'cannot create, update or delete entities when running in DB-less mode; use POST /config' },
   ADMIN_DB_MODE_ONLY_DBLESS: { status: 400, title: 'Endpoint only available in DB-less mode', message: 'this endpoint is only available when Kong is configured to not use a database' },
+  ADMIN_TOKENS_DB_LESS: { status: 405, title: 'Admin tokens are configured, not stored, in DB-less mode', message: 'admin tokens can only be managed when running with a database' },
+  ADMIN_LAST_ADMIN_TOKEN: { status: 400, title: 'Would delete the last admin token', message: 'cannot delete the last admin token' },
+  ADMIN_NOT_READY: { status: 503, title: 'Node not ready to serve traffic', message: 'not ready' },
   STORE_UNAVAILABLE: { status: 503, title: 'Database unreachable', message: 'database unavailable' },
   STORE_CONFLICT: { status: 409, title: 'Concurrent write conflict; retry', message: 'concurrent modification; retry' },
 

@@ -4,6 +4,7 @@ import type { TSchema, Static } from '@sinclair/typebox';
 import type { RequestContext } from '../gateway/context.ts';
 import type { Logger } from 'pino';
 import type { ConsumerDirectory } from '../config/consumer-directory.ts';
+import type { SqlClient } from '../store/sql-client.ts';
 
 export type PhaseResult = void | Promise<void>;
 
@@ -34,9 +35,12 @@ export interface PluginEnv {
   logger: Logger;
   /**
    * State that survives config rebuilds (counters, caches), keyed by instance id + key.
-   * `init` runs once, the first time the key is asked for.
+   * `init` runs once, the first time the key is asked for. With `dispose` the value is a resource (a
+   * connection): it is disposed once a rebuild no longer asks for its key, or drops the instance.
    */
-  persistent<T>(key: string, init: () => T): T;
+  persistent<T>(key: string, init: () => T, dispose?: (value: T) => void): T;
+  /** The database, in database mode only (cluster-wide state such as rate-limit counters); absent when DB-less. */
+  sql?: SqlClient;
 }
 
 export interface PluginModule<S extends TSchema = TSchema> {

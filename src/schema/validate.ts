@@ -8,6 +8,11 @@ export interface FieldError {
   message: string;
 }
 
+/** `field` under `base` (`routes[2]` + `paths` -> `routes[2].paths`); a bare `field` when base is '' (admin API bodies). */
+export function fieldPath(base: string, field: string): string {
+  return base === '' ? field : `${base}.${field}`;
+}
+
 /** Turns a JSON pointer (`/paths/0`) into a path under `base` (`routes[2].paths[0]`). */
 export function joinPath(base: string, pointer: string): string {
   let out = base;

@@ -3,6 +3,7 @@
 // admin API's shape (Kong's): foreign keys as `{ "id": … }`, defaults filled, secrets absent.
 import type { ConfigEntities } from '../config/entities.ts';
 import type { Kind } from './entity-kinds.ts';
+import type { SqlClient } from './sql-client.ts';
 
 /** An entity as the admin API shows it: Kong field names, foreign keys as `{ id }` or null, no secret fields. */
 export type EntityRecord = Record<string, unknown> & { id: string };
@@ -110,6 +111,8 @@ export interface ReadableStore {
 export interface Store extends ReadableStore {
   readonly mode: 'database';
   readonly driver: 'pglite' | 'postgres';
+  /** The connection underneath, for features that keep their own tables (cluster rate-limit counters). */
+  readonly sql: SqlClient;
   /** All ops in one transaction: all commit or none do; bumps the version, writes audit rows, notifies nodes. */
   write(ops: readonly WriteOp[], options: WriteOptions): Promise<WriteResult>;
   version(): Promise<number>;

@@ -1,91 +1,119 @@
-// `portcullis start`: serve a declarative config; with --demo (the default with no --config) also start the
-// example services and print copy-paste next steps. SIGHUP reloads the file; a bad file keeps the old config.
+// `portcullis start`: one gateway node. `--config FILE` serves a file (DB-less); otherwise database mode, on
+// PostgreSQL with DATABASE_URL, else on embedded PGlite in --data. With --demo (the default when none of
+// --config, DATABASE_URL or --seed is given: `npm start`) the demo config seeds a new database and the example
+// services run beside it. SIGHUP reloads (the file, or a store check); SIGINT/SIGTERM stop gracefully.
 import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { loadPluginRegistry } from '../../plugins/registry.ts';
-import { loadEntitiesFromFile } from '../../config/load-config.ts';
-import { compileConfig } from '../../config/compile.ts';
+import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../../config/config-error.ts';
-import { PersistentState } from '../../config/persistent-state.ts';
-import { startGateway, type ListenSpec } from '../../gateway/server.ts';
+import type { ListenSpec } from '../../gateway/server.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { CliError } from '../cli-error.ts';
 import { DEMO_CONFIG } from '../../../examples/demo/paths.ts';
 import { startUsersService } from '../../../examples/services/users/users-service.ts';
 import { startOrdersService } from '../../../examples/services/orders/orders-service.ts';
-import { demoBanner } from '../demo-banner.ts';
+import { demoBanner, plainBanner, type AdminBannerInfo } from '../demo-banner.ts';
+import { startNode, DEFAULT_DATA_DIR, DEFAULT_POLL_INTERVAL_MS, type RunningNode } from '../../control-plane/start-node.ts';
 
 export async function runStart(args: string[]): Promise<number> {
+  const env = process.env;
   const { values } = parseArgs({
     args,
     options: {
       config: { type: 'string' },
       demo: { type: 'boolean', default: false },
-      listen: { type: 'string', default: process.env.PORTCULLIS_LISTEN ?? '127.0.0.1:8000' },
+      'database-url': { type: 'string', default: env.DATABASE_URL || undefined },
+      data: { type: 'string', default: env.PORTCULLIS_DATA || DEFAULT_DATA_DIR },
+      seed: { type: 'string' },
+      'key-file': { type: 'string' },
+      listen: { type: 'string', default: env.PORTCULLIS_LISTEN || '127.0.0.1:8000' },
+      'admin-listen': { type: 'string', default: env.PORTCULLIS_ADMIN_LISTEN || '127.0.0.1:8001' },
+      'poll-interval': { type: 'string', default: env.PORTCULLIS_POLL_INTERVAL || String(DEFAULT_POLL_INTERVAL_MS) },
+      'node-id': { type: 'string', default: env.PORTCULLIS_NODE_ID || undefined },
       'tls-listen': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
-      'trusted-proxies': { type: 'string', default: process.env.PORTCULLIS_TRUSTED_PROXIES ?? '' },
+      'trusted-proxies': { type: 'string', default: env.PORTCULLIS_TRUSTED_PROXIES ?? '' },
     },
   });
-  const demo = values.demo || values.config === undefined;
-  const file = values.config ?? DEMO_CONFIG;
+  const databaseUrl = values['database-url'];
+  // DATABASE_URL in the environment does not stop a --config start (DB-less wins); the explicit flag does.
+  if (values.config !== undefined && args.some((a) => a === '--database-url' || a.startsWith('--database-url='))) {
+    throw new CliError('--config (DB-less) and --database-url (database mode) exclude each other', 2);
+  }
+  const dbLess = values.config !== undefined;
+  const demo = values.demo || (!dbLess && databaseUrl === undefined && values.seed === undefined);
   const logger = createLogger();
-  const plugins = await loadPluginRegistry();
-  const state = new PersistentState();
 
-  const build = async () => compileConfig(await loadEntitiesFromFile(file, plugins), plugins, state, logger);
-  let config;
+  const listen: ListenSpec[] = [parseListen(values.listen!, '--listen')];
+  if (values['tls-listen']) {
+    if (!values['tls-cert'] || !values['tls-key']) throw new CliError('--tls-listen needs --tls-cert and --tls-key', 2);
+    listen.push({ ...parseListen(values['tls-listen'], '--tls-listen'), tls: { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']) } });
+  }
+  const adminListen = parseListen(values['admin-listen']!, '--admin-listen');
+
+  const services: Server[] = [];
+  let node: RunningNode;
   try {
-    config = await build();
+    node = await explainBindErrors(async () => {
+      if (demo) services.push(await startUsersService(3001), await startOrdersService(3002));
+      return startNode({
+        configFile: values.config,
+        databaseUrl: dbLess ? undefined : databaseUrl,
+        dataDir: values.data,
+        seedFile: values.seed ?? (demo && !dbLess ? DEMO_CONFIG : undefined),
+        keyFile: values['key-file'],
+        listen,
+        adminListen,
+        pollIntervalMs: parseDuration(values['poll-interval']!),
+        nodeId: values['node-id'],
+        trustedProxies: values['trusted-proxies']!.split(',').map((s) => s.trim()).filter(Boolean),
+        logger,
+      });
+    });
   } catch (err) {
+    for (const s of services) s.close();
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`refusing to start: ${file} has ${err.errors.length} error(s)\n`);
+    process.stderr.write(`refusing to start: ${values.config} has ${err.errors.length} error(s)\n`);
     for (const e of err.errors) process.stderr.write(`  ${e.path || '(root)'}: ${e.message}\n`);
     return 1;
   }
 
-  const listen: ListenSpec[] = [parseListen(values.listen!)];
-  if (values['tls-listen']) {
-    if (!values['tls-cert'] || !values['tls-key']) throw new CliError('--tls-listen needs --tls-cert and --tls-key', 2);
-    listen.push({ ...parseListen(values['tls-listen']), tls: { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']) } });
-  }
+  const addresses = node.gateway.addresses();
+  const adminAddress = node.admin.address();
+  const admin: AdminBannerInfo = {
+    url: `http://${hostPort(adminAddress)}`,
+    mode: node.mode,
+    storage: dbLess ? values.config! : node.store?.driver === 'postgres' ? 'PostgreSQL' : `PGlite in ${values.data}`,
+    token: node.adminToken,
+    tokenSource: node.mode === 'database' ? (node.adminToken ? 'first-start' : 'existing') : node.adminToken ? 'generated' : 'env',
+  };
+  logger.info({ listen: addresses.map(hostPort), admin_listen: hostPort(adminAddress), mode: node.mode }, 'gateway started');
+  process.stdout.write(demo
+    ? demoBanner(addresses[0].port, admin)
+    : plainBanner(addresses.map((a, i) => `${listen[i].tls ? 'https' : 'http'}://${hostPort(a)}`), admin));
 
-  const services: Server[] = [];
-  const gateway = await explainBindErrors(async () => {
-    if (demo) services.push(await startUsersService(3001), await startOrdersService(3002));
-    return startGateway(config, {
-      listen,
-      trustedProxies: values['trusted-proxies']!.split(',').map((s) => s.trim()).filter(Boolean),
-      logger,
-    });
-  });
-  const addresses = gateway.addresses();
-  logger.info({ listen: addresses.map((a) => `${a.address}:${a.port}`), config: file }, 'gateway started');
-  process.stdout.write(demo ? demoBanner(addresses[0].port) : `Portcullis proxy listening on ${addresses.map((a, i) => `${listen[i].tls ? 'https' : 'http'}://${a.address}:${a.port}`).join(', ')}\n`);
-
-  process.on('SIGHUP', () => {
-    build().then(
-      (next) => {
-        gateway.swap(next);
-        logger.info({ config: file }, 'configuration reloaded');
-      },
-      (err) => logger.error({ err: err instanceof ConfigError ? err.errors : String(err) }, 'reload refused; still serving the previous configuration'),
-    );
-  });
+  process.on('SIGHUP', () => void node.reload());
+  let stopping = false;
   const stop = async () => {
+    if (stopping) return;
+    stopping = true;
     logger.info('shutting down');
-    await gateway.close();
     for (const s of services) {
       s.closeAllConnections();
       s.close();
     }
+    await node.close().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'unclean shutdown'));
     process.exit(0);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return 0;
+}
+
+function hostPort(a: AddressInfo): string {
+  return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
 }
 
 /** EADDRINUSE deserves a sentence a person can act on, not a stack trace. */
@@ -95,14 +123,22 @@ async function explainBindErrors<T>(bind: () => Promise<T>): Promise<T> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
     if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
-      throw new CliError(`cannot listen on ${e.address}:${e.port} (${e.code === 'EADDRINUSE' ? 'already in use' : 'permission denied'}); stop what holds it, or pick another address with --listen (the demo services need 3001 and 3002)`);
+      throw new CliError(`cannot listen on ${e.address}:${e.port} (${e.code === 'EADDRINUSE' ? 'already in use' : 'permission denied'}); stop what holds it, or pick other addresses with --listen / --admin-listen (the demo services need 3001 and 3002)`);
     }
     throw err;
   }
 }
 
-function parseListen(value: string): ListenSpec {
+function parseListen(value: string, flag: string): ListenSpec {
   const m = /^(.+):(\d+)$/.exec(value);
-  if (!m) throw new CliError(`listen address '${value}' must be HOST:PORT`, 2);
+  if (!m) throw new CliError(`${flag} address '${value}' must be HOST:PORT`, 2);
   return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+/** `500`, `500ms` or `5s` -> milliseconds. */
+function parseDuration(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value.trim());
+  const ms = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : NaN;
+  if (!Number.isFinite(ms) || ms < 100 || ms > 3_600_000) throw new CliError(`--poll-interval '${value}' must be a duration from 100ms to 3600s (e.g. 5s or 5000)`, 2);
+  return Math.round(ms);
 }

@@ -1,42 +1,12 @@
 // A parsed declarative document -> validated, normalised ConfigEntities, or a ConfigError listing every problem.
-import { randomBytes } from 'node:crypto';
-import type { TSchema } from '@sinclair/typebox';
-import { applySchema, type FieldError } from '../../schema/validate.ts';
-import { ServiceSchema } from '../../schema/entities/service.ts';
-import { RouteSchema } from '../../schema/entities/route.ts';
-import { UpstreamSchema, TargetSchema } from '../../schema/entities/upstream.ts';
-import { ConsumerSchema, JwtSecretSchema, KeyAuthCredentialSchema, AclSchema } from '../../schema/entities/consumer.ts';
-import { PluginEntitySchema } from '../../schema/entities/plugin.ts';
+import { type FieldError } from '../../schema/validate.ts';
 import type { PluginRegistry } from '../../plugins/registry.ts';
 import { ConfigError } from '../config-error.ts';
 import { stableId } from '../stable-id.ts';
 import type { ConfigEntities } from '../entities.ts';
+import { checkRouteRules, ENTITY_SCHEMAS, FOREIGN_FIELDS as REFS, validateEntityFields } from '../validate-entity.ts';
 import { flattenDeclarative, type Kind, type RawRecord } from './flatten.ts';
-import { expandServiceUrl } from './service-url.ts';
-import { dropUnsetNulls } from './unset-nulls.ts';
-import { coveredBy, unsupportedFeatures, unsupportedWorkspaces } from './unsupported-features.ts';
-
-const SCHEMAS: Record<Kind, TSchema> = {
-  services: ServiceSchema,
-  routes: RouteSchema,
-  upstreams: UpstreamSchema,
-  targets: TargetSchema,
-  consumers: ConsumerSchema,
-  jwt_secrets: JwtSecretSchema,
-  keyauth_credentials: KeyAuthCredentialSchema,
-  acls: AclSchema,
-  plugins: PluginEntitySchema,
-};
-
-/** Foreign keys per kind: field name -> kind referred to. */
-const REFS: Partial<Record<Kind, Record<string, Kind>>> = {
-  routes: { service: 'services' },
-  targets: { upstream: 'upstreams' },
-  jwt_secrets: { consumer: 'consumers' },
-  keyauth_credentials: { consumer: 'consumers' },
-  acls: { consumer: 'consumers' },
-  plugins: { service: 'services', route: 'routes', consumer: 'consumers' },
-};
+import { unsupportedWorkspaces } from './unsupported-features.ts';
 
 interface Row {
   record: RawRecord;
@@ -45,15 +15,23 @@ interface Row {
   resolved: Record<string, string | null>;
 }
 
-export function loadDeclarative(doc: Record<string, unknown>, plugins: PluginRegistry, source?: string): ConfigEntities {
+export interface LoadOptions {
+  /**
+   * Generate the credential secrets a file leaves out (jwt `secret`, key-auth `key`), as Kong does. The CLI's
+   * diff turns it off: an exported file never carries secrets, and an absent secret there means "keep it".
+   */
+  generateSecrets?: boolean;
+}
+
+export function loadDeclarative(doc: Record<string, unknown>, plugins: PluginRegistry, source?: string, options: LoadOptions = {}): ConfigEntities {
   const { records, errors } = flattenDeclarative(doc);
   errors.push(...unsupportedWorkspaces(records));
   const rows = new Map<Kind, Row[]>();
-  for (const kind of Object.keys(SCHEMAS) as Kind[]) rows.set(kind, []);
+  for (const kind of Object.keys(ENTITY_SCHEMAS) as Kind[]) rows.set(kind, []);
 
   const refused: Refused = new Map();
   for (const record of records) {
-    const row = validateRecord(record, plugins, errors);
+    const row = validateRecord(record, plugins, errors, options.generateSecrets ?? true);
     if (row) rows.get(record.kind)!.push(row);
     else if (!refused.has(record.kind)) refused.set(record.kind, new Set([record]));
     else refused.get(record.kind)!.add(record);
@@ -61,12 +39,12 @@ export function loadDeclarative(doc: Record<string, unknown>, plugins: PluginReg
   const index = buildIndex(rows, errors);
   for (const [kind, list] of rows) for (const row of list) resolveRefs(kind, row, index, refused, errors);
   checkUniqueness(rows, errors);
-  checkRouteRules(rows.get('routes')!, errors);
+  for (const row of rows.get('routes')!) errors.push(...checkRouteRules(row.value, row.record.path));
   if (errors.length > 0) throw new ConfigError(errors, source);
   return toEntities(rows);
 }
 
-function validateRecord(record: RawRecord, plugins: PluginRegistry, errors: FieldError[]): Row | undefined {
+function validateRecord(record: RawRecord, plugins: PluginRegistry, errors: FieldError[], generate: boolean): Row | undefined {
   const fields = structuredClone(record.fields);
   const refs: Record<string, unknown> = {};
   for (const field of Object.keys(REFS[record.kind] ?? {})) {
@@ -75,46 +53,15 @@ function validateRecord(record: RawRecord, plugins: PluginRegistry, errors: Fiel
       delete fields[field];
     }
   }
-  if (record.kind === 'services') expandServiceUrl(fields, record.path, errors);
-  dropUnsetNulls(SCHEMAS[record.kind], fields);
-  fillGeneratedFields(record.kind, fields);
-  const before = errors.length;
-  const refused = unsupportedFeatures(record.kind, fields, record.path);
-  errors.push(...refused, ...applySchema(SCHEMAS[record.kind], fields, record.path).filter((e) => !coveredBy(refused, e.path)));
-  if (record.kind === 'plugins') validatePluginConfig(fields, record, plugins, errors);
-  if (errors.length > before) return undefined;
-  if (record.kind === 'services' && fields.port === undefined) fields.port = fields.protocol === 'https' ? 443 : 80;
+  // nesting names the plugin itself as the culprit, as the file put it there
+  const consumerScope = record.parent?.kind === 'consumers' ? 'nested' : (record.fields.consumer ?? null) !== null ? 'field' : undefined;
+  const found = validateEntityFields(record.kind, fields, { path: record.path, plugins, consumerScope, generate });
+  if (found.length > 0) {
+    errors.push(...found);
+    return undefined;
+  }
   const id = typeof fields.id === 'string' ? fields.id : stableId(record.kind, naturalKey(record, fields));
   return { record, value: { ...fields, id }, refs, resolved: {} };
-}
-
-/** Kong generates credential keys and secrets the file leaves out. */
-function fillGeneratedFields(kind: Kind, fields: Record<string, unknown>): void {
-  if ((kind === 'jwt_secrets' || kind === 'keyauth_credentials') && fields.key === undefined) fields.key = randomBytes(16).toString('hex');
-  if (kind === 'jwt_secrets' && fields.secret === undefined) fields.secret = randomBytes(32).toString('hex');
-}
-
-function validatePluginConfig(fields: Record<string, unknown>, record: RawRecord, plugins: PluginRegistry, errors: FieldError[]): void {
-  const path = record.path;
-  if (typeof fields.name !== 'string') return;
-  const module = plugins.get(fields.name);
-  if (!module) {
-    errors.push({ path: `${path}.name`, message: `plugin '${fields.name}' not enabled; available: ${[...plugins.keys()].sort().join(', ')}` });
-    return;
-  }
-  if (module.noConsumer && ((record.fields.consumer ?? null) !== null || record.parent?.kind === 'consumers')) {
-    errors.push({ path: record.parent?.kind === 'consumers' ? path : `${path}.consumer`, message: `plugin '${fields.name}' cannot be configured on a consumer` });
-  }
-  const config = (fields.config ??= {}) as Record<string, unknown>;
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    errors.push({ path: `${path}.config`, message: 'expected an object' });
-    return;
-  }
-  const configErrors = applySchema(module.configSchema, config, `${path}.config`);
-  errors.push(...configErrors);
-  if (configErrors.length === 0 && module.validate) {
-    for (const [field, message] of Object.entries(module.validate(config as never))) errors.push({ path: `${path}.${field}`, message });
-  }
 }
 
 function naturalKey(record: RawRecord, fields: Record<string, unknown>): string {
@@ -129,8 +76,9 @@ function naturalKey(record: RawRecord, fields: Record<string, unknown>): string 
     case 'targets':
       return `${parentKey}|${String(record.fields.upstream ?? '')}|${String(fields.target)}`;
     case 'jwt_secrets':
-    case 'keyauth_credentials':
       return String(fields.key);
+    case 'keyauth_credentials':
+      return String(fields.key ?? fields.key_hash ?? record.path);
     case 'acls':
       return `${parentKey}|${JSON.stringify(record.fields.consumer ?? '')}|${String(fields.group)}`;
     case 'plugins':
@@ -220,6 +168,7 @@ function checkUniqueness(rows: Map<Kind, Row[]>, errors: FieldError[]): void {
     ['consumers', (r) => str(r.value.custom_id), 'custom_id'],
     ['jwt_secrets', (r) => str(r.value.key), 'key'],
     ['keyauth_credentials', (r) => str(r.value.key), 'key'],
+    ['keyauth_credentials', (r) => str(r.value.key_hash), 'key_hash'],
     ['targets', (r) => `${r.resolved.upstream}|${str(r.value.target)}`, 'target'],
     ['acls', (r) => `${r.resolved.consumer}|${str(r.value.group)}`, 'group'],
     ['plugins', (r) => `${r.value.name}|${r.resolved.service}|${r.resolved.route}|${r.resolved.consumer}|${str(r.value.instance_name) ?? ''}`, 'name'],
@@ -233,16 +182,6 @@ function checkUniqueness(rows: Map<Kind, Row[]>, errors: FieldError[]): void {
       // Credential keys are secrets: say where the clash is, never echo the value.
       if (first) errors.push({ path: `${row.record.path}.${field}`, message: `must be unique: already used at ${first.record.path}` });
       else seen.set(key, row);
-    }
-  }
-}
-
-function checkRouteRules(routes: Row[], errors: FieldError[]): void {
-  for (const row of routes) {
-    const v = row.value;
-    const has = (f: string) => { const x = v[f]; return x !== null && x !== undefined && (Array.isArray(x) ? x.length > 0 : Object.keys(x as object).length > 0); };
-    if (!['methods', 'hosts', 'headers', 'paths', 'snis'].some(has)) {
-      errors.push({ path: row.record.path, message: "must set at least one of 'methods', 'hosts', 'headers', 'paths' or 'snis'" });
     }
   }
 }
@@ -265,7 +204,10 @@ function toEntities(rows: Map<Kind, Row[]>): ConfigEntities {
     targets: list('targets').map((r) => ({ ...strip(r, ['upstream']), upstreamId: r.resolved.upstream! }) as never),
     consumers: list('consumers').map((r) => r.value as never),
     jwtSecrets: list('jwt_secrets').map((r) => ({ ...strip(r, ['consumer']), consumerId: r.resolved.consumer! }) as never),
-    keyAuth: list('keyauth_credentials').map((r) => ({ ...strip(r, ['consumer']), consumerId: r.resolved.consumer! }) as never),
+    keyAuth: list('keyauth_credentials').map((r) => {
+      const { key_hash: keyHash, ...rest } = strip(r, ['consumer']);
+      return { ...rest, ...(keyHash === undefined ? {} : { keyHash }), consumerId: r.resolved.consumer! } as never;
+    }),
     acls: list('acls').map((r) => ({ ...strip(r, ['consumer']), consumerId: r.resolved.consumer! }) as never),
     plugins: list('plugins').map((r) => ({
       ...strip(r, ['service', 'route', 'consumer']),

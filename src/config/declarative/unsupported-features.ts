@@ -1,6 +1,6 @@
 // Kong features a declarative file may ask for that this gateway recognises but does not implement. Each is
 // refused when the file loads, at the path of the field asking for it: a config we cannot honour never serves.
-import type { FieldError } from '../../schema/validate.ts';
+import { fieldPath, type FieldError } from '../../schema/validate.ts';
 import { KONG_PROTOCOLS } from '../../schema/common.ts';
 import type { Kind, RawRecord } from './flatten.ts';
 
@@ -116,7 +116,7 @@ export function unsupportedFeatures(kind: Kind, fields: Record<string, unknown>,
   for (const rule of RULES[kind] ?? []) {
     const value = rule.field.split('.').reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), fields);
     if (value === undefined) continue;
-    rule.check(value, (message, suffix = '') => errors.push({ path: `${path}.${rule.field}${suffix}`, message }));
+    rule.check(value, (message, suffix = '') => errors.push({ path: `${fieldPath(path, rule.field)}${suffix}`, message }));
   }
   return errors;
 }

@@ -1,10 +1,13 @@
-// The rate-limiting plugin's config schema: Kong 3.x fields, defaults and checks, and the policies this
-// build refuses rather than run unlimited.
+// The rate-limiting plugin's config schema: Kong 3.x fields, defaults and checks (Redis settings for the redis
+// policy, no cluster policy without a database), plus Kong Enterprise's window_type.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import plugin from './index.ts';
 import { RateLimitingConfigSchema, validateRateLimitingConfig } from './schema.ts';
 import { assertGatewayRefuses } from '../../../test/helpers/plugin-gateway.ts';
+import { startGateway } from '../../../test/helpers/gateway.ts';
+import { ConfigError } from '../../config/config-error.ts';
+import type { FieldError } from '../../schema/validate.ts';
 import { assertFieldsDocumented } from '../../../test/helpers/documented-schema.ts';
 import { checkPluginConfig, pluginConfig } from '../../../test/helpers/plugin-config.ts';
 
@@ -25,6 +28,7 @@ test('defaults are Kong 3.x\'s', () => {
     day: null,
     month: null,
     year: null,
+    window_type: 'fixed',
     limit_by: 'consumer',
     header_name: null,
     path: null,
@@ -55,6 +59,7 @@ test('the schema refuses what Kong refuses', () => {
     [{ minute: 1, error_code: 1000 }, 'config.error_code'],
     [{ minute: 1, redis: { port: 70000 } }, 'config.redis.port'],
     [{ minute: 1, unknown_field: true }, 'config.unknown_field'],
+    [{ minute: 1, window_type: 'rolling' }, 'config.window_type'],
   ];
   for (const [input, path] of bad) assert.deepEqual(Object.keys(errorsOf(input)), [path], JSON.stringify(input));
 });
@@ -69,11 +74,15 @@ test('a longer period may not allow fewer requests than a shorter one (Kong\'s m
   assert.deepEqual(errorsOf({ second: 3, minute: 3, day: 100 }), {});
 });
 
-test('cluster and redis policies are refused until their stores exist, so nothing runs unlimited', () => {
-  for (const policy of ['cluster', 'redis']) {
-    const errors = errorsOf({ minute: 1, policy, redis: { host: 'localhost', port: 6379 } });
-    assert.match(errors['config.policy'], new RegExp(`policy '${policy}' is not available yet.*only 'local'`));
+test('every policy and window type is accepted; redis needs redis.host and redis.port (Kong\'s entity checks)', () => {
+  for (const policy of ['local', 'cluster', 'redis']) {
+    for (const window_type of ['fixed', 'sliding']) {
+      assert.deepEqual(errorsOf({ minute: 1, policy, window_type, redis: { host: 'localhost', port: 6379 } }), {}, `${policy} ${window_type}`);
+    }
   }
+  assert.deepEqual(errorsOf({ minute: 1, policy: 'redis' }), { 'config.redis.host': 'required field missing', 'config.redis.port': 'required field missing' });
+  assert.deepEqual(errorsOf({ minute: 1, policy: 'redis', redis: { host: 'redis.internal' } }), { 'config.redis.port': 'required field missing' });
+  assert.deepEqual(errorsOf({ minute: 1, policy: 'local', redis: {} }), {}, 'other policies ignore the redis record');
 });
 
 test('sync_rate only with the redis policy; header and path need their field', () => {
@@ -85,6 +94,16 @@ test('sync_rate only with the redis policy; header and path need their field', (
   assert.deepEqual(errorsOf({ minute: 1, limit_by: 'path', path: '/hot' }), {});
 });
 
-test('the gateway refuses a redis-policy config at load time, naming the field', async () => {
-  await assertGatewayRefuses({ name: 'rate-limiting', config: { minute: 5, policy: 'redis' } }, 'config.policy', /not available yet/);
+test('the gateway refuses a redis-policy config without a Redis host at load time, naming the field', async () => {
+  await assertGatewayRefuses({ name: 'rate-limiting', config: { minute: 5, policy: 'redis' } }, 'config.redis.host', /required field missing/);
+});
+
+test('a DB-less gateway refuses the cluster policy at load time, naming the plugin\'s field', async () => {
+  const id = '5f0b6d1e-8c1a-4f3e-9a57-1d1d2a3b4c5d';
+  const document = { _format_version: '3.0', services: [{ name: 's', url: 'http://127.0.0.1:9', routes: [{ name: 'r', paths: ['/'] }], plugins: [{ id, name: 'rate-limiting', config: { minute: 5, policy: 'cluster' } }] }] };
+  await assert.rejects(startGateway(document), (err: Error & { errors?: FieldError[] }) => {
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.deepEqual(err.errors, [{ path: `plugins.${id}.config.policy`, message: "policy 'cluster' keeps counters in the database, and DB-less mode has none: use 'redis' to share counters between nodes, or 'local'" }]);
+    return true;
+  });
 });

@@ -1,13 +1,18 @@
 // Counters in this process: exact, because a check and its increment run in one synchronous step.
 // One small bucket per identifier holds every period's window; dead buckets are swept so memory stays bounded.
-import type { CounterStore, PeriodLimit } from './counter-store.ts';
+import type { CounterStore, PeriodLimit, SlidingCounts } from './counter-store.ts';
 import { PERIODS, type Windows } from './periods.ts';
+import { slidingUsed } from './sliding-window.ts';
 
 const SLOTS = PERIODS.length;
+const COUNT = SLOTS, PREVIOUS = 2 * SLOTS;
 
-/** Per identifier: [window start × 6, count × 6], indexed by period, plus when the last window ends. */
+/**
+ * Per identifier, indexed by period: [window start × 6, its count × 6, the count of the window just before
+ * it × 6 (0 when that one saw nothing)], plus when the last window that still matters ends.
+ */
 class Bucket {
-  readonly slots = new Float64Array(SLOTS * 2);
+  readonly slots = new Float64Array(SLOTS * 3);
   expiresAt = 0;
 }
 
@@ -35,7 +40,7 @@ export class LocalCounterStore implements CounterStore {
     return this.buckets.size;
   }
 
-  consume(identifier: string, limits: readonly PeriodLimit[], windows: Windows, counts: Float64Array): number {
+  consume(identifier: string, limits: readonly PeriodLimit[], windows: Windows, counts: Float64Array, sliding?: SlidingCounts): number {
     const now = windows.starts[0];
     if (now >= this.nextSweepAt) this.sweep(now);
     let bucket = this.buckets.get(identifier);
@@ -45,24 +50,33 @@ export class LocalCounterStore implements CounterStore {
       this.buckets.set(identifier, bucket);
     }
     const slots = bucket.slots;
-    const starts = windows.starts;
+    const { starts, prevStarts } = windows;
     let refusedBy = -1;
     for (let i = 0; i < limits.length; i++) {
       const p = limits[i].index;
-      // A count from an earlier window is stale: that window is over.
-      const count = slots[p] === starts[p] ? slots[SLOTS + p] : 0;
+      // The stored window is the current one, the one just before it, or older (stale: counts nothing).
+      const stored = slots[p];
+      const count = stored === starts[p] ? slots[COUNT + p] : 0;
       counts[i] = count;
-      if (count >= limits[i].limit) refusedBy = i;
+      let used = count;
+      if (sliding !== undefined) {
+        const previous = stored === starts[p] ? slots[PREVIOUS + p] : stored === prevStarts[p] ? slots[COUNT + p] : 0;
+        sliding.previous[i] = previous;
+        used = slidingUsed(count, previous, sliding.weights[i]);
+      }
+      if (used >= limits[i].limit) refusedBy = i;
     }
     if (refusedBy !== -1) return refusedBy;
+    const lastEnds = sliding === undefined ? windows.ends : windows.nextEnds;
     for (let i = 0; i < limits.length; i++) {
       const p = limits[i].index;
       if (slots[p] !== starts[p]) {
+        slots[PREVIOUS + p] = slots[p] === prevStarts[p] ? slots[COUNT + p] : 0;
         slots[p] = starts[p];
-        slots[SLOTS + p] = 0;
+        slots[COUNT + p] = 0;
       }
-      counts[i] = ++slots[SLOTS + p];
-      if (windows.ends[p] > bucket.expiresAt) bucket.expiresAt = windows.ends[p];
+      counts[i] = ++slots[COUNT + p];
+      if (lastEnds[p] > bucket.expiresAt) bucket.expiresAt = lastEnds[p];
     }
     return -1;
   }

@@ -17,7 +17,7 @@ export const JwtSecretSchema = Type.Object({
   ...EntityBase,
   consumer: Type.Optional(Nullable(ForeignRef)),
   key: Type.Optional(Type.String({ minLength: 1, description: 'Value of the key claim (default `iss`) that selects this credential.' })),
-  secret: Type.Optional(Type.String({ minLength: 1, description: 'HMAC secret (HS*). Secret: never returned by reads.' })),
+  secret: Type.Optional(Type.String({ minLength: 1, description: 'HMAC secret (HS*). Write-only: stored encrypted, never returned by reads.', 'x-secret': 'encrypted' })),
   rsa_public_key: Type.Optional(Nullable(Type.String({ description: 'PEM public key for RS/ES/PS/EdDSA.' }))),
   algorithm: JwtAlgorithm,
 }, { additionalProperties: false, $id: 'jwt_secret' });
@@ -25,7 +25,9 @@ export const JwtSecretSchema = Type.Object({
 export const KeyAuthCredentialSchema = Type.Object({
   ...EntityBase,
   consumer: Type.Optional(Nullable(ForeignRef)),
-  key: Type.Optional(Type.String({ minLength: 1, description: 'The API key. Secret: never returned by reads.' })),
+  key: Type.Optional(Type.String({ minLength: 1, description: 'The API key. Write-only: stored as a keyed hash, never returned by reads.', 'x-secret': 'hashed' })),
+  // What `config dump` writes instead of the key: the stored hash round-trips without revealing the key.
+  key_hash: Type.Optional(Type.String({ pattern: '^hmac-sha256:[^:]+:[A-Za-z0-9_-]+$', description: 'The stored keyed hash of the API key (`hmac-sha256:<key id>:<digest>`), as `config dump` exports it; instead of `key`, never with it. Only matches keys on a cluster holding the same secret key.' })),
   ttl: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
 }, { additionalProperties: false, $id: 'keyauth_credential' });
 

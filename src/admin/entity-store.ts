@@ -1,0 +1,63 @@
+// What entity routes share around the store: lookups that answer Kong's 404, the one way a write commits
+// (whole-config check inside the transaction, then this node rebuilds), bodies read by their encoding, and
+// records shown without secrets.
+import { GatewayError } from '../errors/gateway-error.ts';
+import { stripSecrets } from '../secrets/secret-fields.ts';
+import type { Kind } from '../store/entity-kinds.ts';
+import type { EntityRecord, Store, WriteOp, WriteResult } from '../store/store.ts';
+import type { AdminContext, AdminRequest } from './admin-route.ts';
+import { bodyObject, inferFormBody } from './entity-input.ts';
+
+export function notFound(): GatewayError {
+  return new GatewayError('ADMIN_NOT_FOUND');
+}
+
+export async function mustGet(ctx: AdminContext, kind: Kind, key: string, parent?: { field: string; id: string }): Promise<EntityRecord> {
+  const found = await ctx.store.get(kind, key, parent);
+  if (!found) throw notFound();
+  return found;
+}
+
+function writableStore(ctx: AdminContext): Store {
+  if (ctx.store.mode !== 'database') throw new GatewayError('ADMIN_DB_LESS_READ_ONLY');
+  return ctx.store as Store;
+}
+
+/**
+ * Commits `ops` in one transaction, refused (store unchanged) when the whole config would not build, then
+ * swaps this node's gateway to the new version before answering: the caller's next proxied request sees it.
+ */
+export async function commit(ctx: AdminContext, req: AdminRequest, ops: readonly WriteOp[]): Promise<WriteResult> {
+  const result = await writableStore(ctx).write(ops, {
+    actor: req.actor,
+    requestId: req.requestId,
+    check: (entities) => ctx.checkConfig(entities),
+  });
+  try {
+    await ctx.applyLocally(result.version);
+  } catch (err) {
+    // committed and checked: the change stands, and the node catches up on its next notification
+    ctx.logger.error({ err: { message: (err as Error)?.message }, version: result.version, request_id: req.requestId }, 'admin write committed but this node could not apply it yet');
+  }
+  return result;
+}
+
+/** The request body as an object, form values read by the kind's schema (a plugin's by its config schema). */
+export function requestBody(req: AdminRequest, ctx: AdminContext, kind: Kind, pluginName?: string): Record<string, unknown> {
+  const body = bodyObject(req.body);
+  const type = req.raw.headers['content-type']?.split(';')[0].trim().toLowerCase();
+  return type === 'application/x-www-form-urlencoded' ? inferFormBody(ctx, kind, body, pluginName) : body;
+}
+
+/** A record as answers show it: no secret, except one this request generated (shown once, on its creation). */
+export function present(ctx: AdminContext, kind: Kind, record: EntityRecord | null | undefined, generated: Record<string, string> = {}): Record<string, unknown> {
+  if (!record) throw notFound();
+  return { ...stripSecrets(kind, record, ctx.plugins), ...generated };
+}
+
+/** The collection path as the client wrote it (for `next`), without a trailing slash. */
+export function requestPath(req: AdminRequest): string {
+  const raw = (req.raw.url ?? '').split('?')[0];
+  if (!raw.startsWith('/')) return req.path.split('/').map(encodeURIComponent).join('/');
+  return raw.length > 1 && raw.endsWith('/') ? raw.slice(0, -1) : raw;
+}

@@ -1,0 +1,132 @@
+// Kong's form-encoded admin bodies: `config.minute=5` nests, `paths[]=/a` appends, `paths[1]=/a` places,
+// a repeated key makes a list. Values arrive as strings; inferFormTypes then reads them the way the entity's
+// schema types them (Kong's `infer_value`): numbers, booleans, single values as lists, '' as null.
+import { Kind, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { GatewayError } from '../errors/gateway-error.ts';
+
+/** Keys that would reach an object's prototype once merged: refused in every body. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+type Slot = { index: number | null; node: FormNode };
+type FormNode = { type: 'value'; value: string } | { type: 'object'; props: Map<string, FormNode> } | { type: 'list'; items: Slot[] };
+
+export function decodeForm(text: string): Record<string, unknown> {
+  const root: FormNode = { type: 'object', props: new Map() };
+  for (const [key, value] of new URLSearchParams(text)) place(root, parseKey(key), value, key);
+  return finish(root) as Record<string, unknown>;
+}
+
+interface KeyPart {
+  name: string;
+  /** undefined: a plain name; null: `name[]` (append); a number: `name[3]`. */
+  index?: number | null;
+}
+
+function parseKey(key: string): KeyPart[] {
+  const parts: KeyPart[] = [];
+  for (const segment of key.split('.')) {
+    const match = /^([^[\]]+)(?:\[(\d*)\])?$/.exec(segment);
+    if (!match) throw malformed(`form field name '${key}' cannot be read (expected a.b, a[] or a[1])`);
+    if (FORBIDDEN_KEYS.has(match[1])) throw malformed(`form field name '${key}' is not allowed`);
+    parts.push({ name: match[1], index: match[2] === undefined ? undefined : match[2] === '' ? null : Number(match[2]) });
+  }
+  return parts;
+}
+
+function place(root: FormNode, parts: KeyPart[], value: string, key: string): void {
+  let node = root;
+  parts.forEach((part, i) => {
+    const last = i === parts.length - 1;
+    if (node.type !== 'object') throw malformed(`form field '${key}' conflicts with another field`);
+    const existing = node.props.get(part.name);
+    if (part.index === undefined) {
+      if (last) {
+        // a repeated plain key makes a list, as Kong combines them
+        if (existing === undefined) node.props.set(part.name, { type: 'value', value });
+        else if (existing.type === 'value') node.props.set(part.name, { type: 'list', items: [{ index: null, node: existing }, { index: null, node: { type: 'value', value } }] });
+        else if (existing.type === 'list') existing.items.push({ index: null, node: { type: 'value', value } });
+        else throw malformed(`form field '${key}' conflicts with another field`);
+        return;
+      }
+      if (existing === undefined) node.props.set(part.name, (node = { type: 'object', props: new Map() }));
+      else node = existing;
+      return;
+    }
+    let list = existing;
+    if (list === undefined) node.props.set(part.name, (list = { type: 'list', items: [] }));
+    if (list.type !== 'list') throw malformed(`form field '${key}' conflicts with another field`);
+    if (last) {
+      list.items.push({ index: part.index, node: { type: 'value', value } });
+      return;
+    }
+    // `sources[1].ip=…&sources[1].port=…` fill one object
+    let slot = part.index === null ? undefined : list.items.find((s) => s.index === part.index);
+    if (!slot) list.items.push((slot = { index: part.index, node: { type: 'object', props: new Map() } }));
+    node = slot.node;
+  });
+}
+
+function finish(node: FormNode): unknown {
+  switch (node.type) {
+    case 'value':
+      return node.value;
+    case 'object':
+      return Object.fromEntries([...node.props].map(([k, v]) => [k, finish(v)]));
+    case 'list': {
+      // explicit positions order the list whether they count from 0 or 1; appended items keep their order after
+      const ordered = node.items.map((s, i) => ({ s, i })).sort((a, b) => (a.s.index ?? Infinity) - (b.s.index ?? Infinity) || a.i - b.i);
+      return ordered.map(({ s }) => finish(s.node));
+    }
+  }
+}
+
+function malformed(detail: string): GatewayError {
+  return new GatewayError('ADMIN_MALFORMED_BODY', { detail, message: 'Cannot parse form body' });
+}
+
+/** Reads form strings as `schema` types them; values it cannot read stay strings for validation to report. */
+export function inferFormTypes(schema: TSchema, value: unknown): unknown {
+  if (value === '') return null;
+  switch (schema[Kind]) {
+    case 'Integer':
+    case 'Number':
+      return typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+    case 'Boolean':
+      return value === 'true' ? true : value === 'false' ? false : value;
+    case 'Literal':
+      if (typeof value !== 'string') return value;
+      if (typeof schema.const === 'number') return inferFormTypes({ [Kind]: 'Number' } as TSchema, value);
+      if (typeof schema.const === 'boolean') return inferFormTypes({ [Kind]: 'Boolean' } as TSchema, value);
+      return value;
+    case 'Array': {
+      const list = Array.isArray(value) ? value : [value];
+      return list.map((item) => inferFormTypes(schema.items as TSchema, item));
+    }
+    case 'Object': {
+      if (!isPlainObject(value)) return value;
+      const props = schema.properties as Record<string, TSchema>;
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, Object.hasOwn(props, k) ? inferFormTypes(props[k], v) : v]));
+    }
+    case 'Record': {
+      if (!isPlainObject(value)) return value;
+      const inner = Object.values(schema.patternProperties as Record<string, TSchema>)[0];
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, inferFormTypes(inner, v)]));
+    }
+    case 'Union': {
+      // the first variant the inferred value fits; otherwise the first non-null variant's reading
+      const variants = (schema.anyOf as TSchema[]).filter((v) => v[Kind] !== 'Null');
+      for (const variant of variants) {
+        const candidate = inferFormTypes(variant, structuredClone(value));
+        if (Value.Check(variant, candidate)) return candidate;
+      }
+      return variants.length > 0 ? inferFormTypes(variants[0], value) : value;
+    }
+    default:
+      return value;
+  }
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -1,0 +1,50 @@
+// GET /audit: the change log (who, when, what, before and after with secrets redacted), newest first, paged
+// like every Kong list (`size`, `offset`, `next`) and filtered by `?kind=` and `?entity_id=`. Both roles may read it.
+import type { AdminRequest, AdminResponse, AdminRoute, AdminContext } from '../admin-route.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
+import { KIND_ORDER } from '../../store/entity-kinds.ts';
+
+/** What `?kind=` may name: every entity kind, plus the log's own subjects. */
+export const AUDIT_KINDS: readonly string[] = [...KIND_ORDER, 'config', 'admin_tokens', 'secrets'];
+const MAX_SIZE = 1000;
+const DEFAULT_SIZE = 100;
+
+/** Kong's `size` rule: an integer from 1 to 1000, 100 when absent. */
+export function pageSize(query: URLSearchParams): number {
+  const raw = query.get('size');
+  if (raw === null) return DEFAULT_SIZE;
+  const size = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(size) || size < 1 || size > MAX_SIZE) {
+    throw new GatewayError('ADMIN_INVALID_QUERY', { message: `size must be an integer between 1 and ${MAX_SIZE}`, fields: { size: `expected an integer from 1 to ${MAX_SIZE}` } });
+  }
+  return size;
+}
+
+function nonEmpty(query: URLSearchParams, name: string): string | undefined {
+  const value = query.get(name);
+  if (value === null) return undefined;
+  if (value === '') throw new GatewayError('ADMIN_INVALID_QUERY', { detail: `${name}: empty`, fields: { [name]: 'must not be empty' } });
+  return value;
+}
+
+async function listAudit(req: AdminRequest, ctx: AdminContext): Promise<AdminResponse> {
+  const size = pageSize(req.query);
+  const offset = nonEmpty(req.query, 'offset');
+  const kind = nonEmpty(req.query, 'kind');
+  const entityId = nonEmpty(req.query, 'entity_id');
+  if (kind !== undefined && !AUDIT_KINDS.includes(kind)) {
+    throw new GatewayError('ADMIN_INVALID_QUERY', { detail: `kind: unknown kind '${kind}'`, fields: { kind: `expected one of ${AUDIT_KINDS.join(', ')}` } });
+  }
+  const page = await ctx.audit.list({ size, offset, kind, entityId });
+  let next: string | null = null;
+  if (page.offset !== null) {
+    const params = new URLSearchParams(req.query);
+    params.set('offset', page.offset);
+    next = `/audit?${params}`;
+  }
+  return { status: 200, body: page.offset === null ? { data: page.data, next } : { data: page.data, offset: page.offset, next } };
+}
+
+export const auditRoutes: AdminRoute[] = [
+  { method: 'GET', pattern: '/audit', write: false, handle: listAudit },
+];

@@ -1,0 +1,112 @@
+// /schemas: each entity's and plugin's schema as JSON Schema (the same documents as docs/schemas/), and
+// Kong's dry runs `POST /schemas/{entity}/validate` and `POST /schemas/plugins/validate`: the checks an entity
+// write runs on the body, nothing written. As in Kong, references are checked for shape, not looked up, so a
+// tool can validate a file whose entities refer to each other before any of them exists.
+import type { TSchema } from '@sinclair/typebox';
+import type { AdminContext, AdminRequest, AdminResponse, AdminRoute } from '../admin-route.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
+import { ForeignRef } from '../../schema/common.ts';
+import { applySchema, type FieldError } from '../../schema/validate.ts';
+import { checkRouteRules, validateEntityFields } from '../../config/validate-entity.ts';
+import { KIND_SPECS, KIND_ORDER, type Kind } from '../../store/entity-kinds.ts';
+import { bodyObject, inferFormBody, schemaViolation } from '../entity-input.ts';
+import { isPlainObject } from '../form-body.ts';
+
+const jsonSchemas = new WeakMap<TSchema, unknown>();
+
+/** Plain JSON Schema: the JSON round trip drops TypeBox's symbol keys, exactly as docs/schemas/ is written. */
+export function toJsonSchema(schema: TSchema): unknown {
+  let out = jsonSchemas.get(schema);
+  if (out === undefined) jsonSchemas.set(schema, (out = JSON.parse(JSON.stringify(schema))));
+  return structuredClone(out);
+}
+
+function isKind(name: string): name is Kind {
+  return (KIND_ORDER as readonly string[]).includes(name);
+}
+
+function noEntity(name: string): GatewayError {
+  return new GatewayError('ADMIN_NOT_FOUND', { message: `No entity named '${name}'`, detail: `schemas exist for ${KIND_ORDER.join(', ')}` });
+}
+
+/**
+ * The checks of an entity write that need no other entity: its fields (schema, defaults, url expansion,
+ * unsupported features, the plugin's config), the route rule, and each reference's shape and presence.
+ */
+export function validateBody(ctx: AdminContext, kind: Kind, body: Record<string, unknown>): FieldError[] {
+  const fields = structuredClone(body);
+  const errors: FieldError[] = [];
+  let onConsumer = false;
+  for (const [field, fk] of Object.entries(KIND_SPECS[kind].foreign)) {
+    const value = fields[field];
+    delete fields[field];
+    if (value === undefined || value === null) {
+      if (fk.required) errors.push({ path: field, message: 'required field missing' });
+      continue;
+    }
+    if (!isPlainObject(value)) {
+      errors.push({ path: field, message: `expected a record naming a ${fk.kind.replace(/s$/, '')} by id or name, e.g. { "id": "…" }` });
+      continue;
+    }
+    const shape = applySchema(ForeignRef, value, field);
+    if (shape.length === 0 && value.id === undefined && value.name === undefined && value.username === undefined) {
+      shape.push({ path: field, message: `must name a ${fk.kind.replace(/s$/, '')} by id or name` });
+    }
+    errors.push(...shape);
+    if (field === 'consumer') onConsumer = true;
+  }
+  const consumerScope = kind === 'plugins' && onConsumer ? 'field' : undefined;
+  const own = validateEntityFields(kind, fields, { path: '', plugins: ctx.plugins, consumerScope });
+  errors.push(...own);
+  if (kind === 'routes' && own.length === 0) errors.push(...checkRouteRules(fields, ''));
+  return errors;
+}
+
+function readBody(req: AdminRequest, ctx: AdminContext, kind: Kind): Record<string, unknown> {
+  const body = bodyObject(req.body);
+  const form = req.raw.headers['content-type']?.toLowerCase().startsWith('application/x-www-form-urlencoded');
+  return form ? inferFormBody(ctx, kind, body) : body;
+}
+
+async function validate(req: AdminRequest, ctx: AdminContext, kind: Kind): Promise<AdminResponse> {
+  const errors = validateBody(ctx, kind, readBody(req, ctx, kind));
+  if (errors.length > 0) throw schemaViolation(errors);
+  return { status: 200, body: { message: 'schema validation successful' } };
+}
+
+export const schemaRoutes: AdminRoute[] = [
+  {
+    method: 'GET',
+    pattern: '/schemas/:name',
+    write: false,
+    handle: async (req) => {
+      const { name } = req.params;
+      if (!isKind(name)) throw noEntity(name);
+      return { status: 200, body: toJsonSchema(KIND_SPECS[name].schema) };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/schemas/plugins/:name',
+    write: false,
+    handle: async (req, ctx) => {
+      const module = ctx.plugins.get(req.params.name);
+      if (!module) {
+        throw new GatewayError('ADMIN_NOT_FOUND', { message: `No plugin named '${req.params.name}'`, detail: `installed plugins: ${[...ctx.plugins.keys()].sort().join(', ')}` });
+      }
+      return { status: 200, body: toJsonSchema(module.configSchema) };
+    },
+  },
+  // A dry run writes nothing: allowed to read-only tokens and in DB-less mode, as Kong allows it there.
+  { method: 'POST', pattern: '/schemas/plugins/validate', write: false, handle: (req, ctx) => validate(req, ctx, 'plugins') },
+  {
+    method: 'POST',
+    pattern: '/schemas/:name/validate',
+    write: false,
+    handle: (req, ctx) => {
+      const { name } = req.params;
+      if (!isKind(name)) throw noEntity(name);
+      return validate(req, ctx, name);
+    },
+  },
+];

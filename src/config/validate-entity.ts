@@ -1,0 +1,125 @@
+// One entity's own fields checked and normalised, the same way for a declarative file and an admin API write:
+// `url` expansion, Kong's unset nulls, generated credentials, unsupported features, the schema with its
+// defaults, the plugin's own config schema and the route's cross-field rule. References are resolved by callers.
+import { randomBytes } from 'node:crypto';
+import type { TSchema } from '@sinclair/typebox';
+import { applySchema, fieldPath, type FieldError } from '../schema/validate.ts';
+import { ServiceSchema } from '../schema/entities/service.ts';
+import { RouteSchema } from '../schema/entities/route.ts';
+import { UpstreamSchema, TargetSchema } from '../schema/entities/upstream.ts';
+import { ConsumerSchema, JwtSecretSchema, KeyAuthCredentialSchema, AclSchema } from '../schema/entities/consumer.ts';
+import { PluginEntitySchema } from '../schema/entities/plugin.ts';
+import type { PluginRegistry } from '../plugins/registry.ts';
+import type { Kind } from './declarative/flatten.ts';
+import { expandServiceUrl } from './declarative/service-url.ts';
+import { dropUnsetNulls } from './declarative/unset-nulls.ts';
+import { coveredBy, unsupportedFeatures } from './declarative/unsupported-features.ts';
+
+export const ENTITY_SCHEMAS: Readonly<Record<Kind, TSchema>> = {
+  services: ServiceSchema,
+  routes: RouteSchema,
+  upstreams: UpstreamSchema,
+  targets: TargetSchema,
+  consumers: ConsumerSchema,
+  jwt_secrets: JwtSecretSchema,
+  keyauth_credentials: KeyAuthCredentialSchema,
+  acls: AclSchema,
+  plugins: PluginEntitySchema,
+};
+
+/** Foreign keys per kind: field name -> kind referred to. */
+export const FOREIGN_FIELDS: Readonly<Partial<Record<Kind, Readonly<Record<string, Kind>>>>> = {
+  routes: { service: 'services' },
+  targets: { upstream: 'upstreams' },
+  jwt_secrets: { consumer: 'consumers' },
+  keyauth_credentials: { consumer: 'consumers' },
+  acls: { consumer: 'consumers' },
+  plugins: { service: 'services', route: 'routes', consumer: 'consumers' },
+};
+
+export interface EntityCheckOptions {
+  /** Where the entity sits, errors are reported under it: `services[0]` in a file, '' for an admin API body. */
+  path: string;
+  plugins: PluginRegistry;
+  /**
+   * How a plugin is scoped to a consumer, if it is: by its `consumer` field, or by being nested under a
+   * consumer in a file (the error then names the plugin itself). Foreign keys are taken out of `fields`
+   * before this runs, so the caller says.
+   */
+  consumerScope?: 'field' | 'nested';
+  /**
+   * Generate the credential values Kong generates when absent (keyauth `key`, jwt `key` and `secret`).
+   * False for a partial update, where an absent secret keeps its stored value.
+   */
+  generate?: boolean;
+}
+
+/**
+ * Checks `fields` (foreign keys already removed) in place: expands, fills defaults, and returns every error.
+ * When it returns none, `fields` is the normalised entity (services have a port). Routes still need
+ * checkRouteRules (the loader runs it after references resolve, so a plugin on such a route is not orphaned).
+ */
+export function validateEntityFields(kind: Kind, fields: Record<string, unknown>, options: EntityCheckOptions): FieldError[] {
+  const { path } = options;
+  const errors: FieldError[] = [];
+  if (kind === 'services') expandServiceUrl(fields, path, errors);
+  dropUnsetNulls(ENTITY_SCHEMAS[kind], fields);
+  if (options.generate !== false) fillGeneratedFields(kind, fields);
+  const refused = unsupportedFeatures(kind, fields, path);
+  errors.push(...refused, ...applySchema(ENTITY_SCHEMAS[kind], fields, path).filter((e) => !coveredBy(refused, e.path)));
+  if (kind === 'keyauth_credentials' && fields.key !== undefined && fields.key_hash !== undefined) {
+    errors.push({ path: fieldPath(path, 'key_hash'), message: "cannot be set together with 'key'" });
+  }
+  if (kind === 'plugins') validatePluginConfig(fields, options, errors);
+  if (errors.length > 0) return errors;
+  if (kind === 'services' && fields.port === undefined) fields.port = fields.protocol === 'https' ? 443 : 80;
+  return errors;
+}
+
+/** Kong generates credential keys and secrets the request or file leaves out. */
+export function fillGeneratedFields(kind: Kind, fields: Record<string, unknown>): void {
+  // a dumped key-auth credential carries the stored hash of its key instead of the key
+  if (kind === 'keyauth_credentials' && fields.key === undefined && fields.key_hash === undefined) fields.key = randomBytes(16).toString('hex');
+  if (kind === 'jwt_secrets' && fields.key === undefined) fields.key = randomBytes(16).toString('hex');
+  if (kind === 'jwt_secrets' && fields.secret === undefined) fields.secret = randomBytes(32).toString('hex');
+}
+
+/** The plugin must be installed, may not sit on a consumer when it picks the consumer, and its config must fit its schema. */
+export function validatePluginConfig(fields: Record<string, unknown>, options: EntityCheckOptions, errors: FieldError[]): void {
+  const { path, plugins } = options;
+  if (typeof fields.name !== 'string') return;
+  const module = plugins.get(fields.name);
+  if (!module) {
+    errors.push({ path: fieldPath(path, 'name'), message: `plugin '${fields.name}' not enabled; available: ${[...plugins.keys()].sort().join(', ')}` });
+    return;
+  }
+  if (module.noConsumer && options.consumerScope !== undefined) {
+    const at = options.consumerScope === 'nested' ? entityPath(path) : fieldPath(path, 'consumer');
+    errors.push({ path: at, message: `plugin '${fields.name}' cannot be configured on a consumer` });
+  }
+  const config = (fields.config ??= {}) as Record<string, unknown>;
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    errors.push({ path: fieldPath(path, 'config'), message: 'expected an object' });
+    return;
+  }
+  const configErrors = applySchema(module.configSchema, config, fieldPath(path, 'config'));
+  errors.push(...configErrors);
+  if (configErrors.length === 0 && module.validate) {
+    for (const [field, message] of Object.entries(module.validate(config as never))) errors.push({ path: fieldPath(path, field), message });
+  }
+}
+
+/** Kong's route rule: something to match on. */
+export function checkRouteRules(route: Record<string, unknown>, path: string): FieldError[] {
+  const has = (f: string) => {
+    const x = route[f];
+    return x !== null && x !== undefined && (Array.isArray(x) ? x.length > 0 : Object.keys(x as object).length > 0);
+  };
+  if (['methods', 'hosts', 'headers', 'paths', 'snis'].some(has)) return [];
+  return [{ path: entityPath(path), message: "must set at least one of 'methods', 'hosts', 'headers', 'paths' or 'snis'" }];
+}
+
+/** Where an error about the entity as a whole goes: its own path, or Kong's `@entity` in an admin body. */
+export function entityPath(path: string): string {
+  return path === '' ? '@entity' : path;
+}

@@ -1,0 +1,98 @@
+// Entities -> CompiledConfig for this node: one shared PersistentState (counters survive rebuilds), the secret
+// codec and SQL client passed through to plugins, and a record of the last build (served version, last error).
+// A build that fails is logged and kept as lastError; the caller keeps serving what it had.
+import type { Logger } from 'pino';
+import type { CompiledConfig } from '../config/compiled.ts';
+import type { ConfigEntities } from '../config/entities.ts';
+import type { PluginRegistry } from '../plugins/registry.ts';
+import type { SecretCodec } from '../secrets/secret-codec.ts';
+import type { SqlClient } from '../store/sql-client.ts';
+import { compileConfig } from '../config/compile.ts';
+import { ConfigError } from '../config/config-error.ts';
+import { PersistentState } from '../config/persistent-state.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+
+export interface ConfigBuilderOptions {
+  plugins: PluginRegistry;
+  logger: Logger;
+  /** Database mode: API keys arrive hashed and jwt secrets decrypted; the codec hashes presented keys alike. */
+  codec?: SecretCodec;
+  /** Database mode: cluster-wide features (rate-limit counters) keep their tables here. */
+  sql?: SqlClient;
+}
+
+export interface BuildState {
+  /** Store version (database mode) or a local counter (DB-less) of the config served; null before the first. */
+  version: number | null;
+  builtAt: number;
+  lastError: string | null;
+}
+
+export interface ConfigBuilder {
+  /** Compiles with the shared state; on failure logs, records lastError and throws ADMIN_CONFIG_REFUSED. */
+  build(entities: ConfigEntities, version: number): CompiledConfig;
+  /** Compiles with a throw-away state (no counters touched); throws ADMIN_CONFIG_REFUSED with fields on failure. */
+  check(entities: ConfigEntities): void;
+  /** Marks `version` as served (after the caller swapped it in). */
+  served(version: number): void;
+  state(): BuildState;
+  /** Releases resources plugins keep across builds (shutdown). */
+  close(): void;
+}
+
+export function createConfigBuilder(options: ConfigBuilderOptions): ConfigBuilder {
+  const shared = new PersistentState();
+  const current: BuildState = { version: null, builtAt: 0, lastError: null };
+  const compile = (entities: ConfigEntities, state: PersistentState) =>
+    compileConfig(entities, options.plugins, state, options.logger, { codec: options.codec, sql: options.sql });
+
+  return {
+    build(entities, version) {
+      try {
+        const config = compile(entities, shared);
+        current.lastError = null;
+        return config;
+      } catch (err) {
+        current.lastError = describe(err);
+        options.logger.error({ version, err: current.lastError }, 'configuration refused; still serving the previous one');
+        throw refusal(err);
+      }
+    },
+    check(entities) {
+      const throwaway = new PersistentState();
+      try {
+        compile(entities, throwaway);
+      } catch (err) {
+        throw refusal(err);
+      } finally {
+        throwaway.dispose(); // connections a plugin opened for this trial build
+      }
+    },
+    served(version) {
+      current.version = version;
+      current.builtAt = Date.now();
+    },
+    state: () => ({ ...current }),
+    close: () => shared.dispose(),
+  };
+}
+
+/** Any build failure as ADMIN_CONFIG_REFUSED, with the failing entity as the field when it can be told. */
+export function refusal(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (err instanceof ConfigError) {
+    const fields: Record<string, string> = {};
+    for (const e of err.errors) fields[e.path || '@entity'] = e.message;
+    return new GatewayError('ADMIN_CONFIG_REFUSED', { detail: err.errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; '), fields });
+  }
+  const message = describe(err);
+  // The router's and the plugins' factories name the entity they choke on: "route <id>: why".
+  const m = /^(route|service|plugin|upstream|consumer) ([^\s:]+): (.*)$/s.exec(message);
+  const fields = m ? { [`${m[1]}s.${m[2]}`]: m[3] } : { '@entity': message };
+  return new GatewayError('ADMIN_CONFIG_REFUSED', { detail: message, fields, cause: err });
+}
+
+function describe(err: unknown): string {
+  if (err instanceof ConfigError) return err.errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ');
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,155 @@
+// Database mode: keeps this node's gateway on the store's latest version. Notifications (LISTEN/NOTIFY) are
+// debounced into one rebuild; a periodic version check (Kong's db_update_frequency, 5 s) catches anything a
+// lost notification missed; a reconnect triggers an immediate catch-up. Rebuilds run one at a time, so a
+// rebuild for version N can never replace a newer one.
+import type { Logger } from 'pino';
+import type { CompiledConfig } from '../config/compiled.ts';
+import type { Store } from '../store/store.ts';
+import type { ConfigBuilder } from './config-builder.ts';
+
+export interface DatabaseSyncOptions {
+  store: Store;
+  builder: ConfigBuilder;
+  /** Puts a freshly built config into service (gateway.swap). */
+  swap(config: CompiledConfig): void;
+  logger: Logger;
+  /** Full check of store.version() every so often, in case a notification was lost. Default 5000 ms. */
+  pollIntervalMs?: number;
+  /** Notifications arriving within this window make one rebuild. Default 20 ms. */
+  debounceMs?: number;
+}
+
+export interface DatabaseSync {
+  /** Builds the current version (the gateway needs one to start), then listens and polls. */
+  start(): Promise<CompiledConfig | undefined>;
+  /** Rebuilds now unless already at `version` or newer; resolves once this node serves it (or the build failed). */
+  catchUp(version?: number): Promise<void>;
+  /** Version this node serves (null before the first successful build). */
+  served(): number | null;
+  close(): Promise<void>;
+}
+
+export function createDatabaseSync(options: DatabaseSyncOptions): DatabaseSync {
+  const { store, builder, logger } = options;
+  const pollIntervalMs = options.pollIntervalMs ?? 5000;
+  const debounceMs = options.debounceMs ?? 20;
+  let served: number | null = null;
+  /** A version whose build failed: not retried until the store moves on (it would fail again, deterministically). */
+  let failed: number | null = null;
+  let unwatch: (() => Promise<void>) | undefined;
+  let poller: NodeJS.Timeout | undefined;
+  let debounce: NodeJS.Timeout | undefined;
+  let closed = false;
+  let storeDown = false;
+
+  // Single-flight: `requested` counts asks, `completed` the asks a finished pass covered. A pass reads the
+  // version when it starts, so it covers every ask made before it started.
+  let requested = 0;
+  let completed = 0;
+  let running = false;
+  const waiters: { ask: number; resolve: () => void }[] = [];
+
+  function request(): Promise<void> {
+    const ask = ++requested;
+    const done = new Promise<void>((resolve) => waiters.push({ ask, resolve }));
+    if (!running) void drain();
+    return done;
+  }
+
+  async function drain(): Promise<void> {
+    running = true;
+    try {
+      while (completed < requested && !closed) {
+        const covers = requested;
+        await pass();
+        completed = covers;
+        for (let i = waiters.length - 1; i >= 0; i--) {
+          if (waiters[i].ask <= completed) waiters.splice(i, 1)[0].resolve();
+        }
+      }
+    } finally {
+      running = false;
+      if (closed) for (const w of waiters.splice(0)) w.resolve();
+    }
+  }
+
+  /** One rebuild if the store moved on; never throws (a store outage is logged and retried by the poller). */
+  async function pass(): Promise<CompiledConfig | undefined> {
+    try {
+      const version = await store.version();
+      if (storeDown) {
+        storeDown = false;
+        logger.info({ version }, 'store reachable again');
+      }
+      if (served !== null && version <= served) return undefined;
+      if (version === failed) return undefined;
+      const snapshot = await store.snapshot();
+      if (served !== null && snapshot.version <= served) return undefined;
+      const started = performance.now();
+      let config: CompiledConfig;
+      try {
+        config = builder.build(snapshot.entities, snapshot.version);
+      } catch {
+        failed = snapshot.version; // logged by the builder
+        return undefined;
+      }
+      options.swap(config);
+      builder.served(snapshot.version);
+      logger.info({ version: snapshot.version, previous: served, build_ms: Math.round(performance.now() - started) }, 'configuration applied');
+      served = snapshot.version;
+      failed = null;
+      return config;
+    } catch (err) {
+      if (!storeDown) logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'cannot read the store; serving the current configuration and retrying');
+      storeDown = true;
+      return undefined;
+    }
+  }
+
+  function onChange(version: number | null): void {
+    if (closed) return;
+    if (version === null) {
+      // Reconnected: notifications sent while we were away are lost; look now.
+      logger.info('store connection re-established; catching up');
+      void request();
+      return;
+    }
+    if (served !== null && version <= served) return;
+    clearTimeout(debounce);
+    debounce = setTimeout(() => void request(), debounceMs);
+  }
+
+  return {
+    async start() {
+      let config: CompiledConfig | undefined;
+      try {
+        const snapshot = await store.snapshot();
+        try {
+          config = builder.build(snapshot.entities, snapshot.version);
+          builder.served(snapshot.version);
+          served = snapshot.version;
+        } catch {
+          failed = snapshot.version; // logged by the builder; the caller starts with an empty config
+        }
+      } catch (err) {
+        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'cannot read the configuration from the store');
+        throw err;
+      }
+      unwatch = await store.watch(onChange);
+      poller = setInterval(() => void request(), pollIntervalMs);
+      poller.unref();
+      return config;
+    },
+    async catchUp(version) {
+      if (version !== undefined && served !== null && served >= version) return;
+      await request();
+    },
+    served: () => served,
+    async close() {
+      closed = true;
+      clearTimeout(debounce);
+      clearInterval(poller);
+      await unwatch?.().catch(() => undefined);
+    },
+  };
+}

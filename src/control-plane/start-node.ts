@@ -1,0 +1,204 @@
+// One gateway node: picks the mode (DB-less with a config file; database mode on PostgreSQL with a database
+// URL, else on embedded PGlite in the data folder), opens what that mode needs, starts the proxy and the admin
+// API, and keeps the served config current. close() stops everything gracefully.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { CompiledConfig } from '../config/compiled.ts';
+import { compileConfig } from '../config/compile.ts';
+import { startGateway, type Gateway, type ListenSpec } from '../gateway/server.ts';
+import { loadPluginRegistry, type PluginRegistry } from '../plugins/registry.ts';
+import { loadKeyring, type LoadedKeyring } from '../secrets/keyring.ts';
+import { createSecretCodec } from '../secrets/envelope-codec.ts';
+import { openStore } from '../store/open-store.ts';
+import { emptyEntities } from '../store/records.ts';
+import type { Store } from '../store/store.ts';
+import { startAdminServer, type AdminServer } from '../admin/server.ts';
+import { allAdminRoutes } from '../admin/routes/index.ts';
+import { createMemoryAudit } from '../admin/memory-audit.ts';
+import type { AdminContext } from '../admin/admin-route.ts';
+import { createConfigBuilder, type ConfigBuilder } from './config-builder.ts';
+import { createDatabaseSync, type DatabaseSync } from './database-sync.ts';
+import { createFileConfig, type FileConfig } from './file-config.ts';
+import { databaseAdminContext, dbLessAdminContext, envTokenAuth, type NodeIdentity } from './admin-context.ts';
+import { seedIfEmpty } from './seed.ts';
+
+export const DEFAULT_ADMIN_LISTEN = { host: '127.0.0.1', port: 8001 };
+export const DEFAULT_DATA_DIR = './data';
+export const DEFAULT_POLL_INTERVAL_MS = 5000;
+
+export interface StartNodeOptions {
+  /** DB-less mode: serve this declarative file (the admin API is read-only but for POST /config). */
+  configFile?: string;
+  /** Database mode on PostgreSQL; without it (and without configFile) embedded PGlite in `dataDir`. */
+  databaseUrl?: string;
+  /** PGlite's data folder (and its generated secret key file); default ./data. */
+  dataDir?: string;
+  /** PostgreSQL schema instead of `public` (several clusters, or tests, on one database). */
+  pgSchema?: string;
+  listen: readonly ListenSpec[];
+  adminListen?: { host: string; port: number };
+  trustedProxies?: readonly string[];
+  /** Database mode: full version check interval, the fallback to LISTEN/NOTIFY (Kong: db_update_frequency). */
+  pollIntervalMs?: number;
+  /** Database mode: declarative file written into an empty database on first start. */
+  seedFile?: string;
+  /** Secret key file (else PORTCULLIS_SECRET_KEY(S) / PORTCULLIS_KEY_FILE, else `<dataDir>/secret-keys` on PGlite). */
+  keyFile?: string;
+  nodeId?: string;
+  env?: NodeJS.ProcessEnv;
+  logger: Logger;
+  plugins?: PluginRegistry;
+}
+
+export interface RunningNode {
+  mode: 'database' | 'db-less';
+  gateway: Gateway;
+  admin: AdminServer;
+  /** Database mode only. */
+  store?: Store;
+  node: NodeIdentity;
+  /** An admin token made by this start (first start on an empty database, or DB-less without one configured): print once. */
+  adminToken?: string;
+  /** Entities written into an empty database from the seed file. */
+  seeded: number;
+  /** Where secret keys came from (database mode). */
+  keyring?: Pick<LoadedKeyring, 'source' | 'file' | 'generated'>;
+  /** SIGHUP: DB-less re-reads the file; database mode checks the store now. */
+  reload(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startNode(options: StartNodeOptions): Promise<RunningNode> {
+  const env = options.env ?? process.env;
+  const plugins = options.plugins ?? (await loadPluginRegistry());
+  const node: NodeIdentity = {
+    id: options.nodeId ?? env.PORTCULLIS_NODE_ID ?? randomUUID(),
+    hostname: hostname(),
+    version: packageVersion(),
+    startedAt: Date.now(),
+  };
+  const logger = options.logger.child({ node_id: node.id });
+  return options.configFile !== undefined
+    ? startDbLess(options, options.configFile, plugins, node, logger, env)
+    : startDatabase(options, plugins, node, logger, env);
+}
+
+async function startDbLess(options: StartNodeOptions, file: string, plugins: PluginRegistry, node: NodeIdentity, logger: Logger, env: NodeJS.ProcessEnv): Promise<RunningNode> {
+  const builder = createConfigBuilder({ plugins, logger });
+  const audit = createMemoryAudit();
+  const served = new Served();
+  const fileConfig: FileConfig = createFileConfig({ file, plugins, builder, swap: (c) => served.swap(c), audit, logger });
+  const first = await fileConfig.load(); // a ConfigError here refuses the start, listing every problem
+  served.swap(first);
+  const auth = envTokenAuth(env);
+  const context = dbLessAdminContext({ plugins, builder, logger, node, file: fileConfig, auth, audit });
+  let bound: { gateway: Gateway; admin: AdminServer };
+  try {
+    bound = await listen(options, served, context, logger);
+  } catch (err) {
+    builder.close();
+    throw err;
+  }
+  const { gateway, admin } = bound;
+  logger.info({ mode: 'db-less', config: file }, 'node started');
+  return {
+    mode: 'db-less',
+    gateway,
+    admin,
+    node,
+    adminToken: auth.generated,
+    seeded: 0,
+    reload: async () => void (await fileConfig.reload()),
+    async close() {
+      await admin.close();
+      await gateway.close();
+      builder.close();
+    },
+  };
+}
+
+async function startDatabase(options: StartNodeOptions, plugins: PluginRegistry, node: NodeIdentity, logger: Logger, env: NodeJS.ProcessEnv): Promise<RunningNode> {
+  const dataDir = options.databaseUrl === undefined ? (options.dataDir ?? DEFAULT_DATA_DIR) : undefined;
+  // PGlite: the key file is created beside the database on first start. PostgreSQL: every node needs the same
+  // keys, so they come from the environment or a key file, never generated by one node.
+  const keyring = loadKeyring({ env, keyFile: options.keyFile, dataDir });
+  if (keyring.generated) logger.warn({ file: keyring.file }, 'generated a secret key file: back it up; stored secrets cannot be decrypted without it');
+  const codec = createSecretCodec(keyring);
+  const store = await openStore({ databaseUrl: options.databaseUrl, dataDir, pgSchema: options.pgSchema, codec, plugins, logger });
+  let builder: ConfigBuilder | undefined;
+  let sync: DatabaseSync | undefined;
+  try {
+    builder = createConfigBuilder({ plugins, logger, codec, sql: store.sql });
+    const checker = builder;
+    const seed = await seedIfEmpty({ store, plugins, logger, file: options.seedFile, check: (entities) => checker.check(entities) });
+    const served = new Served();
+    sync = createDatabaseSync({ store, builder, swap: (c) => served.swap(c), logger, pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS });
+    const first = await sync.start();
+    // A stored config that does not build (say, a plugin since removed) must not keep the admin API away:
+    // serve nothing (404s) until it is fixed through the API, rather than refuse to start.
+    served.swap(served.current ?? first ?? compileConfig(emptyEntities(), plugins));
+    const context: AdminContext = databaseAdminContext({ plugins, builder, logger, node, store, sync });
+    const owned = { builder, sync };
+    const { gateway, admin } = await listen(options, served, context, logger);
+    logger.info({ mode: 'database', driver: store.driver, version: sync.served(), data: dataDir }, 'node started');
+    return {
+      mode: 'database',
+      gateway,
+      admin,
+      store,
+      node,
+      adminToken: seed.adminToken,
+      seeded: seed.seeded,
+      keyring: { source: keyring.source, file: keyring.file, generated: keyring.generated },
+      reload: () => owned.sync.catchUp(),
+      async close() {
+        await admin.close();
+        await gateway.close();
+        await owned.sync.close();
+        owned.builder.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await sync?.close().catch(() => {});
+    builder?.close();
+    await store.close().catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * The config to serve, held until the gateway exists: a rebuild may finish between the first build and the
+ * gateway binding its ports, and the gateway must start with the newest, not the first.
+ */
+class Served {
+  current: CompiledConfig | undefined;
+  gateway: Gateway | undefined;
+  swap(config: CompiledConfig): void {
+    this.current = config;
+    this.gateway?.swap(config);
+  }
+}
+
+/** Binds the proxy then the admin API; if the admin API cannot bind, the proxy is closed again. */
+async function listen(options: StartNodeOptions, served: Served, context: AdminContext, logger: Logger): Promise<{ gateway: Gateway; admin: AdminServer }> {
+  let gateway: Gateway | undefined;
+  try {
+    gateway = await startGateway(served.current!, { listen: options.listen, trustedProxies: options.trustedProxies, logger });
+    served.gateway = gateway;
+    if (served.current !== gateway.current()) gateway.swap(served.current!);
+    const admin = await startAdminServer({ listen: options.adminListen ?? DEFAULT_ADMIN_LISTEN, context, routes: allAdminRoutes() });
+    return { gateway, admin };
+  } catch (err) {
+    await gateway?.close(0).catch(() => {});
+    throw err;
+  }
+}
+
+let version: string | undefined;
+function packageVersion(): string {
+  version ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return version;
+}

@@ -1,0 +1,35 @@
+// Which counter store a rate-limiting instance counts in, per `policy`: this process's memory, the shared Redis
+// (one connection per distinct settings, kept across rebuilds), or the database of a database-mode cluster.
+import { createHash } from 'node:crypto';
+import type { PluginEnv } from '../contract.ts';
+import { ConfigError } from '../../config/config-error.ts';
+import type { CounterStore } from './counter-store.ts';
+import { ClusterCounterStore } from './cluster-counter-store.ts';
+import { LocalCounterStore } from './local-counter-store.ts';
+import { RedisCounterStore } from './redis-counter-store.ts';
+import type { RedisSettings } from './redis-clients.ts';
+import type { RateLimitingConfig } from './schema.ts';
+
+export function counterStoreFor(config: RateLimitingConfig, env: PluginEnv): CounterStore {
+  switch (config.policy) {
+    case 'redis': {
+      // validate() made host and port required for this policy.
+      const settings: RedisSettings = { ...config.redis, host: config.redis.host!, port: config.redis.port! };
+      // Hashed: the key would otherwise hold the password. New settings, new store; the old one is disposed.
+      const fingerprint = createHash('sha256').update(JSON.stringify(settings)).digest('hex');
+      return env.persistent(`redis-counters ${fingerprint}`, () => new RedisCounterStore(settings, env.instanceId), (store) => store.close());
+    }
+    case 'cluster':
+      if (env.sql === undefined) {
+        throw new ConfigError([{
+          path: `plugins.${env.instanceId}.config.policy`,
+          message: "policy 'cluster' keeps counters in the database, and DB-less mode has none: use 'redis' to share counters between nodes, or 'local'",
+        }]);
+      }
+      return new ClusterCounterStore(env.sql, env.instanceId);
+    case 'local':
+    default:
+      // Counters outlive config rebuilds.
+      return env.persistent('local-counters', () => new LocalCounterStore());
+  }
+}

@@ -1,0 +1,144 @@
+// Which fields of an entity are secrets, read from the schemas: a field marked `'x-secret': 'encrypted'`
+// is stored encrypted (the gateway needs it back), `'x-secret': 'hashed'` is stored as a keyed hash (only
+// compared). Plugin configs are walked through the plugin's own configSchema. The store uses this to protect
+// values, the admin API to keep them out of reads, the audit log to redact them.
+import { Kind as TypeKind, type TSchema } from '@sinclair/typebox';
+import type { Kind } from '../config/declarative/flatten.ts';
+import type { PluginRegistry } from '../plugins/registry.ts';
+import { KIND_SPECS } from '../store/entity-kinds.ts';
+
+export type SecretTreatment = 'encrypted' | 'hashed';
+
+export interface SecretField {
+  /** Keys from the record's root, e.g. ['secret'] or ['config', 'redis', 'password'] (array items by index). */
+  path: string[];
+  treatment: SecretTreatment;
+}
+
+/** What audit rows and logs show in place of a secret. */
+export const REDACTED = '[REDACTED]';
+
+/** A secret field as the schema declares it: `*` stands for every item of an array. */
+interface Pattern {
+  path: readonly string[];
+  treatment: SecretTreatment;
+}
+
+const patternCache = new WeakMap<TSchema, readonly Pattern[]>();
+
+/** Secret fields the schema of `kind` declares (and, for a plugin, its config schema), present or not. */
+export function declaredSecretFields(kind: Kind, pluginName: string | undefined, plugins: PluginRegistry): SecretField[] {
+  return schemaPatterns(kind, pluginName, plugins).map((p) => ({ path: [...p.path], treatment: p.treatment }));
+}
+
+/** Secret fields present in `record` (set and not null), with their concrete paths. */
+export function secretFields(kind: Kind, record: Record<string, unknown>, plugins: PluginRegistry): SecretField[] {
+  const out: SecretField[] = [];
+  for (const pattern of schemaPatterns(kind, pluginNameOf(kind, record), plugins)) {
+    expand(record, pattern.path, 0, [], (path) => out.push({ path, treatment: pattern.treatment }));
+  }
+  return out;
+}
+
+/**
+ * A deep copy of `record` with every present secret replaced by `replace(value, field)`; `undefined` removes
+ * the field. The store encrypts, hashes and decrypts through this.
+ */
+export function mapSecrets(
+  kind: Kind,
+  record: Record<string, unknown>,
+  plugins: PluginRegistry,
+  replace: (value: unknown, field: SecretField) => unknown,
+): Record<string, unknown> {
+  const fields = secretFields(kind, record, plugins);
+  const copy = structuredClone(record);
+  for (const field of fields) {
+    const parent = field.path.slice(0, -1).reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, copy);
+    const last = field.path[field.path.length - 1];
+    const next = replace(parent[last], field);
+    if (next === undefined) {
+      if (Array.isArray(parent)) parent[Number(last)] = null;
+      else delete parent[last];
+    } else parent[last] = next;
+  }
+  return copy;
+}
+
+/** A deep copy with present secrets replaced by "[REDACTED]" (audit rows, logs). */
+export function redactSecrets(kind: Kind, record: Record<string, unknown>, plugins: PluginRegistry): Record<string, unknown> {
+  return mapSecrets(kind, record, plugins, () => REDACTED);
+}
+
+/** A deep copy without its secret fields (admin reads: write-only fields are simply absent). */
+export function stripSecrets(kind: Kind, record: Record<string, unknown>, plugins: PluginRegistry): Record<string, unknown> {
+  return mapSecrets(kind, record, plugins, () => undefined);
+}
+
+function pluginNameOf(kind: Kind, record: Record<string, unknown>): string | undefined {
+  return kind === 'plugins' && typeof record.name === 'string' ? record.name : undefined;
+}
+
+function schemaPatterns(kind: Kind, pluginName: string | undefined, plugins: PluginRegistry): readonly Pattern[] {
+  const entity = patternsOf(KIND_SPECS[kind].schema);
+  if (pluginName === undefined) return entity;
+  const module = plugins.get(pluginName);
+  if (module === undefined) return entity;
+  const config = patternsOf(module.configSchema).map((p) => ({ path: ['config', ...p.path], treatment: p.treatment }));
+  return config.length === 0 ? entity : [...entity, ...config];
+}
+
+function patternsOf(schema: TSchema): readonly Pattern[] {
+  let cached = patternCache.get(schema);
+  if (cached === undefined) {
+    const found: Pattern[] = [];
+    walk(schema, [], found, new Set());
+    patternCache.set(schema, (cached = Object.freeze(found)));
+  }
+  return cached;
+}
+
+function walk(schema: TSchema, path: string[], out: Pattern[], seen: Set<TSchema>): void {
+  if (seen.has(schema)) return; // recursive schemas
+  seen.add(schema);
+  const mark = schema['x-secret'];
+  if (mark === 'encrypted' || mark === 'hashed') {
+    if (path.length > 0 && !out.some((p) => samePath(p.path, path))) out.push({ path: [...path], treatment: mark });
+    seen.delete(schema);
+    return;
+  }
+  if (mark !== undefined) throw new Error(`schema at '${path.join('.')}' has x-secret '${String(mark)}': expected 'encrypted' or 'hashed'`);
+  switch (schema[TypeKind]) {
+    case 'Object':
+      for (const [name, prop] of Object.entries(schema.properties as Record<string, TSchema>)) walk(prop, [...path, name], out, seen);
+      break;
+    case 'Union':
+    case 'Intersect':
+      for (const branch of (schema.anyOf ?? schema.allOf) as TSchema[]) walk(branch, path, out, seen);
+      break;
+    case 'Array':
+      walk(schema.items as TSchema, [...path, '*'], out, seen);
+      break;
+  }
+  seen.delete(schema);
+}
+
+function samePath(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((key, i) => key === b[i]);
+}
+
+/** Calls `found` with each concrete path matching `pattern` whose value is set and not null. */
+function expand(node: unknown, pattern: readonly string[], i: number, at: string[], found: (path: string[]) => void): void {
+  if (node === null || typeof node !== 'object') return;
+  const key = pattern[i];
+  const last = i === pattern.length - 1;
+  const visit = (k: string, value: unknown) => {
+    if (value === undefined || value === null) return;
+    if (last) found([...at, k]);
+    else expand(value, pattern, i + 1, [...at, k], found);
+  };
+  if (key === '*') {
+    if (Array.isArray(node)) node.forEach((value, index) => visit(String(index), value));
+  } else if (!Array.isArray(node) && Object.hasOwn(node, key)) {
+    visit(key, (node as Record<string, unknown>)[key]);
+  }
+}

@@ -1,0 +1,104 @@
+// Reads of entity tables: one by id or endpoint key (within a parent), pages by id with tag and parent
+// filters. Rows come back in the admin API's public shape: secrets never leave this layer on a read.
+import type { PluginRegistry } from '../plugins/registry.ts';
+import type { SecretCodec } from '../secrets/secret-codec.ts';
+import { KIND_SPECS, type Kind } from './entity-kinds.ts';
+import { checkPageSize, decodeOffset, encodeOffset } from './pagination.ts';
+import { publicRecord } from './records.ts';
+import type { SqlQueryable, SqlValue } from './sql-client.ts';
+import type { EntityRecord, ListOptions, Page } from './store.ts';
+import { TABLES, isUuid } from './tables.ts';
+
+export interface ReadContext {
+  codec: SecretCodec;
+  plugins: PluginRegistry;
+}
+
+/** A row of an entity table as SQL returns it. */
+export interface EntitySqlRow {
+  id: string;
+  data: Record<string, unknown>;
+  tags: string[] | null;
+  secrets: string | null;
+  key_hash?: string | null;
+  created_at: number;
+  updated_at: number;
+  [column: string]: unknown;
+}
+
+/** Table row -> admin-shaped record without secrets (unset fields left out). */
+export function recordFromRow(kind: Kind, row: EntitySqlRow): Record<string, unknown> & { id: string } {
+  const record: Record<string, unknown> & { id: string } = { id: row.id, ...row.data };
+  for (const [field, column] of Object.entries(TABLES[kind].foreign)) {
+    const id = row[column];
+    record[field] = typeof id === 'string' ? { id } : null;
+  }
+  if (row.tags !== null) record.tags = row.tags;
+  record.created_at = row.created_at;
+  record.updated_at = row.updated_at;
+  return record;
+}
+
+export async function selectById(q: SqlQueryable, kind: Kind, id: string): Promise<EntitySqlRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  return (await q.query<EntitySqlRow>(`SELECT * FROM ${TABLES[kind].table} WHERE id = $1`, [id])).rows[0];
+}
+
+export async function getEntity(
+  q: SqlQueryable, ctx: ReadContext, kind: Kind, idOrKey: string, parent?: { field: string; id: string },
+): Promise<EntityRecord | undefined> {
+  const { table, foreign, columns } = TABLES[kind];
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  if (parent) {
+    const column = foreign[parent.field];
+    if (column === undefined) throw new Error(`${kind} has no parent field '${parent.field}'`);
+    if (!isUuid(parent.id)) return undefined;
+    params.push(parent.id);
+    where.push(`${column} = $${params.length}`);
+  }
+  const find = async (condition: string, value: SqlValue) => {
+    const sql = `SELECT * FROM ${table} WHERE ${[...where, condition.replace('$?', `$${params.length + 1}`)].join(' AND ')} ORDER BY id LIMIT 1`;
+    return (await q.query<EntitySqlRow>(sql, [...params, value])).rows[0];
+  };
+  // Kong: a UUID names the entity by id; otherwise (or when no such id) by its endpoint key.
+  let row = isUuid(idOrKey) ? await find('id = $?', idOrKey) : undefined;
+  const endpointKey = KIND_SPECS[kind].endpointKey;
+  if (!row && endpointKey !== undefined) {
+    if (kind === 'keyauth_credentials') row = await find('key_hash = ANY($?::text[])', ctx.codec.apiKeyHashes(idOrKey));
+    else if (columns[endpointKey] !== undefined) row = await find(`${columns[endpointKey]} = $?`, idOrKey);
+  }
+  return row && publicRecord(kind, recordFromRow(kind, row), ctx.plugins);
+}
+
+export async function listEntities(q: SqlQueryable, ctx: ReadContext, kind: Kind, options: ListOptions): Promise<Page> {
+  checkPageSize(options.size);
+  const { table, foreign } = TABLES[kind];
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  const after = decodeOffset(options.offset);
+  if (options.parent) {
+    const column = foreign[options.parent.field];
+    if (column === undefined) throw new Error(`${kind} has no parent field '${options.parent.field}'`);
+    if (!isUuid(options.parent.id)) return { data: [], offset: null };
+    params.push(options.parent.id);
+    where.push(`${column} = $${params.length}`);
+  }
+  if (options.tags && options.tags.values.length > 0) {
+    params.push([...options.tags.values]);
+    where.push(`tags ${options.tags.match === 'all' ? '@>' : '&&'} $${params.length}::text[]`);
+  }
+  if (after !== undefined) {
+    params.push(after);
+    where.push(`id > $${params.length}`);
+  }
+  params.push(options.size + 1);
+  const sql = `SELECT * FROM ${table}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${params.length}`;
+  const rows = (await q.query<EntitySqlRow>(sql, params)).rows;
+  const more = rows.length > options.size;
+  const page = more ? rows.slice(0, options.size) : rows;
+  return {
+    data: page.map((row) => publicRecord(kind, recordFromRow(kind, row), ctx.plugins)),
+    offset: more ? encodeOffset(page[page.length - 1].id) : null,
+  };
+}

@@ -1,0 +1,81 @@
+// DB-less mode's store: a read-only view over the ConfigEntities loaded from a declarative file, with the
+// database store's admin shapes, id order, pagination and tag filters, so the admin API reads alike.
+import type { ConfigEntities } from '../config/entities.ts';
+import type { PluginRegistry } from '../plugins/registry.ts';
+import { KIND_ORDER, KIND_SPECS, type Kind } from './entity-kinds.ts';
+import { checkPageSize, decodeOffset, encodeOffset, tagsMatch } from './pagination.ts';
+import { ENTITY_LISTS, publicRecord, rowForeignField, toAdminRecord } from './records.ts';
+import type { EntityRecord, ReadableStore } from './store.ts';
+import { isUuid } from './tables.ts';
+
+export interface FileStoreOptions {
+  /** Needed to keep plugin config secrets (e.g. a Redis password) out of reads; entity secrets are known without it. */
+  plugins?: PluginRegistry;
+  /** Version reported by snapshot() (bump it on each reload); 0 by default. */
+  version?: number;
+  /** Unix seconds stamped as created_at/updated_at on entities the file gives none (Kong does the same); now by default. */
+  loadedAt?: number;
+}
+
+interface Entry {
+  /** What reads return. */
+  record: EntityRecord;
+  /** The row as loaded (for key lookups and parent filters). */
+  row: Record<string, unknown>;
+}
+
+export function createFileStore(entities: ConfigEntities, options: FileStoreOptions = {}): ReadableStore {
+  const plugins = options.plugins ?? new Map();
+  const loadedAt = options.loadedAt ?? Math.floor(Date.now() / 1000);
+  const version = options.version ?? 0;
+  const byKind = new Map<Kind, Entry[]>();
+  for (const kind of KIND_ORDER) {
+    const entries = (entities[ENTITY_LISTS[kind]] as unknown as Record<string, unknown>[]).map((row) => {
+      const admin: Record<string, unknown> = toAdminRecord(kind, row);
+      admin.id = String(admin.id).toLowerCase();
+      admin.created_at ??= loadedAt;
+      admin.updated_at ??= admin.created_at;
+      return { row, record: publicRecord(kind, admin, plugins) };
+    });
+    // The database store's order: by id.
+    entries.sort((a, b) => (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0));
+    byKind.set(kind, entries);
+  }
+
+  const inParent = (kind: Kind, entry: Entry, parent: { field: string; id: string } | undefined) => {
+    if (!parent) return true;
+    if (!(parent.field in KIND_SPECS[kind].foreign)) throw new Error(`${kind} has no parent field '${parent.field}'`);
+    const id = entry.row[rowForeignField(parent.field)];
+    return typeof id === 'string' && id.toLowerCase() === parent.id.toLowerCase();
+  };
+
+  return {
+    mode: 'db-less',
+
+    async get(kind, idOrKey, parent) {
+      const entries = byKind.get(kind)!.filter((e) => inParent(kind, e, parent));
+      const key = KIND_SPECS[kind].endpointKey;
+      const found = (isUuid(idOrKey) ? entries.find((e) => e.record.id === idOrKey.toLowerCase()) : undefined)
+        ?? (key === undefined ? undefined : entries.find((e) => e.row[key] === idOrKey));
+      return found && structuredClone(found.record);
+    },
+
+    async list(kind, options) {
+      checkPageSize(options.size);
+      const after = decodeOffset(options.offset);
+      const matching = byKind.get(kind)!.filter((e) =>
+        inParent(kind, e, options.parent)
+        && (options.tags === undefined || options.tags.values.length === 0 || tagsMatch(e.record.tags, options.tags))
+        && (after === undefined || e.record.id > after));
+      const page = matching.slice(0, options.size);
+      return {
+        data: page.map((e) => structuredClone(e.record)),
+        offset: matching.length > options.size ? encodeOffset(page[page.length - 1].record.id) : null,
+      };
+    },
+
+    async snapshot() {
+      return { version, entities: structuredClone(entities) };
+    },
+  };
+}

@@ -1,0 +1,124 @@
+// Opens the database store: embedded PGlite in the data folder by default, PostgreSQL when a DATABASE_URL is
+// given; same SQL and migrations either way. Writes are one transaction each, serialised cluster-wide by an
+// advisory lock, audited, versioned and announced to every node; a write returns only once committed.
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { PluginRegistry } from '../plugins/registry.ts';
+import type { SecretCodec } from '../secrets/secret-codec.ts';
+import { adminTokens } from './admin-tokens.ts';
+import { appendAudit, listAudit } from './audit-log.ts';
+import { configChannel, watchChanges } from './change-feed.ts';
+import { createPgliteClient } from './drivers/pglite-client.ts';
+import { createPostgresClient } from './drivers/postgres-client.ts';
+import { KIND_ORDER } from './entity-kinds.ts';
+import { getEntity, listEntities, type ReadContext } from './entity-repository.ts';
+import { CONFIG_WRITE_LOCK } from './locks.ts';
+import { runMigrations } from './migrate.ts';
+import { loadEntities, readVersion, takeSnapshot } from './snapshot.ts';
+import type { SqlClient } from './sql-client.ts';
+import { conflict, isRetryable } from './store-errors.ts';
+import type { Actor, Store, WriteOp, WriteOptions, WriteResult } from './store.ts';
+import { TABLES } from './tables.ts';
+import { applyOp } from './write-ops.ts';
+
+export interface OpenStoreOptions {
+  /** PostgreSQL connection string; PGlite when absent. */
+  databaseUrl?: string;
+  /** Portcullis data folder: PGlite keeps its files in `<dataDir>/pglite`. In memory when absent too. */
+  dataDir?: string;
+  /** Schema to use instead of `public` (isolates tests sharing one database). */
+  pgSchema?: string;
+  codec: SecretCodec;
+  plugins: PluginRegistry;
+  logger: Logger;
+}
+
+/** Sub-folder of the data folder PGlite owns. */
+export const PGLITE_SUBDIR = 'pglite';
+
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const sql = options.databaseUrl !== undefined
+    ? await createPostgresClient({ connectionString: options.databaseUrl, schema: options.pgSchema, logger: options.logger })
+    : await createPgliteClient({ dataDir: options.dataDir === undefined ? undefined : join(options.dataDir, PGLITE_SUBDIR), schema: options.pgSchema });
+  try {
+    await runMigrations(sql, options.logger);
+  } catch (err) {
+    await sql.close().catch(() => {});
+    throw err;
+  }
+  return createStore(sql, options);
+}
+
+/** A Store over a migrated SqlClient (openStore's second half; the store owns `sql` from here). */
+export function createStore(sql: SqlClient, options: Pick<OpenStoreOptions, 'codec' | 'plugins' | 'logger' | 'pgSchema'>): Store {
+  const ctx: ReadContext = { codec: options.codec, plugins: options.plugins };
+  const channel = configChannel(options.pgSchema);
+
+  async function writeOnce(ops: readonly WriteOp[], opts: WriteOptions): Promise<WriteResult> {
+    return sql.transaction(async (tx) => {
+      await tx.query(CONFIG_WRITE_LOCK);
+      const now = Math.floor(Date.now() / 1000);
+      const records: WriteResult['records'] = [];
+      for (const op of ops) {
+        const applied = await applyOp(tx, { ...ctx, now }, op);
+        records.push(applied.after);
+        if (!applied.changed) continue;
+        await appendAudit(tx, {
+          actor: opts.actor, requestId: opts.requestId, action: applied.action, kind: applied.kind,
+          entityId: applied.id, before: applied.auditBefore, after: applied.auditAfter,
+        });
+      }
+      if (opts.check) await opts.check(await loadEntities(tx, ctx));
+      const version = (await tx.query<{ version: number }>('UPDATE config_state SET version = version + 1 RETURNING version')).rows[0].version;
+      // Delivered at COMMIT, and only if it commits.
+      await tx.query('SELECT pg_notify($1, $2)', [channel, String(version)]);
+      return { version, records };
+    });
+  }
+
+  return {
+    mode: 'database',
+    driver: sql.driver,
+    sql,
+    get: (kind, idOrKey, parent) => getEntity(sql, ctx, kind, idOrKey, parent),
+    list: (kind, options) => listEntities(sql, ctx, kind, options),
+    snapshot: () => takeSnapshot(sql, ctx),
+    version: () => readVersion(sql),
+
+    async write(ops, opts) {
+      try {
+        return await writeOnce(ops, opts);
+      } catch (err) {
+        if (!isRetryable(err)) throw err;
+      }
+      try {
+        return await writeOnce(ops, opts);
+      } catch (err) {
+        throw isRetryable(err) ? conflict() : err;
+      }
+    },
+
+    watch: (onChange) => watchChanges(sql, channel, onChange),
+    audit: { list: (options) => listAudit(sql, options) },
+    adminTokens: adminTokens(sql, options.logger),
+
+    async rekeySecrets(actor: Actor) {
+      return sql.transaction(async (tx) => {
+        await tx.query(CONFIG_WRITE_LOCK);
+        let count = 0;
+        for (const kind of KIND_ORDER) {
+          const rows = (await tx.query<{ id: string; secrets: string }>(`SELECT id, secrets FROM ${TABLES[kind].table} WHERE secrets IS NOT NULL`)).rows;
+          for (const row of rows) {
+            if (options.codec.keyIdOf(row.secrets) === options.codec.activeKeyId) continue;
+            await tx.query(`UPDATE ${TABLES[kind].table} SET secrets = $1 WHERE id = $2`, [options.codec.rewrap(row.secrets), row.id]);
+            count++;
+          }
+        }
+        await appendAudit(tx, { actor, action: 'rekey', kind: 'secrets', entityId: null, before: null, after: { rewrapped: count, key_id: options.codec.activeKeyId } });
+        return count;
+      });
+    },
+
+    close: () => sql.close(),
+  };
+}

@@ -1,0 +1,42 @@
+// Keyset pagination shared by the database and DB-less stores: pages ordered by id, the cursor is the last
+// id seen (base64url, opaque to clients), page sizes as Kong allows them.
+import { GatewayError } from '../errors/gateway-error.ts';
+import { isUuid } from './tables.ts';
+
+export const MAX_PAGE_SIZE = 1000;
+
+export function checkPageSize(size: number): void {
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new GatewayError('ADMIN_INVALID_QUERY', { message: `size must be an integer between 1 and ${MAX_PAGE_SIZE}`, fields: { size: `must be an integer between 1 and ${MAX_PAGE_SIZE}` } });
+  }
+}
+
+export function encodeOffset(lastId: string): string {
+  return Buffer.from(JSON.stringify([lastId])).toString('base64url');
+}
+
+/** The id to continue after; throws Kong's "'…' is not a valid offset" for anything this store did not hand out. */
+export function decodeOffset(offset: string | undefined): string | undefined {
+  if (offset === undefined) return undefined;
+  let id: unknown;
+  try {
+    [id] = JSON.parse(Buffer.from(offset, 'base64url').toString('utf8')) as unknown[];
+  } catch {
+    id = undefined;
+  }
+  if (!isUuid(id)) throw invalidOffset(offset);
+  return id.toLowerCase();
+}
+
+export function invalidOffset(offset: string): GatewayError {
+  // Quote at most a short prefix of what the client sent.
+  const shown = offset.length > 64 ? `${offset.slice(0, 64)}…` : offset;
+  return new GatewayError('ADMIN_INVALID_QUERY', { message: `'${shown}' is not a valid offset: bad encoding`, fields: { offset: 'invalid offset' } });
+}
+
+/** Kong's `?tags=`: `all` needs every tag, `any` at least one. */
+export function tagsMatch(tags: unknown, filter: { values: readonly string[]; match: 'all' | 'any' } | undefined): boolean {
+  if (filter === undefined) return true;
+  const have = Array.isArray(tags) ? (tags as unknown[]) : [];
+  return filter.match === 'all' ? filter.values.every((t) => have.includes(t)) : filter.values.some((t) => have.includes(t));
+}

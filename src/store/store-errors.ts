@@ -1,0 +1,88 @@
+// Database refusals -> the admin API's catalogue errors with Kong's messages: unique (409), foreign key
+// (400), delete refused by a restricting child (400), concurrent-write conflicts (409). A secret field's
+// value (an API key) is never echoed, whatever the constraint.
+import { GatewayError, isGatewayError } from '../errors/gateway-error.ts';
+import type { PluginRegistry } from '../plugins/registry.ts';
+import { declaredSecretFields, REDACTED } from '../secrets/secret-fields.ts';
+import { KIND_SPECS, type Kind } from './entity-kinds.ts';
+import { referenceId } from './records.ts';
+import { FOREIGN_CONSTRAINTS, UNIQUE_CONSTRAINTS } from './tables.ts';
+
+interface PgError {
+  code?: string;
+  constraint?: string;
+}
+
+/** PostgreSQL serialization_failure and deadlock_detected: the write may simply be retried. */
+export function isRetryable(err: unknown): boolean {
+  const code = (err as PgError | null)?.code;
+  return code === '40001' || code === '40P01';
+}
+
+export function conflict(): GatewayError {
+  return new GatewayError('STORE_CONFLICT');
+}
+
+/** Kong's `pl.pretty.write(t, "")`: `{name="x",service={id="…"}}`, keys sorted, null as null. */
+export function kongPretty(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value !== 'object') return String(value);
+  if (Array.isArray(value)) return `{${value.map(kongPretty).join(',')}}`;
+  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
+  return `{${entries.map(([k, v]) => `${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : `[${JSON.stringify(k)}]`}=${kongPretty(v)}`).join(',')}}`;
+}
+
+export function uniqueViolation(kind: Kind, fields: readonly string[], record: Record<string, unknown>, plugins: PluginRegistry): GatewayError {
+  const pluginName = kind === 'plugins' && typeof record.name === 'string' ? record.name : undefined;
+  const secret = new Set(declaredSecretFields(kind, pluginName, plugins).map((f) => f.path.join('.')));
+  const key: Record<string, unknown> = {};
+  for (const field of fields) {
+    if (secret.has(field)) key[field] = REDACTED;
+    else if (field in KIND_SPECS[kind].foreign) {
+      const id = referenceId(record[field]);
+      key[field] = id === null ? null : { id };
+    } else key[field] = record[field] ?? null;
+  }
+  return new GatewayError('ADMIN_UNIQUE_VIOLATION', {
+    message: `UNIQUE violation detected on '${kongPretty(key)}'`,
+    fields: Object.fromEntries(fields.map((f) => [f, 'already exists'])),
+  });
+}
+
+/**
+ * Maps a failed statement of `op` on `kind` (with `record`, for inserts and updates) to a catalogue error.
+ * Anything unrecognised (and retryable conflicts) is returned unchanged.
+ */
+export function mapWriteError(err: unknown, op: 'write' | 'delete', kind: Kind, record: Record<string, unknown> | undefined, plugins: PluginRegistry): unknown {
+  if (isGatewayError(err)) return err;
+  const { code, constraint } = (err ?? {}) as PgError;
+  if (code === '23505' && constraint !== undefined) {
+    const unique = UNIQUE_CONSTRAINTS.get(constraint);
+    if (unique && record) return uniqueViolation(unique.kind, unique.fields, record, plugins);
+    if (constraint === `${kind}_pkey` && record) {
+      return new GatewayError('ADMIN_UNIQUE_VIOLATION', { message: `primary key violation on key '${kongPretty({ id: record.id })}'`, fields: { id: 'already exists' } });
+    }
+  }
+  if (code === '23503' && constraint !== undefined) {
+    const fk = FOREIGN_CONSTRAINTS.get(constraint);
+    if (fk && op === 'delete') {
+      return new GatewayError('ADMIN_REFERENCED', {
+        message: `an existing '${fk.kind}' entity references this '${kind}' entity`,
+        fields: { '@referenced_by': fk.kind },
+      });
+    }
+    if (fk && record) {
+      const parent = KIND_SPECS[fk.kind].foreign[fk.field].kind;
+      return new GatewayError('ADMIN_FOREIGN_KEY_VIOLATION', {
+        message: `the foreign key '${kongPretty({ id: referenceId(record[fk.field]) })}' does not reference an existing '${parent}' entity.`,
+        fields: { [fk.field]: `does not reference an existing '${parent}' entity` },
+      });
+    }
+  }
+  return err;
+}
+
+export function schemaViolation(field: string, message: string): GatewayError {
+  return new GatewayError('ADMIN_SCHEMA_VIOLATION', { message: `schema violation (${field}: ${message})`, fields: { [field]: message } });
+}

@@ -1,0 +1,165 @@
+// Applying WriteOps inside the write transaction: rows built from admin records (secrets sealed or hashed,
+// foreign keys and unique fields as columns), before/after images for the audit log, errors mapped to the
+// catalogue. The caller owns the transaction, the lock and the version bump.
+import type { PluginRegistry } from '../plugins/registry.ts';
+import type { SecretCodec } from '../secrets/secret-codec.ts';
+import { REDACTED, redactSecrets } from '../secrets/secret-fields.ts';
+import { dropUnsetNulls } from '../config/declarative/unset-nulls.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { KIND_SPECS, type Kind } from './entity-kinds.ts';
+import { recordFromRow, selectById, type EntitySqlRow } from './entity-repository.ts';
+import { publicRecord, referenceId } from './records.ts';
+import { hasPath, mergeSecrets, seal, splitSecrets, unseal, type SecretValues } from './sealed-secrets.ts';
+import type { SqlQueryable, SqlValue } from './sql-client.ts';
+import { mapWriteError, schemaViolation, uniqueViolation } from './store-errors.ts';
+import type { AuditEntry, EntityInput, EntityRecord, WriteOp } from './store.ts';
+import { TABLES, isUuid } from './tables.ts';
+
+export interface WriteContext {
+  codec: SecretCodec;
+  plugins: PluginRegistry;
+  /** Unix seconds. */
+  now: number;
+}
+
+export interface AppliedOp {
+  action: AuditEntry['action'];
+  kind: Kind;
+  id: string;
+  /** Null when nothing was there (insert) or nothing was deleted. */
+  after: EntityRecord | null;
+  auditBefore: Record<string, unknown> | null;
+  auditAfter: Record<string, unknown> | null;
+  /** False for a delete of a missing id: nothing to audit. */
+  changed: boolean;
+}
+
+/** The columns of one row, ready for SQL. */
+interface RowValues {
+  id: string;
+  columns: Record<string, SqlValue>;
+  secrets: SecretValues;
+  keyHash: string | null;
+  apiKey: string | undefined;
+}
+
+export async function applyOp(q: SqlQueryable, ctx: WriteContext, op: WriteOp): Promise<AppliedOp> {
+  const record = op.op === 'delete' ? undefined : op.record;
+  try {
+    switch (op.op) {
+      case 'insert':
+        return await insert(q, ctx, op.kind, op.record);
+      case 'upsert': {
+        const stored = await selectById(q, op.kind, requireId(op.record));
+        return stored ? await update(q, ctx, op.kind, op.record, stored, false) : await insert(q, ctx, op.kind, op.record);
+      }
+      case 'update': {
+        const stored = await selectById(q, op.kind, requireId(op.record));
+        if (!stored) throw new GatewayError('ADMIN_NOT_FOUND');
+        return await update(q, ctx, op.kind, op.record, stored, true);
+      }
+      case 'delete':
+        return await remove(q, ctx, op.kind, op.id);
+    }
+  } catch (err) {
+    throw mapWriteError(err, op.op === 'delete' ? 'delete' : 'write', op.kind, record, ctx.plugins);
+  }
+}
+
+async function insert(q: SqlQueryable, ctx: WriteContext, kind: Kind, record: EntityInput): Promise<AppliedOp> {
+  const values = rowValues(kind, record, ctx, undefined);
+  await checkApiKeyUnique(q, ctx, kind, values, record);
+  const cols = { ...values.columns, id: values.id, secrets: seal(ctx.codec, values.secrets), created_at: ctx.now, updated_at: ctx.now };
+  if (kind === 'keyauth_credentials') Object.assign(cols, { key_hash: values.keyHash });
+  const names = Object.keys(cols);
+  const row = (await q.query<EntitySqlRow>(
+    `INSERT INTO ${TABLES[kind].table} (${names.join(', ')}) VALUES (${names.map((n, i) => placeholder(n, i + 1)).join(', ')}) RETURNING *`,
+    Object.values(cols),
+  )).rows[0];
+  return { action: 'create', kind, id: values.id, ...images(kind, ctx, undefined, row, values.secrets), changed: true };
+}
+
+/** Replaces a stored row; `keepSecrets` (update, not upsert) keeps stored secrets the record leaves out. */
+async function update(q: SqlQueryable, ctx: WriteContext, kind: Kind, record: EntityInput, stored: EntitySqlRow, keepSecrets: boolean): Promise<AppliedOp> {
+  const storedSecrets = unseal(ctx.codec, stored.secrets);
+  const values = rowValues(kind, record, ctx, keepSecrets ? { secrets: storedSecrets, keyHash: stored.key_hash ?? null } : undefined);
+  await checkApiKeyUnique(q, ctx, kind, values, record);
+  const cols: Record<string, SqlValue> = { ...values.columns, secrets: seal(ctx.codec, values.secrets), updated_at: Math.max(ctx.now, stored.created_at) };
+  if (kind === 'keyauth_credentials') cols.key_hash = values.keyHash;
+  const names = Object.keys(cols);
+  const row = (await q.query<EntitySqlRow>(
+    `UPDATE ${TABLES[kind].table} SET ${names.map((n, i) => `${n} = ${placeholder(n, i + 1)}`).join(', ')} WHERE id = $${names.length + 1} RETURNING *`,
+    [...Object.values(cols), values.id],
+  )).rows[0];
+  const before = auditImage(kind, ctx, stored, storedSecrets);
+  return { action: 'update', kind, id: values.id, ...images(kind, ctx, before, row, values.secrets), changed: true };
+}
+
+async function remove(q: SqlQueryable, ctx: WriteContext, kind: Kind, id: string): Promise<AppliedOp> {
+  const row = isUuid(id) ? (await q.query<EntitySqlRow>(`DELETE FROM ${TABLES[kind].table} WHERE id = $1 RETURNING *`, [id])).rows[0] : undefined;
+  if (!row) return { action: 'delete', kind, id, after: null, auditBefore: null, auditAfter: null, changed: false };
+  return { action: 'delete', kind, id: row.id, after: null, auditBefore: auditImage(kind, ctx, row, unseal(ctx.codec, row.secrets)), auditAfter: null, changed: true };
+}
+
+function images(kind: Kind, ctx: WriteContext, before: Record<string, unknown> | undefined, row: EntitySqlRow, secrets: SecretValues) {
+  return {
+    after: publicRecord(kind, recordFromRow(kind, row), ctx.plugins),
+    auditBefore: before ?? null,
+    auditAfter: auditImage(kind, ctx, row, secrets),
+  };
+}
+
+/** Public record with each secret the row holds shown as "[REDACTED]". */
+function auditImage(kind: Kind, ctx: WriteContext, row: EntitySqlRow, secrets: SecretValues): Record<string, unknown> {
+  const full = mergeSecrets(publicRecord(kind, recordFromRow(kind, row), ctx.plugins), secrets);
+  if (typeof row.key_hash === 'string') full.key = REDACTED;
+  return redactSecrets(kind, full, ctx.plugins);
+}
+
+function rowValues(kind: Kind, record: EntityInput, ctx: WriteContext, keep: { secrets: SecretValues; keyHash: string | null } | undefined): RowValues {
+  const id = requireId(record);
+  const split = splitSecrets(kind, record, ctx.plugins);
+  const data = split.record;
+  for (const field of ['id', 'created_at', 'updated_at', 'tags']) delete data[field];
+  const columns: Record<string, SqlValue> = {};
+  for (const [field, column] of Object.entries(TABLES[kind].foreign)) {
+    const ref = referenceId(data[field]);
+    if (ref !== null && !isUuid(ref)) throw schemaViolation(`${field}.id`, 'expected a valid UUID');
+    if (ref === null && KIND_SPECS[kind].foreign[field].required) throw schemaViolation(field, 'required field missing');
+    delete data[field];
+    columns[column] = ref === null ? null : ref.toLowerCase();
+  }
+  dropUnsetNulls(KIND_SPECS[kind].schema, data);
+  for (const [field, column] of Object.entries(TABLES[kind].columns)) {
+    columns[column] = typeof data[field] === 'string' ? (data[field] as string) : null;
+  }
+  columns.data = JSON.stringify(data);
+  columns.tags = Array.isArray(record.tags) ? (record.tags as string[]) : null;
+
+  // An update that leaves a secret out keeps it; naming it (even as null) replaces it.
+  const secrets: SecretValues = {};
+  if (keep) for (const [path, value] of Object.entries(keep.secrets)) if (!hasPath(record, path)) secrets[path] = value;
+  Object.assign(secrets, split.encrypted);
+  let keyHash: string | null = null;
+  if (split.hashed !== undefined) keyHash = ctx.codec.hashApiKey(split.hashed);
+  else if (keep && !hasPath(record, 'key')) keyHash = keep.keyHash;
+  return { id: id.toLowerCase(), columns, secrets, keyHash, apiKey: split.hashed };
+}
+
+/** Keys hashed under an older keyring key have other hashes: the unique index alone would miss them. */
+async function checkApiKeyUnique(q: SqlQueryable, ctx: WriteContext, kind: Kind, values: RowValues, record: EntityInput): Promise<void> {
+  if (kind !== 'keyauth_credentials' || values.apiKey === undefined) return;
+  const clash = await q.query('SELECT 1 FROM keyauth_credentials WHERE key_hash = ANY($1::text[]) AND id <> $2 LIMIT 1', [ctx.codec.apiKeyHashes(values.apiKey), values.id]);
+  if (clash.rows.length > 0) throw uniqueViolation(kind, ['key'], record, ctx.plugins);
+}
+
+function requireId(record: EntityInput): string {
+  if (!isUuid(record.id)) throw schemaViolation('id', 'expected a valid UUID');
+  return record.id;
+}
+
+function placeholder(column: string, n: number): string {
+  if (column === 'data') return `$${n}::jsonb`;
+  if (column === 'tags') return `$${n}::text[]`;
+  return `$${n}`;
+}
