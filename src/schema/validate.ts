@@ -36,9 +36,16 @@ export function applySchema(schema: TSchema, value: unknown, base: string): Fiel
     const path = joinPath(base, err.path);
     if (seen.has(path)) continue;
     seen.add(path);
-    errors.push({ path, message: err.message });
+    errors.push({ path, message: kongMessage(err) });
   }
   return errors;
+}
+
+/** Kong's words where Kong has them: clients of its admin API match on "required field missing". */
+function kongMessage(err: ValueError): string {
+  if (err.type === ValueErrorType.ObjectRequiredProperty) return 'required field missing';
+  if (err.type === ValueErrorType.ObjectAdditionalProperties) return 'unknown field';
+  return err.message;
 }
 
 /**

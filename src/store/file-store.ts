@@ -2,6 +2,7 @@
 // database store's admin shapes, id order, pagination and tag filters, so the admin API reads alike.
 import type { ConfigEntities } from '../config/entities.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
+import type { SecretCodec } from '../secrets/secret-codec.ts';
 import { KIND_ORDER, KIND_SPECS, type Kind } from './entity-kinds.ts';
 import { checkPageSize, decodeOffset, encodeOffset, tagsMatch } from './pagination.ts';
 import { ENTITY_LISTS, publicRecord, rowForeignField, toAdminRecord } from './records.ts';
@@ -11,6 +12,8 @@ import { isUuid } from './tables.ts';
 export interface FileStoreOptions {
   /** Needed to keep plugin config secrets (e.g. a Redis password) out of reads; entity secrets are known without it. */
   plugins?: PluginRegistry;
+  /** Lets a lookup by API key find key-auth rows the file gives as `key_hash` only. */
+  codec?: SecretCodec;
   /** Version reported by snapshot() (bump it on each reload); 0 by default. */
   version?: number;
   /** Unix seconds stamped as created_at/updated_at on entities the file gives none (Kong does the same); now by default. */
@@ -55,8 +58,12 @@ export function createFileStore(entities: ConfigEntities, options: FileStoreOpti
     async get(kind, idOrKey, parent) {
       const entries = byKind.get(kind)!.filter((e) => inParent(kind, e, parent));
       const key = KIND_SPECS[kind].endpointKey;
+      let hashes: string[] | undefined;
+      const hashed = (e: Entry) => kind === 'keyauth_credentials' && typeof e.row.keyHash === 'string'
+        && (hashes ??= options.codec?.apiKeyHashes(idOrKey) ?? []).includes(e.row.keyHash);
+      const byKey = (e: Entry) => e.row[key!] === idOrKey || hashed(e);
       const found = (isUuid(idOrKey) ? entries.find((e) => e.record.id === idOrKey.toLowerCase()) : undefined)
-        ?? (key === undefined ? undefined : entries.find((e) => e.row[key] === idOrKey));
+        ?? (key === undefined ? undefined : entries.find(byKey));
       return found && structuredClone(found.record);
     },
 

@@ -40,7 +40,13 @@ export function referenceId(ref: unknown): string | null {
   return null;
 }
 
-/** Row -> admin shape. Structural only: secrets the row holds stay (strip them with publicRecord); `keyHash` goes. */
+/** Fields a record may carry in and out of the store but reads never show: an API key's stored hash. */
+const NOT_PUBLIC: Partial<Record<Kind, readonly string[]>> = { keyauth_credentials: ['key_hash'] };
+
+/**
+ * Row -> admin shape. Structural only: secrets the row holds stay (publicRecord strips them), and a key-auth
+ * row's `keyHash` becomes the schema's `key_hash` (what `config dump` exports and a write may carry).
+ */
 export function toAdminRecord(kind: Kind, row: EntityRow | Record<string, unknown>): EntityRecord {
   const record: Record<string, unknown> = { ...row };
   for (const field of Object.keys(KIND_SPECS[kind].foreign)) {
@@ -48,6 +54,7 @@ export function toAdminRecord(kind: Kind, row: EntityRow | Record<string, unknow
     delete record[rowForeignField(field)];
     record[field] = typeof id === 'string' ? { id } : null;
   }
+  if (typeof record.keyHash === 'string') record.key_hash = record.keyHash;
   delete record.keyHash;
   return record as EntityRecord;
 }
@@ -61,17 +68,21 @@ export function fromAdminRecord(kind: Kind, record: Record<string, unknown>): En
     row[rowForeignField(field)] = id;
   }
   dropUnsetNulls(KIND_SPECS[kind].schema, row);
+  if (typeof row.key_hash === 'string') row.keyHash = row.key_hash;
+  delete row.key_hash;
   return row as unknown as EntityRow;
 }
 
 /** What reads return: secret fields removed, every other top-level field present (null when unset), as Kong shows. */
 export function publicRecord(kind: Kind, record: Record<string, unknown>, plugins: PluginRegistry): EntityRecord {
   const out = stripSecrets(kind, record, plugins);
+  const hidden = NOT_PUBLIC[kind] ?? [];
+  for (const field of hidden) delete out[field];
   const pluginName = kind === 'plugins' && typeof record.name === 'string' ? record.name : undefined;
   const secret = new Set(declaredSecretFields(kind, pluginName, plugins).filter((f) => f.path.length === 1).map((f) => f.path[0]));
   for (const field of Object.keys((KIND_SPECS[kind].schema as TSchema).properties as Record<string, TSchema>)) {
     // ws_id: there are no workspaces here, so reads don't invent one.
-    if (!(field in out) && field !== 'ws_id' && !secret.has(field)) out[field] = null;
+    if (!(field in out) && field !== 'ws_id' && !secret.has(field) && !hidden.includes(field)) out[field] = null;
   }
   return out as EntityRecord;
 }

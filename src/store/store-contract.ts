@@ -73,30 +73,6 @@ export function runStoreContract(name: string, open: OpenContractStore, cleanup:
     entityCases(h);
     securityCases(h);
 
-    it('re-establishes a lost LISTEN connection and tells the watcher to catch up (PostgreSQL)', async (t) => {
-      if (h.store.driver !== 'postgres') {
-        t.skip('PGlite listens in-process: there is no connection to lose');
-        return;
-      }
-      const seen: (number | null)[] = [];
-      let wake = () => {};
-      const stop = await h.store.watch((v) => { seen.push(v); wake(); });
-      const until = async (ok: () => boolean) => { while (!ok()) await new Promise<void>((resolve) => { wake = resolve; }); };
-      try {
-        // Kill our own LISTEN backend, as a database restart or failover would.
-        const killed = await h.store.sql.query<{ ok: boolean }>(
-          `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
-           WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN %' AND application_name = 'portcullis'`,
-        );
-        assert.ok(killed.rows.length >= 1);
-        await until(() => seen.includes(null));
-        const { version } = await write(h.store, [{ op: 'insert', kind: 'upstreams', record: builders(plugins).upstream() }]);
-        await until(() => seen.includes(version));
-      } finally {
-        await stop();
-      }
-    });
-
     it('keeps everything across close and reopen; after a key rotation, reads still decrypt and rekey re-wraps', async () => {
       const b = builders(plugins);
       const svc = await insert(h.store, 'services', b.service());

@@ -64,7 +64,8 @@ export function mapWriteError(err: unknown, op: 'write' | 'delete', kind: Kind, 
       return new GatewayError('ADMIN_UNIQUE_VIOLATION', { message: `primary key violation on key '${kongPretty({ id: record.id })}'`, fields: { id: 'already exists' } });
     }
   }
-  if (code === '23503' && constraint !== undefined) {
+  // 23001: ON DELETE RESTRICT refused; 23503: a foreign key (NO ACTION) not satisfied.
+  if ((code === '23503' || code === '23001') && constraint !== undefined) {
     const fk = FOREIGN_CONSTRAINTS.get(constraint);
     if (fk && op === 'delete') {
       return new GatewayError('ADMIN_REFERENCED', {

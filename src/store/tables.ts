@@ -42,12 +42,6 @@ export const FOREIGN_CONSTRAINTS: ReadonlyMap<string, { kind: Kind; field: strin
   (Object.keys(KIND_SPECS) as Kind[]).flatMap((kind) => Object.keys(KIND_SPECS[kind].foreign).map((field) => [`${kind}_${field}_fkey`, { kind, field }] as const)),
 );
 
-/** Kinds whose rows reference `parent`, with the field that does. */
-export function childrenOf(parent: Kind): { kind: Kind; field: string }[] {
-  return (Object.keys(KIND_SPECS) as Kind[]).flatMap((kind) =>
-    Object.entries(KIND_SPECS[kind].foreign).filter(([, fk]) => fk.kind === parent).map(([field]) => ({ kind, field })));
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: unknown): value is string {

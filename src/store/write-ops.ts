@@ -120,7 +120,9 @@ function rowValues(kind: Kind, record: EntityInput, ctx: WriteContext, keep: { s
   const id = requireId(record);
   const split = splitSecrets(kind, record, ctx.plugins);
   const data = split.record;
-  for (const field of ['id', 'created_at', 'updated_at', 'tags']) delete data[field];
+  // An API key may arrive already hashed (`key_hash`, from a `config dump` of a cluster with the same keys).
+  const givenHash = kind === 'keyauth_credentials' && typeof data.key_hash === 'string' ? data.key_hash : undefined;
+  for (const field of ['id', 'created_at', 'updated_at', 'tags', 'key_hash']) delete data[field];
   const columns: Record<string, SqlValue> = {};
   for (const [field, column] of Object.entries(TABLES[kind].foreign)) {
     const ref = referenceId(data[field]);
@@ -142,7 +144,8 @@ function rowValues(kind: Kind, record: EntityInput, ctx: WriteContext, keep: { s
   Object.assign(secrets, split.encrypted);
   let keyHash: string | null = null;
   if (split.hashed !== undefined) keyHash = ctx.codec.hashApiKey(split.hashed);
-  else if (keep && !hasPath(record, 'key')) keyHash = keep.keyHash;
+  else if (givenHash !== undefined) keyHash = givenHash;
+  else if (keep && !hasPath(record, 'key') && !hasPath(record, 'key_hash')) keyHash = keep.keyHash;
   return { id: id.toLowerCase(), columns, secrets, keyHash, apiKey: split.hashed };
 }
 

@@ -138,3 +138,14 @@ export async function startTestAdmin(options: { routes?: AdminRoute[]; maxBodyBy
     },
   };
 }
+
+/** Asserts an admin refusal: status, problem+json, catalogue code; returns the body for more checks. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function expectProblem(res: AdminResponse, status: number, code: string, label = ''): any {
+  const at = label === '' ? '' : `${label}: `;
+  if (res.status !== status || res.body?.code !== code) {
+    throw new Error(`${at}expected ${status} ${code}, got ${res.status}: ${res.text}`);
+  }
+  if (res.headers.get('content-type') !== 'application/problem+json') throw new Error(`${at}content-type ${res.headers.get('content-type')}`);
+  return res.body;
+}

@@ -47,7 +47,16 @@ export async function runConfigSync(args: string[]): Promise<number> {
 
 /** One change as one admin API call, by id: PUT creates or replaces, DELETE removes. */
 async function apply(client: AdminClient, change: Change): Promise<void> {
-  const path = `/${KIND_SPECS[change.kind].adminPath}/${encodeURIComponent(change.id)}`;
+  const path = entityPath(change);
   if (change.action === 'delete') await client.call('DELETE', path);
   else await client.call('PUT', path, change.body);
+}
+
+/** `/services/{id}`; targets only exist under their upstream (`/upstreams/{u}/targets/{id}`), as in Kong 3.x. */
+export function entityPath(change: Change): string {
+  const own = `${KIND_SPECS[change.kind].adminPath}/${encodeURIComponent(change.id)}`;
+  if (change.kind !== 'targets') return `/${own}`;
+  const upstream = ((change.body ?? change.before)?.upstream as { id?: string } | undefined)?.id;
+  if (upstream === undefined) throw new Error(`target ${change.id} has no upstream`);
+  return `/${KIND_SPECS.upstreams.adminPath}/${encodeURIComponent(upstream)}/${own}`;
 }

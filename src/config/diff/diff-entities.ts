@@ -134,8 +134,12 @@ function display(kind: Kind, body: EntityBody, options: DiffOptions): EntityBody
   return out;
 }
 
+/** By label, then id; a key-auth label starts with its id, so those go by consumer first. */
 function byLabel(a: Change, b: Change): number {
-  return a.label < b.label ? -1 : a.label > b.label ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  const key = (c: Change) => `${c.kind === 'keyauth_credentials' ? c.label.slice(c.id.length) : c.label}\u0000${c.id}`;
+  const ka = key(a);
+  const kb = key(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 export interface ChangeSummary {

@@ -93,7 +93,8 @@ export function securityCases(h: ContractHarness): void {
     ]);
     ({ entities } = await h.store.snapshot());
     assert.equal(entities.jwtSecrets.find((j) => j.id === f.jwt.id)?.secret, secret);
-    assert.equal((entities.plugins.find((p) => p.id === f.plugin.id)!.config as { redis: { password: unknown } }).redis.password, undefined);
+    assert.equal((entities.plugins.find((p) => p.id === f.plugin.id)!.config as { redis: { password: unknown } }).redis.password, null);
+    assert.equal((await h.store.sql.query<{ secrets: string | null }>('SELECT secrets FROM plugins WHERE id = $1', [f.plugin.id])).rows[0].secrets, null);
   });
 
   it('finds a key-auth credential by its API key (within its consumer), and refuses a duplicate key without echoing it', async () => {
@@ -107,6 +108,18 @@ export function securityCases(h: ContractHarness): void {
     const err = await rejectsWith(insert(h.store, 'keyauth_credentials', b().keyAuth(other.id, { key })), 'ADMIN_UNIQUE_VIOLATION');
     assert.ok(!JSON.stringify({ ...err, message: err.message }).includes(key), 'the duplicate key is echoed');
     assert.deepEqual((err as { fields?: unknown }).fields, { key: 'already exists' });
+  });
+
+  it('takes an API key already hashed (key_hash, as config dump exports it) and never shows the hash', async () => {
+    const consumer = await insert(h.store, 'consumers', b().consumer());
+    const key = secretValue('apikey');
+    const { key: _drop, ...record } = b().keyAuth(consumer.id);
+    const created = await insert(h.store, 'keyauth_credentials', { ...record, key_hash: h.codec.hashApiKey(key) });
+    assert.equal('key_hash' in created, false);
+    assert.equal('key_hash' in (await h.store.get('keyauth_credentials', record.id))!, false);
+    assert.equal((await h.store.get('keyauth_credentials', key))?.id, record.id);
+    const { entities } = await h.store.snapshot();
+    assert.equal(entities.keyAuth.find((k) => k.id === record.id)?.keyHash, h.codec.hashApiKey(key));
   });
 
   it('audits every change with actor, request id and redacted before/after images, newest first', async () => {

@@ -2,16 +2,19 @@
 // those become STORE_UNAVAILABLE (503); constraint and syntax errors pass through for store-errors.ts.
 import { GatewayError, isGatewayError } from '../../errors/gateway-error.ts';
 
-/** Node socket errors and SQLSTATE classes 08 (connection exception), 57P0x (shutdown), 53300 (too many connections). */
+/**
+ * Node socket errors and SQLSTATE classes 08 (connection exception), 28 (authentication), 57P0x (shutdown),
+ * 53300 (too many connections), 3D000 (no such database).
+ */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
-const SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+const SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '3D000']);
 /** pg reports a lost or unusable connection by message only. */
 const MESSAGES = [/connection terminated/i, /not queryable/i, /timeout exceeded when trying to connect/i, /connection.*(ended|closed)/i, /pglite is closed/i, /cannot use a pool after calling end/i];
 
 export function isConnectionError(err: unknown): boolean {
   if (err === null || typeof err !== 'object') return false;
   const { code, message } = err as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && (SOCKET_CODES.has(code) || SQLSTATES.has(code) || code.startsWith('08'))) return true;
+  if (typeof code === 'string' && (SOCKET_CODES.has(code) || SQLSTATES.has(code) || code.startsWith('08') || code.startsWith('28'))) return true;
   if (err instanceof AggregateError) return err.errors.some(isConnectionError);
   return typeof message === 'string' && MESSAGES.some((re) => re.test(message));
 }
@@ -19,8 +22,9 @@ export function isConnectionError(err: unknown): boolean {
 /** Rethrows `err` as STORE_UNAVAILABLE when it is a connection failure, unchanged otherwise. */
 export function unavailable(err: unknown): never {
   if (!isGatewayError(err) && isConnectionError(err)) {
-    const code = (err as { code?: unknown }).code;
-    throw new GatewayError('STORE_UNAVAILABLE', { detail: `database unreachable${typeof code === 'string' ? ` (${code})` : ''}` });
+    // Server and socket messages name hosts, users and databases, never a password: safe to pass on.
+    const { code, message } = err as { code?: unknown; message?: unknown };
+    throw new GatewayError('STORE_UNAVAILABLE', { detail: `database unreachable: ${typeof message === 'string' ? message : 'connection failed'}${typeof code === 'string' ? ` (${code})` : ''}` });
   }
   throw err;
 }

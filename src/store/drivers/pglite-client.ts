@@ -1,11 +1,10 @@
 // SqlClient over embedded PGlite (PostgreSQL compiled to WASM, in-process) keeping its files in a data folder.
 // PGlite is one connection: a statement issued while a transaction is open would run inside it, so every
 // query and transaction here waits its turn in one queue.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { SqlClient, SqlQueryable, SqlResult, SqlValue } from '../sql-client.ts';
 import { unavailable } from './connection-errors.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { quoteIdent } from './identifiers.ts';
 
 export interface PgliteClientOptions {
@@ -72,38 +71,4 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
       }
     }),
   };
-}
-
-/**
- * Two processes on one PGlite folder would corrupt it: a lock file with our pid keeps a second one out. A
- * lock left by a process that no longer runs (a crash) is taken over.
- */
-function lockDataDir(dir: string): () => void {
-  // Beside the folder, not in it: PGlite wants the folder to itself.
-  mkdirSync(dirname(dir), { recursive: true });
-  const file = `${dir}.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return () => rmSync(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new Error(`the data folder ${dir} is in use by another portcullis process (pid ${pid})`);
-      }
-      if (pid === process.pid) throw new Error(`the data folder ${dir} is already open in this process`);
-      rmSync(file, { force: true });
-    }
-  }
-  throw new Error(`cannot lock the data folder ${dir}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
