@@ -7,6 +7,7 @@ import { GatewayError, isGatewayError } from '../errors/gateway-error.ts';
 import { PROBLEM_CONTENT_TYPE, problemBody } from '../errors/problem.ts';
 import type { ErrorCode } from '../errors/catalogue.ts';
 import { nextRequestId } from '../gateway/request-id.ts';
+import { rawProblem } from '../gateway/respond.ts';
 import type { AdminContext, AdminMethod, AdminRequest, AdminResponse, AdminRoute } from './admin-route.ts';
 import { authenticate } from './admin-auth.ts';
 import { compileRoutes, splitPath } from './match-route.ts';
@@ -35,7 +36,6 @@ const KONG_ERROR_NAMES: Partial<Record<ErrorCode, string>> = {
   ADMIN_UNIQUE_VIOLATION: 'unique constraint violation',
   ADMIN_FOREIGN_KEY_VIOLATION: 'foreign key violation',
   ADMIN_REFERENCED: 'foreign key violation',
-  ADMIN_INVALID_QUERY: 'invalid options',
   ADMIN_CONFIG_REFUSED: 'invalid declarative configuration',
 };
 
@@ -44,8 +44,12 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const table = compileRoutes(options.routes);
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<AdminResponse> {
-    const [rawPath, rawQuery = ''] = (req.url ?? '/').split('?', 2);
+  /** `seen.pattern`: the route matched, what a log line names (a path may carry an API key: `/key-auths/{key}`). */
+  async function handle(req: IncomingMessage, requestId: string, seen: { pattern?: string }): Promise<AdminResponse> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q === -1 ? url : url.slice(0, q);
+    const rawQuery = q === -1 ? '' : url.slice(q + 1);
     const actor = await authenticate(req.headers, ctx.auth);
     const segments = splitPath(rawPath);
     if (segments === undefined) throw new GatewayError('ADMIN_NOT_FOUND', { detail: 'malformed path' });
@@ -56,6 +60,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       throw new GatewayError('ADMIN_METHOD_NOT_ALLOWED', { headers: { Allow: match.allow.join(', ') } });
     }
     const { route, params } = match;
+    seen.pattern = route.pattern;
     if (route.write && actor.role !== 'admin') {
       throw new GatewayError('ADMIN_FORBIDDEN', { detail: `a ${actor.role} token cannot ${route.method} ${route.pattern}` });
     }
@@ -74,32 +79,33 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       requestId,
       raw: req,
     };
-    res.setHeader('X-Request-Id', requestId);
     return route.handle(request, ctx);
   }
 
   const server: Server = createServer({ headersTimeout: 30_000, requestTimeout: 60_000, keepAliveTimeout: 5_000 }, (req, res) => {
     const requestId = nextRequestId();
-    handle(req, res, requestId)
+    const seen: { pattern?: string } = {};
+    handle(req, requestId, seen)
       .then((answer) => send(res, answer, requestId))
-      .catch((err: unknown) => sendError(req, res, err, requestId))
+      .catch((err: unknown) => sendError(req, res, err, requestId, seen.pattern))
       .catch((err: unknown) => {
         ctx.logger.error({ err: { message: (err as Error)?.message }, request_id: requestId }, 'admin API could not answer');
         res.destroy();
       });
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET') return socket.destroy();
+    const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
+    socket.end(rawProblem(new GatewayError(code, { detail: 'malformed HTTP request' })));
   });
 
-  function sendError(req: IncomingMessage, res: ServerResponse, err: unknown, requestId: string): void {
+  function sendError(req: IncomingMessage, res: ServerResponse, err: unknown, requestId: string, pattern: string | undefined): void {
     let problem: GatewayError;
     if (isGatewayError(err)) problem = err;
     else {
       // names and stack only: driver errors carry the offending values in other properties
       const e = err as { name?: string; message?: string; code?: unknown; stack?: string };
-      ctx.logger.error({ err: { name: e?.name, message: e?.message, code: e?.code, stack: e?.stack }, request_id: requestId, method: req.method, path: req.url?.split('?')[0] }, 'admin API request failed');
+      ctx.logger.error({ err: { name: e?.name, message: e?.message, code: e?.code, stack: e?.stack }, request_id: requestId, method: req.method, route: pattern }, 'admin API request failed');
       problem = new GatewayError('INTERNAL');
     }
     const body: Record<string, unknown> = { ...problemBody(problem, requestId) };

@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import type { AdminContext } from '../../src/admin/admin-route.ts';
+import type { AdminContext, AdminRoute } from '../../src/admin/admin-route.ts';
 import { entityRoutes } from '../../src/admin/routes/entities.ts';
 import { startAdminServer } from '../../src/admin/server.ts';
 import { loadDeclarative } from '../../src/config/declarative/load-declarative.ts';
@@ -11,6 +11,7 @@ import { createFileStore } from '../../src/store/file-store.ts';
 import { expectProblem, startTestAdmin, type TestAdmin } from '../helpers/admin.ts';
 import { plugins } from '../helpers/gateway.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
+import { json } from '../helpers/json.ts';
 
 let admin: TestAdmin;
 before(async () => {
@@ -126,14 +127,50 @@ test('DB-less mode: reads work, every entity write is 405 pointing at POST /conf
     const headers = { authorization: 'Bearer file-token', 'content-type': 'application/json' };
     const list = await fetch(`${url}/services/file-svc/routes`, { headers });
     assert.equal(list.status, 200);
-    assert.equal((await list.json()).data[0].name, 'file-route');
+    assert.equal((await json(list)).data[0].name, 'file-route');
     for (const [method, path] of [['POST', '/services'], ['PATCH', '/services/file-svc'], ['PUT', '/routes/x'], ['DELETE', '/services/file-svc']]) {
       const res = await fetch(`${url}${path}`, { method, headers, body: method === 'DELETE' ? undefined : '{}' });
       assert.equal(res.status, 405, `${method} ${path}`);
-      const body = await res.json();
+      const body = await json(res);
       assert.equal(body.code, 'ADMIN_DB_LESS_READ_ONLY');
       assert.match(body.message, /POST \/config/);
     }
+  } finally {
+    await server.close();
+  }
+});
+
+test('an unexpected error is a 500 that says nothing of its cause, logged without the token, the path or the body', async () => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  const failing: AdminRoute = {
+    method: 'POST',
+    pattern: '/explode/:key',
+    write: true,
+    handle: async (req) => {
+      const err = new Error('driver exploded') as Error & { detail?: string };
+      err.detail = `Key (key)=(${JSON.stringify(req.body)}) already exists`; // what a driver error may carry
+      throw err;
+    },
+  };
+  const server = await startAdminServer({ listen: { host: '127.0.0.1', port: 0 }, context: { ...admin.context, logger }, routes: [failing] });
+  try {
+    const res = await fetch(`http://127.0.0.1:${server.address().port}/explode/path-secret-value`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ key: 'body-secret-value' }),
+    });
+    assert.equal(res.status, 500);
+    const body = await json(res);
+    assert.equal(body.code, 'INTERNAL');
+    assert.equal(body.message, 'An unexpected error occurred');
+    assert.ok(!JSON.stringify(body).includes('exploded'));
+    const log = lines.join('\n');
+    assert.match(log, /driver exploded/);
+    assert.match(log, /\/explode\/:key/, 'the route pattern names where it failed');
+    assert.ok(!log.includes('path-secret-value'), 'never the path as sent: it may hold an API key');
+    assert.ok(!log.includes('body-secret-value'), log);
+    assert.ok(!log.includes(admin.adminToken), log);
   } finally {
     await server.close();
   }

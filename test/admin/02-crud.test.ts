@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expectProblem, startTestAdmin, type TestAdmin } from '../helpers/admin.ts';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
+import { json } from '../helpers/json.ts';
 
 let admin: TestAdmin;
 let upstream: TestUpstream;
@@ -155,7 +156,7 @@ test('changes reach the running proxy without a restart', async () => {
   assert.equal(route.status, 201, route.text);
   const proxied = await fetch(`${admin.proxyUrl}/live/x`);
   assert.equal(proxied.status, 200);
-  assert.equal((await proxied.json()).url, '/x');
+  assert.equal((await json(proxied)).url, '/x');
 
   // a plugin added through the API applies to the next request
   await admin.request('POST', '/routes/live-route/plugins', { body: { name: 'ip-restriction', config: { deny: ['127.0.0.1'] } } });

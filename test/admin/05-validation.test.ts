@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import { entityRoutes } from '../../src/admin/routes/entities.ts';
 import { startAdminServer } from '../../src/admin/server.ts';
 import { expectProblem, startTestAdmin, type TestAdmin } from '../helpers/admin.ts';
+import { json } from '../helpers/json.ts';
 
 let admin: TestAdmin;
 before(async () => {
@@ -154,7 +155,7 @@ test('bodies over the limit are 413, whether declared or chunked, and the connec
     const big = JSON.stringify({ host: 'x', tags: Array.from({ length: 500 }, (_, i) => `tag-${i}`) });
     const declared = await fetch(`http://127.0.0.1:${port}/services`, { method: 'POST', headers: { authorization: `Bearer ${admin.adminToken}`, 'content-type': 'application/json' }, body: big });
     assert.equal(declared.status, 413);
-    assert.equal((await declared.json()).code, 'ADMIN_BODY_TOO_LARGE');
+    assert.equal((await json(declared)).code, 'ADMIN_BODY_TOO_LARGE');
 
     // chunked, no length: refused once the limit is passed, without reading the rest
     const chunked = await new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {

@@ -3,67 +3,31 @@
 // up as exactly its changes and the proxy serves it; refusals, secrets and exit codes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { startNode, type RunningNode } from '../../src/control-plane/start-node.ts';
 import { loadDeclarative } from '../../src/config/declarative/load-declarative.ts';
 import type { ConfigEntities } from '../../src/config/entities.ts';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
 import { plugins } from '../helpers/gateway.ts';
+import { actionLines as lines, runCli, startCliNode, type CliNode } from './cli-node.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const NODE = join(ROOT, 'node_modules/.bin/node');
-
-let up: TestUpstream;
+let n: CliNode;
 let dir: string;
-let node: RunningNode;
+let up: CliNode['up'];
 let adminUrl: string;
 let proxyUrl: string;
 let token: string;
 
 before(async () => {
-  up = await startUpstream();
-  dir = await mkdtemp(join(tmpdir(), 'portcullis-cli-'));
-  node = await startNode({
-    dataDir: join(dir, 'data'),
-    listen: [{ host: '127.0.0.1', port: 0 }],
-    adminListen: { host: '127.0.0.1', port: 0 },
-    env: {},
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    plugins: await plugins(),
-  });
-  adminUrl = `http://127.0.0.1:${node.admin.address().port}`;
-  proxyUrl = `http://127.0.0.1:${node.gateway.addresses()[0].port}`;
-  token = node.adminToken!;
-  assert.ok(token, 'the first start makes an admin token');
+  n = await startCliNode();
+  ({ dir, up, adminUrl, proxyUrl, token } = n);
 });
 
 after(async () => {
-  await node?.close();
-  await up?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await n?.close();
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The CLI as a user runs it, in its own process. */
-function cli(args: string[], env: Record<string, string> = { PORTCULLIS_ADMIN_TOKEN: token }): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(NODE, ['src/cli/main.ts', 'config', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-const admin = (args: string[]) => [...args, '--admin-url', adminUrl];
+const cli = (args: string[], env?: Record<string, string>) => n.cli(args, env);
 
 function fileText(opts: { path: string; withBob: boolean; cors: boolean }): string {
   return `_format_version: "3.0"
@@ -102,14 +66,13 @@ plugins:
 `;
 }
 
-const lines = (stdout: string) => stdout.split('\n').filter((l) => /^(creating|updating|deleting) /.test(l));
-
 test('diff against an empty node lists every entity to create; --exit-code says so with 2', async () => {
   const file = join(dir, 'kong.yaml');
   await writeFile(file, fileText({ path: '/echo', withBob: true, cors: false }));
-  const diff = await cli(admin(['diff', file]));
+  const [diff, exitCode] = await Promise.all([cli(['diff', file]), cli(['diff', file, '--exit-code'])]);
   assert.equal(diff.code, 0, diff.stderr);
-  assert.deepEqual(lines(diff.stdout).map((l) => l.replace(/key-auth [0-9a-f-]{36}/, 'key-auth <id>')), [
+  assert.equal(exitCode.code, 2);
+  assert.deepEqual(lines(diff.stdout), [
     'creating service echo',
     'creating route echo',
     'creating upstream pool',
@@ -127,12 +90,11 @@ test('diff against an empty node lists every entity to create; --exit-code says 
   ]);
   assert.match(diff.stdout, /\nSummary:\n {2}Created: 14\n {2}Updated: 0\n {2}Deleted: 0\n$/);
   assert.doesNotMatch(diff.stdout + diff.stderr, /alice-key-0123456789|bob-jwt-secret/);
-  assert.equal((await cli(admin(['diff', file, '--exit-code']))).code, 2);
 });
 
 test('sync applies it, the proxy serves it, and a second sync (and diff) finds nothing to do', async () => {
   const file = join(dir, 'kong.yaml');
-  const sync = await cli(admin(['sync', file]));
+  const sync = await cli(['sync', file]);
   assert.equal(sync.code, 0, sync.stderr);
   assert.equal(lines(sync.stdout).length, 14);
   assert.match(sync.stdout, /Summary:\n {2}Created: 14\n {2}Updated: 0\n {2}Deleted: 0\n$/);
@@ -142,7 +104,7 @@ test('sync applies it, the proxy serves it, and a second sync (and diff) finds n
   assert.equal(((await res.json()) as { url: string }).url, '/hi');
   assert.equal((await fetch(`${proxyUrl}/echo/hi`)).status, 401);
 
-  for (const again of [await cli(admin(['sync', file])), await cli(admin(['diff', file, '--exit-code']))]) {
+  for (const again of [await cli(['sync', file]), await cli(['diff', file, '--exit-code'])]) {
     assert.equal(again.code, 0, again.stderr + again.stdout);
     assert.deepEqual(lines(again.stdout), []);
     assert.match(again.stdout, /^Summary:\n {2}Created: 0\n {2}Updated: 0\n {2}Deleted: 0\n$/);
@@ -163,36 +125,32 @@ function comparable(e: ConfigEntities): unknown {
 
 test('dump writes the live config without secrets; it loads to the file\'s entities and diffs clean', async () => {
   const dumpFile = join(dir, 'dump.yaml');
-  const dump = await cli(admin(['dump', '-o', dumpFile]));
+  const [dump, json, stdout] = await Promise.all([cli(['dump', '-o', dumpFile]), cli(['dump', '--format', 'json']), cli(['dump'])]);
   assert.equal(dump.code, 0, dump.stderr);
   const text = await readFile(dumpFile, 'utf8');
   assert.match(text, /^_format_version: "3\.0"\n/);
   assert.doesNotMatch(text, /alice-key-0123456789|bob-key|bob-jwt-secret|secret:/);
   assert.match(text, /key_hash: hmac-sha256:/);
+  assert.equal(stdout.stdout, text, 'to stdout without -o, the same bytes');
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), parseYaml(text));
 
   const registry = await plugins();
   const fromFile = loadDeclarative(parseYaml(await readFile(join(dir, 'kong.yaml'), 'utf8')), registry);
   const fromDump = loadDeclarative(parseYaml(text), registry, 'dump', { generateSecrets: false });
   assert.deepEqual(comparable(fromDump), comparable(fromFile));
 
-  const json = await cli(admin(['dump', '--format', 'json']));
-  assert.equal(json.code, 0, json.stderr);
-  assert.deepEqual(JSON.parse(json.stdout), parseYaml(text));
-
-  const diff = await cli(admin(['diff', dumpFile, '--exit-code']));
+  const diff = await cli(['diff', dumpFile, '--exit-code']);
   assert.equal(diff.code, 0, diff.stdout + diff.stderr);
   assert.match(diff.stdout, /^Summary:\n {2}Created: 0\n {2}Updated: 0\n {2}Deleted: 0\n$/);
-  // a dump of the dump is the same file
-  const again = await cli(admin(['dump']));
-  assert.equal(again.stdout, text);
 });
 
 test('an edit (route path, a consumer gone, a plugin added) diffs as exactly that, and sync makes the proxy serve it', async () => {
   const file = join(dir, 'kong.yaml');
   await writeFile(file, fileText({ path: '/echo2', withBob: false, cors: true }));
-  const diff = await cli(admin(['diff', file]));
+  const diff = await cli(['diff', file]);
   assert.equal(diff.code, 0, diff.stderr);
-  assert.deepEqual(lines(diff.stdout).map((l) => l.replace(/key-auth [0-9a-f-]{36}/, 'key-auth <id>')), [
+  assert.deepEqual(lines(diff.stdout), [
     'updating route echo  {',
     'creating plugin cors for service echo',
     'deleting acl-group staff for consumer bob',
@@ -203,7 +161,7 @@ test('an edit (route path, a consumer gone, a plugin added) diffs as exactly tha
   assert.match(diff.stdout, /\n- {2}"paths": \[\n- {4}"\/echo"\n- {2}\],\n\+ {2}"paths": \[\n\+ {4}"\/echo2"\n\+ {2}\],\n/);
   assert.match(diff.stdout, /Summary:\n {2}Created: 1\n {2}Updated: 1\n {2}Deleted: 4\n$/);
 
-  const sync = await cli(admin(['sync', file]));
+  const sync = await cli(['sync', file]);
   assert.equal(sync.code, 0, sync.stderr);
   assert.match(sync.stdout, /Summary:\n {2}Created: 1\n {2}Updated: 1\n {2}Deleted: 4\n$/);
 
@@ -212,7 +170,7 @@ test('an edit (route path, a consumer gone, a plugin added) diffs as exactly tha
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example');
   assert.equal((await fetch(`${proxyUrl}/echo2/hi`, { headers: { apikey: 'bob-key-0123456789' } })).status, 401);
-  assert.deepEqual(lines((await cli(admin(['diff', file]))).stdout), []);
+  assert.deepEqual(lines((await cli(['diff', file])).stdout), []);
 });
 
 test('a write the server refuses stops the sync and names the field; nothing after it is applied', async () => {
@@ -225,7 +183,7 @@ test('a write the server refuses stops the sync and names the field; nothing aft
   assert.equal(made.status, 201);
   const file = join(dir, 'team.yaml');
   await writeFile(file, `_format_version: "3.0"\n_info:\n  select_tags: [team-a]\nservices:\n  - name: taken\n    url: ${up.url}\n  - name: zz-after\n    url: ${up.url}\n`);
-  const sync = await cli(admin(['sync', file]));
+  const sync = await cli(['sync', file]);
   assert.equal(sync.code, 1, sync.stdout + sync.stderr);
   assert.match(sync.stdout, /^creating service taken\nSummary:\n {2}Created: 0\n/);
   assert.match(sync.stderr, /could not create service taken: PUT \/services\/[0-9a-f-]{36}: 409 ADMIN_UNIQUE_VIOLATION/);
@@ -233,38 +191,41 @@ test('a write the server refuses stops the sync and names the field; nothing aft
   const after = await fetch(`${adminUrl}/services/zz-after`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(after.status, 404);
   // With the tag, the untagged services outside it are neither shown nor deleted.
-  const diff = await cli(admin(['diff', file]));
+  const diff = await cli(['diff', file]);
   assert.deepEqual(lines(diff.stdout), ['creating service taken', 'creating service zz-after']);
 });
 
 test('validate --online asks the server about each entity a sync would write', async () => {
   const good = join(dir, 'kong.yaml');
-  const ok = await cli(admin(['validate', good, '--online']));
+  const ok = await cli(['validate', good, '--online']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /the admin API accepts all 0 entities a sync would write/);
   const more = join(dir, 'more.yaml');
   await writeFile(more, (await readFile(good, 'utf8')).replace('name: alice', 'name: alice\n    custom_id: a-1'));
-  const changed = await cli(admin(['validate', more, '--online']));
+  const changed = await cli(['validate', more, '--online']);
   assert.equal(changed.code, 0, changed.stderr);
   assert.match(changed.stdout, /accepts all 1 entities/);
 });
 
-test('exit codes: 3 when the admin API cannot be reached, 1 when the token is refused, 2 for usage', async () => {
+test('exit codes: 3 when the admin API cannot be reached, 1 when the token is refused or the file is, 2 for usage', async () => {
   const file = join(dir, 'kong.yaml');
-  const unreachable = await cli(['diff', file, '--admin-url', 'http://127.0.0.1:9']);
-  assert.equal(unreachable.code, 3);
-  assert.match(unreachable.stderr, /cannot reach the admin API at http:\/\/127\.0\.0\.1:9/);
-  const noToken = await cli(admin(['dump']), {});
-  assert.equal(noToken.code, 1);
-  assert.match(noToken.stderr, /GET \/config: 401 ADMIN_UNAUTHORIZED/);
-  const wrong = await cli(admin(['dump', '--admin-token', 'not-the-token']), {});
-  assert.equal(wrong.code, 1);
-  assert.doesNotMatch(wrong.stderr, /not-the-token/);
-  assert.equal((await cli(admin(['sync']))).code, 2);
-  assert.equal((await cli(admin(['dump', '--format', 'xml']))).code, 2);
   const bad = join(dir, 'bad.yaml');
   await writeFile(bad, '_format_version: "3.0"\nservices:\n  - name: x\n');
-  const refused = await cli(admin(['sync', bad]));
+  const [unreachable, wrongToken, usage, format, refused] = await Promise.all([
+    runCli(['diff', file, '--admin-url', 'http://127.0.0.1:9'], { PORTCULLIS_ADMIN_TOKEN: token }),
+    cli(['dump', '--admin-token', 'not-the-token'], {}),
+    cli(['sync']),
+    cli(['dump', '--format', 'xml']),
+    cli(['sync', bad]),
+  ]);
+  assert.equal(unreachable.code, 3);
+  assert.match(unreachable.stderr, /cannot reach the admin API at http:\/\/127\.0\.0\.1:9/);
+  assert.equal(wrongToken.code, 1);
+  assert.match(wrongToken.stderr, /GET \/config: 401 ADMIN_UNAUTHORIZED/);
+  assert.doesNotMatch(wrongToken.stderr, /not-the-token/);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /usage: portcullis config sync FILE/);
+  assert.equal(format.code, 2);
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /services\[0\]\.host: /);
+  assert.match(refused.stderr, /bad\.yaml: 1 error\(s\)\n {2}services\[0\]\.host: /);
 });

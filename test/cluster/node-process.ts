@@ -30,7 +30,7 @@ export async function startNodeProcess(args: readonly string[], env: Record<stri
   const { proxy, admin } = await new Promise<{ proxy: string; admin: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`node did not start within ${timeoutMs} ms:\n${out}`)), timeoutMs);
     const check = () => {
-      const p = /(?:listening on|gateway \(proxy\)\s+)(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      const p = /(?:listening on\s+|gateway \(proxy\)\s+)(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       const a = /admin API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (p && a) {
         clearTimeout(timer);

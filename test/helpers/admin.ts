@@ -56,12 +56,13 @@ export interface TestAdmin {
 
 const EMPTY: ConfigEntities = { services: [], routes: [], upstreams: [], targets: [], consumers: [], jwtSecrets: [], keyAuth: [], acls: [], plugins: [] };
 
-export async function startTestAdmin(options: { routes?: AdminRoute[]; maxBodyBytes?: number } = {}): Promise<TestAdmin> {
+/** `databaseUrl`: run on that PostgreSQL database (see pg-database.ts) instead of PGlite in a temp folder. */
+export async function startTestAdmin(options: { routes?: AdminRoute[]; maxBodyBytes?: number; databaseUrl?: string } = {}): Promise<TestAdmin> {
   const registry = await plugins();
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const dataDir = await mkdtemp(join(tmpdir(), 'portcullis-admin-'));
   const codec = createSecretCodec(keyringFromKeys([{ id: 'test', key: randomBytes(32) }]));
-  const store = await openStore({ dataDir, codec, plugins: registry, logger });
+  const store = await openStore({ databaseUrl: options.databaseUrl, dataDir: options.databaseUrl === undefined ? dataDir : undefined, codec, plugins: registry, logger });
   const system = { id: 'system', name: 'test setup', role: 'admin' as const };
   const { token: adminToken } = await store.adminTokens.create('test-admin', 'admin', system);
   const { token: readOnlyToken } = await store.adminTokens.create('test-reader', 'read-only', system);

@@ -45,10 +45,11 @@ export async function runConfigSync(args: string[]): Promise<number> {
   }
 }
 
-/** One change as one admin API call, by id: PUT creates or replaces, DELETE removes. */
+/** One change as one admin API call, by id: PUT creates or replaces (PATCH when a stored secret must stay), DELETE removes. */
 async function apply(client: AdminClient, change: Change): Promise<void> {
   const path = entityPath(change);
   if (change.action === 'delete') await client.call('DELETE', path);
+  else if (change.patch) await client.call('PATCH', path, change.patch);
   else await client.call('PUT', path, change.body);
 }
 

@@ -143,3 +143,23 @@ test('tags compare as a set; null and absent are the same', () => {
   const wanted = loadDeclarative({ _format_version: '3.0', services: [{ name: 's', host: 'a.test', tags: ['a', 'b'] }] }, plugins);
   assert.deepEqual(diffEntities(live, wanted, { plugins }), []);
 });
+
+test('an update that leaves a stored secret out is a PATCH naming every field but that secret', () => {
+  const consumer = { id: '8a1d2f0e-4a4b-4c3d-9e8f-0a1b2c3d4e5f', username: 'alice' };
+  const jwt = { id: '2c3d4e5f-6071-4829-9bac-1d2e3f4a5b6c', key: 'alice-iss' };
+  const live = loadDeclarative({ _format_version: '3.0', consumers: [{ ...consumer, jwt_secrets: [{ ...jwt, tags: ['old'], rsa_public_key: null }] }] }, plugins, 'live', { generateSecrets: false });
+  const load = (cred: object) => loadDeclarative({ _format_version: '3.0', consumers: [{ ...consumer, jwt_secrets: [{ ...jwt, algorithm: 'HS512', ...cred }] }] }, plugins, 'file', { generateSecrets: false });
+
+  const [kept] = diffEntities(live, load({}), { plugins });
+  assert.equal(kept.action, 'update');
+  assert.deepEqual(kept.patch, { algorithm: 'HS512', consumer: { id: consumer.id }, key: 'alice-iss', rsa_public_key: null, tags: null });
+  const [given] = diffEntities(live, load({ secret: 'new-secret-value' }), { plugins });
+  assert.equal(given.patch, undefined, 'a secret the file gives is written with a PUT');
+  assert.equal(given.body!.secret, 'new-secret-value');
+
+  const rl = (minute: number, extra: object = {}) => ({ _format_version: '3.0', plugins: [{ id: '3d4e5f60-7182-4a3b-8cde-2f3a4b5c6d7e', name: 'rate-limiting', config: { minute, policy: 'local', ...extra } }] });
+  const [plugin] = diffEntities(liveOf(loadDeclarative(rl(5, { redis: { password: 'pw-123' } }), plugins)), loadDeclarative(rl(6), plugins), { plugins });
+  const redis = (plugin.patch!.config as { redis: Record<string, unknown> }).redis;
+  assert.equal('password' in redis, false, 'left out, so the stored password stays');
+  assert.equal((plugin.patch!.config as { minute: number }).minute, 6);
+});

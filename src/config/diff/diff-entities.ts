@@ -5,6 +5,7 @@ import type { PluginRegistry } from '../../plugins/registry.ts';
 import { KIND_ORDER } from '../../store/entity-kinds.ts';
 import type { ConfigEntities } from '../entities.ts';
 import type { Kind } from '../declarative/flatten.ts';
+import { declaredSecretFields } from '../../secrets/secret-fields.ts';
 import { comparable, rowsOf, sameValue, toBody, type EntityBody, type Row } from './entity-records.ts';
 import { entityLabel, KIND_LABEL } from './entity-labels.ts';
 
@@ -30,6 +31,12 @@ export interface Change {
   label: string;
   /** What a PUT sends (create, update): admin shape, references by server id, secrets as the file gave them. */
   body?: EntityBody;
+  /**
+   * Updates that must keep a stored secret the file leaves out (a dumped jwt credential, a plugin's redis
+   * password): a PUT would replace (or regenerate) it, so these are sent as a PATCH of every field instead,
+   * the left-out secrets omitted and the fields the file no longer has set to null.
+   */
+  patch?: EntityBody;
   /** Comparable forms (no secrets), for display: before = live (update, delete), after = wanted (create, update). */
   before?: EntityBody;
   after?: EntityBody;
@@ -74,7 +81,8 @@ export function diffEntities(live: ConfigEntities, wanted: ConfigEntities, optio
       const keyChanged = kind === 'keyauth_credentials' && apiKeyChanged(body, liveBody, match.id, options.keyOwners);
       if (keyChanged) after.key = '[CHANGED]';
       if (keyChanged || !sameValue(comparable(kind, body, options.plugins), comparable(kind, liveBody, options.plugins))) {
-        kindChanges.push({ action: 'update', kind, kindLabel: KIND_LABEL[kind], id: match.id, label, body, before, after });
+        const patch = keepingSecrets(kind, body, liveBody, options.plugins);
+        kindChanges.push({ action: 'update', kind, kindLabel: KIND_LABEL[kind], id: match.id, label, body, ...(patch ? { patch } : {}), before, after });
       }
     }
     upserts.push(...kindChanges.sort(byLabel));
@@ -119,6 +127,28 @@ function apiKeyChanged(body: EntityBody, live: EntityBody, liveId: string, owner
   if (typeof body.key_hash === 'string') return body.key_hash !== live.key_hash;
   if (typeof body.key === 'string') return owners?.get(body.key) !== liveId;
   return false;
+}
+
+/** The PATCH body for an update whose file leaves out a secret the server keeps; undefined when none is left out. */
+function keepingSecrets(kind: Kind, body: EntityBody, live: EntityBody, plugins: PluginRegistry): EntityBody | undefined {
+  const name = kind === 'plugins' && typeof body.name === 'string' ? body.name : undefined;
+  // a key-auth credential's key is kept by sending neither it nor its hash
+  const declared = declaredSecretFields(kind, name, plugins).filter((f) => !f.path.includes('*'));
+  const missing = declared.filter((f) => valueAt(body, f.path) == null && !(kind === 'keyauth_credentials' && typeof body.key_hash === 'string'));
+  if (missing.length === 0) return undefined;
+  const patch = structuredClone(body);
+  for (const f of missing) removeAt(patch, f.path);
+  for (const key of Object.keys(live)) if (!(key in patch)) patch[key] = null;
+  return patch;
+}
+
+function valueAt(node: unknown, path: readonly string[]): unknown {
+  return path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as EntityBody)[key] : undefined), node);
+}
+
+function removeAt(node: EntityBody, path: readonly string[]): void {
+  const parent = valueAt(node, path.slice(0, -1));
+  if (parent !== null && typeof parent === 'object') delete (parent as EntityBody)[path[path.length - 1]];
 }
 
 function withTags(body: EntityBody, tags: readonly string[]): EntityBody {

@@ -30,3 +30,16 @@ test('a boundary instant opens the next window; going back in time is recomputed
   assert.deepEqual(at('2024-03-10T10:00:00.000Z').hour, ['2024-03-10T10:00:00.000Z', '2024-03-10T11:00:00.000Z']);
   assert.deepEqual(at('2024-03-10T09:59:59.999Z').hour, ['2024-03-10T09:00:00.000Z', '2024-03-10T10:00:00.000Z']);
 });
+
+test('the window before and the end of the window after, calendar-aware, for sliding windows', () => {
+  const w = windowsAt(Date.parse('2024-01-31T23:59:59.500Z'));
+  const iso = (ms: number) => new Date(ms).toISOString();
+  assert.deepEqual(PERIODS.map((_, i) => [iso(w.prevStarts[i]), iso(w.nextEnds[i])]), [
+    ['2024-01-31T23:59:58.000Z', '2024-02-01T00:00:01.000Z'],
+    ['2024-01-31T23:58:00.000Z', '2024-02-01T00:01:00.000Z'],
+    ['2024-01-31T22:00:00.000Z', '2024-02-01T01:00:00.000Z'],
+    ['2024-01-30T00:00:00.000Z', '2024-02-02T00:00:00.000Z'],
+    ['2023-12-01T00:00:00.000Z', '2024-03-01T00:00:00.000Z'],
+    ['2023-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'],
+  ]);
+});

@@ -34,3 +34,13 @@ test('past maxBuckets the oldest identifiers are dropped, so memory stays bounde
   store.consume('flood-999', perMinute, windowsAt(T0), counts);
   assert.equal(counts[0], 2, 'recent identifiers keep their counts');
 });
+
+test('a sliding bucket is kept while its count still weighs on the next window', () => {
+  const store = new LocalCounterStore({ sweepIntervalMs: 1000 });
+  const sliding = { weights: new Float64Array(1), previous: new Float64Array(1) };
+  store.consume('a', perMinute, windowsAt(T0), counts, sliding);
+  store.consume('b', perMinute, windowsAt(T0 + 60_000), counts); // next minute: 'a' still weighs there
+  assert.equal(store.size, 2);
+  store.consume('c', perMinute, windowsAt(T0 + 120_000), counts); // two minutes on: 'a' and 'b' are gone
+  assert.equal(store.size, 1);
+});

@@ -1,5 +1,5 @@
-// rate-limiting: fixed-window request limits per second to year, per consumer, credential, IP, service,
-// header or path (Kong priority 910).
+// rate-limiting: request limits per second to year, per consumer, credential, IP, service, header or path, in
+// fixed or sliding windows, counted in this process, in Redis or in the database (Kong priority 910).
 import { definePlugin } from '../contract.ts';
 import { createRateLimitingHandler } from './handler.ts';
 import { RateLimitingConfigSchema, validateRateLimitingConfig } from './schema.ts';

@@ -1,8 +1,11 @@
 -- rate-limiting's `cluster` policy: request counters shared by every node through the database. One row per
 -- plugin instance (scope), identifier, period and window; rows are deleted once expires_at (ms) has passed.
 -- Kong keeps these in `ratelimiting_metrics` keyed by service and route; ours are keyed by plugin instance.
+-- UNLOGGED: no WAL, so a counted request costs no disk flush (about 5x faster on PostgreSQL, see
+-- bench/rate-limit-stores.ts). The price: after a database crash or a failover to a replica the counters start
+-- from zero, as Redis counters do after a restart without persistence.
 
-CREATE TABLE rate_limiting_counters (
+CREATE UNLOGGED TABLE rate_limiting_counters (
   scope text NOT NULL,
   identifier text NOT NULL,
   period text NOT NULL,
