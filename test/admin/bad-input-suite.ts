@@ -130,14 +130,16 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
       const longName = expectProblem(await admin.request('POST', '/services', { body: { host: 'x', name: 'n'.repeat(100_000) } }), 400, 'ADMIN_SCHEMA_VIOLATION');
       assert.ok(longName.fields.name);
       assert.ok(!JSON.stringify(longName).includes('n'.repeat(1000)), 'the value is not echoed back');
-      const deep = expectProblem(await admin.request('POST', '/plugins', { body: `{"name":"cors","config":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}}`, contentType: 'application/json' }), 400, expectProblemCode());
-      assert.ok(deep);
+      const deep = await admin.request('POST', '/plugins', { body: `{"name":"cors","config":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}}`, contentType: 'application/json' });
+      assert.equal(deep.status, 400, deep.text);
+      assert.ok(['ADMIN_MALFORMED_BODY', 'ADMIN_SCHEMA_VIOLATION'].includes(deep.body.code), deep.text);
     });
     assert.equal((await admin.request('GET', '/status')).status, 200);
     assert.equal((await admin.request('GET', `/services/${fx.ids.services}`)).status, 200);
   });
 
   test('duplicates are 409 naming the field, and never echo a credential', async () => {
+    const other = (await admin.request('POST', '/services', { body: { name: 'bi-svc-2', host: 'z.internal' } })).body;
     const dupes: [string, string, Record<string, unknown>, string][] = [
       ['POST', '/services', { name: 'bi-svc', host: 'y.internal' }, 'name'],
       ['POST', '/routes', { name: 'bi-route', paths: ['/dup'] }, 'name'],
@@ -149,28 +151,16 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
       ['POST', '/consumers/bi-user/key-auth', { key: 'bi-secret-api-key' }, 'key'],
       ['POST', '/consumers/bi-user/acls', { group: 'bi-group' }, 'group'],
       ['POST', '/plugins', { name: 'cors' }, 'name'],
-      ['PATCH', `/services/${fx?.ids.services}`, {}, 'name'],
+      ['PATCH', `/services/${other.id}`, { name: 'bi-svc' }, 'name'],
+      ['PUT', `/services/${other.id}`, { name: 'bi-svc', host: 'z.internal' }, 'name'],
     ];
     await unchanged('duplicates', async () => {
-      for (const [method, rawPath, body, field] of dupes) {
-        let path = rawPath;
-        let payload = body;
-        if (method === 'PATCH') {
-          const other = await admin.request('POST', '/services', { body: { name: 'bi-svc-2', host: 'z.internal' } });
-          path = `/services/${other.body.id}`;
-          payload = { name: 'bi-svc' };
-          const res = expectProblem(await admin.request(method, path, { body: payload }), 409, 'ADMIN_UNIQUE_VIOLATION', `${method} ${path}`);
-          assert.ok(Object.keys(res.fields).some((f) => f.includes(field)), JSON.stringify(res.fields));
-          await admin.request('DELETE', path);
-          continue;
-        }
-        const res = await admin.request(method, path, { body: payload });
-        const problem = expectProblem(res, 409, 'ADMIN_UNIQUE_VIOLATION', `${method} ${path} ${JSON.stringify(payload)}`);
+      for (const [method, path, body, field] of dupes) {
+        const res = await admin.request(method, path, { body });
+        const problem = expectProblem(res, 409, 'ADMIN_UNIQUE_VIOLATION', `${method} ${path} ${JSON.stringify(body)}`);
         assert.ok(Object.keys(problem.fields).some((f) => f.includes(field)), `${path}: ${JSON.stringify(problem.fields)}`);
         assert.ok(!res.text.includes('bi-secret-api-key'), res.text);
       }
-    }).catch(async (err) => {
-      throw err;
     });
   });
 
@@ -318,10 +308,6 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
     for (const list of [left.acls, left.keyAuth, left.jwtSecrets]) for (const row of list) assert.ok(consumers.has(row.consumerId), 'no orphaned credential');
     await tablesIntact();
   });
-}
-
-function expectProblemCode(): string {
-  return 'ADMIN_MALFORMED_BODY';
 }
 
 async function createFixtures(admin: TestAdmin): Promise<Fixtures> {
