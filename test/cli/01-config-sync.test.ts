@@ -148,8 +148,11 @@ test('dump writes the live config without secrets; it loads to the file\'s entit
 test('an edit (route path, a consumer gone, a plugin added) diffs as exactly that, and sync makes the proxy serve it', async () => {
   const file = join(dir, 'kong.yaml');
   await writeFile(file, fileText({ path: '/echo2', withBob: false, cors: true }));
-  const diff = await cli(['diff', file]);
+  const [diff, dry] = await Promise.all([cli(['diff', file]), cli(['sync', file, '--dry-run'])]);
   assert.equal(diff.code, 0, diff.stderr);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.equal(dry.stdout, diff.stdout, '--dry-run prints what diff prints');
+  assert.equal((await fetch(`${proxyUrl}/echo/hi`, { headers: { apikey: 'alice-key-0123456789' } })).status, 200, '…and changes nothing');
   assert.deepEqual(lines(diff.stdout), [
     'updating route echo  {',
     'creating plugin cors for service echo',

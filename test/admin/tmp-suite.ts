@@ -1,0 +1,359 @@
+// The admin API under hostile input, run against each store driver (10-bad-input: PGlite, 11: PostgreSQL):
+// malformed and oversized bodies, unknown fields and wrong types in every field, duplicates, dangling references,
+// SQL-looking and odd text in every string field of every kind, and concurrent conflicting writes. Never a 500;
+// a refused write leaves the store, the exported config and the audit log exactly as they were.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { TSchema } from '@sinclair/typebox';
+import { expectProblem, type AdminResponse, type TestAdmin } from '../helpers/admin.ts';
+import { KIND_ORDER, KIND_SPECS, type Kind } from '../../src/store/entity-kinds.ts';
+import { declaredSecretFields } from '../../src/secrets/secret-fields.ts';
+import { loadDeclarative } from '../../src/config/declarative/load-declarative.ts';
+import { nest, readPath, stringFields, textValue, wrongValue } from './bad-input-fields.ts';
+
+/** Text that would do harm if it ever reached SQL (or a format string, or a template) unescaped. */
+export const HOSTILE_TEXT = [
+  "'; DROP TABLE services; --",
+  '/" OR 1=1 --',
+  '$1',
+  'back\\slash\\\\ and \\x00',
+  //nul
+  'ünïcödé 中文 🚀 \u202eevil',
+  "%s%n ${x} {{7*7}} ' OR '1'='1",
+  //lone
+];
+/** Fewer for plugin configs (many more fields), still one of each family. */
+const HOSTILE_CONFIG_TEXT = [HOSTILE_TEXT[0], HOSTILE_TEXT[4], HOSTILE_TEXT[7], '$1 \\ " OR 1=1 --'];
+
+/** How a write may refuse text: its schema, a reference it names that does not exist, or a config that would not build. */
+const REFUSALS = new Set(['ADMIN_SCHEMA_VIOLATION', 'ADMIN_FOREIGN_KEY_VIOLATION', 'ADMIN_CONFIG_REFUSED']);
+const ACCEPTED_STATUSES = new Set([200, 201, 204, 400, 404, 405, 409, 413]);
+
+/** Base config per plugin: the smallest config each accepts. */
+const PLUGIN_CONFIGS: Record<string, Record<string, unknown>> = {
+  acl: { allow: ['bi-group'] },
+  'ip-restriction': { allow: ['10.0.0.0/8'] },
+  'rate-limiting': { minute: 100 },
+};
+
+interface Fixtures {
+  ids: Partial<Record<Kind, string>>;
+  /** POST path and a valid body for a new entity of each kind (unique values from `n`). */
+  create: Record<Kind, (n: string) => { path: string; body: Record<string, unknown> }>;
+  /** Admin path of the fixture entity of each kind. */
+  entityPath(kind: Kind): string;
+  /** Plugin fixture per installed plugin name: its id. */
+  plugins: Record<string, string>;
+}
+
+export function badInputSuite(start: () => Promise<TestAdmin>): void {
+  let admin: TestAdmin;
+  let fx: Fixtures;
+
+  before(async () => {
+    admin = await start();
+    fx = await createFixtures(admin);
+  });
+  after(async () => {
+    await admin?.close();
+  });
+
+  /** Everything a write could change: entities, the exported config, the audit log's newest entry. */
+  async function fingerprint(): Promise<string> {
+    const [entities, config, audit] = await Promise.all([admin.snapshotEntities(), admin.request('GET', '/config'), admin.request('GET', '/audit?size=1')]);
+    return JSON.stringify([entities, config.text, audit.body.data[0]?.id]);
+  }
+  async function unchanged<T>(label: string, run: () => Promise<T>): Promise<T> {
+    const before = await fingerprint();
+    const result = await run();
+    assert.equal(await fingerprint(), before, `${label}: a refused write changed the store`);
+    return result;
+  }
+  function neverInternal(res: AdminResponse, label: string): void {
+    assert.ok(ACCEPTED_STATUSES.has(res.status), `${label}: ${res.status} ${res.text}`);
+    if (res.status >= 400) assert.equal(res.headers.get('content-type'), 'application/problem+json', label);
+  }
+  function writeTargets(): { method: string; path: string; label: string }[] {
+    return KIND_ORDER.flatMap((kind) => [
+      { method: 'POST', path: fx.create[kind]('x').path, label: `POST ${kind}` },
+      { method: 'PATCH', path: fx.entityPath(kind), label: `PATCH ${kind}` },
+    ]);
+  }
+
+  test('malformed bodies on every write endpoint: 400, never 500, nothing changed', async () => {
+    const bodies: (string | Uint8Array)[] = ['{', '{"host":', '{"a":1,}', '{"a":1} trailing', "{'a':1}", 'NaN', '[1,2]', '"just a string"', 'null', '123', 'true',
+      '[]'.padStart(200_000, '['), new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])];
+    await unchanged('malformed', async () => {
+      for (const { method, path, label } of writeTargets()) {
+        for (const body of bodies) {
+          const res = await fetch(`${admin.url}${path}`, { method, headers: { authorization: `Bearer ${admin.adminToken}`, 'content-type': 'application/json' }, body });
+          const text = await res.text();
+          assert.equal(res.status, 400, `${label} ${String(body).slice(0, 30)}: ${text}`);
+          assert.ok(['ADMIN_MALFORMED_BODY', 'ADMIN_SCHEMA_VIOLATION'].includes(JSON.parse(text).code), text);
+        }
+      }
+    });
+  });
+
+  test('unknown fields and a wrong type in each field of each kind: 400 naming the field', async () => {
+    await unchanged('wrong types', async () => {
+      for (const kind of KIND_ORDER) {
+        const { path, body } = fx.create[kind]('wt');
+        const unknown = expectProblem(await admin.request('POST', path, { body: { ...body, no_such_field: 'x' } }), 400, 'ADMIN_SCHEMA_VIOLATION', `${kind} unknown`);
+        assert.ok(unknown.fields.no_such_field, `${kind}: ${JSON.stringify(unknown.fields)}`);
+        for (const [field, schema] of Object.entries((KIND_SPECS[kind].schema as TSchema).properties as Record<string, TSchema>)) {
+          // a parent the path names (`/upstreams/{u}/targets`) is taken from the path
+          if (path.split('/').length > 2 && field in KIND_SPECS[kind].foreign) continue;
+          const wrong = wrongValue(schema);
+          if (wrong === undefined) continue;
+          const res = await admin.request('POST', path, { body: { ...body, [field]: wrong } });
+          const problem = expectProblem(res, 400, 'ADMIN_SCHEMA_VIOLATION', `${kind}.${field} = ${JSON.stringify(wrong)}`);
+          assert.ok(Object.keys(problem.fields).some((f) => f === field || f.startsWith(`${field}.`) || f.startsWith(`${field}[`)), `${kind}.${field}: ${JSON.stringify(problem.fields)}`);
+        }
+      }
+      for (const [name, id] of Object.entries(fx.plugins)) {
+        const module = admin.context.plugins.get(name)!;
+        for (const [field, schema] of Object.entries((module.configSchema.properties ?? {}) as Record<string, TSchema>)) {
+          const wrong = wrongValue(schema);
+          if (wrong === undefined) continue;
+          const res = await admin.request('PATCH', `/plugins/${id}`, { body: { config: { [field]: wrong } } });
+          const problem = expectProblem(res, 400, 'ADMIN_SCHEMA_VIOLATION', `${name}.config.${field}`);
+          assert.ok(Object.keys(problem.fields).some((f) => f.startsWith(`config.${field}`)), `${name}.config.${field}: ${JSON.stringify(problem.fields)}`);
+        }
+      }
+    });
+  });
+
+  test('huge and deeply nested bodies: 413 or 400, and the server keeps serving', async () => {
+    await unchanged('huge', async () => {
+      const big = JSON.stringify({ host: 'x', tags: ['a'.repeat(2 * 1024 * 1024)] });
+      const floods = await Promise.all(Array.from({ length: 6 }, () => admin.request('POST', '/services', { body: big, contentType: 'application/json' })));
+      for (const res of floods) expectProblem(res, 413, 'ADMIN_BODY_TOO_LARGE');
+      const manyKeys = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i]));
+      expectProblem(await admin.request('POST', '/services', { body: { host: 'x', ...manyKeys } }), 400, 'ADMIN_SCHEMA_VIOLATION');
+      const longName = expectProblem(await admin.request('POST', '/services', { body: { host: 'x', name: 'n'.repeat(100_000) } }), 400, 'ADMIN_SCHEMA_VIOLATION');
+      assert.ok(longName.fields.name);
+      assert.ok(!JSON.stringify(longName).includes('n'.repeat(1000)), 'the value is not echoed back');
+      const deep = await admin.request('POST', '/plugins', { body: `{"name":"cors","config":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}}`, contentType: 'application/json' });
+      assert.equal(deep.status, 400, deep.text);
+      assert.ok(['ADMIN_MALFORMED_BODY', 'ADMIN_SCHEMA_VIOLATION'].includes(deep.body.code), deep.text);
+    });
+    assert.equal((await admin.request('GET', '/status')).status, 200);
+    assert.equal((await admin.request('GET', `/services/${fx.ids.services}`)).status, 200);
+  });
+
+  test('duplicates are 409 naming the field, and never echo a credential', async () => {
+    const other = (await admin.request('POST', '/services', { body: { name: 'bi-svc-2', host: 'z.internal' } })).body;
+    const dupes: [string, string, Record<string, unknown>, string][] = [
+      ['POST', '/services', { name: 'bi-svc', host: 'y.internal' }, 'name'],
+      ['POST', '/routes', { name: 'bi-route', paths: ['/dup'] }, 'name'],
+      ['POST', '/upstreams', { name: 'bi-up' }, 'name'],
+      ['POST', '/consumers', { username: 'bi-user' }, 'username'],
+      ['POST', '/consumers', { username: 'other', custom_id: 'bi-custom' }, 'custom_id'],
+      ['POST', '/upstreams/bi-up/targets', { target: '10.0.0.1:80' }, 'target'],
+      ['POST', '/consumers/bi-user/jwt', { key: 'bi-jwt-key' }, 'key'],
+      ['POST', '/consumers/bi-user/key-auth', { key: 'bi-secret-api-key' }, 'key'],
+      ['POST', '/consumers/bi-user/acls', { group: 'bi-group' }, 'group'],
+      ['POST', '/plugins', { name: 'cors' }, 'name'],
+      ['PATCH', `/services/${other.id}`, { name: 'bi-svc' }, 'name'],
+      ['PUT', `/services/${other.id}`, { name: 'bi-svc', host: 'z.internal' }, 'name'],
+    ];
+    await unchanged('duplicates', async () => {
+      for (const [method, path, body, field] of dupes) {
+        const res = await admin.request(method, path, { body });
+        const problem = expectProblem(res, 409, 'ADMIN_UNIQUE_VIOLATION', `${method} ${path} ${JSON.stringify(body)}`);
+        assert.ok(Object.keys(problem.fields).some((f) => f.includes(field)), `${path}: ${JSON.stringify(problem.fields)}`);
+        assert.ok(!res.text.includes('bi-secret-api-key'), res.text);
+      }
+    });
+  });
+
+  test('references to missing entities: 400 with the field, or 404 for a missing parent in the path', async () => {
+    const ghost = '00000000-0000-4000-8000-00000000dead';
+    await unchanged('references', async () => {
+      for (const [method, path, body, field] of [
+        ['POST', '/routes', { paths: ['/r'], service: { id: ghost } }, 'service'],
+        ['POST', '/routes', { paths: ['/r'], service: { name: 'ghost-svc' } }, 'service'],
+        ['POST', '/plugins', { name: 'rate-limiting', config: { minute: 1 }, route: { id: ghost } }, 'route'],
+        ['POST', '/plugins', { name: 'rate-limiting', config: { minute: 1 }, consumer: { username: 'ghost' } }, 'consumer'],
+        ['POST', '/jwts', { consumer: { id: ghost } }, 'consumer'],
+        ['POST', '/key-auths', { consumer: { username: 'ghost' } }, 'consumer'],
+        ['POST', '/acls', { group: 'g', consumer: { id: ghost } }, 'consumer'],
+        ['PATCH', `/routes/${fx.ids.routes}`, { service: { id: ghost } }, 'service'],
+      ] as const) {
+        const problem = expectProblem(await admin.request(method, path, { body }), 400, 'ADMIN_FOREIGN_KEY_VIOLATION', `${method} ${path}`);
+        assert.ok(problem.fields[field], `${path}: ${JSON.stringify(problem.fields)}`);
+      }
+      for (const path of [`/upstreams/${ghost}/targets`, '/consumers/ghost/key-auth', '/consumers/ghost/jwt', '/consumers/ghost/acls', '/services/ghost/routes']) {
+        expectProblem(await admin.request('POST', path, { body: { target: '1.2.3.4:80', group: 'g', paths: ['/g'] } }), 404, 'ADMIN_NOT_FOUND', path);
+      }
+    });
+  });
+
+  test('hostile text in every string field of every kind: stored verbatim and read back, or refused with the field', async () => {
+    const outcomes: string[] = [];
+    for (const kind of KIND_ORDER) {
+      const secret = new Set(declaredSecretFields(kind, undefined, admin.context.plugins).map((f) => f.path.join('.')));
+      for (const field of stringFields(KIND_SPECS[kind].schema as TSchema, new Set(['id', 'ws_id', 'config']))) {
+        for (const text of HOSTILE_TEXT) {
+          const value = textValue(field.shape, text);
+          outcomes.push(await tryText(kind, fx.entityPath(kind), nest(field.path, value), field.path, value, secret.has(field.path.join('.'))));
+        }
+      }
+    }
+    for (const [name, id] of Object.entries(fx.plugins)) {
+      const secret = new Set(declaredSecretFields('plugins', name, admin.context.plugins).map((f) => f.path.join('.')));
+      for (const field of stringFields(admin.context.plugins.get(name)!.configSchema)) {
+        for (const text of HOSTILE_CONFIG_TEXT) {
+          const value = textValue(field.shape, text);
+          const path = ['config', ...field.path];
+          outcomes.push(await tryText('plugins', `/plugins/${id}`, nest(path, value), path, value, secret.has(path.join('.'))));
+        }
+      }
+    }
+    assert.ok(outcomes.filter((o) => o === 'stored').length > 20, 'many fields take any text');
+    await tablesIntact();
+  });
+
+  async function tryText(kind: Kind, path: string, body: Record<string, unknown>, field: string[], value: unknown, secret: boolean): Promise<string> {
+    const label = `${kind} ${field.join('.')} = ${JSON.stringify(value)}`;
+    const before = await fingerprint();
+    const res = await admin.request('PATCH', path, { body });
+    neverInternal(res, label);
+    if (res.status === 200) {
+      if (secret) return 'stored';
+      const read = await admin.request('GET', path);
+      assert.deepEqual(readPath(read.body, field), value, `${label}: read back as ${JSON.stringify(readPath(read.body, field))}`);
+      return 'stored';
+    }
+    assert.equal(res.status, 400, `${label}: ${res.text}`);
+    assert.ok(REFUSALS.has(res.body.code), `${label}: ${res.text}`);
+    // the error names the field, a field under it, or the record it is part of (a reference `service.name` -> `service`)
+    const names = field.map((_, i) => field.slice(0, i + 1).join('.'));
+    const named = Object.keys(res.body.fields ?? {}).some((f) => names.includes(f) || f.startsWith(`${names[names.length - 1]}.`) || f.startsWith(`${names[names.length - 1]}[`) || f === '@entity');
+    // a config the gateway cannot build is refused naming the entity (the router, not the schema, said no)
+    const builtNot = res.body.code === 'ADMIN_CONFIG_REFUSED' && res.text.includes(path.split('/').pop()!);
+    assert.ok(named || builtNot, `${label}: ${res.text}`);
+    assert.equal(await fingerprint(), before, `${label}: refused but changed the store`);
+    return 'refused';
+  }
+
+  async function tablesIntact(): Promise<void> {
+    const snapshot = await admin.snapshotEntities();
+    for (const kind of KIND_ORDER) {
+      const list = kind === 'targets' ? `/upstreams/${fx.ids.upstreams}/targets` : `/${KIND_SPECS[kind].adminPath}`;
+      const res = await admin.request('GET', `${list}?size=1000`);
+      assert.equal(res.status, 200, `${kind} list: ${res.text}`);
+    }
+    assert.equal((await admin.request('GET', '/services?size=1000')).body.data.length, snapshot.services.length);
+    const exported = await admin.request('GET', '/config');
+    assert.equal(exported.status, 200);
+    loadDeclarative(exported.body, admin.context.plugins); // the whole config still loads as a file
+  }
+
+  test('hostile text in paths and query strings: a clean 4xx or an empty answer, never SQL', async () => {
+    await unchanged('paths and queries', async () => {
+      for (const text of HOSTILE_TEXT) {
+        const t = encodeURIComponent(text);
+        for (const [method, path] of [['GET', `/services/${t}`], ['GET', `/consumers/${t}/acls`], ['GET', `/services?tags=${t}`], ['GET', `/services?offset=${t}`],
+          ['GET', `/services?size=${t}`], ['GET', `/consumers?custom_id=${t}`], ['GET', `/audit?entity_id=${t}`], ['GET', `/audit?offset=${t}`], ['DELETE', `/services/${t}`],
+          ['DELETE', `/consumers/bi-user/acls/${t}`], ['GET', `/schemas/${t}`], ['GET', `/admin-tokens/${t}`], ['DELETE', `/admin-tokens/${t}`]] as const) {
+          neverInternal(await admin.request(method, path), `${method} ${path}`);
+        }
+      }
+    });
+    await tablesIntact();
+  });
+
+  test('20 concurrent creates of one name: exactly one 201, the rest 409, one entity stored', async () => {
+    for (const [path, body, count] of [
+      ['/services', { name: 'race-svc', host: 'r.internal' }, () => admin.snapshotEntities().then((e) => e.services.filter((s) => s.name === 'race-svc').length)],
+      ['/consumers', { username: 'race-user' }, () => admin.snapshotEntities().then((e) => e.consumers.filter((c) => c.username === 'race-user').length)],
+      ['/consumers/bi-user/key-auth', { key: 'race-api-key' }, () => admin.request('GET', '/consumers/bi-user/key-auth?size=1000').then((r) => r.body.data.length - 1)],
+      ['/upstreams/bi-up/targets', { target: '10.9.9.9:80' }, () => admin.snapshotEntities().then((e) => e.targets.filter((t) => t.target === '10.9.9.9:80').length)],
+    ] as const) {
+      const results = await Promise.all(Array.from({ length: 20 }, () => admin.request('POST', path, { body })));
+      const statuses = results.map((r) => r.status);
+      assert.equal(statuses.filter((s) => s === 201).length, 1, `${path}: ${statuses.join(',')} ${results.find((r) => r.status !== 201 && r.status !== 409)?.text ?? ''}`);
+      assert.equal(statuses.filter((s) => s === 409).length, 19, `${path}: ${statuses.join(',')}`);
+      for (const r of results.filter((x) => x.status === 409)) assert.ok(['ADMIN_UNIQUE_VIOLATION', 'STORE_CONFLICT'].includes(r.body.code), r.text);
+      assert.equal(await count(), 1, path);
+    }
+  });
+
+  test('concurrent PUT, PATCH, DELETE and rename races end consistent', async () => {
+    // PUT by name from ten clients: one service, holding one of the hosts sent
+    const puts = await Promise.all(Array.from({ length: 10 }, (_, i) => admin.request('PUT', '/services/put-race', { body: { host: `h${i}.internal` } })));
+    for (const r of puts) assert.ok([200, 201, 409].includes(r.status), r.text);
+    const stored = (await admin.snapshotEntities()).services.filter((s) => s.name === 'put-race');
+    assert.equal(stored.length, 1);
+    assert.match(stored[0].host, /^h\d\.internal$/);
+
+    // PATCHes racing a DELETE: each PATCH lands before (200) or finds nothing (404); the entity ends deleted
+    const victim = (await admin.request('POST', '/consumers', { body: { username: 'victim' } })).body;
+    const [del, ...patches] = await Promise.all([
+      admin.request('DELETE', `/consumers/${victim.id}`),
+      ...Array.from({ length: 10 }, (_, i) => admin.request('PATCH', `/consumers/${victim.id}`, { body: { custom_id: `c${i}` } })),
+    ]);
+    assert.equal(del.status, 204);
+    for (const p of patches) assert.ok([200, 404].includes(p.status), p.text);
+    expectProblem(await admin.request('GET', `/consumers/${victim.id}`), 404, 'ADMIN_NOT_FOUND');
+
+    // two renames to one name: one wins, the other is a 409
+    const a = (await admin.request('POST', '/upstreams', { body: { name: 'rename-a' } })).body;
+    const b = (await admin.request('POST', '/upstreams', { body: { name: 'rename-b' } })).body;
+    const renames = await Promise.all([a, b].map((u) => admin.request('PATCH', `/upstreams/${u.id}`, { body: { name: 'rename-c' } })));
+    assert.deepEqual(renames.map((r) => r.status).sort(), [200, 409], renames.map((r) => r.text).join('\n'));
+
+    // a parent deleted while children are created under it: no child outlives its parent
+    const parent = (await admin.request('POST', '/consumers', { body: { username: 'parent' } })).body;
+    const [gone, ...children] = await Promise.all([
+      admin.request('DELETE', `/consumers/${parent.id}`),
+      ...Array.from({ length: 10 }, (_, i) => admin.request('POST', `/consumers/${parent.id}/acls`, { body: { group: `g${i}` } })),
+    ]);
+    assert.equal(gone.status, 204);
+    for (const c of children) assert.ok([201, 400, 404].includes(c.status), c.text);
+    const left = await admin.snapshotEntities();
+    const consumers = new Set(left.consumers.map((c) => c.id));
+    for (const list of [left.acls, left.keyAuth, left.jwtSecrets]) for (const row of list) assert.ok(consumers.has(row.consumerId), 'no orphaned credential');
+    await tablesIntact();
+  });
+}
+
+async function createFixtures(admin: TestAdmin): Promise<Fixtures> {
+  const ok = async (method: string, path: string, body: unknown) => {
+    const res = await admin.request(method, path, { body });
+    assert.ok(res.status === 201 || res.status === 200, `fixture ${method} ${path}: ${res.text}`);
+    return res.body as { id: string };
+  };
+  const ids: Partial<Record<Kind, string>> = {};
+  ids.services = (await ok('POST', '/services', { name: 'bi-svc', host: 'bi.internal' })).id;
+  ids.routes = (await ok('POST', `/services/${ids.services}/routes`, { name: 'bi-route', paths: ['/bi'] })).id;
+  ids.upstreams = (await ok('POST', '/upstreams', { name: 'bi-up' })).id;
+  ids.targets = (await ok('POST', `/upstreams/${ids.upstreams}/targets`, { target: '10.0.0.1:80' })).id;
+  ids.consumers = (await ok('POST', '/consumers', { username: 'bi-user', custom_id: 'bi-custom' })).id;
+  ids.jwt_secrets = (await ok('POST', `/consumers/${ids.consumers}/jwt`, { key: 'bi-jwt-key' })).id;
+  ids.keyauth_credentials = (await ok('POST', `/consumers/${ids.consumers}/key-auth`, { key: 'bi-secret-api-key' })).id;
+  ids.acls = (await ok('POST', `/consumers/${ids.consumers}/acls`, { group: 'bi-group' })).id;
+  const plugins: Record<string, string> = {};
+  for (const name of admin.context.plugins.keys()) {
+    plugins[name] = (await ok('POST', '/plugins', { name, config: PLUGIN_CONFIGS[name] ?? {} })).id;
+  }
+  ids.plugins = plugins.cors;
+  return {
+    ids,
+    plugins,
+    create: {
+      services: (n) => ({ path: '/services', body: { name: `svc-${n}`, host: 'n.internal' } }),
+      routes: (n) => ({ path: '/routes', body: { name: `route-${n}`, paths: [`/${n}`], service: { id: ids.services } } }),
+      upstreams: (n) => ({ path: '/upstreams', body: { name: `up-${n}` } }),
+      targets: (n) => ({ path: `/upstreams/${ids.upstreams}/targets`, body: { target: `${n}.internal:80` } }),
+      consumers: (n) => ({ path: '/consumers', body: { username: `user-${n}` } }),
+      jwt_secrets: (n) => ({ path: `/consumers/${ids.consumers}/jwt`, body: { key: `jwt-${n}` } }),
+      keyauth_credentials: (n) => ({ path: `/consumers/${ids.consumers}/key-auth`, body: { key: `key-${n}` } }),
+      acls: (n) => ({ path: `/consumers/${ids.consumers}/acls`, body: { group: `group-${n}` } }),
+      plugins: (n) => ({ path: `/routes/${ids.routes}/plugins`, body: { name: 'correlation-id', instance_name: `pl-${n}` } }),
+    },
+    entityPath: (kind) => (kind === 'targets' ? `/upstreams/${ids.upstreams}/targets/${ids.targets}` : `/${KIND_SPECS[kind].adminPath}/${ids[kind]}`),
+  };
+}
