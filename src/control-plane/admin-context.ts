@@ -72,12 +72,12 @@ export interface EnvTokenAuth extends AdminAuth {
  */
 export function envTokenAuth(env: NodeJS.ProcessEnv): EnvTokenAuth {
   const digest = (token: string) => createHash('sha256').update(token).digest();
-  const configured = env.PORTCULLIS_ADMIN_TOKEN?.trim();
+  const configured = env.PORTCULLIS_ADMIN_TOKEN?.trim() || undefined;
   const generated = configured ? undefined : `pcat_${randomBytes(24).toString('base64url')}`;
   const tokens: { digest: Buffer; actor: Actor }[] = [
-    { digest: digest(configured ?? generated!), actor: { id: 'env-admin', name: configured ? 'PORTCULLIS_ADMIN_TOKEN' : 'generated admin token', role: 'admin' } },
+    { digest: digest((configured ?? generated)!), actor: { id: 'env-admin', name: configured ? 'PORTCULLIS_ADMIN_TOKEN' : 'generated admin token', role: 'admin' } },
   ];
-  const readOnly = env.PORTCULLIS_ADMIN_READONLY_TOKEN?.trim();
+  const readOnly = env.PORTCULLIS_ADMIN_READONLY_TOKEN?.trim() || undefined;
   if (readOnly) tokens.push({ digest: digest(readOnly), actor: { id: 'env-read-only', name: 'PORTCULLIS_ADMIN_READONLY_TOKEN', role: 'read-only' } });
   return {
     generated,

@@ -4,6 +4,9 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { json } from '../helpers/json.ts';
 
 const run = promisify(execFile);
@@ -11,12 +14,18 @@ const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 let proc: ChildProcess;
 let base = '';
 let output = '';
+let dataDir = '';
 
 before(async () => {
-  proc = spawn(process.execPath, [CLI, 'start', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORTCULLIS_LOG_LEVEL: 'warn' } });
+  // `npm start` is database mode on PGlite in ./data: here a throw-away data folder and a free admin port.
+  dataDir = await mkdtemp(join(tmpdir(), 'portcullis-demo-'));
+  proc = spawn(process.execPath, [CLI, 'start', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--data', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PORTCULLIS_LOG_LEVEL: 'warn', DATABASE_URL: '' },
+  });
   proc.stderr!.on('data', (c) => (output += c));
   base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${output}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${output}`)), 30_000);
     proc.stdout!.on('data', (c) => {
       output += c;
       const m = /gateway \(proxy\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output);
@@ -29,8 +38,13 @@ before(async () => {
   });
 });
 
-after(() => {
-  proc.kill('SIGTERM');
+after(async () => {
+  if (proc.exitCode === null && proc.signalCode === null) {
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGTERM');
+    await exited;
+  }
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 async function mint(consumer: string): Promise<string> {
@@ -43,6 +57,9 @@ test('the banner prints what runs where and the curl lines for each outcome', ()
   assert.match(output, /orders service\s+http:\/\/127\.0\.0\.1:3002/);
   assert.match(output, /curl -i .*\/api\/users -H "Authorization: Bearer \$\(npm run -s portcullis -- token mint web-app\)"/);
   assert.match(output, /429/);
+  // First start: the admin API's address and its token, shown once.
+  assert.match(output, /admin API\s+http:\/\/127\.0\.0\.1:\d+\s+\(database mode, PGlite in /);
+  assert.match(output, /admin token\s+pcat_[A-Za-z0-9_-]{43}\s+\(shown once; store it/);
 });
 
 test('allowed: web-app reads users and the service sees the verified identity', async () => {

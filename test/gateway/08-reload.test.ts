@@ -21,7 +21,7 @@ before(async () => {
   up = await startUpstream();
   file = join(await mkdtemp(join(tmpdir(), 'portcullis-reload-')), 'kong.yaml');
   await writeFile(file, config(['/one']));
-  proc = spawn(process.execPath, [CLI, 'start', '--config', file, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc = spawn(process.execPath, [CLI, 'start', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stderr!.on('data', (c) => (logs += c));
   base = await new Promise<string>((resolve, reject) => {
     let out = '';

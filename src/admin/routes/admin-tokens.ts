@@ -83,8 +83,8 @@ export const adminTokenRoutes: AdminRoute[] = [
       const tokens = tokenStore(req, ctx);
       const input = parseInput(req.body);
       const { token, record } = await tokens.create(input.name, input.role, req.actor);
-      // no-store: the one answer that carries a plaintext token must not linger in a cache
-      return { status: 201, body: { ...publicRecord(record), token }, headers: { 'cache-control': 'no-store' } };
+      // the server marks every admin answer no-store, this one (a plaintext token) above all
+      return { status: 201, body: { ...publicRecord(record), token } };
     },
   },
   { method: 'DELETE', pattern: '/admin-tokens/:id', write: true, handle: deleteToken },

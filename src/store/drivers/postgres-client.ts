@@ -85,6 +85,10 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
         return unavailable(err);
       }
       let broken: Error | undefined;
+      // pg-pool drops its error listener while a client is checked out: a connection lost between two
+      // statements would be an unhandled 'error' event (a process crash). The next statement fails instead.
+      const onError = (err: Error) => { broken = err; };
+      client.on('error', onError);
       try {
         await run(client, 'BEGIN');
         const result = await fn({ query: <R>(sql: string, params?: readonly SqlValue[]) => run<R>(client, sql, params) });
@@ -95,6 +99,7 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
         throw err;
       } finally {
         // A connection that could not roll back is in an unknown state: destroy it rather than reuse it.
+        client.off('error', onError);
         client.release(broken);
       }
     },

@@ -1,0 +1,86 @@
+// A private PostgreSQL server for tests that must stop or restart one (never the shared 5432 server):
+// initdb into a temporary folder owned by the `postgres` user, listening on 127.0.0.1 at a free port.
+import { execFile } from 'node:child_process';
+import { chown, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface PrivatePostgres {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops the server (if running) and deletes its folder. */
+  destroy(): Promise<void>;
+}
+
+/** Newest installed server binaries (Debian layout), or PG_BIN. */
+async function binDir(): Promise<string | undefined> {
+  if (process.env.PG_BIN) return process.env.PG_BIN;
+  const versions = await readdir('/usr/lib/postgresql').catch(() => [] as string[]);
+  const newest = versions.filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a))[0];
+  return newest ? `/usr/lib/postgresql/${newest}/bin` : undefined;
+}
+
+/** Why a private server cannot be run here, or undefined when it can. */
+export async function privatePostgresUnavailable(): Promise<string | undefined> {
+  const bin = await binDir();
+  if (!bin || !(await stat(join(bin, 'initdb')).catch(() => null))) return 'PostgreSQL server binaries (initdb, pg_ctl) are not installed';
+  const user = userInfo().username;
+  if (user !== 'root' && user !== 'postgres') return 'a private PostgreSQL needs to run as root (to become postgres) or as postgres';
+  if (user === 'root' && !(await run('id', ['postgres']).then(() => true, () => false))) return 'there is no postgres user to run the server as';
+  return undefined;
+}
+
+/** Runs a shell command as the postgres user (paths here never contain quotes or spaces). */
+async function asPostgres(command: string): Promise<void> {
+  if (userInfo().username === 'postgres') await run('sh', ['-c', command]);
+  else await run('su', ['postgres', '-c', command]);
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const bin = (await binDir())!;
+  const dir = await mkdtemp(join(tmpdir(), 'portcullis-pg-'));
+  if (userInfo().username === 'root') {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    const { stdout: gid } = await run('id', ['-g', 'postgres']);
+    await chown(dir, Number(stdout.trim()), Number(gid.trim()));
+  }
+  const data = join(dir, 'data');
+  const port = await freePort();
+  await asPostgres(`${bin}/initdb -D ${data} -A trust -U postgres -E UTF8 --no-sync > ${dir}/initdb.log 2>&1`);
+  const pgCtl = (action: string) => asPostgres(
+    `${bin}/pg_ctl -D ${data} -l ${dir}/server.log -w -t 30 -m fast -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1" ${action} > /dev/null`,
+  );
+  let running = false;
+  const server: PrivatePostgres = {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    async stop() {
+      await pgCtl('stop');
+      running = false;
+    },
+    async start() {
+      await pgCtl('start');
+      running = true;
+    },
+    async destroy() {
+      if (running) await asPostgres(`${bin}/pg_ctl -D ${data} -w -m immediate stop > /dev/null`).catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
