@@ -1,6 +1,7 @@
 // The admin API listener: request id, token check before anything else (no body is read for a caller we do
 // not know), route matching, role and mode checks, bounded body parsing, then the route; every refusal is a
 // catalogue problem, every unexpected error a logged 500 that says nothing about the request's content.
+import { isStorableText } from '../schema/storable-text.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GatewayError, isGatewayError } from '../errors/gateway-error.ts';
@@ -52,7 +53,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     const rawQuery = q === -1 ? '' : url.slice(q + 1);
     const actor = await authenticate(req.headers, ctx.auth);
     const segments = splitPath(rawPath);
-    if (segments === undefined) throw new GatewayError('ADMIN_NOT_FOUND', { detail: 'malformed path' });
+    if (segments === undefined || !segments.every(isStorableText)) throw new GatewayError('ADMIN_NOT_FOUND', { detail: 'malformed path' });
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     const match = table.match(method, segments);
     if (match.kind === 'not-found') throw new GatewayError('ADMIN_NOT_FOUND');
@@ -73,7 +74,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       method: route.method as AdminMethod,
       path: `/${segments.join('/')}`,
       params,
-      query: new URLSearchParams(rawQuery),
+      query: storableQuery(rawQuery),
       body,
       actor,
       requestId,
@@ -162,4 +163,15 @@ function writeJson(res: ServerResponse, status: number, body: unknown, headers: 
 /** Admin answers are about configuration and credentials: never cached, never sniffed. */
 function securityHeaders(headers: Record<string, string>): Record<string, string> {
   return { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers };
+}
+
+/** Query values go to SQL (`?tags=`, `?custom_id=`): one it cannot hold is refused here, with its name. */
+function storableQuery(raw: string): URLSearchParams {
+  const query = new URLSearchParams(raw);
+  for (const [name, value] of query) {
+    if (!isStorableText(name) || !isStorableText(value)) {
+      throw new GatewayError('ADMIN_INVALID_QUERY', { detail: 'query parameters must not contain NUL characters or unpaired UTF-16 surrogates', fields: isStorableText(name) ? { [name]: 'invalid characters' } : undefined });
+    }
+  }
+  return query;
 }

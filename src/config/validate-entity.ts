@@ -1,6 +1,7 @@
 // One entity's own fields checked and normalised, the same way for a declarative file and an admin API write:
 // `url` expansion, Kong's unset nulls, generated credentials, unsupported features, the schema with its
 // defaults, the plugin's own config schema and the route's cross-field rule. References are resolved by callers.
+import { unstorableText } from '../schema/storable-text.ts';
 import { randomBytes } from 'node:crypto';
 import type { TSchema } from '@sinclair/typebox';
 import { applySchema, fieldPath, type FieldError } from '../schema/validate.ts';
@@ -61,7 +62,8 @@ export interface EntityCheckOptions {
  */
 export function validateEntityFields(kind: Kind, fields: Record<string, unknown>, options: EntityCheckOptions): FieldError[] {
   const { path } = options;
-  const errors: FieldError[] = [];
+  const errors: FieldError[] = unstorableText(fields, path);
+  if (errors.length > 0) return errors;
   if (kind === 'services') expandServiceUrl(fields, path, errors);
   dropUnsetNulls(ENTITY_SCHEMAS[kind], fields);
   if (options.generate !== false) fillGeneratedFields(kind, fields);

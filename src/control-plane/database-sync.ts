@@ -11,7 +11,7 @@ export interface DatabaseSyncOptions {
   store: Store;
   builder: ConfigBuilder;
   /** Puts a freshly built config into service (gateway.swap). */
-  swap(config: CompiledConfig): void;
+  swap(config: CompiledConfig, version: number): void;
   logger: Logger;
   /** Full check of store.version() every so often, in case a notification was lost. Default 5000 ms. */
   pollIntervalMs?: number;
@@ -93,7 +93,7 @@ export function createDatabaseSync(options: DatabaseSyncOptions): DatabaseSync {
         failed = snapshot.version; // logged by the builder
         return undefined;
       }
-      options.swap(config);
+      options.swap(config, snapshot.version);
       builder.served(snapshot.version);
       logger.info({ version: snapshot.version, previous: served, build_ms: Math.round(performance.now() - started) }, 'configuration applied');
       served = snapshot.version;

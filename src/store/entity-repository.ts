@@ -1,5 +1,6 @@
 // Reads of entity tables: one by id or endpoint key (within a parent), pages by id with tag and parent
 // filters. Rows come back in the admin API's public shape: secrets never leave this layer on a read.
+import { isStorableText } from '../schema/storable-text.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { SecretCodec } from '../secrets/secret-codec.ts';
 import { KIND_SPECS, type Kind } from './entity-kinds.ts';
@@ -47,6 +48,8 @@ export async function selectById(q: SqlQueryable, kind: Kind, id: string): Promi
 export async function getEntity(
   q: SqlQueryable, ctx: ReadContext, kind: Kind, idOrKey: string, parent?: { field: string; id: string },
 ): Promise<EntityRecord | undefined> {
+  // a key SQL text cannot hold (NUL, lone surrogate) names nothing
+  if (!isStorableText(idOrKey)) return undefined;
   const { table, foreign, columns } = TABLES[kind];
   const where: string[] = [];
   const params: SqlValue[] = [];

@@ -1,0 +1,131 @@
+// The database sync over a real (in-memory PGlite) store: notifications rebuild, rebuilds never go back in
+// version, a stored config that does not build is logged and the old one keeps serving, and the two fallbacks
+// (periodic check, catch-up after a reconnect) find writes whose notification was lost.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { loadPluginRegistry, type PluginRegistry } from '../plugins/registry.ts';
+import { keyringFromKeys } from '../secrets/keyring.ts';
+import { createSecretCodec } from '../secrets/envelope-codec.ts';
+import { openStore } from '../store/open-store.ts';
+import type { Store, WriteOp } from '../store/store.ts';
+import { KIND_ORDER } from '../store/entity-kinds.ts';
+import { ENTITY_LISTS, toAdminRecord } from '../store/records.ts';
+import { loadDeclarative } from '../config/declarative/load-declarative.ts';
+import { createConfigBuilder, type ConfigBuilder } from './config-builder.ts';
+import { createDatabaseSync, type DatabaseSync } from './database-sync.ts';
+
+const logger = pino({ level: 'silent' });
+const actor = { id: 'test', name: 'test', role: 'admin' as const };
+let plugins: PluginRegistry;
+let store: Store;
+
+before(async () => {
+  plugins = await loadPluginRegistry();
+  const codec = createSecretCodec(keyringFromKeys([{ id: 'k1', key: randomBytes(32) }]));
+  store = await openStore({ codec, plugins, logger });
+});
+
+after(async () => {
+  await store.close();
+});
+
+/** Inserts a service with one route at `path` (written as another node would: straight to the store, no check). */
+async function addRoute(name: string, path: string): Promise<number> {
+  const entities = loadDeclarative({ _format_version: '3.0', services: [{ name, url: 'http://127.0.0.1:9', routes: [{ name, paths: [path] }] }] }, plugins);
+  const ops: WriteOp[] = [];
+  for (const kind of KIND_ORDER) for (const row of entities[ENTITY_LISTS[kind]]) ops.push({ op: 'insert', kind, record: toAdminRecord(kind, row) });
+  return (await store.write(ops, { actor })).version;
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.fail(`${what} did not happen within 5 s`);
+}
+
+function harness(source: Store, pollIntervalMs = 60_000): { sync: DatabaseSync; builder: ConfigBuilder; swapped: number[] } {
+  const builder = createConfigBuilder({ plugins, logger });
+  const swapped: number[] = [];
+  const sync = createDatabaseSync({ store: source, builder, logger, pollIntervalMs, swap: (_config, version) => swapped.push(version) });
+  return { sync, builder, swapped };
+}
+
+test('a notified write is rebuilt; concurrent writes and catch-ups never move the served version back', async () => {
+  const { sync, builder, swapped } = harness(store);
+  await sync.start();
+  try {
+    assert.equal(sync.served(), await store.version());
+    const v1 = await addRoute('one', '/one');
+    await until(() => sync.served() === v1, 'the notified rebuild');
+    const versions = await Promise.all(Array.from({ length: 8 }, (_, i) => addRoute(`many-${i}`, `/many-${i}`).then(async (v) => {
+      await sync.catchUp(v);
+      assert.ok(sync.served()! >= v, 'catchUp resolves once that version (or a newer one) is served');
+      return v;
+    })));
+    await until(() => sync.served() === Math.max(...versions), 'the last write served');
+    assert.deepEqual(swapped, [...swapped].sort((a, b) => a - b), 'swaps only ever go forward');
+    assert.equal(new Set(swapped).size, swapped.length, 'no version built twice');
+    assert.equal(builder.state().lastError, null);
+  } finally {
+    await sync.close();
+  }
+});
+
+test('a stored config that fails to build is logged, not served, and the next good one is', async () => {
+  const { sync, builder } = harness(store);
+  await sync.start();
+  try {
+    const good = sync.served()!;
+    const bad = await addRoute('bad', '~/a(b'); // no check: as if written by an older node
+    await sync.catchUp(bad);
+    assert.equal(sync.served(), good);
+    assert.match(builder.state().lastError ?? '', /invalid regex/);
+    const badService = await store.get('services', 'bad');
+    await store.write([{ op: 'delete', kind: 'routes', id: (await store.get('routes', 'bad'))!.id }, { op: 'delete', kind: 'services', id: badService!.id }], { actor });
+    const fixed = await store.version();
+    await sync.catchUp(fixed);
+    assert.equal(sync.served(), fixed);
+    assert.equal(builder.state().lastError, null);
+  } finally {
+    await sync.close();
+  }
+});
+
+test('the periodic check finds a write whose notification was lost', async () => {
+  // The same store, but its notifications never arrive.
+  const deaf: Store = Object.assign(Object.create(store) as Store, { watch: async () => async () => {} });
+  const { sync } = harness(deaf, 50);
+  await sync.start();
+  try {
+    const v = await addRoute('polled', '/polled');
+    await until(() => sync.served() === v, 'the periodic check');
+  } finally {
+    await sync.close();
+  }
+});
+
+test('after a reconnect (onChange(null)) the node catches up at once', async () => {
+  let notify: ((version: number | null) => void) | undefined;
+  // Notifications are captured, not delivered: only the reconnect signal below reaches the sync.
+  const reconnecting: Store = Object.assign(Object.create(store) as Store, {
+    watch: async (onChange: (version: number | null) => void) => {
+      notify = onChange;
+      return async () => {};
+    },
+  });
+  const { sync } = harness(reconnecting);
+  await sync.start();
+  try {
+    const v = await addRoute('missed', '/missed');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(sync.served()! < v, 'nothing told the sync yet');
+    notify!(null);
+    await until(() => sync.served() === v, 'the catch-up');
+  } finally {
+    await sync.close();
+  }
+});
