@@ -81,6 +81,11 @@ test('an invalid POST /config is refused with 400 and the old config keeps servi
   const unbuildable = await adminCall(node, ADMIN, 'POST', '/config', doc('~/a(b'));
   assert.equal(unbuildable.status, 400);
   assert.equal(unbuildable.body.code, 'ADMIN_CONFIG_REFUSED');
+  // Valid by the plugin's schema, refused by its factory: DB-less has no database to count in.
+  const clusterPolicy = await adminCall(node, ADMIN, 'POST', '/config', { ...doc('/three'), plugins: [{ name: 'rate-limiting', config: { minute: 5, policy: 'cluster' } }] });
+  assert.equal(clusterPolicy.status, 400);
+  assert.equal(clusterPolicy.body.code, 'ADMIN_CONFIG_REFUSED');
+  assert.match(JSON.stringify(clusterPolicy.body.fields), /config\.policy.*DB-less/);
   assert.equal(await proxyStatus(node, '/two'), 200);
   assert.equal(await proxyStatus(node, '/three'), 404);
   assert.equal((await adminCall(node, ADMIN, 'GET', '/status')).body.configuration.version, before);
