@@ -1,11 +1,4 @@
 // `portcullis` command line: start the platform, check config files, mint demo tokens.
-import { runStart } from './commands/start.ts';
-import { runConfigValidate } from './commands/config-validate.ts';
-import { runConfigDiff } from './commands/config-diff.ts';
-import { runConfigSync } from './commands/config-sync.ts';
-import { runConfigDump } from './commands/config-dump.ts';
-import { runTokenMint } from './commands/token-mint.ts';
-import { runSecretsRekey } from './commands/secrets-rekey.ts';
 import { CliError } from './cli-error.ts';
 
 const USAGE = `usage: portcullis <command> [options]
@@ -38,20 +31,23 @@ commands:
                                           (PostgreSQL when DATABASE_URL is set; see docs/secrets.md)
 `;
 
-const commands: Record<string, (args: string[]) => Promise<number>> = {
-  start: runStart,
-  'config validate': runConfigValidate,
-  'config diff': runConfigDiff,
-  'config sync': runConfigSync,
-  'config dump': runConfigDump,
-  'token mint': runTokenMint,
-  'secrets rekey': runSecretsRekey,
+type Command = (args: string[]) => Promise<number>;
+
+// Loaded on demand: a `config diff` should not pay for the store, PGlite and the gateway it never uses.
+const commands: Record<string, () => Promise<Command>> = {
+  start: async () => (await import('./commands/start.ts')).runStart,
+  'config validate': async () => (await import('./commands/config-validate.ts')).runConfigValidate,
+  'config diff': async () => (await import('./commands/config-diff.ts')).runConfigDiff,
+  'config sync': async () => (await import('./commands/config-sync.ts')).runConfigSync,
+  'config dump': async () => (await import('./commands/config-dump.ts')).runConfigDump,
+  'token mint': async () => (await import('./commands/token-mint.ts')).runTokenMint,
+  'secrets rekey': async () => (await import('./commands/secrets-rekey.ts')).runSecretsRekey,
 };
 
 async function main(argv: string[]): Promise<number> {
   const two = argv.slice(0, 2).join(' ');
-  if (commands[two]) return commands[two](argv.slice(2));
-  if (argv[0] && commands[argv[0]]) return commands[argv[0]](argv.slice(1));
+  if (commands[two]) return (await commands[two]())(argv.slice(2));
+  if (argv[0] && commands[argv[0]]) return (await commands[argv[0]]())(argv.slice(1));
   process.stderr.write(argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' ? USAGE : `unknown command: ${argv.join(' ')}\n\n${USAGE}`);
   return argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' ? 0 : 2;
 }

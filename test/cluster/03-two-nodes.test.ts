@@ -44,7 +44,8 @@ test('only the first node prints an admin token, and it works on every node', { 
   for (const name of NAMES) assert.equal((await adminCall(nodes[name], token, 'GET', '/services')).status, 200);
 });
 
-test('a change through any node\'s admin API is served by every other node', { skip }, async () => {
+// The issue's bound is the assertion: every other node serves the change within 1 s of the write's answer.
+test('a change through any node\'s admin API is served by every other node within 1 s', { skip }, async () => {
   assert.equal((await adminCall(nodes.a, token, 'POST', '/services', { name: 'svc', url: up.url })).status, 201);
   const times: number[] = [];
   for (let round = 0; round < 6; round++) {
@@ -54,7 +55,7 @@ test('a change through any node\'s admin API is served by every other node', { s
     assert.equal(res.status, 201);
     assert.equal(await proxyStatus(nodes[writer], path), 200, 'the writing node serves it as soon as it answered');
     const propagation = await Promise.all(NAMES.filter((n) => n !== writer).map((reader) =>
-      waitFor(async () => (await proxyStatus(nodes[reader], path)) === 200, `${path} from ${writer} on ${reader}`, 5000)));
+      waitFor(async () => (await proxyStatus(nodes[reader], path)) === 200, `${path} from ${writer} on ${reader}`, 1000)));
     times.push(...propagation);
   }
   times.sort((x, y) => x - y);
