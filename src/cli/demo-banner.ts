@@ -38,7 +38,7 @@ Try it (in another terminal, from this folder):
 
   # 429: the partner's 6th request within a minute
   T=${mint('partner-acme')}; for i in 1 2 3 4 5 6; do curl -s -o /dev/null -w "%{http_code}\\n" ${gw}/api/orders -H "Authorization: Bearer $T"; done
-${admin ? adminCurl(admin) : ''}
+${admin ? adminCurl(admin, `http://127.0.0.1:${port}`) : ''}
 Validate a config:  npm run -s portcullis -- config validate examples/demo/portcullis.yaml
 Stop with Ctrl-C.
 `;
@@ -69,11 +69,16 @@ function adminLines(admin: AdminBannerInfo): string {
   return `  admin API         ${admin.url}   (${mode})\n${token}`;
 }
 
-function adminCurl(admin: AdminBannerInfo): string {
+/** `demoProxy`: the demo's proxy address, to show a new route answering at once (the demo's services and tokens). */
+function adminCurl(admin: AdminBannerInfo, demoProxy?: string): string {
   const set = admin.token ? `  export TOKEN=${admin.token}\n` : '';
   const write = admin.mode === 'database'
     ? `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/services -d name=echo -d url=http://127.0.0.1:3001\n`
       + `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/services/echo/routes -d name=echo -d 'paths[]=/echo'\n`
+      + (demoProxy
+        ? `  # the new route is live at once, behind the global jwt plugin like the others:\n`
+          + `  curl -i ${demoProxy}/echo/users -H "Authorization: Bearer $(npm run -s portcullis -- token mint web-app)"\n`
+        : '')
     : `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/config --data-urlencode config@kong.yaml\n`;
   return `
 Admin API (changes apply to the running gateway, no restart):

@@ -3,6 +3,18 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+/** Another live process holds the folder: callers (the CLI) tell the user what to do about that process. */
+export class DataDirInUseError extends Error {
+  readonly pid: number;
+  readonly lockFile: string;
+  constructor(dir: string, pid: number, lockFile: string) {
+    super(`the data folder ${dir} is in use by another portcullis process (pid ${pid}); if none runs, remove ${lockFile}`);
+    this.name = 'DataDirInUseError';
+    this.pid = pid;
+    this.lockFile = lockFile;
+  }
+}
+
 /** Folders this process holds: a lock file with our own pid but not in here is a previous run's (pid 1 in a container). */
 const held = new Set<string>();
 
@@ -24,7 +36,7 @@ export function lockDataDir(dir: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(readFileSync(file, 'utf8').trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new Error(`the data folder ${dir} is in use by another portcullis process (pid ${pid}); if none runs, remove ${file}`);
+        throw new DataDirInUseError(dir, pid, file);
       }
       rmSync(file, { force: true });
     }
