@@ -77,7 +77,7 @@ function adminCurl(admin: AdminBannerInfo, demoProxy?: string): string {
       + `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/services/echo/routes -d name=echo -d 'paths[]=/echo'\n`
       + (demoProxy
         ? `  # the new route is live at once, behind the global jwt plugin like the others:\n`
-          + `  curl -i ${demoProxy}/echo/users -H "Authorization: Bearer $(npm run -s portcullis -- token mint web-app)"\n`
+          + `  curl -i ${demoProxy}/echo -H "Authorization: Bearer $(npm run -s portcullis -- token mint web-app)"\n`
         : '')
     : `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/config --data-urlencode config@kong.yaml\n`;
   return `
