@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { ConfigEntities } from '../config/entities.ts';
-import type { Actor, AuditEntry, ReadableStore, Store } from '../store/store.ts';
+import type { Actor, AdminRole, AuditEntry, ReadableStore, Store } from '../store/store.ts';
 
 export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -65,4 +65,10 @@ export interface AdminRoute {
   /** True when the route changes state: refused for read-only tokens (403) and, but for POST /config, in DB-less mode (405). */
   write: boolean;
   handle(req: AdminRequest, ctx: AdminContext): Promise<AdminResponse>;
+  /** One line for docs/admin-api.md (`npm run docs`). */
+  summary?: string;
+  /** Documents a role the handler demands beyond what `write` implies (reading /admin-tokens needs admin). */
+  role?: AdminRole;
+  /** Documents the modes the handler serves when not what `write` implies (POST /config: DB-less only). */
+  modes?: readonly ('database' | 'db-less')[];
 }

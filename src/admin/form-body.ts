@@ -8,12 +8,25 @@ import { GatewayError } from '../errors/gateway-error.ts';
 /** Keys that would reach an object's prototype once merged: refused in every body. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
+/**
+ * Most fields one form may hold. Kong reads 100 and silently drops the rest; we refuse instead, well above
+ * what an entity needs, so a body of many thousand tiny fields cannot cost a read-only caller's worth of CPU.
+ */
+export const MAX_FORM_FIELDS = 1000;
+
 type Slot = { index: number | null; node: FormNode };
-type FormNode = { type: 'value'; value: string } | { type: 'object'; props: Map<string, FormNode> } | { type: 'list'; items: Slot[] };
+/** `byIndex`: the first slot at each explicit position, so `a[i].b=…` finds its object in one lookup. */
+type FormNode = { type: 'value'; value: string } | { type: 'object'; props: Map<string, FormNode> } | { type: 'list'; items: Slot[]; byIndex: Map<number, Slot> };
 
 export function decodeForm(text: string): Record<string, unknown> {
+  // `curl -d '{"key":"…"}'` sends JSON as a form: its text would become a field name, echoed as unknown
+  if (/^\s*[[{]/.test(text)) throw malformed('the body is JSON: send it with Content-Type: application/json');
   const root: FormNode = { type: 'object', props: new Map() };
-  for (const [key, value] of new URLSearchParams(text)) place(root, parseKey(key), value, key);
+  let count = 0;
+  for (const [key, value] of new URLSearchParams(text)) {
+    if (++count > MAX_FORM_FIELDS) throw malformed(`a form body may hold at most ${MAX_FORM_FIELDS} fields`);
+    place(root, parseKey(key), value, key);
+  }
   return finish(root) as Record<string, unknown>;
 }
 
@@ -44,7 +57,7 @@ function place(root: FormNode, parts: KeyPart[], value: string, key: string): vo
       if (last) {
         // a repeated plain key makes a list, as Kong combines them
         if (existing === undefined) node.props.set(part.name, { type: 'value', value });
-        else if (existing.type === 'value') node.props.set(part.name, { type: 'list', items: [{ index: null, node: existing }, { index: null, node: { type: 'value', value } }] });
+        else if (existing.type === 'value') node.props.set(part.name, { type: 'list', items: [{ index: null, node: existing }, { index: null, node: { type: 'value', value } }], byIndex: new Map() });
         else if (existing.type === 'list') existing.items.push({ index: null, node: { type: 'value', value } });
         else throw malformed(`form field '${key}' conflicts with another field`);
         return;
@@ -54,15 +67,21 @@ function place(root: FormNode, parts: KeyPart[], value: string, key: string): vo
       return;
     }
     let list = existing;
-    if (list === undefined) node.props.set(part.name, (list = { type: 'list', items: [] }));
+    if (list === undefined) node.props.set(part.name, (list = { type: 'list', items: [], byIndex: new Map() }));
     if (list.type !== 'list') throw malformed(`form field '${key}' conflicts with another field`);
+    const index = part.index;
     if (last) {
-      list.items.push({ index: part.index, node: { type: 'value', value } });
+      const slot: Slot = { index, node: { type: 'value', value } };
+      list.items.push(slot);
+      if (index !== null && !list.byIndex.has(index)) list.byIndex.set(index, slot);
       return;
     }
     // `sources[1].ip=…&sources[1].port=…` fill one object
-    let slot = part.index === null ? undefined : list.items.find((s) => s.index === part.index);
-    if (!slot) list.items.push((slot = { index: part.index, node: { type: 'object', props: new Map() } }));
+    let slot = index === null ? undefined : list.byIndex.get(index);
+    if (!slot) {
+      list.items.push((slot = { index, node: { type: 'object', props: new Map() } }));
+      if (index !== null) list.byIndex.set(index, slot);
+    }
     node = slot.node;
   });
 }

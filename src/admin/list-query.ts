@@ -37,7 +37,8 @@ export function listOptions(query: URLSearchParams): Omit<ListOptions, 'parent'>
 export function pageBody(page: Page, basePath: string, query: URLSearchParams): Record<string, unknown> {
   if (page.offset === null) return { data: page.data, next: null };
   const next = new URLSearchParams({ offset: page.offset });
-  for (const name of ['size', 'tags']) {
+  // Kong's order: `?offset=…&tags=…&size=…`
+  for (const name of ['tags', 'size']) {
     const value = query.get(name);
     if (value !== null) next.set(name, value);
   }

@@ -64,7 +64,8 @@ function adminLines(admin: AdminBannerInfo): string {
       break;
     default:
       token = `  admin token       made on first start (not shown again); create more with an admin token:\n`
-        + `                    curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/admin-tokens -H 'Content-Type: application/json' -d '{"name":"ci","role":"read-only"}'\n`;
+        + `                    curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/admin-tokens -H 'Content-Type: application/json' -d '{"name":"ci","role":"read-only"}'\n`
+        + `                    (no admin token left? \`portcullis admin-token create --name NAME\` on this database; on PGlite stop the node first)\n`;
   }
   return `  admin API         ${admin.url}   (${mode})\n${token}`;
 }

@@ -1,4 +1,4 @@
-// `portcullis` command line: start the platform, check config files, mint demo tokens.
+// `portcullis` command line: start the platform, check and sync config files, mint demo tokens, manage admin tokens.
 import { CliError } from './cli-error.ts';
 
 const USAGE = `usage: portcullis <command> [options]
@@ -29,6 +29,16 @@ commands:
   secrets rekey [--data DIR] [--key-file FILE]
                                           re-encrypt stored secrets under the active secret key
                                           (PostgreSQL when DATABASE_URL is set; see docs/secrets.md)
+  admin-token create --name NAME [--role admin|read-only]
+                                          make an admin API token (default role admin); prints it once,
+                                          alone on stdout
+  admin-token list                        ids, names, roles and last use (never a token or its hash)
+  admin-token revoke ID|NAME [--force]    delete a token; the last admin token only with --force
+                                          (admin-token commands open the database directly, for lockout
+                                          recovery: --data DIR (default ./data), or --database-url URL /
+                                          DATABASE_URL, --key-file FILE; a node running on the PGlite folder
+                                          holds it: use its admin API, /admin-tokens, or stop it first;
+                                          exit 1 refused, 2 usage, 3 database unreachable)
 `;
 
 type Command = (args: string[]) => Promise<number>;
@@ -42,6 +52,9 @@ const commands: Record<string, () => Promise<Command>> = {
   'config dump': async () => (await import('./commands/config-dump.ts')).runConfigDump,
   'token mint': async () => (await import('./commands/token-mint.ts')).runTokenMint,
   'secrets rekey': async () => (await import('./commands/secrets-rekey.ts')).runSecretsRekey,
+  'admin-token create': async () => (await import('./commands/admin-token.ts')).runAdminTokenCreate,
+  'admin-token list': async () => (await import('./commands/admin-token.ts')).runAdminTokenList,
+  'admin-token revoke': async () => (await import('./commands/admin-token.ts')).runAdminTokenRevoke,
 };
 
 async function main(argv: string[]): Promise<number> {

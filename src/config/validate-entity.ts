@@ -15,6 +15,9 @@ import type { Kind } from './declarative/flatten.ts';
 import { expandServiceUrl } from './declarative/service-url.ts';
 import { dropUnsetNulls } from './declarative/unset-nulls.ts';
 import { coveredBy, unsupportedFeatures } from './declarative/unsupported-features.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { normalizePath } from '../gateway/path/normalize.ts';
+import { compileUserRegex } from '../gateway/router/compile-regex.ts';
 
 export const ENTITY_SCHEMAS: Readonly<Record<Kind, TSchema>> = {
   services: ServiceSchema,
@@ -111,14 +114,40 @@ export function validatePluginConfig(fields: Record<string, unknown>, options: E
   }
 }
 
-/** Kong's route rule: something to match on. */
+/** Kong's route rules: something to match on, and paths the router can use. */
 export function checkRouteRules(route: Record<string, unknown>, path: string): FieldError[] {
+  const errors = routePathErrors(route.paths, path);
   const has = (f: string) => {
     const x = route[f];
     return x !== null && x !== undefined && (Array.isArray(x) ? x.length > 0 : Object.keys(x as object).length > 0);
   };
-  if (['methods', 'hosts', 'headers', 'paths', 'snis'].some(has)) return [];
-  return [{ path: entityPath(path), message: "must set at least one of 'methods', 'hosts', 'headers', 'paths' or 'snis'" }];
+  if (!['methods', 'hosts', 'headers', 'paths', 'snis'].some(has)) {
+    errors.push({ path: entityPath(path), message: "must set at least one of 'methods', 'hosts', 'headers', 'paths' or 'snis'" });
+  }
+  return errors;
+}
+
+/**
+ * Each path as the router will compile it (compile-route.ts): a regex JavaScript cannot run, or a prefix the
+ * request normaliser refuses, is an error at its own field (`paths[1]`), as Kong's schema reports it, not
+ * only a whole-config build failure naming the route.
+ */
+function routePathErrors(paths: unknown, path: string): FieldError[] {
+  if (!Array.isArray(paths)) return [];
+  const errors: FieldError[] = [];
+  paths.forEach((p: unknown, i) => {
+    if (typeof p !== 'string') return;
+    const at = `${fieldPath(path, 'paths')}[${i}]`;
+    try {
+      if (p.startsWith('~')) compileUserRegex(p.slice(1), '', '', 'path', true);
+      else normalizePath(p);
+    } catch (err) {
+      // compileUserRegex names the route ('route : …'); here the field path says where
+      const why = err instanceof GatewayError ? `cannot be normalised: ${err.detail}` : (err as Error).message.replace(/^route : /, '');
+      errors.push({ path: at, message: why });
+    }
+  });
+  return errors;
 }
 
 /** Where an error about the entity as a whole goes: its own path, or Kong's `@entity` in an admin body. */

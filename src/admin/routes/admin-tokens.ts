@@ -6,6 +6,7 @@ import type { AdminContext, AdminRequest, AdminRoute } from '../admin-route.ts';
 import type { AdminTokenRecord, Store } from '../../store/store.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { applySchema } from '../../schema/validate.ts';
+import { schemaViolation } from '../entity-input.ts';
 
 export const AdminTokenInputSchema = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\x00-\\x1f\\x7f]+$', description: 'What the token is for (shown in the audit log).' }),
@@ -29,10 +30,8 @@ function parseInput(body: unknown): { name: string; role: 'read-only' | 'admin' 
   }
   const input = structuredClone(body) as Record<string, unknown>;
   const errors = applySchema(AdminTokenInputSchema, input, '');
-  if (errors.length > 0) {
-    const fields = Object.fromEntries(errors.map((e) => [e.path, e.message]));
-    throw new GatewayError('ADMIN_SCHEMA_VIOLATION', { message: `schema violation (${errors.map((e) => `${e.path}: ${e.message}`).join('; ')})`, fields });
-  }
+  // Kong's wording: `schema violation (a: …)`, `2 schema violations (a: …; b: …)`
+  if (errors.length > 0) throw schemaViolation(errors);
   return input as { name: string; role: 'read-only' | 'admin' };
 }
 
@@ -63,12 +62,18 @@ export const adminTokenRoutes: AdminRoute[] = [
     method: 'GET',
     pattern: '/admin-tokens',
     write: false,
+    role: 'admin',
+    modes: ['database'],
+    summary: 'list admin tokens: id, name, role, created_at, last_used_at (never a token or its hash)',
     handle: async (req, ctx) => ({ status: 200, body: { data: (await tokenStore(req, ctx).list()).map(publicRecord), next: null } }),
   },
   {
     method: 'GET',
     pattern: '/admin-tokens/:id',
     write: false,
+    role: 'admin',
+    modes: ['database'],
+    summary: 'one admin token',
     handle: async (req, ctx) => {
       const found = (await tokenStore(req, ctx).list()).find((t) => t.id === req.params.id);
       if (!found) throw new GatewayError('ADMIN_NOT_FOUND', { detail: `no admin token with id ${req.params.id}` });
@@ -79,6 +84,7 @@ export const adminTokenRoutes: AdminRoute[] = [
     method: 'POST',
     pattern: '/admin-tokens',
     write: true,
+    summary: 'create a token (`name`, `role`): the answer carries it, the only time it is shown',
     handle: async (req, ctx) => {
       const tokens = tokenStore(req, ctx);
       const input = parseInput(req.body);
@@ -87,5 +93,5 @@ export const adminTokenRoutes: AdminRoute[] = [
       return { status: 201, body: { ...publicRecord(record), token } };
     },
   },
-  { method: 'DELETE', pattern: '/admin-tokens/:id', write: true, handle: deleteToken },
+  { method: 'DELETE', pattern: '/admin-tokens/:id', write: true, handle: deleteToken, summary: 'revoke a token (never the last admin token)' },
 ];

@@ -97,6 +97,6 @@ async function postConfig(req: AdminRequest, ctx: AdminContext): Promise<AdminRe
 }
 
 export const configRoutes: AdminRoute[] = [
-  { method: 'GET', pattern: '/config', write: false, handle: getConfig },
-  { method: 'POST', pattern: '/config', write: true, handle: postConfig },
+  { method: 'GET', pattern: '/config', write: false, handle: getConfig, summary: 'the configuration as a declarative document (`?format=yaml`, `?select_tags=`), secrets left out' },
+  { method: 'POST', pattern: '/config', write: true, handle: postConfig, modes: ['db-less'], summary: 'replace the whole configuration (DB-less only; 400 lists every error, the old one keeps serving)' },
 ];

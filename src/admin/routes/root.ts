@@ -48,5 +48,8 @@ async function nodeInfo(req: AdminRequest, ctx: AdminContext) {
 }
 
 export const rootRoutes: AdminRoute[] = [
-  { method: 'GET', pattern: '/', write: false, handle: async (req, ctx) => ({ status: 200, body: await nodeInfo(req, ctx) }) },
+  {
+    method: 'GET', pattern: '/', write: false, summary: 'node information: version, hostname, node id, plugins available and in use',
+    handle: async (req, ctx) => ({ status: 200, body: await nodeInfo(req, ctx) }),
+  },
 ];

@@ -79,6 +79,7 @@ export const schemaRoutes: AdminRoute[] = [
     method: 'GET',
     pattern: '/schemas/:name',
     write: false,
+    summary: 'JSON Schema of an entity (`services`, `routes`, …)',
     handle: async (req) => {
       const { name } = req.params;
       if (!isKind(name)) throw noEntity(name);
@@ -89,6 +90,7 @@ export const schemaRoutes: AdminRoute[] = [
     method: 'GET',
     pattern: '/schemas/plugins/:name',
     write: false,
+    summary: "JSON Schema of a plugin's `config`",
     handle: async (req, ctx) => {
       const module = ctx.plugins.get(req.params.name);
       if (!module) {
@@ -98,11 +100,12 @@ export const schemaRoutes: AdminRoute[] = [
     },
   },
   // A dry run writes nothing: allowed to read-only tokens and in DB-less mode, as Kong allows it there.
-  { method: 'POST', pattern: '/schemas/plugins/validate', write: false, handle: (req, ctx) => validate(req, ctx, 'plugins') },
+  { method: 'POST', pattern: '/schemas/plugins/validate', write: false, summary: 'dry run: validate a plugin entity, nothing written', handle: (req, ctx) => validate(req, ctx, 'plugins') },
   {
     method: 'POST',
     pattern: '/schemas/:name/validate',
     write: false,
+    summary: 'dry run: validate an entity, nothing written',
     handle: (req, ctx) => {
       const { name } = req.params;
       if (!isKind(name)) throw noEntity(name);

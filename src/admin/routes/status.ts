@@ -98,11 +98,15 @@ async function ready(ctx: AdminContext): Promise<string[]> {
 }
 
 export const statusRoutes: AdminRoute[] = [
-  { method: 'GET', pattern: '/status', write: false, handle: async (req, ctx) => ({ status: 200, body: await status(req, ctx) }) },
+  {
+    method: 'GET', pattern: '/status', write: false, summary: 'health: database reachable, connections, memory (`?unit=`, `?scale=`), config version served',
+    handle: async (req, ctx) => ({ status: 200, body: await status(req, ctx) }),
+  },
   {
     method: 'GET',
     pattern: '/status/ready',
     write: false,
+    summary: 'readiness probe: 200 when the node can serve, 503 with the reasons otherwise',
     handle: async (_req, ctx) => {
       const reasons = await ready(ctx);
       if (reasons.length > 0) throw new GatewayError('ADMIN_NOT_READY', { detail: reasons.join('; ') });

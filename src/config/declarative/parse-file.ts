@@ -19,9 +19,11 @@ export function parseDeclarativeText(text: string, source = 'config'): Record<st
   let doc: unknown;
   try {
     // YAML 1.2 is a superset of JSON, so one parser serves both; `uniqueKeys` refuses duplicate keys.
-    doc = parseYaml(text, { uniqueKeys: true, maxAliasCount: 100 });
+    // logLevel 'error': the library's warnings go to stderr quoting the source line, which may hold a secret.
+    doc = parseYaml(text, { uniqueKeys: true, maxAliasCount: 100, logLevel: 'error' });
   } catch (err) {
-    const message = err instanceof YAMLParseError ? err.message.split('\n')[0] : String(err);
+    // the first line only (the rest quotes the source); other errors up to the alias name they end with
+    const message = err instanceof YAMLParseError ? err.message.split('\n')[0] : String((err as Error)?.message ?? err).split(':')[0];
     throw new ConfigError([{ path: '', message: `not valid YAML or JSON: ${message}` }], source);
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
