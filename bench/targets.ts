@@ -44,7 +44,7 @@ export async function startPortcullis(fixtures: Fixtures, options: StartOptions 
   const variant = options.variant ?? 'cached';
   const name = variant === 'cached' ? 'portcullis' : `portcullis-${variant}`;
   const port = await freePort();
-  const args = [...(options.nodeArgs ?? []), PORTCULLIS_CLI, 'start', '--config', fixtures.portcullisConfigs[variant], '--listen', `127.0.0.1:${port}`];
+  const args = [...(options.nodeArgs ?? []), PORTCULLIS_CLI, 'start', '--config', fixtures.portcullisConfigs[variant], '--listen', `127.0.0.1:${port}`, '--admin-listen', '127.0.0.1:0'];
   const child = spawnChild(name, GATEWAY_CORE, process.execPath, args, join(fixtures.dir, `${name}.log`));
   const url = `http://127.0.0.1:${port}/`;
   await waitReady(child, url);
