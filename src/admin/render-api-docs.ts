@@ -3,7 +3,9 @@
 // fresh and checks the role and mode columns against a running server.
 import type { AdminRole } from '../store/store.ts';
 import type { AdminMethod, AdminRoute } from './admin-route.ts';
+import { MAX_FORM_FIELDS } from './form-body.ts';
 import { allAdminRoutes } from './routes/index.ts';
+import { DEFAULT_MAX_BODY_BYTES } from './server.ts';
 
 const METHODS: readonly AdminMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
@@ -39,8 +41,17 @@ Generated from the admin route table (\`src/admin/routes/\`) by \`npm run docs\`
 - **Paths and bodies** follow Kong 3.x: \`{service}\` and the like take an id or the key each row names; bodies are
   JSON or form-encoded; lists are paged with \`size\` (1-1000, default 100) and \`offset\`, and answer \`next\`.
   \`HEAD\` works wherever \`GET\` does. Refusals are \`application/problem+json\` with a \`code\` from [errors.md](errors.md).
+- **Body limits**: a request body (JSON, form, or a \`POST /config\` document) is at most ${byteSize(DEFAULT_MAX_BODY_BYTES)} (413 \`ADMIN_BODY_TOO_LARGE\`,
+  refused from \`Content-Length\` before it is read); a form body holds at most ${MAX_FORM_FIELDS} fields (400 \`ADMIN_MALFORMED_BODY\`;
+  Kong reads 100 and drops the rest silently).
 
 `;
+
+/** `1048576` -> `1 MiB`, as the limit reads best. */
+function byteSize(bytes: number): string {
+  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
+}
 
 export function renderAdminApiDoc(routes: readonly AdminRoute[] = allAdminRoutes()): string {
   const byPath = new Map<string, AdminRoute[]>();

@@ -63,7 +63,8 @@ function adminLines(admin: AdminBannerInfo): string {
       token = '  admin token       the one in PORTCULLIS_ADMIN_TOKEN\n';
       break;
     default:
-      token = `  admin token       made on first start (not shown again); create more with an admin token:\n`
+      // The tokens may come from the first start or from `portcullis admin-token create`: say only what holds for both.
+      token = `  admin tokens      in the database, kept as hashes (not shown again); create more with an admin token:\n`
         + `                    curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/admin-tokens -H 'Content-Type: application/json' -d '{"name":"ci","role":"read-only"}'\n`
         + `                    (no admin token left? \`portcullis admin-token create --name NAME\` on this database; on PGlite stop the node first)\n`;
   }

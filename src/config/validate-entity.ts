@@ -18,6 +18,8 @@ import { coveredBy, unsupportedFeatures } from './declarative/unsupported-featur
 import { GatewayError } from '../errors/gateway-error.ts';
 import { normalizePath } from '../gateway/path/normalize.ts';
 import { compileUserRegex } from '../gateway/router/compile-regex.ts';
+import { compileHeaders } from '../gateway/router/match-headers.ts';
+import { compileHosts } from '../gateway/router/match-host.ts';
 
 export const ENTITY_SCHEMAS: Readonly<Record<Kind, TSchema>> = {
   services: ServiceSchema,
@@ -114,9 +116,9 @@ export function validatePluginConfig(fields: Record<string, unknown>, options: E
   }
 }
 
-/** Kong's route rules: something to match on, and paths the router can use. */
+/** Kong's route rules: something to match on, and paths, hosts and header values the router can use. */
 export function checkRouteRules(route: Record<string, unknown>, path: string): FieldError[] {
-  const errors = routePathErrors(route.paths, path);
+  const errors = [...routePathErrors(route.paths, path), ...routeHostErrors(route.hosts, path), ...routeHeaderErrors(route.headers, path)];
   const has = (f: string) => {
     const x = route[f];
     return x !== null && x !== undefined && (Array.isArray(x) ? x.length > 0 : Object.keys(x as object).length > 0);
@@ -127,11 +129,14 @@ export function checkRouteRules(route: Record<string, unknown>, path: string): F
   return errors;
 }
 
-/**
- * Each path as the router will compile it (compile-route.ts): a regex JavaScript cannot run, or a prefix the
- * request normaliser refuses, is an error at its own field (`paths[1]`), as Kong's schema reports it, not
- * only a whole-config build failure naming the route.
+/*
+ * Each of paths, hosts and header values is checked one at a time with the router's own compilers
+ * (compile-route.ts), so whatever the router would refuse is an error at its own field (`paths[1]`,
+ * `hosts[0]`, `headers.x[1]`), as Kong's schema reports it, not only a whole-config build failure naming the
+ * route. (`sources` / `destinations`, the router's other refusal, are refused as unsupported features.)
  */
+
+/** A regex JavaScript cannot run, or a prefix the request normaliser refuses. */
 function routePathErrors(paths: unknown, path: string): FieldError[] {
   if (!Array.isArray(paths)) return [];
   const errors: FieldError[] = [];
@@ -142,12 +147,49 @@ function routePathErrors(paths: unknown, path: string): FieldError[] {
       if (p.startsWith('~')) compileUserRegex(p.slice(1), '', '', 'path', true);
       else normalizePath(p);
     } catch (err) {
-      // compileUserRegex names the route ('route : …'); here the field path says where
-      const why = err instanceof GatewayError ? `cannot be normalised: ${err.detail}` : (err as Error).message.replace(/^route : /, '');
+      const why = err instanceof GatewayError ? `cannot be normalised: ${err.detail}` : routerMessage(err);
       errors.push({ path: at, message: why });
     }
   });
   return errors;
+}
+
+/** A `*` anywhere but as the whole leftmost or rightmost label (`a.*.com`), which the schema's pattern lets by. */
+function routeHostErrors(hosts: unknown, path: string): FieldError[] {
+  if (!Array.isArray(hosts)) return [];
+  const errors: FieldError[] = [];
+  hosts.forEach((h: unknown, i) => {
+    if (typeof h !== 'string') return;
+    try {
+      compileHosts([h], '');
+    } catch (err) {
+      errors.push({ path: `${fieldPath(path, 'hosts')}[${i}]`, message: routerMessage(err) });
+    }
+  });
+  return errors;
+}
+
+/** A `~*` value whose regex JavaScript cannot run. */
+function routeHeaderErrors(headers: unknown, path: string): FieldError[] {
+  if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) return [];
+  const errors: FieldError[] = [];
+  for (const [name, values] of Object.entries(headers)) {
+    if (!Array.isArray(values)) continue;
+    values.forEach((v: unknown, i) => {
+      if (typeof v !== 'string') return;
+      try {
+        compileHeaders({ [name]: [v] }, '');
+      } catch (err) {
+        errors.push({ path: `${fieldPath(path, 'headers')}.${name}[${i}]`, message: routerMessage(err) });
+      }
+    });
+  }
+  return errors;
+}
+
+/** The router names the route ('route : …', no id here); the field path says where instead. */
+function routerMessage(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/^route [^:]*: /, '');
 }
 
 /** Where an error about the entity as a whole goes: its own path, or Kong's `@entity` in an admin body. */

@@ -67,6 +67,13 @@ export function createStore(sql: SqlClient, options: Pick<OpenStoreOptions, 'cod
           actor: opts.actor, requestId: opts.requestId, action: applied.action, kind: applied.kind,
           entityId: applied.id, before: applied.auditBefore, after: applied.auditAfter,
         });
+        // As Kong posts its cascade's events: the parent's delete first, then each child's.
+        for (const child of applied.cascaded ?? []) {
+          await appendAudit(tx, {
+            actor: opts.actor, requestId: opts.requestId, action: 'delete', kind: child.kind,
+            entityId: child.id, before: child.auditBefore, after: null,
+          });
+        }
       }
       if (opts.check) await opts.check(await loadEntities(tx, ctx));
       const version = (await tx.query<{ version: number }>('UPDATE config_state SET version = version + 1 RETURNING version')).rows[0].version;

@@ -1,6 +1,6 @@
 // Applying WriteOps inside the write transaction: rows built from admin records (secrets sealed or hashed,
-// foreign keys and unique fields as columns), before/after images for the audit log, errors mapped to the
-// catalogue. The caller owns the transaction, the lock and the version bump.
+// foreign keys and unique fields as columns), before/after images for the audit log (also of each row a delete
+// cascades to), errors mapped to the catalogue. The caller owns the transaction, the lock and the version bump.
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { SecretCodec } from '../secrets/secret-codec.ts';
 import { REDACTED, redactSecrets } from '../secrets/secret-fields.ts';
@@ -32,7 +32,30 @@ export interface AppliedOp {
   auditAfter: Record<string, unknown> | null;
   /** False for a delete of a missing id: nothing to audit. */
   changed: boolean;
+  /** Deletes only: the rows ON DELETE CASCADE removed with it, each audited as a delete of its own. */
+  cascaded?: readonly CascadedDelete[];
 }
+
+/** A child row a delete took with it (a consumer's credentials, an upstream's targets, a route's plugins). */
+export interface CascadedDelete {
+  kind: Kind;
+  id: string;
+  auditBefore: Record<string, unknown>;
+}
+
+/** Per parent kind, the child kinds and columns whose foreign key cascades on delete (KIND_SPECS). */
+const CASCADES: ReadonlyMap<Kind, readonly { kind: Kind; column: string }[]> = (() => {
+  const map = new Map<Kind, { kind: Kind; column: string }[]>();
+  for (const spec of Object.values(KIND_SPECS)) {
+    for (const [field, fk] of Object.entries(spec.foreign)) {
+      if (fk.onDelete !== 'cascade') continue;
+      const list = map.get(fk.kind) ?? [];
+      list.push({ kind: spec.kind, column: TABLES[spec.kind].foreign[field] });
+      map.set(fk.kind, list);
+    }
+  }
+  return map;
+})();
 
 /** The columns of one row, ready for SQL. */
 interface RowValues {
@@ -96,9 +119,29 @@ async function update(q: SqlQueryable, ctx: WriteContext, kind: Kind, record: En
 }
 
 async function remove(q: SqlQueryable, ctx: WriteContext, kind: Kind, id: string): Promise<AppliedOp> {
-  const row = isUuid(id) ? (await q.query<EntitySqlRow>(`DELETE FROM ${TABLES[kind].table} WHERE id = $1 RETURNING *`, [id])).rows[0] : undefined;
+  if (!isUuid(id)) return { action: 'delete', kind, id, after: null, auditBefore: null, auditAfter: null, changed: false };
+  // The database drops the children without a word: read them first (the write lock keeps them as read until
+  // the delete), so the audit log shows every entity the delete removed, not only the one it named.
+  const cascaded = await cascadedChildren(q, ctx, kind, id, new Set());
+  const row = (await q.query<EntitySqlRow>(`DELETE FROM ${TABLES[kind].table} WHERE id = $1 RETURNING *`, [id])).rows[0];
   if (!row) return { action: 'delete', kind, id, after: null, auditBefore: null, auditAfter: null, changed: false };
-  return { action: 'delete', kind, id: row.id, after: null, auditBefore: auditImage(kind, ctx, row, unseal(ctx.codec, row.secrets)), auditAfter: null, changed: true };
+  return { action: 'delete', kind, id: row.id, after: null, auditBefore: auditImage(kind, ctx, row, unseal(ctx.codec, row.secrets)), auditAfter: null, changed: true, cascaded };
+}
+
+/** Rows a delete of `kind` `id` cascades to, and theirs in turn, each once, with its redacted before image. */
+async function cascadedChildren(q: SqlQueryable, ctx: WriteContext, kind: Kind, id: string, seen: Set<string>): Promise<CascadedDelete[]> {
+  const out: CascadedDelete[] = [];
+  for (const child of CASCADES.get(kind) ?? []) {
+    const rows = (await q.query<EntitySqlRow>(`SELECT * FROM ${TABLES[child.kind].table} WHERE ${child.column} = $1 ORDER BY id`, [id])).rows;
+    for (const row of rows) {
+      const key = `${child.kind}:${row.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ kind: child.kind, id: row.id, auditBefore: auditImage(child.kind, ctx, row, unseal(ctx.codec, row.secrets)) });
+      out.push(...await cascadedChildren(q, ctx, child.kind, row.id, seen));
+    }
+  }
+  return out;
 }
 
 function images(kind: Kind, ctx: WriteContext, before: Record<string, unknown> | undefined, row: EntitySqlRow, secrets: SecretValues) {

@@ -80,6 +80,37 @@ test('/audit pages with size, offset and next, and filters by kind and entity_id
   assert.deepEqual((await admin.request('GET', '/audit?entity_id=00000000-0000-4000-8000-000000000000')).body.data, []);
 });
 
+test('a delete that cascades shows in /audit for every entity it removed: same actor and request id, secrets redacted', async () => {
+  const consumer = await admin.request('POST', '/consumers', { body: { username: 'cascade-user' } });
+  const jwt = await admin.request('POST', '/consumers/cascade-user/jwt', { body: { key: 'cascade-iss', secret: SECRET } });
+  const acl = await admin.request('POST', '/consumers/cascade-user/acls', { body: { group: 'cascade-group' } });
+  const plugin = await admin.request('POST', '/consumers/cascade-user/plugins', { body: { name: 'rate-limiting', config: { minute: 1, redis: { password: SECRET } } } });
+  const upstream = await admin.request('POST', '/upstreams', { body: { name: 'cascade-up' } });
+  const target = await admin.request('POST', '/upstreams/cascade-up/targets', { body: { target: '127.0.0.1:9' } });
+  assert.deepEqual([consumer, jwt, acl, plugin, upstream, target].map((r) => r.status), [201, 201, 201, 201, 201, 201], plugin.text);
+
+  const deleted = await admin.request('DELETE', '/consumers/cascade-user');
+  const deletedUpstream = await admin.request('DELETE', '/upstreams/cascade-up');
+  assert.deepEqual([deleted.status, deletedUpstream.status], [204, 204]);
+  const removed: [string, { body: { id: string } }, typeof deleted][] = [
+    ['consumers', consumer, deleted], ['jwt_secrets', jwt, deleted], ['acls', acl, deleted], ['plugins', plugin, deleted],
+    ['upstreams', upstream, deletedUpstream], ['targets', target, deletedUpstream],
+  ];
+  for (const [kind, created, by] of removed) {
+    const res = await admin.request('GET', `/audit?entity_id=${created.body.id}`, { token: admin.readOnlyToken });
+    assert.equal(res.status, 200, res.text);
+    const [entry] = res.body.data;
+    assert.deepEqual([entry.action, entry.kind, entry.actor.name, entry.request_id], ['delete', kind, 'test-admin', by.headers.get('x-request-id')]);
+    assert.equal(entry.before.id, created.body.id);
+    assert.equal(entry.after, null);
+  }
+  const jwtDelete = (await admin.request('GET', `/audit?entity_id=${jwt.body.id}`)).body.data[0];
+  assert.equal(jwtDelete.before.secret, '[REDACTED]');
+  const pluginDelete = (await admin.request('GET', `/audit?entity_id=${plugin.body.id}`)).body.data[0];
+  assert.equal(pluginDelete.before.config.redis.password, '[REDACTED]');
+  assert.ok(!(await admin.request('GET', '/audit?size=1000')).text.includes(SECRET));
+});
+
 test('bad /audit queries are 400 naming the parameter', async () => {
   for (const [query, field] of [['size=0', 'size'], ['size=1001', 'size'], ['size=abc', 'size'], ['size=1.5', 'size'], ['offset=%27%20OR%201%3D1', 'offset'], ['offset=', 'offset'], ['kind=nope', 'kind'], ['entity_id=', 'entity_id']]) {
     const body = expectProblem(await admin.request('GET', `/audit?${query}`), 400, 'ADMIN_INVALID_QUERY', query);

@@ -1,7 +1,8 @@
-// Review of the admin API against Kong 3.x (kong/api/endpoints.lua, arguments.lua, db/errors.lua): route paths
-// the router cannot use are schema violations at `paths[i]`, `next` is Kong's `?offset=…&tags=…&size=…`, every
-// schema violation reads `N schema violations (…)`; plus the Kong behaviours checked and found right (PUT, PATCH
-// on nested paths, DELETE, 404s, forms, content types, size bounds, foreign-entity and special endpoints).
+// Review of the admin API against Kong 3.x (kong/api/endpoints.lua, arguments.lua, db/errors.lua): route paths,
+// hosts and header regexes the router cannot use are schema violations at `paths[i]`, `hosts[i]`, `headers.x[i]`;
+// `next` is Kong's `?offset=…&tags=…&size=…`, every schema violation reads `N schema violations (…)`; plus the
+// Kong behaviours checked and found right (PUT, PATCH on nested paths, DELETE, 404s, forms, content types, size
+// bounds, foreign-entity and special endpoints).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allAdminRoutes } from '../../src/admin/routes/index.ts';
@@ -40,6 +41,35 @@ test('route paths the router cannot use are schema violations at paths[i] on eve
   assert.deepEqual((await admin.request('GET', `/routes/${route.id}`)).body.paths, ['/kc']);
   // paths the router takes stay accepted
   const ok = await admin.request('POST', '/routes', { body: { name: 'kc-regex', paths: ['~/orders/(?<id>\\d+)$', '/plain/', '/a%20b'] } });
+  assert.equal(ok.status, 201, ok.text);
+});
+
+test('route hosts and header regexes the router cannot use are schema violations at their field, not a build refusal', async () => {
+  const before = await admin.snapshotEntities();
+  const cases: [string, string, unknown, string, RegExp][] = [
+    ['POST', '/routes', { hosts: ['ok.example', 'a.*.com'] }, 'hosts[1]', /invalid wildcard host 'a\.\*\.com'/],
+    ['POST', '/services/kc-svc/routes', { hosts: ['*.'] }, 'hosts[0]', /invalid wildcard host/],
+    ['PUT', '/routes/kc-put-host', { paths: ['/h'], hosts: ['*.a.*'] }, 'hosts[0]', /invalid wildcard host/],
+    ['POST', '/routes', { headers: { x: ['plain', '~*('] } }, 'headers.x[1]', /invalid regex in header x/],
+    ['POST', '/routes', { headers: { 'x-v': ['~*(?x)a'] } }, 'headers.x-v[0]', /unsupported inline flag 'x'/],
+    ['POST', '/schemas/routes/validate', { hosts: ['a.*.com'] }, 'hosts[0]', /invalid wildcard host/],
+    ['POST', '/schemas/routes/validate', { headers: { x: ['~*['] } }, 'headers.x[0]', /invalid regex/],
+  ];
+  for (const [method, path, body, field, why] of cases) {
+    const problem = expectProblem(await admin.request(method, path, { body }), 400, 'ADMIN_SCHEMA_VIOLATION', `${method} ${path} ${JSON.stringify(body)}`);
+    assert.match(problem.fields[field] ?? '', why, `${method} ${path}: ${JSON.stringify(problem.fields)}`);
+    assert.doesNotMatch(problem.fields[field], /^route /, 'the field says where; no route id in the message');
+  }
+  const route = (await admin.request('POST', '/routes', { body: { name: 'kc-host', paths: ['/kc-host'] } })).body;
+  const patched = expectProblem(await admin.request('PATCH', `/routes/${route.id}`, { body: { hosts: ['a.*.com'] } }), 400, 'ADMIN_SCHEMA_VIOLATION');
+  assert.match(patched.fields['hosts[0]'], /invalid wildcard host/);
+  const form = expectProblem(await admin.request('POST', '/routes', { body: 'hosts[1]=ok.example&hosts[2]=a.*.com' }), 400, 'ADMIN_SCHEMA_VIOLATION');
+  assert.match(form.fields['hosts[1]'], /invalid wildcard host/);
+  assert.deepEqual((await admin.request('GET', `/routes/${route.id}`)).body.hosts, null);
+  await admin.request('DELETE', `/routes/${route.id}`);
+  assert.deepEqual(await admin.snapshotEntities(), before);
+  // what the router takes stays accepted
+  const ok = await admin.request('POST', '/routes', { body: { name: 'kc-hosts-ok', hosts: ['*.kc.example', 'kc.*', 'kc.example:8443'], headers: { 'x-v': ['~*^v[12]$', '(?x)not-a-regex'] } } });
   assert.equal(ok.status, 201, ok.text);
 });
 

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { AdminRoute } from '../../src/admin/admin-route.ts';
+import { MAX_FORM_FIELDS } from '../../src/admin/form-body.ts';
 import { renderAdminApiDoc, routeAccess } from '../../src/admin/render-api-docs.ts';
+import { DEFAULT_MAX_BODY_BYTES } from '../../src/admin/server.ts';
 import { allAdminRoutes } from '../../src/admin/routes/index.ts';
 import { startNode } from '../../src/control-plane/start-node.ts';
 import { startTestAdmin } from '../helpers/admin.ts';
@@ -38,6 +40,13 @@ async function call(base: string, token: string, route: AdminRoute): Promise<{ s
 test('docs/admin-api.md is generated from the admin routes and up to date (run `npm run docs`)', async () => {
   const onDisk = await readFile(new URL('../../docs/admin-api.md', import.meta.url), 'utf8').catch(() => '(missing)');
   assert.equal(onDisk, renderAdminApiDoc(), 'docs/admin-api.md is stale: run `npm run docs`');
+});
+
+test('the reference states the body limits the server enforces (tested in 05-validation and 13-security-review)', () => {
+  const doc = renderAdminApiDoc();
+  assert.equal(DEFAULT_MAX_BODY_BYTES, 1024 * 1024, 'update the expectation below with the limit');
+  assert.match(doc, /at most 1 MiB \(413 `ADMIN_BODY_TOO_LARGE`/);
+  assert.match(doc, new RegExp(`at most ${MAX_FORM_FIELDS} fields \\(400 \`ADMIN_MALFORMED_BODY\``));
 });
 
 test('every admin route has a one-line summary for the reference', () => {

@@ -124,6 +124,9 @@ routes:
     paths: [/x]
   - name: nothing-to-match
     service: orders
+  - name: unroutable
+    hosts: [ok.example, a.*.com]
+    headers: { x-v: ["~*("] }
 consumers:
   - username: a
     jwt_secrets: [{ key: dup, secret: x }]
@@ -144,6 +147,8 @@ bogus: 1
     'services[1].port',
     'routes[0].service',
     'routes[1]',
+    'routes[2].hosts[1]',
+    'routes[2].headers.x-v[0]',
     'consumers[1].jwt_secrets[0].algorithm',
     'plugins[0].name',
     'plugins[1].config.minute',

@@ -18,6 +18,7 @@ import { createSecretCodec } from '../../src/secrets/envelope-codec.ts';
 import { keyringFromKeys } from '../../src/secrets/keyring.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
+import type { PluginRegistry } from '../../src/plugins/registry.ts';
 import { plugins } from './gateway.ts';
 
 export interface AdminResponse {
@@ -56,9 +57,12 @@ export interface TestAdmin {
 
 const EMPTY: ConfigEntities = { services: [], routes: [], upstreams: [], targets: [], consumers: [], jwtSecrets: [], keyAuth: [], acls: [], plugins: [] };
 
-/** `databaseUrl`: run on that PostgreSQL database (see pg-database.ts) instead of PGlite in a temp folder. */
-export async function startTestAdmin(options: { routes?: AdminRoute[]; maxBodyBytes?: number; databaseUrl?: string } = {}): Promise<TestAdmin> {
-  const registry = await plugins();
+/**
+ * `databaseUrl`: run on that PostgreSQL database (see pg-database.ts) instead of PGlite in a temp folder.
+ * `plugins`: another registry than the bundled plugins (a test's own plugin besides them).
+ */
+export async function startTestAdmin(options: { routes?: AdminRoute[]; maxBodyBytes?: number; databaseUrl?: string; plugins?: PluginRegistry } = {}): Promise<TestAdmin> {
+  const registry = options.plugins ?? await plugins();
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const dataDir = await mkdtemp(join(tmpdir(), 'portcullis-admin-'));
   const codec = createSecretCodec(keyringFromKeys([{ id: 'test', key: randomBytes(32) }]));

@@ -8,6 +8,7 @@ import { compileConfig } from '../../config/compile.ts';
 import { REDACTED } from '../../secrets/secret-fields.ts';
 import { ACTOR, builders, insert, ref, rejectsWith, rawTable, secretValue, write } from './fixtures.ts';
 import type { ContractHarness } from './harness.ts';
+import type { AuditEntry } from '../store.ts';
 
 export function securityCases(h: ContractHarness): void {
   const b = () => builders(h.plugins);
@@ -154,6 +155,56 @@ export function securityCases(h: ContractHarness): void {
     assert.ok(first.offset);
     const second = await h.store.audit.list({ size: 1, entityId: f.jwt.id, offset: first.offset });
     assert.deepEqual(second.data.map((e) => e.action), ['update']);
+  });
+
+  it('audits each entity a delete cascades to: a delete row per child, same actor and request id, redacted', async () => {
+    const f = await secretsFixture();
+    const acl = await insert(h.store, 'acls', b().acl(f.consumer.id));
+    const consumerPlugin = await insert(h.store, 'plugins', b().plugin('cors', {}, { consumer: ref(f.consumer.id) }));
+    const route = await insert(h.store, 'routes', b().route(f.svc.id));
+    const routePlugin = await insert(h.store, 'plugins', b().plugin('cors', {}, { route: ref(route.id) }));
+    const up = await insert(h.store, 'upstreams', b().upstream());
+    const targets = [await insert(h.store, 'targets', b().target(up.id)), await insert(h.store, 'targets', b().target(up.id))];
+    await write(h.store, [{ op: 'delete', kind: 'consumers', id: f.consumer.id }], 'req-consumer');
+    await write(h.store, [{ op: 'delete', kind: 'routes', id: route.id }, { op: 'delete', kind: 'services', id: f.svc.id }], 'req-service');
+    await write(h.store, [{ op: 'delete', kind: 'upstreams', id: up.id }], 'req-upstream');
+
+    const deletion = async (kind: string, id: string) => {
+      const rows = (await h.store.audit.list({ size: 10, kind, entityId: id })).data.filter((e) => e.action === 'delete');
+      assert.equal(rows.length, 1, `one delete row for ${kind} ${id}`);
+      assert.deepEqual(rows[0].actor, { id: ACTOR.id, name: ACTOR.name });
+      assert.equal(rows[0].after, null);
+      assert.equal(rows[0].before?.id, id);
+      return rows[0];
+    };
+    const consumerRow = await deletion('consumers', f.consumer.id);
+    const routeRow = await deletion('routes', route.id);
+    const serviceRow = await deletion('services', f.svc.id);
+    const upstreamRow = await deletion('upstreams', up.id);
+    const children: [string, string, AuditEntry][] = [
+      ['jwt_secrets', f.jwt.id, consumerRow],
+      ['keyauth_credentials', f.keyAuth.id, consumerRow],
+      ['acls', acl.id, consumerRow],
+      ['plugins', consumerPlugin.id, consumerRow],
+      ['plugins', routePlugin.id, routeRow],
+      ['plugins', f.plugin.id, serviceRow],
+      ['targets', targets[0].id, upstreamRow],
+      ['targets', targets[1].id, upstreamRow],
+    ];
+    for (const [kind, id, parent] of children) {
+      const row = await deletion(kind, id);
+      assert.equal(row.request_id, parent.request_id, `${kind} ${id}`);
+      // Kong's order: the parent's delete, then its children's, before the write's next op
+      assert.ok(row.id > parent.id, `${kind} after its parent`);
+      if (parent === routeRow) assert.ok(row.id < serviceRow.id, 'before the next op of the write');
+    }
+    assert.deepEqual((await deletion('consumers', f.consumer.id)).before?.username, f.consumer.username);
+    assert.equal((await deletion('jwt_secrets', f.jwt.id)).before?.secret, REDACTED);
+    assert.equal((await deletion('keyauth_credentials', f.keyAuth.id)).before?.key, REDACTED);
+    assert.equal(((await deletion('plugins', f.plugin.id)).before?.config as { redis: { password: string } }).redis.password, REDACTED);
+    assert.equal((await deletion('targets', targets[0].id)).before?.target, targets[0].target);
+    const all = JSON.stringify(await h.store.audit.list({ size: 1000 }));
+    for (const plaintext of f.plaintexts) assert.ok(!all.includes(plaintext), 'a secret is in the audit log');
   });
 
   it('keeps admin tokens as SHA-256 hashes; verifies, lists, counts and deletes them, audited', async () => {

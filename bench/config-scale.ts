@@ -1,0 +1,314 @@
+// Benchmark (not a test): how database mode's per-write work scales with the size of the configuration. For N
+// routes it seeds N/10 services (half behind upstreams), N consumers (key-auth + acl each, jwt on every 10th),
+// a plugin on every 10th route and a few global ones, then times store.snapshot(), compileConfig, an admin write end to end over HTTP, and (on
+// PostgreSQL) how long a second node takes to serve the new route; and the heap the compiled config holds.
+// Run: ./node_modules/.bin/node bench/config-scale.ts [--sizes 100,1000,10000] [--writes 10] [--runs 5]
+//      [--stores pglite,postgres] [--profile DIR]
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Session } from 'node:inspector/promises';
+import { writeFile } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { pino } from 'pino';
+import { compileConfig } from '../src/config/compile.ts';
+import type { ConfigEntities } from '../src/config/entities.ts';
+import { loadDeclarative } from '../src/config/declarative/load-declarative.ts';
+import { PersistentState } from '../src/config/persistent-state.ts';
+import { startNode, type RunningNode } from '../src/control-plane/start-node.ts';
+import { loadPluginRegistry, type PluginRegistry } from '../src/plugins/registry.ts';
+import { createSecretCodec } from '../src/secrets/envelope-codec.ts';
+import { loadKeyring } from '../src/secrets/keyring.ts';
+import type { SecretCodec } from '../src/secrets/secret-codec.ts';
+import { KIND_ORDER } from '../src/store/entity-kinds.ts';
+import { openStore } from '../src/store/open-store.ts';
+import { ENTITY_LISTS, toAdminRecord } from '../src/store/records.ts';
+import type { Store, WriteOp } from '../src/store/store.ts';
+import { createTestDatabase, postgresSkip, type TestDatabase } from '../test/helpers/pg-database.ts';
+import { startNodeProcess, type NodeProcess } from '../test/cluster/node-process.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '100,1000,10000' },
+    writes: { type: 'string', default: '10' },
+    runs: { type: 'string', default: '5' },
+    stores: { type: 'string', default: 'pglite,postgres' },
+    /** Write a .cpuprofile of the timed phases (not the seeding) per case into this folder. */
+    profile: { type: 'string' },
+  },
+});
+const SIZES = flags.sizes.split(',').map(Number);
+const WRITES = Number(flags.writes);
+const RUNS = Number(flags.runs);
+const STORES = flags.stores.split(',') as ('pglite' | 'postgres')[];
+const SEED_BATCH = 5000;
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const logger = pino({ level: 'silent' });
+const SYSTEM = { id: 'system', name: 'bench seed', role: 'admin' as const };
+
+interface Row {
+  store: string;
+  n: number;
+  entities: number;
+  seedS: number;
+  snapshotMs: number;
+  compileMs: number;
+  writeMs: number;
+  writeP90Ms: number;
+  propagationMs: number | null;
+  /** From sending the write to node B serving the route (B rebuilds in parallel with A's own rebuild). */
+  sentToServedMs: number | null;
+  snapshotMb: number;
+  compiledMb: number;
+}
+
+/**
+ * The declarative document for `n` routes (Kong's nested shape): n/10 services, every other one balanced over
+ * an upstream of two targets; a plugin on every 10th route; n consumers with a key-auth credential and an acl
+ * each, and a jwt credential on every 10th (an encrypted secret); three global plugins.
+ */
+function configDocument(n: number, upstream: URL): Record<string, unknown> {
+  const serviceCount = Math.max(1, Math.floor(n / 10));
+  const upstreams = Array.from({ length: Math.ceil(serviceCount / 2) }, (_, u) => ({
+    name: `upstream-${u}`,
+    targets: [{ target: upstream.host, weight: 100 }, { target: `localhost:${upstream.port}`, weight: 50 }],
+  }));
+  const services = Array.from({ length: serviceCount }, (_, s) => ({
+    name: `svc-${s}`,
+    url: s % 2 === 0 ? `http://upstream-${s / 2}` : upstream.href,
+    routes: [] as unknown[],
+  }));
+  const routePlugins = [
+    { name: 'key-auth', config: {} },
+    { name: 'acl', config: { allow: ['group-1'] } },
+    { name: 'rate-limiting', config: { minute: 1_000_000, policy: 'local' } },
+    { name: 'cors', config: {} },
+  ];
+  for (let r = 0; r < n; r++) {
+    const route: Record<string, unknown> = { name: `route-${r}`, paths: [`/r/${r}`] };
+    if (r % 10 === 0) route.plugins = [routePlugins[(r / 10) % routePlugins.length]];
+    services[r % services.length].routes.push(route);
+  }
+  const consumers = Array.from({ length: n }, (_, c) => ({
+    username: `consumer-${c}`,
+    keyauth_credentials: [{ key: `key-${c}-${randomBytes(6).toString('hex')}` }],
+    acls: [{ group: `group-${c % 10}` }],
+    ...(c % 10 === 0 ? { jwt_secrets: [{ key: `issuer-${c}`, algorithm: 'HS256' }] } : {}),
+  }));
+  const plugins = [
+    { name: 'correlation-id', config: {} },
+    { name: 'request-size-limiting', config: {} },
+    { name: 'rate-limiting', config: { hour: 1_000_000_000, policy: 'local' } },
+  ];
+  return { _format_version: '3.0', services, upstreams, consumers, plugins };
+}
+
+/** Writes the document in batches of inserts (no whole-config check: the bench checks it once, below). */
+async function seed(store: Store, entities: ConfigEntities): Promise<number> {
+  const ops: WriteOp[] = [];
+  for (const kind of KIND_ORDER) for (const row of entities[ENTITY_LISTS[kind]]) ops.push({ op: 'insert', kind, record: toAdminRecord(kind, row) });
+  for (let i = 0; i < ops.length; i += SEED_BATCH) await store.write(ops.slice(i, i + SEED_BATCH), { actor: SYSTEM, requestId: 'bench-seed' });
+  return ops.length;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
+}
+
+async function timed<T>(fn: () => Promise<T> | T): Promise<[number, T]> {
+  const t0 = performance.now();
+  const value = await fn();
+  return [performance.now() - t0, value];
+}
+
+function heapUsed(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+function startUpstream(): Promise<Server> {
+  const body = Buffer.from('{"ok":true}');
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+    res.end(body);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+async function status(url: string): Promise<number> {
+  const res = await fetch(url);
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** Milliseconds until `url` stops answering 404 (the route exists there), polling back to back. */
+async function untilServed(url: string, limitMs = 30_000): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < limitMs) {
+    if ((await status(url)) !== 404) return performance.now() - t0;
+  }
+  throw new Error(`${url} still 404 after ${limitMs} ms`);
+}
+
+/** The inspector's CPU profiler over this process (node A's work and the bench's own), for --profile. */
+function cpuProfiler(dir: string) {
+  const session = new Session();
+  session.connect();
+  return {
+    async start() {
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    },
+    async stop(name: string): Promise<string> {
+      const { profile } = await session.post('Profiler.stop');
+      const file = join(dir, `config-scale-${name}.cpuprofile`);
+      await writeFile(file, JSON.stringify(profile));
+      return file;
+    },
+  };
+}
+
+async function runCase(kind: 'pglite' | 'postgres', n: number, plugins: PluginRegistry, upstream: URL): Promise<Row> {
+  const env = { ...process.env, PORTCULLIS_SECRET_KEY: randomBytes(32).toString('base64'), PORTCULLIS_LOG_LEVEL: 'warn' };
+  const codec: SecretCodec = createSecretCodec(loadKeyring({ env }));
+  let dir: string | undefined;
+  let db: TestDatabase | undefined;
+  let nodeA: RunningNode | undefined;
+  let nodeB: NodeProcess | undefined;
+  const profiler = flags.profile === undefined ? undefined : cpuProfiler(flags.profile);
+  try {
+    if (kind === 'pglite') dir = await mkdtemp(join(tmpdir(), 'portcullis-bench-'));
+    else db = await createTestDatabase('portcullis_b');
+    const where = { databaseUrl: db?.url, dataDir: dir };
+
+    // Seed, then time the read and the compile on a store of the bench's own.
+    const entities = loadDeclarative(configDocument(n, upstream), plugins);
+    const store = await openStore({ ...where, codec, plugins, logger });
+    let snapshotMs: number, compileMs: number, snapshotMb: number, compiledMb: number, count: number, seedS: number;
+    try {
+      [seedS, count] = await timed(() => seed(store, entities));
+      seedS /= 1000;
+      await profiler?.start();
+      await store.snapshot(); // warm-up
+      const snaps: number[] = [];
+      for (let i = 0; i < RUNS; i++) snaps.push((await timed(() => store.snapshot()))[0]);
+      snapshotMs = median(snaps);
+
+      // Heap held: several copies kept at once, divided (one stale reference from an await frame skews a single one).
+      const copies = 3;
+      const before = heapUsed();
+      const snapshots: Awaited<ReturnType<Store['snapshot']>>[] = [];
+      for (let i = 0; i < copies; i++) snapshots.push(await store.snapshot());
+      snapshotMb = (heapUsed() - before) / copies / 2 ** 20;
+      const snapshot = snapshots[0];
+      snapshots.length = 1;
+      const compile = () => {
+        const state = new PersistentState();
+        const config = compileConfig(snapshot.entities, plugins, state, logger, { codec, sql: store.sql });
+        return { config, state };
+      };
+      compile().state.dispose(); // warm-up
+      const compiles: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const [ms, built] = await timed(compile);
+        compiles.push(ms);
+        built.state.dispose();
+      }
+      compileMs = median(compiles);
+      const base = heapUsed();
+      const built = Array.from({ length: copies }, compile);
+      compiledMb = (heapUsed() - base) / copies / 2 ** 20;
+      for (const b of built) b.state.dispose();
+    } finally {
+      await store.close();
+    }
+
+    // A node as `portcullis start` runs it, and on PostgreSQL a second one in its own process.
+    nodeA = await startNode({ ...where, listen: [{ host: '127.0.0.1', port: 0 }], adminListen: { host: '127.0.0.1', port: 0 }, env, logger });
+    const admin = `http://127.0.0.1:${nodeA.admin.address().port}`;
+    const proxyA = `http://127.0.0.1:${nodeA.gateway.addresses()[0].port}`;
+    const { token } = await nodeA.store!.adminTokens.create('bench', 'admin', SYSTEM);
+    if (db) nodeB = await startNodeProcess(['--database-url', db.url], env, 120_000);
+
+    const writes: number[] = [];
+    const propagation: number[] = [];
+    const sentToServed: number[] = [];
+    for (let i = 0; i <= WRITES; i++) {
+      const path = `/new/${i}`;
+      const [ms, res] = await timed(() => fetch(`${admin}/services/svc-${i % Math.max(1, Math.floor(n / 10))}/routes`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `new-${i}`, paths: [path] }),
+      }).then(async (r) => ({ status: r.status, text: await r.text() })));
+      if (res.status !== 201) throw new Error(`write ${i}: ${res.status} ${res.text}`);
+      const onB = nodeB ? await untilServed(`${nodeB.proxy}${path}`) : null;
+      if ((await status(`${proxyA}${path}`)) !== 200) throw new Error(`node A does not serve ${path} after the write's answer`);
+      if (i === 0) continue; // warm-up
+      writes.push(ms);
+      if (onB !== null) {
+        propagation.push(onB);
+        sentToServed.push(ms + onB);
+      }
+    }
+    if (profiler) console.log(`cpu profile: ${await profiler.stop(`${kind}-${n}`)}`);
+    return {
+      store: kind, n, entities: count, seedS, snapshotMs, compileMs, snapshotMb, compiledMb,
+      writeMs: median(writes), writeP90Ms: percentile(writes, 0.9),
+      propagationMs: propagation.length ? median(propagation) : null,
+      sentToServedMs: sentToServed.length ? median(sentToServed) : null,
+    };
+  } finally {
+    await nodeB?.stop();
+    await nodeA?.close();
+    await db?.drop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function printTable(rows: Row[]): void {
+  const f = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+  console.log('\n| store | routes | entities | seed s | snapshot ms | compile ms | write ms (median / p90) | node B: after answer / after send ms | snapshot MB | compiled MB |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of rows) {
+    console.log(`| ${r.store} | ${r.n.toLocaleString('en-US')} | ${r.entities.toLocaleString('en-US')} | ${r.seedS.toFixed(1)} | ${f(r.snapshotMs)} | ${f(r.compileMs)} | ${f(r.writeMs)} / ${f(r.writeP90Ms)} | ${r.propagationMs === null ? '—' : `${f(r.propagationMs)} / ${f(r.sentToServedMs!)}`} | ${r.snapshotMb.toFixed(1)} | ${r.compiledMb.toFixed(1)} |`);
+  }
+}
+
+const plugins = await loadPluginRegistry();
+const upstream = await startUpstream();
+const upstreamUrl = new URL(`http://127.0.0.1:${(upstream.address() as { port: number }).port}/`);
+const stores = [...STORES];
+if (stores.includes('postgres')) {
+  const skip = await postgresSkip();
+  if (skip) {
+    console.log(`postgres: ${skip}`);
+    stores.splice(stores.indexOf('postgres'), 1);
+  }
+}
+const rows: Row[] = [];
+try {
+  for (const n of SIZES) {
+    for (const kind of stores) {
+      const row = await runCase(kind, n, plugins, upstreamUrl);
+      rows.push(row);
+      console.log(`${kind} n=${n}: seeded ${row.entities} entities in ${row.seedS.toFixed(1)} s; snapshot ${row.snapshotMs.toFixed(1)} ms, compile ${row.compileMs.toFixed(1)} ms, write ${row.writeMs.toFixed(1)} ms, propagation ${row.propagationMs?.toFixed(1) ?? '—'} ms`);
+    }
+  }
+} finally {
+  upstream.close();
+}
+printTable(rows);
