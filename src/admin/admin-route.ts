@@ -50,8 +50,11 @@ export interface AdminContext {
   node: { id: string; hostname: string; version: string; startedAt: number };
   /** Throws a GatewayError (ADMIN_CONFIG_REFUSED, with fields) when the gateway could not build `entities`. */
   checkConfig(entities: ConfigEntities): void;
-  /** Database mode: after a commit, rebuild this node's config now (others follow by notification). */
-  applyLocally(version: number): Promise<void>;
+  /**
+   * Database mode: after a commit, rebuild this node's config now (others follow by notification).
+   * `committed`: the entities checked inside that write's transaction, which are the store at `version`.
+   */
+  applyLocally(version: number, committed?: ConfigEntities): Promise<void>;
   /** DB-less mode: validate, compile and swap a whole declarative document (POST /config); returns entities served. */
   replaceConfig?(document: Record<string, unknown>, actor: Actor): Promise<ConfigEntities>;
   /** Version and build state of the config this node serves, for /status. */

@@ -1,6 +1,7 @@
 // What entity routes share around the store: lookups that answer Kong's 404, the one way a write commits
 // (whole-config check inside the transaction, then this node rebuilds), bodies read by their encoding, and
 // records shown without secrets.
+import type { ConfigEntities } from '../config/entities.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { stripSecrets } from '../secrets/secret-fields.ts';
 import type { Kind } from '../store/entity-kinds.ts';
@@ -28,13 +29,20 @@ function writableStore(ctx: AdminContext): Store {
  * swaps this node's gateway to the new version before answering: the caller's next proxied request sees it.
  */
 export async function commit(ctx: AdminContext, req: AdminRequest, ops: readonly WriteOp[]): Promise<WriteResult> {
+  // What the check saw is what committed (writes are serialised by the store's lock; a retried write checks
+  // again, and the last check is the one that committed): this node builds it without reading it again.
+  let checked: ConfigEntities | undefined;
   const result = await writableStore(ctx).write(ops, {
     actor: req.actor,
     requestId: req.requestId,
-    check: (entities) => ctx.checkConfig(entities),
+    check: (entities) => {
+      checked = undefined;
+      ctx.checkConfig(entities);
+      checked = entities;
+    },
   });
   try {
-    await ctx.applyLocally(result.version);
+    await ctx.applyLocally(result.version, checked);
   } catch (err) {
     // committed and checked: the change stands, and the node catches up on its next notification
     ctx.logger.error({ err: { message: (err as Error)?.message }, version: result.version, request_id: req.requestId }, 'admin write committed but this node could not apply it yet');

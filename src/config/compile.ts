@@ -1,6 +1,6 @@
 // ConfigEntities -> CompiledConfig: builds the router, consumer directory, balancers and plugin instances once,
 // so the request path only reads frozen, precomputed data.
-import type { ConfigEntities, ServiceRow } from './entities.ts';
+import type { ConfigEntities, ServiceRow, TargetRow, UpstreamRow } from './entities.ts';
 import type { CompiledConfig, CompiledService, PluginRuntime, UpstreamTarget } from './compiled.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { RouterRoute } from '../gateway/router/types.ts';
@@ -44,9 +44,10 @@ export function compileConfig(
   });
 
   const services = new Map<string, CompiledService>();
+  const balancing = upstreamIndex(entities);
   for (const row of entities.services) {
     if (row.enabled === false) continue;
-    services.set(row.id, compileService(row, entities));
+    services.set(row.id, compileService(row, balancing));
   }
   const routes = entities.routes.filter((r) => r.serviceId === null || services.has(r.serviceId));
   const serviceOfRoute = new Map<string, CompiledService | null>(routes.map((r) => [r.id, r.serviceId ? services.get(r.serviceId)! : null]));
@@ -125,11 +126,30 @@ function checkKeyHashes(entities: ConfigEntities, codec: SecretCodec | undefined
   }
 }
 
-function compileService(row: ServiceRow, entities: ConfigEntities): CompiledService {
-  const upstream = entities.upstreams.find((u) => u.name === row.host);
+/** Upstreams by name (the first of a name, as a list search finds it) and targets by upstream, in list order. */
+interface UpstreamIndex {
+  byName: Map<string, UpstreamRow>;
+  targets: Map<string, TargetRow[]>;
+}
+
+// Looked up per service: searching both lists for each one made the compile O(services × targets).
+function upstreamIndex(entities: ConfigEntities): UpstreamIndex {
+  const byName = new Map<string, UpstreamRow>();
+  for (const u of entities.upstreams) if (!byName.has(u.name)) byName.set(u.name, u);
+  const targets = new Map<string, TargetRow[]>();
+  for (const t of entities.targets) {
+    const list = targets.get(t.upstreamId);
+    if (list) list.push(t);
+    else targets.set(t.upstreamId, [t]);
+  }
+  return { byName, targets };
+}
+
+function compileService(row: ServiceRow, balancing: UpstreamIndex): CompiledService {
+  const upstream = balancing.byName.get(row.host);
   let targets: UpstreamTarget[];
   if (upstream) {
-    targets = entities.targets.filter((t) => t.upstreamId === upstream.id).map((t) => {
+    targets = (balancing.targets.get(upstream.id) ?? []).map((t) => {
       const { host, port } = splitHostPort(t.target, DEFAULT_TARGET_PORT);
       return { host, port, weight: t.weight, hostHeader: upstream.host_header ?? hostHeader(host, port, row.protocol) };
     });

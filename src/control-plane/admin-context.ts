@@ -35,7 +35,7 @@ export function databaseAdminContext(options: CommonOptions & { store: Store; sy
     logger: options.logger,
     node: options.node,
     checkConfig: (entities) => builder.check(entities),
-    applyLocally: (version) => sync.catchUp(version),
+    applyLocally: (version, committed) => sync.catchUp(version, committed),
     configState: () => builder.state(),
   };
 }

@@ -1,6 +1,7 @@
 // The database sync over a real (in-memory PGlite) store: notifications rebuild, rebuilds never go back in
-// version, a stored config that does not build is logged and the old one keeps serving, and the two fallbacks
-// (periodic check, catch-up after a reconnect) find writes whose notification was lost.
+// version, a stored config that does not build is logged and the old one keeps serving, the two fallbacks
+// (periodic check, catch-up after a reconnect) find writes whose notification was lost, and a local write's
+// checked entities are built without a second read.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +14,8 @@ import type { Store, WriteOp } from '../store/store.ts';
 import { KIND_ORDER } from '../store/entity-kinds.ts';
 import { ENTITY_LISTS, toAdminRecord } from '../store/records.ts';
 import { loadDeclarative } from '../config/declarative/load-declarative.ts';
+import type { CompiledConfig } from '../config/compiled.ts';
+import type { ConfigEntities } from '../config/entities.ts';
 import { createConfigBuilder, type ConfigBuilder } from './config-builder.ts';
 import { createDatabaseSync, type DatabaseSync } from './database-sync.ts';
 
@@ -132,6 +135,53 @@ test('after a reconnect (onChange(null)) the node catches up at once', async () 
     assert.ok(sync.served()! < v, 'nothing told the sync yet');
     notify!(null);
     await until(() => sync.served() === v, 'the catch-up');
+  } finally {
+    await sync.close();
+  }
+});
+
+/** The name of the route `path` reaches in `config`, or null. */
+function routeAt(config: CompiledConfig, path: string): string | null {
+  const found = config.router.find({ method: 'GET', host: 'localhost', path, headers: {}, scheme: 'http' });
+  return found.kind === 'match' ? (found.route.name ?? null) : null;
+}
+
+test("a local write's checked entities are built without reading the store again, unless a newer write committed", async () => {
+  let reads = 0;
+  // Notifications are not delivered, so only catchUp rebuilds; snapshots are counted.
+  const counting: Store = Object.assign(Object.create(store) as Store, {
+    watch: async () => async () => {},
+    snapshot: () => (reads++, store.snapshot()),
+  });
+  const configs = new Map<number, CompiledConfig>();
+  const builder = createConfigBuilder({ plugins, logger });
+  const sync = createDatabaseSync({ store: counting, builder, logger, pollIntervalMs: 60_000, swap: (config, version) => configs.set(version, config) });
+  await sync.start();
+  // As the admin API commits: the check sees the whole config inside the write's transaction.
+  const checkedWrite = async (name: string, path: string) => {
+    const entities = loadDeclarative({ _format_version: '3.0', services: [{ name, url: 'http://127.0.0.1:9', routes: [{ name, paths: [path] }] }] }, plugins);
+    const ops: WriteOp[] = [];
+    for (const kind of KIND_ORDER) for (const row of entities[ENTITY_LISTS[kind]]) ops.push({ op: 'insert', kind, record: toAdminRecord(kind, row) });
+    let checked: ConfigEntities | undefined;
+    const { version } = await store.write(ops, { actor, check: (e) => void (checked = e) });
+    return { version, checked: checked! };
+  };
+  try {
+    const one = await checkedWrite('reused', '/reused');
+    assert.deepStrictEqual(one.checked, (await store.snapshot()).entities, 'what the check saw is what committed');
+    const readsBefore = reads;
+    await sync.catchUp(one.version, one.checked);
+    assert.equal(sync.served(), one.version);
+    assert.equal(reads, readsBefore, 'built from the checked entities');
+    assert.equal(routeAt(configs.get(one.version)!, '/reused'), 'reused');
+
+    const stale = await checkedWrite('stale', '/stale');
+    const newer = await addRoute('newer', '/newer');
+    await sync.catchUp(stale.version, stale.checked);
+    assert.equal(sync.served(), newer, 'the newest version, not the one offered');
+    assert.equal(reads, readsBefore + 1, 'a write committed since: the store is read');
+    assert.equal(routeAt(configs.get(newer)!, '/stale'), 'stale');
+    assert.equal(routeAt(configs.get(newer)!, '/newer'), 'newer');
   } finally {
     await sync.close();
   }

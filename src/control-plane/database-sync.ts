@@ -4,7 +4,8 @@
 // rebuild for version N can never replace a newer one.
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled.ts';
-import type { Store } from '../store/store.ts';
+import type { ConfigEntities } from '../config/entities.ts';
+import type { Snapshot, Store } from '../store/store.ts';
 import type { ConfigBuilder } from './config-builder.ts';
 
 export interface DatabaseSyncOptions {
@@ -22,8 +23,13 @@ export interface DatabaseSyncOptions {
 export interface DatabaseSync {
   /** Builds the current version (the gateway needs one to start), then listens and polls. */
   start(): Promise<CompiledConfig | undefined>;
-  /** Rebuilds now unless already at `version` or newer; resolves once this node serves it (or the build failed). */
-  catchUp(version?: number): Promise<void>;
+  /**
+   * Rebuilds now unless already at `version` or newer; resolves once this node serves it (or the build failed).
+   * `committed`: the entities this node's own write checked inside its transaction, i.e. exactly the store at
+   * `version` (config writes are serialised by the cluster-wide lock); built instead of a fresh snapshot when
+   * the store is still at `version`.
+   */
+  catchUp(version?: number, committed?: ConfigEntities): Promise<void>;
   /** Version this node serves (null before the first successful build). */
   served(): number | null;
   close(): Promise<void>;
@@ -41,6 +47,8 @@ export function createDatabaseSync(options: DatabaseSyncOptions): DatabaseSync {
   let debounce: NodeJS.Timeout | undefined;
   let closed = false;
   let storeDown = false;
+  /** The newest version a local write handed over with its entities, until a pass uses or outdates it. */
+  let offered: Snapshot | undefined;
 
   // Single-flight: `requested` counts asks, `completed` the asks a finished pass covered. A pass reads the
   // version when it starts, so it covers every ask made before it started.
@@ -81,9 +89,12 @@ export function createDatabaseSync(options: DatabaseSyncOptions): DatabaseSync {
         storeDown = false;
         logger.info({ version }, 'store reachable again');
       }
+      const offer = offered;
+      if (offer !== undefined && offer.version <= version) offered = undefined;
       if (served !== null && version <= served) return undefined;
       if (version === failed) return undefined;
-      const snapshot = await store.snapshot();
+      // A write that committed after the offered one makes it stale: read the store then.
+      const snapshot = offer?.version === version ? offer : await store.snapshot();
       if (served !== null && snapshot.version <= served) return undefined;
       const started = performance.now();
       let config: CompiledConfig;
@@ -140,8 +151,11 @@ export function createDatabaseSync(options: DatabaseSyncOptions): DatabaseSync {
       poller.unref();
       return config;
     },
-    async catchUp(version) {
+    async catchUp(version, committed) {
       if (version !== undefined && served !== null && served >= version) return;
+      if (version !== undefined && committed !== undefined && (offered === undefined || offered.version < version)) {
+        offered = { version, entities: committed };
+      }
       await request();
     },
     served: () => served,

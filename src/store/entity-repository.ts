@@ -8,11 +8,16 @@ import { checkPageSize, decodeOffset, encodeOffset } from './pagination.ts';
 import { publicRecord } from './records.ts';
 import type { SqlQueryable, SqlValue } from './sql-client.ts';
 import type { EntityRecord, ListOptions, Page } from './store.ts';
+import type { UnsealedCache } from './unsealed-cache.ts';
 import { TABLES, isUuid } from './tables.ts';
 
 export interface ReadContext {
   codec: SecretCodec;
   plugins: PluginRegistry;
+  /** Decrypted envelopes kept between snapshots (the store's); without it every snapshot decrypts every secret. */
+  unsealed?: UnsealedCache;
+  /** Snapshots read each table as one JSON value rather than row by row (faster on PGlite only). */
+  tablesAsJson?: boolean;
 }
 
 /** A row of an entity table as SQL returns it. */

@@ -19,6 +19,7 @@ import type { SqlClient } from './sql-client.ts';
 import { conflict, isRetryable } from './store-errors.ts';
 import type { Actor, Store, WriteOp, WriteOptions, WriteResult } from './store.ts';
 import { TABLES } from './tables.ts';
+import { createUnsealedCache } from './unsealed-cache.ts';
 import { applyOp } from './write-ops.ts';
 
 export interface OpenStoreOptions {
@@ -51,7 +52,12 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
 
 /** A Store over a migrated SqlClient (openStore's second half; the store owns `sql` from here). */
 export function createStore(sql: SqlClient, options: Pick<OpenStoreOptions, 'codec' | 'plugins' | 'logger' | 'pgSchema'>): Store {
-  const ctx: ReadContext = { codec: options.codec, plugins: options.plugins };
+  const ctx: ReadContext = {
+    codec: options.codec,
+    plugins: options.plugins,
+    unsealed: createUnsealedCache(options.codec),
+    tablesAsJson: sql.driver === 'pglite',
+  };
   const channel = configChannel(options.pgSchema);
 
   async function writeOnce(ops: readonly WriteOp[], opts: WriteOptions): Promise<WriteResult> {

@@ -1,10 +1,11 @@
 // The whole configuration as compileConfig reads it, from the tables: secrets decrypted (the gateway needs
 // jwt secrets and plugin passwords), API keys as their hashes only. Read at one point in time.
 import type { ConfigEntities } from '../config/entities.ts';
-import { KIND_ORDER } from './entity-kinds.ts';
-import { recordFromRow, type EntitySqlRow, type ReadContext } from './entity-repository.ts';
-import { ENTITY_LISTS, emptyEntities, fromAdminRecord } from './records.ts';
-import { mergeSecrets, unseal } from './sealed-secrets.ts';
+import { dropUnsetNulls } from '../config/declarative/unset-nulls.ts';
+import { KIND_ORDER, KIND_SPECS, type Kind } from './entity-kinds.ts';
+import type { EntitySqlRow, ReadContext } from './entity-repository.ts';
+import { ENTITY_LISTS, emptyEntities, rowForeignField } from './records.ts';
+import { unseal, type SecretValues } from './sealed-secrets.ts';
 import type { SqlClient, SqlQueryable } from './sql-client.ts';
 import type { Snapshot } from './store.ts';
 import { TABLES } from './tables.ts';
@@ -12,16 +13,65 @@ import { TABLES } from './tables.ts';
 /** Every entity, as seen by `q` (inside a write transaction: including its uncommitted changes). */
 export async function loadEntities(q: SqlQueryable, ctx: ReadContext): Promise<ConfigEntities> {
   const entities = emptyEntities();
+  const secrets = ctx.unsealed?.session() ?? { open: (envelope: string | null) => unseal(ctx.codec, envelope), done() {} };
   for (const kind of KIND_ORDER) {
-    const rows = (await q.query<EntitySqlRow>(`SELECT * FROM ${TABLES[kind].table} ORDER BY created_at, id`)).rows;
+    const rows = ctx.tablesAsJson ? await tableAsJson(q, kind) : await tableRows(q, kind);
     const list = entities[ENTITY_LISTS[kind]] as unknown[];
-    for (const row of rows) {
-      const entity = fromAdminRecord(kind, mergeSecrets(recordFromRow(kind, row), unseal(ctx.codec, row.secrets))) as unknown as Record<string, unknown>;
-      if (kind === 'keyauth_credentials' && typeof row.key_hash === 'string') entity.keyHash = row.key_hash;
-      list.push(entity);
-    }
+    for (const row of rows) list.push(entityFromRow(kind, row, secrets.open(row.secrets)));
   }
+  secrets.done();
   return entities;
+}
+
+function tableRows(q: SqlQueryable, kind: Kind): Promise<EntitySqlRow[]> {
+  return q.query<EntitySqlRow>(`SELECT * FROM ${TABLES[kind].table} ORDER BY created_at, id`).then((r) => r.rows);
+}
+
+/**
+ * The same rows as one JSON text (PGlite): PGlite decodes every row message in JavaScript, which made up most
+ * of its snapshot; one value per table halves it. The rows parse to what the driver gives (jsonb as objects,
+ * arrays, int8 as numbers). PostgreSQL's own row protocol is faster than its json_agg, so it keeps tableRows.
+ */
+async function tableAsJson(q: SqlQueryable, kind: Kind): Promise<EntitySqlRow[]> {
+  const sql = `SELECT coalesce(json_agg(t ORDER BY t.created_at, t.id), '[]')::text AS rows FROM ${TABLES[kind].table} t`;
+  return JSON.parse((await q.query<{ rows: string }>(sql)).rows[0].rows) as EntitySqlRow[];
+}
+
+/**
+ * A table row as a ConfigEntities row, built in place from the row the driver just parsed (nothing else holds
+ * it, so no copy is needed). Same result, key order included, as
+ * `fromAdminRecord(kind, mergeSecrets(recordFromRow(kind, row), secrets))` plus the key-auth `keyHash`,
+ * which deep-copied every row twice.
+ */
+export function entityFromRow(kind: Kind, row: EntitySqlRow, secrets: SecretValues): Record<string, unknown> {
+  const foreign = TABLES[kind].foreign;
+  const entity: Record<string, unknown> = { id: row.id, ...row.data };
+  for (const field in foreign) delete entity[field];
+  if (row.tags !== null) entity.tags = row.tags;
+  entity.created_at = row.created_at;
+  entity.updated_at = row.updated_at;
+  for (const path in secrets) putAtPath(entity, path, secrets[path]);
+  for (const field in foreign) {
+    const id = row[foreign[field]];
+    entity[rowForeignField(field)] = typeof id === 'string' ? id : null;
+  }
+  dropUnsetNulls(KIND_SPECS[kind].schema, entity);
+  if (typeof entity.key_hash === 'string') entity.keyHash = entity.key_hash;
+  delete entity.key_hash;
+  if (kind === 'keyauth_credentials' && typeof row.key_hash === 'string') entity.keyHash = row.key_hash;
+  return entity;
+}
+
+/** mergeSecrets' placement, in place: missing (or non-object) nodes on the way become objects. */
+function putAtPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (let i = 0; i < keys.length - 1; i++) {
+    const key = keys[i];
+    if (node[key] === null || typeof node[key] !== 'object') node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = value;
 }
 
 export async function readVersion(q: SqlQueryable): Promise<number> {

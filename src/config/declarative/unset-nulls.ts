@@ -3,15 +3,51 @@
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
+/** Per object schema, worked out once: which fields a null is dropped from, and which to descend into. */
+interface NullPlan {
+  fields: PlannedField[];
+}
+
+interface PlannedField {
+  key: string;
+  prop: TSchema;
+  optional: boolean;
+  /** Worked out on the first null met (Value.Check only runs where the old code ran it). */
+  dropNull: boolean | undefined;
+  child: TSchema | undefined;
+}
+
+// Every snapshot runs this on every row: asking TypeBox whether each field accepts null, each time, was most
+// of its cost. Schemas are constants, so the answer is kept per schema object.
+const plans = new WeakMap<TSchema, NullPlan>();
+
+function planFor(schema: TSchema): NullPlan {
+  let plan = plans.get(schema);
+  if (plan === undefined) {
+    const required = new Set<string>((schema.required as string[] | undefined) ?? []);
+    plan = {
+      fields: Object.entries(schema.properties as Record<string, TSchema>).map(([key, prop]) => ({
+        key,
+        prop,
+        optional: !required.has(key),
+        dropNull: undefined,
+        child: prop[Kind] === 'Object' ? prop : undefined,
+      })),
+    };
+    plans.set(schema, plan);
+  }
+  return plan;
+}
+
 /** Deletes such nulls from `value` in place, descending into nested records the schema describes. */
 export function dropUnsetNulls(schema: TSchema, value: unknown): void {
   if (schema[Kind] !== 'Object' || value === null || typeof value !== 'object' || Array.isArray(value)) return;
   const obj = value as Record<string, unknown>;
-  const required = new Set<string>((schema.required as string[] | undefined) ?? []);
-  for (const [key, prop] of Object.entries(schema.properties as Record<string, TSchema>)) {
+  for (const field of planFor(schema).fields) {
+    const key = field.key;
     if (!(key in obj)) continue;
     if (obj[key] === null) {
-      if (!required.has(key) && !Value.Check(prop, null)) delete obj[key];
-    } else dropUnsetNulls(prop, obj[key]);
+      if (field.optional && (field.dropNull ??= !Value.Check(field.prop, null))) delete obj[key];
+    } else if (field.child !== undefined) dropUnsetNulls(field.child, obj[key]);
   }
 }
