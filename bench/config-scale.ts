@@ -1,17 +1,17 @@
 // Benchmark (not a test): how database mode's per-write work scales with the size of the configuration. For N
 // routes it seeds N/10 services (half behind upstreams), N consumers (key-auth + acl each, jwt on every 10th),
-// a plugin on every 10th route and a few global ones, then times store.snapshot(), compileConfig, an admin write end to end over HTTP, and (on
-// PostgreSQL) how long a second node takes to serve the new route; and the heap the compiled config holds.
+// a plugin on every 10th route and a few global ones, then times store.snapshot(), compileConfig, an admin
+// write end to end over HTTP, and (on PostgreSQL) how long a second node takes to serve the new route; and
+// the heap the compiled config holds.
 // Run: ./node_modules/.bin/node bench/config-scale.ts [--sizes 100,1000,10000] [--writes 10] [--runs 5]
 //      [--stores pglite,postgres] [--profile DIR]
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Session } from 'node:inspector/promises';
-import { writeFile } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
@@ -19,15 +19,14 @@ import { compileConfig } from '../src/config/compile.ts';
 import type { ConfigEntities } from '../src/config/entities.ts';
 import { loadDeclarative } from '../src/config/declarative/load-declarative.ts';
 import { PersistentState } from '../src/config/persistent-state.ts';
+import { insertOps } from '../src/control-plane/seed.ts';
 import { startNode, type RunningNode } from '../src/control-plane/start-node.ts';
 import { loadPluginRegistry, type PluginRegistry } from '../src/plugins/registry.ts';
 import { createSecretCodec } from '../src/secrets/envelope-codec.ts';
 import { loadKeyring } from '../src/secrets/keyring.ts';
 import type { SecretCodec } from '../src/secrets/secret-codec.ts';
-import { KIND_ORDER } from '../src/store/entity-kinds.ts';
 import { openStore } from '../src/store/open-store.ts';
-import { ENTITY_LISTS, toAdminRecord } from '../src/store/records.ts';
-import type { Store, WriteOp } from '../src/store/store.ts';
+import type { Store } from '../src/store/store.ts';
 import { createTestDatabase, postgresSkip, type TestDatabase } from '../test/helpers/pg-database.ts';
 import { startNodeProcess, type NodeProcess } from '../test/cluster/node-process.ts';
 
@@ -111,8 +110,7 @@ function configDocument(n: number, upstream: URL): Record<string, unknown> {
 
 /** Writes the document in batches of inserts (no whole-config check: the bench checks it once, below). */
 async function seed(store: Store, entities: ConfigEntities): Promise<number> {
-  const ops: WriteOp[] = [];
-  for (const kind of KIND_ORDER) for (const row of entities[ENTITY_LISTS[kind]]) ops.push({ op: 'insert', kind, record: toAdminRecord(kind, row) });
+  const ops = insertOps(entities);
   for (let i = 0; i < ops.length; i += SEED_BATCH) await store.write(ops.slice(i, i + SEED_BATCH), { actor: SYSTEM, requestId: 'bench-seed' });
   return ops.length;
 }

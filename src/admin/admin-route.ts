@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { ConfigEntities } from '../config/entities.ts';
 import type { Actor, AdminRole, AuditEntry, ReadableStore, Store } from '../store/store.ts';
+import type { BodyType } from './read-body.ts';
 
 export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -17,6 +18,8 @@ export interface AdminRequest {
   query: URLSearchParams;
   /** Parsed JSON (or form-encoded, as Kong accepts) body; undefined when there is none. */
   body: unknown;
+  /** How the body came encoded: form values are strings until read by the entity's schema (requestBody). */
+  bodyType: BodyType | undefined;
   actor: Actor;
   requestId: string;
   raw: IncomingMessage;

@@ -4,7 +4,7 @@
 import { Kind as TypeKind, type TSchema } from '@sinclair/typebox';
 import { ForeignRef } from '../schema/common.ts';
 import { applySchema, type FieldError } from '../schema/validate.ts';
-import { checkRouteRules, ENTITY_SCHEMAS, validateEntityFields } from '../config/validate-entity.ts';
+import { checkRouteRules, validateEntityFields } from '../config/validate-entity.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { KIND_SPECS, type Kind } from '../store/entity-kinds.ts';
 import { kongPretty } from '../store/store-errors.ts';
@@ -80,7 +80,7 @@ type Reference = { id?: string; name?: string; username?: string };
  * Takes the foreign-key fields out of `fields`: null (none), an id the path fixes (a string), or a reference
  * still to resolve. Shape errors go to `errors`.
  */
-function takeForeignKeys(kind: Kind, fields: Record<string, unknown>, parent: BuildOptions['parent'], errors: FieldError[]): Record<string, Reference | string | null> {
+export function takeForeignKeys(kind: Kind, fields: Record<string, unknown>, parent: BuildOptions['parent'], errors: FieldError[]): Record<string, Reference | string | null> {
   const refs: Record<string, Reference | string | null> = {};
   for (const [field, fk] of Object.entries(KIND_SPECS[kind].foreign)) {
     const value = fields[field];
@@ -139,7 +139,7 @@ export function bodyObject(body: unknown): Record<string, unknown> {
 
 /** Form values are strings: read them as the entity's schema (and a plugin's config schema) types them. */
 export function inferFormBody(ctx: AdminContext, kind: Kind, body: Record<string, unknown>, pluginName?: string): Record<string, unknown> {
-  const out = inferFormTypes(ENTITY_SCHEMAS[kind], body) as Record<string, unknown>;
+  const out = inferFormTypes(KIND_SPECS[kind].schema, body) as Record<string, unknown>;
   const name = typeof out.name === 'string' ? out.name : pluginName;
   const module = kind === 'plugins' && name !== undefined ? ctx.plugins.get(name) : undefined;
   if (module && isPlainObject(out.config)) out.config = inferFormTypes(module.configSchema, out.config);
@@ -158,7 +158,7 @@ export function mergePatch(ctx: AdminContext, kind: Kind, stored: EntityRecord, 
     // `url` replaces the fields it expands to
     for (const f of ['protocol', 'host', 'port', 'path']) if (patch[f] === undefined) delete base[f];
   }
-  const props = (ENTITY_SCHEMAS[kind].properties ?? {}) as Record<string, TSchema>;
+  const props = (KIND_SPECS[kind].schema.properties ?? {}) as Record<string, TSchema>;
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(patch)) {
     if (key in KIND_SPECS[kind].foreign) out[key] = value;

@@ -53,8 +53,7 @@ export async function commit(ctx: AdminContext, req: AdminRequest, ops: readonly
 /** The request body as an object, form values read by the kind's schema (a plugin's by its config schema). */
 export function requestBody(req: AdminRequest, ctx: AdminContext, kind: Kind, pluginName?: string): Record<string, unknown> {
   const body = bodyObject(req.body);
-  const type = req.raw.headers['content-type']?.split(';')[0].trim().toLowerCase();
-  return type === 'application/x-www-form-urlencoded' ? inferFormBody(ctx, kind, body, pluginName) : body;
+  return req.bodyType === 'form' ? inferFormBody(ctx, kind, body, pluginName) : body;
 }
 
 /** A record as answers show it: no secret, except one this request generated (shown once, on its creation). */

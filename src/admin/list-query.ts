@@ -1,10 +1,10 @@
 // Kong's collection query: `size` (1..1000, default 100), `offset` (the previous page's cursor) and `tags`
 // (`a,b` all of them, `a/b` any of them), and the `next` link that repeats them for the following page.
 import { GatewayError } from '../errors/gateway-error.ts';
+import { checkPageSize } from '../store/pagination.ts';
 import type { ListOptions, Page } from '../store/store.ts';
 
 export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 1000;
 
 /** Printable ASCII but `,` and `/`, plus any non-ASCII: Kong's tag characters. */
 const TAG = '[\\x20-\\x2B\\x2D\\x2E\\x30-\\x7E\\u0080-\\uFFFF]+';
@@ -17,9 +17,7 @@ export function listOptions(query: URLSearchParams): Omit<ListOptions, 'parent'>
   if (size !== null) {
     const n = Number(size);
     if (size.trim() === '' || !Number.isFinite(n)) throw invalid('size must be a number', 'size', 'must be a number');
-    if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) {
-      throw invalid(`size must be an integer between 1 and ${MAX_PAGE_SIZE}`, 'size', `must be an integer between 1 and ${MAX_PAGE_SIZE}`);
-    }
+    checkPageSize(n);
     options.size = n;
   }
   const offset = query.get('offset');

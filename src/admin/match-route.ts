@@ -65,6 +65,11 @@ export function compileRoutes(routes: readonly AdminRoute[]): RouteTable {
   };
 }
 
+/** `/services/:service/routes` -> `/services/{service}/routes`, as Kong's /endpoints writes paths. */
+export function displayPath(pattern: string): string {
+  return pattern.replace(/:([^/]+)/g, '{$1}');
+}
+
 function compareSpecificity(a: Pattern, b: Pattern): number {
   for (let i = 0; i < a.segments.length; i++) {
     const la = a.segments[i] !== null;

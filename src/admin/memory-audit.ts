@@ -2,8 +2,7 @@
 // There is no database to keep it in; a restart starts a new trail, as a restart also reloads the file.
 import type { AuditEntry } from '../store/store.ts';
 import type { AuditReader } from './admin-route.ts';
-import { GatewayError } from '../errors/gateway-error.ts';
-import { checkPageSize } from '../store/pagination.ts';
+import { checkPageSize, decodeAuditOffset, encodeAuditOffset } from '../store/pagination.ts';
 
 export type AuditDraft = Omit<AuditEntry, 'id' | 'at'> & { at?: string };
 
@@ -44,14 +43,14 @@ export function createMemoryAudit(options: MemoryAuditOptions = {}): MemoryAudit
     size: () => entries.length,
     async list({ size, offset, kind, entityId }) {
       checkPageSize(size);
-      // The cursor is the id of the last entry returned (base64url, as the database store's): the next page holds older entries.
-      const below = offset === undefined ? Number.POSITIVE_INFINITY : decodeOffset(offset);
+      // The cursor is the id of the last entry returned, as the database store's: the next page holds older entries.
+      const below = offset === undefined ? Number.POSITIVE_INFINITY : decodeAuditOffset(offset);
       const data: AuditEntry[] = [];
       for (let i = lastIndexBelow(below); i >= 0; i--) {
         const { entry } = entries[i];
         if (kind !== undefined && entry.kind !== kind) continue;
         if (entityId !== undefined && entry.entity_id !== entityId) continue;
-        if (data.length === size) return { data, offset: Buffer.from(String(data[data.length - 1].id)).toString('base64url') };
+        if (data.length === size) return { data, offset: encodeAuditOffset(data[data.length - 1].id) };
         data.push(structuredClone(entry));
       }
       return { data, offset: null };
@@ -69,12 +68,6 @@ export function createMemoryAudit(options: MemoryAuditOptions = {}): MemoryAudit
     }
     return lo - 1;
   }
-}
-
-function decodeOffset(offset: string): number {
-  const id = Number(Buffer.from(offset, 'base64url').toString('utf8'));
-  if (!Number.isSafeInteger(id) || id < 1) throw new GatewayError('ADMIN_INVALID_QUERY', { message: `'${offset.slice(0, 64)}' is not a valid offset: bad encoding`, fields: { offset: 'invalid offset' } });
-  return id;
 }
 
 /** True when the context's audit reader also records (DB-less mode), so POST /config can log its replacement. */

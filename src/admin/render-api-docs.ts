@@ -4,6 +4,7 @@
 import type { AdminRole } from '../store/store.ts';
 import type { AdminMethod, AdminRoute } from './admin-route.ts';
 import { MAX_FORM_FIELDS } from './form-body.ts';
+import { displayPath } from './match-route.ts';
 import { allAdminRoutes } from './routes/index.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './server.ts';
 
@@ -20,11 +21,6 @@ export function routeAccess(route: AdminRoute): RouteAccess {
   const role = route.role ?? (route.write ? 'admin' : 'read-only');
   const modes = route.modes ?? (route.write ? ['database'] : ['database', 'db-less']);
   return { role, database: modes.includes('database'), dbLess: modes.includes('db-less') };
-}
-
-/** `/services/:service/routes` -> `/services/{service}/routes`, as Kong's /endpoints writes paths. */
-export function displayPath(pattern: string): string {
-  return pattern.replace(/:([^/]+)/g, '{$1}');
 }
 
 const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');

@@ -68,14 +68,14 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     if (route.write && ctx.mode === 'db-less' && !(route.method === 'POST' && route.pattern === '/config')) {
       throw new GatewayError('ADMIN_DB_LESS_READ_ONLY');
     }
-    let body: unknown;
-    if (BODY_METHODS.has(route.method)) body = (await readBody(req, limit)).body;
+    const parsed = BODY_METHODS.has(route.method) ? await readBody(req, limit) : undefined;
     const request: AdminRequest = {
       method: route.method as AdminMethod,
       path: `/${segments.join('/')}`,
       params,
       query: storableQuery(rawQuery),
-      body,
+      body: parsed?.body,
+      bodyType: parsed?.type,
       actor,
       requestId,
       raw: req,

@@ -23,12 +23,10 @@ export interface AdminResponse {
 /** A refused request: the server's problem+json, already formatted for a terminal. */
 export class AdminRefusal extends CliError {
   readonly status: number;
-  readonly problem: Record<string, unknown> | undefined;
-  constructor(what: string, status: number, problem: Record<string, unknown> | undefined) {
-    super(`${what}: ${describeProblem(status, problem)}`, EXIT.refused);
+  constructor(what: string, status: number, body: unknown) {
+    super(`${what}: ${describeProblem(status, body)}`, EXIT.refused);
     this.name = 'AdminRefusal';
     this.status = status;
-    this.problem = problem;
   }
 }
 
@@ -89,16 +87,16 @@ export function createAdminClient(url: string, token?: string): AdminClient {
     async call(method, path, body) {
       const res = await send(method, path, body);
       if (res.status >= 200 && res.status < 300) return res.body;
-      const problem = res.body !== null && typeof res.body === 'object' ? (res.body as Record<string, unknown>) : undefined;
-      throw new AdminRefusal(`${method} ${path}`, res.status, problem);
+      throw new AdminRefusal(`${method} ${path}`, res.status, res.body);
     },
     close: () => dispatcher.close(),
   };
 }
 
 /** `400 ADMIN_SCHEMA_VIOLATION: schema violation (detail)` and one indented line per field path. */
-export function describeProblem(status: number, problem: Record<string, unknown> | undefined): string {
-  if (!problem) return `HTTP ${status}`;
+export function describeProblem(status: number, body: unknown): string {
+  if (body === null || typeof body !== 'object') return `HTTP ${status}`;
+  const problem = body as Record<string, unknown>;
   const code = typeof problem.code === 'string' ? ` ${problem.code}` : '';
   const message = typeof problem.message === 'string' ? problem.message : typeof problem.title === 'string' ? problem.title : '';
   const detail = typeof problem.detail === 'string' && problem.detail !== message ? ` (${problem.detail})` : '';

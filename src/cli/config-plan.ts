@@ -76,8 +76,7 @@ export async function keyOwners(client: AdminClient, wanted: ConfigEntities): Pr
     else if (res.status === 200 && typeof (res.body as { id?: unknown })?.id === 'string') owners.set(row.key, (res.body as { id: string }).id);
     else {
       // the key is a secret: the error names the lookup, not the key
-      const problem = res.body !== null && typeof res.body === 'object' ? (res.body as Record<string, unknown>) : undefined;
-      throw new AdminRefusal(`GET /${KIND_SPECS.keyauth_credentials.adminPath}/<key>`, res.status, problem);
+      throw new AdminRefusal(`GET /${KIND_SPECS.keyauth_credentials.adminPath}/<key>`, res.status, res.body);
     }
   }
   return owners;

@@ -3,15 +3,9 @@
 // defaults, the plugin's own config schema and the route's cross-field rule. References are resolved by callers.
 import { unstorableText } from '../schema/storable-text.ts';
 import { randomBytes } from 'node:crypto';
-import type { TSchema } from '@sinclair/typebox';
 import { applySchema, fieldPath, type FieldError } from '../schema/validate.ts';
-import { ServiceSchema } from '../schema/entities/service.ts';
-import { RouteSchema } from '../schema/entities/route.ts';
-import { UpstreamSchema, TargetSchema } from '../schema/entities/upstream.ts';
-import { ConsumerSchema, JwtSecretSchema, KeyAuthCredentialSchema, AclSchema } from '../schema/entities/consumer.ts';
-import { PluginEntitySchema } from '../schema/entities/plugin.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
-import type { Kind } from './declarative/flatten.ts';
+import { KIND_SPECS, type Kind } from '../store/entity-kinds.ts';
 import { expandServiceUrl } from './declarative/service-url.ts';
 import { dropUnsetNulls } from './declarative/unset-nulls.ts';
 import { coveredBy, unsupportedFeatures } from './declarative/unsupported-features.ts';
@@ -20,28 +14,6 @@ import { normalizePath } from '../gateway/path/normalize.ts';
 import { compileUserRegex } from '../gateway/router/compile-regex.ts';
 import { compileHeaders } from '../gateway/router/match-headers.ts';
 import { compileHosts } from '../gateway/router/match-host.ts';
-
-export const ENTITY_SCHEMAS: Readonly<Record<Kind, TSchema>> = {
-  services: ServiceSchema,
-  routes: RouteSchema,
-  upstreams: UpstreamSchema,
-  targets: TargetSchema,
-  consumers: ConsumerSchema,
-  jwt_secrets: JwtSecretSchema,
-  keyauth_credentials: KeyAuthCredentialSchema,
-  acls: AclSchema,
-  plugins: PluginEntitySchema,
-};
-
-/** Foreign keys per kind: field name -> kind referred to. */
-export const FOREIGN_FIELDS: Readonly<Partial<Record<Kind, Readonly<Record<string, Kind>>>>> = {
-  routes: { service: 'services' },
-  targets: { upstream: 'upstreams' },
-  jwt_secrets: { consumer: 'consumers' },
-  keyauth_credentials: { consumer: 'consumers' },
-  acls: { consumer: 'consumers' },
-  plugins: { service: 'services', route: 'routes', consumer: 'consumers' },
-};
 
 export interface EntityCheckOptions {
   /** Where the entity sits, errors are reported under it: `services[0]` in a file, '' for an admin API body. */
@@ -70,10 +42,10 @@ export function validateEntityFields(kind: Kind, fields: Record<string, unknown>
   const errors: FieldError[] = unstorableText(fields, path);
   if (errors.length > 0) return errors;
   if (kind === 'services') expandServiceUrl(fields, path, errors);
-  dropUnsetNulls(ENTITY_SCHEMAS[kind], fields);
+  dropUnsetNulls(KIND_SPECS[kind].schema, fields);
   if (options.generate !== false) fillGeneratedFields(kind, fields);
   const refused = unsupportedFeatures(kind, fields, path);
-  errors.push(...refused, ...applySchema(ENTITY_SCHEMAS[kind], fields, path).filter((e) => !coveredBy(refused, e.path)));
+  errors.push(...refused, ...applySchema(KIND_SPECS[kind].schema, fields, path).filter((e) => !coveredBy(refused, e.path)));
   if (kind === 'keyauth_credentials' && fields.key !== undefined && fields.key_hash !== undefined) {
     errors.push({ path: fieldPath(path, 'key_hash'), message: "cannot be set together with 'key'" });
   }
@@ -84,7 +56,7 @@ export function validateEntityFields(kind: Kind, fields: Record<string, unknown>
 }
 
 /** Kong generates credential keys and secrets the request or file leaves out. */
-export function fillGeneratedFields(kind: Kind, fields: Record<string, unknown>): void {
+function fillGeneratedFields(kind: Kind, fields: Record<string, unknown>): void {
   // a dumped key-auth credential carries the stored hash of its key instead of the key
   if (kind === 'keyauth_credentials' && fields.key === undefined && fields.key_hash === undefined) fields.key = randomBytes(16).toString('hex');
   if (kind === 'jwt_secrets' && fields.key === undefined) fields.key = randomBytes(16).toString('hex');
@@ -92,7 +64,7 @@ export function fillGeneratedFields(kind: Kind, fields: Record<string, unknown>)
 }
 
 /** The plugin must be installed, may not sit on a consumer when it picks the consumer, and its config must fit its schema. */
-export function validatePluginConfig(fields: Record<string, unknown>, options: EntityCheckOptions, errors: FieldError[]): void {
+function validatePluginConfig(fields: Record<string, unknown>, options: EntityCheckOptions, errors: FieldError[]): void {
   const { path, plugins } = options;
   if (typeof fields.name !== 'string') return;
   const module = plugins.get(fields.name);
@@ -193,6 +165,6 @@ function routerMessage(err: unknown): string {
 }
 
 /** Where an error about the entity as a whole goes: its own path, or Kong's `@entity` in an admin body. */
-export function entityPath(path: string): string {
+function entityPath(path: string): string {
   return path === '' ? '@entity' : path;
 }

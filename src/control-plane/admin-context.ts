@@ -1,10 +1,11 @@
 // The AdminContext the admin server runs over, for either mode: database mode reads and writes the store and
 // verifies admin tokens there; DB-less mode serves a read-only view of the file, takes POST /config, and
 // knows its tokens from the environment (or one generated at start and printed once).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AdminAuth, AdminContext, AuditReader } from '../admin/admin-route.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
+import { generateAdminToken } from '../store/admin-tokens.ts';
 import type { Actor, ReadableStore, Store } from '../store/store.ts';
 import type { ConfigBuilder } from './config-builder.ts';
 import type { DatabaseSync } from './database-sync.ts';
@@ -73,7 +74,7 @@ export interface EnvTokenAuth extends AdminAuth {
 export function envTokenAuth(env: NodeJS.ProcessEnv): EnvTokenAuth {
   const digest = (token: string) => createHash('sha256').update(token).digest();
   const configured = env.PORTCULLIS_ADMIN_TOKEN?.trim() || undefined;
-  const generated = configured ? undefined : `pcat_${randomBytes(24).toString('base64url')}`;
+  const generated = configured ? undefined : generateAdminToken();
   const tokens: { digest: Buffer; actor: Actor }[] = [
     { digest: digest((configured ?? generated)!), actor: { id: 'env-admin', name: configured ? 'PORTCULLIS_ADMIN_TOKEN' : 'generated admin token', role: 'admin' } },
   ];

@@ -83,7 +83,7 @@ export function refusal(err: unknown): GatewayError {
   if (err instanceof ConfigError) {
     const fields: Record<string, string> = {};
     for (const e of err.errors) fields[e.path || '@entity'] = e.message;
-    return new GatewayError('ADMIN_CONFIG_REFUSED', { detail: err.errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; '), fields });
+    return new GatewayError('ADMIN_CONFIG_REFUSED', { detail: describe(err), fields });
   }
   const message = describe(err);
   // The router's and the plugins' factories name the entity they choke on: "route <id>: why".

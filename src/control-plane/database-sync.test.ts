@@ -18,6 +18,7 @@ import type { CompiledConfig } from '../config/compiled.ts';
 import type { ConfigEntities } from '../config/entities.ts';
 import { createConfigBuilder, type ConfigBuilder } from './config-builder.ts';
 import { createDatabaseSync, type DatabaseSync } from './database-sync.ts';
+import { insertOps } from './seed.ts';
 
 const logger = pino({ level: 'silent' });
 const actor = { id: 'test', name: 'test', role: 'admin' as const };
@@ -160,8 +161,7 @@ test("a local write's checked entities are built without reading the store again
   // As the admin API commits: the check sees the whole config inside the write's transaction.
   const checkedWrite = async (name: string, path: string) => {
     const entities = loadDeclarative({ _format_version: '3.0', services: [{ name, url: 'http://127.0.0.1:9', routes: [{ name, paths: [path] }] }] }, plugins);
-    const ops: WriteOp[] = [];
-    for (const kind of KIND_ORDER) for (const row of entities[ENTITY_LISTS[kind]]) ops.push({ op: 'insert', kind, record: toAdminRecord(kind, row) });
+    const ops = insertOps(entities);
     let checked: ConfigEntities | undefined;
     const { version } = await store.write(ops, { actor, check: (e) => void (checked = e) });
     return { version, checked: checked! };

@@ -82,7 +82,7 @@ export function createDatabaseSync(options: DatabaseSyncOptions): DatabaseSync {
   }
 
   /** One rebuild if the store moved on; never throws (a store outage is logged and retried by the poller). */
-  async function pass(): Promise<CompiledConfig | undefined> {
+  async function pass(): Promise<void> {
     try {
       const version = await store.version();
       if (storeDown) {
@@ -91,29 +91,27 @@ export function createDatabaseSync(options: DatabaseSyncOptions): DatabaseSync {
       }
       const offer = offered;
       if (offer !== undefined && offer.version <= version) offered = undefined;
-      if (served !== null && version <= served) return undefined;
-      if (version === failed) return undefined;
+      if (served !== null && version <= served) return;
+      if (version === failed) return;
       // A write that committed after the offered one makes it stale: read the store then.
       const snapshot = offer?.version === version ? offer : await store.snapshot();
-      if (served !== null && snapshot.version <= served) return undefined;
+      if (served !== null && snapshot.version <= served) return;
       const started = performance.now();
       let config: CompiledConfig;
       try {
         config = builder.build(snapshot.entities, snapshot.version);
       } catch {
         failed = snapshot.version; // logged by the builder
-        return undefined;
+        return;
       }
       options.swap(config, snapshot.version);
       builder.served(snapshot.version);
       logger.info({ version: snapshot.version, previous: served, build_ms: Math.round(performance.now() - started) }, 'configuration applied');
       served = snapshot.version;
       failed = null;
-      return config;
     } catch (err) {
       if (!storeDown) logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'cannot read the store; serving the current configuration and retrying');
       storeDown = true;
-      return undefined;
     }
   }
 

@@ -23,8 +23,8 @@ export interface FileConfigOptions {
 }
 
 export interface FileConfig {
-  /** First load; throws the ConfigError (every problem listed) when the file is not servable. */
-  load(): Promise<CompiledConfig>;
+  /** First load, served through `swap`; throws the ConfigError (every problem listed) when the file is not servable. */
+  load(): Promise<void>;
   /** Read-only view over the entities served now (changes with every successful reload or POST /config). */
   store(): ReadableStore;
   /** SIGHUP: read the file again; a broken file is logged and refused. */
@@ -53,12 +53,7 @@ export function createFileConfig(options: FileConfigOptions): FileConfig {
   return {
     async load() {
       const entities = await loadEntitiesFromFile(options.file, options.plugins);
-      const config = builder.build(entities, version + 1);
-      version += 1;
-      builder.served(version);
-      view = createFileStore(entities);
-      served = entities;
-      return config;
+      serve(entities, builder.build(entities, version + 1));
     },
     store() {
       if (!view) throw new Error('the configuration file is not loaded yet');

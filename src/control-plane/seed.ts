@@ -35,11 +35,7 @@ export async function seedIfEmpty(options: SeedOptions): Promise<SeedResult> {
   const { store, logger } = options;
   let seeded = 0;
   if (options.file !== undefined && (await store.version()) === 0) {
-    const entities = await loadEntitiesFromFile(options.file, options.plugins);
-    const ops: WriteOp[] = [];
-    for (const kind of KIND_ORDER) {
-      for (const row of entities[ENTITY_LISTS[kind]]) ops.push({ op: 'insert', kind, record: toAdminRecord(kind, row) });
-    }
+    const ops = insertOps(await loadEntitiesFromFile(options.file, options.plugins));
     try {
       await store.write(ops, { actor: SYSTEM_ACTOR, requestId: 'seed', check: options.check });
       seeded = ops.length;
@@ -60,4 +56,13 @@ export async function seedIfEmpty(options: SeedOptions): Promise<SeedResult> {
     }
   }
   return { seeded, adminToken };
+}
+
+/** Every entity of `entities` as an insert, parents first (the order the store checks references in). */
+export function insertOps(entities: ConfigEntities): WriteOp[] {
+  const ops: WriteOp[] = [];
+  for (const kind of KIND_ORDER) {
+    for (const row of entities[ENTITY_LISTS[kind]]) ops.push({ op: 'insert', kind, record: toAdminRecord(kind, row) });
+  }
+  return ops;
 }

@@ -90,8 +90,7 @@ async function startDbLess(options: StartNodeOptions, file: string, plugins: Plu
   const audit = createMemoryAudit();
   const served = new Served();
   const fileConfig: FileConfig = createFileConfig({ file, plugins, builder, swap: (c) => served.swap(c), audit, logger });
-  const first = await fileConfig.load(); // a ConfigError here refuses the start, listing every problem
-  served.swap(first);
+  await fileConfig.load(); // a ConfigError here refuses the start, listing every problem
   const auth = envTokenAuth(env);
   const context = dbLessAdminContext({ plugins, builder, logger, node, file: fileConfig, auth, audit });
   let bound: { gateway: Gateway; admin: AdminServer };

@@ -74,7 +74,8 @@ export function stripSecrets(kind: Kind, record: Record<string, unknown>, plugin
   return mapSecrets(kind, record, plugins, () => undefined);
 }
 
-function pluginNameOf(kind: Kind, record: Record<string, unknown>): string | undefined {
+/** The plugin a `plugins` record configures (whose config schema declares its secrets); undefined for other kinds. */
+export function pluginNameOf(kind: Kind, record: Record<string, unknown>): string | undefined {
   return kind === 'plugins' && typeof record.name === 'string' ? record.name : undefined;
 }
 

@@ -1,7 +1,6 @@
 // The audit trail: one row per change (entity writes, config replacements, admin tokens, rekeys), newest
 // first when listed. Images are admin-shaped with secrets already redacted by the caller.
-import { GatewayError } from '../errors/gateway-error.ts';
-import { checkPageSize } from './pagination.ts';
+import { checkPageSize, decodeAuditOffset, encodeAuditOffset } from './pagination.ts';
 import type { SqlQueryable, SqlValue } from './sql-client.ts';
 import type { Actor, AuditEntry } from './store.ts';
 
@@ -73,12 +72,6 @@ export async function listAudit(
       before: r.before,
       after: r.after,
     })),
-    offset: more ? Buffer.from(String(page[page.length - 1].id)).toString('base64url') : null,
+    offset: more ? encodeAuditOffset(page[page.length - 1].id) : null,
   };
-}
-
-function decodeAuditOffset(offset: string): number {
-  const id = Number(Buffer.from(offset, 'base64url').toString('utf8'));
-  if (!Number.isSafeInteger(id) || id < 1) throw new GatewayError('ADMIN_INVALID_QUERY', { message: `'${offset.slice(0, 64)}' is not a valid offset: bad encoding`, fields: { offset: 'invalid offset' } });
-  return id;
 }

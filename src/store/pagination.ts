@@ -1,5 +1,5 @@
 // Keyset pagination shared by the database and DB-less stores: pages ordered by id, the cursor is the last
-// id seen (base64url, opaque to clients), page sizes as Kong allows them.
+// id seen (base64url, opaque to clients), page sizes as Kong allows them. The audit trail pages the same way.
 import { GatewayError } from '../errors/gateway-error.ts';
 import { isUuid } from './tables.ts';
 
@@ -26,6 +26,17 @@ export function decodeOffset(offset: string | undefined): string | undefined {
   }
   if (!isUuid(id)) throw invalidOffset(offset);
   return id.toLowerCase();
+}
+
+/** The audit trail's cursor: the id of the last entry returned (the next page holds older entries). */
+export function encodeAuditOffset(lastId: number): string {
+  return Buffer.from(String(lastId)).toString('base64url');
+}
+
+export function decodeAuditOffset(offset: string): number {
+  const id = Number(Buffer.from(offset, 'base64url').toString('utf8'));
+  if (!Number.isSafeInteger(id) || id < 1) throw invalidOffset(offset);
+  return id;
 }
 
 export function invalidOffset(offset: string): GatewayError {

@@ -5,7 +5,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { ConfigEntities } from '../config/entities.ts';
 import { dropUnsetNulls } from '../config/declarative/unset-nulls.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
-import { declaredSecretFields, stripSecrets } from '../secrets/secret-fields.ts';
+import { declaredSecretFields, pluginNameOf, stripSecrets } from '../secrets/secret-fields.ts';
 import { KIND_SPECS, type Kind } from './entity-kinds.ts';
 import type { EntityRecord } from './store.ts';
 
@@ -78,8 +78,7 @@ export function publicRecord(kind: Kind, record: Record<string, unknown>, plugin
   const out = stripSecrets(kind, record, plugins);
   const hidden = NOT_PUBLIC[kind] ?? [];
   for (const field of hidden) delete out[field];
-  const pluginName = kind === 'plugins' && typeof record.name === 'string' ? record.name : undefined;
-  const secret = new Set(declaredSecretFields(kind, pluginName, plugins).filter((f) => f.path.length === 1).map((f) => f.path[0]));
+  const secret = new Set(declaredSecretFields(kind, pluginNameOf(kind, record), plugins).filter((f) => f.path.length === 1).map((f) => f.path[0]));
   for (const field of Object.keys((KIND_SPECS[kind].schema as TSchema).properties as Record<string, TSchema>)) {
     // ws_id: there are no workspaces here, so reads don't invent one.
     if (!(field in out) && field !== 'ws_id' && !secret.has(field) && !hidden.includes(field)) out[field] = null;

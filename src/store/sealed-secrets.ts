@@ -33,16 +33,20 @@ export function splitSecrets(kind: Kind, record: Record<string, unknown>, plugin
 /** A copy of `record` with the values put back at their paths (missing objects on the way are created). */
 export function mergeSecrets(record: Record<string, unknown>, values: SecretValues): Record<string, unknown> {
   const out = structuredClone(record);
-  for (const [path, value] of Object.entries(values)) {
-    const keys = path.split('.');
-    let node: Record<string, unknown> = out;
-    for (const key of keys.slice(0, -1)) {
-      if (node[key] === null || typeof node[key] !== 'object') node[key] = {};
-      node = node[key] as Record<string, unknown>;
-    }
-    node[keys[keys.length - 1]] = value;
-  }
+  for (const [path, value] of Object.entries(values)) putAtPath(out, path, value);
   return out;
+}
+
+/** Sets `value` at a dotted path of `target`, in place: missing (or non-object) nodes on the way become objects. */
+export function putAtPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (let i = 0; i < keys.length - 1; i++) {
+    const key = keys[i];
+    if (node[key] === null || typeof node[key] !== 'object') node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = value;
 }
 
 /** Whether `record` has a value (even null) at a dotted path: an update that names a field replaces it. */

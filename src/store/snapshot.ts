@@ -5,7 +5,7 @@ import { dropUnsetNulls } from '../config/declarative/unset-nulls.ts';
 import { KIND_ORDER, KIND_SPECS, type Kind } from './entity-kinds.ts';
 import type { EntitySqlRow, ReadContext } from './entity-repository.ts';
 import { ENTITY_LISTS, emptyEntities, rowForeignField } from './records.ts';
-import { unseal, type SecretValues } from './sealed-secrets.ts';
+import { putAtPath, unseal, type SecretValues } from './sealed-secrets.ts';
 import type { SqlClient, SqlQueryable } from './sql-client.ts';
 import type { Snapshot } from './store.ts';
 import { TABLES } from './tables.ts';
@@ -60,18 +60,6 @@ export function entityFromRow(kind: Kind, row: EntitySqlRow, secrets: SecretValu
   delete entity.key_hash;
   if (kind === 'keyauth_credentials' && typeof row.key_hash === 'string') entity.keyHash = row.key_hash;
   return entity;
-}
-
-/** mergeSecrets' placement, in place: missing (or non-object) nodes on the way become objects. */
-function putAtPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const keys = path.split('.');
-  let node = target;
-  for (let i = 0; i < keys.length - 1; i++) {
-    const key = keys[i];
-    if (node[key] === null || typeof node[key] !== 'object') node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[keys[keys.length - 1]] = value;
 }
 
 export async function readVersion(q: SqlQueryable): Promise<number> {

@@ -3,7 +3,7 @@
 // value (an API key) is never echoed, whatever the constraint.
 import { GatewayError, isGatewayError } from '../errors/gateway-error.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
-import { declaredSecretFields, REDACTED } from '../secrets/secret-fields.ts';
+import { declaredSecretFields, pluginNameOf, REDACTED } from '../secrets/secret-fields.ts';
 import { KIND_SPECS, type Kind } from './entity-kinds.ts';
 import { referenceId } from './records.ts';
 import { FOREIGN_CONSTRAINTS, UNIQUE_CONSTRAINTS } from './tables.ts';
@@ -34,8 +34,7 @@ export function kongPretty(value: unknown): string {
 }
 
 export function uniqueViolation(kind: Kind, fields: readonly string[], record: Record<string, unknown>, plugins: PluginRegistry): GatewayError {
-  const pluginName = kind === 'plugins' && typeof record.name === 'string' ? record.name : undefined;
-  const secret = new Set(declaredSecretFields(kind, pluginName, plugins).map((f) => f.path.join('.')));
+  const secret = new Set(declaredSecretFields(kind, pluginNameOf(kind, record), plugins).map((f) => f.path.join('.')));
   const key: Record<string, unknown> = {};
   for (const field of fields) {
     if (secret.has(field)) key[field] = REDACTED;

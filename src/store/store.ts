@@ -124,7 +124,7 @@ export interface Store extends ReadableStore {
   adminTokens: {
     /** Returns the plaintext token once; only its hash is stored. */
     create(name: string, role: AdminRole, actor: Actor): Promise<{ token: string; record: AdminTokenRecord }>;
-    /** Constant-time lookup by hash; undefined when unknown. */
+    /** One indexed lookup by the token's SHA-256 (no secret compared in JavaScript); undefined when unknown. */
     verify(token: string): Promise<Actor | undefined>;
     list(): Promise<AdminTokenRecord[]>;
     delete(id: string, actor: Actor): Promise<boolean>;

@@ -1,7 +1,7 @@
-// Decrypted secret envelopes kept between snapshots: every admin write reads the whole configuration (twice
-// before this), and decrypting each jwt secret or plugin password again cost ~40 µs a row (two AES-GCM
-// setups). An envelope is immutable (a fresh data key and IV per value; a rekey writes a new envelope), so
-// its plaintext never changes. The plaintexts are those the compiled config holds anyway; only envelopes seen
+// Decrypted secret envelopes kept between snapshots: every admin write reads the whole configuration, and
+// decrypting each jwt secret or plugin password again costs ~40 µs a row (two AES-GCM setups). An envelope
+// is immutable (a fresh data key and IV per value; a rekey writes a new envelope), so its plaintext never
+// changes. The plaintexts are those the compiled config holds anyway; only envelopes seen
 // by the latest snapshot are kept.
 import type { SecretCodec } from '../secrets/secret-codec.ts';
 import type { SecretValues } from './sealed-secrets.ts';

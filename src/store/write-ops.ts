@@ -26,8 +26,9 @@ export interface AppliedOp {
   action: AuditEntry['action'];
   kind: Kind;
   id: string;
-  /** Null when nothing was there (insert) or nothing was deleted. */
+  /** The record as reads now show it; null for a delete. */
   after: EntityRecord | null;
+  /** Null when nothing was there (insert) or nothing was deleted. */
   auditBefore: Record<string, unknown> | null;
   auditAfter: Record<string, unknown> | null;
   /** False for a delete of a missing id: nothing to audit. */
@@ -145,16 +146,17 @@ async function cascadedChildren(q: SqlQueryable, ctx: WriteContext, kind: Kind, 
 }
 
 function images(kind: Kind, ctx: WriteContext, before: Record<string, unknown> | undefined, row: EntitySqlRow, secrets: SecretValues) {
-  return {
-    after: publicRecord(kind, recordFromRow(kind, row), ctx.plugins),
-    auditBefore: before ?? null,
-    auditAfter: auditImage(kind, ctx, row, secrets),
-  };
+  const after = publicRecord(kind, recordFromRow(kind, row), ctx.plugins);
+  return { after, auditBefore: before ?? null, auditAfter: auditImage(kind, ctx, row, secrets, after) };
 }
 
-/** Public record with each secret the row holds shown as "[REDACTED]". */
-function auditImage(kind: Kind, ctx: WriteContext, row: EntitySqlRow, secrets: SecretValues): Record<string, unknown> {
-  const full = mergeSecrets(publicRecord(kind, recordFromRow(kind, row), ctx.plugins), secrets);
+/** Public record (`row`'s, unless given) with each secret the row holds shown as "[REDACTED]". */
+function auditImage(
+  kind: Kind, ctx: WriteContext, row: EntitySqlRow, secrets: SecretValues,
+  record: EntityRecord = publicRecord(kind, recordFromRow(kind, row), ctx.plugins),
+): Record<string, unknown> {
+  // mergeSecrets copies: `record` may be the write's after-image, which must stay without secrets.
+  const full = mergeSecrets(record, secrets);
   if (typeof row.key_hash === 'string') full.key = REDACTED;
   return redactSecrets(kind, full, ctx.plugins);
 }

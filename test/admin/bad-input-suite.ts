@@ -10,6 +10,7 @@ import { KIND_ORDER, KIND_SPECS, type Kind } from '../../src/store/entity-kinds.
 import { declaredSecretFields } from '../../src/secrets/secret-fields.ts';
 import { loadDeclarative } from '../../src/config/declarative/load-declarative.ts';
 import { nest, readPath, stringFields, textValue, wrongValue } from './bad-input-fields.ts';
+import { createFixtures, type Fixtures } from './bad-input-fixtures.ts';
 
 /** Text that would do harm if it ever reached SQL (or a format string, or a template) unescaped. */
 export const HOSTILE_TEXT = [
@@ -28,23 +29,6 @@ const HOSTILE_CONFIG_TEXT = ["'; DROP TABLE plugins; --", 'nul\u0000byte', 'lone
 /** How a write may refuse text: its schema, a reference it names that does not exist, or a config that would not build. */
 const REFUSALS = new Set(['ADMIN_SCHEMA_VIOLATION', 'ADMIN_FOREIGN_KEY_VIOLATION', 'ADMIN_CONFIG_REFUSED']);
 const ACCEPTED_STATUSES = new Set([200, 201, 204, 400, 404, 405, 409, 413]);
-
-/** Base config per plugin: the smallest config each accepts. */
-const PLUGIN_CONFIGS: Record<string, Record<string, unknown>> = {
-  acl: { allow: ['bi-group'] },
-  'ip-restriction': { allow: ['10.0.0.0/8'] },
-  'rate-limiting': { minute: 100 },
-};
-
-interface Fixtures {
-  ids: Partial<Record<Kind, string>>;
-  /** POST path and a valid body for a new entity of each kind (unique values from `n`). */
-  create: Record<Kind, (n: string) => { path: string; body: Record<string, unknown> }>;
-  /** Admin path of the fixture entity of each kind. */
-  entityPath(kind: Kind): string;
-  /** Plugin fixture per installed plugin name: its id. */
-  plugins: Record<string, string>;
-}
 
 export function badInputSuite(start: () => Promise<TestAdmin>): void {
   let admin: TestAdmin;
@@ -344,42 +328,4 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
 /** Percent-encoded; a lone surrogate (which encodeURIComponent refuses) as the invalid UTF-8 bytes it would be. */
 function inUrl(text: string): string {
   return text.isWellFormed() ? encodeURIComponent(text) : encodeURIComponent(text.toWellFormed()).replaceAll('%EF%BF%BD', '%ED%A0%80');
-}
-
-async function createFixtures(admin: TestAdmin): Promise<Fixtures> {
-  const ok = async (method: string, path: string, body: unknown) => {
-    const res = await admin.request(method, path, { body });
-    assert.ok(res.status === 201 || res.status === 200, `fixture ${method} ${path}: ${res.text}`);
-    return res.body as { id: string };
-  };
-  const ids: Partial<Record<Kind, string>> = {};
-  ids.services = (await ok('POST', '/services', { name: 'bi-svc', host: 'bi.internal' })).id;
-  ids.routes = (await ok('POST', `/services/${ids.services}/routes`, { name: 'bi-route', paths: ['/bi'] })).id;
-  ids.upstreams = (await ok('POST', '/upstreams', { name: 'bi-up' })).id;
-  ids.targets = (await ok('POST', `/upstreams/${ids.upstreams}/targets`, { target: '10.0.0.1:80' })).id;
-  ids.consumers = (await ok('POST', '/consumers', { username: 'bi-user', custom_id: 'bi-custom' })).id;
-  ids.jwt_secrets = (await ok('POST', `/consumers/${ids.consumers}/jwt`, { key: 'bi-jwt-key' })).id;
-  ids.keyauth_credentials = (await ok('POST', `/consumers/${ids.consumers}/key-auth`, { key: 'bi-secret-api-key' })).id;
-  ids.acls = (await ok('POST', `/consumers/${ids.consumers}/acls`, { group: 'bi-group' })).id;
-  const plugins: Record<string, string> = {};
-  for (const name of admin.context.plugins.keys()) {
-    plugins[name] = (await ok('POST', '/plugins', { name, config: PLUGIN_CONFIGS[name] ?? {} })).id;
-  }
-  ids.plugins = plugins.cors;
-  return {
-    ids,
-    plugins,
-    create: {
-      services: (n) => ({ path: '/services', body: { name: `svc-${n}`, host: 'n.internal' } }),
-      routes: (n) => ({ path: '/routes', body: { name: `route-${n}`, paths: [`/${n}`], service: { id: ids.services } } }),
-      upstreams: (n) => ({ path: '/upstreams', body: { name: `up-${n}` } }),
-      targets: (n) => ({ path: `/upstreams/${ids.upstreams}/targets`, body: { target: `${n}.internal:80` } }),
-      consumers: (n) => ({ path: '/consumers', body: { username: `user-${n}` } }),
-      jwt_secrets: (n) => ({ path: `/consumers/${ids.consumers}/jwt`, body: { key: `jwt-${n}` } }),
-      keyauth_credentials: (n) => ({ path: `/consumers/${ids.consumers}/key-auth`, body: { key: `key-${n}` } }),
-      acls: (n) => ({ path: `/consumers/${ids.consumers}/acls`, body: { group: `group-${n}` } }),
-      plugins: (n) => ({ path: `/routes/${ids.routes}/plugins`, body: { name: 'correlation-id', instance_name: `pl-${n}` } }),
-    },
-    entityPath: (kind) => (kind === 'targets' ? `/upstreams/${ids.upstreams}/targets/${ids.targets}` : `/${KIND_SPECS[kind].adminPath}/${ids[kind]}`),
-  };
 }

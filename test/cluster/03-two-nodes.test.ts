@@ -7,11 +7,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
 import { adminCall, proxyStatus, startNodeProcess, waitFor, type NodeProcess } from './node-process.ts';
-import { createClusterDatabase, postgresUnavailable, type ClusterDatabase } from './shared-postgres.ts';
+import { postgresSkip } from '../helpers/pg-database.ts';
+import { createClusterDatabase, type ClusterDatabase } from './shared-postgres.ts';
 
-const unavailable = await postgresUnavailable();
-if (unavailable && process.env.CI === 'true') throw new Error(`${unavailable} (required when CI=true)`);
-const skip = unavailable ? `${unavailable}; skipped outside CI` : false;
+const skip = await postgresSkip();
 
 const NAMES = ['a', 'b', 'c'] as const;
 let up: TestUpstream;

@@ -7,11 +7,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { adminCall, proxyStatus, startNodeProcess, waitFor, type NodeProcess } from './node-process.ts';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
-import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
+import { privatePostgresSkip, startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts';
 
-const unavailable = await privatePostgresUnavailable();
-if (unavailable && process.env.CI === 'true') throw new Error(`${unavailable} (required when CI=true)`);
-const skip = unavailable ? `${unavailable}; skipped outside CI` : false;
+const skip = await privatePostgresSkip();
 
 const WORKERS = 4;
 let pg: PrivatePostgres;

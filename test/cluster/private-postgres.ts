@@ -2,10 +2,11 @@
 // initdb into a temporary folder owned by the `postgres` user, listening on 127.0.0.1 at a free port.
 import { execFile } from 'node:child_process';
 import { chown, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../helpers/free-port.ts';
+import { skipUnlessCi } from '../helpers/required-on-ci.ts';
 
 const run = promisify(execFile);
 
@@ -27,7 +28,7 @@ async function binDir(): Promise<string | undefined> {
 }
 
 /** Why a private server cannot be run here, or undefined when it can. */
-export async function privatePostgresUnavailable(): Promise<string | undefined> {
+async function unavailable(): Promise<string | undefined> {
   const bin = await binDir();
   if (!bin || !(await stat(join(bin, 'initdb')).catch(() => null))) return 'PostgreSQL server binaries (initdb, pg_ctl) are not installed';
   const user = userInfo().username;
@@ -36,18 +37,16 @@ export async function privatePostgresUnavailable(): Promise<string | undefined> 
   return undefined;
 }
 
+/** False when a private server can run here; a skip reason when not; throws when not and CI=true. */
+export async function privatePostgresSkip(): Promise<string | false> {
+  const missing = await unavailable();
+  return missing === undefined ? false : skipUnlessCi(missing);
+}
+
 /** Runs a shell command as the postgres user (paths here never contain quotes or spaces). */
 async function asPostgres(command: string): Promise<void> {
   if (userInfo().username === 'postgres') await run('sh', ['-c', command]);
   else await run('su', ['postgres', '-c', command]);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {

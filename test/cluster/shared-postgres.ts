@@ -1,24 +1,8 @@
 // A throw-away database on the shared PostgreSQL (127.0.0.1:5432) for a cluster test: its own database and
 // one login role per node (all acting as one owner role), so a test can cut one node off the database
 // (NOLOGIN + terminate its LISTEN backend) without touching the others. Everything is dropped at the end.
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-
-const ADMIN_URL = process.env.PORTCULLIS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-/** Why PostgreSQL cannot be used, or undefined when it can. */
-export async function postgresUnavailable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return undefined;
-  } catch (err) {
-    return `PostgreSQL at ${ADMIN_URL} is unreachable: ${(err as Error).message}`;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
+// Whether the server is there: postgresSkip() in ../helpers/pg-database.ts, whose connection this uses.
+import { connectAsAdmin, databaseUrl, uniqueDatabaseName } from '../helpers/pg-database.ts';
 
 export interface ClusterDatabase {
   name: string;
@@ -32,11 +16,10 @@ export interface ClusterDatabase {
 }
 
 export async function createClusterDatabase(nodes: readonly string[]): Promise<ClusterDatabase> {
-  const name = `portcullis_t_${randomBytes(6).toString('hex')}`;
+  const name = uniqueDatabaseName();
   const owner = `${name}_owner`;
   const role = (node: string) => `${name}_${node}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
+  const admin = await connectAsAdmin();
   await admin.query(`CREATE ROLE ${owner} NOLOGIN`);
   for (const node of nodes) {
     await admin.query(`CREATE ROLE ${role(node)} LOGIN IN ROLE ${owner}`);
@@ -44,16 +27,9 @@ export async function createClusterDatabase(nodes: readonly string[]): Promise<C
     await admin.query(`ALTER ROLE ${role(node)} SET role = '${owner}'`);
   }
   await admin.query(`CREATE DATABASE ${name} OWNER ${owner}`);
-  const base = new URL(ADMIN_URL);
   return {
     name,
-    url(node) {
-      const url = new URL(base);
-      url.username = role(node);
-      url.password = '';
-      url.pathname = `/${name}`;
-      return url.toString();
-    },
+    url: (node) => databaseUrl(name, role(node)),
     async setLogin(node, allowed) {
       await admin.query(`ALTER ROLE ${role(node)} ${allowed ? 'LOGIN' : 'NOLOGIN'}`);
     },

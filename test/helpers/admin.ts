@@ -64,9 +64,9 @@ const EMPTY: ConfigEntities = { services: [], routes: [], upstreams: [], targets
 export async function startTestAdmin(options: { routes?: AdminRoute[]; maxBodyBytes?: number; databaseUrl?: string; plugins?: PluginRegistry } = {}): Promise<TestAdmin> {
   const registry = options.plugins ?? await plugins();
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const dataDir = await mkdtemp(join(tmpdir(), 'portcullis-admin-'));
+  const dataDir = options.databaseUrl === undefined ? await mkdtemp(join(tmpdir(), 'portcullis-admin-')) : undefined;
   const codec = createSecretCodec(keyringFromKeys([{ id: 'test', key: randomBytes(32) }]));
-  const store = await openStore({ databaseUrl: options.databaseUrl, dataDir: options.databaseUrl === undefined ? dataDir : undefined, codec, plugins: registry, logger });
+  const store = await openStore({ databaseUrl: options.databaseUrl, dataDir, codec, plugins: registry, logger });
   const system = { id: 'system', name: 'test setup', role: 'admin' as const };
   const { token: adminToken } = await store.adminTokens.create('test-admin', 'admin', system);
   const { token: readOnlyToken } = await store.adminTokens.create('test-reader', 'read-only', system);
@@ -139,7 +139,7 @@ export async function startTestAdmin(options: { routes?: AdminRoute[]; maxBodyBy
       await server.close();
       await gateway.close(100);
       await store.close();
-      await rm(dataDir, { recursive: true, force: true });
+      if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

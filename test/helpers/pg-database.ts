@@ -1,8 +1,10 @@
 // A throwaway PostgreSQL database per test file on the shared server (127.0.0.1:5432): created with a random
 // name, dropped at the end. postgresSkip() says whether the server is there: a skip reason when it is not,
-// or a failure when CI=true (CI must run these tests, never skip them).
+// or a failure when CI=true (CI must run these tests, never skip them). connectAsAdmin(), databaseUrl() and
+// uniqueDatabaseName() are the parts for a database set up differently (test/cluster/shared-postgres.ts).
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { skipUnlessCi } from './required-on-ci.ts';
 
 export interface TestDatabase {
   name: string;
@@ -45,18 +47,40 @@ function probe(): Promise<Access | Error> {
 export async function postgresSkip(): Promise<string | false> {
   const found = await probe();
   if (!(found instanceof Error)) return false;
-  if (process.env.CI === 'true') throw new Error(`PostgreSQL is required on CI but unreachable on ${HOST}:${PORT}: ${found.message}`);
-  return `PostgreSQL not reachable on ${HOST}:${PORT}: skipped (with CI=true this fails)`;
+  return skipUnlessCi(`PostgreSQL not reachable on ${HOST}:${PORT}: ${found.message}`);
 }
 
-/** Creates `<prefix>_<random>`; throws when PostgreSQL is unreachable (check postgresSkip() first). */
-export async function createTestDatabase(prefix = 'portcullis_t'): Promise<TestDatabase> {
+/** The probed user/database; throws when PostgreSQL is unreachable (check postgresSkip() first). */
+async function reachable(): Promise<Access> {
   const found = await probe();
   if (found instanceof Error) throw new Error(`PostgreSQL unreachable on ${HOST}:${PORT}: ${found.message}`);
-  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  return found;
+}
+
+/** A connected client on the maintenance database as the probed user, to create and drop things (the caller ends it). */
+export async function connectAsAdmin(): Promise<pg.Client> {
+  const { user, database } = await reachable();
+  const client = new pg.Client({ host: HOST, port: PORT, user, database });
+  await client.connect();
+  return client;
+}
+
+/** Connection string for `database` on the shared server as `user` (trust auth: no password). */
+export function databaseUrl(database: string, user: string): string {
+  return `postgres://${encodeURIComponent(user)}@${HOST}:${PORT}/${database}`;
+}
+
+/** `<prefix>_<random>`: a name no other test file uses. */
+export function uniqueDatabaseName(prefix = 'portcullis_t'): string {
+  return `${prefix}_${randomBytes(6).toString('hex')}`;
+}
+
+/** Creates `<prefix>_<random>`, owned by the probed user; throws when PostgreSQL is unreachable. */
+export async function createTestDatabase(prefix = 'portcullis_t'): Promise<TestDatabase> {
+  const { user } = await reachable();
+  const name = uniqueDatabaseName(prefix);
   const admin = async (sql: string) => {
-    const client = new pg.Client({ host: HOST, port: PORT, user: found.user, database: found.database });
-    await client.connect();
+    const client = await connectAsAdmin();
     try {
       await client.query(sql);
     } finally {
@@ -66,7 +90,7 @@ export async function createTestDatabase(prefix = 'portcullis_t'): Promise<TestD
   await admin(`CREATE DATABASE ${name}`);
   return {
     name,
-    url: `postgres://${encodeURIComponent(found.user)}@${HOST}:${PORT}/${name}`,
+    url: databaseUrl(name, user),
     drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
 }

@@ -1,9 +1,11 @@
 // Redis for tests: whether the shared one (127.0.0.1:6379) is there — required when CI=true — and private
 // redis-server processes on random ports for tests that must stop, kill or restart one (never the shared one).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './free-port.ts';
+import { skipUnlessCi } from './required-on-ci.ts';
 
 export const SHARED_REDIS = { host: '127.0.0.1', port: 6379 };
 
@@ -13,9 +15,7 @@ export const SHARED_REDIS = { host: '127.0.0.1', port: 6379 };
  */
 export async function sharedRedisSkip(): Promise<string | false> {
   if (await answersPing(SHARED_REDIS.port)) return false;
-  const reason = `Redis not reachable at ${SHARED_REDIS.host}:${SHARED_REDIS.port}`;
-  if (process.env.CI === 'true') throw new Error(`${reason} (CI=true: Redis is required)`);
-  return reason;
+  return skipUnlessCi(`Redis not reachable at ${SHARED_REDIS.host}:${SHARED_REDIS.port}`);
 }
 
 /** Whether `redis-server` can be started (required when CI=true). */
@@ -23,8 +23,7 @@ export async function redisServerSkip(): Promise<string | false> {
   const child = spawn('redis-server', ['--version'], { stdio: 'ignore' });
   const [code] = await Promise.race([once(child, 'exit'), once(child, 'error').then(() => [-1])]) as [number];
   if (code === 0) return false;
-  if (process.env.CI === 'true') throw new Error('redis-server is not installed (CI=true: it is required)');
-  return 'redis-server is not installed';
+  return skipUnlessCi('redis-server is not installed');
 }
 
 export interface PrivateRedis {
@@ -71,15 +70,6 @@ async function launch(port: number): Promise<ChildProcess> {
   }
   child.kill('SIGKILL');
   throw new Error(`redis-server did not start on port ${port}`);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** PING over a raw socket: no client library state involved. */

@@ -3,20 +3,18 @@
 import type { AdminRequest, AdminResponse, AdminRoute, AdminContext } from '../admin-route.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { KIND_ORDER } from '../../store/entity-kinds.ts';
+import { checkPageSize } from '../../store/pagination.ts';
+import { DEFAULT_PAGE_SIZE } from '../list-query.ts';
 
 /** What `?kind=` may name: every entity kind, plus the log's own subjects. */
 export const AUDIT_KINDS: readonly string[] = [...KIND_ORDER, 'config', 'admin_tokens', 'secrets'];
-const MAX_SIZE = 1000;
-const DEFAULT_SIZE = 100;
 
-/** Kong's `size` rule: an integer from 1 to 1000, 100 when absent. */
-export function pageSize(query: URLSearchParams): number {
+/** Kong's `size` rule: an integer from 1 to 1000 (digits only), 100 when absent. */
+function pageSize(query: URLSearchParams): number {
   const raw = query.get('size');
-  if (raw === null) return DEFAULT_SIZE;
+  if (raw === null) return DEFAULT_PAGE_SIZE;
   const size = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(size) || size < 1 || size > MAX_SIZE) {
-    throw new GatewayError('ADMIN_INVALID_QUERY', { message: `size must be an integer between 1 and ${MAX_SIZE}`, fields: { size: `expected an integer from 1 to ${MAX_SIZE}` } });
-  }
+  checkPageSize(size);
   return size;
 }
 

@@ -1,6 +1,7 @@
 // Every admin API route, in one list for startAdminServer: node info, status, schemas, config, audit, admin
 // tokens, the entity endpoints, and Kong's GET /endpoints listing them all.
 import type { AdminRoute } from '../admin-route.ts';
+import { displayPath } from '../match-route.ts';
 import { adminTokenRoutes } from './admin-tokens.ts';
 import { auditRoutes } from './audit.ts';
 import { configRoutes } from './config.ts';
@@ -11,7 +12,7 @@ import { statusRoutes } from './status.ts';
 
 /** Kong's `/endpoints`: every path pattern, `:name` written `{name}`, sorted segment by segment. */
 export function endpointsRoute(routes: readonly AdminRoute[]): AdminRoute {
-  const paths = [...new Set([...routes.map((r) => r.pattern), '/endpoints'])].map((p) => p.replace(/:([^/]+)/g, '{$1}'));
+  const paths = [...new Set([...routes.map((r) => r.pattern), '/endpoints'])].map(displayPath);
   // "/" sorts below every other character, so `/a/z` comes before `/ab` as in Kong's listing
   paths.sort((a, b) => {
     const ka = a.replaceAll('/', '\u0000');

@@ -5,12 +5,11 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { AdminContext, AdminRequest, AdminResponse, AdminRoute } from '../admin-route.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import { ForeignRef } from '../../schema/common.ts';
-import { applySchema, type FieldError } from '../../schema/validate.ts';
+import type { FieldError } from '../../schema/validate.ts';
 import { checkRouteRules, validateEntityFields } from '../../config/validate-entity.ts';
 import { KIND_SPECS, KIND_ORDER, type Kind } from '../../store/entity-kinds.ts';
-import { bodyObject, inferFormBody, schemaViolation } from '../entity-input.ts';
-import { isPlainObject } from '../form-body.ts';
+import { schemaViolation, takeForeignKeys } from '../entity-input.ts';
+import { requestBody } from '../entity-store.ts';
 
 const jsonSchemas = new WeakMap<TSchema, unknown>();
 
@@ -36,40 +35,17 @@ function noEntity(name: string): GatewayError {
 export function validateBody(ctx: AdminContext, kind: Kind, body: Record<string, unknown>): FieldError[] {
   const fields = structuredClone(body);
   const errors: FieldError[] = [];
-  let onConsumer = false;
-  for (const [field, fk] of Object.entries(KIND_SPECS[kind].foreign)) {
-    const value = fields[field];
-    delete fields[field];
-    if (value === undefined || value === null) {
-      if (fk.required) errors.push({ path: field, message: 'required field missing' });
-      continue;
-    }
-    if (!isPlainObject(value)) {
-      errors.push({ path: field, message: `expected a record naming a ${fk.kind.replace(/s$/, '')} by id or name, e.g. { "id": "…" }` });
-      continue;
-    }
-    const shape = applySchema(ForeignRef, value, field);
-    if (shape.length === 0 && value.id === undefined && value.name === undefined && value.username === undefined) {
-      shape.push({ path: field, message: `must name a ${fk.kind.replace(/s$/, '')} by id or name` });
-    }
-    errors.push(...shape);
-    if (field === 'consumer') onConsumer = true;
-  }
-  const consumerScope = kind === 'plugins' && onConsumer ? 'field' : undefined;
+  // the write's own reference checks; what they name is never looked up here
+  const refs = takeForeignKeys(kind, fields, undefined, errors);
+  const consumerScope = kind === 'plugins' && refs.consumer !== null && refs.consumer !== undefined ? 'field' : undefined;
   const own = validateEntityFields(kind, fields, { path: '', plugins: ctx.plugins, consumerScope });
   errors.push(...own);
   if (kind === 'routes' && own.length === 0) errors.push(...checkRouteRules(fields, ''));
   return errors;
 }
 
-function readBody(req: AdminRequest, ctx: AdminContext, kind: Kind): Record<string, unknown> {
-  const body = bodyObject(req.body);
-  const form = req.raw.headers['content-type']?.toLowerCase().startsWith('application/x-www-form-urlencoded');
-  return form ? inferFormBody(ctx, kind, body) : body;
-}
-
 async function validate(req: AdminRequest, ctx: AdminContext, kind: Kind): Promise<AdminResponse> {
-  const errors = validateBody(ctx, kind, readBody(req, ctx, kind));
+  const errors = validateBody(ctx, kind, requestBody(req, ctx, kind));
   if (errors.length > 0) throw schemaViolation(errors);
   return { status: 200, body: { message: 'schema validation successful' } };
 }

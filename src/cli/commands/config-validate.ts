@@ -1,7 +1,7 @@
 // `portcullis config validate FILE [--online]`: every error with its path, exit 1 when the file would be
 // refused. --online also asks the admin API (POST /schemas/{kind}/validate) about each entity a sync would
 // write, so plugins or checks only the server has get their say before anything changes.
-import { loadPluginRegistry } from '../../plugins/registry.ts';
+import { loadPluginRegistry, type PluginRegistry } from '../../plugins/registry.ts';
 import { loadEntitiesFromFile } from '../../config/load-config.ts';
 import { compileConfig } from '../../config/compile.ts';
 import { ConfigError } from '../../config/config-error.ts';
@@ -34,14 +34,14 @@ export async function runConfigValidate(args: string[]): Promise<number> {
   if (!values.online) return EXIT.ok;
   const client = adminClientFrom(values);
   try {
-    return await validateOnline(client, file, values['select-tag']);
+    return await validateOnline(client, file, plugins, values['select-tag']);
   } finally {
     await client.close();
   }
 }
 
-async function validateOnline(client: AdminClient, file: string, selectTags: string[] | undefined): Promise<number> {
-  const { changes } = await planChanges(client, file, await loadPluginRegistry(), selectTags);
+async function validateOnline(client: AdminClient, file: string, plugins: PluginRegistry, selectTags: string[] | undefined): Promise<number> {
+  const { changes } = await planChanges(client, file, plugins, selectTags);
   const writes = changes.filter((c) => c.action !== 'delete');
   let refused = 0;
   for (const change of writes) {
@@ -51,8 +51,7 @@ async function validateOnline(client: AdminClient, file: string, selectTags: str
       throw new CliError(`${client.url} has no POST /schemas/${change.kind}/validate: cannot validate online`, EXIT.refused);
     }
     refused++;
-    const problem = res.body !== null && typeof res.body === 'object' ? (res.body as Record<string, unknown>) : undefined;
-    process.stderr.write(`${change.kindLabel} ${change.label}: ${describeProblem(res.status, problem)}\n`);
+    process.stderr.write(`${change.kindLabel} ${change.label}: ${describeProblem(res.status, res.body)}\n`);
   }
   if (refused > 0) {
     process.stderr.write(`${file}: the admin API refuses ${refused} of ${writes.length} entities a sync would write\n`);

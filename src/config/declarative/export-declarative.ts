@@ -36,37 +36,46 @@ export function exportDeclarative(entities: ConfigEntities, options: ExportOptio
   const ids = (rows: readonly { id: string }[]) => new Set(rows.map((r) => r.id));
   const present = { services: ids(e.services), routes: ids(e.routes), upstreams: ids(e.upstreams), consumers: ids(e.consumers) };
   const record = (kind: Kind, row: object) => fields(kind, row, options.plugins);
+  const name = { services: refNames(entities.services), routes: refNames(entities.routes), upstreams: refNames(entities.upstreams), consumers: refNames(entities.consumers) };
+  // children by parent id, found once rather than by a search of the whole list per parent
+  const single = e.plugins.filter((p) => scopes(p) === 1);
+  const pluginsOf = { serviceId: Map.groupBy(single, (p) => p.serviceId), routeId: Map.groupBy(single, (p) => p.routeId), consumerId: Map.groupBy(single, (p) => p.consumerId) };
+  const routesOf = Map.groupBy(e.routes, (r) => r.serviceId);
+  const targetsOf = Map.groupBy(e.targets, (t) => t.upstreamId);
+  const jwtSecretsOf = Map.groupBy(e.jwtSecrets, (s) => s.consumerId);
+  const keyAuthOf = Map.groupBy(e.keyAuth, (k) => k.consumerId);
+  const aclsOf = Map.groupBy(e.acls, (a) => a.consumerId);
 
   /** Nested under its one scope when that parent is exported too; otherwise top level with named references. */
   const nestedPlugins = (field: 'serviceId' | 'routeId' | 'consumerId', parentId: string) =>
-    sorted('plugins', e.plugins.filter((p) => p[field] === parentId && scopes(p) === 1)).map((p) => record('plugins', p));
+    sorted('plugins', pluginsOf[field].get(parentId) ?? []).map((p) => record('plugins', p));
   const route = (r: RouteRow) => withChildren(record('routes', r), { plugins: nestedPlugins('routeId', r.id) });
 
   const services = sorted('services', e.services).map((s) => withChildren(record('services', s), {
-    routes: sorted('routes', e.routes.filter((r) => r.serviceId === s.id)).map(route),
+    routes: sorted('routes', routesOf.get(s.id) ?? []).map(route),
     plugins: nestedPlugins('serviceId', s.id),
   }));
   const routes = sorted('routes', e.routes.filter((r) => r.serviceId === null || !present.services.has(r.serviceId))).map((r) => ({
     ...route(r),
-    ...(r.serviceId === null ? {} : { service: refName(entities.services, r.serviceId) }),
+    ...(r.serviceId === null ? {} : { service: name.services(r.serviceId) }),
   }));
   const upstreams = sorted('upstreams', e.upstreams).map((u) => withChildren(record('upstreams', u), {
-    targets: sorted('targets', e.targets.filter((t) => t.upstreamId === u.id)).map((t) => record('targets', t)),
+    targets: sorted('targets', targetsOf.get(u.id) ?? []).map((t) => record('targets', t)),
   }));
-  const targets = sorted('targets', e.targets.filter((t) => !present.upstreams.has(t.upstreamId))).map((t) => ({ ...record('targets', t), upstream: refName(entities.upstreams, t.upstreamId) }));
+  const targets = sorted('targets', e.targets.filter((t) => !present.upstreams.has(t.upstreamId))).map((t) => ({ ...record('targets', t), upstream: name.upstreams(t.upstreamId) }));
   const consumers = sorted('consumers', e.consumers).map((c) => withChildren(record('consumers', c), {
-    jwt_secrets: sorted('jwt_secrets', e.jwtSecrets.filter((s) => s.consumerId === c.id)).map((s) => record('jwt_secrets', s)),
-    keyauth_credentials: sorted('keyauth_credentials', e.keyAuth.filter((k) => k.consumerId === c.id)).map((k) => record('keyauth_credentials', k)),
-    acls: sorted('acls', e.acls.filter((a) => a.consumerId === c.id)).map((a) => record('acls', a)),
+    jwt_secrets: sorted('jwt_secrets', jwtSecretsOf.get(c.id) ?? []).map((s) => record('jwt_secrets', s)),
+    keyauth_credentials: sorted('keyauth_credentials', keyAuthOf.get(c.id) ?? []).map((k) => record('keyauth_credentials', k)),
+    acls: sorted('acls', aclsOf.get(c.id) ?? []).map((a) => record('acls', a)),
     plugins: nestedPlugins('consumerId', c.id),
   }));
   const orphan = <T extends { id: string; consumerId: string }>(kind: Kind, rows: readonly T[]) =>
-    sorted(kind, rows.filter((r) => !present.consumers.has(r.consumerId))).map((r) => ({ ...record(kind, r), consumer: refName(entities.consumers, r.consumerId) }));
+    sorted(kind, rows.filter((r) => !present.consumers.has(r.consumerId))).map((r) => ({ ...record(kind, r), consumer: name.consumers(r.consumerId) }));
   const plugins = sorted('plugins', e.plugins.filter((p) => !nestedUnderExported(p, present))).map((p) => ({
     ...record('plugins', p),
-    ...(p.serviceId === null ? {} : { service: refName(entities.services, p.serviceId) }),
-    ...(p.routeId === null ? {} : { route: refName(entities.routes, p.routeId) }),
-    ...(p.consumerId === null ? {} : { consumer: refName(entities.consumers, p.consumerId) }),
+    ...(p.serviceId === null ? {} : { service: name.services(p.serviceId) }),
+    ...(p.routeId === null ? {} : { route: name.routes(p.routeId) }),
+    ...(p.consumerId === null ? {} : { consumer: name.consumers(p.consumerId) }),
   }));
 
   const doc: Doc = { _format_version: '3.0' };
@@ -129,11 +138,13 @@ function nestedUnderExported(p: PluginRow, present: Record<'services' | 'routes'
 }
 
 /** A reference as decK writes it: the name (username) when there is one, else the id. */
-function refName(rows: readonly (ServiceRow | RouteRow | UpstreamRow | ConsumerRow)[], id: string): string {
-  const row = rows.find((r) => r.id === id);
-  if (!row) return id;
-  const name = 'username' in row ? row.username : 'name' in row ? row.name : undefined;
-  return typeof name === 'string' ? name : id;
+function refNames(rows: readonly (ServiceRow | RouteRow | UpstreamRow | ConsumerRow)[]): (id: string) => string {
+  const names = new Map<string, string>();
+  for (const row of rows) {
+    const name = 'username' in row ? row.username : 'name' in row ? row.name : undefined;
+    if (typeof name === 'string' && !names.has(row.id)) names.set(row.id, name);
+  }
+  return (id) => names.get(id) ?? id;
 }
 
 /** Each kind by its human key, then id: the same entities always come out in the same order. */

@@ -4,7 +4,8 @@ import type { PluginRegistry } from '../../plugins/registry.ts';
 import { ConfigError } from '../config-error.ts';
 import { stableId } from '../stable-id.ts';
 import type { ConfigEntities } from '../entities.ts';
-import { checkRouteRules, ENTITY_SCHEMAS, FOREIGN_FIELDS as REFS, validateEntityFields } from '../validate-entity.ts';
+import { checkRouteRules, validateEntityFields } from '../validate-entity.ts';
+import { KIND_SPECS } from '../../store/entity-kinds.ts';
 import { flattenDeclarative, type Kind, type RawRecord } from './flatten.ts';
 import { unsupportedWorkspaces } from './unsupported-features.ts';
 
@@ -27,7 +28,7 @@ export function loadDeclarative(doc: Record<string, unknown>, plugins: PluginReg
   const { records, errors } = flattenDeclarative(doc);
   errors.push(...unsupportedWorkspaces(records));
   const rows = new Map<Kind, Row[]>();
-  for (const kind of Object.keys(ENTITY_SCHEMAS) as Kind[]) rows.set(kind, []);
+  for (const kind of Object.keys(KIND_SPECS) as Kind[]) rows.set(kind, []);
 
   const refused: Refused = new Map();
   for (const record of records) {
@@ -47,7 +48,7 @@ export function loadDeclarative(doc: Record<string, unknown>, plugins: PluginReg
 function validateRecord(record: RawRecord, plugins: PluginRegistry, errors: FieldError[], generate: boolean): Row | undefined {
   const fields = structuredClone(record.fields);
   const refs: Record<string, unknown> = {};
-  for (const field of Object.keys(REFS[record.kind] ?? {})) {
+  for (const field of Object.keys(KIND_SPECS[record.kind].foreign)) {
     if (field in fields) {
       refs[field] = fields[field];
       delete fields[field];
@@ -120,7 +121,7 @@ function isRefused(refused: Refused, kind: Kind, key: unknown): boolean {
 function resolveRefs(kind: Kind, row: Row, index: Index, refused: Refused, errors: FieldError[]): void {
   // a reference to a refused entity would only repeat that entity's errors
   let orphaned = false;
-  for (const [field, target] of Object.entries(REFS[kind] ?? {})) {
+  for (const [field, { kind: target }] of Object.entries(KIND_SPECS[kind].foreign)) {
     let id: string | null = null;
     const parent = row.record.parent;
     if (parent && parent.kind === target) {

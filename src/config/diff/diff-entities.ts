@@ -69,7 +69,8 @@ export function diffEntities(live: ConfigEntities, wanted: ConfigEntities, optio
       const natural = naturalKey(kind, body);
       const match = free(byId.get(row.id)) ?? free(owner ? byId.get(owner) : undefined) ?? free(natural === undefined ? undefined : byNatural.get(natural));
       const label = entityLabel(kind, row, wanted);
-      const after = display(kind, body, options);
+      const wantedForm = comparable(kind, body, options.plugins);
+      const after = display(kind, body, wantedForm);
       if (!match) {
         kindChanges.push({ action: 'create', kind, kindLabel: KIND_LABEL[kind], id: row.id, label, body, after });
         continue;
@@ -77,19 +78,22 @@ export function diffEntities(live: ConfigEntities, wanted: ConfigEntities, optio
       matched.add(match.id);
       idMap.set(`${kind}:${row.id}`, match.id);
       const liveBody = liveBodies.get(match.id)!;
-      const before = display(kind, liveBody, options);
+      const liveForm = comparable(kind, liveBody, options.plugins);
       const keyChanged = kind === 'keyauth_credentials' && apiKeyChanged(body, liveBody, match.id, options.keyOwners);
-      if (keyChanged) after.key = '[CHANGED]';
-      if (keyChanged || !sameValue(comparable(kind, body, options.plugins), comparable(kind, liveBody, options.plugins))) {
+      if (keyChanged || !sameValue(wantedForm, liveForm)) {
+        const before = display(kind, liveBody, liveForm);
+        if (keyChanged) after.key = '[CHANGED]';
         const patch = keepingSecrets(kind, body, liveBody, options.plugins);
         kindChanges.push({ action: 'update', kind, kindLabel: KIND_LABEL[kind], id: match.id, label, body, ...(patch ? { patch } : {}), before, after });
       }
     }
     upserts.push(...kindChanges.sort(byLabel));
 
-    const gone = liveRows.filter((r) => !matched.has(r.id)).map((r): Change => ({
-      action: 'delete', kind, kindLabel: KIND_LABEL[kind], id: r.id, label: entityLabel(kind, r, live), before: display(kind, liveBodies.get(r.id)!, options),
-    }));
+    const gone = liveRows.filter((r) => !matched.has(r.id)).map((r): Change => {
+      const liveBody = liveBodies.get(r.id)!;
+      const before = display(kind, liveBody, comparable(kind, liveBody, options.plugins));
+      return { action: 'delete', kind, kindLabel: KIND_LABEL[kind], id: r.id, label: entityLabel(kind, r, live), before };
+    });
     deletes.unshift(...gone.sort(byLabel));
   }
   return [...upserts, ...deletes];
@@ -157,11 +161,9 @@ function withTags(body: EntityBody, tags: readonly string[]): EntityBody {
   return { ...body, tags: [...have, ...tags.filter((t) => !have.includes(t))] };
 }
 
-/** The comparable form plus the stored API key hash (not a secret), for showing what changes. */
-function display(kind: Kind, body: EntityBody, options: DiffOptions): EntityBody {
-  const out = comparable(kind, body, options.plugins);
-  if (kind === 'keyauth_credentials' && typeof body.key_hash === 'string') out.key_hash = body.key_hash;
-  return out;
+/** `form` (the body's comparable form) plus the stored API key hash (not a secret), for showing what changes. */
+function display(kind: Kind, body: EntityBody, form: EntityBody): EntityBody {
+  return kind === 'keyauth_credentials' && typeof body.key_hash === 'string' ? { ...form, key_hash: body.key_hash } : form;
 }
 
 /** By label, then id; a key-auth label starts with its id, so those go by consumer first. */

@@ -3,11 +3,9 @@
 // under row locks, in one round trip, so a limit holds exactly across nodes. Kong's cluster policy reads, then
 // increments in a timer: not exact. Rows whose windows no longer matter are deleted now and then.
 import type { SqlClient } from '../../store/sql-client.ts';
-import type { CounterStore, PeriodLimit, SlidingCounts } from './counter-store.ts';
+import { EXPIRY_SLACK_MS, type CounterStore, type PeriodLimit, type SlidingCounts } from './counter-store.ts';
 import type { Windows } from './periods.ts';
 
-/** Rows outlive their window by this much, so a node whose clock runs a little behind still finds them. */
-const EXPIRY_SLACK_MS = 1000;
 /** Least time between two deletions of expired rows, per database client. */
 const CLEANUP_INTERVAL_MS = 60_000;
 const nextCleanup = new WeakMap<SqlClient, number>();

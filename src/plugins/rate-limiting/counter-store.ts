@@ -1,6 +1,9 @@
 // The interface every rate-limit counter store implements: local (this process), redis and cluster (database).
 import type { Period, Windows } from './periods.ts';
 
+/** Remote stores keep a window's counter this long past its end, so a node whose clock runs a little behind still finds it. */
+export const EXPIRY_SLACK_MS = 1000;
+
 /** One configured limit: the period, its position in PERIODS, and how many requests a window allows. */
 export interface PeriodLimit {
   readonly period: Period;

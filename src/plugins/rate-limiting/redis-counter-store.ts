@@ -3,12 +3,9 @@
 // holds exactly across nodes under any concurrency. Kong's redis policy reads, then increments: not exact.
 // Keys: portcullis:rl:<scope>:<identifier>:<period>:<window start ms>, expiring once their window stops mattering.
 import type { Redis } from 'ioredis';
-import type { CounterStore, PeriodLimit, SlidingCounts } from './counter-store.ts';
+import { EXPIRY_SLACK_MS, type CounterStore, type PeriodLimit, type SlidingCounts } from './counter-store.ts';
 import type { Windows } from './periods.ts';
 import { leaseRedisClient, type RedisLease, type RedisSettings } from './redis-clients.ts';
-
-/** Keys outlive their window by this much, so a node whose clock runs a little behind still finds them. */
-const EXPIRY_SLACK_MS = 1000;
 
 /**
  * KEYS: every limit's current-window key, then (sliding) every limit's previous-window key.

@@ -74,7 +74,7 @@ export type RateLimitingConfig = Static<typeof RateLimitingConfigSchema>;
 
 /**
  * Kong's entity checks and custom validator. `cluster` in DB-less mode is refused when the config is built
- * (handler.ts), where the mode is known.
+ * (counter-store-for.ts), where the mode is known.
  */
 export function validateRateLimitingConfig(config: RateLimitingConfig): Record<string, string> {
   const errors: Record<string, string> = {};
