@@ -112,7 +112,7 @@ function checkKeyHashes(entities: ConfigEntities, codec: SecretCodec | undefined
       message: 'stored as a hash, but no secret codec was given to check API keys against it',
     })));
   }
-  const known = new Set(codec.apiKeyHashes('').map((h) => codec.keyIdOf(h)));
+  const known = new Set(codec.keyIds);
   const kidOf = (hash: string) => {
     try {
       return codec.keyIdOf(hash);

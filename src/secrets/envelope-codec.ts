@@ -66,6 +66,7 @@ export function createSecretCodec(keyring: Keyring): SecretCodec {
 
   return {
     activeKeyId: active.id,
+    keyIds: Object.freeze(keyring.keys.map((k) => k.id)),
 
     encrypt(plaintext) {
       if (typeof plaintext !== 'string') throw new TypeError('encrypt() takes a string');

@@ -5,6 +5,8 @@
 export interface SecretCodec {
   /** Id of the key new values are protected with. */
   readonly activeKeyId: string;
+  /** Ids of every key the keyring holds (the active one first): what stored values may be under. */
+  readonly keyIds: readonly string[];
   /** Plaintext -> self-describing envelope string (format version, key id, wrapped data key, iv, ciphertext, tag). */
   encrypt(plaintext: string): string;
   /** Envelope -> plaintext; throws SecretError('SECRET_KEY_UNKNOWN' | 'SECRET_CORRUPT') when it cannot. */
