@@ -28,7 +28,7 @@ before(async () => {
   nodes.a = await start('a');
   token = nodes.a.token!;
   [nodes.b, nodes.c] = await Promise.all([start('b'), start('c')]);
-}, { timeout: 60_000 });
+}, { timeout: 180_000 });
 
 after(async () => {
   await Promise.all(Object.values(nodes).map((n) => n.stop()));

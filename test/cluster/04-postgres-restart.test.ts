@@ -25,7 +25,7 @@ before(async () => {
   up = await startUpstream();
   assert.equal((await adminCall(node, token, 'POST', '/services', { name: 'svc', url: up.url })).status, 201);
   assert.equal((await adminCall(node, token, 'POST', '/services/svc/routes', { name: 'r', paths: ['/served'] })).status, 201);
-}, { timeout: 60_000 });
+}, { timeout: 180_000 });
 
 after(async () => {
   await node?.stop();
@@ -40,7 +40,7 @@ interface Outcome {
   at: number;
 }
 
-test('PostgreSQL stopped and started mid-load: no acknowledged write is lost, the outage is 503, the node recovers', { skip, timeout: 60_000 }, async () => {
+test('PostgreSQL stopped and started mid-load: no acknowledged write is lost, the outage is 503, the node recovers', { skip, timeout: 180_000 }, async () => {
   const outcomes: Outcome[] = [];
   let running = true;
   const worker = async (w: number) => {

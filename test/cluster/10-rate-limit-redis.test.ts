@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { spawnTracked } from '../helpers/child-processes.ts';
 import { once } from 'node:events';
 import { Agent, request } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -152,7 +152,7 @@ test('Redis killed mid-load: fault_tolerant proxies, fail-closed answers 500; re
 
 test('a DB-less node refuses to start with the cluster policy, naming the plugin\'s field', async () => {
   const file = await configFile({ c: { minute: 5, policy: 'cluster' } });
-  const proc = spawn(process.execPath, [new URL('../../src/cli/main.ts', import.meta.url).pathname, 'start', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawnTracked(process.execPath, [new URL('../../src/cli/main.ts', import.meta.url).pathname, 'start', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (c) => (out += c));
   proc.stderr!.on('data', (c) => (out += c));

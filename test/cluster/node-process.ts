@@ -1,7 +1,9 @@
-// A real `portcullis start` process for cluster tests: spawned with the CLI, ready once its banner names the
-// proxy and admin addresses (both bound on port 0), with helpers to call its admin API and proxy.
-import { spawn, type ChildProcess } from 'node:child_process';
+// A real `portcullis start` process for tests: spawned with the CLI, ready once its banner names the proxy and
+// admin addresses (both bound on port 0), killed when the test file ends however it ends, with helpers to call its
+// admin API and proxy.
+import type { ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
+import { spawnTracked } from '../helpers/child-processes.ts';
 
 const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
@@ -14,12 +16,18 @@ export interface NodeProcess {
   /** The admin token the banner printed, if it printed one. */
   token: string | undefined;
   output(): string;
-  /** SIGTERM and wait for the exit code. */
-  stop(): Promise<number | null>;
+  /** SIGTERM and wait for the exit code (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<number | null>;
 }
 
-export async function startNodeProcess(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<NodeProcess> {
-  const proc = spawn(process.execPath, [CLI, 'start', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', ...args], {
+/**
+ * Readiness is awaited, never assumed: the limit is only a ceiling for a machine so loaded that the first
+ * PGlite start takes tens of seconds (it is ready in well under a second on an idle one).
+ */
+export const START_LIMIT_MS = Number(process.env.TEST_START_LIMIT_MS ?? 120_000);
+
+export async function startNodeProcess(args: readonly string[], env: Record<string, string> = {}, timeoutMs = START_LIMIT_MS): Promise<NodeProcess> {
+  const proc = spawnTracked(process.execPath, [CLI, 'start', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PORTCULLIS_LOG_LEVEL: 'info', ...env },
   });
@@ -28,7 +36,10 @@ export async function startNodeProcess(args: readonly string[], env: Record<stri
   proc.stderr!.on('data', (c) => (out += c));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const { proxy, admin } = await new Promise<{ proxy: string; admin: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not start within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`node did not start within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
     const check = () => {
       const p = /(?:listening on\s+|gateway \(proxy\)\s+)(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       const a = /admin API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
@@ -50,10 +61,15 @@ export async function startNodeProcess(args: readonly string[], env: Record<stri
     admin,
     token: /admin token\s+(pcat_[A-Za-z0-9_-]+)/.exec(out)?.[1],
     output: () => out,
-    async stop() {
+    async stop(graceMs = 15_000) {
       if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
       proc.kill('SIGTERM');
-      return exited;
+      const killer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(killer);
+      }
     },
   };
 }

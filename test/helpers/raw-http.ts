@@ -36,6 +36,30 @@ export function rawRequest(port: number, payload: string, timeoutMs = 3000): Pro
   });
 }
 
+/**
+ * Sends `payload` and collects every byte until the server closes the connection: for asserting that nothing
+ * after a refusal (a smuggled second request) was ever answered. Rejects if the server keeps it open.
+ */
+export function rawUntilClose(port: number, payload: string, timeoutMs = 10_000): Promise<{ responses: RawResponse[]; raw: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the server kept the connection open for ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', () => {}); // a reset after the answer still ends in 'close'
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const raw = Buffer.concat(chunks).toString('latin1');
+      const responses = raw.split(/(?=HTTP\/1\.[01] \d{3} )/).map(parse).filter((r) => r !== null).map((r) => r.response);
+      resolve({ responses, raw });
+    });
+    socket.write(payload);
+  });
+}
+
 function parse(text: string): { response: RawResponse; complete: boolean } | null {
   const end = text.indexOf('\r\n\r\n');
   if (end === -1) return null;

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './free-port.ts';
+import { spawnTracked } from './child-processes.ts';
 import { skipUnlessCi } from './required-on-ci.ts';
 
 export const SHARED_REDIS = { host: '127.0.0.1', port: 6379 };
@@ -61,7 +62,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
 }
 
 async function launch(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+  const child = spawnTracked('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
   child.on('error', () => {});
   for (let i = 0; i < 200; i++) {
     if (await answersPing(port)) return child;

@@ -105,8 +105,11 @@ test('a chunked body under the limit streams through', async () => {
 test('a chunked body that passes the limit is cut off: 413, and the upstream never gets a whole request', async () => {
   const before = upstream.requests.length;
   const res = await streamRequest('/kib', ['a'.repeat(600), 'b'.repeat(600), 'c'.repeat(600)]);
-  await sleep(50); // an upstream that had been handed the whole body would have recorded it by now
-  assertRefused(res, TOO_LARGE, upstream, before);
+  // A request sent after the refusal reaches the upstream alone: the cut-off upload never completed there.
+  const barrier = await httpRequest(`${gw.url}/kib`, { method: 'POST', headers: { 'content-length': '1' }, body: 'x' });
+  assert.equal(barrier.status, 200);
+  assert.deepEqual(upstream.requests.slice(before).map((r) => r.body), ['x']);
+  assertRefused(res, TOO_LARGE, upstream, before + 1);
 });
 
 test('require_content_length: no Content-Length and no body gets 411; a declared length passes', async () => {
