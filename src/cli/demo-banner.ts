@@ -13,15 +13,22 @@ export interface AdminBannerInfo {
   tokenSource: 'first-start' | 'generated' | 'env' | 'existing';
 }
 
-export function demoBanner(port: number, admin?: AdminBannerInfo): string {
+/** Where the example services listen: the demo file's ports unless `--demo-ports` says otherwise. */
+export interface DemoPorts {
+  users: number;
+  orders: number;
+}
+export const DEMO_PORTS: Readonly<DemoPorts> = { users: 3001, orders: 3002 };
+
+export function demoBanner(port: number, services: DemoPorts = DEMO_PORTS, admin?: AdminBannerInfo): string {
   const gw = `http://127.0.0.1:${port}`;
   const mint = (who: string) => `$(npm run -s portcullis -- token mint ${who})`;
   return `
 Portcullis is up (demo configuration: examples/demo/portcullis.yaml)
 
   gateway (proxy)   ${gw}
-  users service     http://127.0.0.1:3001   behind ${gw}/api/users
-  orders service    http://127.0.0.1:3002   behind ${gw}/api/orders
+  users service     http://127.0.0.1:${services.users}   behind ${gw}/api/users
+  orders service    http://127.0.0.1:${services.orders}   behind ${gw}/api/orders
   consumers         web-app, mobile-app (full access), partner-acme (GET /api/orders only, 5 req/min)
 ${admin ? adminLines(admin) : ''}
 Try it (in another terminal, from this folder):
@@ -38,7 +45,7 @@ Try it (in another terminal, from this folder):
 
   # 429: the partner's 6th request within a minute
   T=${mint('partner-acme')}; for i in 1 2 3 4 5 6; do curl -s -o /dev/null -w "%{http_code}\\n" ${gw}/api/orders -H "Authorization: Bearer $T"; done
-${admin ? adminCurl(admin, `http://127.0.0.1:${port}`) : ''}
+${admin ? adminCurl(admin, { proxy: gw, usersPort: services.users }) : ''}
 Validate a config:  npm run -s portcullis -- config validate examples/demo/portcullis.yaml
 Stop with Ctrl-C.
 `;
@@ -71,15 +78,15 @@ function adminLines(admin: AdminBannerInfo): string {
   return `  admin API         ${admin.url}   (${mode})\n${token}`;
 }
 
-/** `demoProxy`: the demo's proxy address, to show a new route answering at once (the demo's services and tokens). */
-function adminCurl(admin: AdminBannerInfo, demoProxy?: string): string {
+/** `demo`: the demo's proxy and users service, to show a new route answering at once (the demo's services and tokens). */
+function adminCurl(admin: AdminBannerInfo, demo?: { proxy: string; usersPort: number }): string {
   const set = admin.token ? `  export TOKEN=${admin.token}\n` : '';
   const write = admin.mode === 'database'
-    ? `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/services -d name=echo -d url=http://127.0.0.1:3001\n`
+    ? `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/services -d name=echo -d url=http://127.0.0.1:${demo?.usersPort ?? DEMO_PORTS.users}\n`
       + `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/services/echo/routes -d name=echo -d 'paths[]=/echo'\n`
-      + (demoProxy
+      + (demo
         ? `  # the new route is live at once, behind the global jwt plugin like the others:\n`
-          + `  curl -i ${demoProxy}/echo -H "Authorization: Bearer $(npm run -s portcullis -- token mint web-app)"\n`
+          + `  curl -i ${demo.proxy}/echo -H "Authorization: Bearer $(npm run -s portcullis -- token mint web-app)"\n`
         : '')
     : `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/config --data-urlencode config@kong.yaml\n`;
   return `

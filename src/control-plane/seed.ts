@@ -20,6 +20,8 @@ export interface SeedOptions {
   logger: Logger;
   /** Declarative file to seed an empty database from; nothing is seeded without one. */
   file?: string;
+  /** Adjusts the file's entities before they are written (the demo points its services at their ports). */
+  edit?: (entities: ConfigEntities) => void;
   /** Refuses a seed the gateway could not build (the admin API's own check). */
   check?: (entities: ConfigEntities) => void;
 }
@@ -35,7 +37,9 @@ export async function seedIfEmpty(options: SeedOptions): Promise<SeedResult> {
   const { store, logger } = options;
   let seeded = 0;
   if (options.file !== undefined && (await store.version()) === 0) {
-    const ops = insertOps(await loadEntitiesFromFile(options.file, options.plugins));
+    const entities = await loadEntitiesFromFile(options.file, options.plugins);
+    options.edit?.(entities);
+    const ops = insertOps(entities);
     try {
       await store.write(ops, { actor: SYSTEM_ACTOR, requestId: 'seed', check: options.check });
       seeded = ops.length;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled.ts';
+import type { ConfigEntities } from '../config/entities.ts';
 import { compileConfig } from '../config/compile.ts';
 import { startGateway, type Gateway, type ListenSpec } from '../gateway/server.ts';
 import { loadPluginRegistry, type PluginRegistry } from '../plugins/registry.ts';
@@ -44,6 +45,8 @@ export interface StartNodeOptions {
   pollIntervalMs?: number;
   /** Database mode: declarative file written into an empty database on first start. */
   seedFile?: string;
+  /** Adjusts the seed file's entities before they are written. */
+  seedEdit?: (entities: ConfigEntities) => void;
   /** Secret key file (else PORTCULLIS_SECRET_KEY(S) / PORTCULLIS_KEY_FILE, else `<dataDir>/secret-keys` on PGlite). */
   keyFile?: string;
   nodeId?: string;
@@ -131,7 +134,7 @@ async function startDatabase(options: StartNodeOptions, plugins: PluginRegistry,
   try {
     builder = createConfigBuilder({ plugins, logger, codec, sql: store.sql });
     const checker = builder;
-    const seed = await seedIfEmpty({ store, plugins, logger, file: options.seedFile, check: (entities) => checker.check(entities) });
+    const seed = await seedIfEmpty({ store, plugins, logger, file: options.seedFile, edit: options.seedEdit, check: (entities) => checker.check(entities) });
     const served = new Served();
     sync = createDatabaseSync({ store, builder, swap: (c) => served.swap(c), logger, pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS });
     const first = await sync.start();

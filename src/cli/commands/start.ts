@@ -13,7 +13,9 @@ import { CliError } from '../cli-error.ts';
 import { DEMO_CONFIG } from '../../../examples/demo/paths.ts';
 import { startUsersService } from '../../../examples/services/users/users-service.ts';
 import { startOrdersService } from '../../../examples/services/orders/orders-service.ts';
-import { demoBanner, plainBanner, type AdminBannerInfo } from '../demo-banner.ts';
+import { demoBanner, plainBanner, DEMO_PORTS, type AdminBannerInfo, type DemoPorts } from '../demo-banner.ts';
+import { portOf } from '../../../examples/services/json-server.ts';
+import type { ConfigEntities } from '../../config/entities.ts';
 import { startNode, DEFAULT_DATA_DIR, DEFAULT_POLL_INTERVAL_MS, type RunningNode } from '../../control-plane/start-node.ts';
 
 export async function runStart(args: string[]): Promise<number> {
@@ -35,6 +37,7 @@ export async function runStart(args: string[]): Promise<number> {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'trusted-proxies': { type: 'string', default: env.PORTCULLIS_TRUSTED_PROXIES ?? '' },
+      'demo-ports': { type: 'string', default: env.PORTCULLIS_DEMO_PORTS || `${DEMO_PORTS.users},${DEMO_PORTS.orders}` },
     },
   });
   const databaseUrl = values['database-url'];
@@ -53,16 +56,21 @@ export async function runStart(args: string[]): Promise<number> {
   }
   const adminListen = parseListen(values['admin-listen']!, '--admin-listen');
 
+  const demoPorts = parseDemoPorts(values['demo-ports']!);
   const services: Server[] = [];
   let node: RunningNode;
   try {
     node = await explainBindErrors(async () => {
-      if (demo) services.push(await startUsersService(3001), await startOrdersService(3002));
+      if (demo) {
+        services.push(await startUsersService(demoPorts.users), await startOrdersService(demoPorts.orders));
+        Object.assign(demoPorts, { users: portOf(services[0]), orders: portOf(services[1]) });
+      }
       return startNode({
         configFile: values.config,
         databaseUrl: dbLess ? undefined : databaseUrl,
         dataDir: values.data,
         seedFile: values.seed ?? (demo && !dbLess ? DEMO_CONFIG : undefined),
+        seedEdit: demo && values.seed === undefined ? (entities) => pointDemoAt(entities, demoPorts) : undefined,
         keyFile: values['key-file'],
         listen,
         adminListen,
@@ -91,7 +99,7 @@ export async function runStart(args: string[]): Promise<number> {
   };
   logger.info({ listen: addresses.map(hostPort), admin_listen: hostPort(adminAddress), mode: node.mode }, 'gateway started');
   process.stdout.write(demo
-    ? demoBanner(addresses[0].port, admin)
+    ? demoBanner(addresses[0].port, demoPorts, admin)
     : plainBanner(addresses.map((a, i) => `${listen[i].tls ? 'https' : 'http'}://${hostPort(a)}`), admin));
 
   process.on('SIGHUP', () => void node.reload());
@@ -110,6 +118,23 @@ export async function runStart(args: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return 0;
+}
+
+/** `--demo-ports USERS,ORDERS`: where the example services listen (0 picks a free port; tests run beside a demo). */
+function parseDemoPorts(value: string): DemoPorts {
+  const ports = value.split(',').map((p) => Number(p.trim()));
+  if (ports.length !== 2 || ports.some((p) => !Number.isInteger(p) || p < 0 || p > 65535)) {
+    throw new CliError(`--demo-ports '${value}' must be two ports, USERS,ORDERS (e.g. ${DEMO_PORTS.users},${DEMO_PORTS.orders}; 0 picks a free one)`, 2);
+  }
+  return { users: ports[0], orders: ports[1] };
+}
+
+/** The demo file names the example services at their default ports; the seed follows where they really listen. */
+function pointDemoAt(entities: ConfigEntities, ports: DemoPorts): void {
+  const moved = new Map([[DEMO_PORTS.users, ports.users], [DEMO_PORTS.orders, ports.orders]]);
+  for (const service of entities.services) {
+    if (service.host === '127.0.0.1') service.port = moved.get(service.port) ?? service.port;
+  }
 }
 
 function hostPort(a: AddressInfo): string {
