@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
@@ -88,7 +89,7 @@ test('every spoofable header and its underscore spelling is gone before the upst
   }
 });
 
-test('underscore headers that spell nothing the gateway strips reach the upstream (nginx and Kong would drop or keep all)', async () => {
+test('underscore headers that spell nothing the gateway strips reach the upstream (Kong passes every underscore header)', async () => {
   const { upstream } = await through(gw, '/plain/x', { api_key: 'k', x_trace_id: 't', My_Header: 'm' });
   assert.equal(upstream.headers.api_key, 'k');
   assert.equal(upstream.headers.x_trace_id, 't');
@@ -174,6 +175,15 @@ test('portcullis start --identity-headers strips them on a real node', async () 
   } finally {
     await node.stop();
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('portcullis start refuses an --identity-headers name that is no header, or one requests need (exit 2)', () => {
+  const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+  for (const [value, message] of [['X-Ok,bad name', /'bad name' is not a valid header name/], ['X-Ok,Host', /'host' cannot be stripped/]] as const) {
+    const run = spawnSync(process.execPath, [cli, 'start', '--config', '/nonexistent.yaml', '--identity-headers', value], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 2, `${value}: ${run.stderr}`);
+    assert.match(run.stderr, message);
   }
 });
 
