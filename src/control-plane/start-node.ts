@@ -41,6 +41,8 @@ export interface StartNodeOptions {
   listen: readonly ListenSpec[];
   adminListen?: { host: string; port: number };
   trustedProxies?: readonly string[];
+  /** Extra identity header names removed from client requests (`--identity-headers`). */
+  identityHeaders?: readonly string[];
   /** Database mode: full version check interval, the fallback to LISTEN/NOTIFY (Kong: db_update_frequency). */
   pollIntervalMs?: number;
   /** Database mode: declarative file written into an empty database on first start. */
@@ -188,7 +190,7 @@ class Served {
 async function listen(options: StartNodeOptions, served: Served, context: AdminContext, logger: Logger): Promise<{ gateway: Gateway; admin: AdminServer }> {
   let gateway: Gateway | undefined;
   try {
-    gateway = await startGateway(served.current!, { listen: options.listen, trustedProxies: options.trustedProxies, logger });
+    gateway = await startGateway(served.current!, { listen: options.listen, trustedProxies: options.trustedProxies, identityHeaders: options.identityHeaders, logger });
     served.gateway = gateway;
     if (served.current !== gateway.current()) gateway.swap(served.current!);
     const admin = await startAdminServer({ listen: options.adminListen ?? DEFAULT_ADMIN_LISTEN, context, routes: allAdminRoutes() });

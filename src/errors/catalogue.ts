@@ -22,6 +22,10 @@ export const catalogue = {
   HTTPS_REDIRECT: { status: 301, title: 'Redirect to HTTPS', message: 'Moved Permanently' },
   PROTOCOL_NOT_ALLOWED: { status: 426, title: 'HTTPS required', message: 'Please use HTTPS protocol' },
 
+  // --- spoofable headers and Host parsing (issue 7) -------------------------------------------------
+  HOST_INVALID: { status: 400, title: 'Host header is not a valid host and port', message: 'Bad request' },
+  METHOD_OVERRIDE_REFUSED: { status: 400, title: 'Method override header on a route with per-method access rules', message: 'Bad request' },
+
   // --- authentication ----------------------------------------------------------------------------
   UNAUTHORIZED: { status: 401, title: 'Authentication required', message: 'Unauthorized' },
   JWT_MULTIPLE_TOKENS: { status: 401, title: 'More than one token in the request', message: 'Multiple tokens provided' },

@@ -57,6 +57,8 @@ export class RequestContext {
   readonly bodyFraming: 'none' | 'length' | 'chunked';
   /** The client sent `Expect: 100-continue` and waits for the gateway's go-ahead before sending the body. */
   readonly expectContinue: boolean;
+  /** Client headers removed before any plugin ran (lower case, `_` spelled `-`): identity, forwarding, method overrides... */
+  readonly strippedHeaders: readonly string[];
   /** Largest request body, in bytes, the proxy lets through while streaming (null: no limit). */
   requestBodyLimit: number | null = null;
   /** Status finally sent to the client, for log-phase plugins. */
@@ -76,6 +78,7 @@ export class RequestContext {
     host: string;
     bodyFraming?: 'none' | 'length' | 'chunked';
     expectContinue?: boolean;
+    strippedHeaders?: readonly string[];
   }) {
     this.id = init.id;
     this.method = init.method;
@@ -87,6 +90,7 @@ export class RequestContext {
     this.host = init.host;
     this.bodyFraming = init.bodyFraming ?? 'none';
     this.expectContinue = init.expectContinue ?? false;
+    this.strippedHeaders = init.strippedHeaders ?? [];
     this.startedAt = performance.now();
   }
 

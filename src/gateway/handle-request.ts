@@ -1,14 +1,14 @@
 // The request path, in order: normalise the target, scrub headers a client must not control, rewrite
 // (global plugins), route, access (plugins by priority, re-resolved once a consumer is known), proxy, log.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { CompiledConfig, PluginRuntime } from '../config/compiled.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { RequestContext } from './context.ts';
-import { stripForwarding, stripHopByHop, stripIdentity } from './hop-by-hop.ts';
+import { parseHostHeader } from './host-header.ts';
 import type { TrustedProxies } from './trusted-proxies.ts';
 import type { RouterRoute } from './router/types.ts';
-import { normalizeRequestTarget } from './path/normalize.ts';
+import { normalizeRequestTarget, rawRequestPath } from './path/normalize.ts';
 import { buildUpstreamPath } from './path/upstream-path.ts';
 import { forward } from './proxy/forward.ts';
 import type { UpstreamPools } from './proxy/upstream-pools.ts';
@@ -19,6 +19,8 @@ export interface PipelineDeps {
   config(): CompiledConfig;
   pools: UpstreamPools;
   trustedProxies: TrustedProxies;
+  /** Removes the headers a client must not control; answers the names it removed (hop-by-hop.ts). */
+  scrubHeaders(headers: IncomingHttpHeaders): readonly string[];
   scheme: 'http' | 'https';
   onInternalError(err: unknown, ctx: RequestContext | null): void;
 }
@@ -51,9 +53,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     if (hasDuplicateHost(req.rawHeaders)) throw new GatewayError('BAD_REQUEST', { detail: 'more than one Host header' });
     const target = normalizeRequestTarget(req.url ?? '');
     const forwarded = forwardedView(req, trusted, deps);
-    stripHopByHop(headers);
-    stripIdentity(headers);
-    stripForwarding(headers);
+    const strippedHeaders = deps.scrubHeaders(headers);
 
     ctx = new RequestContext({
       id: nextRequestId(),
@@ -66,6 +66,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
       host: forwarded.requestHost,
       bodyFraming,
       expectContinue,
+      strippedHeaders,
     });
 
     // rewrite: global plugins only, the route is not known yet
@@ -95,9 +96,8 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     const service = ctx.service;
     if (!service) throw new GatewayError('SERVICE_NOT_FOUND');
 
-    setForwardingHeaders(ctx, forwarded, peer, trusted);
+    setForwardingHeaders(ctx, forwarded, peer, trusted, req.url ?? '');
     const path = buildUpstreamPath(service.path, route, ctx.path, ctx.matchedPath);
-    if (route.strip_path && ctx.matchedPath !== '' && ctx.matchedPath !== '/') headers['x-forwarded-prefix'] = ctx.matchedPath;
     // Only now, with every plugin agreeing, is the client told to send its body (Kong: 417 before this point).
     if (expectContinue) res.writeContinue();
     const finalPlugins = plugins;
@@ -191,13 +191,14 @@ interface ForwardedView {
   xfHost: string | undefined;
   xfPort: string | undefined;
   xfPath: string | undefined;
+  xfPrefix: string | undefined;
 }
 
 /** What the client said about itself, believing X-Forwarded-* only from trusted proxies. */
 function forwardedView(req: IncomingMessage, trusted: boolean, deps: PipelineDeps): ForwardedView {
   const h = req.headers;
   const hostHeader = h.host ?? '';
-  const { host, port } = splitHost(hostHeader, req.socket.localPort ?? 0);
+  const { host, port } = parseHostHeader(h.host, req.socket.localPort ?? 0);
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(', ') : v);
   const xfProto = trusted ? first(h['x-forwarded-proto']) : undefined;
   return {
@@ -210,30 +211,25 @@ function forwardedView(req: IncomingMessage, trusted: boolean, deps: PipelineDep
     xfHost: trusted ? first(h['x-forwarded-host']) : undefined,
     xfPort: trusted ? first(h['x-forwarded-port']) : undefined,
     xfPath: trusted ? first(h['x-forwarded-path']) : undefined,
+    xfPrefix: trusted ? first(h['x-forwarded-prefix']) : undefined,
   };
 }
 
-function splitHost(hostHeader: string, localPort: number): { host: string; port: number } {
-  let host = hostHeader.toLowerCase();
-  let port = localPort;
-  const close = host.lastIndexOf(']');
-  const colon = host.lastIndexOf(':');
-  if (colon > close) {
-    port = Number(host.slice(colon + 1)) || localPort;
-    host = host.slice(0, colon);
-  }
-  return { host, port };
-}
-
-/** Kong's upstream X-Forwarded-* and X-Real-IP, rebuilt by the gateway (client copies were stripped). */
-function setForwardingHeaders(ctx: RequestContext, f: ForwardedView, peer: string, trusted: boolean): void {
+/**
+ * Kong's upstream X-Forwarded-* and X-Real-IP, rebuilt by the gateway (client copies were stripped). As Kong:
+ * X-Forwarded-Path is the path the client sent (before normalisation, no query), X-Forwarded-Prefix what
+ * strip_path removed (never `/`); a trusted proxy's own values of either are kept.
+ */
+function setForwardingHeaders(ctx: RequestContext, f: ForwardedView, peer: string, trusted: boolean, rawTarget: string): void {
   const h = ctx.headers;
   h['x-real-ip'] = ctx.clientIp;
   h['x-forwarded-for'] = trusted && f.xff ? `${f.xff}, ${peer}` : peer;
   h['x-forwarded-proto'] = f.xfProto ?? ctx.scheme;
   h['x-forwarded-host'] = f.xfHost ?? ctx.host;
   h['x-forwarded-port'] = f.xfPort ?? String(f.port);
-  h['x-forwarded-path'] = f.xfPath ?? ctx.path;
+  h['x-forwarded-path'] = f.xfPath ?? rawRequestPath(rawTarget);
+  const prefix = f.xfPrefix ?? (ctx.route?.strip_path && ctx.matchedPath !== '/' ? ctx.matchedPath : '');
+  if (prefix !== '') h['x-forwarded-prefix'] = prefix;
 }
 
 /**

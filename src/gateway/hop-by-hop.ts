@@ -2,10 +2,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { IDENTITY_HEADERS } from './identity-headers.ts';
 
-/** Never forwarded in either direction. `expect` too: the gateway answers 100-continue itself. */
+/**
+ * Never forwarded in either direction. `expect` too: the gateway answers 100-continue itself. `proxy`: no
+ * such header exists, but CGI-style upstreams turn it into HTTP_PROXY, their outbound proxy (httpoxy).
+ */
 export const HOP_BY_HOP: readonly string[] = [
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
-  'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings',
+  'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings', 'proxy',
 ];
 
 /** Forwarding headers: only honoured from trusted proxies, otherwise dropped and rebuilt by the gateway. */
@@ -14,8 +17,25 @@ export const FORWARDING: readonly string[] = [
   'x-forwarded-path', 'x-forwarded-prefix', 'x-real-ip',
 ];
 
-/** Removes hop-by-hop headers, the ones named in `Connection`, and every identity header. */
+/** Headers that make many frameworks run another method than the one the gateway authorized. */
+export const METHOD_OVERRIDE: readonly string[] = ['x-http-method-override', 'x-http-method', 'x-method-override'];
+
+/**
+ * Claims no client may make and the gateway never rebuilds: method overrides, the path some upstreams route
+ * on instead of the request line's (IIS, Symfony, Laravel), and client-address headers of other proxies and
+ * CDNs (the client's address reaches the upstream as X-Real-IP / X-Forwarded-For).
+ */
+export const SPOOFABLE: readonly string[] = [
+  ...METHOD_OVERRIDE, 'x-original-url', 'x-rewrite-url', 'true-client-ip', 'x-client-ip', 'cf-connecting-ip',
+];
+
+/** Removes hop-by-hop headers and the ones named in `Connection`. */
 export function stripHopByHop(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): void {
+  stripConnectionTokens(headers);
+  for (const name of HOP_BY_HOP) delete headers[name];
+}
+
+function stripConnectionTokens(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): void {
   const connection = headers.connection;
   if (connection !== undefined) {
     for (const name of String(connection).split(',')) {
@@ -23,16 +43,41 @@ export function stripHopByHop(headers: IncomingHttpHeaders | Record<string, stri
       if (n !== '') delete headers[n];
     }
   }
-  for (const name of HOP_BY_HOP) delete headers[name];
 }
 
-export function stripIdentity(headers: IncomingHttpHeaders): void {
-  for (const name of IDENTITY_HEADERS) delete headers[name];
-  // CGI-style servers (PHP, WSGI, Rack) read `X_Consumer_ID` as `X-Consumer-ID`: a spoof that survives the
-  // line above. nginx, and so Kong, drop every header with an underscore by default; so do we.
-  for (const name in headers) if (name.includes('_')) delete headers[name];
+const NOTHING: readonly string[] = Object.freeze([]);
+
+/**
+ * Cleans a client's request headers in place before any plugin runs; answers the names it removed that a
+ * client chose to send (lower case, `_` spelled `-`), hop-by-hop ones aside. Headers named in `Connection`,
+ * hop-by-hop, forwarding (read before this, from trusted proxies only), identity (Kong's and the operator's
+ * `extraIdentity`) and SPOOFABLE go, and so does any spelling with underscores of one of them: CGI-style
+ * servers (PHP, WSGI, Rack) read `X_Consumer_ID` as `X-Consumer-ID`. Other underscore names (`api_key`) stay.
+ */
+export function createClientHeaderScrub(extraIdentity: readonly string[] = []): (headers: IncomingHttpHeaders) => readonly string[] {
+  const claims = new Set([...FORWARDING, ...IDENTITY_HEADERS, ...SPOOFABLE, ...extraIdentity.map(dashed)]);
+  const hop = new Set(HOP_BY_HOP);
+  return (headers) => {
+    stripConnectionTokens(headers);
+    let removed: string[] | null = null;
+    // One pass over what the client sent, rather than one delete per listed name.
+    for (const name in headers) {
+      const canonical = name.includes('_') ? dashed(name) : name;
+      if (claims.has(canonical)) {
+        delete headers[name];
+        (removed ??= []).push(canonical);
+      } else if (hop.has(canonical)) delete headers[name];
+    }
+    return removed ?? NOTHING;
+  };
 }
 
-export function stripForwarding(headers: IncomingHttpHeaders): void {
-  for (const name of FORWARDING) delete headers[name];
+function dashed(name: string): string {
+  return name.replaceAll('_', '-');
+}
+
+/** True when the client sent a method-override header (in any spelling) that the scrub removed. */
+export function sentMethodOverride(removed: readonly string[]): boolean {
+  for (const name of removed) if (METHOD_OVERRIDE.includes(name)) return true;
+  return false;
 }

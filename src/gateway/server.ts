@@ -10,6 +10,7 @@ import { createRequestHandler } from './handle-request.ts';
 import { rawProblem } from './respond.ts';
 import { UpstreamPools } from './proxy/upstream-pools.ts';
 import { createTrustedProxies } from './trusted-proxies.ts';
+import { createClientHeaderScrub } from './hop-by-hop.ts';
 
 export interface ListenSpec {
   host: string;
@@ -22,6 +23,8 @@ export interface GatewayOptions {
   listen: readonly ListenSpec[];
   /** CIDRs of proxies in front of the gateway whose X-Forwarded-* headers are believed (Kong's trusted_ips). */
   trustedProxies?: readonly string[];
+  /** Extra header names (lower case) the operator's services treat as identity: removed from client requests like Kong's own. */
+  identityHeaders?: readonly string[];
   /** Largest request head accepted, bytes (431 beyond). */
   maxHeaderSize?: number;
   logger: Logger;
@@ -40,6 +43,7 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
   let active = config;
   const pools = new UpstreamPools();
   const trustedProxies = createTrustedProxies(options.trustedProxies ?? []);
+  const scrubHeaders = createClientHeaderScrub(options.identityHeaders);
   const servers: Server[] = [];
   for (const spec of options.listen) {
     const scheme = spec.tls ? 'https' : 'http';
@@ -47,6 +51,7 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
       config: () => active,
       pools,
       trustedProxies,
+      scrubHeaders,
       scheme,
       onInternalError: (err, ctx) => options.logger.error({ err, request_id: ctx?.id, path: ctx?.path }, 'internal error on the request path'),
     });

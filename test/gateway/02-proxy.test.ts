@@ -95,7 +95,7 @@ test('hop-by-hop, Connection-named, identity and forwarding headers from the cli
     assert.equal(h[name], undefined, name);
   }
   assert.equal(h['x-keep'], 'yes');
-  // underscores read as dashes by CGI-style upstreams: dropped, as nginx and Kong do
+  // underscore spellings of identity and forwarding headers read as dashes by CGI-style upstreams: dropped
   assert.ok(!Object.keys(h).some((name) => name.includes('_')), `underscore header reached upstream: ${Object.keys(h)}`);
   assert.equal(h['x-forwarded-for'], '127.0.0.1');
   assert.equal(h['x-real-ip'], '127.0.0.1');

@@ -21,13 +21,14 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(config: object, options: { trustedProxies?: string[]; maxHeaderSize?: number; tls?: { cert: string; key: string } } = {}): Promise<TestGateway> {
+export async function startGateway(config: object, options: { trustedProxies?: string[]; identityHeaders?: string[]; maxHeaderSize?: number; tls?: { cert: string; key: string } } = {}): Promise<TestGateway> {
   const registry = await plugins();
   const state = new PersistentState();
   const compiled = compileDocument(config, registry, state);
   const gateway = await startGatewayServer(compiled, {
     listen: options.tls ? [{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0, tls: options.tls }] : [{ host: '127.0.0.1', port: 0 }],
     trustedProxies: options.trustedProxies,
+    identityHeaders: options.identityHeaders,
     maxHeaderSize: options.maxHeaderSize,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });

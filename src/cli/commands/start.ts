@@ -10,6 +10,7 @@ import { ConfigError } from '../../config/config-error.ts';
 import type { ListenSpec } from '../../gateway/server.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { CliError } from '../cli-error.ts';
+import { parseIdentityHeaderList } from '../../gateway/identity-headers.ts';
 import { DEMO_CONFIG } from '../../../examples/demo/paths.ts';
 import { startUsersService } from '../../../examples/services/users/users-service.ts';
 import { startOrdersService } from '../../../examples/services/orders/orders-service.ts';
@@ -38,6 +39,7 @@ export async function runStart(args: string[]): Promise<number> {
       'tls-key': { type: 'string' },
       'trusted-proxies': { type: 'string', default: env.PORTCULLIS_TRUSTED_PROXIES ?? '' },
       'demo-ports': { type: 'string', default: env.PORTCULLIS_DEMO_PORTS || `${DEMO_PORTS.users},${DEMO_PORTS.orders}` },
+      'identity-headers': { type: 'string', default: env.PORTCULLIS_IDENTITY_HEADERS ?? '' },
     },
   });
   const databaseUrl = values['database-url'];
@@ -55,6 +57,7 @@ export async function runStart(args: string[]): Promise<number> {
     listen.push({ ...parseListen(values['tls-listen'], '--tls-listen'), tls: { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']) } });
   }
   const adminListen = parseListen(values['admin-listen']!, '--admin-listen');
+  const identityHeaders = parseIdentityHeaders(values['identity-headers']!);
 
   const demoPorts = parseDemoPorts(values['demo-ports']!);
   const services: Server[] = [];
@@ -77,6 +80,7 @@ export async function runStart(args: string[]): Promise<number> {
         pollIntervalMs: parseDuration(values['poll-interval']!),
         nodeId: values['node-id'],
         trustedProxies: values['trusted-proxies']!.split(',').map((s) => s.trim()).filter(Boolean),
+        identityHeaders,
         logger,
       });
     });
@@ -158,6 +162,15 @@ function parseListen(value: string, flag: string): ListenSpec {
   const m = /^(.+):(\d+)$/.exec(value);
   if (!m) throw new CliError(`${flag} address '${value}' must be HOST:PORT`, 2);
   return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+/** `--identity-headers X-User-Id,X-Tenant` -> lower-case names; a bad name is a usage error. */
+function parseIdentityHeaders(value: string): string[] {
+  try {
+    return parseIdentityHeaderList(value);
+  } catch (err) {
+    throw new CliError(`--identity-headers: ${(err as Error).message}`, 2);
+  }
 }
 
 /** `500`, `500ms` or `5s` -> milliseconds. */

@@ -110,6 +110,19 @@ export function normalizePath(path: string): string {
   return isCanonical(path) ? path : canonicalPath(path);
 }
 
+/**
+ * The path as the client sent it, before canonicalisation and without the query: nginx's `$request_uri`
+ * minus its arguments, what Kong sends upstream as X-Forwarded-Path. Only for targets that passed
+ * normalizeRequestTarget.
+ */
+export function rawRequestPath(rawTarget: string): string {
+  const start = rawTarget.charCodeAt(0) === SLASH ? 0 : absoluteFormPathStart(rawTarget);
+  const q = rawTarget.indexOf('?', start);
+  const end = q < 0 ? rawTarget.length : q;
+  if (start === end) return '/';
+  return start === 0 && end === rawTarget.length ? rawTarget : rawTarget.slice(start, end);
+}
+
 /** Where the path starts in an absolute-form target; throws for every other non-origin form. */
 function absoluteFormPathStart(target: string): number {
   if (target.length === 0) badRequest('empty request target');

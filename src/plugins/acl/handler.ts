@@ -3,6 +3,7 @@
 import type { PluginEnv, PluginHandler } from '../contract.ts';
 import type { RequestContext } from '../../gateway/context.ts';
 import { IdentityHeader } from '../../gateway/identity-headers.ts';
+import { sentMethodOverride } from '../../gateway/hop-by-hop.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { compileGroupPolicy, type GroupVerdict } from './group-policy.ts';
 import type { AclConfig } from './schema.ts';
@@ -18,6 +19,9 @@ export function createAclHandler(config: AclConfig, env: PluginEnv): PluginHandl
   const consumers = env.consumers;
   const sendHeader = !config.hide_groups_header;
   const alwaysUseAuthenticated = config.always_use_authenticated_groups;
+  // Where groups are allowed some methods only, an override header (stripped before plugins ran) shows the
+  // client wanted another method than the one checked here, which an upstream honouring it would run.
+  const refuseMethodOverride = Object.keys(config.group_methods).length > 0;
 
   function enforce(ctx: RequestContext, verdict: GroupVerdict, headerName: string): void {
     if (!verdict.allowed) throw new GatewayError('ACL_FORBIDDEN');
@@ -29,6 +33,7 @@ export function createAclHandler(config: AclConfig, env: PluginEnv): PluginHandl
 
   return {
     access(ctx) {
+      if (refuseMethodOverride && sentMethodOverride(ctx.strippedHeaders)) throw new GatewayError('METHOD_OVERRIDE_REFUSED');
       const consumer = ctx.consumer;
       if (consumer === null) {
         const asserted = authenticatedGroups(ctx);

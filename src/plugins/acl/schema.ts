@@ -22,7 +22,7 @@ export const AclConfigSchema = Type.Object({
 
   // --- Portcullis ---------------------------------------------------------------------------------
   group_methods: Type.Record(Type.String({ minLength: 1 }), Type.Array(Method, { minItems: 1, uniqueItems: true }), {
-    description: 'Per-group HTTP method restrictions, e.g. `{ partners: [GET, HEAD] }`. A request passes only when at least one of the consumer\'s groups that grants access (with `allow`: its groups in the list; with `deny`: all its groups) also allows the method; a group without an entry allows every method. Otherwise 403 `ACL_METHOD_FORBIDDEN`.',
+    description: 'Per-group HTTP method restrictions, e.g. `{ partners: [GET, HEAD] }`. A request passes only when at least one of the consumer\'s groups that grants access (with `allow`: its groups in the list; with `deny`: all its groups) also allows the method; a group without an entry allows every method. Otherwise 403 `ACL_METHOD_FORBIDDEN`. With any entry, a request carrying a method-override header (`X-HTTP-Method-Override`, `X-HTTP-Method`, `X-Method-Override`) is refused with 400 `METHOD_OVERRIDE_REFUSED` (elsewhere the gateway strips them).',
     default: {},
   }),
 }, { additionalProperties: false });
