@@ -33,6 +33,8 @@ export class RequestContext {
   }
   /** Headers the upstream will receive: the client's, minus hop-by-hop, identity and forwarding headers. */
   readonly headers: IncomingHttpHeaders;
+  /** Header lines as the client sent them (name, value, name, value, ...): `headers` joins or drops repeats. */
+  readonly rawHeaders: readonly string[];
   readonly clientIp: string;
   readonly scheme: 'http' | 'https';
   /** Host the client asked for, lower case, without port. */
@@ -71,6 +73,7 @@ export class RequestContext {
     path: string;
     querystring: string;
     headers: IncomingHttpHeaders;
+    rawHeaders?: readonly string[];
     clientIp: string;
     scheme: 'http' | 'https';
     host: string;
@@ -82,6 +85,7 @@ export class RequestContext {
     this.path = init.path;
     this.rawQuery = init.querystring;
     this.headers = init.headers;
+    this.rawHeaders = init.rawHeaders ?? [];
     this.clientIp = init.clientIp;
     this.scheme = init.scheme;
     this.host = init.host;
@@ -105,6 +109,14 @@ export class RequestContext {
   header(name: string): string | undefined {
     const value = this.headers[name];
     return Array.isArray(value) ? value[0] : value;
+  }
+
+  /** How many times the client sent a header (lower-case name): Kong sees a repeated header as a list. */
+  headerCount(name: string): number {
+    const raw = this.rawHeaders;
+    let count = 0;
+    for (let i = 0; i < raw.length; i += 2) if (raw[i].length === name.length && raw[i].toLowerCase() === name) count++;
+    return count;
   }
 
   /** Stop the pipeline and answer the client directly (CORS preflight, custom responses). */
