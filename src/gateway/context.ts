@@ -111,6 +111,19 @@ export class RequestContext {
     return Array.isArray(value) ? value[0] : value;
   }
 
+  /**
+   * Kong's kong.request.get_header: the first value of a header the client repeated (Node would have joined a
+   * custom one with ", "), else its current value. Lower-case name.
+   */
+  firstHeader(name: string): string | undefined {
+    const value = this.headers[name];
+    if (value === undefined || Array.isArray(value)) return value?.[0];
+    if (this.headerCount(name) < 2) return value;
+    const raw = this.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) if (raw[i].length === name.length && raw[i].toLowerCase() === name) return raw[i + 1];
+    return value;
+  }
+
   /** How many times the client sent a header (lower-case name): Kong sees a repeated header as a list. */
   headerCount(name: string): number {
     const raw = this.rawHeaders;
