@@ -22,6 +22,13 @@ export interface ExitResponse {
   body: string | Buffer | undefined;
 }
 
+/** Headers whose repeats Node drops (it keeps the first) or joins with "; " rather than ", " (node:_http_incoming). */
+const NODE_KEEPS_FIRST: ReadonlySet<string> = new Set([
+  'age', 'authorization', 'content-length', 'content-type', 'etag', 'expires', 'from', 'host', 'if-modified-since',
+  'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'proxy-authorization', 'referer', 'retry-after',
+  'server', 'user-agent', 'cookie',
+]);
+
 export class RequestContext {
   readonly id: string;
   readonly method: string;
@@ -120,15 +127,27 @@ export class RequestContext {
     if (value === undefined || Array.isArray(value)) return value?.[0];
     if (this.headerCount(name) < 2) return value;
     const raw = this.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) if (raw[i].length === name.length && raw[i].toLowerCase() === name) return raw[i + 1];
+    for (let i = 0; i < raw.length; i += 2) if (sameHeaderName(raw[i], name)) return raw[i + 1];
     return value;
   }
 
-  /** How many times the client sent a header (lower-case name): Kong sees a repeated header as a list. */
+  /**
+   * Whether the client sent a header (lower-case name) more than once: Kong sees a repeated header as a list.
+   * Node joins repeats of most headers with ", ", so a value without a comma needs no look at the raw lines.
+   */
+  headerRepeated(name: string): boolean {
+    const value = this.headers[name];
+    if (value === undefined) return false;
+    if (Array.isArray(value)) return value.length > 1;
+    if (!value.includes(',') && !NODE_KEEPS_FIRST.has(name)) return false;
+    return this.headerCount(name) > 1;
+  }
+
+  /** How many times the client sent a header (lower-case name). */
   headerCount(name: string): number {
     const raw = this.rawHeaders;
     let count = 0;
-    for (let i = 0; i < raw.length; i += 2) if (raw[i].length === name.length && raw[i].toLowerCase() === name) count++;
+    for (let i = 0; i < raw.length; i += 2) if (sameHeaderName(raw[i], name)) count++;
     return count;
   }
 
@@ -158,6 +177,16 @@ export class RequestContext {
     setOrClear(h, IdentityHeader.credentialIdentifier, credential?.identifier);
     setOrClear(h, IdentityHeader.anonymous, credential === null ? 'true' : undefined);
   }
+}
+
+/** `raw` (as sent) equals `lower` (lower case) ignoring ASCII case, without allocating a lower-cased copy. */
+function sameHeaderName(raw: string, lower: string): boolean {
+  if (raw.length !== lower.length) return false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 function setOrClear(headers: IncomingHttpHeaders, name: string, value: string | null | undefined): void {

@@ -31,7 +31,8 @@ export function createKeyFinder(config: KeyAuthConfig): KeyFinder {
   const hide = config.hide_credentials;
 
   return (ctx) => {
-    for (const key of names) {
+    for (let i = 0; i < names.length; i++) {
+      const key = names[i];
       let value: string | typeof FLAG | typeof DUPLICATE_KEY | undefined;
       if (inHeader) value = headerValue(ctx, key.headers);
       if (value === undefined && inQuery && ctx.querystring !== '') value = queryValue(ctx.querystring, key.name);
@@ -46,12 +47,12 @@ export function createKeyFinder(config: KeyAuthConfig): KeyFinder {
 }
 
 function headerValue(ctx: RequestContext, headerNames: readonly string[]): string | typeof DUPLICATE_KEY | undefined {
-  for (const name of headerNames) {
-    const value = ctx.headers[name];
+  for (let i = 0; i < headerNames.length; i++) {
+    const value = ctx.headers[headerNames[i]];
     if (value === undefined) continue;
     // Node joins a repeated custom header with ", " (and keeps only the first of some standard ones):
-    // count what the client sent, as Kong's header table would show it.
-    if (Array.isArray(value) || ctx.headerCount(name) > 1) return DUPLICATE_KEY;
+    // what counts is what the client sent, as Kong's header table would show it.
+    if (typeof value !== 'string' || ctx.headerRepeated(headerNames[i])) return DUPLICATE_KEY;
     return value;
   }
   return undefined;
