@@ -8,7 +8,7 @@ const KeyName = Type.String({ pattern: '^[A-Za-z0-9_-]+$', minLength: 1, maxLeng
 export const KeyAuthConfigSchema = Type.Object({
   key_names: Type.Array(KeyName, {
     minItems: 1,
-    description: 'Names the plugin looks for a key under, in order: as a header and as a query parameter. Letters, digits, `_` and `-` only.',
+    description: 'Names the plugin looks for a key under, in order: as a header and as a query parameter. Letters, digits, `_` and `-` only; a name with `_` also matches the header spelled with `-` (headers with `_` never arrive). A name sent twice is refused as a duplicate.',
     default: ['apikey'],
   }),
   hide_credentials: Type.Boolean({
@@ -20,7 +20,7 @@ export const KeyAuthConfigSchema = Type.Object({
     default: null,
   }),
   key_in_header: Type.Boolean({
-    description: 'If true, the plugin reads request headers named after `key_names`.',
+    description: 'If true, the plugin reads request headers named after `key_names`. With key_in_header, key_in_query and key_in_body all false, as Kong allows, every request is refused with 401.',
     default: true,
   }),
   key_in_query: Type.Boolean({
