@@ -125,7 +125,8 @@ export class RequestContext {
   firstHeader(name: string): string | undefined {
     const value = this.headers[name];
     if (value === undefined || Array.isArray(value)) return value?.[0];
-    if (this.headerCount(name) < 2) return value;
+    // Without a comma the value is the first line: sent once, or a repeat Node already dropped.
+    if (!value.includes(',') && name !== 'cookie') return value;
     const raw = this.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) if (sameHeaderName(raw[i], name)) return raw[i + 1];
     return value;
