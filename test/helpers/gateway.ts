@@ -1,4 +1,5 @@
 // Starts a real gateway server on 127.0.0.1 from a Kong declarative config object, for tests over sockets.
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { BUNDLED_PLUGINS_DIR, loadPluginRegistry, type PluginRegistry } from '../../src/plugins/registry.ts';
 import { compileDocument } from '../../src/config/load-config.ts';
@@ -22,7 +23,7 @@ export interface TestGateway {
 }
 
 /** Test-only plugins (test/fixtures/plugins), e.g. Kong's ctx-checker, for `pluginDirs`. */
-export const FIXTURE_PLUGINS_DIR = new URL('../fixtures/plugins/', import.meta.url).pathname;
+export const FIXTURE_PLUGINS_DIR = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
 
 export async function startGateway(config: object, options: { trustedProxies?: string[]; maxHeaderSize?: number; tls?: { cert: string; key: string }; pluginDirs?: string[] } = {}): Promise<TestGateway> {
   const registry = options.pluginDirs ? await loadPluginRegistry([BUNDLED_PLUGINS_DIR, ...options.pluginDirs]) : await plugins();
