@@ -49,6 +49,9 @@ export const catalogue = {
   KEY_AUTH_DUPLICATE: { status: 401, title: 'More than one API key in the request', message: 'Duplicate API key found' },
   KEY_AUTH_INVALID: { status: 401, title: 'API key invalid', message: 'Unauthorized' },
 
+  // --- anonymous consumers (key-auth/acl parity) ---------------------------------------------------
+  ANONYMOUS_CONSUMER_MISSING: { status: 500, title: 'Configured anonymous consumer does not exist', message: "anonymous consumer {anonymous} is configured but doesn't exist" },
+
   // --- authorization and traffic control ----------------------------------------------------------
   ACL_FORBIDDEN: { status: 403, title: 'Consumer not allowed on this route', message: 'You cannot consume this service' },
   ACL_METHOD_FORBIDDEN: { status: 403, title: 'Consumer not allowed to use this method here', message: 'You cannot consume this service' },

@@ -22,6 +22,8 @@ export class GatewayError extends Error {
   readonly kongMessage: string;
   readonly headers: Record<string, string> | undefined;
   readonly fields: Record<string, string> | undefined;
+  /** The plugin that refused, set once by the pipeline; the problem body names it (Kong's `message` stays as is). */
+  plugin: string | undefined = undefined;
 
   constructor(code: ErrorCode, options: GatewayErrorOptions = {}) {
     const spec = catalogue[code];
@@ -38,4 +40,10 @@ export class GatewayError extends Error {
 
 export function isGatewayError(err: unknown): err is GatewayError {
   return err instanceof GatewayError;
+}
+
+/** Names the plugin a refusal came from, unless something closer to the refusal already did. */
+export function refusedBy(err: unknown, plugin: string): unknown {
+  if (err instanceof GatewayError && err.plugin === undefined) err.plugin = plugin;
+  return err;
 }

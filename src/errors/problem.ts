@@ -8,6 +8,8 @@ export interface ProblemBody {
   status: number;
   code: ErrorCode;
   message: string;
+  /** The plugin that refused the request, when one did (`key-auth`, `jwt`, `acl`, ...). */
+  plugin?: string;
   detail?: string;
   fields?: Record<string, string>;
   request_id?: string;
@@ -23,6 +25,7 @@ export function problemBody(err: GatewayError, requestId?: string): ProblemBody 
     code: err.code,
     message: err.kongMessage,
   };
+  if (err.plugin !== undefined) body.plugin = err.plugin;
   if (err.detail !== undefined) body.detail = err.detail;
   if (err.fields !== undefined) body.fields = err.fields;
   if (requestId !== undefined) body.request_id = requestId;

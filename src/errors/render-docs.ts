@@ -11,11 +11,11 @@ Every refusal is \`application/problem+json\`:
 
 \`\`\`json
 { "type": "https://portcullis.dev/errors#RATE_LIMITED", "title": "Rate limit exceeded", "status": 429,
-  "code": "RATE_LIMITED", "message": "API rate limit exceeded", "request_id": "…" }
+  "code": "RATE_LIMITED", "message": "API rate limit exceeded", "plugin": "rate-limiting", "request_id": "…" }
 \`\`\`
 
 Match on \`code\`: it is stable. \`message\` is Kong's text for the same refusal, kept for clients written
-against Kong; \`detail\`, when present, explains this occurrence.
+against Kong; \`plugin\`, when a plugin refused, names it; \`detail\`, when present, explains this occurrence.
 
 | code | status | message (Kong) | meaning |
 | --- | --- | --- | --- |

@@ -22,6 +22,13 @@ export interface ExitResponse {
   body: string | Buffer | undefined;
 }
 
+/** Headers whose repeats Node drops (it keeps the first) or joins with "; " rather than ", " (node:_http_incoming). */
+const NODE_KEEPS_FIRST: ReadonlySet<string> = new Set([
+  'age', 'authorization', 'content-length', 'content-type', 'etag', 'expires', 'from', 'host', 'if-modified-since',
+  'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'proxy-authorization', 'referer', 'retry-after',
+  'server', 'user-agent', 'cookie',
+]);
+
 export class RequestContext {
   readonly id: string;
   readonly method: string;
@@ -33,6 +40,8 @@ export class RequestContext {
   }
   /** Headers the upstream will receive: the client's, minus hop-by-hop, identity and forwarding headers. */
   readonly headers: IncomingHttpHeaders;
+  /** Header lines as the client sent them (name, value, name, value, ...): `headers` joins or drops repeats. */
+  readonly rawHeaders: readonly string[];
   readonly clientIp: string;
   readonly scheme: 'http' | 'https';
   /** Host the client asked for, lower case, without port. */
@@ -73,6 +82,7 @@ export class RequestContext {
     path: string;
     querystring: string;
     headers: IncomingHttpHeaders;
+    rawHeaders?: readonly string[];
     clientIp: string;
     scheme: 'http' | 'https';
     host: string;
@@ -85,6 +95,7 @@ export class RequestContext {
     this.path = init.path;
     this.rawQuery = init.querystring;
     this.headers = init.headers;
+    this.rawHeaders = init.rawHeaders ?? [];
     this.clientIp = init.clientIp;
     this.scheme = init.scheme;
     this.host = init.host;
@@ -109,6 +120,40 @@ export class RequestContext {
   header(name: string): string | undefined {
     const value = this.headers[name];
     return Array.isArray(value) ? value[0] : value;
+  }
+
+  /**
+   * Kong's kong.request.get_header: the first value of a header the client repeated (Node would have joined a
+   * custom one with ", "), else its current value. Lower-case name.
+   */
+  firstHeader(name: string): string | undefined {
+    const value = this.headers[name];
+    if (value === undefined || Array.isArray(value)) return value?.[0];
+    // Without a comma the value is the first line: sent once, or a repeat Node already dropped.
+    if (!value.includes(',') && name !== 'cookie') return value;
+    const raw = this.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) if (sameHeaderName(raw[i], name)) return raw[i + 1];
+    return value;
+  }
+
+  /**
+   * Whether the client sent a header (lower-case name) more than once: Kong sees a repeated header as a list.
+   * Node joins repeats of most headers with ", ", so a value without a comma needs no look at the raw lines.
+   */
+  headerRepeated(name: string): boolean {
+    const value = this.headers[name];
+    if (value === undefined) return false;
+    if (Array.isArray(value)) return value.length > 1;
+    if (!value.includes(',') && !NODE_KEEPS_FIRST.has(name)) return false;
+    return this.headerCount(name) > 1;
+  }
+
+  /** How many times the client sent a header (lower-case name). */
+  headerCount(name: string): number {
+    const raw = this.rawHeaders;
+    let count = 0;
+    for (let i = 0; i < raw.length; i += 2) if (sameHeaderName(raw[i], name)) count++;
+    return count;
   }
 
   /** Stop the pipeline and answer the client directly (CORS preflight, custom responses). */
@@ -137,6 +182,16 @@ export class RequestContext {
     setOrClear(h, IdentityHeader.credentialIdentifier, credential?.identifier);
     setOrClear(h, IdentityHeader.anonymous, credential === null ? 'true' : undefined);
   }
+}
+
+/** `raw` (as sent) equals `lower` (lower case) ignoring ASCII case, without allocating a lower-cased copy. */
+function sameHeaderName(raw: string, lower: string): boolean {
+  if (raw.length !== lower.length) return false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 function setOrClear(headers: IncomingHttpHeaders, name: string, value: string | null | undefined): void {

@@ -3,7 +3,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { CompiledConfig, PluginRuntime } from '../config/compiled.ts';
-import { GatewayError } from '../errors/gateway-error.ts';
+import { GatewayError, refusedBy } from '../errors/gateway-error.ts';
 import { RequestContext } from './context.ts';
 import { parseHostHeader } from './host-header.ts';
 import type { TrustedProxies } from './trusted-proxies.ts';
@@ -61,6 +61,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
       path: target.path,
       querystring: target.querystring,
       headers,
+      rawHeaders: req.rawHeaders,
       clientIp: deps.trustedProxies.clientIp(peer, forwarded.xff),
       scheme: forwarded.proto,
       host: forwarded.requestHost,
@@ -140,8 +141,12 @@ async function runPhase(ctx: RequestContext, plugins: readonly PluginRuntime[], 
     const handler = plugins[i].handler;
     const fn = handler[phase];
     if (fn === undefined) continue;
-    const result = fn.call(handler, ctx);
-    if (result !== undefined) await result;
+    try {
+      const result = fn.call(handler, ctx);
+      if (result !== undefined) await result;
+    } catch (err) {
+      throw refusedBy(err, plugins[i].name);
+    }
   }
 }
 
@@ -155,8 +160,12 @@ async function runAccess(ctx: RequestContext, config: CompiledConfig, plugins: r
     const plugin = plugins[i];
     const fn = plugin.handler.access;
     if (fn === undefined) continue;
-    const result = fn.call(plugin.handler, ctx);
-    if (result !== undefined) await result;
+    try {
+      const result = fn.call(plugin.handler, ctx);
+      if (result !== undefined) await result;
+    } catch (err) {
+      throw refusedBy(err, plugin.name);
+    }
     if (ctx.consumer !== consumer) {
       consumer = ctx.consumer;
       const next = config.pluginsFor(ctx.route!, consumer);

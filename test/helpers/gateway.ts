@@ -1,6 +1,7 @@
 // Starts a real gateway server on 127.0.0.1 from a Kong declarative config object, for tests over sockets.
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { loadPluginRegistry, type PluginRegistry } from '../../src/plugins/registry.ts';
+import { BUNDLED_PLUGINS_DIR, loadPluginRegistry, type PluginRegistry } from '../../src/plugins/registry.ts';
 import { compileDocument } from '../../src/config/load-config.ts';
 import { PersistentState } from '../../src/config/persistent-state.ts';
 import { startGateway as startGatewayServer, type Gateway } from '../../src/gateway/server.ts';
@@ -21,8 +22,20 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(config: object, options: { trustedProxies?: string[]; identityHeaders?: string[]; maxHeaderSize?: number; tls?: { cert: string; key: string } } = {}): Promise<TestGateway> {
-  const registry = await plugins();
+/** Test-only plugins (test/fixtures/plugins), e.g. Kong's ctx-checker, for `pluginDirs`. */
+export const FIXTURE_PLUGINS_DIR = fileURLToPath(new URL('../fixtures/plugins/', import.meta.url));
+
+export interface TestGatewayOptions {
+  trustedProxies?: string[];
+  identityHeaders?: string[];
+  maxHeaderSize?: number;
+  tls?: { cert: string; key: string };
+  /** Plugin folders beside the bundled ones (FIXTURE_PLUGINS_DIR). */
+  pluginDirs?: string[];
+}
+
+export async function startGateway(config: object, options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const registry = options.pluginDirs ? await loadPluginRegistry([BUNDLED_PLUGINS_DIR, ...options.pluginDirs]) : await plugins();
   const state = new PersistentState();
   const compiled = compileDocument(config, registry, state);
   const gateway = await startGatewayServer(compiled, {

@@ -7,11 +7,13 @@ export interface GroupVerdict {
   readonly allowed: boolean;
   /** Methods the groups may use; null means every method. */
   readonly methods: ReadonlySet<string> | null;
-  /** The groups joined by ", " as Kong sends them upstream; null when there are none. */
-  readonly header: string | null;
+  /** The groups joined by ", " as Kong sends them upstream: "" when there are none (Kong sends it empty). */
+  readonly header: string;
 }
 
 export interface GroupPolicy {
+  /** True for an `allow` list, false for a `deny` list. */
+  readonly isAllowList: boolean;
   /** Verdict for a consumer's groups: the directory hands out one frozen array per consumer, so it is memoised. */
   forConsumerGroups(groups: readonly string[]): GroupVerdict;
   /** Verdict for groups an auth plugin asserted for this request only. */
@@ -26,7 +28,7 @@ export function compileGroupPolicy(config: AclConfig): GroupPolicy {
   const memo = new WeakMap<readonly string[], GroupVerdict>();
 
   function evaluate(groups: readonly string[]): GroupVerdict {
-    const header = groups.length === 0 ? null : groups.join(', ');
+    const header = groups.join(', ');
     // The groups that grant access: with an allow list those in it; with a deny list all of them, once none is denied.
     let granting = 0;
     let unrestricted = false;
@@ -46,6 +48,7 @@ export function compileGroupPolicy(config: AclConfig): GroupPolicy {
   }
 
   return {
+    isAllowList,
     evaluate,
     forConsumerGroups(groups) {
       let verdict = memo.get(groups);

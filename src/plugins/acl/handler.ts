@@ -28,7 +28,7 @@ export function createAclHandler(config: AclConfig, env: PluginEnv): PluginHandl
     if (verdict.methods !== null && !verdict.methods.has(ctx.method)) {
       throw new GatewayError('ACL_METHOD_FORBIDDEN', { detail: `method ${ctx.method} is not allowed for the consumer's groups` });
     }
-    if (sendHeader && verdict.header !== null) ctx.headers[headerName] = verdict.header;
+    if (sendHeader) ctx.headers[headerName] = verdict.header;
   }
 
   return {
@@ -48,7 +48,14 @@ export function createAclHandler(config: AclConfig, env: PluginEnv): PluginHandl
         const asserted = authenticatedGroups(ctx);
         if (asserted !== undefined) return enforce(ctx, policy.evaluate(asserted), AUTHENTICATED_GROUPS_HEADER);
       }
-      enforce(ctx, policy.forConsumerGroups(consumers.groups(consumer.id)), IdentityHeader.consumerGroups);
+      const groups = consumers.groups(consumer.id);
+      // Kong: a consumer in no group cannot pass an allow list: 403 with a credential, 401 for the anonymous
+      // consumer (nobody authenticated). A deny list lets it through, with an empty X-Consumer-Groups.
+      if (groups.length === 0 && policy.isAllowList) {
+        if (ctx.credential !== null) throw new GatewayError('ACL_FORBIDDEN');
+        throw new GatewayError('ACL_NO_CONSUMER', { detail: 'the anonymous consumer belongs to no group: authenticate as a consumer with one' });
+      }
+      enforce(ctx, policy.forConsumerGroups(groups), IdentityHeader.consumerGroups);
     },
   };
 }

@@ -115,7 +115,7 @@ test('no token: 401 Unauthorized with a bare Bearer challenge', async () => {
   await refused('/kong', {}, 'UNAUTHORIZED', 'Unauthorized', 'Bearer');
   await refused('/kong', { authorization: 'Basic YWxpY2U6cHc=' }, 'UNAUTHORIZED', 'Unauthorized', 'Bearer');
   await refused('/realm', {}, 'UNAUTHORIZED', 'Unauthorized', 'Bearer realm="orders"');
-  await refused('/realm', bearer('garbage'), 'JWT_MALFORMED', 'Bad token; invalid JSON', 'Bearer realm="orders" error="invalid_token"');
+  await refused('/realm', bearer('garbage'), 'JWT_MALFORMED', 'Bad token; invalid JSON', 'Bearer realm="orders", error="invalid_token"');
 });
 
 test('each refusal class answers Kong\'s message and forwards nothing', async () => {
@@ -192,7 +192,7 @@ test('anonymous: failures fall back to the anonymous consumer; success still win
 
 test('an anonymous consumer that does not exist is a 500, as in Kong', async () => {
   const before = upstream.requests.length;
-  assertRefused(await get('/anon-missing', {}), { status: 500, code: 'INTERNAL', message: 'An unexpected error occurred' }, upstream, before);
+  assertRefused(await get('/anon-missing', {}), { status: 500, code: 'ANONYMOUS_CONSUMER_MISSING', message: "anonymous consumer no-such-consumer is configured but doesn't exist" }, upstream, before);
 });
 
 test('logical OR with key-auth: either credential is enough', async () => {

@@ -86,5 +86,5 @@ test('failures are not cached: a refused token is refused again with the same ve
 test('a refusal carries Kong\'s WWW-Authenticate challenge, with a quoted realm', () => {
   const h = handler({ realm: 'say "hi"' });
   assert.throws(() => run(h, 'x.y.z'), (err: unknown) =>
-    err instanceof GatewayError && err.headers?.['WWW-Authenticate'] === 'Bearer realm="say \\"hi\\"" error="invalid_token"');
+    err instanceof GatewayError && err.headers?.['WWW-Authenticate'] === 'Bearer realm="say \\"hi\\"", error="invalid_token"');
 });

@@ -34,8 +34,8 @@ export function createTokenExtractor(config: {
       if (cookieHeader) for (const name of cookies) token = merge(token, cookieValue(cookieHeader, name));
     }
     for (const name of headers) {
-      const value = ctx.headers[name];
-      if (value !== undefined) token = merge(token, bearerToken(Array.isArray(value) ? value[0] : value));
+      const value = ctx.firstHeader(name);
+      if (value !== undefined) token = merge(token, bearerToken(value));
     }
     return token;
   };

@@ -4,6 +4,7 @@ import type { RequestContext } from '../../gateway/context.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { challenge } from '../../gateway/www-authenticate.ts';
 import type { PluginEnv, PluginHandler } from '../contract.ts';
+import { anonymousConsumer } from '../anonymous-consumer.ts';
 import { createTokenExtractor } from './extract-token.ts';
 import type { JwtConfig } from './schema.ts';
 import { nowSeconds } from './verify-claims.ts';
@@ -18,10 +19,10 @@ export function createJwtHandler(config: JwtConfig, env: PluginEnv): PluginHandl
   const cache = new VerifiedTokenCache(config.verified_token_cache_size);
   const maxTokenSize = config.max_token_size;
   const runOnPreflight = config.run_on_preflight;
-  const anonymous = config.anonymous;
+  const anonymous = config.anonymous === null ? null : anonymousConsumer(env.consumers, config.anonymous);
   // Kong 3.x: `Bearer` (+ realm) when no token was sent, `error="invalid_token"` for a bad one.
   const bearer = challenge('Bearer', config.realm);
-  const invalidTokenChallenge = `${bearer} error="invalid_token"`;
+  const invalidTokenChallenge = challenge('Bearer', config.realm, { error: 'invalid_token' });
 
   const succeed = (ctx: RequestContext, token: string, verified: VerifiedToken): void => {
     ctx.authenticate(verified.consumer, verified.credential);
@@ -32,9 +33,7 @@ export function createJwtHandler(config: JwtConfig, env: PluginEnv): PluginHandl
     // Infrastructure failures are not authentication failures: no anonymous fallback for them.
     if (!(err instanceof GatewayError) || err.code === 'JWKS_UNAVAILABLE' || err.code === 'INTERNAL') throw err;
     if (anonymous !== null) {
-      const consumer = env.consumers.byIdOrUsername(anonymous);
-      if (consumer === undefined) throw new GatewayError('INTERNAL', { detail: `anonymous consumer "${anonymous}" not found` });
-      ctx.authenticate(consumer, null);
+      ctx.authenticate(anonymous(), null);
       return;
     }
     throw new GatewayError(err.code, {

@@ -158,7 +158,7 @@ test('anonymous: a missing or wrong key proxies as the anonymous consumer; a goo
 
 test('an anonymous consumer that does not exist is a 500, never a silent pass', async () => {
   const before = upstream.requests.length;
-  assertRefused((await send('/anon-missing')).res, { status: 500, code: 'INTERNAL', message: 'An unexpected error occurred' }, upstream, before);
+  assertRefused((await send('/anon-missing')).res, { status: 500, code: 'ANONYMOUS_CONSUMER_MISSING', message: "anonymous consumer nobody is configured but doesn't exist" }, upstream, before);
   assert.equal((await send('/anon-missing', { apikey: ALICE_KEY.key })).res.status, 200);
 });
 

@@ -2,9 +2,10 @@
 // With `anonymous` set it joins a logical OR with the other auth plugins, as Kong 3.x does.
 import type { PluginEnv, PluginHandler } from '../contract.ts';
 import type { RequestContext } from '../../gateway/context.ts';
-import type { ConsumerRecord, KeyAuthRecord } from '../../config/consumer-directory.ts';
+import type { KeyAuthRecord } from '../../config/consumer-directory.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { challenge } from '../../gateway/www-authenticate.ts';
+import { anonymousConsumer } from '../anonymous-consumer.ts';
 import { createKeyFinder, DUPLICATE_KEY } from './find-key.ts';
 import type { KeyAuthConfig } from './schema.ts';
 
@@ -13,12 +14,10 @@ type Failure = 'KEY_AUTH_MISSING' | 'KEY_AUTH_DUPLICATE' | 'KEY_AUTH_INVALID';
 export function createKeyAuthHandler(config: KeyAuthConfig, env: PluginEnv): PluginHandler {
   const findKey = createKeyFinder(config);
   const consumers = env.consumers;
-  // Kong 3.x sends the challenge with every 401 of this plugin, with or without a realm.
+  // Kong 3.x sends the challenge with every 401 of this plugin: `Key`, or `Key realm="<realm>"`.
   const keyChallenge = Object.freeze({ 'www-authenticate': challenge('Key', config.realm) });
   const skipPreflight = !config.run_on_preflight;
-  const anonymousRef = config.anonymous;
-  // Consumers are fixed for the life of a compiled config: resolve the fallback once.
-  const anonymous = anonymousRef === null ? undefined : consumers.byIdOrUsername(anonymousRef);
+  const anonymous = config.anonymous === null ? null : anonymousConsumer(consumers, config.anonymous);
 
   /** Authenticates the request, or returns why not (no Error built: failures are common and stacks cost). */
   function authenticate(ctx: RequestContext): Failure | null {
@@ -38,23 +37,16 @@ export function createKeyAuthHandler(config: KeyAuthConfig, env: PluginEnv): Plu
   return {
     access(ctx) {
       if (skipPreflight && ctx.method === 'OPTIONS') return;
-      if (anonymousRef === null) {
+      if (anonymous === null) {
         const failure = authenticate(ctx);
         if (failure !== null) throw new GatewayError(failure, { headers: { ...keyChallenge } });
         return;
       }
       // Logical OR: a credential from a higher-priority auth plugin already settles it.
       if (ctx.credential !== null) return;
-      if (authenticate(ctx) !== null) ctx.authenticate(anonymousOrFail(anonymous, anonymousRef), null);
+      if (authenticate(ctx) !== null) ctx.authenticate(anonymous(), null);
     },
   };
-}
-
-function anonymousOrFail(consumer: ConsumerRecord | undefined, ref: string): ConsumerRecord {
-  if (consumer === undefined) {
-    throw new GatewayError('INTERNAL', { detail: `anonymous consumer ${ref} is configured but doesn't exist` });
-  }
-  return consumer;
 }
 
 /** A credential with a `ttl` lives `ttl` seconds from `created_at` (Kong stores it with a row TTL). */

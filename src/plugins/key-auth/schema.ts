@@ -1,5 +1,6 @@
 // The key-auth plugin's config: Kong 3.x's fields, names and defaults.
 import { Type, type Static } from '@sinclair/typebox';
+import { QUOTABLE_PATTERN } from '../../gateway/www-authenticate.ts';
 
 /** Kong's `typedefs.header_name`: a key name is looked up as a header, a query parameter or a body field. */
 const KeyName = Type.String({ pattern: '^[A-Za-z0-9_-]+$', minLength: 1, maxLength: 256 });
@@ -7,7 +8,7 @@ const KeyName = Type.String({ pattern: '^[A-Za-z0-9_-]+$', minLength: 1, maxLeng
 export const KeyAuthConfigSchema = Type.Object({
   key_names: Type.Array(KeyName, {
     minItems: 1,
-    description: 'Names the plugin looks for a key under, in order: as a header and as a query parameter. Letters, digits, `_` and `-` only.',
+    description: 'Names the plugin looks for a key under, in order: as a header and as a query parameter. Letters, digits, `_` and `-` only; a name with `_` also matches the header spelled with `-` (headers with `_` never arrive). A name sent twice is refused as a duplicate.',
     default: ['apikey'],
   }),
   hide_credentials: Type.Boolean({
@@ -19,7 +20,7 @@ export const KeyAuthConfigSchema = Type.Object({
     default: null,
   }),
   key_in_header: Type.Boolean({
-    description: 'If true, the plugin reads request headers named after `key_names`.',
+    description: 'If true, the plugin reads request headers named after `key_names`. With key_in_header, key_in_query and key_in_body all false, as Kong allows, every request is refused with 401.',
     default: true,
   }),
   key_in_query: Type.Boolean({
@@ -34,8 +35,8 @@ export const KeyAuthConfigSchema = Type.Object({
     description: 'Whether to authenticate OPTIONS preflight requests. If false, OPTIONS requests are always allowed.',
     default: true,
   }),
-  realm: Type.Union([Type.String({ pattern: '^[^"\\\\\\r\\n]*$' }), Type.Null()], {
-    description: 'When authentication fails, sent as the `realm` attribute of `WWW-Authenticate` (`Key realm="<realm>"`; plain `Key` when null).',
+  realm: Type.Union([Type.String({ pattern: QUOTABLE_PATTERN }), Type.Null()], {
+    description: 'When authentication fails, sent as the `realm` attribute of `WWW-Authenticate` (`Key realm="<realm>"`, `"` and `\\` escaped; plain `Key` when null). No control characters.',
     default: null,
   }),
 }, { additionalProperties: false });
@@ -47,9 +48,6 @@ export function validateKeyAuthConfig(config: KeyAuthConfig): Record<string, str
   const errors: Record<string, string> = {};
   if (config.key_in_body) {
     errors['config.key_in_body'] = 'keys in request bodies are not supported: Portcullis streams bodies to the upstream without buffering them; send the key in a header or the query string';
-  }
-  if (!config.key_in_header && !config.key_in_query) {
-    errors['config.key_in_header'] = 'at least one of key_in_header and key_in_query must be true, or no request could ever carry a key';
   }
   return errors;
 }
