@@ -124,12 +124,11 @@ describe('Plugin: key-auth (access)', () => {
 
   describe('underscores or hyphens in key headers', () => {
     test('authenticates valid credentials', async () => {
-      // Kong: `api_key: kong` passes too. Here every header with an underscore is dropped on arrival (the
-      // CGI spoofing guard in src/gateway/hop-by-hop.ts), so that half answers 401: a deliberate difference.
-      unauthorized(await send('key-auth8.test', '/request', { headers: { api_key: 'kong' } }), 'No API key found in request');
+      assert.equal((await send('key-auth8.test', '/request', { headers: { api_key: 'kong' } })).status, 200);
       assert.equal((await send('key-auth8.test', '/request', { headers: { 'api-key': 'kong' } })).status, 200);
     });
     test('returns 401 Unauthorized on invalid key', async () => {
+      unauthorized(await send('key-auth8.test', '/status/200', { headers: { api_key: '123' } }), 'Unauthorized');
       unauthorized(await send('key-auth8.test', '/status/200', { headers: { 'api-key': '123' } }), 'Unauthorized');
     });
     test('a hyphenated key name does not match an underscored header (nginx lookup is one-way)', async () => {
