@@ -12,7 +12,8 @@ import { normalizeRequestTarget } from './path/normalize.ts';
 import { buildUpstreamPath } from './path/upstream-path.ts';
 import { forward } from './proxy/forward.ts';
 import type { UpstreamPools } from './proxy/upstream-pools.ts';
-import { runHeaderFilters, sendError, sendExit } from './respond.ts';
+import { bodyFilterFor, runHeaderFilters, sendError, sendExit } from './respond.ts';
+import { createBodyReader } from './request-body.ts';
 import { nextRequestId } from './request-id.ts';
 
 export interface PipelineDeps {
@@ -67,6 +68,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
       bodyFraming,
       expectContinue,
     });
+    if (hasBody) ctx.bodyReader = createBodyReader(req, res, expectContinue);
 
     // rewrite: global plugins only, the route is not known yet
     plugins = config.globalPlugins;
@@ -96,10 +98,13 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     if (!service) throw new GatewayError('SERVICE_NOT_FOUND');
 
     setForwardingHeaders(ctx, forwarded, peer, trusted);
-    const path = buildUpstreamPath(service.path, route, ctx.path, ctx.matchedPath);
+    const path = ctx.upstreamPath ?? buildUpstreamPath(service.path, route, ctx.path, ctx.matchedPath);
     if (route.strip_path && ctx.matchedPath !== '' && ctx.matchedPath !== '/') headers['x-forwarded-prefix'] = ctx.matchedPath;
     // Only now, with every plugin agreeing, is the client told to send its body (Kong: 417 before this point).
-    if (expectContinue) res.writeContinue();
+    // (Unless a plugin read the body in access: the client had its go-ahead then.)
+    if (expectContinue && ctx.receivedBodyLength === null) res.writeContinue();
+    // A body replaced without reading the client's: what the client still sends is discarded.
+    if (hasBody && ctx.receivedBodyLength === null && ctx.bufferedBody !== null) req.resume();
     const finalPlugins = plugins;
     const c = ctx;
     status = await forward({
@@ -112,6 +117,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
       preserveHost: route.preserve_host,
       pools: deps.pools,
       headerFilter: (head) => runHeaderFilters(c, finalPlugins, head),
+      bodyFilter: (head) => bodyFilterFor(c, finalPlugins, head, (err) => deps.onInternalError(err, c)),
     });
   } catch (err) {
     const gatewayError = err instanceof GatewayError ? err : new GatewayError('INTERNAL', { cause: err });
