@@ -46,18 +46,17 @@ test('the schema refuses what Kong refuses', () => {
   for (const [input, path] of bad) assert.deepEqual(Object.keys(errorsOf(input)), [path], JSON.stringify(input));
 });
 
-test('keys in bodies are refused with a reason, since bodies stream through unbuffered', () => {
-  const errors = errorsOf({ key_in_body: true });
-  assert.deepEqual(Object.keys(errors), ['config.key_in_body']);
-  assert.match(errors['config.key_in_body'], /not supported.*streams bodies/);
+test('keys in bodies are accepted (Kong\'s key_in_body)', () => {
+  assert.deepEqual(errorsOf({ key_in_body: true }), {});
+  assert.deepEqual(errorsOf({ key_in_body: true, key_in_header: false, key_in_query: false }), {});
 });
 
-test('turning off both header and query leaves no place for a key, and is refused', () => {
+test('turning off header, query and body leaves no place for a key, and is refused', () => {
   const errors = errorsOf({ key_in_header: false, key_in_query: false });
-  assert.match(errors['config.key_in_header'], /at least one of key_in_header and key_in_query/);
+  assert.match(errors['config.key_in_header'], /at least one of key_in_header, key_in_query and key_in_body/);
   assert.deepEqual(errorsOf({ key_in_header: false }), {});
 });
 
 test('the gateway refuses such a config as a whole, naming the plugin field', async () => {
-  await assertGatewayRefuses({ name: 'key-auth', config: { key_in_body: true } }, 'config.key_in_body', /not supported/);
+  await assertGatewayRefuses({ name: 'key-auth', config: { key_in_header: false, key_in_query: false } }, 'config.key_in_header', /at least one of/);
 });

@@ -1,12 +1,19 @@
 // Finds the API key in a request as Kong's key-auth does: for each key name in order, the header first,
-// then the query parameter; the first name present wins, even when its value is empty.
+// then the query parameter, then (key_in_body) the body field; the first name present wins, even when its
+// value is empty.
 import type { RequestContext } from '../../gateway/context.ts';
+import { DUPLICATE_KEY, readBodyFields, type BodyFields } from './body-key.ts';
 import type { KeyAuthConfig } from './schema.ts';
 
-/** More than one value under the key name that was found: Kong refuses rather than guess. */
-export const DUPLICATE_KEY = Symbol('duplicate API key');
+export { DUPLICATE_KEY };
 
-export type KeyFinder = (ctx: RequestContext) => string | undefined | typeof DUPLICATE_KEY;
+export type FoundKey = string | undefined | typeof DUPLICATE_KEY;
+
+/** Synchronous unless key_in_body is on and the search reaches the body (only then is it read). */
+export type KeyFinder = (ctx: RequestContext) => FoundKey | Promise<FoundKey>;
+
+/** The search needs the body, not read yet. */
+const NEED_BODY = Symbol('need the body');
 
 export function createKeyFinder(config: KeyAuthConfig): KeyFinder {
   const names = config.key_names;
@@ -14,29 +21,45 @@ export function createKeyFinder(config: KeyAuthConfig): KeyFinder {
   const headerNames = names.map((n) => n.toLowerCase());
   const inHeader = config.key_in_header;
   const inQuery = config.key_in_query;
+  const inBody = config.key_in_body;
   const hide = config.hide_credentials;
 
-  return (ctx) => {
+  /** `body`: undefined while not read (returns NEED_BODY when it must be), null when it has no fields. */
+  function find(ctx: RequestContext, body: BodyFields | null | undefined): FoundKey | typeof NEED_BODY {
     const headers = ctx.headers;
     // Most requests carry no query string: never parse one that is not there.
     const hasQuery = inQuery && ctx.querystring !== '';
     for (let i = 0; i < names.length; i++) {
-      let value: string | string[] | undefined;
+      let value: string | string[] | undefined | typeof DUPLICATE_KEY;
       if (inHeader) value = headers[headerNames[i]];
       if (value === undefined && hasQuery) {
         const all = ctx.query.getAll(names[i]);
         if (all.length > 1) return DUPLICATE_KEY;
         if (all.length === 1) value = all[0];
       }
+      if (value === undefined && inBody) {
+        if (body === undefined) return NEED_BODY;
+        value = body?.lookup(names[i]);
+      }
       if (value === undefined) continue;
-      if (Array.isArray(value)) return DUPLICATE_KEY;
+      if (Array.isArray(value) || value === DUPLICATE_KEY) return DUPLICATE_KEY;
       if (hide) {
+        // Kong also strips the key name from the body, wherever the key was found.
+        if (inBody && body === undefined) return NEED_BODY;
         delete headers[headerNames[i]];
         if (hasQuery && ctx.query.has(names[i])) ctx.setQuery(withoutQueryParam(ctx.querystring, names[i]));
+        body?.hide(names[i]);
       }
       return value;
     }
     return undefined;
+  }
+
+  if (!inBody) return (ctx) => find(ctx, null) as FoundKey;
+  return (ctx) => {
+    const found = find(ctx, undefined);
+    if (found !== NEED_BODY) return found;
+    return readBodyFields(ctx).then((body) => find(ctx, body) as FoundKey);
   };
 }
 
