@@ -23,6 +23,8 @@ export interface ExitResponse {
   body: string | Buffer | undefined;
 }
 
+const NO_CAPTURES: Readonly<Record<string, string>> = Object.freeze({});
+
 export class RequestContext {
   readonly id: string;
   /** The method the upstream will receive (request-transformer's http_method may change it). */
@@ -45,6 +47,8 @@ export class RequestContext {
   service: CompiledService | null = null;
   /** Part of the path the route matched; what strip_path removes. */
   matchedPath = '';
+  /** Captures of a regex route path (Kong's uri_captures: `0`, positional, named); empty otherwise. */
+  uriCaptures: Readonly<Record<string, string>> = NO_CAPTURES;
   consumer: ConsumerRecord | null = null;
   credential: AuthenticatedCredential | null = null;
   /** True once an auth plugin fell back to its `anonymous` consumer. */

@@ -86,6 +86,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     const route = found.route;
     ctx.route = route;
     ctx.matchedPath = found.matchedPath;
+    if (found.captures !== undefined) ctx.uriCaptures = found.captures;
     ctx.service = config.serviceFor(route);
 
     plugins = config.pluginsFor(route, null);
