@@ -115,7 +115,7 @@ export class MultipartBody {
 
 /** The boundary parameter of a multipart content type (RFC 2046: 1 to 70 characters), or null. */
 export function boundaryOf(contentType: string): string | null {
-  const m = /;\s*boundary\s*=\s*(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i.exec(contentType);
+  const m = /;\s*boundary\s*=\s*(?:"([^"]{1,70})"|([^\s;"]{1,70}))\s*(?:;|$)/i.exec(contentType);
   return m ? (m[1] ?? m[2]) : null;
 }
 

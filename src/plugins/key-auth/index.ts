@@ -1,4 +1,4 @@
-// key-auth: authenticates consumers by an API key sent in a header or the query string (Kong priority 1250).
+// key-auth: authenticates consumers by an API key sent in a header, the query string or the body (Kong priority 1250).
 import { definePlugin } from '../contract.ts';
 import { createKeyAuthHandler } from './handler.ts';
 import { KeyAuthConfigSchema, validateKeyAuthConfig } from './schema.ts';

@@ -1,5 +1,5 @@
 // request-size-limiting per request: a declared Content-Length is judged at once; a chunked body gets a
-// streaming limit the proxy enforces (Kong buffers the body to measure it; we never buffer).
+// streaming limit the proxy enforces (Kong buffers the body to measure it; we buffer only for plugins that ask).
 import type { RequestContext } from '../../gateway/context.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { PluginHandler } from '../contract.ts';

@@ -18,9 +18,11 @@ const headerRenames = Type.String({ pattern: `^${HEADER_NAME}:+${HEADER_NAME}$` 
 const TEMPLATES = ' Values may be templates: `$(headers.<name>)`, `$(query_params.<name>)`, `$(uri_captures.<name>)`, `$(shared.<name>)`, optionally `or \'<default>\'`.';
 
 /** One `add`/`append`/`replace` record: `name:value` entries for the body, the headers and the query string. */
-function valueRecord(verb: string, what: string) {
+const BUFFERED = ' Routes with body steps read the body into memory, up to the request-size limit (at most 8 MiB; 413 beyond).';
+
+function valueRecord(verb: string, what: string, bodies = 'a JSON, form or multipart body') {
   return {
-    body: list(pairs, `\`name:value\` pairs: ${what} these fields of a JSON, form or multipart body.${TEMPLATES}`),
+    body: list(pairs, `\`name:value\` pairs: ${what} these fields of ${bodies}.${TEMPLATES}${BUFFERED}`),
     headers: list(headerPairs, `\`name:value\` pairs: ${what} these headers.${TEMPLATES}`),
     querystring: list(pairs, `\`name:value\` pairs: ${what} these query parameters.${TEMPLATES}`),
     description: `Fields, headers and query parameters to ${verb}.`,
@@ -38,7 +40,7 @@ export const RequestTransformerConfigSchema = Type.Object({
     description: 'Method the upstream receives (upper-case letters). Changing to GET, HEAD or TRACE moves a form body\'s fields into the query string too.',
   }),
   remove: Type.Object({
-    body: list(names, 'Body fields (JSON, form, multipart) to remove.'),
+    body: list(names, `Body fields (JSON, form, multipart) to remove.${BUFFERED}`),
     headers: list(headerNames, 'Headers to remove.'),
     querystring: list(names, 'Query parameters to remove.'),
   }, { default: {}, description: 'Fields, headers and query parameters to remove (first of the five steps).', additionalProperties: false }),
@@ -54,7 +56,7 @@ export const RequestTransformerConfigSchema = Type.Object({
     }),
   }),
   add: record(valueRecord('add (fourth step)', 'add, when absent,'), {}),
-  append: record(valueRecord('append (last step)', 'add a value to (after any existing one)'), {}),
+  append: record(valueRecord('append (last step)', 'add a value to (after any existing one)', 'a JSON or form body (multipart bodies are left as they are, as in Kong)'), {}),
 }, { additionalProperties: false });
 
 export type RequestTransformerConfig = Static<typeof RequestTransformerConfigSchema>;
