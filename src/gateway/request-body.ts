@@ -27,6 +27,8 @@ export function createBodyReader(req: IncomingMessage, res: ServerResponse, expe
       return Promise.reject(new GatewayError(expectContinue ? 'EXPECTATION_FAILED' : 'REQUEST_TOO_LARGE', { detail: `Content-Length ${declared} exceeds the ${limit}-byte limit for a body the gateway reads` }));
     }
     if (req.readableEnded) return Promise.resolve(EMPTY);
+    // Gone before we asked: its 'close' has fired already and would never reach the listener below.
+    if (req.destroyed) return Promise.reject(clientGone());
     if (expectContinue && !res.headersSent && res.writable) res.writeContinue();
     return new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -48,7 +50,7 @@ export function createBodyReader(req: IncomingMessage, res: ServerResponse, expe
       };
       const onEnd = () => settle(null);
       // 'close' before 'end': the client went away mid-body (its error, if any, is swallowed by `ignore`).
-      const onClose = () => settle(new GatewayError('BAD_REQUEST', { detail: 'the client closed the connection before sending the whole body' }));
+      const onClose = () => settle(clientGone());
       req.on('error', ignore);
       req.on('data', onData);
       req.once('end', onEnd);
@@ -56,4 +58,8 @@ export function createBodyReader(req: IncomingMessage, res: ServerResponse, expe
       req.resume();
     });
   };
+}
+
+function clientGone(): GatewayError {
+  return new GatewayError('BAD_REQUEST', { detail: 'the client closed the connection before sending the whole body' });
 }
