@@ -99,7 +99,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     if (!service) throw new GatewayError('SERVICE_NOT_FOUND');
 
     setForwardingHeaders(ctx, forwarded, peer, trusted);
-    const path = ctx.upstreamPath ?? buildUpstreamPath(service.path, route, ctx.path, ctx.matchedPath);
+    const path = buildUpstreamPath(service.path, route, ctx.path, ctx.matchedPath);
     if (route.strip_path && ctx.matchedPath !== '' && ctx.matchedPath !== '/') headers['x-forwarded-prefix'] = ctx.matchedPath;
     // Only now, with every plugin agreeing, is the client told to send its body (Kong: 417 before this point).
     // (Unless a plugin read the body in access: the client had its go-ahead then.)

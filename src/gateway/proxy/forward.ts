@@ -72,6 +72,8 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
   const headers = ctx.headers as Record<string, string | string[] | undefined>;
   headers.host = ctx.upstreamHost ?? (o.preserveHost && ctx.header('host') ? headers.host : target.hostHeader);
   const pool = o.pools.get(o.service.protocol, target.host, target.port, o.service.connectTimeout);
+  // A plugin's replacement path (request-transformer's replace.uri) stands for the whole built path.
+  const path = ctx.upstreamPath === null ? o.path : ctx.querystring === '' ? ctx.upstreamPath : `${ctx.upstreamPath}?${ctx.querystring}`;
   return new Promise<number>((resolve, reject) => {
     let status = 0;
     let controllerRef: Dispatcher.DispatchController | null = null;
@@ -83,7 +85,7 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
     res.once('close', onClientClose);
     pool.dispatch(
       {
-        path: o.path,
+        path,
         method: ctx.method as Dispatcher.HttpMethod,
         headers: headers as Record<string, string | string[]>,
         body,

@@ -73,11 +73,13 @@ test('templates outside the supported subset are refused at load, never passed t
 
 test('a client can never be let to set an identity header, nor can a transformer touch framing', () => {
   const refusals: [Record<string, unknown>, string, RegExp][] = [
-    [{ rename: { headers: ['x-user:x-consumer-id'] } }, 'config.rename.headers[0]', /identity header/],
-    [{ rename: { headers: ['x-user:X_Consumer_Username'] } }, 'config.rename.headers[0]', /identity header/],
-    [{ add: { headers: ['x-consumer-id:$(headers.x_user)'] } }, 'config.add.headers[0]', /identity header/],
-    [{ replace: { headers: ['x-credential-identifier:$(query_params.id)'] } }, 'config.replace.headers[0]', /identity header/],
-    [{ append: { headers: ['x-authenticated-groups:$(uri_captures.g)'] } }, 'config.append.headers[0]', /identity header/],
+    [{ rename: { headers: ['x-user:x-consumer-id'] } }, 'config.rename.headers[0]', /identity or forwarding header/],
+    [{ rename: { headers: ['x-user:X_Consumer_Username'] } }, 'config.rename.headers[0]', /identity or forwarding header/],
+    [{ add: { headers: ['x-consumer-id:$(headers.x_user)'] } }, 'config.add.headers[0]', /identity or forwarding header/],
+    [{ replace: { headers: ['x-credential-identifier:$(query_params.id)'] } }, 'config.replace.headers[0]', /identity or forwarding header/],
+    [{ append: { headers: ['x-authenticated-groups:$(uri_captures.g)'] } }, 'config.append.headers[0]', /identity or forwarding header/],
+    [{ rename: { headers: ['x-user:Forwarded'] } }, 'config.rename.headers[0]', /forwarding header/],
+    [{ add: { headers: ['x-forwarded-prefix:$(headers.x_p)'] } }, 'config.add.headers[0]', /forwarding header/],
     [{ add: { headers: ['content-length:5'] } }, 'config.add.headers[0]', /frames the message/],
     [{ remove: { headers: ['transfer-encoding'] } }, 'config.remove.headers[0]', /frames the message/],
     [{ rename: { headers: ['x-a:connection'] } }, 'config.rename.headers[0]', /frames the message/],

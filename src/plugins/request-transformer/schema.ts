@@ -1,7 +1,7 @@
 // request-transformer config: Kong 3.x's fields and defaults (kong/plugins/request-transformer/schema.lua),
 // and the checks that need more than the schema: templates, and headers a transformer must not write.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { HOP_BY_HOP } from '../../gateway/hop-by-hop.ts';
+import { FORWARDING, HOP_BY_HOP } from '../../gateway/hop-by-hop.ts';
 import { IDENTITY_HEADERS } from '../../gateway/identity-headers.ts';
 import { compileTemplate } from './template.ts';
 
@@ -72,7 +72,8 @@ export function splitPair(entry: string): [string, string] {
 
 /** Headers whose value is the gateway's alone: framing, and what identifies the consumer to the upstream. */
 const FRAMING = new Set([...HOP_BY_HOP, 'content-length']);
-const IDENTITY = new Set(IDENTITY_HEADERS);
+/** Claims the gateway strips from clients (identity, forwarding): no client value may be turned into one. */
+const IDENTITY = new Set([...IDENTITY_HEADERS, ...FORWARDING]);
 /** CGI-style upstreams read `_` as `-`: `x_consumer_id` is `x-consumer-id` to them. */
 const normal = (name: string) => name.toLowerCase().replace(/_/g, '-');
 
@@ -87,7 +88,7 @@ export function validateRequestTransformer(config: RequestTransformerConfig): Re
     const [from, to] = splitPair(entry);
     framing('rename.headers', i, from);
     framing('rename.headers', i, to);
-    if (IDENTITY.has(normal(to))) errors[at('rename.headers', i)] = `renaming '${from}' to '${to}' would let a client set an identity header; add it with a fixed value instead`;
+    if (IDENTITY.has(normal(to))) errors[at('rename.headers', i)] = `renaming '${from}' to '${to}' would let a client set an identity or forwarding header the gateway strips from clients; add it with a fixed value instead`;
   });
   for (const verb of ['replace', 'add', 'append'] as const) {
     for (const part of ['body', 'headers', 'querystring'] as const) {
@@ -108,7 +109,7 @@ export function validateRequestTransformer(config: RequestTransformerConfig): Re
         if (part !== 'headers') return;
         framing(path, i, name);
         const fromClient = template.sources.has('headers') || template.sources.has('query_params') || template.sources.has('uri_captures');
-        if (IDENTITY.has(normal(name)) && fromClient) errors[at(path, i)] = `a value read from the request would let a client set the identity header '${name}'`;
+        if (IDENTITY.has(normal(name)) && fromClient) errors[at(path, i)] = `a value read from the request would let a client set '${name}', an identity or forwarding header the gateway strips from clients`;
       });
     }
   }
