@@ -5,6 +5,7 @@ import type { RouterRoute } from './router/types.ts';
 import type { CompiledService } from '../config/compiled.ts';
 import type { ConsumerRecord } from '../config/consumer-directory.ts';
 import { IdentityHeader } from './identity-headers.ts';
+import { BODY_BUFFER_LIMIT, type BodyReader } from './request-body.ts';
 
 export interface AuthenticatedCredential {
   id: string;
@@ -28,10 +29,12 @@ const NODE_KEEPS_FIRST: ReadonlySet<string> = new Set([
   'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'proxy-authorization', 'referer', 'retry-after',
   'server', 'user-agent', 'cookie',
 ]);
+const NO_CAPTURES: Readonly<Record<string, string>> = Object.freeze({});
 
 export class RequestContext {
   readonly id: string;
-  readonly method: string;
+  /** The method the upstream will receive (request-transformer's http_method may change it). */
+  method: string;
   /** Normalised path (dot segments resolved, percent-encoding canonical); what routes and plugins see. */
   readonly path: string;
   /** Query string without the leading `?` (empty when none), as the upstream will receive it. */
@@ -52,6 +55,8 @@ export class RequestContext {
   service: CompiledService | null = null;
   /** Part of the path the route matched; what strip_path removes. */
   matchedPath = '';
+  /** Captures of a regex route path (Kong's uri_captures: `0`, positional, named); empty otherwise. */
+  uriCaptures: Readonly<Record<string, string>> = NO_CAPTURES;
   consumer: ConsumerRecord | null = null;
   credential: AuthenticatedCredential | null = null;
   /** True once an auth plugin fell back to its `anonymous` consumer. */
@@ -72,9 +77,20 @@ export class RequestContext {
   requestBodyLimit: number | null = null;
   /** Status finally sent to the client, for log-phase plugins. */
   status = 0;
+  /** Upstream path (without query) replacing the one built from service and route; null: built as usual. */
+  upstreamPath: string | null = null;
+  /** Host header for the upstream, overriding preserve_host and the target's; null: as usual. */
+  upstreamHost: string | null = null;
+  /** Set by the pipeline on requests that may carry a body: reads it whole, once. */
+  bodyReader: BodyReader | null = null;
+  /** Bytes the client sent, once a plugin buffered the body (null: not read, the body streams). */
+  receivedBodyLength: number | null = null;
 
   private parsedQuery: URLSearchParams | undefined;
   private rawQuery: string;
+  private body: Promise<Buffer> | null = null;
+  private readBuffer: Buffer | null = null;
+  private replacedBody: Buffer | null = null;
 
   constructor(init: {
     id: string;
@@ -114,6 +130,37 @@ export class RequestContext {
   setQuery(query: URLSearchParams | string): void {
     this.rawQuery = typeof query === 'string' ? query : query.toString();
     this.parsedQuery = undefined;
+  }
+
+  /**
+   * The request body, buffered (the first call reads it; later calls get the same bytes, or what setBody
+   * put there). Bounded by the request-size limit known so far, else BODY_BUFFER_LIMIT: beyond it the
+   * request is refused with 413. Only requests whose plugins call this are buffered.
+   */
+  readBody(): Promise<Buffer> {
+    if (this.replacedBody !== null) return Promise.resolve(this.replacedBody);
+    if (this.body === null) {
+      const limit = Math.min(this.requestBodyLimit ?? BODY_BUFFER_LIMIT, BODY_BUFFER_LIMIT);
+      const read = this.bodyReader === null ? Promise.resolve(Buffer.alloc(0)) : this.bodyReader(limit);
+      this.body = read.then((buf) => {
+        this.receivedBodyLength = buf.length;
+        this.readBuffer = buf;
+        return buf;
+      });
+    }
+    return this.body;
+  }
+
+  /** Replace the body the upstream receives (Content-Length follows). Call readBody() first. */
+  setBody(body: Buffer | string): void {
+    const buf = typeof body === 'string' ? Buffer.from(body) : body;
+    this.replacedBody = buf;
+    this.headers['content-length'] = String(buf.length);
+  }
+
+  /** What the upstream receives instead of the client's stream: the buffered or replaced body, if any. */
+  get bufferedBody(): Buffer | null {
+    return this.replacedBody ?? this.readBuffer;
   }
 
   /** First value of a request header (lower-case name). */

@@ -12,7 +12,8 @@ import { normalizeRequestTarget, rawRequestPath } from './path/normalize.ts';
 import { buildUpstreamPath } from './path/upstream-path.ts';
 import { forward } from './proxy/forward.ts';
 import type { UpstreamPools } from './proxy/upstream-pools.ts';
-import { runHeaderFilters, sendError, sendExit } from './respond.ts';
+import { bodyFilterFor, runHeaderFilters, sendError, sendExit } from './respond.ts';
+import { createBodyReader } from './request-body.ts';
 import { nextRequestId } from './request-id.ts';
 
 export interface PipelineDeps {
@@ -69,6 +70,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
       expectContinue,
       strippedHeaders,
     });
+    if (hasBody) ctx.bodyReader = createBodyReader(req, res, expectContinue);
 
     // rewrite: global plugins only, the route is not known yet
     plugins = config.globalPlugins;
@@ -86,6 +88,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     const route = found.route;
     ctx.route = route;
     ctx.matchedPath = found.matchedPath;
+    if (found.captures !== undefined) ctx.uriCaptures = found.captures;
     ctx.service = config.serviceFor(route);
 
     plugins = config.pluginsFor(route, null);
@@ -100,7 +103,10 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     setForwardingHeaders(ctx, forwarded, peer, trusted, req.url ?? '');
     const path = buildUpstreamPath(service.path, route, ctx.path, ctx.matchedPath);
     // Only now, with every plugin agreeing, is the client told to send its body (Kong: 417 before this point).
-    if (expectContinue) res.writeContinue();
+    // (Unless a plugin read the body in access: the client had its go-ahead then.)
+    if (expectContinue && ctx.receivedBodyLength === null) res.writeContinue();
+    // A body replaced without reading the client's: what the client still sends is discarded.
+    if (hasBody && ctx.receivedBodyLength === null && ctx.bufferedBody !== null) req.resume();
     const finalPlugins = plugins;
     const c = ctx;
     status = await forward({
@@ -113,6 +119,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
       preserveHost: route.preserve_host,
       pools: deps.pools,
       headerFilter: (head) => runHeaderFilters(c, finalPlugins, head),
+      bodyFilter: (head) => bodyFilterFor(c, finalPlugins, head, (err) => deps.onInternalError(err, c)),
     });
   } catch (err) {
     const gatewayError = err instanceof GatewayError ? err : new GatewayError('INTERNAL', { cause: err });

@@ -17,6 +17,30 @@ export function runHeaderFilters(ctx: RequestContext, plugins: readonly PluginRu
   }
 }
 
+/** The body filters of `plugins` that want this response, in priority order, as one transform (null: none). */
+export function bodyFilterFor(ctx: RequestContext, plugins: readonly PluginRuntime[], head: ResponseHead, onError: (err: unknown) => void): ((body: Buffer) => Buffer) | null {
+  let transforms: ((body: Buffer) => Buffer)[] | null = null;
+  for (let i = 0; i < plugins.length; i++) {
+    const filter = plugins[i].handler.bodyFilter;
+    if (filter === undefined) continue;
+    const transform = filter.call(plugins[i].handler, ctx, head);
+    if (transform !== undefined) (transforms ??= []).push(transform);
+  }
+  if (transforms === null) return null;
+  const all = transforms;
+  return (body) => {
+    let out = body;
+    for (const transform of all) {
+      try {
+        out = transform(out);
+      } catch (err) {
+        onError(err);
+      }
+    }
+    return out;
+  };
+}
+
 export function sendExit(res: ServerResponse, ctx: RequestContext, plugins: readonly PluginRuntime[]): number {
   const exit = ctx.response!;
   const head: ResponseHead = { status: exit.status, headers: { ...exit.headers } };

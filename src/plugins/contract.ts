@@ -22,6 +22,13 @@ export interface PluginHandler {
   access?(ctx: RequestContext): PhaseResult;
   /** Adjust the response head (upstream's or an exit's) before it is written. Synchronous. */
   headerFilter?(ctx: RequestContext, head: ResponseHead): void;
+  /**
+   * Rewrite the upstream's whole response body: return a transform for the responses this plugin wants
+   * (the head is final, after every headerFilter), undefined for the rest. Only responses some plugin
+   * wants are buffered, up to a cap (larger ones stream through untouched); the proxy fixes Content-Length.
+   * A transform that throws leaves the body as the upstream sent it.
+   */
+  bodyFilter?(ctx: RequestContext, head: ResponseHead): ((body: Buffer) => Buffer) | undefined;
   /** After the response is sent; never affects the client. */
   log?(ctx: RequestContext): void;
 }

@@ -1,5 +1,6 @@
-// Sends one request upstream and streams the answer back: no buffering either way, backpressure honoured,
-// failed connects retried on the next target, timeouts mapped to 502/504 from the error catalogue.
+// Sends one request upstream and streams the answer back: no buffering either way (unless a plugin asked
+// for the body), backpressure honoured, failed connects retried on the next target, timeouts mapped to
+// 502/504 from the error catalogue.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { CompiledService, UpstreamTarget } from '../../config/compiled.ts';
@@ -9,6 +10,7 @@ import { GatewayError } from '../../errors/gateway-error.ts';
 import { stripHopByHop } from '../hop-by-hop.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
 import { upstreamBody } from './upstream-body.ts';
+import { bufferingResponse, RESPONSE_BODY_BUFFER_LIMIT, type BodyTransform } from './response-body.ts';
 
 /** Errors that mean "never connected": safe to try another target. */
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'ECONNRESET']);
@@ -26,6 +28,8 @@ export interface ForwardOptions {
   pools: UpstreamPools;
   /** Runs the plugins' headerFilter phase on the upstream's response head. */
   headerFilter(head: ResponseHead): void;
+  /** The plugins' body filters that want this response (after headerFilter), or null: it streams. */
+  bodyFilter?(head: ResponseHead): BodyTransform | null;
 }
 
 /**
@@ -34,7 +38,9 @@ export interface ForwardOptions {
  */
 export async function forward(o: ForwardOptions): Promise<number> {
   const tried = new Set<UpstreamTarget>();
-  const body = o.hasBody ? upstreamBody(o.req, o.ctx.requestBodyLimit, o.service.writeTimeout) : null;
+  // A plugin that read or replaced the body leaves it buffered: send those bytes (replayable on retry).
+  const buffered = o.ctx.bufferedBody;
+  const body = buffered ?? (o.hasBody ? upstreamBody(o.req, o.ctx.requestBodyLimit, o.service.writeTimeout) : null);
   let attempts = 0;
   for (;;) {
     const target = o.service.balancer.pick(tried.size > 0 ? tried : undefined) ?? (tried.size > 0 ? o.service.balancer.pick() : undefined);
@@ -45,7 +51,7 @@ export async function forward(o: ForwardOptions): Promise<number> {
     } catch (err) {
       if (err instanceof GatewayError) throw err;
       const code = (err as { code?: string }).code ?? '';
-      const retryable = CONNECT_ERRORS.has(code) && !(o.hasBody && o.req.readableDidRead) && !o.res.headersSent;
+      const retryable = CONNECT_ERRORS.has(code) && (buffered !== null || !(o.hasBody && o.req.readableDidRead)) && !o.res.headersSent;
       if (retryable && attempts < o.service.retries) {
         attempts++;
         continue;
@@ -64,18 +70,22 @@ function bodyError(err: unknown): GatewayError {
 function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatcher.DispatchOptions['body']): Promise<number> {
   const { ctx, res } = o;
   const headers = ctx.headers as Record<string, string | string[] | undefined>;
-  headers.host = o.preserveHost && ctx.header('host') ? headers.host : target.hostHeader;
+  headers.host = ctx.upstreamHost ?? (o.preserveHost && ctx.header('host') ? headers.host : target.hostHeader);
   const pool = o.pools.get(o.service.protocol, target.host, target.port, o.service.connectTimeout);
+  // A plugin's replacement path (request-transformer's replace.uri) stands for the whole built path.
+  const path = ctx.upstreamPath === null ? o.path : ctx.querystring === '' ? ctx.upstreamPath : `${ctx.upstreamPath}?${ctx.querystring}`;
   return new Promise<number>((resolve, reject) => {
     let status = 0;
     let controllerRef: Dispatcher.DispatchController | null = null;
+    // Set while a body filter holds the response back: chunks gather here instead of going out.
+    let held: { head: ResponseHead; transform: BodyTransform; chunks: Buffer[]; size: number } | null = null;
     const onClientClose = () => {
       if (!res.writableFinished) controllerRef?.abort(new Error('client closed the connection'));
     };
     res.once('close', onClientClose);
     pool.dispatch(
       {
-        path: o.path,
+        path,
         method: ctx.method as Dispatcher.HttpMethod,
         headers: headers as Record<string, string | string[]>,
         body,
@@ -93,15 +103,40 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
           stripHopByHop(h);
           const head: ResponseHead = { status: statusCode, headers: h };
           o.headerFilter(head);
+          const transform = o.bodyFilter?.(head) ?? null;
+          if (transform !== null && bufferingResponse(ctx.method, head)) {
+            held = { head, transform, chunks: [], size: 0 };
+            return;
+          }
           res.writeHead(head.status, head.headers);
           res.on('drain', () => controller.resume());
         },
         onResponseData(controller, chunk) {
+          if (held !== null) {
+            held.size += chunk.length;
+            held.chunks.push(chunk);
+            if (held.size <= RESPONSE_BODY_BUFFER_LIMIT) return;
+            // Too big to hold: what came so far and the rest go out untouched, as the upstream sent them.
+            const { head, chunks } = held;
+            held = null;
+            res.writeHead(head.status, head.headers);
+            res.on('drain', () => controller.resume());
+            for (const c of chunks) res.write(c);
+            if (res.writableNeedDrain) controller.pause();
+            return;
+          }
           if (!res.write(chunk)) controller.pause();
         },
         onResponseEnd() {
           res.off('close', onClientClose);
-          res.end();
+          if (held !== null) {
+            const { head, transform, chunks, size } = held;
+            held = null;
+            const out = transform(Buffer.concat(chunks, size));
+            head.headers['content-length'] = String(out.length);
+            res.writeHead(head.status, head.headers);
+            res.end(out);
+          } else res.end();
           resolve(status);
         },
         onResponseError(_controller, err) {

@@ -2,8 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import plugin from './index.ts';
-import { KeyAuthConfigSchema, validateKeyAuthConfig } from './schema.ts';
-import { assertGatewayRefuses } from '../../../test/helpers/plugin-gateway.ts';
+import { KeyAuthConfigSchema } from './schema.ts';
 import { assertFieldsDocumented } from '../../../test/helpers/documented-schema.ts';
 import { checkPluginConfig, pluginConfig } from '../../../test/helpers/plugin-config.ts';
 
@@ -13,7 +12,7 @@ test('the module is Kong\'s key-auth plugin at Kong 3.x priority', () => {
   assert.equal(plugin.name, 'key-auth');
   assert.equal(plugin.priority, 1250);
   assert.equal(plugin.configSchema, KeyAuthConfigSchema);
-  assert.equal(plugin.validate, validateKeyAuthConfig);
+  assert.equal(plugin.validate, undefined, 'Kong\'s schema has no cross-field rule for key-auth');
 });
 
 test('an empty config gets Kong 3.x defaults', () => {
@@ -51,10 +50,9 @@ test('a realm with quotes or backslashes is accepted: the challenge escapes them
   assert.deepEqual(errorsOf({ realm: 'say "hi" \\o/' }), {});
 });
 
-test('keys in bodies are refused with a reason, since bodies stream through unbuffered', () => {
-  const errors = errorsOf({ key_in_body: true });
-  assert.deepEqual(Object.keys(errors), ['config.key_in_body']);
-  assert.match(errors['config.key_in_body'], /not supported.*streams bodies/);
+test('keys in bodies are accepted (Kong\'s key_in_body)', () => {
+  assert.deepEqual(errorsOf({ key_in_body: true }), {});
+  assert.deepEqual(errorsOf({ key_in_body: true, key_in_header: false, key_in_query: false }), {});
 });
 
 test('turning off every key location is accepted, as Kong\'s schema does (every request then answers 401)', () => {
@@ -62,6 +60,3 @@ test('turning off every key location is accepted, as Kong\'s schema does (every 
   assert.deepEqual(errorsOf({ key_in_header: false }), {});
 });
 
-test('the gateway refuses such a config as a whole, naming the plugin field', async () => {
-  await assertGatewayRefuses({ name: 'key-auth', config: { key_in_body: true } }, 'config.key_in_body', /not supported/);
-});

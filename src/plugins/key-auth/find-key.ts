@@ -1,14 +1,21 @@
 // Finds the API key in a request as Kong's key-auth does (kong/plugins/key-auth/handler.lua): for each key
-// name in order, the header, then the query parameter; the first string found wins, even an empty one. A
-// name sent more than once (two headers, two parameters) is a list in Kong and refused as a duplicate.
+// name in order, the header, then the query parameter, then (key_in_body) the body field; the first string
+// found wins, even an empty one. A name sent more than once (two headers, two parameters) is a list in Kong
+// and refused as a duplicate.
 import { unescape as unescapeComponent } from 'node:querystring';
 import type { RequestContext } from '../../gateway/context.ts';
+import { DUPLICATE_KEY, readBodyFields, type BodyFields } from './body-key.ts';
 import type { KeyAuthConfig } from './schema.ts';
 
-/** More than one value under the key name that was found: Kong refuses rather than guess. */
-export const DUPLICATE_KEY = Symbol('duplicate API key');
+export { DUPLICATE_KEY };
 
-export type KeyFinder = (ctx: RequestContext) => string | undefined | typeof DUPLICATE_KEY;
+export type FoundKey = string | undefined | typeof DUPLICATE_KEY;
+
+/** Synchronous unless key_in_body is on and the search reaches the body (only then is it read). */
+export type KeyFinder = (ctx: RequestContext) => FoundKey | Promise<FoundKey>;
+
+/** The search needs the body, not read yet. */
+const NEED_BODY = Symbol('need the body');
 
 /** A query parameter sent without `=` (`?apikey`): Kong reads it as `true`, not a key, and tries the next name. */
 const FLAG = Symbol('parameter without a value');
@@ -28,21 +35,38 @@ export function createKeyFinder(config: KeyAuthConfig): KeyFinder {
   });
   const inHeader = config.key_in_header;
   const inQuery = config.key_in_query;
+  const inBody = config.key_in_body;
   const hide = config.hide_credentials;
 
-  return (ctx) => {
+  /** `body`: undefined while not read (returns NEED_BODY when it must be), null when it has no fields. */
+  function find(ctx: RequestContext, body: BodyFields | null | undefined): FoundKey | typeof NEED_BODY {
     for (let i = 0; i < names.length; i++) {
       const key = names[i];
       let value: string | typeof FLAG | typeof DUPLICATE_KEY | undefined;
       if (inHeader) value = headerValue(ctx, key.headers);
       if (value === undefined && inQuery && ctx.querystring !== '') value = queryValue(ctx.querystring, key.name);
+      if (value === undefined && inBody) {
+        if (body === undefined) return NEED_BODY;
+        value = body?.lookup(key.name);
+      }
       if (value === undefined || value === FLAG) continue;
       if (value === DUPLICATE_KEY) return DUPLICATE_KEY;
-      // Kong clears both places whichever held the key, whatever key_in_header and key_in_query say.
-      if (hide) hideKey(ctx, key);
+      if (hide) {
+        // Kong clears every place whichever held the key, whatever key_in_header/query/body say.
+        if (inBody && body === undefined) return NEED_BODY;
+        hideKey(ctx, key);
+        body?.hide(key.name);
+      }
       return value;
     }
     return undefined;
+  }
+
+  if (!inBody) return (ctx) => find(ctx, null) as FoundKey;
+  return (ctx) => {
+    const found = find(ctx, undefined);
+    if (found !== NEED_BODY) return found;
+    return readBodyFields(ctx).then((body) => find(ctx, body) as FoundKey);
   };
 }
 

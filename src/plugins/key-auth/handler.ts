@@ -6,7 +6,7 @@ import type { KeyAuthRecord } from '../../config/consumer-directory.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { challenge } from '../../gateway/www-authenticate.ts';
 import { anonymousConsumer } from '../anonymous-consumer.ts';
-import { createKeyFinder, DUPLICATE_KEY } from './find-key.ts';
+import { createKeyFinder, DUPLICATE_KEY, type FoundKey } from './find-key.ts';
 import type { KeyAuthConfig } from './schema.ts';
 
 type Failure = 'KEY_AUTH_MISSING' | 'KEY_AUTH_DUPLICATE' | 'KEY_AUTH_INVALID';
@@ -20,8 +20,7 @@ export function createKeyAuthHandler(config: KeyAuthConfig, env: PluginEnv): Plu
   const anonymous = config.anonymous === null ? null : anonymousConsumer(consumers, config.anonymous);
 
   /** Authenticates the request, or returns why not (no Error built: failures are common and stacks cost). */
-  function authenticate(ctx: RequestContext): Failure | null {
-    const key = findKey(ctx);
+  function authenticate(ctx: RequestContext, key: FoundKey): Failure | null {
     if (key === DUPLICATE_KEY) return 'KEY_AUTH_DUPLICATE';
     if (key === undefined || key === '') return 'KEY_AUTH_MISSING';
     const credential = consumers.keyAuthByKey(key);
@@ -34,17 +33,24 @@ export function createKeyAuthHandler(config: KeyAuthConfig, env: PluginEnv): Plu
     return null;
   }
 
+  function decide(ctx: RequestContext, key: FoundKey): void {
+    if (anonymous === null) {
+      const failure = authenticate(ctx, key);
+      if (failure !== null) throw new GatewayError(failure, { headers: { ...keyChallenge } });
+      return;
+    }
+    if (authenticate(ctx, key) !== null) ctx.authenticate(anonymous(), null);
+  }
+
   return {
     access(ctx) {
       if (skipPreflight && ctx.method === 'OPTIONS') return;
-      if (anonymous === null) {
-        const failure = authenticate(ctx);
-        if (failure !== null) throw new GatewayError(failure, { headers: { ...keyChallenge } });
-        return;
-      }
       // Logical OR: a credential from a higher-priority auth plugin already settles it.
-      if (ctx.credential !== null) return;
-      if (authenticate(ctx) !== null) ctx.authenticate(anonymous(), null);
+      if (anonymous !== null && ctx.credential !== null) return;
+      const key = findKey(ctx);
+      // Only key_in_body searches may need to read the body first.
+      if (key instanceof Promise) return key.then((k) => decide(ctx, k));
+      decide(ctx, key);
     },
   };
 }

@@ -1,13 +1,12 @@
-// key-auth: authenticates consumers by an API key sent in a header or the query string (Kong priority 1250).
+// key-auth: authenticates consumers by an API key sent in a header, the query string or the body (Kong priority 1250).
 import { definePlugin } from '../contract.ts';
 import { createKeyAuthHandler } from './handler.ts';
-import { KeyAuthConfigSchema, validateKeyAuthConfig } from './schema.ts';
+import { KeyAuthConfigSchema } from './schema.ts';
 
 export default definePlugin({
   name: 'key-auth',
   priority: 1250,
   noConsumer: true,
   configSchema: KeyAuthConfigSchema,
-  validate: validateKeyAuthConfig,
   create: createKeyAuthHandler,
 });

@@ -8,11 +8,11 @@ const KeyName = Type.String({ pattern: '^[A-Za-z0-9_-]+$', minLength: 1, maxLeng
 export const KeyAuthConfigSchema = Type.Object({
   key_names: Type.Array(KeyName, {
     minItems: 1,
-    description: 'Names the plugin looks for a key under, in order: as a header and as a query parameter. Letters, digits, `_` and `-` only; a name with `_` also matches the header spelled with `-` (headers with `_` never arrive). A name sent twice is refused as a duplicate.',
+    description: 'Names the plugin looks for a key under, in order: as a header, a query parameter and (with `key_in_body`) a body field. Letters, digits, `_` and `-` only; a name with `_` also matches the header spelled with `-`. A name sent twice is refused as a duplicate.',
     default: ['apikey'],
   }),
   hide_credentials: Type.Boolean({
-    description: 'If true, the header and query parameter holding the key are removed before the request is proxied.',
+    description: 'If true, the header and query parameter holding the key (and, with `key_in_body`, the body field of that name) are removed before the request is proxied.',
     default: false,
   }),
   anonymous: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
@@ -28,7 +28,7 @@ export const KeyAuthConfigSchema = Type.Object({
     default: true,
   }),
   key_in_body: Type.Boolean({
-    description: 'Kong reads keys from form or JSON bodies. Not supported: Portcullis streams bodies, so `true` is refused when the config loads.',
+    description: 'If true, the plugin also reads body fields named after `key_names` (after the header and query parameter of each name): `application/x-www-form-urlencoded`, `application/json` and `multipart/form-data` bodies. Only requests on such routes are buffered, up to the route\'s request-size limit (at most 8 MiB; 413 beyond).',
     default: false,
   }),
   run_on_preflight: Type.Boolean({
@@ -43,11 +43,3 @@ export const KeyAuthConfigSchema = Type.Object({
 
 export type KeyAuthConfig = Static<typeof KeyAuthConfigSchema>;
 
-/** Rules the schema cannot express. */
-export function validateKeyAuthConfig(config: KeyAuthConfig): Record<string, string> {
-  const errors: Record<string, string> = {};
-  if (config.key_in_body) {
-    errors['config.key_in_body'] = 'keys in request bodies are not supported: Portcullis streams bodies to the upstream without buffering them; send the key in a header or the query string';
-  }
-  return errors;
-}

@@ -1,5 +1,5 @@
 // request-size-limiting per request: a declared Content-Length is judged at once; a chunked body gets a
-// streaming limit the proxy enforces (Kong buffers the body to measure it; we never buffer).
+// streaming limit the proxy enforces (Kong buffers the body to measure it; we buffer only for plugins that ask).
 import type { RequestContext } from '../../gateway/context.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { PluginHandler } from '../contract.ts';
@@ -20,6 +20,9 @@ export function createRequestSizeLimiting(config: RequestSizeLimitingConfig): Pl
         }
       }
       if (requireContentLength && !isChunked(ctx)) throw new GatewayError('LENGTH_REQUIRED');
+      // A higher-priority plugin (key-auth's key_in_body) may have buffered a chunked body already.
+      const received = ctx.receivedBodyLength;
+      if (received !== null && received > limit) throw new GatewayError('REQUEST_TOO_LARGE', { detail: `body of ${received} bytes exceeds the ${limit}-byte limit` });
       // The strictest limit wins when several plugins (or scopes) set one.
       if (ctx.requestBodyLimit === null || ctx.requestBodyLimit > limit) ctx.requestBodyLimit = limit;
     },
