@@ -13,6 +13,11 @@ export interface GatewayErrorOptions {
   cause?: unknown;
   /** Per-field messages (admin API validation), keyed by field path, e.g. `{ "routes[0].paths[1]": "…" }`. */
   fields?: Record<string, string>;
+  /**
+   * Extra top-level members of the problem body (RFC 9457 extension members), for clients written against
+   * Kong bodies such as jwt's `{"exp":"token expired"}`. Never overrides the problem's own members.
+   */
+  extensions?: Readonly<Record<string, string>>;
 }
 
 export class GatewayError extends Error {
@@ -22,6 +27,7 @@ export class GatewayError extends Error {
   readonly kongMessage: string;
   readonly headers: Record<string, string> | undefined;
   readonly fields: Record<string, string> | undefined;
+  readonly extensions: Readonly<Record<string, string>> | undefined;
 
   constructor(code: ErrorCode, options: GatewayErrorOptions = {}) {
     const spec = catalogue[code];
@@ -33,6 +39,7 @@ export class GatewayError extends Error {
     this.kongMessage = options.message ?? spec.message;
     this.headers = options.headers;
     this.fields = options.fields;
+    this.extensions = options.extensions;
   }
 }
 
