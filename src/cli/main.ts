@@ -6,7 +6,7 @@ const USAGE = `usage: portcullis <command> [options]
 commands:
   start [--config FILE | --database-url URL | --data DIR] [--seed FILE] [--demo]
         [--listen HOST:PORT] [--admin-listen HOST:PORT] [--poll-interval 5s] [--node-id ID] [--key-file FILE]
-        [--tls-listen HOST:PORT --tls-cert FILE --tls-key FILE] [--trusted-proxies CIDR,...]
+        [--tls-listen HOST:PORT --tls-cert FILE --tls-key FILE] [--trusted-proxies CIDR,...] [--jwks-allow-private CIDR,...]
                                           run a gateway node: --config FILE is DB-less (admin API read-only
                                           but for POST /config); else database mode on DATABASE_URL
                                           (PostgreSQL; several nodes share it) or on PGlite in --data

@@ -4,6 +4,7 @@ import { loadPluginRegistry, type PluginRegistry } from '../../src/plugins/regis
 import { compileDocument } from '../../src/config/load-config.ts';
 import { PersistentState } from '../../src/config/persistent-state.ts';
 import { startGateway as startGatewayServer, type Gateway } from '../../src/gateway/server.ts';
+import { parseAllowedNetworks } from '../../src/plugins/jwt/jwks-address-policy.ts';
 
 let registry: Promise<PluginRegistry> | undefined;
 export function plugins(): Promise<PluginRegistry> {
@@ -21,10 +22,12 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(config: object, options: { trustedProxies?: string[]; maxHeaderSize?: number; tls?: { cert: string; key: string } } = {}): Promise<TestGateway> {
+export async function startGateway(config: object, options: { trustedProxies?: string[]; maxHeaderSize?: number; tls?: { cert: string; key: string }; jwksAllowPrivate?: string[] } = {}): Promise<TestGateway> {
   const registry = await plugins();
   const state = new PersistentState();
-  const compiled = compileDocument(config, registry, state);
+  // JWKS servers in tests listen on 127.0.0.1, which the gateway refuses unless a test opts in.
+  const compileOptions = { allowedPrivateNetworks: options.jwksAllowPrivate ? parseAllowedNetworks(options.jwksAllowPrivate) : undefined };
+  const compiled = compileDocument(config, registry, state, compileOptions);
   const gateway = await startGatewayServer(compiled, {
     listen: options.tls ? [{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0, tls: options.tls }] : [{ host: '127.0.0.1', port: 0 }],
     trustedProxies: options.trustedProxies,
@@ -37,7 +40,7 @@ export async function startGateway(config: object, options: { trustedProxies?: s
     port,
     tlsPort: options.tls ? gateway.addresses()[1].port : undefined,
     gateway,
-    reload: async (next) => gateway.swap(compileDocument(next, registry, state)),
+    reload: async (next) => gateway.swap(compileDocument(next, registry, state, compileOptions)),
     close: () => gateway.close(200),
   };
 }

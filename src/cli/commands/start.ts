@@ -14,6 +14,7 @@ import { DEMO_CONFIG } from '../../../examples/demo/paths.ts';
 import { startUsersService } from '../../../examples/services/users/users-service.ts';
 import { startOrdersService } from '../../../examples/services/orders/orders-service.ts';
 import { demoBanner, plainBanner, type AdminBannerInfo } from '../demo-banner.ts';
+import { parseAllowedNetworks, splitNetworks } from '../../plugins/jwt/jwks-address-policy.ts';
 import { startNode, DEFAULT_DATA_DIR, DEFAULT_POLL_INTERVAL_MS, type RunningNode } from '../../control-plane/start-node.ts';
 
 export async function runStart(args: string[]): Promise<number> {
@@ -35,6 +36,7 @@ export async function runStart(args: string[]): Promise<number> {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'trusted-proxies': { type: 'string', default: env.PORTCULLIS_TRUSTED_PROXIES ?? '' },
+      'jwks-allow-private': { type: 'string', default: env.PORTCULLIS_JWKS_ALLOW_PRIVATE ?? '' },
     },
   });
   const databaseUrl = values['database-url'];
@@ -52,6 +54,12 @@ export async function runStart(args: string[]): Promise<number> {
     listen.push({ ...parseListen(values['tls-listen'], '--tls-listen'), tls: { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']) } });
   }
   const adminListen = parseListen(values['admin-listen']!, '--admin-listen');
+  const jwksAllowPrivate = splitNetworks(values['jwks-allow-private']);
+  try {
+    parseAllowedNetworks(jwksAllowPrivate);
+  } catch (err) {
+    throw new CliError(`--jwks-allow-private: ${(err as Error).message}`, 2);
+  }
 
   const services: Server[] = [];
   let node: RunningNode;
@@ -69,6 +77,7 @@ export async function runStart(args: string[]): Promise<number> {
         pollIntervalMs: parseDuration(values['poll-interval']!),
         nodeId: values['node-id'],
         trustedProxies: values['trusted-proxies']!.split(',').map((s) => s.trim()).filter(Boolean),
+        jwksAllowPrivate,
         logger,
       });
     });

@@ -35,10 +35,22 @@ export function createTokenExtractor(config: {
     }
     for (const name of headers) {
       const value = ctx.headers[name];
-      if (value !== undefined) token = merge(token, bearerToken(Array.isArray(value) ? value[0] : value));
+      if (value !== undefined) token = merge(token, bearerToken(firstHeaderValue(name, value)));
     }
     return token;
   };
+}
+
+/**
+ * Kong reads the first occurrence of a repeated header. Node keeps only the first `Authorization` but joins
+ * other repeated headers with ", "; a compact JWS never holds a comma, so the text before the first one is
+ * the first occurrence (a lone header with a comma in its token would fail to decode anyway).
+ */
+function firstHeaderValue(name: string, value: string | string[]): string {
+  const first = Array.isArray(value) ? value[0] : value;
+  if (name === 'authorization') return first;
+  const comma = first.indexOf(',');
+  return comma === -1 ? first : first.slice(0, comma);
 }
 
 /** Adds one candidate: empty ones are ignored (as Kong does), a second distinct one is an error. */

@@ -14,7 +14,7 @@ export const IssuerSchema = Type.Object({
   }),
   jwks_uri: Type.String({
     pattern: '^https?://',
-    description: 'URL of the issuer\'s JSON Web Key Set. Must be https, except on a loopback address. Required (no default).',
+    description: 'URL of the issuer\'s JSON Web Key Set. Must be https, except on a loopback address. A host that is or resolves to a loopback, private (RFC 1918, ULA), link-local, CGNAT or reserved address is refused at fetch time unless the operator allows its network with `--jwks-allow-private` (PORTCULLIS_JWKS_ALLOW_PRIVATE). Required (no default).',
   }),
   audiences: Type.Union([Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), Type.Null()], {
     description: 'When set, the token\'s `aud` (string or array) must contain one of these values.',

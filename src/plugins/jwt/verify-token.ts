@@ -19,7 +19,7 @@ export interface TokenVerifierParts {
   issuers: ReadonlyMap<string, TrustedIssuer>;
 }
 
-export function createTokenVerifier(config: JwtConfig, env: Pick<PluginEnv, 'consumers' | 'persistent'>): TokenVerifierParts {
+export function createTokenVerifier(config: JwtConfig, env: Pick<PluginEnv, 'consumers' | 'persistent' | 'logger' | 'allowedPrivateNetworks'>): TokenVerifierParts {
   const claimsToVerify = config.claims_to_verify ?? [];
   const allowedAlgorithms = config.allowed_algorithms ? new Set<string>(config.allowed_algorithms) : null;
   const timeRules = (otherwise: TimeClaimRule) =>
@@ -53,8 +53,13 @@ export function createTokenVerifier(config: JwtConfig, env: Pick<PluginEnv, 'con
       cooldownMs: config.jwks_refresh_cooldown * 1000,
       maxAgeMs: config.jwks_max_age * 1000,
     };
-    // Keys outlive config rebuilds: a route change must not refetch every issuer's JWKS.
-    const jwks = env.persistent(`jwks ${JSON.stringify(options)}`, () => new JwksCache(options));
+    // Keys outlive config rebuilds: a route change must not refetch every issuer's JWKS. Closed once no
+    // build asks for them (and at once after a trial build, which so never fetches).
+    const jwks = env.persistent(
+      `jwks ${JSON.stringify(options)}`,
+      () => new JwksCache(options, { logger: env.logger, allowedNetworks: env.allowedPrivateNetworks }),
+      (cache) => cache.close(),
+    );
     issuers.set(issuer.issuer, {
       issuer: issuer.issuer,
       algorithms: new Set(issuer.algorithms.filter((a) => allowedAlgorithms === null || allowedAlgorithms.has(a))),
