@@ -134,7 +134,8 @@ export class JwksCache {
     await this.refresh();
     const keys = this.#keys;
     if (keys === null) {
-      throw new GatewayError('JWKS_UNAVAILABLE', { detail: `signing keys could not be fetched: ${this.#lastError || 'retry later'}` });
+      // The reason (an internal address, a connect error) is for the log, not for the client.
+      throw new GatewayError('JWKS_UNAVAILABLE', { detail: 'the issuer\'s signing keys could not be fetched; retry later' });
     }
     const found = findKey(keys, kid, alg);
     if (typeof found !== 'string') return found;
