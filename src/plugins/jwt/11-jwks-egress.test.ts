@@ -1,12 +1,16 @@
 // JWKS fetches reach public addresses only unless the operator allows a network (no blind SSRF from an
 // issuer URL an admin wrote): IP literals, names that resolve to loopback, IPv4-mapped forms; the opt-in
-// works; every failure is logged (rate limited, URL without secrets); a trial build of an admin write
-// never fetches at all.
+// works from startNode's option and environment; every failure is logged (rate limited, URL without
+// secrets); a trial build of an admin write never fetches at all.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { createConfigBuilder } from '../../control-plane/config-builder.ts';
+import { startNode } from '../../control-plane/start-node.ts';
 import { loadDeclarative } from '../../config/declarative/load-declarative.ts';
 import { startPluginGateway } from '../../../test/helpers/plugin-gateway.ts';
 import { plugins } from '../../../test/helpers/gateway.ts';
@@ -138,5 +142,45 @@ test('checking a config (an admin write\'s trial build) fetches nothing; serving
     await until(() => server.fetches === 1, 'the served config to prefetch its JWKS');
   } finally {
     builder.close();
+  }
+});
+
+test('startNode passes the allowance through: PORTCULLIS_JWKS_ALLOW_PRIVATE, or the option (the --jwks-allow-private flag)', async () => {
+  const server = await jwksServer();
+  const dir = await mkdtemp(join(tmpdir(), 'portcullis-jwks-'));
+  const file = join(dir, 'kong.json');
+  await writeFile(file, JSON.stringify({
+    _format_version: '3.0',
+    services: [{ name: 's', url: 'http://127.0.0.1:9', routes: [{ name: 'r', paths: ['/idp'] }] }],
+    plugins: [{ name: 'jwt', config: { issuers: [{ issuer: 'https://idp.test', jwks_uri: server.url }] } }],
+    consumers: [{ username: 'partner', custom_id: 'client-1' }],
+  }));
+  const token = signToken({ alg: 'ES256', kid: 'k1' }, { iss: 'https://idp.test', sub: 'client-1', exp: nowS() + 60 }, es.privateKey);
+  const statusWith = async (extra: { env?: Record<string, string>; jwksAllowPrivate?: string[] }) => {
+    const node = await startNode({
+      configFile: file,
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      adminListen: { host: '127.0.0.1', port: 0 },
+      env: { PORTCULLIS_ADMIN_TOKEN: 'jwks-egress-admin-token-0123456789', ...extra.env },
+      jwksAllowPrivate: extra.jwksAllowPrivate,
+      logger: pino({ level: 'silent' }),
+      plugins: await plugins(),
+    });
+    try {
+      const res = await httpRequest(`http://127.0.0.1:${node.gateway.addresses()[0].port}/idp`, { headers: { authorization: `Bearer ${token}` } });
+      return res.status;
+    } finally {
+      await node.close();
+    }
+  };
+  try {
+    // 502: the key was fetched and the token accepted; the upstream at port 9 is not there
+    assert.equal(await statusWith({ env: { PORTCULLIS_JWKS_ALLOW_PRIVATE: '127.0.0.1/32' } }), 502);
+    assert.equal(await statusWith({ jwksAllowPrivate: ['127.0.0.0/8'] }), 502);
+    const before = server.fetches;
+    assert.equal(await statusWith({}), 503);
+    assert.equal(server.fetches, before, 'no opt-in, no fetch');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });
