@@ -67,7 +67,9 @@ test('address policy: loopback, RFC 1918, CGNAT, link-local, ULA, unspecified an
 test('a fetch to a loopback JWKS is refused before connecting: IP literal, IPv4-mapped literal, and a name that resolves to it', async () => {
   const server = await jwksServer();
   const port = new URL(server.url).port;
-  for (const uri of [server.url, `http://[::ffff:127.0.0.1]:${port}/jwks`, `http://[::1]:${port}/jwks`, `http://localhost:${port}/jwks`]) {
+  const spellings = [server.url, `http://[::ffff:127.0.0.1]:${port}/jwks`, `http://[::1]:${port}/jwks`, `http://localhost:${port}/jwks`,
+    `http://2130706433:${port}/jwks`, `http://0x7f.1:${port}/jwks`, `http://127.1:${port}/jwks`];
+  for (const uri of spellings) {
     await assert.rejects(fetchJwks(uri, LIMITS), /JWKS host refused: .*loopback, private, link-local or reserved/, uri);
   }
   assert.equal(server.fetches, 0, 'nothing reached the server');
