@@ -10,6 +10,7 @@ import { createWeightedRoundRobin } from '../gateway/balancer/weighted-round-rob
 import { resolvePlugins, sortByPriority, type ScopedPlugin } from './plugin-scopes.ts';
 import { PersistentState } from './persistent-state.ts';
 import { pino, type Logger } from 'pino';
+import type { BlockList } from 'node:net';
 import type { SecretCodec } from '../secrets/secret-codec.ts';
 import type { SqlClient } from '../store/sql-client.ts';
 import { ConfigError } from './config-error.ts';
@@ -25,6 +26,8 @@ export interface CompileOptions {
   codec?: SecretCodec;
   /** The database (database mode): plugins keep cluster-wide state there, e.g. rate-limiting's `cluster` counters. */
   sql?: SqlClient;
+  /** Non-public networks plugins' own fetches may reach (PluginEnv.allowedPrivateNetworks). */
+  allowedPrivateNetworks?: BlockList;
 }
 
 export function compileConfig(
@@ -68,6 +71,7 @@ export function compileConfig(
         logger: logger.child({ plugin: row.name, plugin_id: row.id }),
         persistent: (key, init, dispose) => state.get(`${row.id}:${key}`, init, dispose),
         sql: options.sql,
+        allowedPrivateNetworks: options.allowedPrivateNetworks,
       }),
     };
     scoped.push({ runtime, routeId: row.routeId, serviceId: row.serviceId, consumerId: row.consumerId });

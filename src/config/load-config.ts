@@ -4,14 +4,14 @@ import type { ConfigEntities } from './entities.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import { readDeclarativeFile } from './declarative/parse-file.ts';
 import { loadDeclarative } from './declarative/load-declarative.ts';
-import { compileConfig } from './compile.ts';
+import { compileConfig, type CompileOptions } from './compile.ts';
 import type { PersistentState } from './persistent-state.ts';
 
 export async function loadEntitiesFromFile(file: string, plugins: PluginRegistry): Promise<ConfigEntities> {
   return loadDeclarative(await readDeclarativeFile(file), plugins, file);
 }
 
-export function compileDocument(doc: object, plugins: PluginRegistry, state?: PersistentState): CompiledConfig {
+export function compileDocument(doc: object, plugins: PluginRegistry, state?: PersistentState, options?: CompileOptions): CompiledConfig {
   // structuredClone: validation fills defaults in place, and the caller's object must stay untouched
-  return compileConfig(loadDeclarative(structuredClone(doc) as Record<string, unknown>, plugins), plugins, state);
+  return compileConfig(loadDeclarative(structuredClone(doc) as Record<string, unknown>, plugins), plugins, state, undefined, options);
 }

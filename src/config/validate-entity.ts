@@ -14,6 +14,7 @@ import { normalizePath } from '../gateway/path/normalize.ts';
 import { compileUserRegex } from '../gateway/router/compile-regex.ts';
 import { compileHeaders } from '../gateway/router/match-headers.ts';
 import { compileHosts } from '../gateway/router/match-host.ts';
+import { jwtSecretErrors } from '../plugins/jwt/credential-check.ts';
 
 export interface EntityCheckOptions {
   /** Where the entity sits, errors are reported under it: `services[0]` in a file, '' for an admin API body. */
@@ -50,6 +51,7 @@ export function validateEntityFields(kind: Kind, fields: Record<string, unknown>
     errors.push({ path: fieldPath(path, 'key_hash'), message: "cannot be set together with 'key'" });
   }
   if (kind === 'plugins') validatePluginConfig(fields, options, errors);
+  if (kind === 'jwt_secrets' && errors.length === 0) errors.push(...jwtSecretErrors(fields, path));
   if (errors.length > 0) return errors;
   if (kind === 'services' && fields.port === undefined) fields.port = fields.protocol === 'https' ? 443 : 80;
   return errors;

@@ -2,6 +2,7 @@
 // codec and SQL client passed through to plugins, and a record of the last build (served version, last error).
 // A build that fails is logged and kept as lastError; the caller keeps serving what it had.
 import type { Logger } from 'pino';
+import type { BlockList } from 'node:net';
 import type { CompiledConfig } from '../config/compiled.ts';
 import type { ConfigEntities } from '../config/entities.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
@@ -19,6 +20,8 @@ export interface ConfigBuilderOptions {
   codec?: SecretCodec;
   /** Database mode: cluster-wide features (rate-limit counters) keep their tables here. */
   sql?: SqlClient;
+  /** Non-public networks plugins' own fetches may reach (jwt's JWKS; `--jwks-allow-private`). */
+  allowedPrivateNetworks?: BlockList;
 }
 
 export interface BuildState {
@@ -44,7 +47,7 @@ export function createConfigBuilder(options: ConfigBuilderOptions): ConfigBuilde
   const shared = new PersistentState();
   const current: BuildState = { version: null, builtAt: 0, lastError: null };
   const compile = (entities: ConfigEntities, state: PersistentState) =>
-    compileConfig(entities, options.plugins, state, options.logger, { codec: options.codec, sql: options.sql });
+    compileConfig(entities, options.plugins, state, options.logger, { codec: options.codec, sql: options.sql, allowedPrivateNetworks: options.allowedPrivateNetworks });
 
   return {
     build(entities, version) {

@@ -24,6 +24,7 @@ import { createDatabaseSync, type DatabaseSync } from './database-sync.ts';
 import { createFileConfig, type FileConfig } from './file-config.ts';
 import { databaseAdminContext, dbLessAdminContext, envTokenAuth, type NodeIdentity } from './admin-context.ts';
 import { seedIfEmpty } from './seed.ts';
+import { parseAllowedNetworks, splitNetworks } from '../plugins/jwt/jwks-address-policy.ts';
 
 export const DEFAULT_ADMIN_LISTEN = { host: '127.0.0.1', port: 8001 };
 export const DEFAULT_DATA_DIR = './data';
@@ -43,6 +44,8 @@ export interface StartNodeOptions {
   trustedProxies?: readonly string[];
   /** Extra identity header names removed from client requests (`--identity-headers`). */
   identityHeaders?: readonly string[];
+  /** Loopback/private networks JWKS fetches may reach (`--jwks-allow-private`); else PORTCULLIS_JWKS_ALLOW_PRIVATE, else none. */
+  jwksAllowPrivate?: readonly string[];
   /** Database mode: full version check interval, the fallback to LISTEN/NOTIFY (Kong: db_update_frequency). */
   pollIntervalMs?: number;
   /** Database mode: declarative file written into an empty database on first start. */
@@ -90,8 +93,12 @@ export async function startNode(options: StartNodeOptions): Promise<RunningNode>
     : startDatabase(options, plugins, node, logger, env);
 }
 
+function jwksNetworks(options: StartNodeOptions, env: NodeJS.ProcessEnv) {
+  return parseAllowedNetworks(options.jwksAllowPrivate ?? splitNetworks(env.PORTCULLIS_JWKS_ALLOW_PRIVATE));
+}
+
 async function startDbLess(options: StartNodeOptions, file: string, plugins: PluginRegistry, node: NodeIdentity, logger: Logger, env: NodeJS.ProcessEnv): Promise<RunningNode> {
-  const builder = createConfigBuilder({ plugins, logger });
+  const builder = createConfigBuilder({ plugins, logger, allowedPrivateNetworks: jwksNetworks(options, env) });
   const audit = createMemoryAudit();
   const served = new Served();
   const fileConfig: FileConfig = createFileConfig({ file, plugins, builder, swap: (c) => served.swap(c), audit, logger });
@@ -134,7 +141,7 @@ async function startDatabase(options: StartNodeOptions, plugins: PluginRegistry,
   let builder: ConfigBuilder | undefined;
   let sync: DatabaseSync | undefined;
   try {
-    builder = createConfigBuilder({ plugins, logger, codec, sql: store.sql });
+    builder = createConfigBuilder({ plugins, logger, codec, sql: store.sql, allowedPrivateNetworks: jwksNetworks(options, env) });
     const checker = builder;
     const seed = await seedIfEmpty({ store, plugins, logger, file: options.seedFile, edit: options.seedEdit, check: (entities) => checker.check(entities) });
     const served = new Served();

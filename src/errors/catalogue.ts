@@ -45,6 +45,9 @@ export const catalogue = {
   JWT_AUDIENCE_INVALID: { status: 401, title: 'Token audience invalid', message: 'Unauthorized' },
   JWT_NO_CONSUMER: { status: 401, title: 'No consumer for the token', message: 'Unauthorized' },
   JWKS_UNAVAILABLE: { status: 503, title: 'Signing keys unavailable', message: 'An unexpected error occurred' },
+  // jwt strictness (issue 7): claims and header members Kong does not check
+  JWT_ISSUED_IN_FUTURE: { status: 401, title: 'Token issued in the future', message: 'token issued in the future' },
+  JWT_TYPE_INVALID: { status: 401, title: 'Token type not accepted', message: 'Bad token; invalid typ' },
   KEY_AUTH_MISSING: { status: 401, title: 'API key missing', message: 'No API key found in request' },
   KEY_AUTH_DUPLICATE: { status: 401, title: 'More than one API key in the request', message: 'Duplicate API key found' },
   KEY_AUTH_INVALID: { status: 401, title: 'API key invalid', message: 'Unauthorized' },

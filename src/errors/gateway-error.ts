@@ -13,6 +13,11 @@ export interface GatewayErrorOptions {
   cause?: unknown;
   /** Per-field messages (admin API validation), keyed by field path, e.g. `{ "routes[0].paths[1]": "…" }`. */
   fields?: Record<string, string>;
+  /**
+   * Extra top-level members of the problem body (RFC 9457 extension members), for clients written against
+   * Kong bodies such as jwt's `{"exp":"token expired"}`. Never overrides the problem's own members.
+   */
+  extensions?: Readonly<Record<string, string>>;
 }
 
 export class GatewayError extends Error {
@@ -24,6 +29,7 @@ export class GatewayError extends Error {
   readonly fields: Record<string, string> | undefined;
   /** The plugin that refused, set once by the pipeline; the problem body names it (Kong's `message` stays as is). */
   plugin: string | undefined = undefined;
+  readonly extensions: Readonly<Record<string, string>> | undefined;
 
   constructor(code: ErrorCode, options: GatewayErrorOptions = {}) {
     const spec = catalogue[code];
@@ -35,6 +41,7 @@ export class GatewayError extends Error {
     this.kongMessage = options.message ?? spec.message;
     this.headers = options.headers;
     this.fields = options.fields;
+    this.extensions = options.extensions;
   }
 }
 

@@ -17,6 +17,9 @@ export interface ProblemBody {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/** Members an extension may never take, even when this body leaves them out. */
+const RESERVED = new Set(['type', 'title', 'status', 'code', 'message', 'detail', 'fields', 'request_id']);
+
 export function problemBody(err: GatewayError, requestId?: string): ProblemBody {
   const body: ProblemBody = {
     type: `https://portcullis.dev/errors#${err.code}`,
@@ -29,5 +32,10 @@ export function problemBody(err: GatewayError, requestId?: string): ProblemBody 
   if (err.detail !== undefined) body.detail = err.detail;
   if (err.fields !== undefined) body.fields = err.fields;
   if (requestId !== undefined) body.request_id = requestId;
+  if (err.extensions !== undefined) {
+    // RFC 9457 extension members, e.g. Kong's jwt claim errors (`{"exp":"token expired"}`) for Kong clients.
+    const open = body as unknown as Record<string, unknown>;
+    for (const name of Object.keys(err.extensions)) if (!RESERVED.has(name)) open[name] = err.extensions[name];
+  }
   return body;
 }

@@ -3,6 +3,7 @@
 import type { TSchema, Static } from '@sinclair/typebox';
 import type { RequestContext } from '../gateway/context.ts';
 import type { Logger } from 'pino';
+import type { BlockList } from 'node:net';
 import type { ConsumerDirectory } from '../config/consumer-directory.ts';
 import type { SqlClient } from '../store/sql-client.ts';
 
@@ -48,6 +49,11 @@ export interface PluginEnv {
   persistent<T>(key: string, init: () => T, dispose?: (value: T) => void): T;
   /** The database, in database mode only (cluster-wide state such as rate-limit counters); absent when DB-less. */
   sql?: SqlClient;
+  /**
+   * Loopback, private and link-local networks the operator lets the gateway's own fetches reach (jwt's JWKS:
+   * `--jwks-allow-private`); none when absent, so such addresses are refused.
+   */
+  allowedPrivateNetworks?: BlockList;
 }
 
 export interface PluginModule<S extends TSchema = TSchema> {

@@ -103,7 +103,7 @@ test('key-auth under a consumer: a generated key is shown once, never read back,
 test('jwt credentials and acls under a consumer, by id or endpoint key within it', async () => {
   await admin.request('POST', '/consumers', { body: { username: 'jwt-user' } });
   await admin.request('POST', '/consumers', { body: { username: 'jwt-other' } });
-  const jwt = await admin.request('POST', '/consumers/jwt-user/jwt', { body: { key: 'issuer-a', secret: 'a-very-secret-hmac-value' } });
+  const jwt = await admin.request('POST', '/consumers/jwt-user/jwt', { body: { key: 'issuer-a', secret: 'a-very-secret-hmac-value-0123456789' } });
   assert.equal(jwt.status, 201, jwt.text);
   assert.equal(jwt.body.secret, undefined);
   assert.equal(jwt.body.algorithm, 'HS256');

@@ -55,7 +55,7 @@ ${opts.withBob ? `  - username: bob
       - group: staff
     jwt_secrets:
       - key: bob-issuer
-        secret: bob-jwt-secret-0123456789abcdef
+        secret: bob-jwt-secret-0123456789abcdef-0123
 ` : ''}upstreams:
   - name: pool
     targets:

@@ -57,7 +57,7 @@ consumers:
     custom_id: partner-1
     jwt_secrets:
       - key: acme-issuer
-        secret: s3cr3t-value
+        secret: s3cr3t-value-0123456789abcdef0123
     keyauth_credentials:
       - key: acme-api-key
     acls:
@@ -150,6 +150,7 @@ bogus: 1
     'routes[2].hosts[1]',
     'routes[2].headers.x-v[0]',
     'consumers[1].jwt_secrets[0].algorithm',
+    'consumers[0].jwt_secrets[0].secret',
     'plugins[0].name',
     'plugins[1].config.minute',
     'bogus',

@@ -162,7 +162,7 @@ jwt_secrets:
   id: 2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e
   key: acme-issuer
   rsa_public_key: ~
-  secret: acme-hmac-secret
+  secret: acme-hmac-secret-0123456789abcdef
   tags: ~
   ws_id: ${WS_ID}
 acls:
@@ -297,13 +297,13 @@ consumers:
   - algorithm: HS256
     id: aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee
     key: shop-issuer
-    secret: shop-hmac-secret
+    secret: shop-hmac-secret-0123456789abcdef
 `;
 
 test('a decK-style nested dump with ids, notes and a weight-0 target loads and proxies unchanged', async () => {
   const gw = await startGateway(parseDeclarativeText(nestedDump(up.port, 9)));
   try {
-    const token = hs256({ iss: 'shop-issuer', exp: Math.floor(Date.now() / 1000) + 300 }, 'shop-hmac-secret');
+    const token = hs256({ iss: 'shop-issuer', exp: Math.floor(Date.now() / 1000) + 300 }, 'shop-hmac-secret-0123456789abcdef');
     for (let i = 0; i < 3; i++) {
       // weight 0 takes the dead target out of rotation: every request reaches the live one
       const res = await httpRequest(`${gw.url}/shop/cart`, { headers: { host: 'shop.example.test', authorization: `Bearer ${token}` } });

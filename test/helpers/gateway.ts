@@ -5,6 +5,7 @@ import { BUNDLED_PLUGINS_DIR, loadPluginRegistry, type PluginRegistry } from '..
 import { compileDocument } from '../../src/config/load-config.ts';
 import { PersistentState } from '../../src/config/persistent-state.ts';
 import { startGateway as startGatewayServer, type Gateway } from '../../src/gateway/server.ts';
+import { parseAllowedNetworks } from '../../src/plugins/jwt/jwks-address-policy.ts';
 
 let registry: Promise<PluginRegistry> | undefined;
 export function plugins(): Promise<PluginRegistry> {
@@ -32,12 +33,16 @@ export interface TestGatewayOptions {
   tls?: { cert: string; key: string };
   /** Plugin folders beside the bundled ones (FIXTURE_PLUGINS_DIR). */
   pluginDirs?: string[];
+  /** Networks JWKS fetches may reach (test JWKS servers listen on 127.0.0.1). */
+  jwksAllowPrivate?: string[];
 }
 
 export async function startGateway(config: object, options: TestGatewayOptions = {}): Promise<TestGateway> {
   const registry = options.pluginDirs ? await loadPluginRegistry([BUNDLED_PLUGINS_DIR, ...options.pluginDirs]) : await plugins();
   const state = new PersistentState();
-  const compiled = compileDocument(config, registry, state);
+  // JWKS servers in tests listen on 127.0.0.1, which the gateway refuses unless a test opts in.
+  const compileOptions = { allowedPrivateNetworks: options.jwksAllowPrivate ? parseAllowedNetworks(options.jwksAllowPrivate) : undefined };
+  const compiled = compileDocument(config, registry, state, compileOptions);
   const gateway = await startGatewayServer(compiled, {
     listen: options.tls ? [{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0, tls: options.tls }] : [{ host: '127.0.0.1', port: 0 }],
     trustedProxies: options.trustedProxies,
@@ -51,7 +56,7 @@ export async function startGateway(config: object, options: TestGatewayOptions =
     port,
     tlsPort: options.tls ? gateway.addresses()[1].port : undefined,
     gateway,
-    reload: async (next) => gateway.swap(compileDocument(next, registry, state)),
+    reload: async (next) => gateway.swap(compileDocument(next, registry, state, compileOptions)),
     close: () => gateway.close(200),
   };
 }

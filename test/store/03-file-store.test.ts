@@ -17,7 +17,7 @@ import { openStore } from '../../src/store/open-store.ts';
 import { ENTITY_LISTS, toAdminRecord } from '../../src/store/records.ts';
 import type { EntityRecord, ReadableStore, Store } from '../../src/store/store.ts';
 
-const JWT_SECRET = `jwt-${randomBytes(8).toString('hex')}`;
+const JWT_SECRET = `jwt-${randomBytes(16).toString('hex')}`;
 const API_KEY = `key-${randomBytes(8).toString('hex')}`;
 const REDIS_PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
 

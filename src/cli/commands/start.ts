@@ -17,6 +17,7 @@ import { startOrdersService } from '../../../examples/services/orders/orders-ser
 import { demoBanner, plainBanner, DEMO_PORTS, type AdminBannerInfo, type DemoPorts } from '../demo-banner.ts';
 import { portOf } from '../../../examples/services/json-server.ts';
 import type { ConfigEntities } from '../../config/entities.ts';
+import { parseAllowedNetworks, splitNetworks } from '../../plugins/jwt/jwks-address-policy.ts';
 import { startNode, DEFAULT_DATA_DIR, DEFAULT_POLL_INTERVAL_MS, type RunningNode } from '../../control-plane/start-node.ts';
 
 export async function runStart(args: string[]): Promise<number> {
@@ -40,6 +41,7 @@ export async function runStart(args: string[]): Promise<number> {
       'trusted-proxies': { type: 'string', default: env.PORTCULLIS_TRUSTED_PROXIES ?? '' },
       'demo-ports': { type: 'string', default: env.PORTCULLIS_DEMO_PORTS || `${DEMO_PORTS.users},${DEMO_PORTS.orders}` },
       'identity-headers': { type: 'string', default: env.PORTCULLIS_IDENTITY_HEADERS ?? '' },
+      'jwks-allow-private': { type: 'string', default: env.PORTCULLIS_JWKS_ALLOW_PRIVATE ?? '' },
     },
   });
   const databaseUrl = values['database-url'];
@@ -58,6 +60,12 @@ export async function runStart(args: string[]): Promise<number> {
   }
   const adminListen = parseListen(values['admin-listen']!, '--admin-listen');
   const identityHeaders = parseIdentityHeaders(values['identity-headers']!);
+  const jwksAllowPrivate = splitNetworks(values['jwks-allow-private']);
+  try {
+    parseAllowedNetworks(jwksAllowPrivate);
+  } catch (err) {
+    throw new CliError(`--jwks-allow-private: ${(err as Error).message}`, 2);
+  }
 
   const demoPorts = parseDemoPorts(values['demo-ports']!);
   const services: Server[] = [];
@@ -81,6 +89,7 @@ export async function runStart(args: string[]): Promise<number> {
         nodeId: values['node-id'],
         trustedProxies: values['trusted-proxies']!.split(',').map((s) => s.trim()).filter(Boolean),
         identityHeaders,
+        jwksAllowPrivate,
         logger,
       });
     });

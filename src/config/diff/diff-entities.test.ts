@@ -153,9 +153,9 @@ test('an update that leaves a stored secret out is a PATCH naming every field bu
   const [kept] = diffEntities(live, load({}), { plugins });
   assert.equal(kept.action, 'update');
   assert.deepEqual(kept.patch, { algorithm: 'HS512', consumer: { id: consumer.id }, key: 'alice-iss', rsa_public_key: null, tags: null });
-  const [given] = diffEntities(live, load({ secret: 'new-secret-value' }), { plugins });
+  const [given] = diffEntities(live, load({ secret: 'new-secret-value-long-enough-for-hs512-0123456789abcdef0123456789' }), { plugins });
   assert.equal(given.patch, undefined, 'a secret the file gives is written with a PUT');
-  assert.equal(given.body!.secret, 'new-secret-value');
+  assert.equal(given.body!.secret, 'new-secret-value-long-enough-for-hs512-0123456789abcdef0123456789');
 
   const rl = (minute: number, extra: object = {}) => ({ _format_version: '3.0', plugins: [{ id: '3d4e5f60-7182-4a3b-8cde-2f3a4b5c6d7e', name: 'rate-limiting', config: { minute, policy: 'local', ...extra } }] });
   const [plugin] = diffEntities(liveOf(loadDeclarative(rl(5, { redis: { password: 'pw-123' } }), plugins)), loadDeclarative(rl(6), plugins), { plugins });

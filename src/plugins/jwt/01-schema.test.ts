@@ -36,6 +36,8 @@ test('Portcullis additions default to off or to safe bounds', () => {
   assert.deepEqual(config.issuers, []);
   assert.equal(config.allowed_algorithms, null);
   assert.equal(config.clock_skew, 0);
+  assert.equal(config.iat_leeway, 60);
+  assert.deepEqual(config.typ, ['JWT', 'at+jwt']);
   assert.equal(config.audiences, null);
   assert.equal(config.issuers_allowed, null);
   assert.equal(config.max_token_size, 8192);
@@ -43,6 +45,14 @@ test('Portcullis additions default to off or to safe bounds', () => {
   assert.equal(config.jwks_refresh_cooldown, 30);
   assert.ok(config.jwks_timeout > 0 && config.jwks_timeout <= 10000);
   assert.ok(config.jwks_max_size >= 4096);
+});
+
+test('typ and iat_leeway: a list of printable media types or null; 0..600 seconds', () => {
+  assert.deepEqual(errorsOf({ typ: null, iat_leeway: 0 }), {});
+  assert.deepEqual(errorsOf({ typ: ['application/at+jwt'], iat_leeway: 600 }), {});
+  for (const bad of [{ typ: [] }, { typ: [''] }, { typ: ['a b'] }, { typ: 'JWT' }, { iat_leeway: -1 }, { iat_leeway: 601 }, { iat_leeway: 1.5 }]) {
+    assert.ok(Object.keys(errorsOf(bad)).length > 0, JSON.stringify(bad));
+  }
 });
 
 test('issuer entries get asymmetric algorithms and claim mapping defaults', () => {

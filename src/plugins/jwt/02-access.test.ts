@@ -11,7 +11,7 @@ import type { ErrorCode } from '../../errors/catalogue.ts';
 import { b64, keyPair, nowS, signToken, type KeyPair } from './test-support.ts';
 
 const SECRET = 'alice-shared-secret-0123456789abcdef';
-const B64_RAW = Buffer.from('bytes-behind-base64');
+const B64_RAW = Buffer.from('thirty-two-or-more-bytes-behind-base64');
 const alice = { id: '0d9a1c4e-94c4-4f0c-8a9e-5d1f6f6b0a01', username: 'alice', custom_id: 'cust-alice' };
 const bob = { id: '0d9a1c4e-94c4-4f0c-8a9e-5d1f6f6b0a02', username: 'bob' };
 const guest = { id: '0d9a1c4e-94c4-4f0c-8a9e-5d1f6f6b0a03', username: 'guest' };

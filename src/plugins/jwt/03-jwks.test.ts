@@ -8,7 +8,7 @@ import { startPluginGateway, type PluginGateway } from '../../../test/helpers/pl
 import { httpRequest, type SimpleResponse } from '../../../test/helpers/http.ts';
 import { assertRefused } from '../../../test/helpers/refusal.ts';
 import type { ErrorCode } from '../../errors/catalogue.ts';
-import { deadPort, jwk, keyPair, nowS, signToken, startJwksServer, type JwksServer } from './test-support.ts';
+import { deadPort, jwk, keyPair, LOOPBACK_JWKS, nowS, signToken, startJwksServer, type JwksServer } from './test-support.ts';
 
 const ISS = 'https://login.partner.test';
 const ROTATING = 'https://rotating.test';
@@ -37,7 +37,7 @@ before(async () => {
       { name: 'partner-anon', paths: ['/partner-anon'], plugins: [{ name: 'jwt', config: { issuers: [issuer(ISS, idp.url, { audiences: ['orders'] })], anonymous: 'guest' } }] },
     ],
     consumers: [partner, guest],
-  });
+  }, { jwksAllowPrivate: LOOPBACK_JWKS });
   upstream = gw.upstream;
 });
 

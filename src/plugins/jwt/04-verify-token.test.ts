@@ -14,14 +14,15 @@ const alice = { id: '6f0c3c57-1d7e-4c55-9d4a-6a5e4e2c0a01', username: 'alice', c
 const bob = { id: '6f0c3c57-1d7e-4c55-9d4a-6a5e4e2c0a02', username: 'bob' };
 const ASYM = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 const pairs = Object.fromEntries(ASYM.map((alg) => [alg, keyPair(alg)])) as Record<(typeof ASYM)[number], KeyPair>;
-const SECRET = 'a-very-secret-hmac-key-for-tests';
+// 64 bytes: long enough for HS512 (RFC 7518 §3.2)
+const SECRET = 'a-very-secret-hmac-key-for-tests-long-enough-for-hs512-0123456789';
 
 const consumers = directory([alice, bob], [
   { key: 'hs256-key', consumerId: alice.id, algorithm: 'HS256', secret: SECRET },
   { key: 'hs384-key', consumerId: alice.id, algorithm: 'HS384', secret: SECRET },
   { key: 'hs512-key', consumerId: bob.id, algorithm: 'HS512', secret: SECRET },
   ...ASYM.map((alg) => ({ key: `${alg}-key`, consumerId: alice.id, algorithm: alg, rsa_public_key: pairs[alg].publicPem })),
-  { key: 'b64-key', consumerId: bob.id, algorithm: 'HS256', secret: Buffer.from('raw secret bytes').toString('base64') },
+  { key: 'b64-key', consumerId: bob.id, algorithm: 'HS256', secret: Buffer.from('raw secret bytes, thirty-two or more').toString('base64') },
   { key: 'bad-b64-key', consumerId: bob.id, algorithm: 'HS256', secret: 'not base64!' },
   { key: 'orphan-key', consumerId: 'ffffffff-ffff-4fff-8fff-ffffffffffff', algorithm: 'HS256', secret: SECRET },
   { key: 'es-with-rsa-key', consumerId: alice.id, algorithm: 'ES256', rsa_public_key: pairs.RS256.publicPem },
@@ -161,8 +162,8 @@ test('ES signatures must be raw r||s of the curve\'s exact size', () => {
 
 test('secret_is_base64 signs with the decoded secret', () => {
   const verify = verifier({ secret_is_base64: true });
-  assert.equal(verify(hs({ iss: 'b64-key' }, 'HS256', Buffer.from('raw secret bytes'))).consumer.id, bob.id);
-  refuses(() => verify(hs({ iss: 'b64-key' }, 'HS256', Buffer.from('raw secret bytes').toString('base64'))), 'JWT_INVALID_SIGNATURE');
+  assert.equal(verify(hs({ iss: 'b64-key' }, 'HS256', Buffer.from('raw secret bytes, thirty-two or more'))).consumer.id, bob.id);
+  refuses(() => verify(hs({ iss: 'b64-key' }, 'HS256', Buffer.from('raw secret bytes, thirty-two or more').toString('base64'))), 'JWT_INVALID_SIGNATURE');
   refuses(() => verify(hs({ iss: 'bad-b64-key' }, 'HS256', 'not base64!')), 'JWT_INVALID_KEY', 'Invalid key/secret');
 });
 

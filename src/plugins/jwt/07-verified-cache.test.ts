@@ -9,7 +9,7 @@ import plugin from './index.ts';
 import type { JwtConfig } from './schema.ts';
 import { directory, jwtConfig, keyPair, nowS, pluginEnv, signToken } from './test-support.ts';
 
-const SECRET = 'cache-test-secret';
+const SECRET = 'cache-test-secret-0123456789abcdef';
 const es = keyPair('ES256');
 const alice = { id: '9c7d3d0e-1111-4e0a-9d55-000000000001', username: 'alice' };
 const consumers = directory([alice], [

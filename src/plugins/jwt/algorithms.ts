@@ -93,6 +93,14 @@ export function verifyKeyInput(spec: AlgorithmSpec, key: KeyObject): KeyObject |
   }
 }
 
+/**
+ * RFC 7518 §3.2: an HMAC key MUST be at least as long as the hash output (HS256 32 bytes, HS384 48, HS512 64);
+ * shorter secrets are refused when written and when used.
+ */
+export function hmacMinimumBytes(spec: AlgorithmSpec): number {
+  return hashLength(spec.hash);
+}
+
 function hashLength(hash: string | null): number {
   return hash === 'sha384' ? 48 : hash === 'sha512' ? 64 : 32;
 }

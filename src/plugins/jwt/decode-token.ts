@@ -1,5 +1,5 @@
-// Splits a compact JWS into header, claims and signature, strictly: three base64url segments, JSON
-// objects, a known `alg`, no `crit`. Refusals carry Kong's "Bad token; ..." messages.
+// Splits a compact JWS into header, claims and signature, strictly: three canonical base64url segments,
+// JSON objects, a known `alg`, no `crit`. Refusals carry Kong's "Bad token; ..." messages.
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { ErrorCode } from '../../errors/catalogue.ts';
 import { algorithmSpec, type AlgorithmSpec } from './algorithms.ts';
@@ -64,9 +64,27 @@ function parseSegment(segment: string): unknown {
   }
 }
 
-/** Node's decoder skips bad characters silently, so check first; `=` padding is not allowed in JWS. */
+/**
+ * Canonical base64url only (RFC 7515 §2, RFC 4648 §3.5): no padding, no `+`/`/`, and the unused low bits of
+ * the last character zero. Otherwise several spellings decode to the same bytes and one signed token has
+ * twins with other text (malleable; each would be a fresh verified-cache key). Node's decoder skips bad
+ * characters silently, so this runs before it.
+ */
 function isBase64url(segment: string): boolean {
-  return segment.length % 4 !== 1 && BASE64URL.test(segment);
+  const rest = segment.length % 4;
+  if (rest === 1 || !BASE64URL.test(segment)) return false;
+  if (rest === 0) return true;
+  // 2 chars left carry 8 bits of 12 (4 unused), 3 chars carry 16 of 18 (2 unused).
+  const last = sextet(segment.charCodeAt(segment.length - 1));
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
+}
+
+/** The 6-bit value of a base64url character already matched by BASE64URL. */
+function sextet(code: number): number {
+  if (code >= 65 && code <= 90) return code - 65; // A-Z
+  if (code >= 97 && code <= 122) return code - 71; // a-z
+  if (code >= 48 && code <= 57) return code + 4; // 0-9
+  return code === 45 ? 62 : 63; // '-', '_'
 }
 
 function isObject(value: unknown): value is JsonObject {

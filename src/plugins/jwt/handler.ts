@@ -39,6 +39,7 @@ export function createJwtHandler(config: JwtConfig, env: PluginEnv): PluginHandl
     throw new GatewayError(err.code, {
       message: err.kongMessage,
       detail: err.detail,
+      extensions: err.extensions,
       headers: { 'WWW-Authenticate': err.code === 'UNAUTHORIZED' ? bearer : invalidTokenChallenge },
     });
   };

@@ -1,6 +1,8 @@
-// One issuer's signing keys: fetched lazily (and prefetched at startup), refreshed when an unknown
-// `kid` shows up or the set grows old, never more than once per cooldown, and the last good set kept
-// when a refresh fails.
+// One issuer's signing keys: fetched lazily (and prefetched once the config is served), refreshed when an
+// unknown `kid` shows up or the set grows old, never more than once per cooldown, the last good set kept
+// when a refresh fails, and every failure logged (at most one line per FAILURE_LOG_INTERVAL_MS).
+import type { BlockList } from 'node:net';
+import type { Logger } from 'pino';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { fetchJwks } from './jwks-fetch.ts';
 import { findKey, parseJwks, type JwksKeySet, type KeyLookup } from './jwks-keys.ts';
@@ -16,6 +18,15 @@ export interface JwksCacheOptions {
   maxAgeMs: number;
 }
 
+export interface JwksCacheEnv {
+  logger: Logger;
+  /** Non-public networks the operator allowed JWKS fetches to reach (none when absent). */
+  allowedNetworks?: BlockList;
+}
+
+/** Failures are logged at most this often per issuer; the lines in between are counted, not lost. */
+const FAILURE_LOG_INTERVAL_MS = 10_000;
+
 export class JwksCache {
   readonly options: JwksCacheOptions;
   /** Fetch attempts so far (for tests and metrics). */
@@ -25,14 +36,36 @@ export class JwksCache {
   #lastAttempt = -Infinity;
   #inflight: Promise<void> | null = null;
   #lastError = '';
+  readonly #env: JwksCacheEnv;
+  #closed = false;
+  #prefetchTimer: NodeJS.Timeout | null = null;
+  #lastFailureLog = -Infinity;
+  #unloggedFailures = 0;
 
-  constructor(options: JwksCacheOptions) {
+  constructor(options: JwksCacheOptions, env: JwksCacheEnv) {
     this.options = options;
+    this.#env = env;
   }
 
-  /** Starts the first fetch if none has happened, so the first token does not wait for it. */
+  /**
+   * Starts the first fetch soon, so the first token does not wait for it. Deferred on purpose: a trial
+   * build (an admin write being checked) disposes its caches synchronously, which cancels this, so
+   * checking a config never fetches anything.
+   */
   prefetch(): void {
-    if (this.#keys === null) void this.refresh();
+    if (this.#keys !== null || this.#prefetchTimer !== null || this.#closed) return;
+    this.#prefetchTimer = setTimeout(() => {
+      this.#prefetchTimer = null;
+      if (!this.#closed && this.#keys === null) void this.refresh();
+    }, 0);
+    this.#prefetchTimer.unref();
+  }
+
+  /** No more fetches (the config that wanted this issuer is gone). */
+  close(): void {
+    this.#closed = true;
+    if (this.#prefetchTimer !== null) clearTimeout(this.#prefetchTimer);
+    this.#prefetchTimer = null;
   }
 
   /**
@@ -58,23 +91,39 @@ export class JwksCache {
   refresh(): Promise<void> {
     if (this.#inflight !== null) return this.#inflight;
     const now = Date.now();
-    if (!this.#mayFetch(now)) return Promise.resolve();
+    if (this.#closed || !this.#mayFetch(now)) return Promise.resolve();
     this.#lastAttempt = now;
     this.fetches++;
     const run = async (): Promise<void> => {
       try {
-        const keys = parseJwks(await fetchJwks(this.options.uri, this.options));
+        const keys = parseJwks(await fetchJwks(this.options.uri, { ...this.options, allowedNetworks: this.#env.allowedNetworks }));
         this.#keys = keys;
         this.#loadedAt = Date.now();
         this.#lastError = '';
       } catch (err) {
         this.#lastError = err instanceof Error ? err.message : String(err);
+        this.#logFailure();
       } finally {
         this.#inflight = null;
       }
     };
     this.#inflight = run();
     return this.#inflight;
+  }
+
+  #logFailure(): void {
+    const now = Date.now();
+    if (now - this.#lastFailureLog < FAILURE_LOG_INTERVAL_MS) {
+      this.#unloggedFailures++;
+      return;
+    }
+    this.#lastFailureLog = now;
+    const suppressed = this.#unloggedFailures;
+    this.#unloggedFailures = 0;
+    this.#env.logger.warn(
+      { jwks_uri: safeUri(this.options.uri), err: this.#lastError, keeping_previous_keys: this.#keys !== null, ...(suppressed > 0 ? { failures_not_logged: suppressed } : {}) },
+      'JWKS fetch failed',
+    );
   }
 
   #mayFetch(now: number): boolean {
@@ -85,11 +134,22 @@ export class JwksCache {
     await this.refresh();
     const keys = this.#keys;
     if (keys === null) {
-      throw new GatewayError('JWKS_UNAVAILABLE', { detail: `signing keys could not be fetched: ${this.#lastError || 'retry later'}` });
+      // The reason (an internal address, a connect error) is for the log, not for the client.
+      throw new GatewayError('JWKS_UNAVAILABLE', { detail: 'the issuer\'s signing keys could not be fetched; retry later' });
     }
     const found = findKey(keys, kid, alg);
     if (typeof found !== 'string') return found;
     throw lookupError(found);
+  }
+}
+
+/** The issuer URL for logs: no userinfo, query or fragment (where a key server's access token would sit). */
+export function safeUri(uri: string): string {
+  try {
+    const url = new URL(uri);
+    return `${url.protocol}//${url.host}${url.pathname}`;
+  } catch {
+    return '(invalid URL)';
   }
 }
 

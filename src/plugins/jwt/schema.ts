@@ -14,7 +14,7 @@ export const IssuerSchema = Type.Object({
   }),
   jwks_uri: Type.String({
     pattern: '^https?://',
-    description: 'URL of the issuer\'s JSON Web Key Set. Must be https, except on a loopback address. Required (no default).',
+    description: 'URL of the issuer\'s JSON Web Key Set. Must be https, except on a loopback address. A host that is or resolves to a loopback, private (RFC 1918, ULA), link-local, CGNAT or reserved address is refused at fetch time unless the operator allows its network with `--jwks-allow-private` (PORTCULLIS_JWKS_ALLOW_PRIVATE). Required (no default).',
   }),
   audiences: Type.Union([Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), Type.Null()], {
     description: 'When set, the token\'s `aud` (string or array) must contain one of these values.',
@@ -86,8 +86,18 @@ export const JwtConfigSchema = Type.Object({
   clock_skew: Type.Integer({
     minimum: 0,
     maximum: 600,
-    description: 'Seconds of leeway when checking `exp` and `nbf`.',
+    description: 'Seconds of leeway when checking `exp` and `nbf` (0, as Kong, which has none).',
     default: 0,
+  }),
+  iat_leeway: Type.Integer({
+    minimum: 0,
+    maximum: 600,
+    description: 'Seconds an `iat` (issued-at) claim may lie ahead of the gateway\'s clock, for issuers whose clock runs a little fast; a token issued further in the future is refused (`JWT_ISSUED_IN_FUTURE`). `clock_skew` applies when larger. Tokens without `iat` are not affected.',
+    default: 60,
+  }),
+  typ: Type.Union([Type.Array(Type.String({ minLength: 1, pattern: '^[!-~]+$' }), { minItems: 1 }), Type.Null()], {
+    description: 'Accepted values of the token header\'s `typ`, compared case-insensitively and with or without the `application/` prefix (RFC 8725 §3.11); a token without `typ` is accepted. Other types, such as `dpop+jwt` or `secevent+jwt`, are refused (`JWT_TYPE_INVALID`) so a token minted for another purpose is not taken as an access token. null: any `typ`.',
+    default: ['JWT', 'at+jwt'],
   }),
   audiences: Type.Union([Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), Type.Null()], {
     description: 'For credential tokens: when set, `aud` (string or array) must contain one of these values.',

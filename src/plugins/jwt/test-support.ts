@@ -1,6 +1,7 @@
 // Test-only helpers for the jwt plugin's tests: key pairs, a token signer that can also forge odd
 // tokens, resolved configs and a real consumer directory. Never imported by the plugin itself.
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
+import { parseAllowedNetworks } from './jwks-address-policy.ts';
 import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { buildConsumerDirectory, type ConsumerRecord, type JwtSecretRecord } from '../../config/consumer-directory.ts';
 import { PersistentState } from '../../config/persistent-state.ts';
@@ -76,9 +77,20 @@ export function directory(consumers: ConsumerRecord[], secrets: Omit<JwtSecretRe
   });
 }
 
-export function pluginEnv(consumers: ReturnType<typeof directory>) {
+/** The loopback network test JWKS servers listen on: a test that fetches from one opts in with this. */
+export const LOOPBACK_JWKS = ['127.0.0.1/32'];
+
+export function pluginEnv(consumers: ReturnType<typeof directory>, options: { jwksAllowPrivate?: string[]; logger?: Logger } = {}) {
   const state = new PersistentState();
-  return { instanceId: 'test-instance', consumers, logger: pino({ level: 'silent' }), persistent: <T>(key: string, init: () => T) => state.get(key, init) };
+  return {
+    instanceId: 'test-instance',
+    consumers,
+    logger: options.logger ?? pino({ level: 'silent' }),
+    persistent: <T>(key: string, init: () => T, dispose?: (value: T) => void) => state.get(key, init, dispose),
+    allowedPrivateNetworks: options.jwksAllowPrivate ? parseAllowedNetworks(options.jwksAllowPrivate) : undefined,
+    /** Disposes what the plugin kept (closes JWKS caches), as a rebuild that drops it would. */
+    dispose: () => state.dispose(),
+  };
 }
 
 /** A public JWK for `pair` with a kid (and its alg unless `alg: null`). */

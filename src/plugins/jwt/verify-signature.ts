@@ -2,7 +2,7 @@
 // prepared once so a verification allocates as little as possible.
 import { createHmac, createPublicKey, createSecretKey, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import { keyMismatch, verifyKeyInput, type AlgorithmSpec } from './algorithms.ts';
+import { hmacMinimumBytes, keyMismatch, verifyKeyInput, type AlgorithmSpec } from './algorithms.ts';
 import type { DecodedToken } from './decode-token.ts';
 
 /** A key made ready for exactly one algorithm. */
@@ -18,6 +18,8 @@ export function invalidKey(detail: string): GatewayError {
 export function prepareHmacKey(spec: AlgorithmSpec, secret: Buffer): PreparedKey {
   if (spec.family !== 'HS') throw invalidKey(`${spec.name} does not take a shared secret`);
   if (secret.length === 0) throw invalidKey('empty secret');
+  const minimum = hmacMinimumBytes(spec);
+  if (secret.length < minimum) throw invalidKey(`${spec.name} secret shorter than ${minimum} bytes (RFC 7518 §3.2)`);
   return { spec, kind: 'hmac', secret: createSecretKey(secret) };
 }
 
