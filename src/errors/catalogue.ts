@@ -22,6 +22,10 @@ export const catalogue = {
   HTTPS_REDIRECT: { status: 301, title: 'Redirect to HTTPS', message: 'Moved Permanently' },
   PROTOCOL_NOT_ALLOWED: { status: 426, title: 'HTTPS required', message: 'Please use HTTPS protocol' },
 
+  // --- edge: client timeouts and request-line limits (nginx's client_*_timeout, large_client_header_buffers) ---
+  REQUEST_TIMEOUT: { status: 408, title: 'Client too slow sending the request', message: 'Request timeout' },
+  URI_TOO_LONG: { status: 414, title: 'Request target too long', message: 'URI too long' },
+
   // --- authentication ----------------------------------------------------------------------------
   UNAUTHORIZED: { status: 401, title: 'Authentication required', message: 'Unauthorized' },
   JWT_MULTIPLE_TOKENS: { status: 401, title: 'More than one token in the request', message: 'Multiple tokens provided' },

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { CompiledService, UpstreamTarget } from '../../config/compiled.ts';
 import type { ResponseHead } from '../../plugins/contract.ts';
+import type { BodyWatch } from '../client-timeouts.ts';
 import type { RequestContext } from '../context.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { stripHopByHop } from '../hop-by-hop.ts';
@@ -24,6 +25,8 @@ export interface ForwardOptions {
   hasBody: boolean;
   preserveHost: boolean;
   pools: UpstreamPools;
+  /** The client-body idle watch, when the body is still arriving. */
+  bodyWatch?: BodyWatch | null;
   /** Runs the plugins' headerFilter phase on the upstream's response head. */
   headerFilter(head: ResponseHead): void;
 }
@@ -34,7 +37,7 @@ export interface ForwardOptions {
  */
 export async function forward(o: ForwardOptions): Promise<number> {
   const tried = new Set<UpstreamTarget>();
-  const body = o.hasBody ? upstreamBody(o.req, o.ctx.requestBodyLimit, o.service.writeTimeout) : null;
+  const body = o.hasBody ? upstreamBody(o.req, o.ctx.requestBodyLimit, o.service.writeTimeout, o.bodyWatch ?? null) : null;
   let attempts = 0;
   for (;;) {
     const target = o.service.balancer.pick(tried.size > 0 ? tried : undefined) ?? (tried.size > 0 ? o.service.balancer.pick() : undefined);
@@ -43,7 +46,7 @@ export async function forward(o: ForwardOptions): Promise<number> {
     try {
       return await dispatchOnce(o, target, body);
     } catch (err) {
-      if (err instanceof GatewayError) throw err;
+      if (err instanceof GatewayError || HANDLER_FAULTS.has(err as object)) throw err;
       const code = (err as { code?: string }).code ?? '';
       const retryable = CONNECT_ERRORS.has(code) && !(o.hasBody && o.req.readableDidRead) && !o.res.headersSent;
       if (retryable && attempts < o.service.retries) {
@@ -51,10 +54,19 @@ export async function forward(o: ForwardOptions): Promise<number> {
         continue;
       }
       if (o.res.headersSent) throw err;
-      if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || code === 'ERR_BODY_LIMIT' || code === 'ERR_WRITE_TIMEOUT') throw bodyError(err);
+      if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || code === 'ERR_BODY_LIMIT' || code === 'ERR_WRITE_TIMEOUT' || code === 'ERR_CLIENT_BODY_TIMEOUT') throw bodyError(err);
       throw new GatewayError(TIMEOUT_ERRORS.has(code) ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE', { detail: `${o.service.name ?? o.service.host}: ${code || (err as Error).message}`, cause: err });
     }
   }
+}
+
+/** Faults of our own code inside undici's callbacks (a plugin's headerFilter, writeHead): internal errors, not the upstream's. */
+const HANDLER_FAULTS = new WeakSet<object>();
+
+function handlerFault(err: unknown): Error {
+  const e = err instanceof Error ? err : new Error(String(err));
+  HANDLER_FAULTS.add(e);
+  return e;
 }
 
 function bodyError(err: unknown): GatewayError {
@@ -70,7 +82,11 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
     let status = 0;
     let controllerRef: Dispatcher.DispatchController | null = null;
     const onClientClose = () => {
-      if (!res.writableFinished) controllerRef?.abort(new Error('client closed the connection'));
+      try {
+        if (!res.writableFinished) controllerRef?.abort(new Error('client closed the connection'));
+      } catch {
+        // the upstream request already ended
+      }
     };
     res.once('close', onClientClose);
     pool.dispatch(
@@ -88,15 +104,20 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
         },
         onResponseStart(controller, statusCode, upstreamHeaders) {
           if (statusCode < 200) return;
-          status = statusCode;
-          const h = upstreamHeaders as Record<string, string | string[]>;
-          stripHopByHop(h);
-          const head: ResponseHead = { status: statusCode, headers: h };
-          o.headerFilter(head);
-          res.writeHead(head.status, head.headers);
-          res.on('drain', () => controller.resume());
+          try {
+            status = statusCode;
+            const h = upstreamHeaders as Record<string, string | string[]>;
+            stripHopByHop(h);
+            const head: ResponseHead = { status: statusCode, headers: h };
+            o.headerFilter(head);
+            res.writeHead(head.status, head.headers);
+            res.on('drain', () => controller.resume());
+          } catch (err) {
+            controller.abort(handlerFault(err));
+          }
         },
         onResponseData(controller, chunk) {
+          if (res.destroyed) return;
           if (!res.write(chunk)) controller.pause();
         },
         onResponseEnd() {

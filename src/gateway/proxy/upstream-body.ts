@@ -1,15 +1,26 @@
 // The request body on its way upstream: counted against a size limit (request-size-limiting on chunked bodies,
 // where no Content-Length could be judged up front) and watched for the service's write_timeout (like nginx's
 // proxy_send_timeout: the upstream must take each chunk within the timeout once the gateway has it to give).
+// A client that stalls (client_body_timeout, watched by BodyIdleWatch) fails this stream, which aborts the upstream request.
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { GatewayError } from '../../errors/gateway-error.ts';
+import type { BodyWatch } from '../client-timeouts.ts';
 
 export type BodyError = Error & { code: string; gatewayError: GatewayError };
 
-export function upstreamBody(req: IncomingMessage, limit: number | null, writeTimeout: number): Readable {
+export function upstreamBody(req: IncomingMessage, limit: number | null, writeTimeout: number, watch: BodyWatch | null = null): Readable {
   const body: Readable = Readable.from(relay(req, limit, writeTimeout, (err) => body.destroy(err)), { objectMode: false });
+  if (watch) {
+    watch.abortBody = (err) => body.destroy(err);
+    body.once('close', () => (watch.abortBody = null));
+  }
   return body;
+}
+
+/** The client sent no body data for the idle limit: 408, and forward aborts the upstream request. */
+export function bodyTimeoutError(idleMs: number): BodyError {
+  return bodyError('ERR_CLIENT_BODY_TIMEOUT', new GatewayError('REQUEST_TIMEOUT', { detail: `no request body data received for ${idleMs} ms` }));
 }
 
 async function* relay(req: IncomingMessage, limit: number | null, writeTimeout: number, fail: (err: Error) => void): AsyncGenerator<Buffer> {
