@@ -4,6 +4,7 @@ import { loadPluginRegistry, type PluginRegistry } from '../../src/plugins/regis
 import { compileDocument } from '../../src/config/load-config.ts';
 import { PersistentState } from '../../src/config/persistent-state.ts';
 import { startGateway as startGatewayServer, type Gateway } from '../../src/gateway/server.ts';
+import type { ClientTimeouts } from '../../src/gateway/client-timeouts.ts';
 
 let registry: Promise<PluginRegistry> | undefined;
 export function plugins(): Promise<PluginRegistry> {
@@ -21,7 +22,14 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(config: object, options: { trustedProxies?: string[]; maxHeaderSize?: number; tls?: { cert: string; key: string } } = {}): Promise<TestGateway> {
+export interface TestGatewayOptions {
+  trustedProxies?: string[];
+  maxHeaderSize?: number;
+  clientTimeouts?: Partial<ClientTimeouts>;
+  tls?: { cert: string; key: string };
+}
+
+export async function startGateway(config: object, options: TestGatewayOptions = {}): Promise<TestGateway> {
   const registry = await plugins();
   const state = new PersistentState();
   const compiled = compileDocument(config, registry, state);
@@ -29,6 +37,7 @@ export async function startGateway(config: object, options: { trustedProxies?: s
     listen: options.tls ? [{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0, tls: options.tls }] : [{ host: '127.0.0.1', port: 0 }],
     trustedProxies: options.trustedProxies,
     maxHeaderSize: options.maxHeaderSize,
+    clientTimeouts: options.clientTimeouts,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
   const port = gateway.addresses()[0].port;
