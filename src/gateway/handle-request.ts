@@ -66,6 +66,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   const headers = req.headers;
   const bodyFraming = headers['transfer-encoding'] !== undefined ? 'chunked' : headers['content-length'] !== undefined && headers['content-length'] !== '0' ? 'length' : 'none';
   const hasBody = bodyFraming !== 'none';
+  const declaredLength = bodyFraming === 'length' ? Number(headers['content-length']) : NaN;
   const expectContinue = hasBody && headers.expect?.toLowerCase() === '100-continue';
   const peer = socket.remoteAddress ?? '';
   const trusted = deps.trustedProxies.trusts(peer);
@@ -155,10 +156,11 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   } catch (err) {
     const gatewayError = err instanceof GatewayError ? err : new GatewayError('INTERNAL', { cause: err });
     if (!(err instanceof GatewayError)) deps.onInternalError(err, ctx);
-    if (hasBody && !req.readableEnded) {
+    // A small body (or one already in) is discarded by Node and the connection kept, as nginx discards it.
+    if (hasBody && !req.complete) {
       // A stalled client gets no lingering: it has nothing more to say.
       if (gatewayError.code === 'REQUEST_TIMEOUT') res.shouldKeepAlive = false;
-      else lingerThenClose(req, res, socket);
+      else if (!(declaredLength <= DISCARD_MAX_BYTES)) lingerThenClose(req, res, socket);
     }
     status = sendError(res, gatewayError, ctx, plugins);
   } finally {
@@ -293,6 +295,8 @@ function lingerThenClose(req: IncomingMessage, res: ServerResponse, socket: Sock
 }
 
 const LINGER_MS = 5_000;
+/** Refused bodies up to this size are read and dropped to keep the connection; larger ones get a lingering close. */
+const DISCARD_MAX_BYTES = 64 * 1024;
 
 /**
  * Watch a body for the client's idle limit. On a stall: the upstream relay, if streaming it, fails (forward
