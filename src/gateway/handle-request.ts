@@ -43,7 +43,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
     const socket = req.socket;
     const scope: FaultScope = { socket };
     // Nothing listens for a response's errors by default (a write after end would throw from the event loop).
-    res.once('error', (err) => {
+    res.on('error', (err) => {
       deps.onInternalError(err, null);
       socket.destroy();
     });

@@ -71,7 +71,8 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
       ...serverTimeoutOptions(timeouts),
     };
     const server: Server = spec.tls
-      ? (createHttpsServer({ ...serverOptions, cert: spec.tls.cert, key: spec.tls.key }, handler) as unknown as Server)
+      // nginx bounds the TLS handshake by client_header_timeout too (Node's own default is 120 s)
+      ? (createHttpsServer({ ...serverOptions, handshakeTimeout: timeouts.headerMs, cert: spec.tls.cert, key: spec.tls.key }, handler) as unknown as Server)
       : createHttpServer(serverOptions, handler);
     // Answer 100-continue ourselves, after the access phase, so a refused request never sends its body.
     server.on('checkContinue', handler);

@@ -3,8 +3,12 @@
 // a body stall while proxying aborts the upstream request, and slow clients never hold up anyone else.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
 import { openRaw, statuses } from '../helpers/slow-client.ts';
@@ -143,4 +147,22 @@ test('a request target longer than 8 KiB gets 414 URI_TOO_LONG; one that overflo
   assert.equal(bigHeader.status, 431);
   const ok = await rawRequest(gw.port, `GET /${'a'.repeat(7 * 1024)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
   assert.equal(ok.status, 200);
+});
+
+test('a TLS client that never finishes its handshake is cut at the header timeout', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-tls-timeout-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+    '-subj', '/CN=localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  const tls = await startGateway({ _format_version: '3.0' }, {
+    tls: { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') },
+    clientTimeouts: { headerMs: HEADER_MS, bodyMs: BODY_MS, keepAliveMs: KEEPALIVE_MS },
+  });
+  try {
+    const c = await openRaw(tls.tlsPort!);
+    c.socket.write('\x16\x03\x01'); // the start of a ClientHello, and then nothing
+    const ms = await c.closed;
+    assert.ok(ms >= HEADER_MS - 50 && ms < HEADER_MS + SLACK_MS, `cut after ${Math.round(ms)} ms`);
+  } finally {
+    await tls.close();
+  }
 });
