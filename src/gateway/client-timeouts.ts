@@ -3,6 +3,7 @@
 // Node enforces the head and keep-alive limits; the body's idle limit is watched here, for all requests at once.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { faultScope, LISTENER_SCOPE } from './fault-scope.ts';
 
 export interface ClientTimeouts {
   /** Whole request head, from the connection (or the first byte of a keep-alive request) to its last header. */
@@ -70,7 +71,8 @@ export class BodyIdleWatch {
   watch(req: IncomingMessage, socket: Socket, onIdle: (watch: BodyWatch) => void): BodyWatch {
     const entry: Entry = { req, socket, lastBytes: socket.bytesRead, lastProgress: performance.now(), onIdle, abortBody: null, timedOut: false };
     this.#entries.add(entry);
-    this.#timer ??= setInterval(() => this.#scan(), this.#intervalMs).unref();
+    // Started outside the request that happens to be first: the timer must not carry (and keep) its scope.
+    this.#timer ??= faultScope.run(LISTENER_SCOPE, () => setInterval(() => this.#scan(), this.#intervalMs).unref());
     return entry;
   }
 
