@@ -156,11 +156,12 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   } catch (err) {
     const gatewayError = err instanceof GatewayError ? err : new GatewayError('INTERNAL', { cause: err });
     if (!(err instanceof GatewayError)) deps.onInternalError(err, ctx);
-    // A small body (or one already in) is discarded by Node and the connection kept, as nginx discards it.
+    // A small body (or one already in) is discarded by Node and the connection kept, as nginx discards it; a
+    // client refused before its 100-continue may never send one, so its connection is not reused.
     if (hasBody && !req.complete) {
       // A stalled client gets no lingering: it has nothing more to say.
       if (gatewayError.code === 'REQUEST_TIMEOUT') res.shouldKeepAlive = false;
-      else if (!(declaredLength <= DISCARD_MAX_BYTES)) lingerThenClose(req, res, socket);
+      else if (expectContinue || !(declaredLength <= DISCARD_MAX_BYTES)) lingerThenClose(req, res, socket);
     }
     status = sendError(res, gatewayError, ctx, plugins);
   } finally {
