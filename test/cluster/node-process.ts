@@ -28,7 +28,10 @@ export async function startNodeProcess(args: readonly string[], env: Record<stri
   proc.stderr!.on('data', (c) => (out += c));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const { proxy, admin } = await new Promise<{ proxy: string; admin: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not start within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL'); // a node that never became ready must not outlive the test
+      reject(new Error(`node did not start within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
     const check = () => {
       const p = /(?:listening on\s+|gateway \(proxy\)\s+)(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       const a = /admin API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
