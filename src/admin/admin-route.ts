@@ -62,6 +62,8 @@ export interface AdminContext {
   replaceConfig?(document: Record<string, unknown>, actor: Actor): Promise<ConfigEntities>;
   /** Version and build state of the config this node serves, for /status. */
   configState(): { version: number | null; builtAt: number; lastError: string | null };
+  /** Open connections on this node's proxy listeners, for /status (set once the proxy listens). */
+  proxyConnections?(): Promise<number>;
 }
 
 export interface AdminRoute {

@@ -8,6 +8,7 @@ commands:
         [--listen HOST:PORT] [--admin-listen HOST:PORT] [--poll-interval 5s] [--node-id ID] [--key-file FILE]
         [--tls-listen HOST:PORT --tls-cert FILE --tls-key FILE] [--trusted-proxies CIDR,...]
         [--identity-headers NAME,...] [--jwks-allow-private CIDR,...]
+        [--client-header-timeout 10s] [--client-body-timeout 10s] [--keepalive-timeout 60s]
                                           run a gateway node: --config FILE is DB-less (admin API read-only
                                           but for POST /config); else database mode on DATABASE_URL
                                           (PostgreSQL; several nodes share it) or on PGlite in --data

@@ -9,6 +9,7 @@ import type { CompiledConfig } from '../config/compiled.ts';
 import type { ConfigEntities } from '../config/entities.ts';
 import { compileConfig } from '../config/compile.ts';
 import { startGateway, type Gateway, type ListenSpec } from '../gateway/server.ts';
+import type { ClientTimeouts } from '../gateway/client-timeouts.ts';
 import { loadPluginRegistry, type PluginRegistry } from '../plugins/registry.ts';
 import { loadKeyring, type LoadedKeyring } from '../secrets/keyring.ts';
 import { createSecretCodec } from '../secrets/envelope-codec.ts';
@@ -46,6 +47,8 @@ export interface StartNodeOptions {
   identityHeaders?: readonly string[];
   /** Loopback/private networks JWKS fetches may reach (`--jwks-allow-private`); else PORTCULLIS_JWKS_ALLOW_PRIVATE, else none. */
   jwksAllowPrivate?: readonly string[];
+  /** Client header, body-idle and keep-alive timeouts (defaults: 10 s, 10 s, 60 s). */
+  clientTimeouts?: Partial<ClientTimeouts>;
   /** Database mode: full version check interval, the fallback to LISTEN/NOTIFY (Kong: db_update_frequency). */
   pollIntervalMs?: number;
   /** Database mode: declarative file written into an empty database on first start. */
@@ -197,8 +200,9 @@ class Served {
 async function listen(options: StartNodeOptions, served: Served, context: AdminContext, logger: Logger): Promise<{ gateway: Gateway; admin: AdminServer }> {
   let gateway: Gateway | undefined;
   try {
-    gateway = await startGateway(served.current!, { listen: options.listen, trustedProxies: options.trustedProxies, identityHeaders: options.identityHeaders, logger });
+    gateway = await startGateway(served.current!, { listen: options.listen, trustedProxies: options.trustedProxies, identityHeaders: options.identityHeaders, clientTimeouts: options.clientTimeouts, logger });
     served.gateway = gateway;
+    context.proxyConnections = gateway.connections;
     if (served.current !== gateway.current()) gateway.swap(served.current!);
     const admin = await startAdminServer({ listen: options.adminListen ?? DEFAULT_ADMIN_LISTEN, context, routes: allAdminRoutes() });
     return { gateway, admin };

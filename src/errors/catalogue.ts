@@ -25,6 +25,9 @@ export const catalogue = {
   // --- spoofable headers and Host parsing (issue 7) -------------------------------------------------
   HOST_INVALID: { status: 400, title: 'Host header is not a valid host and port', message: 'Bad request' },
   METHOD_OVERRIDE_REFUSED: { status: 400, title: 'Method override header on a route with per-method access rules', message: 'Bad request' },
+  // --- edge: client timeouts and request-line limits (nginx's client_*_timeout, large_client_header_buffers) ---
+  REQUEST_TIMEOUT: { status: 408, title: 'Client too slow sending the request', message: 'Request timeout' },
+  URI_TOO_LONG: { status: 414, title: 'Request target too long', message: 'URI too long' },
 
   // --- authentication ----------------------------------------------------------------------------
   UNAUTHORIZED: { status: 401, title: 'Authentication required', message: 'Unauthorized' },

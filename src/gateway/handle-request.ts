@@ -1,16 +1,20 @@
 // The request path, in order: normalise the target, scrub headers a client must not control, rewrite
 // (global plugins), route, access (plugins by priority, re-resolved once a consumer is known), proxy, log.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { CompiledConfig, PluginRuntime } from '../config/compiled.ts';
 import { GatewayError, refusedBy } from '../errors/gateway-error.ts';
+import type { BodyIdleWatch, BodyWatch } from './client-timeouts.ts';
 import { RequestContext } from './context.ts';
+import { faultScope, type FaultScope } from './fault-scope.ts';
 import { parseHostHeader } from './host-header.ts';
 import type { TrustedProxies } from './trusted-proxies.ts';
 import type { RouterRoute } from './router/types.ts';
 import { normalizeRequestTarget, rawRequestPath } from './path/normalize.ts';
 import { buildUpstreamPath } from './path/upstream-path.ts';
 import { forward } from './proxy/forward.ts';
+import { bodyTimeoutError } from './proxy/upstream-body.ts';
 import type { UpstreamPools } from './proxy/upstream-pools.ts';
 import { bodyFilterFor, runHeaderFilters, sendError, sendExit } from './respond.ts';
 import { createBodyReader } from './request-body.ts';
@@ -23,37 +27,63 @@ export interface PipelineDeps {
   /** Removes the headers a client must not control; answers the names it removed (hop-by-hop.ts). */
   scrubHeaders(headers: IncomingHttpHeaders): readonly string[];
   scheme: 'http' | 'https';
+  /** Watches request bodies for the client's idle limit (client_body_timeout). */
+  bodyWatch: BodyIdleWatch;
+  bodyTimeoutMs: number;
+  /** Longest request target, bytes: 414 beyond. */
+  maxRequestTarget: number;
   onInternalError(err: unknown, ctx: RequestContext | null): void;
 }
+
+/** nginx's large_client_header_buffers (8k): a longer request line is refused with 414. */
+export const DEFAULT_MAX_REQUEST_TARGET = 8 * 1024;
 
 const NO_PLUGINS: readonly PluginRuntime[] = Object.freeze([]);
 
 export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    handle(deps, req, res).catch((err) => {
+    // Captured once: `req.socket` is null once the response is finished, and timers outlive it.
+    const socket = req.socket;
+    const scope: FaultScope = { socket };
+    // Nothing listens for a response's errors by default (a write after end would throw from the event loop).
+    res.on('error', (err) => {
       deps.onInternalError(err, null);
-      if (!res.headersSent) sendError(res, new GatewayError('INTERNAL'), null, NO_PLUGINS);
-      else res.destroy();
+      socket.destroy();
+    });
+    faultScope.run(scope, () => {
+      handle(deps, req, res, socket, scope).catch((err) => {
+        deps.onInternalError(err, null);
+        try {
+          if (!res.headersSent) sendError(res, new GatewayError('INTERNAL'), null, NO_PLUGINS);
+          else socket.destroy();
+        } catch {
+          socket.destroy();
+        }
+      });
     });
   };
 }
 
-async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, socket: Socket, scope: FaultScope): Promise<void> {
   const config = deps.config(); // read once: a swap mid-request never mixes two configs
   const headers = req.headers;
   const bodyFraming = headers['transfer-encoding'] !== undefined ? 'chunked' : headers['content-length'] !== undefined && headers['content-length'] !== '0' ? 'length' : 'none';
   const hasBody = bodyFraming !== 'none';
+  const declaredLength = bodyFraming === 'length' ? Number(headers['content-length']) : NaN;
   const expectContinue = hasBody && headers.expect?.toLowerCase() === '100-continue';
-  const peer = req.socket.remoteAddress ?? '';
+  const peer = socket.remoteAddress ?? '';
   const trusted = deps.trustedProxies.trusts(peer);
+  // A client waiting on 100-continue sends nothing until told to: its body is watched from then on.
+  let bodyWatch: BodyWatch | null = hasBody && !expectContinue ? watchBody(deps, req, res, socket) : null;
 
   let ctx: RequestContext | null = null;
   let plugins = NO_PLUGINS;
   let status = 0;
   try {
     if (hasDuplicateHost(req.rawHeaders)) throw new GatewayError('BAD_REQUEST', { detail: 'more than one Host header' });
+    if ((req.url ?? '').length > deps.maxRequestTarget) throw new GatewayError('URI_TOO_LONG', { detail: `request target longer than ${deps.maxRequestTarget} bytes` });
     const target = normalizeRequestTarget(req.url ?? '');
-    const forwarded = forwardedView(req, trusted, deps);
+    const forwarded = forwardedView(req, socket, trusted, deps);
     const strippedHeaders = deps.scrubHeaders(headers);
 
     ctx = new RequestContext({
@@ -70,7 +100,13 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
       expectContinue,
       strippedHeaders,
     });
-    if (hasBody) ctx.bodyReader = createBodyReader(req, res, expectContinue);
+    scope.requestId = ctx.id;
+    if (hasBody) {
+      ctx.bodyReader = createBodyReader(req, res, expectContinue, {
+        // A plugin reading the body gives a 100-continue client its go-ahead: its pauses count from then on.
+        continued: () => (bodyWatch ??= watchBody(deps, req, res, socket)),
+      });
+    }
 
     // rewrite: global plugins only, the route is not known yet
     plugins = config.globalPlugins;
@@ -80,7 +116,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
       return;
     }
 
-    const sni = deps.scheme === 'https' ? (req.socket as TLSSocket).servername || undefined : undefined;
+    const sni = deps.scheme === 'https' ? (socket as TLSSocket).servername || undefined : undefined;
     const found = config.router.find({ method: ctx.method, host: ctx.host, port: forwarded.port, path: ctx.path, headers, scheme: ctx.scheme, sni });
     if (found.kind === 'none') throw new GatewayError('ROUTE_NOT_FOUND');
     if (found.kind === 'method-not-allowed') throw new GatewayError('METHOD_NOT_ALLOWED', { headers: { allow: found.allow.join(', ') } });
@@ -104,7 +140,15 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     const path = buildUpstreamPath(service.path, route, ctx.path, ctx.matchedPath);
     // Only now, with every plugin agreeing, is the client told to send its body (Kong: 417 before this point).
     // (Unless a plugin read the body in access: the client had its go-ahead then.)
-    if (expectContinue && ctx.receivedBodyLength === null) res.writeContinue();
+    if (expectContinue && ctx.receivedBodyLength === null) {
+      res.writeContinue();
+      bodyWatch ??= watchBody(deps, req, res, socket);
+    }
+    // The client went quiet mid-body while plugins ran: it already has its 408.
+    if (bodyWatch?.timedOut) {
+      status = 408;
+      return;
+    }
     // A body replaced without reading the client's: what the client still sends is discarded.
     if (hasBody && ctx.receivedBodyLength === null && ctx.bufferedBody !== null) req.resume();
     const finalPlugins = plugins;
@@ -118,13 +162,20 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
       hasBody,
       preserveHost: route.preserve_host,
       pools: deps.pools,
+      bodyWatch,
       headerFilter: (head) => runHeaderFilters(c, finalPlugins, head),
       bodyFilter: (head) => bodyFilterFor(c, finalPlugins, head, (err) => deps.onInternalError(err, c)),
     });
   } catch (err) {
     const gatewayError = err instanceof GatewayError ? err : new GatewayError('INTERNAL', { cause: err });
     if (!(err instanceof GatewayError)) deps.onInternalError(err, ctx);
-    if (hasBody && !req.readableEnded) lingerThenClose(req, res);
+    // A small body (or one already in) is discarded by Node and the connection kept, as nginx discards it; a
+    // client refused before its 100-continue may never send one, so its connection is not reused.
+    if (hasBody && !req.complete) {
+      // A stalled client gets no lingering: it has nothing more to say.
+      if (gatewayError.code === 'REQUEST_TIMEOUT') res.shouldKeepAlive = false;
+      else if (expectContinue || !(declaredLength <= DISCARD_MAX_BYTES)) lingerThenClose(req, res, socket);
+    }
     status = sendError(res, gatewayError, ctx, plugins);
   } finally {
     if (ctx) {
@@ -211,10 +262,10 @@ interface ForwardedView {
 }
 
 /** What the client said about itself, believing X-Forwarded-* only from trusted proxies. */
-function forwardedView(req: IncomingMessage, trusted: boolean, deps: PipelineDeps): ForwardedView {
+function forwardedView(req: IncomingMessage, socket: Socket, trusted: boolean, deps: PipelineDeps): ForwardedView {
   const h = req.headers;
   const hostHeader = h.host ?? '';
-  const { host, port } = parseHostHeader(h.host, req.socket.localPort ?? 0);
+  const { host, port } = parseHostHeader(h.host, socket.localPort ?? 0);
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(', ') : v);
   const xfProto = trusted ? first(h['x-forwarded-proto']) : undefined;
   return {
@@ -253,13 +304,32 @@ function setForwardingHeaders(ctx: RequestContext, f: ForwardedView, peer: strin
  * at once would reset it before the client reads our answer. Like nginx's lingering close, discard what
  * still arrives for a short while, then close.
  */
-function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
+function lingerThenClose(req: IncomingMessage, res: ServerResponse, socket: Socket): void {
   res.shouldKeepAlive = false;
   req.resume();
-  setTimeout(() => req.socket.destroy(), LINGER_MS).unref();
+  if (socket.destroyed) return;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  socket.once('close', () => clearTimeout(timer));
 }
 
 const LINGER_MS = 5_000;
+/** Refused bodies up to this size are read and dropped to keep the connection; larger ones get a lingering close. */
+const DISCARD_MAX_BYTES = 64 * 1024;
+
+/**
+ * Watch a body for the client's idle limit. On a stall: the upstream relay, if streaming it, fails (forward
+ * answers 408 and aborts the upstream request); otherwise a 408 now if nothing was sent yet, else the socket ends.
+ */
+function watchBody(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, socket: Socket): BodyWatch | null {
+  if (req.complete) return null;
+  return deps.bodyWatch.watch(req, socket, (watch) => {
+    const err = bodyTimeoutError(deps.bodyTimeoutMs);
+    if (watch.abortBody) return watch.abortBody(err);
+    if (res.headersSent) return void socket.destroy();
+    res.shouldKeepAlive = false;
+    sendError(res, err.gatewayError, null, NO_PLUGINS);
+  });
+}
 
 /** Two Host headers are a classic routing-confusion trick; Node would silently keep the first. */
 function hasDuplicateHost(raw: string[]): boolean {

@@ -2,6 +2,7 @@
 // key_in_body, request-transformer). Only a plugin asking buffers; every other request streams upstream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../errors/gateway-error.ts';
+import type { BodyWatch } from './client-timeouts.ts';
 
 /**
  * The most a plugin may make the gateway hold in memory for one request when the route sets no smaller
@@ -20,7 +21,10 @@ const ignore = () => {};
  * pipeline otherwise sends it only after the access phase); beyond `limit` the read fails with 413
  * (417 when the declared length already says so and the client has not sent the body yet).
  */
-export function createBodyReader(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): BodyReader {
+export function createBodyReader(req: IncomingMessage, res: ServerResponse, expectContinue: boolean, hooks: {
+  /** The body is wanted now: answers the client's idle watch (started here for a 100-continue client). */
+  continued(): BodyWatch | null;
+}): BodyReader {
   return (limit) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
@@ -30,6 +34,7 @@ export function createBodyReader(req: IncomingMessage, res: ServerResponse, expe
     // Gone before we asked: its 'close' has fired already and would never reach the listener below.
     if (req.destroyed) return Promise.reject(clientGone());
     if (expectContinue && !res.headersSent && res.writable) res.writeContinue();
+    const watch = hooks.continued();
     return new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -40,6 +45,7 @@ export function createBodyReader(req: IncomingMessage, res: ServerResponse, expe
         req.off('data', onData);
         req.off('end', onEnd);
         req.off('close', onClose);
+        if (watch !== null) watch.abortBody = null;
         if (err) reject(err);
         else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
       };
@@ -51,6 +57,8 @@ export function createBodyReader(req: IncomingMessage, res: ServerResponse, expe
       const onEnd = () => settle(null);
       // 'close' before 'end': the client went away mid-body (its error, if any, is swallowed by `ignore`).
       const onClose = () => settle(clientGone());
+      // The client going quiet mid-body (client_body_timeout) fails this read with its 408.
+      if (watch !== null) watch.abortBody = (err) => settle((err as { gatewayError?: GatewayError }).gatewayError ?? new GatewayError('REQUEST_TIMEOUT'));
       req.on('error', ignore);
       req.on('data', onData);
       req.once('end', onEnd);

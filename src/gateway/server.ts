@@ -6,7 +6,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { createRequestHandler } from './handle-request.ts';
+import { BodyIdleWatch, checkIntervalMs, DEFAULT_CLIENT_TIMEOUTS, serverTimeoutOptions, type ClientTimeouts } from './client-timeouts.ts';
+import { faultScope, LISTENER_SCOPE } from './fault-scope.ts';
+import { createRequestHandler, DEFAULT_MAX_REQUEST_TARGET } from './handle-request.ts';
 import { rawProblem } from './respond.ts';
 import { UpstreamPools } from './proxy/upstream-pools.ts';
 import { createTrustedProxies } from './trusted-proxies.ts';
@@ -27,6 +29,10 @@ export interface GatewayOptions {
   identityHeaders?: readonly string[];
   /** Largest request head accepted, bytes (431 beyond). */
   maxHeaderSize?: number;
+  /** Longest request target (path and query), bytes (414 beyond; nginx's large_client_header_buffers: 8k). */
+  maxRequestTarget?: number;
+  /** Client header, body-idle and keep-alive timeouts (nginx's client_header_timeout and friends). */
+  clientTimeouts?: Partial<ClientTimeouts>;
   logger: Logger;
 }
 
@@ -35,6 +41,8 @@ export interface Gateway {
   addresses(): AddressInfo[];
   swap(config: CompiledConfig): void;
   current(): CompiledConfig;
+  /** Open client connections on the proxy listeners. */
+  connections(): Promise<number>;
   /** Stop accepting, let in-flight requests finish for up to `graceMs`, then cut what is left. */
   close(graceMs?: number): Promise<void>;
 }
@@ -45,6 +53,10 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
   const trustedProxies = createTrustedProxies(options.trustedProxies ?? []);
   const scrubHeaders = createClientHeaderScrub(options.identityHeaders);
   const servers: Server[] = [];
+  const timeouts: ClientTimeouts = { ...DEFAULT_CLIENT_TIMEOUTS, ...options.clientTimeouts };
+  const onInternalError = (err: unknown, ctx: { id: string; path: string } | null) =>
+    options.logger.error({ err, request_id: ctx?.id, path: ctx?.path }, 'internal error on the request path');
+  const bodyWatch = new BodyIdleWatch(timeouts.bodyMs, checkIntervalMs(timeouts), (err) => onInternalError(err, null));
   for (const spec of options.listen) {
     const scheme = spec.tls ? 'https' : 'http';
     const handler = createRequestHandler({
@@ -53,32 +65,38 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
       trustedProxies,
       scrubHeaders,
       scheme,
-      onInternalError: (err, ctx) => options.logger.error({ err, request_id: ctx?.id, path: ctx?.path }, 'internal error on the request path'),
+      bodyWatch,
+      bodyTimeoutMs: timeouts.bodyMs,
+      maxRequestTarget: options.maxRequestTarget ?? DEFAULT_MAX_REQUEST_TARGET,
+      onInternalError,
     });
     const serverOptions = {
       maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
       requireHostHeader: true,
-      keepAliveTimeout: 65_000,
-      headersTimeout: 30_000,
-      requestTimeout: 0, // bodies stream for as long as the service's timeouts allow
+      ...serverTimeoutOptions(timeouts),
     };
     const server: Server = spec.tls
-      ? (createHttpsServer({ ...serverOptions, cert: spec.tls.cert, key: spec.tls.key }, handler) as unknown as Server)
+      // nginx bounds the TLS handshake by client_header_timeout too (Node's own default is 120 s)
+      ? (createHttpsServer({ ...serverOptions, handshakeTimeout: timeouts.headerMs, cert: spec.tls.cert, key: spec.tls.key }, handler) as unknown as Server)
       : createHttpServer(serverOptions, handler);
     // Answer 100-continue ourselves, after the access phase, so a refused request never sends its body.
     server.on('checkContinue', handler);
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-      if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') return socket.destroy();
-      const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
-      socket.end(rawProblem(new GatewayError(code, { detail: clientErrorDetail(err) })));
+      try {
+        answerClientError(err, socket, timeouts, options.maxRequestTarget ?? DEFAULT_MAX_REQUEST_TARGET);
+      } catch (fault) {
+        onInternalError(fault, null);
+        socket.destroy();
+      }
     });
-    await new Promise<void>((resolve, reject) => {
+    // Listening inside the listener scope: callbacks Node runs for these sockets are known as proxy traffic.
+    await faultScope.run(LISTENER_SCOPE, () => new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(spec.port, spec.host, () => {
         server.off('error', reject);
         resolve();
       });
-    });
+    }));
     servers.push(server);
   }
   return {
@@ -87,15 +105,49 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
       active = next;
     },
     current: () => active,
+    connections: async () => {
+      const counts = await Promise.all(servers.map((s) => new Promise<number>((resolve) => s.getConnections((err, n) => resolve(err ? 0 : n)))));
+      return counts.reduce((a, b) => a + b, 0);
+    },
     async close(graceMs = 10_000) {
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
         s.close(() => resolve());
         s.closeIdleConnections();
         setTimeout(() => s.closeAllConnections(), graceMs).unref();
       })));
+      bodyWatch.close();
       await pools.close();
     },
   };
+}
+
+/**
+ * Malformed or too-slow HTTP that never became a request (or a pipelined one behind it): a problem when the
+ * socket can still take one and no response is under way on it, then close.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket, timeouts: ClientTimeouts, maxRequestTarget: number): void {
+  const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || err.code === 'ECONNRESET' || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  let problem: GatewayError;
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') problem = new GatewayError('REQUEST_TIMEOUT', { detail: `request head not received within ${timeouts.headerMs} ms` });
+  else if (err.code === 'HPE_HEADER_OVERFLOW' && requestLineTooLong((err as { rawPacket?: unknown }).rawPacket, maxRequestTarget)) problem = new GatewayError('URI_TOO_LONG');
+  else problem = new GatewayError(err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST', { detail: clientErrorDetail(err) });
+  socket.end(rawProblem(problem));
+  // Half-closed, the client could keep the socket open (and keep trickling) forever: give it a moment to read.
+  const timer = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS).unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+const CLIENT_ERROR_LINGER_MS = 1_000;
+
+/** The head overflowed while still in its request line (as far as the packet shows): nginx answers 414 there. */
+function requestLineTooLong(packet: unknown, maxRequestTarget: number): boolean {
+  if (!Buffer.isBuffer(packet) || !/^[A-Z]+ /.test(packet.subarray(0, 16).toString('latin1'))) return false;
+  const eol = packet.indexOf(0x0a);
+  return eol === -1 || eol > maxRequestTarget;
 }
 
 /** llhttp's reasons, minus anything echoing the request back. */

@@ -37,7 +37,7 @@ export async function startNodeProcess(args: readonly string[], env: Record<stri
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const { proxy, admin } = await new Promise<{ proxy: string; admin: string }>((resolve, reject) => {
     const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
+      proc.kill('SIGKILL'); // a node that never became ready must not outlive the test
       reject(new Error(`node did not start within ${timeoutMs} ms:\n${out}`));
     }, timeoutMs);
     const check = () => {

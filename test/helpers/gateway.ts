@@ -6,6 +6,7 @@ import { compileDocument } from '../../src/config/load-config.ts';
 import { PersistentState } from '../../src/config/persistent-state.ts';
 import { startGateway as startGatewayServer, type Gateway } from '../../src/gateway/server.ts';
 import { parseAllowedNetworks } from '../../src/plugins/jwt/jwks-address-policy.ts';
+import type { ClientTimeouts } from '../../src/gateway/client-timeouts.ts';
 
 let registry: Promise<PluginRegistry> | undefined;
 export function plugins(): Promise<PluginRegistry> {
@@ -30,6 +31,7 @@ export interface TestGatewayOptions {
   trustedProxies?: string[];
   identityHeaders?: string[];
   maxHeaderSize?: number;
+  clientTimeouts?: Partial<ClientTimeouts>;
   tls?: { cert: string; key: string };
   /** Plugin folders beside the bundled ones (FIXTURE_PLUGINS_DIR). */
   pluginDirs?: string[];
@@ -48,6 +50,7 @@ export async function startGateway(config: object, options: TestGatewayOptions =
     trustedProxies: options.trustedProxies,
     identityHeaders: options.identityHeaders,
     maxHeaderSize: options.maxHeaderSize,
+    clientTimeouts: options.clientTimeouts,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
   const port = gateway.addresses()[0].port;

@@ -49,11 +49,12 @@ function memoryStats(req: AdminRequest) {
   };
 }
 
-/** Connection counts of the admin listener this request came in on (the proxy listeners keep none). */
-async function serverStats(req: AdminRequest) {
+/** Open connections: Kong's `connections_active` counts every listener (proxy and admin), as nginx's does. */
+async function serverStats(req: AdminRequest, ctx: AdminContext) {
   const server = (req.raw.socket as { server?: Server }).server;
-  const active = server ? await new Promise<number>((resolve) => server.getConnections((err, n) => resolve(err ? 0 : n))) : 0;
-  return { connections_active: active };
+  const admin = server ? await new Promise<number>((resolve) => server.getConnections((err, n) => resolve(err ? 0 : n))) : 0;
+  const proxy = (await ctx.proxyConnections?.()) ?? 0;
+  return { connections_active: admin + proxy, connections_proxy: proxy };
 }
 
 const hashes = new WeakMap<AdminContext, { key: string; hash: string }>();
@@ -76,7 +77,7 @@ async function status(req: AdminRequest, ctx: AdminContext) {
   const state = ctx.configState();
   const body: Record<string, unknown> = {
     database: { reachable: await databaseReachable(ctx) },
-    server: await serverStats(req),
+    server: await serverStats(req, ctx),
     memory,
     configuration: {
       version: state.version,

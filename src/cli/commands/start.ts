@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../../config/config-error.ts';
 import type { ListenSpec } from '../../gateway/server.ts';
+import { installFaultGuard } from '../../gateway/fault-scope.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { CliError } from '../cli-error.ts';
 import { parseIdentityHeaderList } from '../../gateway/identity-headers.ts';
@@ -42,6 +43,9 @@ export async function runStart(args: string[]): Promise<number> {
       'demo-ports': { type: 'string', default: env.PORTCULLIS_DEMO_PORTS || `${DEMO_PORTS.users},${DEMO_PORTS.orders}` },
       'identity-headers': { type: 'string', default: env.PORTCULLIS_IDENTITY_HEADERS ?? '' },
       'jwks-allow-private': { type: 'string', default: env.PORTCULLIS_JWKS_ALLOW_PRIVATE ?? '' },
+      'client-header-timeout': { type: 'string', default: env.PORTCULLIS_CLIENT_HEADER_TIMEOUT || '10s' },
+      'client-body-timeout': { type: 'string', default: env.PORTCULLIS_CLIENT_BODY_TIMEOUT || '10s' },
+      'keepalive-timeout': { type: 'string', default: env.PORTCULLIS_KEEPALIVE_TIMEOUT || '60s' },
     },
   });
   const databaseUrl = values['database-url'];
@@ -66,6 +70,12 @@ export async function runStart(args: string[]): Promise<number> {
   } catch (err) {
     throw new CliError(`--jwks-allow-private: ${(err as Error).message}`, 2);
   }
+  const pollIntervalMs = parseDuration(values['poll-interval']!, '--poll-interval', 100);
+  const clientTimeouts = {
+    headerMs: parseDuration(values['client-header-timeout']!, '--client-header-timeout', 100),
+    bodyMs: parseDuration(values['client-body-timeout']!, '--client-body-timeout', 100),
+    keepAliveMs: parseDuration(values['keepalive-timeout']!, '--keepalive-timeout', 100),
+  };
 
   const demoPorts = parseDemoPorts(values['demo-ports']!);
   const services: Server[] = [];
@@ -85,14 +95,17 @@ export async function runStart(args: string[]): Promise<number> {
         keyFile: values['key-file'],
         listen,
         adminListen,
-        pollIntervalMs: parseDuration(values['poll-interval']!),
+        pollIntervalMs,
         nodeId: values['node-id'],
         trustedProxies: values['trusted-proxies']!.split(',').map((s) => s.trim()).filter(Boolean),
         identityHeaders,
         jwksAllowPrivate,
+        clientTimeouts,
         logger,
       });
     });
+    // From here on, an exception escaping a request's timer or callback ends that connection, not the node.
+    installFaultGuard(logger);
   } catch (err) {
     for (const s of services) s.close();
     if (!(err instanceof ConfigError)) throw err;
@@ -183,9 +196,9 @@ function parseIdentityHeaders(value: string): string[] {
 }
 
 /** `500`, `500ms` or `5s` -> milliseconds. */
-function parseDuration(value: string): number {
+function parseDuration(value: string, flag: string, minMs: number): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value.trim());
   const ms = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : NaN;
-  if (!Number.isFinite(ms) || ms < 100 || ms > 3_600_000) throw new CliError(`--poll-interval '${value}' must be a duration from 100ms to 3600s (e.g. 5s or 5000)`, 2);
+  if (!Number.isFinite(ms) || ms < minMs || ms > 3_600_000) throw new CliError(`${flag} '${value}' must be a duration from ${minMs}ms to 3600s (e.g. 5s or 5000)`, 2);
   return Math.round(ms);
 }

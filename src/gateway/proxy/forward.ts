@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { CompiledService, UpstreamTarget } from '../../config/compiled.ts';
 import type { ResponseHead } from '../../plugins/contract.ts';
+import type { BodyWatch } from '../client-timeouts.ts';
 import type { RequestContext } from '../context.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { stripHopByHop } from '../hop-by-hop.ts';
@@ -26,6 +27,8 @@ export interface ForwardOptions {
   hasBody: boolean;
   preserveHost: boolean;
   pools: UpstreamPools;
+  /** The client-body idle watch, when the body is still arriving. */
+  bodyWatch?: BodyWatch | null;
   /** Runs the plugins' headerFilter phase on the upstream's response head. */
   headerFilter(head: ResponseHead): void;
   /** The plugins' body filters that want this response (after headerFilter), or null: it streams. */
@@ -40,7 +43,7 @@ export async function forward(o: ForwardOptions): Promise<number> {
   const tried = new Set<UpstreamTarget>();
   // A plugin that read or replaced the body leaves it buffered: send those bytes (replayable on retry).
   const buffered = o.ctx.bufferedBody;
-  const body = buffered ?? (o.hasBody ? upstreamBody(o.req, o.ctx.requestBodyLimit, o.service.writeTimeout) : null);
+  const body = buffered ?? (o.hasBody ? upstreamBody(o.req, o.ctx.requestBodyLimit, o.service.writeTimeout, o.bodyWatch ?? null) : null);
   let attempts = 0;
   for (;;) {
     const target = o.service.balancer.pick(tried.size > 0 ? tried : undefined) ?? (tried.size > 0 ? o.service.balancer.pick() : undefined);
@@ -49,7 +52,7 @@ export async function forward(o: ForwardOptions): Promise<number> {
     try {
       return await dispatchOnce(o, target, body);
     } catch (err) {
-      if (err instanceof GatewayError) throw err;
+      if (err instanceof GatewayError || HANDLER_FAULTS.has(err as object)) throw err;
       const code = (err as { code?: string }).code ?? '';
       const retryable = CONNECT_ERRORS.has(code) && (buffered !== null || !(o.hasBody && o.req.readableDidRead)) && !o.res.headersSent;
       if (retryable && attempts < o.service.retries) {
@@ -57,10 +60,19 @@ export async function forward(o: ForwardOptions): Promise<number> {
         continue;
       }
       if (o.res.headersSent) throw err;
-      if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || code === 'ERR_BODY_LIMIT' || code === 'ERR_WRITE_TIMEOUT') throw bodyError(err);
+      if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || code === 'ERR_BODY_LIMIT' || code === 'ERR_WRITE_TIMEOUT' || code === 'ERR_CLIENT_BODY_TIMEOUT') throw bodyError(err);
       throw new GatewayError(TIMEOUT_ERRORS.has(code) ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE', { detail: `${o.service.name ?? o.service.host}: ${code || (err as Error).message}`, cause: err });
     }
   }
+}
+
+/** Faults of our own code inside undici's callbacks (a plugin's headerFilter, writeHead): internal errors, not the upstream's. */
+const HANDLER_FAULTS = new WeakSet<object>();
+
+function handlerFault(err: unknown): Error {
+  const e = err instanceof Error ? err : new Error(String(err));
+  HANDLER_FAULTS.add(e);
+  return e;
 }
 
 function bodyError(err: unknown): GatewayError {
@@ -80,7 +92,11 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
     // Set while a body filter holds the response back: chunks gather here instead of going out.
     let held: { head: ResponseHead; transform: BodyTransform; chunks: Buffer[]; size: number } | null = null;
     const onClientClose = () => {
-      if (!res.writableFinished) controllerRef?.abort(new Error('client closed the connection'));
+      try {
+        if (!res.writableFinished) controllerRef?.abort(new Error('client closed the connection'));
+      } catch {
+        // the upstream request already ended
+      }
     };
     res.once('close', onClientClose);
     pool.dispatch(
@@ -98,20 +114,25 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
         },
         onResponseStart(controller, statusCode, upstreamHeaders) {
           if (statusCode < 200) return;
-          status = statusCode;
-          const h = upstreamHeaders as Record<string, string | string[]>;
-          stripHopByHop(h);
-          const head: ResponseHead = { status: statusCode, headers: h };
-          o.headerFilter(head);
-          const transform = o.bodyFilter?.(head) ?? null;
-          if (transform !== null && bufferingResponse(ctx.method, head)) {
-            held = { head, transform, chunks: [], size: 0 };
-            return;
+          try {
+            status = statusCode;
+            const h = upstreamHeaders as Record<string, string | string[]>;
+            stripHopByHop(h);
+            const head: ResponseHead = { status: statusCode, headers: h };
+            o.headerFilter(head);
+            const transform = o.bodyFilter?.(head) ?? null;
+            if (transform !== null && bufferingResponse(ctx.method, head)) {
+              held = { head, transform, chunks: [], size: 0 };
+              return;
+            }
+            res.writeHead(head.status, head.headers);
+            res.on('drain', () => controller.resume());
+          } catch (err) {
+            controller.abort(handlerFault(err));
           }
-          res.writeHead(head.status, head.headers);
-          res.on('drain', () => controller.resume());
         },
         onResponseData(controller, chunk) {
+          if (res.destroyed) return;
           if (held !== null) {
             held.size += chunk.length;
             held.chunks.push(chunk);
@@ -132,7 +153,12 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
           if (held !== null) {
             const { head, transform, chunks, size } = held;
             held = null;
-            const out = transform(Buffer.concat(chunks, size));
+            let out: Buffer;
+            try {
+              out = transform(Buffer.concat(chunks, size));
+            } catch (err) {
+              return reject(handlerFault(err)); // nothing sent yet: the client gets a 500 problem
+            }
             head.headers['content-length'] = String(out.length);
             res.writeHead(head.status, head.headers);
             res.end(out);
