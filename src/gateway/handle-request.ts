@@ -1,8 +1,11 @@
 // The request path, in order: normalise the target, scrub headers a client must not control, rewrite
 // (global plugins), route, access (plugins by priority, re-resolved once a consumer is known), proxy, log.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// WebSocket handshakes take the same path; only the proxy step differs (a tunnel instead of a request).
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { CompiledConfig, PluginRuntime } from '../config/compiled.ts';
+import type { ResponseHead } from '../plugins/contract.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { RequestContext } from './context.ts';
 import { stripForwarding, stripHopByHop, stripIdentity } from './hop-by-hop.ts';
@@ -11,6 +14,7 @@ import type { RouterRoute } from './router/types.ts';
 import { normalizeRequestTarget } from './path/normalize.ts';
 import { buildUpstreamPath } from './path/upstream-path.ts';
 import { forward } from './proxy/forward.ts';
+import { tunnel } from './proxy/websocket-tunnel.ts';
 import type { UpstreamPools } from './proxy/upstream-pools.ts';
 import { runHeaderFilters, sendError, sendExit } from './respond.ts';
 import { nextRequestId } from './request-id.ts';
@@ -35,11 +39,40 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
   };
 }
 
-async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** A WebSocket handshake, as node:http's 'upgrade' event hands it over: the raw socket and what followed the head. */
+export interface UpgradeRequest {
+  socket: Socket;
+  head: Buffer;
+}
+
+/**
+ * node:http's 'upgrade' listener. A refusal goes out as the same response a normal request gets, written through
+ * a ServerResponse on the raw socket; only an upstream's 101 turns the connection into a tunnel.
+ */
+export function createUpgradeHandler(deps: PipelineDeps): (req: IncomingMessage, socket: Socket, head: Buffer) => void {
+  return (req, socket, head) => {
+    socket.on('error', () => socket.destroy()); // node:http leaves an upgraded socket without an error listener
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    // an answer that is no 101 ends the connection: the socket left HTTP parsing behind with the handshake
+    res.once('finish', () => {
+      res.detachSocket(socket);
+      socket.destroySoon();
+    });
+    handle(deps, req, res, { socket, head }).catch((err) => {
+      deps.onInternalError(err, null);
+      if (!res.headersSent && !socket.destroyed) sendError(res, new GatewayError('INTERNAL'), null, NO_PLUGINS);
+      else socket.destroy();
+    });
+  };
+}
+
+async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, upgrade: UpgradeRequest | null = null): Promise<void> {
   const config = deps.config(); // read once: a swap mid-request never mixes two configs
   const headers = req.headers;
   const bodyFraming = headers['transfer-encoding'] !== undefined ? 'chunked' : headers['content-length'] !== undefined && headers['content-length'] !== '0' ? 'length' : 'none';
-  const hasBody = bodyFraming !== 'none';
+  const hasBody = bodyFraming !== 'none' && upgrade === null;
   const expectContinue = hasBody && headers.expect?.toLowerCase() === '100-continue';
   const peer = req.socket.remoteAddress ?? '';
   const trusted = deps.trustedProxies.trusts(peer);
@@ -49,6 +82,8 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   let status = 0;
   try {
     if (hasDuplicateHost(req.rawHeaders)) throw new GatewayError('BAD_REQUEST', { detail: 'more than one Host header' });
+    // RFC 6455: a handshake is a GET without a body; bytes after its head are frames, never a body to forward.
+    if (upgrade !== null && bodyFraming !== 'none') throw new GatewayError('WEBSOCKET_HANDSHAKE_INVALID', { detail: 'a WebSocket handshake carries no body' });
     const target = normalizeRequestTarget(req.url ?? '');
     const forwarded = forwardedView(req, trusted, deps);
     stripHopByHop(headers);
@@ -77,10 +112,11 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     }
 
     const sni = deps.scheme === 'https' ? (req.socket as TLSSocket).servername || undefined : undefined;
-    const found = config.router.find({ method: ctx.method, host: ctx.host, port: forwarded.port, path: ctx.path, headers, scheme: ctx.scheme, sni });
+    const found = config.router.find({ method: ctx.method, host: ctx.host, port: forwarded.port, path: ctx.path, headers, scheme: ctx.scheme, sni, upgrade: upgrade !== null });
     if (found.kind === 'none') throw new GatewayError('ROUTE_NOT_FOUND');
     if (found.kind === 'method-not-allowed') throw new GatewayError('METHOD_NOT_ALLOWED', { headers: { allow: found.allow.join(', ') } });
     if (found.kind === 'https-required') throw httpsRequired(found.route, ctx);
+    if (found.kind === 'websocket-required') throw new GatewayError('WEBSOCKET_REQUIRED', { headers: { upgrade: 'websocket', connection: 'Upgrade' } });
     const route = found.route;
     ctx.route = route;
     ctx.matchedPath = found.matchedPath;
@@ -102,17 +138,23 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     if (expectContinue) res.writeContinue();
     const finalPlugins = plugins;
     const c = ctx;
-    status = await forward({
-      ctx,
-      req,
-      res,
-      service,
-      path: ctx.querystring === '' ? path : `${path}?${ctx.querystring}`,
-      hasBody,
-      preserveHost: route.preserve_host,
-      pools: deps.pools,
-      headerFilter: (head) => runHeaderFilters(c, finalPlugins, head),
-    });
+    const upstreamPath = ctx.querystring === '' ? path : `${path}?${ctx.querystring}`;
+    const headerFilter = (head: ResponseHead) => runHeaderFilters(c, finalPlugins, head);
+    if (upgrade !== null) {
+      status = await tunnel({ ctx, res, client: upgrade.socket, head: upgrade.head, service, path: upstreamPath, preserveHost: route.preserve_host, headerFilter });
+    } else {
+      status = await forward({
+        ctx,
+        req,
+        res,
+        service,
+        path: upstreamPath,
+        hasBody,
+        preserveHost: route.preserve_host,
+        pools: deps.pools,
+        headerFilter,
+      });
+    }
   } catch (err) {
     const gatewayError = err instanceof GatewayError ? err : new GatewayError('INTERNAL', { cause: err });
     if (!(err instanceof GatewayError)) deps.onInternalError(err, ctx);
