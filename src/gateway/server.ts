@@ -1,6 +1,5 @@
 // The proxy listener(s): plain HTTP and optionally TLS, one compiled config swapped atomically, malformed
 // HTTP answered with a problem before it can become a request, WebSocket handshakes through the same pipeline.
-// HTTP answered with a problem before it can become a request.
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
