@@ -54,6 +54,7 @@ export async function startWebSocketEcho(options: { tls?: { cert: string; key: s
   });
   server.on('upgrade', (req, socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    socket.on('end', () => socket.end()); // node:http sockets allow half-open: the peer leaving must close ours
     if (state.silent) return;
     state.handshakes.push({ url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders });
     const refuse = state.refuseWith;
@@ -96,7 +97,7 @@ function echo(socket: Socket, head: Buffer): void {
   if (head.length > 0) onData(Buffer.alloc(0));
 }
 
-function parseFrame(b: Buffer): { opcode: number; payload: Buffer; size: number } | null {
+export function parseFrame(b: Buffer): { opcode: number; payload: Buffer; size: number } | null {
   if (b.length < 2) return null;
   const opcode = b[0] & 0x0f;
   const masked = (b[1] & 0x80) !== 0;

@@ -223,7 +223,8 @@ function pump(from: Socket, to: Socket, writeTimeout: number, cut: () => void): 
     stall = null;
     from.resume();
   });
-  from.once('end', () => to.end());
+  // nginx ends an upgraded connection once either side has sent EOF and what it sent was passed on: no half-close
+  from.once('end', () => to.end(cut));
   from.resume();
   return () => {
     if (stall !== null) clearTimeout(stall);
