@@ -448,3 +448,30 @@ test('a handshake with a body is refused (400) before routing', async () => {
   assert.equal(echo.handshakes.length, before);
   await waitFor('the socket to close', async () => (await gw.gateway.connections()) === 0);
 });
+
+test('clients vanishing at any point of the handshake leave no socket behind', async () => {
+  const paths = ['/up-ws', '/keyed', '/limited', '/dead', '/silent', '/refusing', '/wss-upstream/x', '/ws-only'];
+  await Promise.all(Array.from({ length: 80 }, (_, i) => new Promise<void>((resolve) => {
+    const socket = connect(gw.port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.on('close', () => resolve());
+    const key = randomBytes(16).toString('base64');
+    socket.write(`GET ${paths[i % paths.length]} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\napikey: ${ALICE_KEY}\r\n\r\n`);
+    setTimeout(() => (i % 2 === 0 ? socket.destroy() : socket.resetAndDestroy()), i % 7);
+  })));
+  let counts = '';
+  await waitFor(() => `every socket to close (${counts})`, async () => {
+    const all = [await gw.gateway.connections(), await echo.connections(), await silent.connections(), await refusing.connections(), await tlsEcho.connections()];
+    counts = all.join(', ');
+    return all.every((n) => n === 0);
+  });
+});
+
+test('closing the gateway ends open tunnels after the grace period', async () => {
+  const own = await startGateway({ _format_version: '3.0', services: [{ url: `http://127.0.0.1:${echo.port}`, routes: [{ paths: ['/'] }] }] });
+  const ws = await openClient(`ws://127.0.0.1:${own.port}/`);
+  const gone = closed(ws);
+  await own.gateway.close(100);
+  await gone;
+  await noSocketsLeft();
+});
