@@ -43,7 +43,7 @@ export async function tunnel(o: TunnelOptions): Promise<number> {
   const tried = new Set<UpstreamTarget>();
   let attempts = 0;
   for (;;) {
-    if (o.client.destroyed) return CLIENT_CLOSED;
+    if (clientGone(o.client)) return CLIENT_CLOSED;
     const target = o.service.balancer.pick(tried.size > 0 ? tried : undefined) ?? (tried.size > 0 ? o.service.balancer.pick() : undefined);
     if (!target) throw new GatewayError('UPSTREAM_NO_TARGETS');
     tried.add(target);
@@ -51,7 +51,7 @@ export async function tunnel(o: TunnelOptions): Promise<number> {
     try {
       answer = await handshake(o, target);
     } catch (err) {
-      if (o.client.destroyed) return CLIENT_CLOSED;
+      if (clientGone(o.client)) return CLIENT_CLOSED;
       const code = (err as { code?: string }).code ?? '';
       if (CONNECT_ERRORS.has(code) && attempts < o.service.retries) {
         attempts++;
@@ -77,6 +77,7 @@ function handshake(o: TunnelOptions, target: UpstreamTarget): Promise<Answer> {
       settled = true;
       clearTimeout(timer);
       o.client.off('close', onClientClose);
+      o.client.off('end', onClientClose);
     };
     const fail = (err: Error) => {
       if (settled) return;
@@ -108,6 +109,7 @@ function handshake(o: TunnelOptions, target: UpstreamTarget): Promise<Answer> {
       resolve({ kind: 'response', response });
     });
     o.client.once('close', onClientClose);
+    o.client.once('end', onClientClose);
     req.end();
   });
 }
@@ -149,7 +151,7 @@ async function splice(o: TunnelOptions, answer: Extract<Answer, { kind: 'upgrade
     throw err;
   }
   const client = o.client;
-  if (client.destroyed) {
+  if (clientGone(client)) {
     upstream.destroy();
     return CLIENT_CLOSED;
   }
@@ -224,12 +226,23 @@ function pump(from: Socket, to: Socket, writeTimeout: number, cut: () => void): 
     from.resume();
   });
   // nginx ends an upgraded connection once either side has sent EOF and what it sent was passed on: no half-close
-  from.once('end', () => to.end(cut));
+  if (from.readableEnded) to.end(cut);
+  else from.once('end', () => to.end(cut));
   from.resume();
   return () => {
     if (stall !== null) clearTimeout(stall);
     stall = null;
   };
+}
+
+/**
+ * A client that closed, or sent EOF (nginx: "client prematurely closed connection"). node:http sockets allow
+ * half-open, so EOF alone does not destroy them: left alone, such a socket would never close.
+ */
+function clientGone(client: Socket): boolean {
+  if (!client.destroyed && !client.readableEnded) return false;
+  client.destroy();
+  return true;
 }
 
 function codeError(code: string, message: string): Error {
