@@ -31,6 +31,9 @@ let http: TestUpstream;
 let gw: TestGateway;
 let cert = '';
 let deadPort = 0;
+/** Accepts TCP connections and never says a word: a TLS handshake with it never completes. */
+let mute: ReturnType<typeof createServer>;
+const muteSockets = new Set<Socket>();
 
 function selfSigned(cn: string): { cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-ws-'));
@@ -61,6 +64,13 @@ before(async () => {
   untrustedEcho = await startWebSocketEcho({ tls: selfSigned('untrusted') });
   http = await startUpstream();
   deadPort = await closedPort();
+  mute = createServer((s) => {
+    muteSockets.add(s);
+    s.on('error', () => {});
+    s.on('close', () => muteSockets.delete(s));
+    s.resume(); // read (and drop) the ClientHello, so the gateway hanging up is seen
+  });
+  await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
   const echoUrl = `http://127.0.0.1:${echo.port}`;
   gw = await startGateway({
     _format_version: '3.0',
@@ -82,6 +92,8 @@ before(async () => {
       { name: 'dead', url: `http://127.0.0.1:${deadPort}`, retries: 0, routes: [{ name: 'dead', paths: ['/dead'] }] },
       { name: 'silent', url: `http://127.0.0.1:${silent.port}`, read_timeout: 300, routes: [{ name: 'silent', paths: ['/silent'] }] },
       { name: 'idle', url: echoUrl, read_timeout: 400, routes: [{ name: 'idle', paths: ['/idle'] }] },
+      { name: 'stalled', url: echoUrl, write_timeout: 300, routes: [{ name: 'stalled', paths: ['/stalled'] }] },
+      { name: 'tls-stall', url: `wss://127.0.0.1:${(mute.address() as AddressInfo).port}`, connect_timeout: 300, retries: 0, routes: [{ name: 'tls-stall', paths: ['/tls-stall'] }] },
       { name: 'plain-http', url: http.url, routes: [{ name: 'plain-http', paths: ['/plain-http'] }] },
     ],
     consumers: [
@@ -94,6 +106,8 @@ before(async () => {
 after(async () => {
   await gw.close();
   await Promise.all([echo, refusing, silent, tlsEcho, untrustedEcho, http].map((u) => u.close()));
+  for (const s of muteSockets) s.destroy();
+  await new Promise<void>((resolve) => mute.close(() => resolve()));
 });
 
 type Handshake = SimpleResponse & { rawHeaders: string[]; socket?: Socket; head?: Buffer };
@@ -126,7 +140,8 @@ function handshake(path: string, options: { headers?: Record<string, string>; tl
 function clientFrame(opcode: number, payload: Buffer): Buffer {
   const mask = randomBytes(4);
   const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]));
-  return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length]), mask, masked]);
+  const length = payload.length < 126 ? Buffer.from([0x80 | payload.length]) : Buffer.from([0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+  return Buffer.concat([Buffer.from([0x80 | opcode]), length, mask, masked]);
 }
 
 function nextFrame(socket: Socket, head: Buffer = Buffer.alloc(0)): Promise<{ opcode: number; payload: Buffer }> {
@@ -474,4 +489,26 @@ test('closing the gateway ends open tunnels after the grace period', async () =>
   await own.gateway.close(100);
   await gone;
   await noSocketsLeft();
+});
+
+test('connect_timeout covers the TCP and TLS handshakes: an upstream that never completes TLS is 504', async () => {
+  const started = Date.now();
+  assertRefused(await handshake('/tls-stall'), { status: 504, code: 'UPSTREAM_TIMEOUT', message: 'The upstream server is timed out' });
+  const waited = Date.now() - started;
+  assert.ok(waited >= 280 && waited < 5000, `waited ${waited} ms`);
+  await waitFor('the stalled TLS connection to close', () => muteSockets.size === 0);
+});
+
+test('a client that stops reading: the tunnel is cut once a write stays queued for write_timeout', async () => {
+  const res = await handshake('/stalled');
+  assert.equal(res.status, 101);
+  const socket = res.socket!;
+  socket.pause(); // never read the echoes: they pile up in the gateway until write_timeout
+  const chunk = clientFrame(0x2, randomBytes(60_000));
+  const started = Date.now();
+  for (let i = 0; i < 600 && !socket.destroyed; i++) socket.write(chunk);
+  // a paused socket does not notice the gateway hanging up: watch the gateway's and the upstream's side instead
+  await noSocketsLeft();
+  assert.ok(Date.now() - started >= 250, `cut after ${Date.now() - started} ms`);
+  socket.destroy();
 });
