@@ -5,7 +5,6 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { CompiledConfig, PluginRuntime } from '../config/compiled.ts';
-import type { ResponseHead } from '../plugins/contract.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { RequestContext } from './context.ts';
 import { stripForwarding, stripHopByHop, stripIdentity } from './hop-by-hop.ts';
@@ -138,23 +137,22 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     if (expectContinue) res.writeContinue();
     const finalPlugins = plugins;
     const c = ctx;
-    const upstreamPath = ctx.querystring === '' ? path : `${path}?${ctx.querystring}`;
-    const headerFilter = (head: ResponseHead) => runHeaderFilters(c, finalPlugins, head);
     if (upgrade !== null) {
-      status = await tunnel({ ctx, res, client: upgrade.socket, head: upgrade.head, service, path: upstreamPath, preserveHost: route.preserve_host, headerFilter });
-    } else {
-      status = await forward({
-        ctx,
-        req,
-        res,
-        service,
-        path: upstreamPath,
-        hasBody,
-        preserveHost: route.preserve_host,
-        pools: deps.pools,
-        headerFilter,
-      });
+      const upstreamPath = ctx.querystring === '' ? path : `${path}?${ctx.querystring}`;
+      status = await tunnel({ ctx, res, client: upgrade.socket, head: upgrade.head, service, path: upstreamPath, preserveHost: route.preserve_host, headerFilter: (head) => runHeaderFilters(c, finalPlugins, head) });
+      return;
     }
+    status = await forward({
+      ctx,
+      req,
+      res,
+      service,
+      path: ctx.querystring === '' ? path : `${path}?${ctx.querystring}`,
+      hasBody,
+      preserveHost: route.preserve_host,
+      pools: deps.pools,
+      headerFilter: (head) => runHeaderFilters(c, finalPlugins, head),
+    });
   } catch (err) {
     const gatewayError = err instanceof GatewayError ? err : new GatewayError('INTERNAL', { cause: err });
     if (!(err instanceof GatewayError)) deps.onInternalError(err, ctx);
