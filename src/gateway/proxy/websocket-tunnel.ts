@@ -115,12 +115,21 @@ function handshake(o: TunnelOptions, target: UpstreamTarget): Promise<Answer> {
 }
 
 /** The upstream refused the upgrade: its answer goes to the client like any response, then the connection ends. */
-function relayResponse(o: TunnelOptions, response: IncomingMessage): Promise<number> {
+function relayResponse(o: TunnelOptions, response: IncomingMessage): Promise<number> | number {
+  if (clientGone(o.client)) {
+    response.destroy();
+    return CLIENT_CLOSED;
+  }
   const h = { ...response.headers } as Record<string, string | string[]>;
   stripHopByHop(h);
   const head: ResponseHead = { status: response.statusCode ?? 502, headers: h };
-  o.headerFilter(head);
-  o.res.writeHead(head.status, head.headers);
+  try {
+    o.headerFilter(head);
+    o.res.writeHead(head.status, head.headers);
+  } catch (err) {
+    response.destroy();
+    throw err;
+  }
   return new Promise<number>((resolve) => {
     const done = () => {
       o.client.off('close', done);
