@@ -81,8 +81,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   let status = 0;
   try {
     if (hasDuplicateHost(req.rawHeaders)) throw new GatewayError('BAD_REQUEST', { detail: 'more than one Host header' });
-    // RFC 6455: a handshake is a GET without a body; bytes after its head are frames, never a body to forward.
-    if (upgrade !== null && bodyFraming !== 'none') throw new GatewayError('WEBSOCKET_HANDSHAKE_INVALID', { detail: 'a WebSocket handshake carries no body' });
+    if (upgrade !== null) checkHandshake(req, bodyFraming);
     const target = normalizeRequestTarget(req.url ?? '');
     const forwarded = forwardedView(req, trusted, deps);
     stripHopByHop(headers);
@@ -288,6 +287,13 @@ function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
 }
 
 const LINGER_MS = 5_000;
+
+/** node:http enforces neither requireHostHeader nor body rules on a request it hands over as an upgrade. */
+function checkHandshake(req: IncomingMessage, bodyFraming: string): void {
+  if (req.headers.host === undefined && req.httpVersion !== '1.0') throw new GatewayError('BAD_REQUEST', { detail: 'missing Host header' });
+  // RFC 6455: a handshake is a GET without a body; bytes after its head are frames, never a body to forward.
+  if (bodyFraming !== 'none') throw new GatewayError('WEBSOCKET_HANDSHAKE_INVALID', { detail: 'a WebSocket handshake carries no body' });
+}
 
 /** Two Host headers are a classic routing-confusion trick; Node would silently keep the first. */
 function hasDuplicateHost(raw: string[]): boolean {

@@ -16,6 +16,7 @@ import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
 import { startWebSocketEcho, parseFrame, type WebSocketEcho } from '../helpers/websocket-echo.ts';
 import { httpRequest, type SimpleResponse } from '../helpers/http.ts';
+import { rawRequest } from '../helpers/raw-http.ts';
 import { assertRefused } from '../helpers/refusal.ts';
 
 const ALICE_KEY = 'alice-ws-key-0123456789abcdef';
@@ -457,9 +458,15 @@ test('an Upgrade other than websocket is a normal request: answered by the upstr
   assert.notEqual(String(seen.headers.connection).toLowerCase(), 'upgrade');
 });
 
-test('a handshake with a body is refused (400) before routing', async () => {
+test('a handshake with a body, without Host or with two is refused (400) before routing', async () => {
   const before = echo.handshakes.length;
   assertRefused(await handshake('/up-ws', { headers: { 'content-length': '5' } }), { status: 400, code: 'WEBSOCKET_HANDSHAKE_INVALID', message: 'Bad request' });
+  const head = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+  for (const hosts of ['', 'Host: a\r\nHost: b\r\n']) {
+    const res = await rawRequest(gw.port, `GET /up-ws HTTP/1.1\r\n${hosts}${head}\r\n`);
+    assert.equal(res.status, 400, res.raw);
+    assert.equal(JSON.parse(res.body).code, 'BAD_REQUEST');
+  }
   assert.equal(echo.handshakes.length, before);
   await waitFor('the socket to close', async () => (await gw.gateway.connections()) === 0);
 });
