@@ -163,7 +163,7 @@ function compileService(row: ServiceRow, balancing: UpstreamIndex): CompiledServ
   return {
     id: row.id,
     name: row.name,
-    protocol: row.protocol,
+    protocol: row.protocol === 'wss' ? 'https' : row.protocol === 'ws' ? 'http' : row.protocol,
     host: row.host,
     port: row.port,
     path: row.path ?? null,
@@ -185,5 +185,6 @@ function splitHostPort(target: string, defaultPort: number): { host: string; por
 
 function hostHeader(host: string, port: number, protocol: string): string {
   const h = host.includes(':') ? `[${host}]` : host;
-  return (protocol === 'http' && port === 80) || (protocol === 'https' && port === 443) ? h : `${h}:${port}`;
+  const tls = protocol === 'https' || protocol === 'wss';
+  return (!tls && port === 80) || (tls && port === 443) ? h : `${h}:${port}`;
 }

@@ -15,6 +15,7 @@ export interface UpstreamTarget {
 export interface CompiledService {
   id: string;
   name: string | undefined;
+  /** How to connect: a `ws` service connects as `http`, a `wss` one as `https` (TLS, verified). */
   protocol: 'http' | 'https';
   /** Hostname or upstream name as configured. */
   host: string;

@@ -53,7 +53,7 @@ export function validateEntityFields(kind: Kind, fields: Record<string, unknown>
   if (kind === 'plugins') validatePluginConfig(fields, options, errors);
   if (kind === 'jwt_secrets' && errors.length === 0) errors.push(...jwtSecretErrors(fields, path));
   if (errors.length > 0) return errors;
-  if (kind === 'services' && fields.port === undefined) fields.port = fields.protocol === 'https' ? 443 : 80;
+  if (kind === 'services' && fields.port === undefined) fields.port = fields.protocol === 'https' || fields.protocol === 'wss' ? 443 : 80;
   return errors;
 }
 

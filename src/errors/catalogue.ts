@@ -72,6 +72,10 @@ export const catalogue = {
   UPSTREAM_TIMEOUT: { status: 504, title: 'Upstream timed out', message: 'The upstream server is timed out' },
   UPSTREAM_NO_TARGETS: { status: 503, title: 'No healthy upstream target', message: 'failure to get a peer from the ring-balancer' },
 
+  // --- WebSocket proxying --------------------------------------------------------------------------
+  WEBSOCKET_REQUIRED: { status: 426, title: 'Route serves WebSocket handshakes only', message: 'Upgrade required' },
+  WEBSOCKET_HANDSHAKE_INVALID: { status: 400, title: 'Malformed WebSocket handshake', message: 'Bad request' },
+
   // --- admin API (Kong's messages) ----------------------------------------------------------------
   ADMIN_UNAUTHORIZED: { status: 401, title: 'Admin token missing or invalid', message: 'Unauthorized' },
   ADMIN_FORBIDDEN: { status: 403, title: 'Admin token role does not allow this', message: 'Forbidden' },

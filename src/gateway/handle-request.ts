@@ -1,6 +1,7 @@
 // The request path, in order: normalise the target, scrub headers a client must not control, rewrite
 // (global plugins), route, access (plugins by priority, re-resolved once a consumer is known), proxy, log.
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+// WebSocket handshakes take the same path; only the proxy step differs (a tunnel instead of a request).
+import { ServerResponse, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { CompiledConfig, PluginRuntime } from '../config/compiled.ts';
@@ -15,6 +16,7 @@ import { normalizeRequestTarget, rawRequestPath } from './path/normalize.ts';
 import { buildUpstreamPath } from './path/upstream-path.ts';
 import { forward } from './proxy/forward.ts';
 import { bodyTimeoutError } from './proxy/upstream-body.ts';
+import { tunnel } from './proxy/websocket-tunnel.ts';
 import type { UpstreamPools } from './proxy/upstream-pools.ts';
 import { bodyFilterFor, runHeaderFilters, sendError, sendExit } from './respond.ts';
 import { createBodyReader } from './request-body.ts';
@@ -64,11 +66,43 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
   };
 }
 
-async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, socket: Socket, scope: FaultScope): Promise<void> {
+/** A WebSocket handshake, as node:http's 'upgrade' event hands it over: the raw socket and what followed the head. */
+export interface UpgradeRequest {
+  socket: Socket;
+  head: Buffer;
+}
+
+/**
+ * node:http's 'upgrade' listener. A refusal goes out as the same response a normal request gets, written through
+ * a ServerResponse on the raw socket; only an upstream's 101 turns the connection into a tunnel.
+ */
+export function createUpgradeHandler(deps: PipelineDeps): (req: IncomingMessage, socket: Socket, head: Buffer) => void {
+  return (req, socket, head) => {
+    socket.on('error', () => socket.destroy()); // node:http leaves an upgraded socket without an error listener
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    // an answer that is no 101 ends the connection: the socket left HTTP parsing behind with the handshake
+    res.once('finish', () => {
+      res.detachSocket(socket);
+      socket.destroySoon();
+    });
+    const scope: FaultScope = { socket };
+    faultScope.run(scope, () => {
+      handle(deps, req, res, socket, scope, { socket, head }).catch((err) => {
+        deps.onInternalError(err, null);
+        if (!res.headersSent && !socket.destroyed) sendError(res, new GatewayError('INTERNAL'), null, NO_PLUGINS);
+        else socket.destroy();
+      });
+    });
+  };
+}
+
+async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, socket: Socket, scope: FaultScope, upgrade: UpgradeRequest | null = null): Promise<void> {
   const config = deps.config(); // read once: a swap mid-request never mixes two configs
   const headers = req.headers;
   const bodyFraming = headers['transfer-encoding'] !== undefined ? 'chunked' : headers['content-length'] !== undefined && headers['content-length'] !== '0' ? 'length' : 'none';
-  const hasBody = bodyFraming !== 'none';
+  const hasBody = bodyFraming !== 'none' && upgrade === null;
   const declaredLength = bodyFraming === 'length' ? Number(headers['content-length']) : NaN;
   const expectContinue = hasBody && headers.expect?.toLowerCase() === '100-continue';
   const peer = socket.remoteAddress ?? '';
@@ -82,6 +116,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   try {
     if (hasDuplicateHost(req.rawHeaders)) throw new GatewayError('BAD_REQUEST', { detail: 'more than one Host header' });
     if ((req.url ?? '').length > deps.maxRequestTarget) throw new GatewayError('URI_TOO_LONG', { detail: `request target longer than ${deps.maxRequestTarget} bytes` });
+    if (upgrade !== null) checkHandshake(req, bodyFraming);
     const target = normalizeRequestTarget(req.url ?? '');
     const forwarded = forwardedView(req, socket, trusted, deps);
     const strippedHeaders = deps.scrubHeaders(headers);
@@ -117,10 +152,11 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     }
 
     const sni = deps.scheme === 'https' ? (socket as TLSSocket).servername || undefined : undefined;
-    const found = config.router.find({ method: ctx.method, host: ctx.host, port: forwarded.port, path: ctx.path, headers, scheme: ctx.scheme, sni });
+    const found = config.router.find({ method: ctx.method, host: ctx.host, port: forwarded.port, path: ctx.path, headers, scheme: ctx.scheme, sni, upgrade: upgrade !== null });
     if (found.kind === 'none') throw new GatewayError('ROUTE_NOT_FOUND');
     if (found.kind === 'method-not-allowed') throw new GatewayError('METHOD_NOT_ALLOWED', { headers: { allow: found.allow.join(', ') } });
     if (found.kind === 'https-required') throw httpsRequired(found.route, ctx);
+    if (found.kind === 'websocket-required') throw new GatewayError('WEBSOCKET_REQUIRED', { headers: { upgrade: 'websocket', connection: 'Upgrade' } });
     const route = found.route;
     ctx.route = route;
     ctx.matchedPath = found.matchedPath;
@@ -153,6 +189,11 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     if (hasBody && ctx.receivedBodyLength === null && ctx.bufferedBody !== null) req.resume();
     const finalPlugins = plugins;
     const c = ctx;
+    if (upgrade !== null) {
+      const upstreamPath = ctx.querystring === '' ? path : `${path}?${ctx.querystring}`;
+      status = await tunnel({ ctx, res, client: upgrade.socket, head: upgrade.head, service, path: upstreamPath, preserveHost: route.preserve_host, headerFilter: (head) => runHeaderFilters(c, finalPlugins, head) });
+      return;
+    }
     status = await forward({
       ctx,
       req,
@@ -329,6 +370,13 @@ function watchBody(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse
     res.shouldKeepAlive = false;
     sendError(res, err.gatewayError, null, NO_PLUGINS);
   });
+}
+
+/** node:http enforces neither requireHostHeader nor body rules on a request it hands over as an upgrade. */
+function checkHandshake(req: IncomingMessage, bodyFraming: string): void {
+  if (req.headers.host === undefined && req.httpVersion !== '1.0') throw new GatewayError('BAD_REQUEST', { detail: 'missing Host header' });
+  // RFC 6455: a handshake is a GET without a body; bytes after its head are frames, never a body to forward.
+  if (bodyFraming !== 'none') throw new GatewayError('WEBSOCKET_HANDSHAKE_INVALID', { detail: 'a WebSocket handshake carries no body' });
 }
 
 /** Two Host headers are a classic routing-confusion trick; Node would silently keep the first. */

@@ -1,6 +1,6 @@
 // The proxy listener(s): plain HTTP and optionally TLS, one compiled config swapped atomically, malformed
-// HTTP answered with a problem before it can become a request.
-import { createServer as createHttpServer, type Server } from 'node:http';
+// HTTP answered with a problem before it can become a request, WebSocket handshakes through the same pipeline.
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -8,7 +8,7 @@ import type { CompiledConfig } from '../config/compiled.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { BodyIdleWatch, checkIntervalMs, DEFAULT_CLIENT_TIMEOUTS, serverTimeoutOptions, type ClientTimeouts } from './client-timeouts.ts';
 import { faultScope, LISTENER_SCOPE } from './fault-scope.ts';
-import { createRequestHandler, DEFAULT_MAX_REQUEST_TARGET } from './handle-request.ts';
+import { createRequestHandler, createUpgradeHandler, DEFAULT_MAX_REQUEST_TARGET } from './handle-request.ts';
 import { rawProblem } from './respond.ts';
 import { UpstreamPools } from './proxy/upstream-pools.ts';
 import { createTrustedProxies } from './trusted-proxies.ts';
@@ -41,9 +41,9 @@ export interface Gateway {
   addresses(): AddressInfo[];
   swap(config: CompiledConfig): void;
   current(): CompiledConfig;
-  /** Open client connections on the proxy listeners. */
+  /** Open client connections, WebSocket tunnels included. */
   connections(): Promise<number>;
-  /** Stop accepting, let in-flight requests finish for up to `graceMs`, then cut what is left. */
+  /** Stop accepting, let in-flight requests finish for up to `graceMs`, then cut what is left (tunnels too). */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -57,9 +57,11 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
   const onInternalError = (err: unknown, ctx: { id: string; path: string } | null) =>
     options.logger.error({ err, request_id: ctx?.id, path: ctx?.path }, 'internal error on the request path');
   const bodyWatch = new BodyIdleWatch(timeouts.bodyMs, checkIntervalMs(timeouts), (err) => onInternalError(err, null));
+  /** Sockets handed over by 'upgrade': node:http no longer tracks them, so close() must. */
+  const upgraded = new Set<Socket>();
   for (const spec of options.listen) {
     const scheme = spec.tls ? 'https' : 'http';
-    const handler = createRequestHandler({
+    const deps = {
       config: () => active,
       pools,
       trustedProxies,
@@ -69,11 +71,15 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
       bodyTimeoutMs: timeouts.bodyMs,
       maxRequestTarget: options.maxRequestTarget ?? DEFAULT_MAX_REQUEST_TARGET,
       onInternalError,
-    });
+    } as const;
+    const handler = createRequestHandler(deps);
+    const upgradeHandler = createUpgradeHandler(deps);
     const serverOptions = {
       maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
       requireHostHeader: true,
       ...serverTimeoutOptions(timeouts),
+      // Only WebSocket handshakes leave HTTP; any other Upgrade (h2c...) is a normal request, its Upgrade dropped.
+      shouldUpgradeCallback: isWebSocketHandshake,
     };
     const server: Server = spec.tls
       // nginx bounds the TLS handshake by client_header_timeout too (Node's own default is 120 s)
@@ -81,6 +87,11 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
       : createHttpServer(serverOptions, handler);
     // Answer 100-continue ourselves, after the access phase, so a refused request never sends its body.
     server.on('checkContinue', handler);
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      upgraded.add(socket);
+      socket.once('close', () => upgraded.delete(socket));
+      upgradeHandler(req, socket, head);
+    });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       try {
         answerClientError(err, socket, timeouts, options.maxRequestTarget ?? DEFAULT_MAX_REQUEST_TARGET);
@@ -113,7 +124,10 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
         s.close(() => resolve());
         s.closeIdleConnections();
-        setTimeout(() => s.closeAllConnections(), graceMs).unref();
+        setTimeout(() => {
+          s.closeAllConnections();
+          for (const socket of upgraded) socket.destroy();
+        }, graceMs).unref();
       })));
       bodyWatch.close();
       await pools.close();
@@ -148,6 +162,12 @@ function requestLineTooLong(packet: unknown, maxRequestTarget: number): boolean 
   if (!Buffer.isBuffer(packet) || !/^[A-Z]+ /.test(packet.subarray(0, 16).toString('latin1'))) return false;
   const eol = packet.indexOf(0x0a);
   return eol === -1 || eol > maxRequestTarget;
+}
+
+/** Kong proxies an upgrade only for `Upgrade: websocket` (runloop/handler.lua); node:http already saw `Connection: upgrade`. */
+function isWebSocketHandshake(req: IncomingMessage): boolean {
+  const upgrade = req.headers.upgrade;
+  return typeof upgrade === 'string' && upgrade.trim().toLowerCase() === 'websocket';
 }
 
 /** llhttp's reasons, minus anything echoing the request back. */

@@ -1,4 +1,4 @@
-// Kong's `url` shorthand on services: `http://host:port/path` expands into protocol, host, port and path.
+// Kong's `url` shorthand on services: `http://host:port/path` (or ws://, wss://) expands into protocol, host, port and path.
 import { fieldPath, type FieldError } from '../../schema/validate.ts';
 
 export function expandServiceUrl(fields: Record<string, unknown>, path: string, errors: FieldError[]): void {
@@ -13,10 +13,10 @@ export function expandServiceUrl(fields: Record<string, unknown>, path: string, 
     if (typeof raw !== 'string') throw new Error();
     url = new URL(raw);
   } catch {
-    errors.push({ path: fieldPath(path, 'url'), message: 'expected an absolute http(s) URL' });
+    errors.push({ path: fieldPath(path, 'url'), message: 'expected an absolute http(s) or ws(s) URL' });
     return;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'ws:' && url.protocol !== 'wss:') {
     errors.push({ path: fieldPath(path, 'url'), message: `unsupported protocol ${url.protocol.slice(0, -1)}` });
     return;
   }

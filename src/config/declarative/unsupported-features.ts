@@ -16,7 +16,7 @@ interface Rule {
   check(value: unknown, report: Report): void;
 }
 
-const SERVED_PROTOCOLS: readonly unknown[] = ['http', 'https'];
+const SERVED_PROTOCOLS: readonly unknown[] = ['http', 'https', 'ws', 'wss'];
 const OTHER_PROTOCOLS: readonly unknown[] = KONG_PROTOCOLS.filter((p) => !SERVED_PROTOCOLS.includes(p));
 const OTHER_ALGORITHMS: readonly unknown[] = ['consistent-hashing', 'least-connections', 'latency', 'sticky-sessions'];
 const HASH_INPUTS: readonly unknown[] = ['consumer', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture'];
@@ -52,8 +52,8 @@ function circuitBreaker(counter: 'tcp_failures' | 'timeouts' | 'http_failures'):
 
 const RULES: Partial<Record<Kind, readonly Rule[]>> = {
   services: [
-    // Only HTTP(S) is proxied: a gRPC, stream or WebSocket service would be spoken to in the wrong protocol.
-    { field: 'protocol', check: (v, report) => { if (OTHER_PROTOCOLS.includes(v)) report(`protocol '${String(v)}' is not supported yet by this gateway (only http and https)`); } },
+    // Only HTTP(S) and WebSockets are proxied: a gRPC or stream service would be spoken to in the wrong protocol.
+    { field: 'protocol', check: (v, report) => { if (OTHER_PROTOCOLS.includes(v)) report(`protocol '${String(v)}' is not supported yet by this gateway (only http, https, ws and wss)`); } },
     // Upstream certificates are always verified against the system trust store; skipping that cannot be honoured.
     // (true and null both mean "verify" here; in Kong null defers to nginx, which does not verify by default.)
     { field: 'tls_verify', check: (v, report) => { if (v === false) report('tls_verify: false is not supported yet by this gateway: upstream certificates are always verified'); } },
@@ -66,7 +66,7 @@ const RULES: Partial<Record<Kind, readonly Rule[]>> = {
       field: 'protocols',
       check: (v, report) => {
         if (!Array.isArray(v)) return;
-        v.forEach((p, i) => { if (OTHER_PROTOCOLS.includes(p)) report(`protocol '${String(p)}' is not supported yet by this gateway (only http and https)`, `[${i}]`); });
+        v.forEach((p, i) => { if (OTHER_PROTOCOLS.includes(p)) report(`protocol '${String(p)}' is not supported yet by this gateway (only http, https, ws and wss)`, `[${i}]`); });
       },
     },
     // Stream routing (tcp/tls/udp) matches on the connection's addresses; HTTP routes here never look at them.

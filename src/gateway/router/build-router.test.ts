@@ -195,6 +195,40 @@ describe('protocols', () => {
   });
 });
 
+describe('WebSocket protocols (ws plain, wss over TLS: handshakes only)', () => {
+  const rs = [
+    route({ name: 'ws', paths: ['/ws'], protocols: ['ws'] }),
+    route({ name: 'ws-any', paths: ['/both'], protocols: ['ws', 'wss'] }),
+    route({ name: 'wss', paths: ['/wss'], protocols: ['wss'] }),
+    route({ name: 'root', paths: ['/'] }),
+  ];
+  it('an http route takes handshakes too (nginx proxies any websocket upgrade)', () => {
+    assert.equal(matched(rs, request({ path: '/x', upgrade: true })), 'root');
+    assert.equal(matched(rs, request({ path: '/x', scheme: 'https', upgrade: true })), 'root');
+  });
+  it('ws takes plain handshakes; wss TLS ones', () => {
+    assert.equal(matched(rs, request({ path: '/ws', upgrade: true })), 'ws');
+    assert.equal(matched(rs, request({ path: '/wss', scheme: 'https', upgrade: true })), 'wss');
+    assert.equal(matched(rs, request({ path: '/both', upgrade: true })), 'ws-any');
+    assert.equal(matched(rs, request({ path: '/both', scheme: 'https', upgrade: true })), 'ws-any');
+  });
+  it('a request that is no handshake on a WebSocket-only winner: websocket-required (426), no fall-through to /', () => {
+    for (const [path, scheme] of [['/ws', 'http'], ['/both', 'http'], ['/both', 'https'], ['/wss', 'https']] as const) {
+      const r = find(rs, request({ path, scheme }));
+      assert.equal(r.kind, 'websocket-required', `${scheme} ${path}`);
+    }
+  });
+  it('a plain handshake on a wss-only route: https-required, as for https routes', () => {
+    assert.equal(find(rs, request({ path: '/wss', upgrade: true })).kind, 'https-required');
+    assert.equal(find(rs, request({ path: '/wss' })).kind, 'https-required');
+  });
+  it('a TLS handshake on a ws-only route: no match there, a route allowing it takes it', () => {
+    assert.equal(matched(rs, request({ path: '/ws', scheme: 'https', upgrade: true })), 'root');
+    assert.equal(matched([rs[0]], request({ path: '/ws', scheme: 'https', upgrade: true })), 'none');
+    assert.equal(matched([rs[0]], request({ path: '/ws', scheme: 'https' })), 'none');
+  });
+});
+
 describe('snis (checked on https only, as Kong)', () => {
   const rs = [route({ name: 'sni', snis: ['api.example.com.'], paths: ['/'] })];
   it('http ignores snis', () => assert.equal(matched(rs, request({ path: '/', scheme: 'http' })), 'sni'));

@@ -9,6 +9,8 @@
  *     weaker route, so a plaintext request never reaches another service through an https-only path.
  *   - https request, http-only winner: the route does not match and the search goes on (Kong's docs say such
  *     requests are "answered with an error"; a weaker route that accepts https may serve them).
+ *   - WebSocket handshakes are accepted by `http`/`https` routes (as nginx proxies any upgrade) and by `ws` (plain)
+ *     / `wss` (TLS) routes; a request that is no handshake on a WebSocket-only winner: `websocket-required` (426).
  * Beyond Kong: when nothing matches but some route would if the method were different, the answer is
  * `method-not-allowed` with the union of those routes' methods (the gateway sends 405 + Allow).
  */
@@ -30,8 +32,9 @@ function matchesIgnoringMethod(c: CompiledRoute, req: RouteRequest): RouteResult
   return matchPath(c, req.path);
 }
 
-function allowsScheme(c: CompiledRoute, scheme: 'http' | 'https'): boolean {
-  return scheme === 'https' ? c.allowsHttps : c.allowsHttp;
+function allowsScheme(c: CompiledRoute, req: RouteRequest): boolean {
+  if (req.scheme === 'https') return c.allowsHttps || (c.allowsWss && req.upgrade === true);
+  return c.allowsHttp || (c.allowsWs && req.upgrade === true);
 }
 
 export interface BuildRouterOptions {
@@ -55,7 +58,8 @@ export function buildRouter(routes: readonly RouterRoute[], options: BuildRouter
       if (c.methods !== null && !c.methods.has(req.method)) continue;
       const result = matchesIgnoringMethod(c, req);
       if (result === null) continue;
-      if (allowsScheme(c, req.scheme)) return result;
+      if (allowsScheme(c, req)) return result;
+      if (req.upgrade !== true && (req.scheme === 'https' ? c.allowsWss : c.allowsWs)) return c.websocketRequired;
       if (req.scheme === 'http') return c.httpsRequired;
     }
     return someRouteHasMethods ? methodNotAllowed(candidates, req) : NONE;
@@ -70,7 +74,7 @@ function methodNotAllowed(candidates: readonly CompiledRoute[], req: RouteReques
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i];
     if (c.methods === null) continue; // it matched on method already, so something else failed
-    if (req.scheme === 'https' && !c.allowsHttps) continue;
+    if (req.scheme === 'https' && !allowsScheme(c, req)) continue;
     if (matchesIgnoringMethod(c, req) === null) continue;
     allow ??= new Set();
     for (const m of c.methodList) allow.add(m);

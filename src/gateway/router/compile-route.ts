@@ -9,6 +9,7 @@ import type { RouteResult, RouterRoute } from './types.ts';
 
 export type MatchResult = Extract<RouteResult, { kind: 'match' }>;
 export type HttpsRequiredResult = Extract<RouteResult, { kind: 'https-required' }>;
+export type WebSocketRequiredResult = Extract<RouteResult, { kind: 'websocket-required' }>;
 
 export interface CompiledRoute {
   readonly route: RouterRoute;
@@ -32,7 +33,11 @@ export interface CompiledRoute {
   readonly noPathResult: MatchResult;
   readonly allowsHttp: boolean;
   readonly allowsHttps: boolean;
+  /** `ws` / `wss`: WebSocket handshakes over plain HTTP / over TLS. */
+  readonly allowsWs: boolean;
+  readonly allowsWss: boolean;
   readonly httpsRequired: HttpsRequiredResult;
+  readonly websocketRequired: WebSocketRequiredResult;
 }
 
 function isRegexPath(p: string): boolean {
@@ -84,7 +89,10 @@ export function compileRoute(route: RouterRoute, configIndex: number): CompiledR
     noPathResult: Object.freeze({ kind: 'match', route, matchedPath: '' }) as MatchResult,
     allowsHttp: route.protocols.includes('http'),
     allowsHttps: route.protocols.includes('https'),
+    allowsWs: route.protocols.includes('ws'),
+    allowsWss: route.protocols.includes('wss'),
     httpsRequired: Object.freeze({ kind: 'https-required', route }) as HttpsRequiredResult,
+    websocketRequired: Object.freeze({ kind: 'websocket-required', route }) as WebSocketRequiredResult,
   };
   const paths = route.paths ?? [];
   if (paths.length === 0) {

@@ -73,6 +73,7 @@ function randomRoutes(r: () => number, count: number): RouterRoute[] {
     if (r() < 0.1) fields.headers = { 'x-v': ['1'] };
     if (r() < 0.2) fields.regex_priority = Math.floor(r() * 3);
     if (r() < 0.1) fields.protocols = [pick(r, ['http', 'https'] as const)];
+    else if (r() < 0.05) fields.protocols = [pick(r, ['ws', 'wss'] as const)];
     if (!fields.paths && !fields.hosts && !fields.methods && !fields.headers) fields.hosts = [pick(r, HOSTS)];
     routes.push(route(fields));
   }
@@ -85,6 +86,8 @@ function describeResult(res: RouteResult): string {
       return `match ${res.route.name} ${res.matchedPath} ${JSON.stringify(res.captures ?? null)}`;
     case 'https-required':
       return `https-required ${res.route.name}`;
+    case 'websocket-required':
+      return `websocket-required ${res.route.name}`;
     case 'method-not-allowed':
       return `405 ${res.allow.join(',')}`;
     default:
@@ -107,6 +110,7 @@ describe('indexed lookup == plain priority scan', () => {
           host: pick(r, ['example.com', 'api.example.com', 'www.example.com', 'example.org', 'other.test']),
           headers: r() < 0.2 ? { 'x-v': '1' } : {},
           scheme: r() < 0.8 ? 'http' : 'https',
+          upgrade: r() < 0.2,
         });
         const expected = describeResult(linear.find(req));
         assert.equal(describeResult(indexed.find(req)), expected, `request ${JSON.stringify(req)}`);

@@ -19,6 +19,8 @@ export interface RouteRequest {
   scheme: 'http' | 'https';
   /** TLS SNI the client sent (https only); routes with `snis` never match an https request without one. */
   sni?: string;
+  /** A WebSocket handshake (`Upgrade: websocket`): what `ws`/`wss` routes accept, besides `http`/`https`. */
+  upgrade?: boolean;
 }
 
 export type RouteResult =
@@ -36,6 +38,11 @@ export type RouteResult =
    * protocol" (or redirects, per the route's https_redirect_status_code) instead of trying other routes.
    */
   | { kind: 'https-required'; route: RouterRoute }
+  /**
+   * The best route serves WebSockets only (`ws`/`wss` for this scheme) and the request is no handshake: 426
+   * Upgrade Required, no fall-through, like Kong's answer to a non-gRPC request on a gRPC route.
+   */
+  | { kind: 'websocket-required'; route: RouterRoute }
   | { kind: 'none' };
 
 export interface Router {

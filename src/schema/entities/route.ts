@@ -9,8 +9,13 @@ export const RouteSchema = Type.Object({
   ...EntityBase,
   name: Type.Optional(Name),
   service: Type.Optional(Nullable(ForeignRef)),
-  // Kong's stream, gRPC and WebSocket protocols are refused as not supported yet when the file loads.
-  protocols: Type.Array(Type.Union([Type.Literal('http'), Type.Literal('https')]), { default: ['http', 'https'], minItems: 1 }),
+  // Kong's stream and gRPC protocols are refused as not supported yet when the file loads. `ws`/`wss` routes take
+  // WebSocket handshakes only (plain / over TLS); `http`/`https` routes take handshakes too.
+  protocols: Type.Array(Type.Union([Type.Literal('http'), Type.Literal('https'), Type.Literal('ws'), Type.Literal('wss')]), {
+    default: ['http', 'https'],
+    minItems: 1,
+    description: '`http`/`https` take every request, WebSocket handshakes included; `ws`/`wss` take WebSocket handshakes only (other requests: 426).',
+  }),
   methods: Type.Optional(Nullable(Type.Array(Method))),
   hosts: Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9.*\\-_]+(:[0-9]+)?$' })))),
   paths: Type.Optional(Nullable(Type.Array(Type.String({ minLength: 1, pattern: '^(/|~)' }), { description: 'Prefixes, or regexes starting with `~`.' }))),

@@ -6,8 +6,11 @@ export const ServiceSchema = Type.Object({
   ...EntityBase,
   name: Type.Optional(Name),
   enabled: Type.Boolean({ default: true, description: 'When false, the service and its routes are left out as if absent.' }),
-  // Kong also knows grpc(s), tcp, tls, udp and ws(s): those are refused as not supported yet when the file loads.
-  protocol: Type.Union([Type.Literal('http'), Type.Literal('https')], { default: 'http' }),
+  // Kong also knows grpc(s), tcp, tls and udp: those are refused as not supported yet when the file loads.
+  protocol: Type.Union([Type.Literal('http'), Type.Literal('https'), Type.Literal('ws'), Type.Literal('wss')], {
+    default: 'http',
+    description: '`ws` connects like `http`, `wss` like `https` (TLS, verified); frames are relayed untouched either way.',
+  }),
   host: Host,
   port: Type.Optional(Port),
   path: Type.Optional(Nullable(Type.String({ pattern: '^/', description: 'Path prefix sent upstream.' }))),
