@@ -30,6 +30,8 @@ export interface CompileOptions {
   allowedPrivateNetworks?: BlockList;
 }
 
+const HTTP_SUBSYSTEM: ReadonlySet<string> = new Set(['grpc', 'grpcs', 'http', 'https', 'ws', 'wss']);
+
 export function compileConfig(
   entities: ConfigEntities,
   plugins: PluginRegistry,
@@ -58,7 +60,9 @@ export function compileConfig(
 
   const scoped: ScopedPlugin[] = [];
   for (const row of entities.plugins) {
-    if (row.enabled === false) continue;
+    // Kong's should_process_plugin: a plugin runs in the HTTP subsystem when any of its protocols belongs to it,
+    // whichever of them the request used; a stream-only plugin never runs here.
+    if (row.enabled === false || !row.protocols.some((p) => HTTP_SUBSYSTEM.has(p))) continue;
     const module = plugins.get(row.name);
     if (!module) throw new Error(`plugin '${row.name}' is not installed`);
     const runtime: PluginRuntime = {

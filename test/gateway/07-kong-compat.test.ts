@@ -334,6 +334,24 @@ test('settings Kong accepts and this gateway honours as written also load', asyn
   await gw.close();
 });
 
+test('plugin protocols as Kong reads them: any HTTP-subsystem protocol runs it on every HTTP request; stream-only never', async () => {
+  const doc = { ...minimal(), upstreams: [] };
+  doc.services[0] = { name: 'orders', url: up.url, routes: doc.services[0].routes };
+  // Kong's should_process_plugin looks at the subsystem, not at the request's scheme: an https-only key-auth
+  // still guards plain http requests, and a tcp-only one is never run by the HTTP proxy.
+  for (const [protocols, status] of [[['grpcs', 'https'], 401], [['ws'], 401], [['tcp', 'tls'], 200]] as const) {
+    doc.plugins[0].protocols = [...protocols];
+    const gw = await startGateway(doc);
+    try {
+      const res = await fetch(`${gw.url}/orders`);
+      await res.arrayBuffer();
+      assert.equal(res.status, status, JSON.stringify(protocols));
+    } finally {
+      await gw.close();
+    }
+  }
+});
+
 /** A small valid file to graft one unsupported setting onto. */
 function minimal() {
   return {
@@ -364,7 +382,6 @@ const REFUSED: [string, (doc: Doc) => void, string[]][] = [
   ['a route also serving tcp', (d) => { d.services[0].routes[0].protocols = ['http', 'tcp']; }, ['services[0].routes[0].protocols[1]']],
   ['route sources', (d) => { d.services[0].routes[0].sources = [{ ip: '10.0.0.0/8' }]; }, ['services[0].routes[0].sources']],
   ['route destinations', (d) => { d.services[0].routes[0].destinations = [{ port: 8443 }]; }, ['services[0].routes[0].destinations']],
-  ['a plugin limited to https', (d) => { d.plugins[0].protocols = ['grpcs', 'https']; }, ['plugins[0].protocols']],
   ['dynamic plugin ordering', (d) => { d.plugins[0].ordering = { before: { access: ['rate-limiting'] } }; }, ['plugins[0].ordering']],
   // entities that refer to a refused one (here by name, as flat exports do by id) add no errors of their own
   ['a refused upstream with a flat target', (d) => {

@@ -88,16 +88,6 @@ const RULES: Partial<Record<Kind, readonly Rule[]>> = {
     { field: 'client_certificate', check: onlyNull('client_certificate (mutual TLS to targets)') },
   ],
   plugins: [
-    // Plugins run on every request a route lets in, http or https alike: a narrower list cannot be honoured.
-    {
-      field: 'protocols',
-      check: (v, report) => {
-        if (!Array.isArray(v) || !v.every((p) => (KONG_PROTOCOLS as readonly unknown[]).includes(p))) return;
-        if (!v.includes('http') || !v.includes('https')) {
-          report(`a plugin limited to ${JSON.stringify(v)} is not supported yet by this gateway: plugins run on http and https requests alike, so protocols must include both`);
-        }
-      },
-    },
     // Kong Enterprise's dynamic ordering: plugins here always run in priority order.
     {
       field: 'ordering',

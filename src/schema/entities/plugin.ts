@@ -15,7 +15,7 @@ export const PluginEntitySchema = Type.Object({
   protocols: Type.Array(KongProtocol, {
     default: ['grpc', 'grpcs', 'http', 'https'],
     minItems: 1,
-    description: 'Protocols the plugin runs on. Must include both http and https: a plugin limited to one of them is refused (not supported yet).',
+    description: 'Protocols the plugin runs on. As in Kong, a plugin runs on every HTTP request (http, https, ws, wss alike) when any of these belongs to the HTTP subsystem (grpc, grpcs, http, https, ws, wss), and never when all are stream protocols (tcp, tls, tls_passthrough, udp).',
   }),
   service: Type.Optional(Nullable(ForeignRef)),
   route: Type.Optional(Nullable(ForeignRef)),
