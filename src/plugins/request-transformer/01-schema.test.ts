@@ -75,6 +75,8 @@ test('a client can never be let to set an identity header, nor can a transformer
   const refusals: [Record<string, unknown>, string, RegExp][] = [
     [{ rename: { headers: ['x-user:x-consumer-id'] } }, 'config.rename.headers[0]', /identity or forwarding header/],
     [{ rename: { headers: ['x-user:X_Consumer_Username'] } }, 'config.rename.headers[0]', /identity or forwarding header/],
+    [{ rename: { headers: ['x-verb:X-HTTP-Method-Override'] } }, 'config.rename.headers[0]', /identity or forwarding header/],
+    [{ add: { headers: ['x-original-url:$(query_params.u)'] } }, 'config.add.headers[0]', /identity or forwarding header/],
     [{ add: { headers: ['x-consumer-id:$(headers.x_user)'] } }, 'config.add.headers[0]', /identity or forwarding header/],
     [{ replace: { headers: ['x-credential-identifier:$(query_params.id)'] } }, 'config.replace.headers[0]', /identity or forwarding header/],
     [{ append: { headers: ['x-authenticated-groups:$(uri_captures.g)'] } }, 'config.append.headers[0]', /identity or forwarding header/],

@@ -1,7 +1,7 @@
 // request-transformer config: Kong 3.x's fields and defaults (kong/plugins/request-transformer/schema.lua),
 // and the checks that need more than the schema: templates, and headers a transformer must not write.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { FORWARDING, HOP_BY_HOP } from '../../gateway/hop-by-hop.ts';
+import { FORWARDING, HOP_BY_HOP, SPOOFABLE } from '../../gateway/hop-by-hop.ts';
 import { IDENTITY_HEADERS } from '../../gateway/identity-headers.ts';
 import { compileTemplate } from './template.ts';
 
@@ -72,8 +72,8 @@ export function splitPair(entry: string): [string, string] {
 
 /** Headers whose value is the gateway's alone: framing, and what identifies the consumer to the upstream. */
 const FRAMING = new Set([...HOP_BY_HOP, 'content-length']);
-/** Claims the gateway strips from clients (identity, forwarding): no client value may be turned into one. */
-const IDENTITY = new Set([...IDENTITY_HEADERS, ...FORWARDING]);
+/** Claims the gateway strips from clients (identity, forwarding, spoofable): no client value may be turned into one. */
+const IDENTITY = new Set([...IDENTITY_HEADERS, ...FORWARDING, ...SPOOFABLE]);
 /** CGI-style upstreams read `_` as `-`: `x_consumer_id` is `x-consumer-id` to them. */
 const normal = (name: string) => name.toLowerCase().replace(/_/g, '-');
 
