@@ -151,7 +151,13 @@ async function startDatabase(options: StartNodeOptions, plugins: PluginRegistry,
       adminToken: seed.adminToken,
       seeded: seed.seeded,
       keyring: { source: keyring.source, file: keyring.file, generated: keyring.generated },
-      reload: () => owned.sync.catchUp(),
+      // There is no file to re-read: say so, and check the store now (what the poll would do later).
+      async reload() {
+        const before = owned.sync.served();
+        await owned.sync.catchUp();
+        const after = owned.sync.served();
+        logger.info({ version_before: before, version: after }, `SIGHUP in database mode: no file to re-read (the database is the truth); checked the store now: ${after === before ? 'already serving' : 'now serving'} version ${after}`);
+      },
       async close() {
         await admin.close();
         await gateway.close();

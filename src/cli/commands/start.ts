@@ -14,6 +14,7 @@ import { DEMO_CONFIG } from '../../../examples/demo/paths.ts';
 import { startUsersService } from '../../../examples/services/users/users-service.ts';
 import { startOrdersService } from '../../../examples/services/orders/orders-service.ts';
 import { demoBanner, plainBanner, type AdminBannerInfo } from '../demo-banner.ts';
+import { watchLauncher } from '../launcher-watch.ts';
 import { startNode, DEFAULT_DATA_DIR, DEFAULT_POLL_INTERVAL_MS, type RunningNode } from '../../control-plane/start-node.ts';
 
 export async function runStart(args: string[]): Promise<number> {
@@ -109,6 +110,11 @@ export async function runStart(args: string[]): Promise<number> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Under npx (or npm killed by SIGHUP/SIGKILL) the signal stops npm's shell, not this process: follow the launcher.
+  watchLauncher((pid) => {
+    logger.info({ launcher_pid: pid }, 'the npm/npx process that launched this node exited: shutting down');
+    void stop();
+  });
   return 0;
 }
 
