@@ -12,6 +12,7 @@ import { loadPluginRegistry, type PluginRegistry } from '../plugins/registry.ts'
 import { loadKeyring, type LoadedKeyring } from '../secrets/keyring.ts';
 import { createSecretCodec } from '../secrets/envelope-codec.ts';
 import { openStore } from '../store/open-store.ts';
+import { checkSecretKeys } from '../store/key-checks.ts';
 import { emptyEntities } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { startAdminServer, type AdminServer } from '../admin/server.ts';
@@ -129,6 +130,8 @@ async function startDatabase(options: StartNodeOptions, plugins: PluginRegistry,
   let builder: ConfigBuilder | undefined;
   let sync: DatabaseSync | undefined;
   try {
+    // Before anything is served or seeded: a node with the wrong keys must not join the cluster.
+    await checkSecretKeys(store.sql, codec, logger);
     builder = createConfigBuilder({ plugins, logger, codec, sql: store.sql });
     const checker = builder;
     const seed = await seedIfEmpty({ store, plugins, logger, file: options.seedFile, check: (entities) => checker.check(entities) });

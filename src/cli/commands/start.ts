@@ -90,11 +90,6 @@ export async function runStart(args: string[]): Promise<number> {
     token: node.adminToken,
     tokenSource: node.mode === 'database' ? (node.adminToken ? 'first-start' : 'existing') : node.adminToken ? 'generated' : 'env',
   };
-  logger.info({ listen: addresses.map(hostPort), admin_listen: hostPort(adminAddress), mode: node.mode }, 'gateway started');
-  process.stdout.write(demo
-    ? demoBanner(addresses[0].port, admin)
-    : plainBanner(addresses.map((a, i) => `${listen[i].tls ? 'https' : 'http'}://${hostPort(a)}`), admin));
-
   process.on('SIGHUP', () => void node.reload());
   let stopping = false;
   const stop = async () => {
@@ -115,6 +110,11 @@ export async function runStart(args: string[]): Promise<number> {
     logger.info({ launcher_pid: pid }, 'the npm/npx process that launched this node exited: shutting down');
     void stop();
   });
+  // Printed once the handlers are in place: whoever reads "listening" may signal at once.
+  logger.info({ listen: addresses.map(hostPort), admin_listen: hostPort(adminAddress), mode: node.mode }, 'gateway started');
+  process.stdout.write(demo
+    ? demoBanner(addresses[0].port, admin)
+    : plainBanner(addresses.map((a, i) => `${listen[i].tls ? 'https' : 'http'}://${hostPort(a)}`), admin));
   return 0;
 }
 
