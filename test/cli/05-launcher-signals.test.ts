@@ -73,7 +73,7 @@ for (const [label, command, args, signal] of [
 
 test('SIGHUP in database mode logs that it checked the store and which version it serves', { timeout: 120_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-sighup-'));
-  const node = await startNodeProcess(['--data', join(dir, 'data'), '--seed', join(ROOT, 'examples/demo/portcullis.yaml')]);
+  const node = await startNodeProcess(['--data', join(dir, 'data'), '--seed', join(ROOT, 'examples/demo/portcullis.yaml')], {}, 90_000);
   try {
     node.proc.kill('SIGHUP');
     await until('the SIGHUP log line', () => /SIGHUP in database mode: no file to re-read.*version \d+/.test(node.output()), 30_000);
