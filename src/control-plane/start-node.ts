@@ -2,7 +2,8 @@
 // URL, else on embedded PGlite in the data folder), opens what that mode needs, starts the proxy and the admin
 // API, and keeps the served config current. close() stops everything gracefully.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled.ts';
@@ -11,7 +12,7 @@ import { startGateway, type Gateway, type ListenSpec } from '../gateway/server.t
 import { loadPluginRegistry, type PluginRegistry } from '../plugins/registry.ts';
 import { loadKeyring, type LoadedKeyring } from '../secrets/keyring.ts';
 import { createSecretCodec } from '../secrets/envelope-codec.ts';
-import { openStore } from '../store/open-store.ts';
+import { openStore, PGLITE_SUBDIR } from '../store/open-store.ts';
 import { checkSecretKeys } from '../store/key-checks.ts';
 import { emptyEntities } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
@@ -51,6 +52,8 @@ export interface StartNodeOptions {
   env?: NodeJS.ProcessEnv;
   logger: Logger;
   plugins?: PluginRegistry;
+  /** Human progress lines for the slow first start (PGlite creating its database, seeding); the CLI prints them on stderr. */
+  progress?: (line: string) => void;
 }
 
 export interface RunningNode {
@@ -126,7 +129,12 @@ async function startDatabase(options: StartNodeOptions, plugins: PluginRegistry,
   const keyring = loadKeyring({ env, keyFile: options.keyFile, dataDir });
   if (keyring.generated) logger.warn({ file: keyring.file }, 'generated a secret key file: back it up; stored secrets cannot be decrypted without it');
   const codec = createSecretCodec(keyring);
+  // PGlite initialising a new folder is the slow part of a first start (seconds): say what is happening.
+  const creating = dataDir !== undefined && !existsSync(join(dataDir, PGLITE_SUBDIR));
+  const started = performance.now();
+  if (creating) options.progress?.(`creating the database in ${dataDir} (first start: PGlite initialises it, a few seconds)...`);
   const store = await openStore({ databaseUrl: options.databaseUrl, dataDir, pgSchema: options.pgSchema, codec, plugins, logger });
+  if (creating) options.progress?.(`database created in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   let builder: ConfigBuilder | undefined;
   let sync: DatabaseSync | undefined;
   try {
@@ -134,6 +142,7 @@ async function startDatabase(options: StartNodeOptions, plugins: PluginRegistry,
     await checkSecretKeys(store.sql, codec, logger);
     builder = createConfigBuilder({ plugins, logger, codec, sql: store.sql });
     const checker = builder;
+    if (options.seedFile !== undefined && creating) options.progress?.(`seeding it from ${options.seedFile}...`);
     const seed = await seedIfEmpty({ store, plugins, logger, file: options.seedFile, check: (entities) => checker.check(entities) });
     const served = new Served();
     sync = createDatabaseSync({ store, builder, swap: (c) => served.swap(c), logger, pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS });

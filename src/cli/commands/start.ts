@@ -57,7 +57,15 @@ export async function runStart(args: string[]): Promise<number> {
   const services: Server[] = [];
   let node: RunningNode;
   try {
-    node = await explainBindErrors(async () => {
+    // Which setting a port comes from, to name it when the port is taken.
+    const portOwner = (port: number | undefined): string => {
+      if (demo && port === 3001) return 'stop what holds it: the demo users service needs port 3001';
+      if (demo && port === 3002) return 'stop what holds it: the demo orders service needs port 3002';
+      if (port === adminListen.port) return 'stop what holds it, or pick another with --admin-listen';
+      if (values['tls-listen'] && port === listen[listen.length - 1].port) return 'stop what holds it, or pick another with --tls-listen';
+      return 'stop what holds it, or pick another with --listen';
+    };
+    node = await explainBindErrors(portOwner, async () => {
       if (demo) services.push(await startUsersService(3001), await startOrdersService(3002));
       return startNode({
         configFile: values.config,
@@ -71,6 +79,7 @@ export async function runStart(args: string[]): Promise<number> {
         nodeId: values['node-id'],
         trustedProxies: values['trusted-proxies']!.split(',').map((s) => s.trim()).filter(Boolean),
         logger,
+        progress: (line) => process.stderr.write(`portcullis: ${line}\n`),
       });
     });
   } catch (err) {
@@ -123,13 +132,13 @@ function hostPort(a: AddressInfo): string {
 }
 
 /** EADDRINUSE deserves a sentence a person can act on, not a stack trace. */
-async function explainBindErrors<T>(bind: () => Promise<T>): Promise<T> {
+async function explainBindErrors<T>(portOwner: (port: number | undefined) => string, bind: () => Promise<T>): Promise<T> {
   try {
     return await bind();
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
     if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
-      throw new CliError(`cannot listen on ${e.address}:${e.port} (${e.code === 'EADDRINUSE' ? 'already in use' : 'permission denied'}); stop what holds it, or pick other addresses with --listen / --admin-listen (the demo services need 3001 and 3002)`);
+      throw new CliError(`cannot listen on ${e.address}:${e.port} (${e.code === 'EADDRINUSE' ? 'already in use' : 'permission denied'}): ${portOwner(e.port)}`);
     }
     throw err;
   }
