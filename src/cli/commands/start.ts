@@ -99,7 +99,8 @@ export async function runStart(args: string[]): Promise<number> {
     token: node.adminToken,
     tokenSource: node.mode === 'database' ? (node.adminToken ? 'first-start' : 'existing') : node.adminToken ? 'generated' : 'env',
   };
-  process.on('SIGHUP', () => void node.reload());
+  // A reload that fails (the database unreachable) keeps serving what it has: log it, never crash on it.
+  process.on('SIGHUP', () => void node.reload().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'SIGHUP reload failed; still serving the current configuration')));
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -112,8 +113,16 @@ export async function runStart(args: string[]): Promise<number> {
     await node.close().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'unclean shutdown'));
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Ctrl-C under `npm start` arrives twice (from the terminal, and forwarded by npm): the copy must not kill the
+  // shutdown midway. A repeat after two seconds is someone insisting: exit at once.
+  let firstSignal = 0;
+  const onSignal = () => {
+    if (firstSignal !== 0 && Date.now() - firstSignal > 2000) process.exit(1);
+    if (firstSignal === 0) firstSignal = Date.now();
+    void stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   // Under npx (or npm killed by SIGHUP/SIGKILL) the signal stops npm's shell, not this process: follow the launcher.
   watchLauncher((pid) => {
     logger.info({ launcher_pid: pid }, 'the npm/npx process that launched this node exited: shutting down');
