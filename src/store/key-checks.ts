@@ -33,7 +33,7 @@ export async function checkSecretKeys(sql: SqlClient, codec: SecretCodec, logger
 }
 
 /** Throws SECRET_KEY_MISMATCH when the keyring does not hold the keys the store was keyed with. */
-export async function verifyKeys(tx: SqlQueryable, codec: SecretCodec): Promise<void> {
+export async function verifyKeys(tx: SqlQueryable, codec: SecretCodec, refusing = 'refusing to start'): Promise<void> {
   const mine = codec.keyCheckValues();
   const recorded = new Map((await tx.query<{ key_id: string; check_value: string }>('SELECT key_id, check_value FROM secret_key_checks')).rows.map((r) => [r.key_id, r.check_value]));
   const differ: string[] = [];
@@ -61,7 +61,7 @@ export async function verifyKeys(tx: SqlQueryable, codec: SecretCodec): Promise<
     ? `key id${differ.length > 1 ? 's' : ''} ${differ.map((id) => `'${id}'`).join(', ')} name${differ.length > 1 ? '' : 's'} a different key here than in the database`
     : 'this node holds none of the keys the database was keyed with';
   throw new SecretError('SECRET_KEY_MISMATCH',
-    `refusing to start: this node's secret keys cannot open what the database holds (${why}). `
+    `${refusing}: this node's secret keys cannot open what the database holds (${why}). `
     + `This node's keyring: ${here}; the database's keys: ${there}. `
     + 'Give every node the same keys (PORTCULLIS_SECRET_KEY or PORTCULLIS_SECRET_KEYS, PORTCULLIS_KEY_FILE or --key-file, or <data>/secret-keys on PGlite); see docs/secrets.md');
 }

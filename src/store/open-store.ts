@@ -119,7 +119,7 @@ export function createStore(sql: SqlClient, options: Pick<OpenStoreOptions, 'cod
     async rekeySecrets(actor: Actor) {
       return sql.transaction(async (tx) => {
         await tx.query(CONFIG_WRITE_LOCK);
-        await verifyKeys(tx, options.codec); // a keyring that differs from the store's must not re-wrap anything
+        await verifyKeys(tx, options.codec, 'refusing to re-key'); // a keyring that differs from the store's must not re-wrap anything
         let count = 0;
         for (const kind of KIND_ORDER) {
           const rows = (await tx.query<{ id: string; secrets: string }>(`SELECT id, secrets FROM ${TABLES[kind].table} WHERE secrets IS NOT NULL`)).rows;
