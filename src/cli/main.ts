@@ -26,8 +26,13 @@ commands:
                                           (config commands: --admin-url URL (default http://127.0.0.1:8001),
                                           --admin-token TOKEN or PORTCULLIS_ADMIN_TOKEN; exit 1 refused,
                                           2 usage, 3 admin API unreachable)
-  token mint CONSUMER [--config FILE] [--ttl SECONDS]
-                                          sign a development JWT from the consumer's jwt credential
+  token mint CONSUMER [--config FILE | --data DIR | --database-url URL] [--key-file FILE] [--ttl SECONDS]
+                                          sign a development JWT from the consumer's jwt credential: in
+                                          FILE, else the database \`start\` uses (the demo file while a
+                                          node holds the PGlite folder); ttl (default 300) capped at the
+                                          jwt plugins' maximum_expiration
+  help, --help, -h                        this text
+  version, --version, -v                  the portcullis version
   secrets rekey [--data DIR] [--key-file FILE]
                                           re-encrypt stored secrets under the active secret key
                                           (PostgreSQL when DATABASE_URL is set; see docs/secrets.md)
@@ -59,12 +64,25 @@ const commands: Record<string, () => Promise<Command>> = {
   'admin-token revoke': async () => (await import('./commands/admin-token.ts')).runAdminTokenRevoke,
 };
 
+const HELP = new Set(['help', '--help', '-h']);
+const VERSION = new Set(['version', '--version', '-v']);
+
 async function main(argv: string[]): Promise<number> {
   const two = argv.slice(0, 2).join(' ');
   if (commands[two]) return (await commands[two]())(argv.slice(2));
   if (argv[0] && commands[argv[0]]) return (await commands[argv[0]]())(argv.slice(1));
-  process.stderr.write(argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' ? USAGE : `unknown command: ${argv.join(' ')}\n\n${USAGE}`);
-  return argv.length === 0 || argv[0] === '--help' || argv[0] === 'help' ? 0 : 2;
+  if (argv.length === 0 || HELP.has(argv[0])) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (VERSION.has(argv[0])) {
+    const { readFile } = await import('node:fs/promises');
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`portcullis ${pkg.version}\n`);
+    return 0;
+  }
+  process.stderr.write(`unknown command: ${argv.join(' ')}\n\n${USAGE}`);
+  return 2;
 }
 
 main(process.argv.slice(2)).then(

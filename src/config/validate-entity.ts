@@ -46,7 +46,10 @@ export function validateEntityFields(kind: Kind, fields: Record<string, unknown>
   dropUnsetNulls(KIND_SPECS[kind].schema, fields);
   if (options.generate !== false) fillGeneratedFields(kind, fields);
   const refused = unsupportedFeatures(kind, fields, path);
-  errors.push(...refused, ...applySchema(KIND_SPECS[kind].schema, fields, path).filter((e) => !coveredBy(refused, e.path)));
+  // A `url` refused above leaves `host` unset: "host: required" would be a second, misleading error for one mistake.
+  const urlRefused = kind === 'services' && errors.some((e) => e.path === fieldPath(path, 'url'));
+  errors.push(...refused, ...applySchema(KIND_SPECS[kind].schema, fields, path)
+    .filter((e) => !coveredBy(refused, e.path) && !(urlRefused && e.path === fieldPath(path, 'host'))));
   if (kind === 'keyauth_credentials' && fields.key !== undefined && fields.key_hash !== undefined) {
     errors.push({ path: fieldPath(path, 'key_hash'), message: "cannot be set together with 'key'" });
   }

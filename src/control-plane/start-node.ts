@@ -2,7 +2,8 @@
 // URL, else on embedded PGlite in the data folder), opens what that mode needs, starts the proxy and the admin
 // API, and keeps the served config current. close() stops everything gracefully.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled.ts';
@@ -13,7 +14,8 @@ import type { ClientTimeouts } from '../gateway/client-timeouts.ts';
 import { loadPluginRegistry, type PluginRegistry } from '../plugins/registry.ts';
 import { loadKeyring, type LoadedKeyring } from '../secrets/keyring.ts';
 import { createSecretCodec } from '../secrets/envelope-codec.ts';
-import { openStore } from '../store/open-store.ts';
+import { openStore, PGLITE_SUBDIR } from '../store/open-store.ts';
+import { checkSecretKeys } from '../store/key-checks.ts';
 import { emptyEntities } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { startAdminServer, type AdminServer } from '../admin/server.ts';
@@ -61,6 +63,8 @@ export interface StartNodeOptions {
   env?: NodeJS.ProcessEnv;
   logger: Logger;
   plugins?: PluginRegistry;
+  /** Human progress lines for the slow first start (PGlite creating its database, seeding); the CLI prints them on stderr. */
+  progress?: (line: string) => void;
 }
 
 export interface RunningNode {
@@ -140,12 +144,20 @@ async function startDatabase(options: StartNodeOptions, plugins: PluginRegistry,
   const keyring = loadKeyring({ env, keyFile: options.keyFile, dataDir });
   if (keyring.generated) logger.warn({ file: keyring.file }, 'generated a secret key file: back it up; stored secrets cannot be decrypted without it');
   const codec = createSecretCodec(keyring);
+  // PGlite initialising a new folder is the slow part of a first start (seconds): say what is happening.
+  const creating = dataDir !== undefined && !existsSync(join(dataDir, PGLITE_SUBDIR));
+  const started = performance.now();
+  if (creating) options.progress?.(`creating the database in ${dataDir} (first start: PGlite initialises it, a few seconds)...`);
   const store = await openStore({ databaseUrl: options.databaseUrl, dataDir, pgSchema: options.pgSchema, codec, plugins, logger });
+  if (creating) options.progress?.(`database created in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   let builder: ConfigBuilder | undefined;
   let sync: DatabaseSync | undefined;
   try {
+    // Before anything is served or seeded: a node with the wrong keys must not join the cluster.
+    await checkSecretKeys(store.sql, codec, logger);
     builder = createConfigBuilder({ plugins, logger, codec, sql: store.sql, allowedPrivateNetworks: jwksNetworks(options, env) });
     const checker = builder;
+    if (options.seedFile !== undefined && creating) options.progress?.(`seeding it from ${options.seedFile}...`);
     const seed = await seedIfEmpty({ store, plugins, logger, file: options.seedFile, edit: options.seedEdit, check: (entities) => checker.check(entities) });
     const served = new Served();
     sync = createDatabaseSync({ store, builder, swap: (c) => served.swap(c), logger, pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS });
@@ -166,7 +178,13 @@ async function startDatabase(options: StartNodeOptions, plugins: PluginRegistry,
       adminToken: seed.adminToken,
       seeded: seed.seeded,
       keyring: { source: keyring.source, file: keyring.file, generated: keyring.generated },
-      reload: () => owned.sync.catchUp(),
+      // There is no file to re-read: say so, and check the store now (what the poll would do later).
+      async reload() {
+        const before = owned.sync.served();
+        await owned.sync.catchUp();
+        const after = owned.sync.served();
+        logger.info({ version_before: before, version: after }, `SIGHUP in database mode: no file to re-read (the database is the truth); checked the store now: ${after === before ? 'already serving' : 'now serving'} version ${after}`);
+      },
       async close() {
         await admin.close();
         await gateway.close();

@@ -15,6 +15,8 @@ const VERSION = 'pcenc1';
 const HASH_SCHEME = 'hmac-sha256';
 const HASH_INFO = 'portcullis api-key hash';
 const WRAP_INFO = 'portcullis secret wrap';
+const CHECK_INFO = 'portcullis key check';
+const CHECK_SCHEME = 'kcv1';
 const DEK_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -36,6 +38,7 @@ export function createSecretCodec(keyring: Keyring): SecretCodec {
   for (const k of keyring.keys) derived.set(k.id, derive(k));
   const active = derived.get(keyring.active.id)!;
   const all = [...derived.values()];
+  const checks: ReadonlyMap<string, string> = new Map(keyring.keys.map((k) => [k.id, checkValue(k)]));
 
   function keyFor(id: string): DerivedKey {
     const key = derived.get(id);
@@ -129,6 +132,8 @@ export function createSecretCodec(keyring: Keyring): SecretCodec {
       for (let i = 0; i < all.length; i++) out[i] = hashWith(all[i], key);
       return out;
     },
+
+    keyCheckValues: () => checks,
   };
 }
 
@@ -141,6 +146,12 @@ function derive(k: KeyringKey): DerivedKey {
     wrapAad: Buffer.from(`${VERSION}.${k.id}`),
     hashPrefix: `${HASH_SCHEME}:${k.id}:`,
   };
+}
+
+/** `kcv1:<b64url HMAC-SHA256(HKDF(key, "portcullis key check"), "portcullis key check")>`: its own derived key. */
+function checkValue(k: KeyringKey): string {
+  const key = Buffer.from(hkdfSync('sha256', k.key, Buffer.alloc(0), CHECK_INFO, 32));
+  return `${CHECK_SCHEME}:${createHmacSha256(key)(CHECK_INFO)}`;
 }
 
 function hashWith(key: DerivedKey, apiKey: string): string {

@@ -19,4 +19,9 @@ export interface SecretCodec {
   hashApiKey(key: string): string;
   /** Every hash of `key` under each key the keyring holds, for lookups that must match keys hashed before a rotation. */
   apiKeyHashes(key: string): string[];
+  /**
+   * Key id -> check value (an HMAC under a key derived from that key): equal values prove the same key, and reveal
+   * nothing about it. The store keeps them to refuse a node whose keyring differs from the cluster's.
+   */
+  keyCheckValues(): ReadonlyMap<string, string>;
 }

@@ -9,7 +9,9 @@ export type SecretErrorCode =
   /** A stored value names a key id the keyring does not hold (removed before a rekey, or a different keyring). */
   | 'SECRET_KEY_UNKNOWN'
   /** A stored value is malformed or fails authentication (tampered, truncated, or wrapped under another key). */
-  | 'SECRET_CORRUPT';
+  | 'SECRET_CORRUPT'
+  /** The keyring does not hold the keys the store was keyed with (a node started with the wrong key). */
+  | 'SECRET_KEY_MISMATCH';
 
 export class SecretError extends Error {
   readonly code: SecretErrorCode;

@@ -11,6 +11,7 @@ import { configChannel, watchChanges } from './change-feed.ts';
 import { createPgliteClient } from './drivers/pglite-client.ts';
 import { createPostgresClient } from './drivers/postgres-client.ts';
 import { KIND_ORDER } from './entity-kinds.ts';
+import { recordKeys, verifyKeys } from './key-checks.ts';
 import { getEntity, listEntities, type ReadContext } from './entity-repository.ts';
 import { CONFIG_WRITE_LOCK } from './locks.ts';
 import { runMigrations } from './migrate.ts';
@@ -118,6 +119,7 @@ export function createStore(sql: SqlClient, options: Pick<OpenStoreOptions, 'cod
     async rekeySecrets(actor: Actor) {
       return sql.transaction(async (tx) => {
         await tx.query(CONFIG_WRITE_LOCK);
+        await verifyKeys(tx, options.codec, 'refusing to re-key'); // a keyring that differs from the store's must not re-wrap anything
         let count = 0;
         for (const kind of KIND_ORDER) {
           const rows = (await tx.query<{ id: string; secrets: string }>(`SELECT id, secrets FROM ${TABLES[kind].table} WHERE secrets IS NOT NULL`)).rows;
@@ -127,6 +129,8 @@ export function createStore(sql: SqlClient, options: Pick<OpenStoreOptions, 'cod
             count++;
           }
         }
+        // Everything sealed is under the active key now: the record becomes this keyring.
+        await recordKeys(tx, options.codec, true);
         await appendAudit(tx, { actor, action: 'rekey', kind: 'secrets', entityId: null, before: null, after: { rewrapped: count, key_id: options.codec.activeKeyId } });
         return count;
       });

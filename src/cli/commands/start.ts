@@ -19,6 +19,7 @@ import { demoBanner, plainBanner, DEMO_PORTS, type AdminBannerInfo, type DemoPor
 import { portOf } from '../../../examples/services/json-server.ts';
 import type { ConfigEntities } from '../../config/entities.ts';
 import { parseAllowedNetworks, splitNetworks } from '../../plugins/jwt/jwks-address-policy.ts';
+import { watchLauncher } from '../launcher-watch.ts';
 import { startNode, DEFAULT_DATA_DIR, DEFAULT_POLL_INTERVAL_MS, type RunningNode } from '../../control-plane/start-node.ts';
 
 export async function runStart(args: string[]): Promise<number> {
@@ -81,7 +82,15 @@ export async function runStart(args: string[]): Promise<number> {
   const services: Server[] = [];
   let node: RunningNode;
   try {
-    node = await explainBindErrors(async () => {
+    // Which setting a port comes from, to name it when the port is taken.
+    const portOwner = (port: number | undefined): string => {
+      if (demo && port === demoPorts.users) return `stop what holds it: the demo users service needs port ${port} (or pick others with --demo-ports)`;
+      if (demo && port === demoPorts.orders) return `stop what holds it: the demo orders service needs port ${port} (or pick others with --demo-ports)`;
+      if (port === adminListen.port) return 'stop what holds it, or pick another with --admin-listen';
+      if (values['tls-listen'] && port === listen[listen.length - 1].port) return 'stop what holds it, or pick another with --tls-listen';
+      return 'stop what holds it, or pick another with --listen';
+    };
+    node = await explainBindErrors(portOwner, async () => {
       if (demo) {
         services.push(await startUsersService(demoPorts.users), await startOrdersService(demoPorts.orders));
         Object.assign(demoPorts, { users: portOf(services[0]), orders: portOf(services[1]) });
@@ -102,6 +111,7 @@ export async function runStart(args: string[]): Promise<number> {
         jwksAllowPrivate,
         clientTimeouts,
         logger,
+        progress: (line) => process.stderr.write(`portcullis: ${line}\n`),
       });
     });
     // From here on, an exception escaping a request's timer or callback ends that connection, not the node.
@@ -123,12 +133,8 @@ export async function runStart(args: string[]): Promise<number> {
     token: node.adminToken,
     tokenSource: node.mode === 'database' ? (node.adminToken ? 'first-start' : 'existing') : node.adminToken ? 'generated' : 'env',
   };
-  logger.info({ listen: addresses.map(hostPort), admin_listen: hostPort(adminAddress), mode: node.mode }, 'gateway started');
-  process.stdout.write(demo
-    ? demoBanner(addresses[0].port, demoPorts, admin)
-    : plainBanner(addresses.map((a, i) => `${listen[i].tls ? 'https' : 'http'}://${hostPort(a)}`), admin));
-
-  process.on('SIGHUP', () => void node.reload());
+  // A reload that fails (the database unreachable) keeps serving what it has: log it, never crash on it.
+  process.on('SIGHUP', () => void node.reload().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'SIGHUP reload failed; still serving the current configuration')));
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -141,8 +147,26 @@ export async function runStart(args: string[]): Promise<number> {
     await node.close().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'unclean shutdown'));
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Ctrl-C under `npm start` arrives twice (from the terminal, and forwarded by npm): the copy must not kill the
+  // shutdown midway. A repeat after two seconds is someone insisting: exit at once.
+  let firstSignal = 0;
+  const onSignal = () => {
+    if (firstSignal !== 0 && Date.now() - firstSignal > 2000) process.exit(1);
+    if (firstSignal === 0) firstSignal = Date.now();
+    void stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // Under npx (or npm killed by SIGHUP/SIGKILL) the signal stops npm's shell, not this process: follow the launcher.
+  watchLauncher((pid) => {
+    logger.info({ launcher_pid: pid }, 'the npm/npx process that launched this node exited: shutting down');
+    void stop();
+  });
+  // Printed once the handlers are in place: whoever reads "listening" may signal at once.
+  logger.info({ listen: addresses.map(hostPort), admin_listen: hostPort(adminAddress), mode: node.mode }, 'gateway started');
+  process.stdout.write(demo
+    ? demoBanner(addresses[0].port, demoPorts, admin)
+    : plainBanner(addresses.map((a, i) => `${listen[i].tls ? 'https' : 'http'}://${hostPort(a)}`), admin));
   return 0;
 }
 
@@ -168,13 +192,13 @@ function hostPort(a: AddressInfo): string {
 }
 
 /** EADDRINUSE deserves a sentence a person can act on, not a stack trace. */
-async function explainBindErrors<T>(bind: () => Promise<T>): Promise<T> {
+async function explainBindErrors<T>(portOwner: (port: number | undefined) => string, bind: () => Promise<T>): Promise<T> {
   try {
     return await bind();
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
     if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
-      throw new CliError(`cannot listen on ${e.address}:${e.port} (${e.code === 'EADDRINUSE' ? 'already in use' : 'permission denied'}); stop what holds it, or pick other addresses with --listen / --admin-listen (the demo services need 3001 and 3002)`);
+      throw new CliError(`cannot listen on ${e.address}:${e.port} (${e.code === 'EADDRINUSE' ? 'already in use' : 'permission denied'}): ${portOwner(e.port)}`);
     }
     throw err;
   }

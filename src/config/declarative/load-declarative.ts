@@ -11,6 +11,8 @@ import { unsupportedWorkspaces } from './unsupported-features.ts';
 
 interface Row {
   record: RawRecord;
+  /** The file gave the id; otherwise it is derived from the natural key, whose clash checkUniqueness names. */
+  explicitId: boolean;
   value: Record<string, unknown> & { id: string };
   refs: Record<string, unknown>;
   resolved: Record<string, string | null>;
@@ -37,9 +39,12 @@ export function loadDeclarative(doc: Record<string, unknown>, plugins: PluginReg
     else if (!refused.has(record.kind)) refused.set(record.kind, new Set([record]));
     else refused.get(record.kind)!.add(record);
   }
-  const index = buildIndex(rows, errors);
+  const derivedClashes: FieldError[] = [];
+  const index = buildIndex(rows, errors, derivedClashes);
   for (const [kind, list] of rows) for (const row of list) resolveRefs(kind, row, index, refused, errors);
-  checkUniqueness(rows, errors);
+  const unique = checkUniqueness(records, rows, errors);
+  // A derived id clashes because the natural key does: report it once, as the field's clash, unless no field says it.
+  for (const e of derivedClashes) if (!unique.has(e.path.slice(0, -'.id'.length))) errors.push(e);
   for (const row of rows.get('routes')!) errors.push(...checkRouteRules(row.value, row.record.path));
   if (errors.length > 0) throw new ConfigError(errors, source);
   return toEntities(rows);
@@ -62,7 +67,7 @@ function validateRecord(record: RawRecord, plugins: PluginRegistry, errors: Fiel
     return undefined;
   }
   const id = typeof fields.id === 'string' ? fields.id : stableId(record.kind, naturalKey(record, fields));
-  return { record, value: { ...fields, id }, refs, resolved: {} };
+  return { record, value: { ...fields, id }, explicitId: typeof fields.id === 'string', refs, resolved: {} };
 }
 
 function naturalKey(record: RawRecord, fields: Record<string, unknown>): string {
@@ -89,13 +94,13 @@ function naturalKey(record: RawRecord, fields: Record<string, unknown>): string 
 
 type Index = Map<Kind, Map<string, Row>>;
 
-function buildIndex(rows: Map<Kind, Row[]>, errors: FieldError[]): Index {
+function buildIndex(rows: Map<Kind, Row[]>, errors: FieldError[], derivedClashes: FieldError[]): Index {
   const index: Index = new Map();
   for (const [kind, list] of rows) {
     const byKey = new Map<string, Row>();
     for (const row of list) {
       if (byKey.has(row.value.id) && byKey.get(row.value.id) !== row) {
-        errors.push({ path: `${row.record.path}.id`, message: `duplicate id ${row.value.id} (also at ${byKey.get(row.value.id)!.record.path})` });
+        (row.explicitId ? errors : derivedClashes).push({ path: `${row.record.path}.id`, message: `duplicate id ${row.value.id} (also at ${byKey.get(row.value.id)!.record.path})` });
       }
       byKey.set(row.value.id, row);
       for (const field of ['name', 'username'] as const) {
@@ -160,31 +165,51 @@ function findRowByRecord(index: Index, record: RawRecord): Row | undefined {
   return undefined;
 }
 
-function checkUniqueness(rows: Map<Kind, Row[]>, errors: FieldError[]): void {
-  const unique: [Kind, (r: Row) => string | undefined, string][] = [
-    ['services', (r) => str(r.value.name), 'name'],
-    ['routes', (r) => str(r.value.name), 'name'],
-    ['upstreams', (r) => str(r.value.name), 'name'],
-    ['consumers', (r) => str(r.value.username), 'username'],
-    ['consumers', (r) => str(r.value.custom_id), 'custom_id'],
-    ['jwt_secrets', (r) => str(r.value.key), 'key'],
-    ['keyauth_credentials', (r) => str(r.value.key), 'key'],
-    ['keyauth_credentials', (r) => str(r.value.key_hash), 'key_hash'],
+/**
+ * Unique fields, in file order. Plain fields (names, usernames, credential keys) are compared across every record,
+ * refused ones too, so a clash is listed with the schema errors rather than only after they are fixed; fields
+ * that depend on resolved references compare the valid rows. Returns the paths of the records reported.
+ */
+function checkUniqueness(records: readonly RawRecord[], rows: Map<Kind, Row[]>, errors: FieldError[]): Set<string> {
+  const reported = new Set<string>();
+  const valid = new Map<RawRecord, Row>();
+  for (const list of rows.values()) for (const row of list) valid.set(row.record, row);
+  const plain: [Kind, string][] = [
+    ['services', 'name'], ['routes', 'name'], ['upstreams', 'name'], ['consumers', 'username'], ['consumers', 'custom_id'],
+    ['jwt_secrets', 'key'], ['keyauth_credentials', 'key'], ['keyauth_credentials', 'key_hash'],
+  ];
+  const clash = (path: string, field: string, first: string) => {
+    // Credential keys are secrets: say where the clash is, never echo the value.
+    errors.push({ path: `${path}.${field}`, message: `must be unique: already used at ${first}` });
+    reported.add(path);
+  };
+  for (const [kind, field] of plain) {
+    const seen = new Map<string, string>();
+    for (const record of records) {
+      if (record.kind !== kind) continue;
+      const key = str((valid.get(record)?.value ?? record.fields)[field]);
+      if (key === undefined) continue;
+      const first = seen.get(key);
+      if (first !== undefined) clash(record.path, field, first);
+      else seen.set(key, record.path);
+    }
+  }
+  const resolved: [Kind, (r: Row) => string | undefined, string][] = [
     ['targets', (r) => `${r.resolved.upstream}|${str(r.value.target)}`, 'target'],
     ['acls', (r) => `${r.resolved.consumer}|${str(r.value.group)}`, 'group'],
     ['plugins', (r) => `${r.value.name}|${r.resolved.service}|${r.resolved.route}|${r.resolved.consumer}|${str(r.value.instance_name) ?? ''}`, 'name'],
   ];
-  for (const [kind, keyOf, field] of unique) {
+  for (const [kind, keyOf, field] of resolved) {
     const seen = new Map<string, Row>();
     for (const row of rows.get(kind)!) {
       const key = keyOf(row);
       if (key === undefined) continue;
       const first = seen.get(key);
-      // Credential keys are secrets: say where the clash is, never echo the value.
-      if (first) errors.push({ path: `${row.record.path}.${field}`, message: `must be unique: already used at ${first.record.path}` });
+      if (first) clash(row.record.path, field, first.record.path);
       else seen.set(key, row);
     }
   }
+  return reported;
 }
 
 function str(v: unknown): string | undefined {

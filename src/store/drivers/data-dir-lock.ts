@@ -44,6 +44,17 @@ export function lockDataDir(dir: string): () => void {
   throw new Error(`cannot lock the data folder ${dir}`);
 }
 
+/** Pid of the live process holding `dir`'s lock, if any: a cheap look before loading PGlite at all. */
+export function lockHolder(dir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(`${dir}.lock`, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : undefined;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
