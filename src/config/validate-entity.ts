@@ -7,6 +7,7 @@ import { applySchema, fieldPath, type FieldError } from '../schema/validate.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import { KIND_SPECS, type Kind } from '../store/entity-kinds.ts';
 import { expandServiceUrl } from './declarative/service-url.ts';
+import { CONSUMER_IDENTITY_MESSAGE, identityErrors } from './identity-fields.ts';
 import { dropUnsetNulls } from './declarative/unset-nulls.ts';
 import { coveredBy, unsupportedFeatures } from './declarative/unsupported-features.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
@@ -46,6 +47,10 @@ export function validateEntityFields(kind: Kind, fields: Record<string, unknown>
   if (options.generate !== false) fillGeneratedFields(kind, fields);
   const refused = unsupportedFeatures(kind, fields, path);
   errors.push(...refused, ...applySchema(KIND_SPECS[kind].schema, fields, path).filter((e) => !coveredBy(refused, e.path)));
+  errors.push(...identityErrors(kind, fields, path).filter((e) => !errors.some((found) => found.path === e.path)));
+  if (kind === 'consumers' && (fields.username ?? null) === null && (fields.custom_id ?? null) === null) {
+    errors.push({ path: entityPath(path), message: CONSUMER_IDENTITY_MESSAGE });
+  }
   if (kind === 'keyauth_credentials' && fields.key !== undefined && fields.key_hash !== undefined) {
     errors.push({ path: fieldPath(path, 'key_hash'), message: "cannot be set together with 'key'" });
   }

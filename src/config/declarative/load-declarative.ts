@@ -8,6 +8,7 @@ import { checkRouteRules, validateEntityFields } from '../validate-entity.ts';
 import { KIND_SPECS } from '../../store/entity-kinds.ts';
 import { flattenDeclarative, type Kind, type RawRecord } from './flatten.ts';
 import { unsupportedWorkspaces } from './unsupported-features.ts';
+import { lookalikeFields, lookalikeKeyOf, lookalikeMessage } from '../identity-fields.ts';
 
 interface Row {
   record: RawRecord;
@@ -40,6 +41,7 @@ export function loadDeclarative(doc: Record<string, unknown>, plugins: PluginReg
   const index = buildIndex(rows, errors);
   for (const [kind, list] of rows) for (const row of list) resolveRefs(kind, row, index, refused, errors);
   checkUniqueness(rows, errors);
+  checkLookalikes(rows, errors);
   for (const row of rows.get('routes')!) errors.push(...checkRouteRules(row.value, row.record.path));
   if (errors.length > 0) throw new ConfigError(errors, source);
   return toEntities(rows);
@@ -173,6 +175,7 @@ function checkUniqueness(rows: Map<Kind, Row[]>, errors: FieldError[]): void {
     ['targets', (r) => `${r.resolved.upstream}|${str(r.value.target)}`, 'target'],
     ['acls', (r) => `${r.resolved.consumer}|${str(r.value.group)}`, 'group'],
     ['plugins', (r) => `${r.value.name}|${r.resolved.service}|${r.resolved.route}|${r.resolved.consumer}|${str(r.value.instance_name) ?? ''}`, 'name'],
+    ['plugins', (r) => str(r.value.instance_name), 'instance_name'],
   ];
   for (const [kind, keyOf, field] of unique) {
     const seen = new Map<string, Row>();
@@ -183,6 +186,23 @@ function checkUniqueness(rows: Map<Kind, Row[]>, errors: FieldError[]): void {
       // Credential keys are secrets: say where the clash is, never echo the value.
       if (first) errors.push({ path: `${row.record.path}.${field}`, message: `must be unique: already used at ${first.record.path}` });
       else seen.set(key, row);
+    }
+  }
+}
+
+/** Two identities one file gives that look the same (`alice`, `ａｌｉｃｅ`, `Alice`) are an error, as in the store. */
+function checkLookalikes(rows: Map<Kind, Row[]>, errors: FieldError[]): void {
+  for (const [kind, list] of rows) {
+    for (const field of lookalikeFields(kind)) {
+      const seen = new Map<string, Row>();
+      for (const row of list) {
+        const key = lookalikeKeyOf(row.value[field]);
+        if (key === null) continue;
+        const first = seen.get(key);
+        if (!first) seen.set(key, row);
+        // the same text twice is the exact check's error
+        else if (first.value[field] !== row.value[field]) errors.push({ path: `${row.record.path}.${field}`, message: lookalikeMessage(String(first.value[field]), first.record.path) });
+      }
     }
   }
 }

