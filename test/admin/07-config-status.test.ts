@@ -211,8 +211,12 @@ describe('DB-less mode', () => {
     assert.equal(entry.action, 'replace-config');
     assert.equal(entry.actor.name, 'PORTCULLIS_ADMIN_TOKEN');
     assert.equal(entry.request_id, res.headers.get('x-request-id'));
-    assert.equal(entry.before.services[0].routes[0].paths[0], '/one');
-    assert.equal(entry.after.services[0].routes[0].paths[0], '/two');
+    // a summary and the diff, not two full images of the config
+    assert.deepEqual(entry.before, { entities: { services: 1, routes: 1 } });
+    assert.deepEqual(entry.after.entities, { services: 1, routes: 1, consumers: 1, jwt_secrets: 1, keyauth_credentials: 1 });
+    assert.deepEqual(entry.after.changes, { created: 3, updated: 1, deleted: 0 });
+    const changed = entry.after.diff.find((c: { kind: string }) => c.kind === 'routes');
+    assert.deepEqual([changed.action, changed.label, changed.fields], ['update', 'file-route', ['paths']]);
     for (const secret of [JWT_SECRET, API_KEY]) assert.ok(!audit.text.includes(secret), `${secret} in the audit log`);
   });
 
