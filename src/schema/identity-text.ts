@@ -24,22 +24,25 @@ const PROTOTYPES: ReadonlyMap<string, string> = new Map(Object.entries(createReq
  * fillers), line and paragraph separators, private use, surrogates and unassigned code points.
  */
 const HIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
-const SPACE = /\p{White_Space}/u;
+const ANY_SPACE = /\p{White_Space}/u;
+const OTHER_SPACE = /(?! )\p{White_Space}/u;
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** Why `value` cannot be an identity of `style`, or undefined when it can. */
 export function identityTextProblem(value: string, style: IdentityStyle): string | undefined {
-  let at = 0;
-  for (const ch of value) {
-    const cp = ch.codePointAt(0)!;
-    if (HIDDEN.test(ch)) return `must not contain control, bidi, zero-width or other invisible characters (U+${hex(cp)} at position ${at})`;
-    if (SPACE.test(ch) && (style === 'name' || ch !== ' ')) {
-      return style === 'name' ? `must not contain spaces (U+${hex(cp)} at position ${at})` : `must not contain whitespace other than plain spaces (U+${hex(cp)} at position ${at})`;
-    }
-    at += 1;
-  }
+  const hidden = HIDDEN.exec(value);
+  if (hidden) return `must not contain control, bidi, zero-width or other invisible characters (${at(value, hidden.index)})`;
+  const space = (style === 'name' ? ANY_SPACE : OTHER_SPACE).exec(value);
+  if (space) return style === 'name' ? `must not contain spaces (${at(value, space.index)})` : `must not contain whitespace other than plain spaces (${at(value, space.index)})`;
   if (style === 'label' && (value.startsWith(' ') || value.endsWith(' '))) return 'must not start or end with a space';
   return undefined;
 }
+
+/** `U+202E at position 3`, counting characters (code points), not UTF-16 units. */
+function at(value: string, index: number): string {
+  return `U+${hex(value.codePointAt(index)!)} at position ${[...value.slice(0, index)].length}`;
+}
+
 
 /**
  * The key two lookalikes share: NFKC with case folded (fullwidth, ligatures, `ß`/`ss`, `A`/`a`), then TR39's
@@ -47,6 +50,12 @@ export function identityTextProblem(value: string, style: IdentityStyle): string
  * `1` -> `l`; `m` -> `rn`), folded once more so prototypes in capitals meet their lower case.
  */
 export function lookalikeKey(value: string): string {
+  if (ASCII.test(value)) {
+    // ASCII is its own NFKC and NFD, and its prototypes are ASCII: the same key, without the normalisations
+    let out = '';
+    for (const ch of value.toLowerCase()) out += ASCII_KEYS[ch.charCodeAt(0)];
+    return out;
+  }
   return fold(skeleton(fold(value)));
 }
 
@@ -60,6 +69,13 @@ function skeleton(s: string): string {
   for (const ch of s.normalize('NFD')) out += PROTOTYPES.get(ch) ?? ch;
   return out.normalize('NFD');
 }
+
+/**
+ * Each ASCII character's key, as the full path computes it (ASCII keys are ASCII: `%`'s prototype `º/₀` folds
+ * to `o/0`), so a key is these pieces joined: most characters are themselves, `0` -> `o`, `1` and `|` -> `l`,
+ * `m` -> `rn`.
+ */
+const ASCII_KEYS: readonly string[] = Array.from({ length: 128 }, (_, c) => fold(skeleton(String.fromCharCode(c))));
 
 function hex(cp: number): string {
   return cp.toString(16).toUpperCase().padStart(4, '0');

@@ -17,6 +17,7 @@ import { createSecretCodec } from '../../src/secrets/envelope-codec.ts';
 import { keyringFromKeys } from '../../src/secrets/keyring.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { isGatewayError } from '../../src/errors/gateway-error.ts';
+import { lookalikeKey } from '../../src/schema/identity-text.ts';
 import { expectProblem, startTestAdmin, type TestAdmin } from '../helpers/admin.ts';
 import { plugins } from '../helpers/gateway.ts';
 import { createTestDatabase, postgresSkip } from '../helpers/pg-database.ts';
@@ -181,4 +182,16 @@ describe('declarative files: lookalikes within one file are an error', () => {
     assert.equal(byPath['consumers[4]'], KONG_CONSUMER);
     assert.match(byPath['consumers[5].custom_id'], /U\+000A/);
   });
+});
+
+test('the lookalike key: every printable ASCII character keys as its fullwidth twin does; TR39 pairs meet', () => {
+  for (let c = 0x21; c <= 0x7e; c++) {
+    const ascii = `x${String.fromCharCode(c)}y`;
+    const wide = `x${String.fromCharCode(c + 0xfee0)}y`;
+    assert.equal(lookalikeKey(ascii), lookalikeKey(wide), `${ascii} / ${wide}`);
+  }
+  for (const [a, b] of [['paypal', 'pаypаl'], ['admin', 'ADMIN'], ['straße', 'STRASSE'], ['café', 'cafe\u0301'], ['user1', 'userl'], ['rn', 'm'], ['ﬁle', 'file']]) {
+    assert.equal(lookalikeKey(a), lookalikeKey(b), `${a} / ${b}`);
+  }
+  for (const [a, b] of [['alice', 'alicia'], ['bob', 'b0bby'], ['ca', 'cafe']]) assert.notEqual(lookalikeKey(a), lookalikeKey(b));
 });
