@@ -108,10 +108,16 @@ function identitySuite(driver: string, start: () => Promise<TestAdmin>): void {
       expectProblem(await admin.request('PATCH', `/consumers/${id}`, { body: { username: null } }), 400, 'ADMIN_SCHEMA_VIOLATION');
     });
 
-    test('form field names nest at most 32 levels: a 100k-segment name is a 400, also for a read-only token', async () => {
+    test('form field names nest at most 32 levels and JSON bodies 64: deeper is a 400, also for a read-only token', async () => {
       const deep = `${Array.from({ length: 100_000 }, () => 'a').join('.')}=1`;
       const res = await admin.request('POST', '/schemas/plugins/validate', { body: `name=cors&config.${deep}`, contentType: 'application/x-www-form-urlencoded', token: admin.readOnlyToken });
       assert.match(expectProblem(res, 400, 'ADMIN_MALFORMED_BODY').detail, /at most 32 levels/);
+      // the JSON twin: a few thousand brackets parse, then overflowed the checks' recursion (500)
+      for (const depth of [65, 2000, 200_000]) {
+        const json = `{"name":"cors","config":{"origins":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+        const deepJson = await admin.request('POST', '/schemas/plugins/validate', { body: json, contentType: 'application/json', token: admin.readOnlyToken });
+        assert.match(expectProblem(deepJson, 400, 'ADMIN_MALFORMED_BODY', String(depth)).detail, /at most 64 levels/);
+      }
       const ok = await admin.request('POST', '/schemas/routes/validate', { body: 'paths[]=/x&headers.x-a[1]=a', contentType: 'application/x-www-form-urlencoded', token: admin.readOnlyToken });
       assert.equal(ok.status, 200, ok.text);
     });
