@@ -65,6 +65,10 @@ function identitySuite(driver: string, start: () => Promise<TestAdmin>): void {
         assert.ok(problem.fields[field], `${path}: ${JSON.stringify(problem.fields)}`);
       }
       assert.deepEqual(await admin.snapshotEntities(), before, 'nothing refused was stored');
+      // admin token names too: the audit log names actors by them
+      for (const name of ['ci\u202Eevil', 'c\u200Bi', ' ci']) {
+        assert.ok(expectProblem(await admin.request('POST', '/admin-tokens', { body: { name, role: 'read-only' } }), 400, 'ADMIN_SCHEMA_VIOLATION', name).fields.name);
+      }
       // what stays allowed: inner plain spaces in usernames, non-ASCII letters, 255 characters
       for (const username of ['Jane Smith', 'Zoë', 'z'.repeat(255), 'юрий']) assert.equal((await admin.request('POST', '/consumers', { body: { username } })).status, 201, username);
     });
