@@ -256,6 +256,16 @@ describe('DB-less mode', () => {
     assert.equal((await call('GET', '/audit?size=1')).body.data[0].id, auditTop, 'refusals are not audited as changes');
   });
 
+  test('a file with two lookalike identities, a consumer without identity or an invisible character is refused whole', async () => {
+    const hash = (await call('GET', '/status')).body.configuration_hash;
+    const res = await call('POST', '/config', doc('/lookalike', { consumers: [{ username: 'alice' }, { username: 'ＡＬＩＣＥ' }, {}, { username: 'bob\u202E' }] }));
+    const problem = expectProblem(res, 400, 'ADMIN_CONFIG_REFUSED');
+    assert.match(problem.fields['consumers[1].username'], /looks the same as "alice" at consumers\[0\]/);
+    assert.equal(problem.fields['consumers[2]'], "at least one of these fields must be non-empty: 'custom_id', 'username'");
+    assert.match(problem.fields['consumers[3].username'], /U\+202E/);
+    assert.equal((await call('GET', '/status')).body.configuration_hash, hash, 'the old config keeps serving');
+  });
+
   test('DB-less: POST /config needs the admin role; entity writes and admin tokens are 405', async () => {
     expectProblem(await call('POST', '/config', doc('/x'), READER), 403, 'ADMIN_FORBIDDEN');
     expectProblem(await call('POST', '/services', { host: 'x' }), 405, 'ADMIN_DB_LESS_READ_ONLY');

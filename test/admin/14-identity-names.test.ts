@@ -21,6 +21,8 @@ import { lookalikeKey } from '../../src/schema/identity-text.ts';
 import { expectProblem, startTestAdmin, type TestAdmin } from '../helpers/admin.ts';
 import { plugins } from '../helpers/gateway.ts';
 import { createTestDatabase, postgresSkip } from '../helpers/pg-database.ts';
+import { runCli } from '../cli/cli-node.ts';
+import { writeFile } from 'node:fs/promises';
 
 const KONG_CONSUMER = "at least one of these fields must be non-empty: 'custom_id', 'username'";
 const ACTOR = { id: 'test', name: 'test', role: 'admin' } as const;
@@ -191,6 +193,19 @@ describe('declarative files: lookalikes within one file are an error', () => {
     assert.match(byPath['upstreams[1].name'], /looks the same as "up.internal"/);
     assert.equal(byPath['consumers[4]'], KONG_CONSUMER);
     assert.match(byPath['consumers[5].custom_id'], /U\+000A/);
+
+    // `portcullis config validate` says the same, every error with its path, exit 1
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-validate-'));
+    try {
+      const file = join(dir, 'kong.json');
+      await writeFile(file, JSON.stringify(doc));
+      const run = await runCli(['validate', file], {});
+      assert.equal(run.code, 1, run.stdout + run.stderr);
+      const out = run.stdout + run.stderr;
+      for (const path of ['services[1].name', 'consumers[1].username', 'consumers[3].username', 'consumers[4]:', 'consumers[5].custom_id']) assert.ok(out.includes(path), `${path} in:\n${out}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
