@@ -52,9 +52,7 @@ function at(value: string, index: number): string {
 export function lookalikeKey(value: string): string {
   if (ASCII.test(value)) {
     // ASCII is its own NFKC and NFD, and its prototypes are ASCII: the same key, without the normalisations
-    let out = '';
-    for (const ch of value.toLowerCase()) out += ASCII_KEYS[ch.charCodeAt(0)];
-    return out;
+    return value.toLowerCase().replace(ASCII_MAPPED, (ch) => ASCII_KEYS[ch.charCodeAt(0)]);
   }
   return fold(skeleton(fold(value)));
 }
@@ -76,6 +74,8 @@ function skeleton(s: string): string {
  * `m` -> `rn`.
  */
 const ASCII_KEYS: readonly string[] = Array.from({ length: 128 }, (_, c) => fold(skeleton(String.fromCharCode(c))));
+/** The ASCII characters whose key is not themselves (capitals too: harmless, the fast path lowers them first). */
+const ASCII_MAPPED = new RegExp(`[${ASCII_KEYS.flatMap((key, c) => (key === String.fromCharCode(c) ? [] : [`\\x${c.toString(16).padStart(2, '0')}`])).join('')}]`, 'g');
 
 function hex(cp: number): string {
   return cp.toString(16).toUpperCase().padStart(4, '0');
