@@ -140,34 +140,40 @@ else {
 }
 
 describe('a database from before the lookalike keys upgrades in place', () => {
-  test('rows get keys at start, the oldest of two lookalikes keeps its key, and a new lookalike is refused', async () => {
-    const registry = await plugins();
-    const codec = createSecretCodec(keyringFromKeys([{ id: 'k', key: randomBytes(32) }]));
-    const logged: string[] = [];
-    const logger = pino({ level: 'warn' }, { write: (line: string) => { logged.push(line); } });
-    const dataDir = await mkdtemp(join(tmpdir(), 'portcullis-lookalike-'));
-    try {
-      let store = await openStore({ dataDir, codec, plugins: registry, logger });
-      const write = (username: string) => store.write([{ op: 'insert', kind: 'consumers', record: { id: randomUUID(), username } }], { actor: ACTOR, requestId: 'r', check: () => {} });
-      await write('carol');
-      await write('dave');
-      // as an older node left it: no keys, and a lookalike pair it let in
-      await store.sql.query("UPDATE consumers SET username = 'ＣＡＲＯＬ' WHERE username = 'dave'");
-      await store.sql.query('UPDATE consumers SET username_key = NULL');
-      await store.sql.query("UPDATE consumers SET created_at = created_at - 10 WHERE username = 'carol'");
-      await store.close();
+  for (const driver of ['PGlite', 'PostgreSQL'] as const) {
+    test(`${driver}: rows get keys at start, the oldest of two lookalikes keeps its key, and a new lookalike is refused`, async (t) => {
+      if (driver === 'PostgreSQL' && skip) return t.skip(skip);
+      const registry = await plugins();
+      const codec = createSecretCodec(keyringFromKeys([{ id: 'k', key: randomBytes(32) }]));
+      const logged: string[] = [];
+      const logger = pino({ level: 'warn' }, { write: (line: string) => { logged.push(line); } });
+      const dataDir = driver === 'PGlite' ? await mkdtemp(join(tmpdir(), 'portcullis-lookalike-')) : undefined;
+      const db = driver === 'PostgreSQL' ? await createTestDatabase('portcullis_lookalike_upgrade') : undefined;
+      const open = () => openStore({ dataDir, databaseUrl: db?.url, codec, plugins: registry, logger });
+      try {
+        let store = await open();
+        const write = (username: string) => store.write([{ op: 'insert', kind: 'consumers', record: { id: randomUUID(), username } }], { actor: ACTOR, requestId: 'r', check: () => {} });
+        await write('carol');
+        await write('dave');
+        // as an older node left it: no keys, and a lookalike pair it let in
+        await store.sql.query("UPDATE consumers SET username = 'ＣＡＲＯＬ' WHERE username = 'dave'");
+        await store.sql.query('UPDATE consumers SET username_key = NULL');
+        await store.sql.query("UPDATE consumers SET created_at = created_at - 10 WHERE username = 'carol'");
+        await store.close();
 
-      store = await openStore({ dataDir, codec, plugins: registry, logger });
-      const keys = (await store.sql.query<{ username: string; username_key: string | null }>('SELECT username, username_key FROM consumers ORDER BY created_at, id')).rows;
-      assert.deepEqual(keys, [{ username: 'carol', username_key: 'carol' }, { username: 'ＣＡＲＯＬ', username_key: null }]);
-      assert.ok(logged.some((l) => l.includes('looks like another')), 'the kept lookalike is logged');
-      await assert.rejects(write('Carol'), (err) => isGatewayError(err) && err.code === 'ADMIN_LOOKALIKE_VIOLATION');
-      await write('erin');
-      await store.close();
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  });
+        store = await open();
+        const keys = (await store.sql.query<{ username: string; username_key: string | null }>('SELECT username, username_key FROM consumers ORDER BY created_at, id')).rows;
+        assert.deepEqual(keys, [{ username: 'carol', username_key: 'carol' }, { username: 'ＣＡＲＯＬ', username_key: null }]);
+        assert.ok(logged.some((l) => l.includes('looks like another')), 'the kept lookalike is logged');
+        await assert.rejects(write('Carol'), (err) => isGatewayError(err) && err.code === 'ADMIN_LOOKALIKE_VIOLATION');
+        await write('erin');
+        await store.close();
+      } finally {
+        if (dataDir) await rm(dataDir, { recursive: true, force: true });
+        await db?.drop();
+      }
+    });
+  }
 });
 
 describe('declarative files: lookalikes within one file are an error', () => {
