@@ -14,6 +14,12 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
  */
 export const MAX_FORM_FIELDS = 1000;
 
+/**
+ * Most segments one field name may nest (`a.b[1].c` is three). An entity's deepest field is a handful of
+ * levels down; a name of 100k dots must not build (and then walk) 100k levels.
+ */
+export const MAX_FORM_DEPTH = 32;
+
 type Slot = { index: number | null; node: FormNode };
 /** `byIndex`: the first slot at each explicit position, so `a[i].b=…` finds its object in one lookup. */
 type FormNode = { type: 'value'; value: string } | { type: 'object'; props: Map<string, FormNode> } | { type: 'list'; items: Slot[]; byIndex: Map<number, Slot> };
@@ -38,7 +44,9 @@ interface KeyPart {
 
 function parseKey(key: string): KeyPart[] {
   const parts: KeyPart[] = [];
-  for (const segment of key.split('.')) {
+  const segments = key.split('.', MAX_FORM_DEPTH + 1);
+  if (segments.length > MAX_FORM_DEPTH) throw malformed(`a form field name may nest at most ${MAX_FORM_DEPTH} levels`);
+  for (const segment of segments) {
     const match = /^([^[\]]+)(?:\[(\d*)\])?$/.exec(segment);
     if (!match) throw malformed(`form field name '${key}' cannot be read (expected a.b, a[] or a[1])`);
     if (FORBIDDEN_KEYS.has(match[1])) throw malformed(`form field name '${key}' is not allowed`);
@@ -86,18 +94,34 @@ function place(root: FormNode, parts: KeyPart[], value: string, key: string): vo
   });
 }
 
-function finish(node: FormNode): unknown {
-  switch (node.type) {
-    case 'value':
-      return node.value;
-    case 'object':
-      return Object.fromEntries([...node.props].map(([k, v]) => [k, finish(v)]));
-    case 'list': {
-      // explicit positions order the list whether they count from 0 or 1; appended items keep their order after
-      const ordered = node.items.map((s, i) => ({ s, i })).sort((a, b) => (a.s.index ?? Infinity) - (b.s.index ?? Infinity) || a.i - b.i);
-      return ordered.map(({ s }) => finish(s.node));
+/** The tree as plain values, built without recursion (depth is bounded, but the walk need not trust that). */
+function finish(root: FormNode): unknown {
+  const out = new Map<FormNode, unknown>();
+  // post-order: a node is built once every child is
+  const stack: { node: FormNode; expanded: boolean }[] = [{ node: root, expanded: false }];
+  while (stack.length > 0) {
+    const top = stack.pop()!;
+    const { node } = top;
+    if (node.type === 'value') {
+      out.set(node, node.value);
+      continue;
     }
+    const children = node.type === 'object' ? [...node.props.values()] : orderedSlots(node.items).map((s) => s.node);
+    if (!top.expanded) {
+      stack.push({ node, expanded: true });
+      for (const child of children) stack.push({ node: child, expanded: false });
+      continue;
+    }
+    out.set(node, node.type === 'object'
+      ? Object.fromEntries([...node.props].map(([k, v]) => [k, out.get(v)]))
+      : children.map((c) => out.get(c)));
   }
+  return out.get(root);
+}
+
+/** Explicit positions order a list whether they count from 0 or 1; appended items keep their order after. */
+function orderedSlots(items: Slot[]): Slot[] {
+  return items.map((s, i) => ({ s, i })).sort((a, b) => (a.s.index ?? Infinity) - (b.s.index ?? Infinity) || a.i - b.i).map(({ s }) => s);
 }
 
 function malformed(detail: string): GatewayError {

@@ -1,5 +1,8 @@
-// The audit trail in DB-less mode: a bounded in-memory ring of entries (POST /config replacements), newest first.
-// There is no database to keep it in; a restart starts a new trail, as a restart also reloads the file.
+// The audit trail in DB-less mode: a bounded in-memory ring of entries (POST /config replacements, reloads),
+// newest first. There is no database to keep it in; a restart starts a new trail, as a restart also reloads the
+// file. Entries are kept as JSON text, so the bound is on what they cost: a string holds its characters in one
+// or two bytes each, while the same entry as objects cost about ten times its JSON size (a 64 MiB JSON budget
+// held ~780 MiB of heap after 300 reloads).
 import type { AuditEntry } from '../store/store.ts';
 import type { AuditReader } from './admin-route.ts';
 import { checkPageSize, decodeAuditOffset, encodeAuditOffset } from '../store/pagination.ts';
@@ -11,47 +14,60 @@ export interface MemoryAudit extends AuditReader {
   record(draft: AuditDraft): AuditEntry;
   /** Entries currently held. */
   size(): number;
+  /** Memory the held entries cost, in bytes (what maxBytes bounds). */
+  retainedBytes(): number;
 }
 
 export interface MemoryAuditOptions {
   /** Most entries kept; the oldest go first. */
   maxEntries?: number;
   /**
-   * Most bytes kept (entries' JSON size): a replaced config's before/after images can be large, so a count
-   * alone would not bound memory. The newest entry is always kept.
+   * Most bytes of memory the entries may cost (their JSON text, one byte a character for Latin-1 text, two
+   * otherwise, plus a fixed cost per entry): a count alone would not bound memory. The newest entry is always kept.
    */
   maxBytes?: number;
 }
 
+/** What one held entry costs besides its text: the string header, the ring's slot, the id. */
+const ENTRY_OVERHEAD_BYTES = 64;
+
+/** V8 keeps a string of Latin-1 characters one byte each, any other string two. */
+function textBytes(text: string): number {
+  return (/[^\u0000-\u00ff]/.test(text) ? 2 * text.length : text.length) + ENTRY_OVERHEAD_BYTES;
+}
+
 export function createMemoryAudit(options: MemoryAuditOptions = {}): MemoryAudit {
   const maxEntries = options.maxEntries ?? 10_000;
-  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  const maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
   // Oldest first; ids grow by one, so an id cursor finds its place by binary search after evictions.
-  const entries: { entry: AuditEntry; bytes: number }[] = [];
+  const entries: { id: number; kind: string; entityId: string | null; json: string; bytes: number }[] = [];
   let bytes = 0;
   let nextId = 1;
 
   return {
     record(draft) {
-      const entry: AuditEntry = { ...structuredClone(draft), id: nextId++, at: draft.at ?? new Date().toISOString() };
-      const size = JSON.stringify(entry).length;
-      entries.push({ entry, bytes: size });
+      const entry: AuditEntry = { ...draft, id: nextId++, at: draft.at ?? new Date().toISOString() };
+      // the text is the copy: nothing the caller holds can change what was recorded
+      const json = JSON.stringify(entry);
+      const size = textBytes(json);
+      entries.push({ id: entry.id, kind: entry.kind, entityId: entry.entity_id, json, bytes: size });
       bytes += size;
       while (entries.length > 1 && (entries.length > maxEntries || bytes > maxBytes)) bytes -= entries.shift()!.bytes;
-      return structuredClone(entry);
+      return JSON.parse(json) as AuditEntry;
     },
     size: () => entries.length,
+    retainedBytes: () => bytes,
     async list({ size, offset, kind, entityId }) {
       checkPageSize(size);
       // The cursor is the id of the last entry returned, as the database store's: the next page holds older entries.
       const below = offset === undefined ? Number.POSITIVE_INFINITY : decodeAuditOffset(offset);
       const data: AuditEntry[] = [];
       for (let i = lastIndexBelow(below); i >= 0; i--) {
-        const { entry } = entries[i];
-        if (kind !== undefined && entry.kind !== kind) continue;
-        if (entityId !== undefined && entry.entity_id !== entityId) continue;
+        const held = entries[i];
+        if (kind !== undefined && held.kind !== kind) continue;
+        if (entityId !== undefined && held.entityId !== entityId) continue;
         if (data.length === size) return { data, offset: encodeAuditOffset(data[data.length - 1].id) };
-        data.push(structuredClone(entry));
+        data.push(JSON.parse(held.json) as AuditEntry);
       }
       return { data, offset: null };
     },
@@ -63,7 +79,7 @@ export function createMemoryAudit(options: MemoryAuditOptions = {}): MemoryAudit
     let hi = entries.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (entries[mid].entry.id < id) lo = mid + 1;
+      if (entries[mid].id < id) lo = mid + 1;
       else hi = mid;
     }
     return lo - 1;

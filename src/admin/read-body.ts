@@ -90,7 +90,31 @@ function decodeUtf8(raw: Buffer): string {
   }
 }
 
+/**
+ * Deepest nesting a JSON body may have. Entity bodies and Kong config documents are a dozen levels deep; a few
+ * thousand parse, then overflow the recursive walks that check them (a 500, open to read-only dry runs).
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether brackets outside strings nest deeper than `max`: one pass, no recursion, before anything parses. */
+function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
 function parseJson(text: string): unknown {
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw new GatewayError('ADMIN_MALFORMED_BODY', { detail: `a JSON body may nest at most ${MAX_JSON_DEPTH} levels` });
   let forbidden: string | undefined;
   let parsed: unknown;
   try {

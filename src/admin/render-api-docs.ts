@@ -3,7 +3,8 @@
 // fresh and checks the role and mode columns against a running server.
 import type { AdminRole } from '../store/store.ts';
 import type { AdminMethod, AdminRoute } from './admin-route.ts';
-import { MAX_FORM_FIELDS } from './form-body.ts';
+import { MAX_FORM_DEPTH, MAX_FORM_FIELDS } from './form-body.ts';
+import { MAX_JSON_DEPTH } from './read-body.ts';
 import { displayPath } from './match-route.ts';
 import { allAdminRoutes } from './routes/index.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './server.ts';
@@ -39,7 +40,7 @@ Generated from the admin route table (\`src/admin/routes/\`) by \`npm run docs\`
   \`HEAD\` works wherever \`GET\` does. Refusals are \`application/problem+json\` with a \`code\` from [errors.md](errors.md).
 - **Body limits**: a request body (JSON, form, or a \`POST /config\` document) is at most ${byteSize(DEFAULT_MAX_BODY_BYTES)} (413 \`ADMIN_BODY_TOO_LARGE\`,
   refused from \`Content-Length\` before it is read); a form body holds at most ${MAX_FORM_FIELDS} fields (400 \`ADMIN_MALFORMED_BODY\`;
-  Kong reads 100 and drops the rest silently).
+  Kong reads 100 and drops the rest silently), each name nested at most ${MAX_FORM_DEPTH} levels deep (\`a.b[1].c\` is three); a JSON body nests at most ${MAX_JSON_DEPTH} levels.
 
 `;
 

@@ -7,6 +7,8 @@ import { applySchema, fieldPath, type FieldError } from '../schema/validate.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import { KIND_SPECS, type Kind } from '../store/entity-kinds.ts';
 import { expandServiceUrl } from './declarative/service-url.ts';
+import { CONSUMER_IDENTITY_MESSAGE, identityErrors } from './identity-fields.ts';
+import { canonicalIpv4, canonicalTarget } from './canonical-host.ts';
 import { dropUnsetNulls } from './declarative/unset-nulls.ts';
 import { coveredBy, unsupportedFeatures } from './declarative/unsupported-features.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
@@ -50,14 +52,39 @@ export function validateEntityFields(kind: Kind, fields: Record<string, unknown>
   const urlRefused = kind === 'services' && errors.some((e) => e.path === fieldPath(path, 'url'));
   errors.push(...refused, ...applySchema(KIND_SPECS[kind].schema, fields, path)
     .filter((e) => !coveredBy(refused, e.path) && !(urlRefused && e.path === fieldPath(path, 'host'))));
+  errors.push(...identityErrors(kind, fields, path).filter((e) => !errors.some((found) => found.path === e.path)));
+  if (kind === 'consumers' && (fields.username ?? null) === null && (fields.custom_id ?? null) === null) {
+    errors.push({ path: entityPath(path), message: CONSUMER_IDENTITY_MESSAGE });
+  }
   if (kind === 'keyauth_credentials' && fields.key !== undefined && fields.key_hash !== undefined) {
     errors.push({ path: fieldPath(path, 'key_hash'), message: "cannot be set together with 'key'" });
   }
   if (kind === 'plugins') validatePluginConfig(fields, options, errors);
   if (kind === 'jwt_secrets' && errors.length === 0) errors.push(...jwtSecretErrors(fields, path));
+  if (errors.length === 0) canonicalHosts(kind, fields, path, errors);
   if (errors.length > 0) return errors;
   if (kind === 'services' && fields.port === undefined) fields.port = fields.protocol === 'https' || fields.protocol === 'wss' ? 443 : 80;
   return errors;
+}
+
+/**
+ * Hosts that are IPv4 addresses in another form (`2852039166`, `0x7f.1`) become dotted quads (canonical-host.ts);
+ * target ports are 1-65535; an upstream name is a hostname, never an address (Kong: "no ip addresses allowed").
+ */
+function canonicalHosts(kind: Kind, fields: Record<string, unknown>, path: string, errors: FieldError[]): void {
+  if (kind === 'targets' && typeof fields.target === 'string') {
+    const found = canonicalTarget(fields.target);
+    if ('error' in found) errors.push({ path: fieldPath(path, 'target'), message: found.error });
+    else fields.target = found.target;
+  }
+  if (kind === 'services' && typeof fields.host === 'string') {
+    const v4 = canonicalIpv4(fields.host);
+    if (v4 === null) errors.push({ path: fieldPath(path, 'host'), message: `invalid value '${fields.host}': not a valid hostname or IP address` });
+    else if (v4 !== undefined) fields.host = v4;
+  }
+  if (kind === 'upstreams' && typeof fields.name === 'string' && canonicalIpv4(fields.name) !== undefined) {
+    errors.push({ path: fieldPath(path, 'name'), message: 'Invalid name; no ip addresses allowed' });
+  }
 }
 
 /** Kong generates credential keys and secrets the request or file leaves out. */

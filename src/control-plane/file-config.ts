@@ -11,7 +11,7 @@ import { refusal } from './config-builder.ts';
 import { loadEntitiesFromFile } from '../config/load-config.ts';
 import { loadDeclarative } from '../config/declarative/load-declarative.ts';
 import { createFileStore } from '../store/file-store.ts';
-import { exportDeclarative } from '../config/declarative/export-declarative.ts';
+import { configChangeImages } from '../admin/config-change-audit.ts';
 
 export interface FileConfigOptions {
   file: string;
@@ -63,12 +63,12 @@ export function createFileConfig(options: FileConfigOptions): FileConfig {
       try {
         const entities = await loadEntitiesFromFile(options.file, options.plugins);
         const config = builder.build(entities, version + 1);
-        const before = served && exportDeclarative(served, { plugins: options.plugins });
+        const before = served;
         serve(entities, config);
-        // The same trail POST /config leaves (it records its own): who replaced what with what.
+        // The same trail POST /config leaves (it records its own): who replaced what, and what changed.
         options.audit.record({
           actor: SIGHUP_ACTOR, request_id: null, action: 'replace-config', kind: 'config', entity_id: null,
-          before: before ?? null, after: exportDeclarative(entities, { plugins: options.plugins }),
+          ...configChangeImages(before, entities, options.plugins),
         });
         logger.info({ config: options.file, version }, 'configuration reloaded');
         return true;

@@ -98,6 +98,9 @@ export const catalogue = {
   STORE_UNAVAILABLE: { status: 503, title: 'Database unreachable', message: 'database unavailable' },
   STORE_CONFLICT: { status: 409, title: 'Concurrent write conflict; retry', message: 'concurrent modification; retry' },
 
+  // --- admin data validation (identities) ---------------------------------------------------------
+  ADMIN_LOOKALIKE_VIOLATION: { status: 409, title: 'Name looks like an existing one', message: 'a name that looks the same (case, width, lookalike letters) is already used' },
+
   // --- internal ----------------------------------------------------------------------------------
   INTERNAL: { status: 500, title: 'Internal gateway error', message: 'An unexpected error occurred' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -1,14 +1,17 @@
 // Building blocks shared by the entity schemas (Kong's typedefs: names, tags, hosts, ports, timeouts).
 import { Type, type TSchema } from '@sinclair/typebox';
 import './formats.ts';
+import { IDENTITY_KEYWORD } from './identity-text.ts';
 
 export const Uuid = Type.String({ format: 'uuid', description: 'Entity id (UUID).' });
 /**
  * Kong 3.x `utf8_name`: ASCII letters, digits and `.-_~`, plus any non-ASCII character (Kong allows Unicode
  * letters and digits; a pattern without the `u` flag cannot say "letter", so other non-ASCII passes too).
+ * Identity text: no invisible characters or spaces, and unique by lookalike key as well (identity-text.ts).
  */
-export const Name = Type.String({ pattern: '^(?:[A-Za-z0-9.\\-_~]|[^\\x00-\\x7F])+$', minLength: 1, maxLength: 128, description: 'Unique name: letters, digits, `.-_~`.' });
-export const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { description: 'Free-form tags for filtering.' });
+export const Name = Type.String({ pattern: '^(?:[A-Za-z0-9.\\-_~]|[^\\x00-\\x7F])+$', minLength: 1, maxLength: 128, [IDENTITY_KEYWORD]: 'name', description: 'Unique name: letters, digits, `.-_~`; no invisible characters, and not a lookalike of another (case, width, confusable letters).' });
+/** Kong's `typedefs.tag`: printable ASCII but `,` and `/` (the tag filter's separators), or non-ASCII text. */
+export const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 128, pattern: '^[ !-+\\-.0-~\\u0080-\\uffff]+$', [IDENTITY_KEYWORD]: 'label' }), { description: 'Free-form tags for filtering: no `,`, `/` or invisible characters.' });
 export const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 export const TimeoutMs = Type.Integer({ minimum: 1, maximum: 2147483646 });
 export const Host = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.\\-_\\[\\]:]+$', description: 'Hostname or IP address.' });

@@ -15,6 +15,7 @@ import { recordKeys, verifyKeys } from './key-checks.ts';
 import { getEntity, listEntities, type ReadContext } from './entity-repository.ts';
 import { CONFIG_WRITE_LOCK } from './locks.ts';
 import { runMigrations } from './migrate.ts';
+import { fillLookalikeKeys } from './lookalike-keys.ts';
 import { loadEntities, readVersion, takeSnapshot } from './snapshot.ts';
 import type { SqlClient } from './sql-client.ts';
 import { conflict, isRetryable } from './store-errors.ts';
@@ -44,6 +45,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     : await createPgliteClient({ dataDir: options.dataDir === undefined ? undefined : join(options.dataDir, PGLITE_SUBDIR), schema: options.pgSchema });
   try {
     await runMigrations(sql, options.logger);
+    await fillLookalikeKeys(sql, options.logger);
   } catch (err) {
     await sql.close().catch(() => {});
     throw err;

@@ -6,7 +6,8 @@ import type { PluginRegistry } from '../plugins/registry.ts';
 import { declaredSecretFields, pluginNameOf, REDACTED } from '../secrets/secret-fields.ts';
 import { KIND_SPECS, type Kind } from './entity-kinds.ts';
 import { referenceId } from './records.ts';
-import { FOREIGN_CONSTRAINTS, UNIQUE_CONSTRAINTS } from './tables.ts';
+import { FOREIGN_CONSTRAINTS, LOOKALIKE_INDEXES, UNIQUE_CONSTRAINTS } from './tables.ts';
+import { lookalikeMessage } from '../config/identity-fields.ts';
 
 interface PgError {
   code?: string;
@@ -59,6 +60,8 @@ export function mapWriteError(err: unknown, op: 'write' | 'delete', kind: Kind, 
   if (code === '23505' && constraint !== undefined) {
     const unique = UNIQUE_CONSTRAINTS.get(constraint);
     if (unique && record) return uniqueViolation(unique.kind, unique.fields, record, plugins);
+    const lookalike = LOOKALIKE_INDEXES.get(constraint);
+    if (lookalike !== undefined) return lookalikeViolation(lookalike);
     if (constraint === `${kind}_pkey` && record) {
       return new GatewayError('ADMIN_UNIQUE_VIOLATION', { message: `primary key violation on key '${kongPretty({ id: record.id })}'`, fields: { id: 'already exists' } });
     }
@@ -81,6 +84,12 @@ export function mapWriteError(err: unknown, op: 'write' | 'delete', kind: Kind, 
     }
   }
   return err;
+}
+
+/** An identity that looks like one already stored (`existing`, when the check could name it). */
+export function lookalikeViolation(field: string, existing?: string): GatewayError {
+  const message = existing === undefined ? 'looks the same as an identity already used (compared ignoring case, width, Unicode normalisation and confusable letters)' : lookalikeMessage(existing);
+  return new GatewayError('ADMIN_LOOKALIKE_VIOLATION', { message: `${field}: ${message}`, fields: { [field]: message } });
 }
 
 export function schemaViolation(field: string, message: string): GatewayError {

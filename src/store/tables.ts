@@ -1,6 +1,7 @@
 // How each entity kind maps onto its table (migrations/001_entities.sql): real columns for foreign keys and
 // unique or lookup fields, and the constraint names the database reports back on a violation.
 import { KIND_SPECS, type Kind } from './entity-kinds.ts';
+import { lookalikeFields } from '../config/identity-fields.ts';
 
 export interface TableSpec {
   kind: Kind;
@@ -35,6 +36,11 @@ export const TABLES: Readonly<Record<Kind, TableSpec>> = Object.fromEntries(
 /** Unique constraint or index name -> the kind and the unique field set it enforces. */
 export const UNIQUE_CONSTRAINTS: ReadonlyMap<string, { kind: Kind; fields: readonly string[] }> = new Map(
   (Object.keys(KIND_SPECS) as Kind[]).flatMap((kind) => KIND_SPECS[kind].unique.map((fields) => [`${kind}_${fields.join('_')}_unique`, { kind, fields }] as const)),
+);
+
+/** Unique index name -> the field it keys (`consumers_username_key_unique` -> username). */
+export const LOOKALIKE_INDEXES: ReadonlyMap<string, string> = new Map(
+  (Object.keys(KIND_SPECS) as Kind[]).flatMap((kind) => lookalikeFields(kind).map((field) => [`${kind}_${field}_key_unique`, field] as const)),
 );
 
 /** Foreign-key constraint name -> the child kind and its field. */

@@ -14,6 +14,7 @@ import type { SqlQueryable, SqlValue } from './sql-client.ts';
 import { mapWriteError, schemaViolation, uniqueViolation } from './store-errors.ts';
 import type { AuditEntry, EntityInput, EntityRecord, WriteOp } from './store.ts';
 import { TABLES, isUuid } from './tables.ts';
+import { checkLookalikes, lookalikeColumns } from './lookalike-keys.ts';
 
 export interface WriteContext {
   codec: SecretCodec;
@@ -93,6 +94,7 @@ export async function applyOp(q: SqlQueryable, ctx: WriteContext, op: WriteOp): 
 async function insert(q: SqlQueryable, ctx: WriteContext, kind: Kind, record: EntityInput): Promise<AppliedOp> {
   const values = rowValues(kind, record, ctx, undefined);
   await checkApiKeyUnique(q, ctx, kind, values, record);
+  await checkLookalikes(q, ctx.plugins, kind, values.id, values.columns, record);
   const cols = { ...values.columns, id: values.id, secrets: seal(ctx.codec, values.secrets), created_at: ctx.now, updated_at: ctx.now };
   if (kind === 'keyauth_credentials') Object.assign(cols, { key_hash: values.keyHash });
   const names = Object.keys(cols);
@@ -108,6 +110,7 @@ async function update(q: SqlQueryable, ctx: WriteContext, kind: Kind, record: En
   const storedSecrets = unseal(ctx.codec, stored.secrets);
   const values = rowValues(kind, record, ctx, keepSecrets ? { secrets: storedSecrets, keyHash: stored.key_hash ?? null } : undefined);
   await checkApiKeyUnique(q, ctx, kind, values, record);
+  await checkLookalikes(q, ctx.plugins, kind, values.id, values.columns, record);
   const cols: Record<string, SqlValue> = { ...values.columns, secrets: seal(ctx.codec, values.secrets), updated_at: Math.max(ctx.now, stored.created_at) };
   if (kind === 'keyauth_credentials') cols.key_hash = values.keyHash;
   const names = Object.keys(cols);
@@ -180,6 +183,7 @@ function rowValues(kind: Kind, record: EntityInput, ctx: WriteContext, keep: { s
   for (const [field, column] of Object.entries(TABLES[kind].columns)) {
     columns[column] = typeof data[field] === 'string' ? (data[field] as string) : null;
   }
+  Object.assign(columns, lookalikeColumns(kind, data));
   columns.data = JSON.stringify(data);
   columns.tags = Array.isArray(record.tags) ? (record.tags as string[]) : null;
 

@@ -211,8 +211,12 @@ describe('DB-less mode', () => {
     assert.equal(entry.action, 'replace-config');
     assert.equal(entry.actor.name, 'PORTCULLIS_ADMIN_TOKEN');
     assert.equal(entry.request_id, res.headers.get('x-request-id'));
-    assert.equal(entry.before.services[0].routes[0].paths[0], '/one');
-    assert.equal(entry.after.services[0].routes[0].paths[0], '/two');
+    // a summary and the diff, not two full images of the config
+    assert.deepEqual(entry.before, { entities: { services: 1, routes: 1 } });
+    assert.deepEqual(entry.after.entities, { services: 1, routes: 1, consumers: 1, jwt_secrets: 1, keyauth_credentials: 1 });
+    assert.deepEqual(entry.after.changes, { created: 3, updated: 1, deleted: 0 });
+    const changed = entry.after.diff.find((c: { kind: string }) => c.kind === 'routes');
+    assert.deepEqual([changed.action, changed.label, changed.fields], ['update', 'file-route', ['paths']]);
     for (const secret of [JWT_SECRET, API_KEY]) assert.ok(!audit.text.includes(secret), `${secret} in the audit log`);
   });
 
@@ -250,6 +254,16 @@ describe('DB-less mode', () => {
     assert.equal((await call('GET', '/status')).body.configuration_hash, hash);
     assert.equal((await fetch(`${proxy}/three`)).status, 200);
     assert.equal((await call('GET', '/audit?size=1')).body.data[0].id, auditTop, 'refusals are not audited as changes');
+  });
+
+  test('a file with two lookalike identities, a consumer without identity or an invisible character is refused whole', async () => {
+    const hash = (await call('GET', '/status')).body.configuration_hash;
+    const res = await call('POST', '/config', doc('/lookalike', { consumers: [{ username: 'alice' }, { username: 'ＡＬＩＣＥ' }, {}, { username: 'bob\u202E' }] }));
+    const problem = expectProblem(res, 400, 'ADMIN_CONFIG_REFUSED');
+    assert.match(problem.fields['consumers[1].username'], /looks the same as "alice" at consumers\[0\]/);
+    assert.equal(problem.fields['consumers[2]'], "at least one of these fields must be non-empty: 'custom_id', 'username'");
+    assert.match(problem.fields['consumers[3].username'], /U\+202E/);
+    assert.equal((await call('GET', '/status')).body.configuration_hash, hash, 'the old config keeps serving');
   });
 
   test('DB-less: POST /config needs the admin role; entity writes and admin tokens are 405', async () => {

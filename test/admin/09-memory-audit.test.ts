@@ -88,3 +88,28 @@ test('bad sizes and cursors are ADMIN_INVALID_QUERY; isMemoryAudit tells a recor
   assert.equal(isMemoryAudit(audit), true);
   assert.equal(isMemoryAudit({ list: audit.list }), false);
 });
+
+test('the ring is bounded by what it costs: 300 reload-sized entries hold the heap near the budget', async () => {
+  const { setFlagsFromString, getHeapStatistics } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const budget = 4 * 1024 * 1024;
+  const audit = createMemoryAudit({ maxBytes: budget });
+  // an entry the size a full before/after image of a 200-consumer config had (~360 KB of JSON, many objects)
+  const image = (n: number) => ({ consumers: Array.from({ length: 1500 }, (_, i) => ({ username: `c-${n}-${i}`, tags: ['a', 'b'], acls: [{ group: 'g' }], n: i })) });
+  gc();
+  const heapBefore = getHeapStatistics().used_heap_size;
+  for (let i = 1; i <= 300; i++) {
+    audit.record(draft(i, { before: image(i), after: image(i + 1) }));
+    assert.ok(audit.retainedBytes() <= budget + 400_000, `after ${i}: ${audit.retainedBytes()} bytes held`);
+  }
+  gc();
+  const grown = getHeapStatistics().used_heap_size - heapBefore;
+  assert.ok(audit.size() >= 2 && audit.size() < 50, `${audit.size()} entries`);
+  // what the ring says it holds is what the heap holds, within a small factor
+  assert.ok(grown < 3 * budget, `heap grew ${(grown / 1048576).toFixed(1)} MiB for a ${budget / 1048576} MiB budget`);
+  const [newest] = (await audit.list({ size: 1 })).data;
+  assert.equal(newest.id, 300);
+  assert.equal((newest.after as ReturnType<typeof image>).consumers.length, 1500);
+});

@@ -7,9 +7,10 @@ import type { AdminTokenRecord, Store } from '../../store/store.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { applySchema } from '../../schema/validate.ts';
 import { schemaViolation } from '../entity-input.ts';
+import { IDENTITY_KEYWORD, identityTextProblem } from '../../schema/identity-text.ts';
 
 export const AdminTokenInputSchema = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\x00-\\x1f\\x7f]+$', description: 'What the token is for (shown in the audit log).' }),
+  name: Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\x00-\\x1f\\x7f]+$', [IDENTITY_KEYWORD]: 'label', description: 'What the token is for (shown in the audit log): no invisible characters.' }),
   role: Type.Union([Type.Literal('read-only'), Type.Literal('admin')], { description: '`read-only` may only read; `admin` may also write and manage tokens.' }),
 }, { additionalProperties: false });
 
@@ -30,6 +31,9 @@ function parseInput(body: unknown): { name: string; role: 'read-only' | 'admin' 
   }
   const input = structuredClone(body) as Record<string, unknown>;
   const errors = applySchema(AdminTokenInputSchema, input, '');
+  // the audit log names the actor by it: no bidi override or zero-width space may disguise who did what
+  const problem = errors.length === 0 ? identityTextProblem(input.name as string, 'label') : undefined;
+  if (problem) errors.push({ path: 'name', message: problem });
   // Kong's wording: `schema violation (a: …)`, `2 schema violations (a: …; b: …)`
   if (errors.length > 0) throw schemaViolation(errors);
   return input as { name: string; role: 'read-only' | 'admin' };

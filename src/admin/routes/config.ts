@@ -11,6 +11,7 @@ import { KIND_ORDER } from '../../store/entity-kinds.ts';
 import { ENTITY_LISTS, publicRecord, toAdminRecord } from '../../store/records.ts';
 import type { EntityRecord } from '../../store/store.ts';
 import { isMemoryAudit } from '../memory-audit.ts';
+import { configChangeImages } from '../config-change-audit.ts';
 import { isPlainObject } from '../form-body.ts';
 
 function exported(ctx: AdminContext, entities: ConfigEntities, selectTags?: readonly string[]): Record<string, unknown> {
@@ -77,7 +78,7 @@ async function postConfig(req: AdminRequest, ctx: AdminContext): Promise<AdminRe
   // ?flatten_errors=1 is accepted for Kong clients: `fields` is always flat here, one path per error.
   const doc = documentFrom(req.body);
   const audit = isMemoryAudit(ctx.audit) ? ctx.audit : undefined;
-  const before = audit ? exported(ctx, (await ctx.store.snapshot()).entities) : null;
+  const before = audit ? (await ctx.store.snapshot()).entities : undefined;
   let entities: ConfigEntities;
   try {
     entities = await ctx.replaceConfig(doc, req.actor);
@@ -90,8 +91,7 @@ async function postConfig(req: AdminRequest, ctx: AdminContext): Promise<AdminRe
     action: 'replace-config',
     kind: 'config',
     entity_id: null,
-    before,
-    after: exported(ctx, entities),
+    ...configChangeImages(before, entities, ctx.plugins),
   });
   return { status: 201, body: servedEntities(ctx, entities) };
 }

@@ -8,6 +8,7 @@ import { checkRouteRules, validateEntityFields } from '../validate-entity.ts';
 import { KIND_SPECS } from '../../store/entity-kinds.ts';
 import { flattenDeclarative, type Kind, type RawRecord } from './flatten.ts';
 import { unsupportedWorkspaces } from './unsupported-features.ts';
+import { lookalikeFields, lookalikeKeyOf, lookalikeMessage } from '../identity-fields.ts';
 
 interface Row {
   record: RawRecord;
@@ -45,6 +46,7 @@ export function loadDeclarative(doc: Record<string, unknown>, plugins: PluginReg
   const unique = checkUniqueness(records, rows, errors);
   // A derived id clashes because the natural key does: report it once, as the field's clash, unless no field says it.
   for (const e of derivedClashes) if (!unique.has(e.path.slice(0, -'.id'.length))) errors.push(e);
+  checkLookalikes(rows, errors);
   for (const row of rows.get('routes')!) errors.push(...checkRouteRules(row.value, row.record.path));
   if (errors.length > 0) throw new ConfigError(errors, source);
   return toEntities(rows);
@@ -198,6 +200,7 @@ function checkUniqueness(records: readonly RawRecord[], rows: Map<Kind, Row[]>, 
     ['targets', (r) => `${r.resolved.upstream}|${str(r.value.target)}`, 'target'],
     ['acls', (r) => `${r.resolved.consumer}|${str(r.value.group)}`, 'group'],
     ['plugins', (r) => `${r.value.name}|${r.resolved.service}|${r.resolved.route}|${r.resolved.consumer}|${str(r.value.instance_name) ?? ''}`, 'name'],
+    ['plugins', (r) => str(r.value.instance_name), 'instance_name'],
   ];
   for (const [kind, keyOf, field] of resolved) {
     const seen = new Map<string, Row>();
@@ -210,6 +213,23 @@ function checkUniqueness(records: readonly RawRecord[], rows: Map<Kind, Row[]>, 
     }
   }
   return reported;
+}
+
+/** Two identities one file gives that look the same (`alice`, `ａｌｉｃｅ`, `Alice`) are an error, as in the store. */
+function checkLookalikes(rows: Map<Kind, Row[]>, errors: FieldError[]): void {
+  for (const [kind, list] of rows) {
+    for (const field of lookalikeFields(kind)) {
+      const seen = new Map<string, Row>();
+      for (const row of list) {
+        const key = lookalikeKeyOf(row.value[field]);
+        if (key === null) continue;
+        const first = seen.get(key);
+        if (!first) seen.set(key, row);
+        // the same text twice is the exact check's error
+        else if (first.value[field] !== row.value[field]) errors.push({ path: `${row.record.path}.${field}`, message: lookalikeMessage(String(first.value[field]), first.record.path) });
+      }
+    }
+  }
 }
 
 function str(v: unknown): string | undefined {

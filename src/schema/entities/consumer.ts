@@ -1,11 +1,15 @@
 // Consumer and its credentials (Kong `consumers`, `jwt_secrets`, `keyauth_credentials`, `acls`).
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, Nullable } from '../common.ts';
+import { IDENTITY_KEYWORD } from '../identity-text.ts';
+
+/** Consumer identities: what upstreams receive in X-Consumer-Username / X-Consumer-Custom-ID. */
+const Identity = (description: string) => Type.String({ minLength: 1, maxLength: 255, [IDENTITY_KEYWORD]: 'label', description });
 
 export const ConsumerSchema = Type.Object({
   ...EntityBase,
-  username: Type.Optional(Nullable(Type.String({ minLength: 1 }))),
-  custom_id: Type.Optional(Nullable(Type.String({ minLength: 1 }))),
+  username: Type.Optional(Nullable(Identity('Unique username; at least one of `username` and `custom_id`. No invisible characters, and not a lookalike of another username.'))),
+  custom_id: Type.Optional(Nullable(Identity('Unique id from another system; at least one of `username` and `custom_id`. No invisible characters, and not a lookalike of another custom_id.'))),
 }, { additionalProperties: false, $id: 'consumer' });
 
 export const JwtAlgorithm = Type.Union(
@@ -34,7 +38,7 @@ export const KeyAuthCredentialSchema = Type.Object({
 export const AclSchema = Type.Object({
   ...EntityBase,
   consumer: Type.Optional(Nullable(ForeignRef)),
-  group: Type.String({ minLength: 1 }),
+  group: Type.String({ minLength: 1, maxLength: 255, [IDENTITY_KEYWORD]: 'label', description: 'Group name (sent upstream in X-Consumer-Groups): no invisible characters.' }),
 }, { additionalProperties: false, $id: 'acl' });
 
 export type Consumer = Static<typeof ConsumerSchema>;

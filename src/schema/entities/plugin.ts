@@ -1,6 +1,6 @@
 // Plugin instance: a named plugin with config, scoped globally or to a service, route and/or consumer.
 import { Type, type Static } from '@sinclair/typebox';
-import { EntityBase, ForeignRef, KongProtocol, Nullable } from '../common.ts';
+import { EntityBase, ForeignRef, KongProtocol, Name, Nullable } from '../common.ts';
 
 /** Kong Enterprise's dynamic ordering (`ordering.before.access: [...]`); exports carry it as null. */
 const PhaseList = Nullable(Type.Object({ access: Type.Optional(Type.Array(Type.String({ minLength: 1 }))) }, { additionalProperties: false }));
@@ -9,7 +9,7 @@ const Ordering = Type.Object({ before: Type.Optional(PhaseList), after: Type.Opt
 export const PluginEntitySchema = Type.Object({
   ...EntityBase,
   name: Type.String({ minLength: 1 }),
-  instance_name: Type.Optional(Nullable(Type.String())),
+  instance_name: Type.Optional(Nullable(Name)),
   enabled: Type.Boolean({ default: true }),
   config: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: 'Validated against the plugin\'s own schema.' }),
   protocols: Type.Array(KongProtocol, {

@@ -2,6 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, HeaderName, Nullable, TimestampMs, Uuid } from '../common.ts';
 import { HealthchecksSchema } from './upstream-healthchecks.ts';
+import { IDENTITY_KEYWORD } from '../identity-text.ts';
 
 /** What Kong 3.x may hash on; only `none` (plain weighted round-robin) is served here, the rest are refused. */
 const HashInput = Type.Union(['none', 'consumer', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture'].map((h) => Type.Literal(h)), { default: 'none' });
@@ -9,7 +10,7 @@ const HashParam = Nullable(Type.String({ minLength: 1 }));
 
 export const UpstreamSchema = Type.Object({
   ...EntityBase,
-  name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9.\\-_]+$', description: 'Virtual hostname services refer to in `host`.' }),
+  name: Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.\\-_]+$', [IDENTITY_KEYWORD]: 'name', description: 'Virtual hostname services refer to in `host`; unique regardless of case.' }),
   algorithm: Type.Union(['round-robin', 'consistent-hashing', 'least-connections', 'latency'].map((a) => Type.Literal(a)), { default: 'round-robin', description: 'Only `round-robin` is served; the others are refused (not supported yet).' }),
   hash_on: HashInput,
   hash_fallback: HashInput,

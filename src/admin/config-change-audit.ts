@@ -1,0 +1,56 @@
+// How a whole-config replacement (POST /config, `kill -HUP`) is audited in DB-less mode: how many entities of
+// each kind were served before and after, and the diff: each entity created, updated or deleted by kind, id and
+// label, with the names of the fields an update changed. Never the entities themselves: GET /config shows them,
+// and two full images made every reload of a 200-consumer file a 360 KB audit entry.
+import type { ConfigEntities } from '../config/entities.ts';
+import { diffEntities, summarize } from '../config/diff/diff-entities.ts';
+import type { PluginRegistry } from '../plugins/registry.ts';
+import { KIND_ORDER, type Kind } from '../store/entity-kinds.ts';
+import { ENTITY_LISTS, emptyEntities } from '../store/records.ts';
+
+/** Most changes one entry lists; the rest are counted (`diff_omitted`). */
+export const MAX_LISTED_CHANGES = 100;
+
+export interface ConfigChangeImages {
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown>;
+}
+
+export function configChangeImages(before: ConfigEntities | undefined, after: ConfigEntities, plugins: PluginRegistry): ConfigChangeImages {
+  const live = before ?? emptyEntities();
+  // API keys are plaintext on both sides here: the same key is the same credential, not a change
+  const keyOwners = new Map<string, string | null>();
+  for (const row of live.keyAuth) if (typeof row.key === 'string') keyOwners.set(row.key, row.id);
+  for (const row of after.keyAuth) if (typeof row.key === 'string' && !keyOwners.has(row.key)) keyOwners.set(row.key, null);
+  const changes = diffEntities(live, after, { plugins, keyOwners });
+  const diff = changes.slice(0, MAX_LISTED_CHANGES).map((c) => ({
+    action: c.action,
+    kind: c.kind,
+    id: c.id,
+    label: c.label,
+    ...(c.action === 'update' ? { fields: changedFields(c.before ?? {}, c.after ?? {}) } : {}),
+  }));
+  return {
+    before: before === undefined ? null : { entities: counts(before) },
+    after: {
+      entities: counts(after),
+      changes: summarize(changes),
+      diff,
+      ...(changes.length > diff.length ? { diff_omitted: changes.length - diff.length } : {}),
+    },
+  };
+}
+
+function counts(entities: ConfigEntities): Partial<Record<Kind, number>> {
+  const out: Partial<Record<Kind, number>> = {};
+  for (const kind of KIND_ORDER) {
+    const n = entities[ENTITY_LISTS[kind]].length;
+    if (n > 0) out[kind] = n;
+  }
+  return out;
+}
+
+function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const names = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...names].filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f])).sort();
+}

@@ -1,0 +1,53 @@
+// Which fields of each kind are identities (the schema's `x-identity`), their character rules at the field path,
+// and which of them are unique by lookalike key too: a kind's single-field unique sets of identity text
+// (service, route, upstream and plugin instance names, consumer usernames and custom ids).
+import type { TSchema } from '@sinclair/typebox';
+import { identityStyle, identityTextProblem, lookalikeKey } from '../schema/identity-text.ts';
+import { fieldPath, type FieldError } from '../schema/validate.ts';
+import { KIND_SPECS, type Kind } from '../store/entity-kinds.ts';
+
+function props(kind: Kind): Record<string, TSchema> {
+  return (KIND_SPECS[kind].schema.properties ?? {}) as Record<string, TSchema>;
+}
+
+/** Every identity field of `fields` (a checked entity of `kind`) holding text an identity may not hold. */
+export function identityErrors(kind: Kind, fields: Record<string, unknown>, path: string): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const [field, schema] of Object.entries(props(kind))) {
+    const identity = identityStyle(schema);
+    const value = fields[field];
+    if (!identity || value === undefined || value === null) continue;
+    const values = identity.list ? (Array.isArray(value) ? value : []) : [value];
+    values.forEach((v: unknown, i) => {
+      if (typeof v !== 'string') return;
+      const problem = identityTextProblem(v, identity.style);
+      if (problem) errors.push({ path: identity.list ? `${fieldPath(path, field)}[${i}]` : fieldPath(path, field), message: problem });
+    });
+  }
+  return errors;
+}
+
+const LOOKALIKE_FIELDS = new Map<Kind, readonly string[]>();
+
+/** The fields of `kind` no two entities may hold lookalikes in (`name`; `username`, `custom_id`; `instance_name`). */
+export function lookalikeFields(kind: Kind): readonly string[] {
+  let fields = LOOKALIKE_FIELDS.get(kind);
+  if (fields === undefined) {
+    fields = KIND_SPECS[kind].unique.filter((set) => set.length === 1 && identityStyle(props(kind)[set[0]])?.list === false).map((set) => set[0]);
+    LOOKALIKE_FIELDS.set(kind, fields);
+  }
+  return fields;
+}
+
+/** The lookalike key of a field's value, or null when unset. */
+export function lookalikeKeyOf(value: unknown): string | null {
+  return typeof value === 'string' ? lookalikeKey(value) : null;
+}
+
+/** What the refusal says: the identity already there (and where, in a file) that the value looks like. */
+export function lookalikeMessage(existing: string, where?: string): string {
+  return `looks the same as ${JSON.stringify(existing)}${where === undefined ? ', already used' : ` at ${where}`} (compared ignoring case, width, Unicode normalisation and confusable letters)`;
+}
+
+/** Kong's consumers: `at_least_one_of = { "custom_id", "username" }`, with Kong's message. */
+export const CONSUMER_IDENTITY_MESSAGE = "at least one of these fields must be non-empty: 'custom_id', 'username'";
