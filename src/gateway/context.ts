@@ -197,10 +197,7 @@ export class RequestContext {
 
   /** How many times the client sent a header (lower-case name). */
   headerCount(name: string): number {
-    const raw = this.rawHeaders;
-    let count = 0;
-    for (let i = 0; i < raw.length; i += 2) if (sameHeaderName(raw[i], name)) count++;
-    return count;
+    return countHeader(this.rawHeaders, name);
   }
 
   /** Stop the pipeline and answer the client directly (CORS preflight, custom responses). */
@@ -232,6 +229,13 @@ export class RequestContext {
 }
 
 /** `raw` (as sent) equals `lower` (lower case) ignoring ASCII case, without allocating a lower-cased copy. */
+/** How many times a header (lower-case name) appears in Node's raw name/value list. */
+export function countHeader(raw: readonly string[], name: string): number {
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (sameHeaderName(raw[i], name)) count++;
+  return count;
+}
+
 function sameHeaderName(raw: string, lower: string): boolean {
   if (raw.length !== lower.length) return false;
   for (let i = 0; i < raw.length; i++) {

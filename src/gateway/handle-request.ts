@@ -7,7 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import type { CompiledConfig, PluginRuntime } from '../config/compiled.ts';
 import { GatewayError, refusedBy } from '../errors/gateway-error.ts';
 import type { BodyIdleWatch, BodyWatch } from './client-timeouts.ts';
-import { RequestContext } from './context.ts';
+import { countHeader, RequestContext } from './context.ts';
 import { faultScope, type FaultScope } from './fault-scope.ts';
 import { parseHostHeader } from './host-header.ts';
 import type { TrustedProxies } from './trusted-proxies.ts';
@@ -114,7 +114,8 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   let plugins = NO_PLUGINS;
   let status = 0;
   try {
-    if (hasDuplicateHost(req.rawHeaders)) throw new GatewayError('BAD_REQUEST', { detail: 'more than one Host header' });
+    // Two Host headers are a classic routing-confusion trick; Node would silently keep the first.
+    if (countHeader(req.rawHeaders, 'host') > 1) throw new GatewayError('BAD_REQUEST', { detail: 'more than one Host header' });
     if ((req.url ?? '').length > deps.maxRequestTarget) throw new GatewayError('URI_TOO_LONG', { detail: `request target longer than ${deps.maxRequestTarget} bytes` });
     if (upgrade !== null) checkHandshake(req, bodyFraming);
     const target = normalizeRequestTarget(req.url ?? '');
@@ -377,17 +378,4 @@ function checkHandshake(req: IncomingMessage, bodyFraming: string): void {
   if (req.headers.host === undefined && req.httpVersion !== '1.0') throw new GatewayError('BAD_REQUEST', { detail: 'missing Host header' });
   // RFC 6455: a handshake is a GET without a body; bytes after its head are frames, never a body to forward.
   if (bodyFraming !== 'none') throw new GatewayError('WEBSOCKET_HANDSHAKE_INVALID', { detail: 'a WebSocket handshake carries no body' });
-}
-
-/** Two Host headers are a classic routing-confusion trick; Node would silently keep the first. */
-function hasDuplicateHost(raw: string[]): boolean {
-  let seen = false;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i];
-    if (name.length === 4 && name.toLowerCase() === 'host') {
-      if (seen) return true;
-      seen = true;
-    }
-  }
-  return false;
 }
