@@ -91,7 +91,7 @@ describe('Plugin: key-auth (access)', () => {
     });
   });
 
-  // Kong's 'key in request body' cases (form, JSON, multipart, duplicates) are ported in 04-key-in-body.test.ts.
+  // Kong's 'key in request body' cases (form, JSON, multipart, duplicates) are ported in 05-key-in-body.test.ts.
 
   describe('key in headers', () => {
     test('authenticates valid credentials', async () => {
@@ -155,7 +155,7 @@ describe('Plugin: key-auth (access)', () => {
       assert.equal(res.status, 200);
       assert.equal(res.upstream!.headers.apikey, undefined);
     });
-    // post_data.params (hide_credentials on bodies): ported in 04-key-in-body.test.ts.
+    // post_data.params (hide_credentials on bodies): ported in 05-key-in-body.test.ts.
 
     test('does not remove apikey and preserves order of query parameters', async () => {
       const res = await send('key-auth1.test', '/request?c=value1&b=value2&apikey=kong&a=value3');
