@@ -21,6 +21,7 @@ import type { UpstreamPools } from './proxy/upstream-pools.ts';
 import { bodyFilterFor, runHeaderFilters, sendError, sendExit } from './respond.ts';
 import { createBodyReader } from './request-body.ts';
 import { nextRequestId } from './request-id.ts';
+import { stampUpstreamRequest, type KongHeaders } from './kong-headers.ts';
 
 export interface PipelineDeps {
   config(): CompiledConfig;
@@ -34,6 +35,8 @@ export interface PipelineDeps {
   bodyTimeoutMs: number;
   /** Longest request target, bytes: 414 beyond. */
   maxRequestTarget: number;
+  /** Kong's `headers` / `headers_upstream`: Server, Via, X-Kong-* latencies, status and request id. */
+  kongHeaders: KongHeaders;
   onInternalError(err: unknown, ctx: RequestContext | null): void;
 }
 
@@ -100,6 +103,8 @@ export function createUpgradeHandler(deps: PipelineDeps): (req: IncomingMessage,
 
 async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, socket: Socket, scope: FaultScope, upgrade: UpgradeRequest | null = null): Promise<void> {
   const config = deps.config(); // read once: a swap mid-request never mixes two configs
+  const startedAt = performance.now();
+  const requestId = nextRequestId();
   const headers = req.headers;
   const bodyFraming = headers['transfer-encoding'] !== undefined ? 'chunked' : headers['content-length'] !== undefined && headers['content-length'] !== '0' ? 'length' : 'none';
   const hasBody = bodyFraming !== 'none' && upgrade === null;
@@ -114,6 +119,8 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   let plugins = NO_PLUGINS;
   let status = 0;
   try {
+    // nginx answers TRACE with 405 before Kong sees it (cross-site tracing): no route, however configured, gets one.
+    if (req.method === 'TRACE') throw new GatewayError('TRACE_NOT_ALLOWED');
     if (hasDuplicateHost(req.rawHeaders)) throw new GatewayError('BAD_REQUEST', { detail: 'more than one Host header' });
     if ((req.url ?? '').length > deps.maxRequestTarget) throw new GatewayError('URI_TOO_LONG', { detail: `request target longer than ${deps.maxRequestTarget} bytes` });
     if (upgrade !== null) checkHandshake(req, bodyFraming);
@@ -122,7 +129,9 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     const strippedHeaders = deps.scrubHeaders(headers);
 
     ctx = new RequestContext({
-      id: nextRequestId(),
+      id: requestId,
+      startedAt,
+      kongHeaders: deps.kongHeaders,
       method: req.method ?? 'GET',
       path: target.path,
       querystring: target.querystring,
@@ -189,6 +198,8 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     if (hasBody && ctx.receivedBodyLength === null && ctx.bufferedBody !== null) req.resume();
     const finalPlugins = plugins;
     const c = ctx;
+    stampUpstreamRequest(ctx.headers, req.httpVersion, ctx.id, deps.kongHeaders);
+    ctx.proxiedAt = performance.now();
     if (upgrade !== null) {
       const upstreamPath = ctx.querystring === '' ? path : `${path}?${ctx.querystring}`;
       status = await tunnel({ ctx, res, client: upgrade.socket, head: upgrade.head, service, path: upstreamPath, preserveHost: route.preserve_host, headerFilter: (head) => runHeaderFilters(c, finalPlugins, head) });
@@ -217,7 +228,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
       if (gatewayError.code === 'REQUEST_TIMEOUT') res.shouldKeepAlive = false;
       else if (expectContinue || !(declaredLength <= DISCARD_MAX_BYTES)) lingerThenClose(req, res, socket);
     }
-    status = sendError(res, gatewayError, ctx, plugins);
+    status = sendError(res, gatewayError, ctx, plugins, ctx ? undefined : { id: requestId, startedAt, kongHeaders: deps.kongHeaders, proxiedAt: 0 });
   } finally {
     if (ctx) {
       ctx.status = status;

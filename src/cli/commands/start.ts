@@ -19,6 +19,7 @@ import { demoBanner, plainBanner, DEMO_PORTS, type AdminBannerInfo, type DemoPor
 import { portOf } from '../../../examples/services/json-server.ts';
 import type { ConfigEntities } from '../../config/entities.ts';
 import { parseAllowedNetworks, splitNetworks } from '../../plugins/jwt/jwks-address-policy.ts';
+import { DEFAULT_HEADERS, DEFAULT_HEADERS_UPSTREAM, parseKongHeaders, type KongHeaders } from '../../gateway/kong-headers.ts';
 import { startNode, DEFAULT_DATA_DIR, DEFAULT_POLL_INTERVAL_MS, type RunningNode } from '../../control-plane/start-node.ts';
 
 export async function runStart(args: string[]): Promise<number> {
@@ -46,6 +47,8 @@ export async function runStart(args: string[]): Promise<number> {
       'client-header-timeout': { type: 'string', default: env.PORTCULLIS_CLIENT_HEADER_TIMEOUT || '10s' },
       'client-body-timeout': { type: 'string', default: env.PORTCULLIS_CLIENT_BODY_TIMEOUT || '10s' },
       'keepalive-timeout': { type: 'string', default: env.PORTCULLIS_KEEPALIVE_TIMEOUT || '60s' },
+      headers: { type: 'string', default: env.PORTCULLIS_HEADERS ?? DEFAULT_HEADERS },
+      'headers-upstream': { type: 'string', default: env.PORTCULLIS_HEADERS_UPSTREAM ?? DEFAULT_HEADERS_UPSTREAM },
     },
   });
   const databaseUrl = values['database-url'];
@@ -77,6 +80,8 @@ export async function runStart(args: string[]): Promise<number> {
     keepAliveMs: parseDuration(values['keepalive-timeout']!, '--keepalive-timeout', 100),
   };
 
+  const kongHeaders = parseHeaderSettings(values.headers!, values['headers-upstream']!);
+
   const demoPorts = parseDemoPorts(values['demo-ports']!);
   const services: Server[] = [];
   let node: RunningNode;
@@ -101,6 +106,7 @@ export async function runStart(args: string[]): Promise<number> {
         identityHeaders,
         jwksAllowPrivate,
         clientTimeouts,
+        kongHeaders,
         logger,
       });
     });
@@ -192,6 +198,15 @@ function parseIdentityHeaders(value: string): string[] {
     return parseIdentityHeaderList(value);
   } catch (err) {
     throw new CliError(`--identity-headers: ${(err as Error).message}`, 2);
+  }
+}
+
+/** Kong's `headers` and `headers_upstream` lists (`server_tokens, latency_tokens, X-Kong-Request-Id`, `off`...). */
+function parseHeaderSettings(headers: string, headersUpstream: string): KongHeaders {
+  try {
+    return parseKongHeaders(headers, headersUpstream);
+  } catch (err) {
+    throw new CliError(`--${(err as Error).message}`, 2);
   }
 }
 
