@@ -9,6 +9,11 @@ import { startGateway, FIXTURE_PLUGINS_DIR, type TestGateway } from '../helpers/
 import { specClient, type SpecRequest, type SpecResponse } from '../helpers/kong-spec.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startNodeProcess } from '../cluster/node-process.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 /** Kong's meta._SERVER_TOKENS (`kong/x.y.z`), ours. */
@@ -334,4 +339,47 @@ test('15 (headers = X-Kong-Upstream-Status): sent when proxied; absent when an a
   const refused = await send('non-proxied-request.test', '/status/200');
   assert.equal(refused.status, 401);
   assert.equal(refused.headers[UPSTREAM_STATUS], undefined);
+});
+
+// --- the settings on a real node: `portcullis start --headers` / PORTCULLIS_HEADERS ------------------------
+
+test('portcullis start takes --headers and --headers-upstream, or PORTCULLIS_HEADERS / PORTCULLIS_HEADERS_UPSTREAM', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'portcullis-headers-'));
+  const file = join(dir, 'kong.json');
+  await writeFile(file, JSON.stringify({ _format_version: '3.0', services: [{ name: 's', url: up.url, routes: [{ paths: ['/get'], strip_path: false }] }] }));
+  try {
+    for (const [args, env] of [
+      [['--headers', 'Server', '--headers-upstream', 'off'], {}],
+      [[], { PORTCULLIS_HEADERS: 'Server', PORTCULLIS_HEADERS_UPSTREAM: 'off' }],
+    ] as const) {
+      const node = await startNodeProcess(['--config', file, ...args], env);
+      try {
+        const seen = up.requests.length;
+        const proxied = await fetch(`${node.proxy}/get`);
+        await proxied.arrayBuffer();
+        assert.equal(proxied.headers.get('via'), null);
+        assert.equal(proxied.headers.get('x-kong-proxy-latency'), null);
+        assert.equal(proxied.headers.get('x-kong-request-id'), null);
+        assert.equal(up.requests[seen].headers['x-kong-request-id'], undefined);
+        assert.equal(up.requests[seen].headers.via, VIA);
+        const missed = await fetch(`${node.proxy}/nowhere`);
+        assert.equal(missed.status, 404);
+        await missed.arrayBuffer();
+        assert.equal(missed.headers.get('server'), SERVER_TOKEN);
+      } finally {
+        await node.stop();
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('portcullis start refuses an unknown --headers or --headers-upstream value (exit 2)', () => {
+  const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+  for (const [flag, value, message] of [['--headers', 'server_tokens,Nope', /--headers: unknown value 'nope'/], ['--headers-upstream', 'Via', /--headers-upstream: unknown value 'via'/]] as const) {
+    const run = spawnSync(process.execPath, [cli, 'start', '--config', '/nonexistent.yaml', flag, value], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 2, `${value}: ${run.stderr}`);
+    assert.match(run.stderr, message);
+  }
 });
