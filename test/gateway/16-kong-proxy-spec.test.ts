@@ -9,7 +9,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { startGateway, FIXTURE_PLUGINS_DIR, type TestGateway } from '../helpers/gateway.ts';
 import { specClient, type SpecRequest, type SpecResponse } from '../helpers/kong-spec.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
 import { assertRefused } from '../helpers/refusal.ts';
@@ -64,6 +64,11 @@ const config = () => ({
         { name: 'status', paths: ['/status/200'], strip_path: false },
         { name: 'set-query-arg', paths: ['/set-query-arg'], plugins: [{ name: 'request-transformer', config: { add: { querystring: ['dummy:1'] } } }] },
         { name: 'key-auth', hosts: ['key-auth.test'], plugins: [{ name: 'key-auth' }] },
+        {
+          name: 'error',
+          hosts: ['error.test'],
+          plugins: [{ name: 'error-generator', config: { access: true } }, { name: 'response-transformer', config: { add: { headers: ['X-Header-Filter:ran'] } } }],
+        },
         { name: 'root', hosts: ['root.test'], paths: ['/'], strip_path: true },
       ],
     },
@@ -91,8 +96,8 @@ before(async () => {
     s.on('error', () => {});
   }); // accepts TCP, never says a word of TLS
   await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
-  gw = await startGateway(config());
-  trusting = await startGateway(config(), { trustedProxies: ['127.0.0.1/32'] });
+  gw = await startGateway(config(), { pluginDirs: [FIXTURE_PLUGINS_DIR] });
+  trusting = await startGateway(config(), { pluginDirs: [FIXTURE_PLUGINS_DIR], trustedProxies: ['127.0.0.1/32'] });
   send = specClient(gw.url, up);
 });
 
@@ -180,6 +185,14 @@ test('13: TRACE is refused with 405 and Server before routing, in Kong\'s plain-
   assert.equal(plain.status, 405);
   assert.match(plain.body, /^Method not allowed\nrequest_id: [0-9a-f]+\n$/);
   assert.equal(up.requests.length, before);
+});
+
+// --- 29-collect-plugin-errors_spec ----------------------------------------------------------------------------
+
+test('29: a plugin failing in access: 500 with Kong\'s message, and the other plugins\' header filters still run', async () => {
+  const before = up.requests.length;
+  const res = await send('error.test', '/get');
+  assertRefused(res, { status: 500, code: 'INTERNAL', message: 'An unexpected error occurred', headers: { 'x-header-filter': 'ran' } }, up, before);
 });
 
 // --- 07-upstream_timeouts_spec (send timeout: test/gateway/02-proxy, 'an upstream that stops taking the request body') ---
