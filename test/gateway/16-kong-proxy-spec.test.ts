@@ -13,6 +13,10 @@ import { startGateway, FIXTURE_PLUGINS_DIR, type TestGateway } from '../helpers/
 import { specClient, type SpecRequest, type SpecResponse } from '../helpers/kong-spec.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
 import { assertRefused } from '../helpers/refusal.ts';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startNodeProcess } from '../cluster/node-process.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 const SERVER_TOKEN = `portcullis/${version}`;
@@ -109,6 +113,28 @@ after(async () => {
   silent.close();
   for (const s of muteSockets) s.destroy();
   mute.close();
+});
+
+// --- 01-proxy_spec ---------------------------------------------------------------------------------------------
+
+test('01 (proxy interface listeners, multiple): --listen takes several addresses, as proxy_listen; each answers', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'portcullis-listen-'));
+  const file = join(dir, 'kong.json');
+  await writeFile(file, JSON.stringify({ _format_version: '3.0', services: [] }));
+  const node = await startNodeProcess(['--config', file, '--listen', '127.0.0.1:0, 127.0.0.1:0']);
+  try {
+    const urls = /proxy listening on (http:\/\/127\.0\.0\.1:\d+), (http:\/\/127\.0\.0\.1:\d+)/.exec(node.output());
+    assert.ok(urls, node.output());
+    assert.notEqual(urls[1], urls[2]);
+    for (const url of [urls[1], urls[2]]) {
+      const res = await fetch(`${url}/`);
+      await res.arrayBuffer();
+      assert.equal(res.status, 404);
+    }
+  } finally {
+    await node.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 // --- 12-error_default_type_spec ----------------------------------------------------------------------------

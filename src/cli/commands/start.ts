@@ -60,7 +60,8 @@ export async function runStart(args: string[]): Promise<number> {
   const demo = values.demo || (!dbLess && databaseUrl === undefined && values.seed === undefined);
   const logger = createLogger();
 
-  const listen: ListenSpec[] = [parseListen(values.listen!, '--listen')];
+  // Several addresses, comma-separated, as Kong's proxy_listen takes them.
+  const listen: ListenSpec[] = values.listen!.split(',').map((address) => parseListen(address.trim(), '--listen'));
   if (values['tls-listen']) {
     if (!values['tls-cert'] || !values['tls-key']) throw new CliError('--tls-listen needs --tls-cert and --tls-key', 2);
     listen.push({ ...parseListen(values['tls-listen'], '--tls-listen'), tls: { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']) } });
