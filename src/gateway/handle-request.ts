@@ -121,9 +121,11 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   try {
     // nginx answers TRACE with 405 before Kong sees it (cross-site tracing): no route, however configured, gets one.
     if (req.method === 'TRACE') throw new GatewayError('TRACE_NOT_ALLOWED');
+    // HTTP/1.1 requires Host (node:http's requireHostHeader would answer a bare 400 without the gateway's headers).
+    if (headers.host === undefined && req.httpVersion !== '1.0') throw new GatewayError('BAD_REQUEST', { detail: 'missing Host header' });
     if (hasDuplicateHost(req.rawHeaders)) throw new GatewayError('BAD_REQUEST', { detail: 'more than one Host header' });
     if ((req.url ?? '').length > deps.maxRequestTarget) throw new GatewayError('URI_TOO_LONG', { detail: `request target longer than ${deps.maxRequestTarget} bytes` });
-    if (upgrade !== null) checkHandshake(req, bodyFraming);
+    if (upgrade !== null) checkHandshake(bodyFraming);
     const target = normalizeRequestTarget(req.url ?? '');
     const forwarded = forwardedView(req, socket, trusted, deps);
     const strippedHeaders = deps.scrubHeaders(headers);
@@ -383,9 +385,8 @@ function watchBody(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse
   });
 }
 
-/** node:http enforces neither requireHostHeader nor body rules on a request it hands over as an upgrade. */
-function checkHandshake(req: IncomingMessage, bodyFraming: string): void {
-  if (req.headers.host === undefined && req.httpVersion !== '1.0') throw new GatewayError('BAD_REQUEST', { detail: 'missing Host header' });
+/** node:http enforces no body rules on a request it hands over as an upgrade (Host is checked for every request). */
+function checkHandshake(bodyFraming: string): void {
   // RFC 6455: a handshake is a GET without a body; bytes after its head are frames, never a body to forward.
   if (bodyFraming !== 'none') throw new GatewayError('WEBSOCKET_HANDSHAKE_INVALID', { detail: 'a WebSocket handshake carries no body' });
 }

@@ -81,7 +81,7 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
     const upgradeHandler = createUpgradeHandler(deps);
     const serverOptions = {
       maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
-      requireHostHeader: true,
+      requireHostHeader: false, // checked in handle-request.ts, so the 400 carries the gateway's headers
       ...serverTimeoutOptions(timeouts),
       // Only WebSocket handshakes leave HTTP; any other Upgrade (h2c...) is a normal request, its Upgrade dropped.
       shouldUpgradeCallback: isWebSocketHandshake,
