@@ -309,6 +309,7 @@ test('35: the upstream\'s Via is appended whatever `headers` says (Kong sets it 
 });
 
 test('35: an HTTP/1.0 client is named as such in the Via the upstream receives', async () => {
+  await kong(); // the default gateway, started if no test before this one did
   const gw = gateways.get('undefined|undefined')!;
   const res = await rawRequest(gw.port, 'GET /get HTTP/1.0\r\nHost: test.via\r\n\r\n');
   assert.equal(res.status, 200);
