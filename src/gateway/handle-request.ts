@@ -113,7 +113,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   const peer = socket.remoteAddress ?? '';
   const trusted = deps.trustedProxies.trusts(peer);
   // A client waiting on 100-continue sends nothing until told to: its body is watched from then on.
-  let bodyWatch: BodyWatch | null = hasBody && !expectContinue ? watchBody(deps, req, res, socket) : null;
+  let bodyWatch: BodyWatch | null = hasBody && !expectContinue ? watchBody(deps, req, res, socket, requestId, startedAt) : null;
 
   let ctx: RequestContext | null = null;
   let plugins = NO_PLUGINS;
@@ -150,7 +150,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     if (hasBody) {
       ctx.bodyReader = createBodyReader(req, res, expectContinue, {
         // A plugin reading the body gives a 100-continue client its go-ahead: its pauses count from then on.
-        continued: () => (bodyWatch ??= watchBody(deps, req, res, socket)),
+        continued: () => (bodyWatch ??= watchBody(deps, req, res, socket, requestId, startedAt)),
       });
     }
 
@@ -189,7 +189,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     // (Unless a plugin read the body in access: the client had its go-ahead then.)
     if (expectContinue && ctx.receivedBodyLength === null) {
       res.writeContinue();
-      bodyWatch ??= watchBody(deps, req, res, socket);
+      bodyWatch ??= watchBody(deps, req, res, socket, requestId, startedAt);
     }
     // The client went quiet mid-body while plugins ran: it already has its 408.
     if (bodyWatch?.timedOut) {
@@ -374,14 +374,14 @@ const DISCARD_MAX_BYTES = 64 * 1024;
  * Watch a body for the client's idle limit. On a stall: the upstream relay, if streaming it, fails (forward
  * answers 408 and aborts the upstream request); otherwise a 408 now if nothing was sent yet, else the socket ends.
  */
-function watchBody(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, socket: Socket): BodyWatch | null {
+function watchBody(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, socket: Socket, requestId: string, startedAt: number): BodyWatch | null {
   if (req.complete) return null;
   return deps.bodyWatch.watch(req, socket, (watch) => {
     const err = bodyTimeoutError(deps.bodyTimeoutMs);
     if (watch.abortBody) return watch.abortBody(err);
     if (res.headersSent) return void socket.destroy();
     res.shouldKeepAlive = false;
-    sendError(res, err.gatewayError, null, NO_PLUGINS);
+    sendError(res, err.gatewayError, null, NO_PLUGINS, { id: requestId, startedAt, kongHeaders: deps.kongHeaders, proxiedAt: 0 });
   });
 }
 
