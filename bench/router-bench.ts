@@ -1,5 +1,5 @@
 // Micro-benchmark (not a test): router lookups/s for 10, 100 and 1000 routes, path normalisation, and the
-// other per-request checks before routing (Host parsing, client header scrub).
+// other per-request checks before routing (Host parsing, client header scrub), and Kong's headers the gateway adds.
 // Run: ./node_modules/.bin/node bench/router-bench.ts
 import { buildRouter } from '../src/gateway/router/build-router.ts';
 import { route } from '../src/gateway/router/fixtures.test-helper.ts';
@@ -7,6 +7,8 @@ import type { RouteRequest, RouterRoute } from '../src/gateway/router/types.ts';
 import { normalizeRequestTarget } from '../src/gateway/path/normalize.ts';
 import { parseHostHeader } from '../src/gateway/host-header.ts';
 import { createClientHeaderScrub } from '../src/gateway/hop-by-hop.ts';
+import { DEFAULT_KONG_HEADERS, parseKongHeaders, stampResponse, stampUpstreamRequest } from '../src/gateway/kong-headers.ts';
+import { nextRequestId } from '../src/gateway/request-id.ts';
 
 const DURATION_MS = 400;
 
@@ -77,3 +79,18 @@ measure('Host header check and split', (i) => parseHostHeader(hosts[i & 3], 80).
 const scrub = createClientHeaderScrub(['x-user-id']);
 // a fresh object each time: the scrub deletes in place (`connection` here, as on most requests)
 measure('client header scrub, 7 ordinary headers', () => scrub({ host: 'api.example.com', 'user-agent': 'curl/8.5.0', accept: '*/*', authorization: 'Bearer a.b.c', connection: 'keep-alive', 'content-type': 'application/json', 'x-request-id': 'r1' }));
+
+// Kong's headers with Kong's defaults, per proxied request: the request id, Via and X-Kong-Request-Id upstream,
+// then the response stamp (latencies, Via, request id). `headers = off` for comparison.
+const OFF = parseKongHeaders('off', 'off');
+for (const [label, settings] of [['defaults', DEFAULT_KONG_HEADERS], ['off', OFF]] as const) {
+  measure(`Kong headers, proxied request (${label})`, () => {
+    const id = nextRequestId();
+    const upstream: Record<string, string> = { host: 'api.example.com', accept: '*/*' };
+    stampUpstreamRequest(upstream, '1.1', id, settings);
+    const head = { status: 200, headers: { 'content-type': 'application/json', server: 'nginx' } as Record<string, string | string[]> };
+    const startedAt = performance.now();
+    stampResponse({ id, startedAt, kongHeaders: settings, proxiedAt: performance.now() }, head);
+    return head.headers.via;
+  });
+}

@@ -11,6 +11,7 @@ import type { ConfigEntities } from '../config/entities.ts';
 import { compileConfig } from '../config/compile.ts';
 import { startGateway, type Gateway, type ListenSpec } from '../gateway/server.ts';
 import type { ClientTimeouts } from '../gateway/client-timeouts.ts';
+import type { KongHeaders } from '../gateway/kong-headers.ts';
 import { loadPluginRegistry, type PluginRegistry } from '../plugins/registry.ts';
 import { loadKeyring, type LoadedKeyring } from '../secrets/keyring.ts';
 import { createSecretCodec } from '../secrets/envelope-codec.ts';
@@ -51,6 +52,8 @@ export interface StartNodeOptions {
   jwksAllowPrivate?: readonly string[];
   /** Client header, body-idle and keep-alive timeouts (defaults: 10 s, 10 s, 60 s). */
   clientTimeouts?: Partial<ClientTimeouts>;
+  /** Kong's `headers` / `headers_upstream` settings (`--headers`, `--headers-upstream`); Kong's defaults when absent. */
+  kongHeaders?: KongHeaders;
   /** Database mode: full version check interval, the fallback to LISTEN/NOTIFY (Kong: db_update_frequency). */
   pollIntervalMs?: number;
   /** Database mode: declarative file written into an empty database on first start. */
@@ -218,7 +221,7 @@ class Served {
 async function listen(options: StartNodeOptions, served: Served, context: AdminContext, logger: Logger): Promise<{ gateway: Gateway; admin: AdminServer }> {
   let gateway: Gateway | undefined;
   try {
-    gateway = await startGateway(served.current!, { listen: options.listen, trustedProxies: options.trustedProxies, identityHeaders: options.identityHeaders, clientTimeouts: options.clientTimeouts, logger });
+    gateway = await startGateway(served.current!, { listen: options.listen, trustedProxies: options.trustedProxies, identityHeaders: options.identityHeaders, clientTimeouts: options.clientTimeouts, kongHeaders: options.kongHeaders, logger });
     served.gateway = gateway;
     context.proxyConnections = gateway.connections;
     if (served.current !== gateway.current()) gateway.swap(served.current!);

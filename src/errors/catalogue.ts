@@ -69,12 +69,15 @@ export const catalogue = {
 
   // --- upstream ----------------------------------------------------------------------------------
   UPSTREAM_UNAVAILABLE: { status: 502, title: 'Upstream connection failed', message: 'An invalid response was received from the upstream server' },
-  UPSTREAM_TIMEOUT: { status: 504, title: 'Upstream timed out', message: 'The upstream server is timed out' },
+  UPSTREAM_TIMEOUT: { status: 504, title: 'Upstream timed out', message: 'The upstream server is timing out' },
   UPSTREAM_NO_TARGETS: { status: 503, title: 'No healthy upstream target', message: 'failure to get a peer from the ring-balancer' },
 
   // --- WebSocket proxying --------------------------------------------------------------------------
   WEBSOCKET_REQUIRED: { status: 426, title: 'Route serves WebSocket handshakes only', message: 'Upgrade required' },
   WEBSOCKET_HANDSHAKE_INVALID: { status: 400, title: 'Malformed WebSocket handshake', message: 'Bad request' },
+
+  // --- Kong's proxy specs (issue 7): what nginx refuses before Kong runs ------------------------------
+  TRACE_NOT_ALLOWED: { status: 405, title: 'TRACE is never proxied (cross-site tracing)', message: 'Method not allowed' },
 
   // --- admin API (Kong's messages) ----------------------------------------------------------------
   ADMIN_UNAUTHORIZED: { status: 401, title: 'Admin token missing or invalid', message: 'Unauthorized' },

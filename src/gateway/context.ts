@@ -6,6 +6,7 @@ import type { CompiledService } from '../config/compiled.ts';
 import type { ConsumerRecord } from '../config/consumer-directory.ts';
 import { IdentityHeader } from './identity-headers.ts';
 import { BODY_BUFFER_LIMIT, type BodyReader } from './request-body.ts';
+import { DEFAULT_KONG_HEADERS, type KongHeaders } from './kong-headers.ts';
 
 export interface AuthenticatedCredential {
   id: string;
@@ -50,6 +51,10 @@ export class RequestContext {
   /** Host the client asked for, lower case, without port. */
   readonly host: string;
   readonly startedAt: number;
+  /** Which of Kong's Server, Via, X-Kong-* headers the gateway adds (its `headers` settings). */
+  readonly kongHeaders: KongHeaders;
+  /** performance.now() when the request left for the upstream; 0 while it has not (Kong's KONG_PROXIED). */
+  proxiedAt = 0;
 
   route: RouterRoute | null = null;
   service: CompiledService | null = null;
@@ -105,6 +110,9 @@ export class RequestContext {
     bodyFraming?: 'none' | 'length' | 'chunked';
     expectContinue?: boolean;
     strippedHeaders?: readonly string[];
+    /** When the request arrived (performance.now()); now when absent. */
+    startedAt?: number;
+    kongHeaders?: KongHeaders;
   }) {
     this.id = init.id;
     this.method = init.method;
@@ -118,7 +126,8 @@ export class RequestContext {
     this.bodyFraming = init.bodyFraming ?? 'none';
     this.expectContinue = init.expectContinue ?? false;
     this.strippedHeaders = init.strippedHeaders ?? [];
-    this.startedAt = performance.now();
+    this.startedAt = init.startedAt ?? performance.now();
+    this.kongHeaders = init.kongHeaders ?? DEFAULT_KONG_HEADERS;
   }
 
   /** Parsed query (lazy: most requests never look). */

@@ -21,6 +21,7 @@ import type { UpstreamPools } from './proxy/upstream-pools.ts';
 import { bodyFilterFor, runHeaderFilters, sendError, sendExit } from './respond.ts';
 import { createBodyReader } from './request-body.ts';
 import { nextRequestId } from './request-id.ts';
+import { stampUpstreamRequest, type KongHeaders } from './kong-headers.ts';
 
 export interface PipelineDeps {
   config(): CompiledConfig;
@@ -34,6 +35,8 @@ export interface PipelineDeps {
   bodyTimeoutMs: number;
   /** Longest request target, bytes: 414 beyond. */
   maxRequestTarget: number;
+  /** Kong's `headers` / `headers_upstream`: Server, Via, X-Kong-* latencies, status and request id. */
+  kongHeaders: KongHeaders;
   onInternalError(err: unknown, ctx: RequestContext | null): void;
 }
 
@@ -100,6 +103,8 @@ export function createUpgradeHandler(deps: PipelineDeps): (req: IncomingMessage,
 
 async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, socket: Socket, scope: FaultScope, upgrade: UpgradeRequest | null = null): Promise<void> {
   const config = deps.config(); // read once: a swap mid-request never mixes two configs
+  const startedAt = performance.now();
+  const requestId = nextRequestId();
   const headers = req.headers;
   const bodyFraming = headers['transfer-encoding'] !== undefined ? 'chunked' : headers['content-length'] !== undefined && headers['content-length'] !== '0' ? 'length' : 'none';
   const hasBody = bodyFraming !== 'none' && upgrade === null;
@@ -108,22 +113,28 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   const peer = socket.remoteAddress ?? '';
   const trusted = deps.trustedProxies.trusts(peer);
   // A client waiting on 100-continue sends nothing until told to: its body is watched from then on.
-  let bodyWatch: BodyWatch | null = hasBody && !expectContinue ? watchBody(deps, req, res, socket) : null;
+  let bodyWatch: BodyWatch | null = hasBody && !expectContinue ? watchBody(deps, req, res, socket, requestId, startedAt) : null;
 
   let ctx: RequestContext | null = null;
   let plugins = NO_PLUGINS;
   let status = 0;
   try {
+    // nginx answers TRACE with 405 before Kong sees it (cross-site tracing): no route, however configured, gets one.
+    if (req.method === 'TRACE') throw new GatewayError('TRACE_NOT_ALLOWED');
+    // HTTP/1.1 requires Host (node:http's requireHostHeader would answer a bare 400 without the gateway's headers).
+    if (headers.host === undefined && req.httpVersion !== '1.0') throw new GatewayError('BAD_REQUEST', { detail: 'missing Host header' });
     // Two Host headers are a classic routing-confusion trick; Node would silently keep the first.
     if (countHeader(req.rawHeaders, 'host') > 1) throw new GatewayError('BAD_REQUEST', { detail: 'more than one Host header' });
     if ((req.url ?? '').length > deps.maxRequestTarget) throw new GatewayError('URI_TOO_LONG', { detail: `request target longer than ${deps.maxRequestTarget} bytes` });
-    if (upgrade !== null) checkHandshake(req, bodyFraming);
+    if (upgrade !== null) checkHandshake(bodyFraming);
     const target = normalizeRequestTarget(req.url ?? '');
     const forwarded = forwardedView(req, socket, trusted, deps);
     const strippedHeaders = deps.scrubHeaders(headers);
 
     ctx = new RequestContext({
-      id: nextRequestId(),
+      id: requestId,
+      startedAt,
+      kongHeaders: deps.kongHeaders,
       method: req.method ?? 'GET',
       path: target.path,
       querystring: target.querystring,
@@ -140,7 +151,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     if (hasBody) {
       ctx.bodyReader = createBodyReader(req, res, expectContinue, {
         // A plugin reading the body gives a 100-continue client its go-ahead: its pauses count from then on.
-        continued: () => (bodyWatch ??= watchBody(deps, req, res, socket)),
+        continued: () => (bodyWatch ??= watchBody(deps, req, res, socket, requestId, startedAt)),
       });
     }
 
@@ -179,7 +190,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     // (Unless a plugin read the body in access: the client had its go-ahead then.)
     if (expectContinue && ctx.receivedBodyLength === null) {
       res.writeContinue();
-      bodyWatch ??= watchBody(deps, req, res, socket);
+      bodyWatch ??= watchBody(deps, req, res, socket, requestId, startedAt);
     }
     // The client went quiet mid-body while plugins ran: it already has its 408.
     if (bodyWatch?.timedOut) {
@@ -190,6 +201,8 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     if (hasBody && ctx.receivedBodyLength === null && ctx.bufferedBody !== null) req.resume();
     const finalPlugins = plugins;
     const c = ctx;
+    stampUpstreamRequest(ctx.headers, req.httpVersion, ctx.id, deps.kongHeaders);
+    ctx.proxiedAt = performance.now();
     if (upgrade !== null) {
       const upstreamPath = ctx.querystring === '' ? path : `${path}?${ctx.querystring}`;
       status = await tunnel({ ctx, res, client: upgrade.socket, head: upgrade.head, service, path: upstreamPath, preserveHost: route.preserve_host, headerFilter: (head) => runHeaderFilters(c, finalPlugins, head) });
@@ -218,7 +231,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
       if (gatewayError.code === 'REQUEST_TIMEOUT') res.shouldKeepAlive = false;
       else if (expectContinue || !(declaredLength <= DISCARD_MAX_BYTES)) lingerThenClose(req, res, socket);
     }
-    status = sendError(res, gatewayError, ctx, plugins);
+    status = sendError(res, gatewayError, ctx, plugins, ctx ? undefined : { id: requestId, startedAt, kongHeaders: deps.kongHeaders, proxiedAt: 0 });
   } finally {
     if (ctx) {
       ctx.status = status;
@@ -362,20 +375,19 @@ const DISCARD_MAX_BYTES = 64 * 1024;
  * Watch a body for the client's idle limit. On a stall: the upstream relay, if streaming it, fails (forward
  * answers 408 and aborts the upstream request); otherwise a 408 now if nothing was sent yet, else the socket ends.
  */
-function watchBody(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, socket: Socket): BodyWatch | null {
+function watchBody(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, socket: Socket, requestId: string, startedAt: number): BodyWatch | null {
   if (req.complete) return null;
   return deps.bodyWatch.watch(req, socket, (watch) => {
     const err = bodyTimeoutError(deps.bodyTimeoutMs);
     if (watch.abortBody) return watch.abortBody(err);
     if (res.headersSent) return void socket.destroy();
     res.shouldKeepAlive = false;
-    sendError(res, err.gatewayError, null, NO_PLUGINS);
+    sendError(res, err.gatewayError, null, NO_PLUGINS, { id: requestId, startedAt, kongHeaders: deps.kongHeaders, proxiedAt: 0 });
   });
 }
 
-/** node:http enforces neither requireHostHeader nor body rules on a request it hands over as an upgrade. */
-function checkHandshake(req: IncomingMessage, bodyFraming: string): void {
-  if (req.headers.host === undefined && req.httpVersion !== '1.0') throw new GatewayError('BAD_REQUEST', { detail: 'missing Host header' });
+/** node:http enforces no body rules on a request it hands over as an upgrade (Host is checked for every request). */
+function checkHandshake(bodyFraming: string): void {
   // RFC 6455: a handshake is a GET without a body; bytes after its head are frames, never a body to forward.
   if (bodyFraming !== 'none') throw new GatewayError('WEBSOCKET_HANDSHAKE_INVALID', { detail: 'a WebSocket handshake carries no body' });
 }

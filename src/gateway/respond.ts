@@ -1,20 +1,25 @@
-// Answers the client without the upstream: gateway errors as problem+json, plugin exits as given. Both pass
-// through the plugins' headerFilter phase, as Kong's kong.response.exit does, so CORS and rate-limit headers
-// reach refused requests too.
+// Answers the client without the upstream: gateway errors as problem+json (or Kong's HTML, plain-text or XML
+// body when Accept asks for one), plugin exits as given. Both pass through the plugins' headerFilter phase, as
+// Kong's kong.response.exit does, so CORS and rate-limit headers reach refused requests too; Kong's Server,
+// Via and X-Kong-* headers are stamped around that phase (kong-headers.ts).
 import type { ServerResponse } from 'node:http';
 import type { PluginRuntime } from '../config/compiled.ts';
 import type { ResponseHead } from '../plugins/contract.ts';
 import type { RequestContext } from './context.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { problemBody, PROBLEM_CONTENT_TYPE } from '../errors/problem.ts';
+import { errorFormatFor, renderError } from '../errors/error-formats.ts';
+import { SERVER_TOKEN, stampResponse, stampUpstreamStatus, type StampSource } from './kong-headers.ts';
 
 export function runHeaderFilters(ctx: RequestContext, plugins: readonly PluginRuntime[], head: ResponseHead): void {
   const extra = ctx.responseHeaders;
   for (const name in extra) head.headers[name] = extra[name];
+  stampUpstreamStatus(ctx, head);
   for (let i = 0; i < plugins.length; i++) {
     const filter = plugins[i].handler.headerFilter;
     if (filter !== undefined) filter(ctx, head);
   }
+  stampResponse(ctx, head);
 }
 
 /** The body filters of `plugins` that want this response, in priority order, as one transform (null: none). */
@@ -51,13 +56,19 @@ export function sendExit(res: ServerResponse, ctx: RequestContext, plugins: read
   return head.status;
 }
 
-export function sendError(res: ServerResponse, err: GatewayError, ctx: RequestContext | null, plugins: readonly PluginRuntime[]): number {
-  const body = JSON.stringify(problemBody(err, ctx?.id));
+/**
+ * `early` stands in for the context of a request refused before it had one (its id, arrival, header settings):
+ * its answer still carries Kong's headers.
+ */
+export function sendError(res: ServerResponse, err: GatewayError, ctx: RequestContext | null, plugins: readonly PluginRuntime[], early?: StampSource): number {
+  const source = ctx ?? early;
+  const { contentType, body } = renderError(err, errorFormatFor(res.req?.headers.accept), source?.id);
   const head: ResponseHead = {
     status: err.status,
-    headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...err.headers },
+    headers: { 'content-type': contentType, ...err.headers },
   };
   if (ctx) runHeaderFilters(ctx, plugins, head);
+  else if (early) stampResponse(early, head);
   head.headers['content-length'] = String(Buffer.byteLength(body));
   if (res.headersSent) {
     res.destroy();
@@ -68,10 +79,14 @@ export function sendError(res: ServerResponse, err: GatewayError, ctx: RequestCo
   return head.status;
 }
 
-/** For malformed HTTP that never became a request: a raw response on the socket, then close. */
-export function rawProblem(err: GatewayError): string {
+/**
+ * For malformed HTTP that never became a request: a raw response on the socket, then close. `server` adds
+ * Kong's Server header (the `headers` setting has it).
+ */
+export function rawProblem(err: GatewayError, server = false): string {
   const body = JSON.stringify(problemBody(err));
-  return `HTTP/1.1 ${err.status} ${statusText(err.status)}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+  const serverLine = server ? `server: ${SERVER_TOKEN}\r\n` : '';
+  return `HTTP/1.1 ${err.status} ${statusText(err.status)}\r\n${serverLine}content-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
 
 function statusText(status: number): string {

@@ -13,6 +13,7 @@ import { rawProblem } from './respond.ts';
 import { UpstreamPools } from './proxy/upstream-pools.ts';
 import { createTrustedProxies } from './trusted-proxies.ts';
 import { createClientHeaderScrub } from './hop-by-hop.ts';
+import { DEFAULT_KONG_HEADERS, type KongHeaders } from './kong-headers.ts';
 
 export interface ListenSpec {
   host: string;
@@ -33,6 +34,8 @@ export interface GatewayOptions {
   maxRequestTarget?: number;
   /** Client header, body-idle and keep-alive timeouts (nginx's client_header_timeout and friends). */
   clientTimeouts?: Partial<ClientTimeouts>;
+  /** Kong's `headers` / `headers_upstream` (kong-headers.ts parseKongHeaders); Kong's defaults when absent. */
+  kongHeaders?: KongHeaders;
   logger: Logger;
 }
 
@@ -54,6 +57,7 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
   const scrubHeaders = createClientHeaderScrub(options.identityHeaders);
   const servers: Server[] = [];
   const timeouts: ClientTimeouts = { ...DEFAULT_CLIENT_TIMEOUTS, ...options.clientTimeouts };
+  const kongHeaders = options.kongHeaders ?? DEFAULT_KONG_HEADERS;
   const onInternalError = (err: unknown, ctx: { id: string; path: string } | null) =>
     options.logger.error({ err, request_id: ctx?.id, path: ctx?.path }, 'internal error on the request path');
   const bodyWatch = new BodyIdleWatch(timeouts.bodyMs, checkIntervalMs(timeouts), (err) => onInternalError(err, null));
@@ -70,13 +74,14 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
       bodyWatch,
       bodyTimeoutMs: timeouts.bodyMs,
       maxRequestTarget: options.maxRequestTarget ?? DEFAULT_MAX_REQUEST_TARGET,
+      kongHeaders,
       onInternalError,
     } as const;
     const handler = createRequestHandler(deps);
     const upgradeHandler = createUpgradeHandler(deps);
     const serverOptions = {
       maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
-      requireHostHeader: true,
+      requireHostHeader: false, // checked in handle-request.ts, so the 400 carries the gateway's headers
       ...serverTimeoutOptions(timeouts),
       // Only WebSocket handshakes leave HTTP; any other Upgrade (h2c...) is a normal request, its Upgrade dropped.
       shouldUpgradeCallback: isWebSocketHandshake,
@@ -94,7 +99,7 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
     });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       try {
-        answerClientError(err, socket, timeouts, options.maxRequestTarget ?? DEFAULT_MAX_REQUEST_TARGET);
+        answerClientError(err, socket, timeouts, options.maxRequestTarget ?? DEFAULT_MAX_REQUEST_TARGET, kongHeaders.server);
       } catch (fault) {
         onInternalError(fault, null);
         socket.destroy();
@@ -139,7 +144,7 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
  * Malformed or too-slow HTTP that never became a request (or a pipelined one behind it): a problem when the
  * socket can still take one and no response is under way on it, then close.
  */
-function answerClientError(err: NodeJS.ErrnoException, socket: Socket, timeouts: ClientTimeouts, maxRequestTarget: number): void {
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket, timeouts: ClientTimeouts, maxRequestTarget: number, server: boolean): void {
   const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (!socket.writable || err.code === 'ECONNRESET' || inFlight?.headersSent) {
     socket.destroy();
@@ -149,7 +154,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket, timeouts:
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') problem = new GatewayError('REQUEST_TIMEOUT', { detail: `request head not received within ${timeouts.headerMs} ms` });
   else if (err.code === 'HPE_HEADER_OVERFLOW' && requestLineTooLong((err as { rawPacket?: unknown }).rawPacket, maxRequestTarget)) problem = new GatewayError('URI_TOO_LONG');
   else problem = new GatewayError(err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST', { detail: clientErrorDetail(err) });
-  socket.end(rawProblem(problem));
+  socket.end(rawProblem(problem, server));
   // Half-closed, the client could keep the socket open (and keep trickling) forever: give it a moment to read.
   const timer = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS).unref();
   socket.once('close', () => clearTimeout(timer));

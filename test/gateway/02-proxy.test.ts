@@ -221,7 +221,7 @@ test('an upstream slower than read_timeout gets 504', async () => {
   const g = await startGateway({ _format_version: '3.0', services: [{ url: `http://127.0.0.1:${port}`, read_timeout: 200, routes: [{ paths: ['/'] }] }] });
   try {
     const res = await httpRequest(`${g.url}/slow`);
-    assertRefused(res, { status: 504, code: 'UPSTREAM_TIMEOUT', message: 'The upstream server is timed out' });
+    assertRefused(res, { status: 504, code: 'UPSTREAM_TIMEOUT', message: 'The upstream server is timing out' });
   } finally {
     await g.close();
     hang.closeAllConnections();

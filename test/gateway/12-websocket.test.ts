@@ -390,7 +390,7 @@ test('an upstream that answers the handshake with anything but 101: its answer i
 
 test('an upstream that never answers the handshake: 504 after the service\'s read_timeout', async () => {
   const started = Date.now();
-  assertRefused(await handshake('/silent'), { status: 504, code: 'UPSTREAM_TIMEOUT', message: 'The upstream server is timed out' });
+  assertRefused(await handshake('/silent'), { status: 504, code: 'UPSTREAM_TIMEOUT', message: 'The upstream server is timing out' });
   assert.ok(Date.now() - started >= 280, `waited ${Date.now() - started} ms`);
   await waitFor('the sockets to close', async () => (await gw.gateway.connections()) === 0 && (await silent.connections()) === 0);
 });
@@ -500,7 +500,7 @@ test('closing the gateway ends open tunnels after the grace period', async () =>
 
 test('connect_timeout covers the TCP and TLS handshakes: an upstream that never completes TLS is 504', async () => {
   const started = Date.now();
-  assertRefused(await handshake('/tls-stall'), { status: 504, code: 'UPSTREAM_TIMEOUT', message: 'The upstream server is timed out' });
+  assertRefused(await handshake('/tls-stall'), { status: 504, code: 'UPSTREAM_TIMEOUT', message: 'The upstream server is timing out' });
   const waited = Date.now() - started;
   assert.ok(waited >= 280 && waited < 5000, `waited ${waited} ms`);
   await waitFor('the stalled TLS connection to close', () => muteSockets.size === 0);

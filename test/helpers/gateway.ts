@@ -7,6 +7,7 @@ import { PersistentState } from '../../src/config/persistent-state.ts';
 import { startGateway as startGatewayServer, type Gateway } from '../../src/gateway/server.ts';
 import { parseAllowedNetworks } from '../../src/plugins/jwt/jwks-address-policy.ts';
 import type { ClientTimeouts } from '../../src/gateway/client-timeouts.ts';
+import { parseKongHeaders } from '../../src/gateway/kong-headers.ts';
 
 let registry: Promise<PluginRegistry> | undefined;
 export function plugins(): Promise<PluginRegistry> {
@@ -37,6 +38,9 @@ export interface TestGatewayOptions {
   pluginDirs?: string[];
   /** Networks JWKS fetches may reach (test JWKS servers listen on 127.0.0.1). */
   jwksAllowPrivate?: string[];
+  /** Kong's `headers` and `headers_upstream` settings, as `--headers` / `--headers-upstream` take them. */
+  headers?: string;
+  headersUpstream?: string;
 }
 
 export async function startGateway(config: object, options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -51,6 +55,7 @@ export async function startGateway(config: object, options: TestGatewayOptions =
     identityHeaders: options.identityHeaders,
     maxHeaderSize: options.maxHeaderSize,
     clientTimeouts: options.clientTimeouts,
+    kongHeaders: parseKongHeaders(options.headers, options.headersUpstream),
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
   const port = gateway.addresses()[0].port;

@@ -20,6 +20,7 @@ import { portOf } from '../../../examples/services/json-server.ts';
 import type { ConfigEntities } from '../../config/entities.ts';
 import { parseAllowedNetworks, splitNetworks } from '../../plugins/jwt/jwks-address-policy.ts';
 import { watchLauncher } from '../launcher-watch.ts';
+import { DEFAULT_HEADERS, DEFAULT_HEADERS_UPSTREAM, parseKongHeaders, type KongHeaders } from '../../gateway/kong-headers.ts';
 import { startNode, DEFAULT_DATA_DIR, DEFAULT_POLL_INTERVAL_MS, type RunningNode } from '../../control-plane/start-node.ts';
 
 export async function runStart(args: string[]): Promise<number> {
@@ -47,6 +48,8 @@ export async function runStart(args: string[]): Promise<number> {
       'client-header-timeout': { type: 'string', default: env.PORTCULLIS_CLIENT_HEADER_TIMEOUT || '10s' },
       'client-body-timeout': { type: 'string', default: env.PORTCULLIS_CLIENT_BODY_TIMEOUT || '10s' },
       'keepalive-timeout': { type: 'string', default: env.PORTCULLIS_KEEPALIVE_TIMEOUT || '60s' },
+      headers: { type: 'string', default: env.PORTCULLIS_HEADERS ?? DEFAULT_HEADERS },
+      'headers-upstream': { type: 'string', default: env.PORTCULLIS_HEADERS_UPSTREAM ?? DEFAULT_HEADERS_UPSTREAM },
     },
   });
   const databaseUrl = values['database-url'];
@@ -58,7 +61,8 @@ export async function runStart(args: string[]): Promise<number> {
   const demo = values.demo || (!dbLess && databaseUrl === undefined && values.seed === undefined);
   const logger = createLogger();
 
-  const listen: ListenSpec[] = [parseListen(values.listen!, '--listen')];
+  // Several addresses, comma-separated, as Kong's proxy_listen takes them.
+  const listen: ListenSpec[] = values.listen!.split(',').map((address) => parseListen(address.trim(), '--listen'));
   if (values['tls-listen']) {
     if (!values['tls-cert'] || !values['tls-key']) throw new CliError('--tls-listen needs --tls-cert and --tls-key', 2);
     listen.push({ ...parseListen(values['tls-listen'], '--tls-listen'), tls: { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']) } });
@@ -77,6 +81,8 @@ export async function runStart(args: string[]): Promise<number> {
     bodyMs: parseDuration(values['client-body-timeout']!, '--client-body-timeout', 100),
     keepAliveMs: parseDuration(values['keepalive-timeout']!, '--keepalive-timeout', 100),
   };
+
+  const kongHeaders = parseHeaderSettings(values.headers!, values['headers-upstream']!);
 
   const demoPorts = parseDemoPorts(values['demo-ports']!);
   const services: Server[] = [];
@@ -110,6 +116,7 @@ export async function runStart(args: string[]): Promise<number> {
         identityHeaders,
         jwksAllowPrivate,
         clientTimeouts,
+        kongHeaders,
         logger,
         progress: (line) => process.stderr.write(`portcullis: ${line}\n`),
       });
@@ -216,6 +223,15 @@ function parseIdentityHeaders(value: string): string[] {
     return parseIdentityHeaderList(value);
   } catch (err) {
     throw new CliError(`--identity-headers: ${(err as Error).message}`, 2);
+  }
+}
+
+/** Kong's `headers` and `headers_upstream` lists (`server_tokens, latency_tokens, X-Kong-Request-Id`, `off`...). */
+function parseHeaderSettings(headers: string, headersUpstream: string): KongHeaders {
+  try {
+    return parseKongHeaders(headers, headersUpstream);
+  } catch (err) {
+    throw new CliError(`--${(err as Error).message}`, 2);
   }
 }
 
