@@ -3,12 +3,13 @@
 // Also: SIGHUP in database mode says what it did.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNodeProcess } from '../cluster/node-process.ts';
+import { START_LIMIT_MS, startNodeProcess } from '../cluster/node-process.ts';
+import { spawnTracked } from '../helpers/child-processes.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -21,10 +22,10 @@ function alive(pid: number): boolean {
   }
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
+async function until(what: () => string, check: () => boolean, timeoutMs = START_LIMIT_MS): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -35,7 +36,7 @@ async function launch(command: string, args: string[]): Promise<{ launcher: Chil
   const seed = join(dir, 'seed.yaml');
   await writeFile(seed, '_format_version: "3.0"\n');
   const data = join(dir, 'data');
-  const launcher = spawn(command, [...args, 'start', '--data', data, '--seed', seed, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], {
+  const launcher = spawnTracked(command, [...args, 'start', '--data', data, '--seed', seed, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PORTCULLIS_LOG_LEVEL: 'info' },
@@ -44,7 +45,7 @@ async function launch(command: string, args: string[]): Promise<{ launcher: Chil
   launcher.stdout!.on('data', (c) => (out += c));
   launcher.stderr!.on('data', (c) => (out += c));
   const lock = join(data, 'pglite.lock');
-  await until(`the node to serve:\n${out}`, () => /listening on/.test(out) || launcher.exitCode !== null);
+  await until(() => `the node to serve:\n${out}`, () => /listening on/.test(out) || launcher.exitCode !== null);
   assert.equal(launcher.exitCode, null, out);
   const nodePid = Number(readFileSync(lock, 'utf8'));
   assert.ok(nodePid > 0 && nodePid !== launcher.pid, 'the gateway runs in a process of its own under the launcher');
@@ -57,12 +58,12 @@ for (const [label, command, args, signal] of [
   ['npm run portcullis, SIGHUP (npm dies of it)', 'npm', ['run', '-s', 'portcullis', '--'], 'SIGHUP'],
   ['npx portcullis, SIGTERM', 'npx', ['--offline', 'portcullis'], 'SIGTERM'],
 ] as const) {
-  test(`${label} to the launcher's pid stops the node and releases the PGlite lock`, { timeout: 120_000 }, async () => {
+  test(`${label} to the launcher's pid stops the node and releases the PGlite lock`, { timeout: 2 * START_LIMIT_MS }, async () => {
     const run = await launch(command, [...args]);
     try {
       run.launcher.kill(signal);
-      await until(`node pid ${run.nodePid} to exit:\n${run.output()}`, () => !alive(run.nodePid), 30_000);
-      await until('the lock file to go', () => !existsSync(run.lock), 5_000);
+      await until(() => `node pid ${run.nodePid} to exit:\n${run.output()}`, () => !alive(run.nodePid), 30_000);
+      await until(() => 'the lock file to go', () => !existsSync(run.lock), 5_000);
     } finally {
       if (alive(run.nodePid)) process.kill(run.nodePid, 'SIGKILL');
       run.launcher.kill('SIGKILL');
@@ -76,7 +77,7 @@ test('SIGHUP in database mode logs that it checked the store and which version i
   const node = await startNodeProcess(['--data', join(dir, 'data'), '--seed', join(ROOT, 'examples/demo/portcullis.yaml')], {}, 90_000);
   try {
     node.proc.kill('SIGHUP');
-    await until('the SIGHUP log line', () => /SIGHUP in database mode: no file to re-read.*version \d+/.test(node.output()), 30_000);
+    await until(() => 'the SIGHUP log line', () => /SIGHUP in database mode: no file to re-read.*version \d+/.test(node.output()), 30_000);
     assert.equal(node.proc.exitCode, null, 'SIGHUP does not stop the node');
   } finally {
     await node.stop();

@@ -2,12 +2,13 @@
 // its request id and ends that connection only; the process keeps serving. One outside any request still ends it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
 import { openRaw } from '../helpers/slow-client.ts';
-import { waitFor } from '../cluster/node-process.ts';
+import { START_LIMIT_MS, waitFor } from '../cluster/node-process.ts';
+import { spawnTracked } from '../helpers/child-processes.ts';
 
 const SCRIPT = new URL('../fixtures/fault-guard-node.ts', import.meta.url).pathname;
 let up: TestUpstream;
@@ -17,10 +18,10 @@ let out = '';
 
 before(async () => {
   up = await startUpstream();
-  proc = spawn(process.execPath, [SCRIPT, up.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc = spawnTracked(process.execPath, [SCRIPT, up.url], { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout!.on('data', (c) => (out += c));
   proc.stderr!.on('data', (c) => (out += c));
-  await waitFor(async () => /ready \d+/.test(out) || proc.exitCode !== null, 'the gateway process is ready', 30_000);
+  await waitFor(async () => /ready \d+/.test(out) || proc.exitCode !== null, 'the gateway process is ready', START_LIMIT_MS);
   port = Number(/ready (\d+)/.exec(out)?.[1]);
   assert.ok(port > 0, out);
 });

@@ -1,11 +1,14 @@
 // SqlClient over embedded PGlite (PostgreSQL compiled to WASM, in-process) keeping its files in a data folder.
 // PGlite is one connection: a statement issued while a transaction is open would run inside it, so every
 // query and transaction here waits its turn in one queue.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { SqlClient, SqlQueryable, SqlResult, SqlValue } from '../sql-client.ts';
 import { unavailable } from './connection-errors.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { quoteIdent } from './identifiers.ts';
+import { readTemplate, saveTemplate } from './pglite-template.ts';
 
 export interface PgliteClientOptions {
   /** Folder for the database files (created when missing); in memory when absent (tests, throwaway runs). */
@@ -18,8 +21,12 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
   const release = options.dataDir === undefined ? () => {} : lockDataDir(options.dataDir);
   let db: PGlite;
   try {
+    // A new cluster starts from the cached empty one when there is one (pglite-template.ts), else runs initdb.
+    const fresh = options.dataDir === undefined || !existsSync(join(options.dataDir, 'PG_VERSION'));
+    const template = fresh ? readTemplate() : undefined;
     // int8 as number: counters and unix timestamps stay far below 2^53.
-    db = await PGlite.create(options.dataDir ?? 'memory://', { parsers: { [types.INT8]: (v: string) => Number(v) } });
+    db = await PGlite.create(options.dataDir ?? 'memory://', { parsers: { [types.INT8]: (v: string) => Number(v) }, loadDataDir: template });
+    if (fresh && template === undefined) await saveTemplate(db);
     if (options.schema !== undefined) {
       await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}`);
       await db.query(`SET search_path TO ${quoteIdent(options.schema)}`);
