@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import plugin from './index.ts';
-import { RequestTransformerConfigSchema, splitPair, validateRequestTransformer } from './schema.ts';
+import { RequestTransformerConfigSchema, validateRequestTransformer } from './schema.ts';
+import { splitPair } from '../name-value-pair.ts';
 import { compileTemplate } from './template.ts';
 import { assertGatewayRefuses } from '../../../test/helpers/plugin-gateway.ts';
 import { assertFieldsDocumented } from '../../../test/helpers/documented-schema.ts';

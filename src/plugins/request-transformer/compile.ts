@@ -4,7 +4,8 @@ import type { RequestContext } from '../../gateway/context.ts';
 import { UrlPairs } from '../../gateway/body/url-pairs.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { compileTemplate, type Template, type TemplateEnv } from './template.ts';
-import { splitPair, type RequestTransformerConfig } from './schema.ts';
+import { splitPair } from '../name-value-pair.ts';
+import type { RequestTransformerConfig } from './schema.ts';
 
 export interface Entry {
   name: string;

@@ -4,6 +4,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { FORWARDING, HOP_BY_HOP, SPOOFABLE } from '../../gateway/hop-by-hop.ts';
 import { IDENTITY_HEADERS } from '../../gateway/identity-headers.ts';
 import { compileTemplate } from './template.ts';
+import { splitPair } from '../name-value-pair.ts';
 
 /** Kong's validate_header_name. */
 const HEADER_NAME = '[A-Za-z0-9_-]+';
@@ -61,14 +62,6 @@ export const RequestTransformerConfigSchema = Type.Object({
 
 export type RequestTransformerConfig = Static<typeof RequestTransformerConfigSchema>;
 
-/** Splits Kong's `name:value` (`^([^:]+):*(.-)$`: several colons in a row are one separator). */
-export function splitPair(entry: string): [string, string] {
-  const colon = entry.indexOf(':');
-  if (colon === -1) return [entry, ''];
-  let at = colon;
-  while (entry[at] === ':') at++;
-  return [entry.slice(0, colon), entry.slice(at)];
-}
 
 /** Headers whose value is the gateway's alone: framing, and what identifies the consumer to the upstream. */
 const FRAMING = new Set([...HOP_BY_HOP, 'content-length']);

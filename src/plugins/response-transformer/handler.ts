@@ -1,7 +1,8 @@
 // response-transformer's phases: headerFilter rewrites headers (remove, rename, replace, add, append), and
 // for JSON responses with JSON steps configured, bodyFilter rewrites the top-level fields.
 import type { PluginHandler, ResponseHead } from '../contract.ts';
-import { splitPair, type ResponseTransformerConfig } from './schema.ts';
+import { splitPair } from '../name-value-pair.ts';
+import type { ResponseTransformerConfig } from './schema.ts';
 import { compileJsonSteps, transformJson } from './json-body.ts';
 
 export function createResponseTransformer(config: ResponseTransformerConfig): PluginHandler {

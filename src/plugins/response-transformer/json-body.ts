@@ -1,6 +1,7 @@
 // response-transformer on a JSON body, as Kong's body_transformer.lua: remove, rename, replace, add and
 // append top-level fields, values typed by json_types. A body that is not a JSON object goes on untouched.
-import { splitPair, type ResponseTransformerConfig } from './schema.ts';
+import { splitPair } from '../name-value-pair.ts';
+import type { ResponseTransformerConfig } from './schema.ts';
 
 type JsonType = 'string' | 'number' | 'boolean';
 

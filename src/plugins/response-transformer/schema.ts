@@ -2,6 +2,7 @@
 // and the checks that keep a configured header writable (Node refuses invalid names and values mid-response).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { HOP_BY_HOP } from '../../gateway/hop-by-hop.ts';
+import { splitPair } from '../name-value-pair.ts';
 
 const HEADER_NAME = '[A-Za-z0-9_-]+';
 const list = <T extends TSchema>(items: T, description: string) => Type.Array(items, { default: [], description });
@@ -35,14 +36,6 @@ export const ResponseTransformerConfigSchema = Type.Object({
 
 export type ResponseTransformerConfig = Static<typeof ResponseTransformerConfigSchema>;
 
-/** Splits Kong's `name:value` (`^([^:]+):*(.-)$`). */
-export function splitPair(entry: string): [string, string] {
-  const colon = entry.indexOf(':');
-  if (colon === -1) return [entry, ''];
-  let at = colon;
-  while (entry[at] === ':') at++;
-  return [entry.slice(0, colon), entry.slice(at)];
-}
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
