@@ -28,7 +28,8 @@ import { createDatabaseSync, type DatabaseSync } from './database-sync.ts';
 import { createFileConfig, type FileConfig } from './file-config.ts';
 import { databaseAdminContext, dbLessAdminContext, envTokenAuth, type NodeIdentity } from './admin-context.ts';
 import { seedIfEmpty } from './seed.ts';
-import { parseAllowedNetworks, splitNetworks } from '../plugins/jwt/jwks-address-policy.ts';
+import { parseAllowedNetworks } from '../plugins/jwt/jwks-address-policy.ts';
+import { splitList } from '../gateway/cidr-list.ts';
 
 export const DEFAULT_ADMIN_LISTEN = { host: '127.0.0.1', port: 8001 };
 export const DEFAULT_DATA_DIR = './data';
@@ -104,7 +105,7 @@ export async function startNode(options: StartNodeOptions): Promise<RunningNode>
 }
 
 function jwksNetworks(options: StartNodeOptions, env: NodeJS.ProcessEnv) {
-  return parseAllowedNetworks(options.jwksAllowPrivate ?? splitNetworks(env.PORTCULLIS_JWKS_ALLOW_PRIVATE));
+  return parseAllowedNetworks(options.jwksAllowPrivate ?? splitList(env.PORTCULLIS_JWKS_ALLOW_PRIVATE));
 }
 
 async function startDbLess(options: StartNodeOptions, file: string, plugins: PluginRegistry, node: NodeIdentity, logger: Logger, env: NodeJS.ProcessEnv): Promise<RunningNode> {

@@ -1,5 +1,6 @@
 // Which peers may tell us the client's address: Kong's `trusted_ips` + `real_ip_header` X-Forwarded-For.
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
+import { parseCidrList } from './cidr-list.ts';
 
 export interface TrustedProxies {
   /** True when the socket peer is a trusted proxy whose X-Forwarded-* headers we keep. */
@@ -9,14 +10,7 @@ export interface TrustedProxies {
 }
 
 export function createTrustedProxies(cidrs: readonly string[]): TrustedProxies {
-  const list = new BlockList();
-  for (const cidr of cidrs) {
-    const [addr, bits] = cidr.split('/');
-    const type = isIPv4(addr) ? 'ipv4' : isIPv6(addr) ? 'ipv6' : null;
-    if (!type) throw new Error(`trusted proxy '${cidr}' is not an IP address or CIDR`);
-    if (bits === undefined) list.addAddress(addr, type);
-    else list.addSubnet(addr, Number(bits), type);
-  }
+  const list = parseCidrList(cidrs, 'trusted proxy');
   const empty = cidrs.length === 0;
   const trusts = (address: string) => {
     if (empty) return false;

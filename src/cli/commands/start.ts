@@ -18,7 +18,8 @@ import { startOrdersService } from '../../../examples/services/orders/orders-ser
 import { demoBanner, plainBanner, DEMO_PORTS, type AdminBannerInfo, type DemoPorts } from '../demo-banner.ts';
 import { portOf } from '../../../examples/services/json-server.ts';
 import type { ConfigEntities } from '../../config/entities.ts';
-import { parseAllowedNetworks, splitNetworks } from '../../plugins/jwt/jwks-address-policy.ts';
+import { parseAllowedNetworks } from '../../plugins/jwt/jwks-address-policy.ts';
+import { splitList } from '../../gateway/cidr-list.ts';
 import { watchLauncher } from '../launcher-watch.ts';
 import { DEFAULT_HEADERS, DEFAULT_HEADERS_UPSTREAM, parseKongHeaders, type KongHeaders } from '../../gateway/kong-headers.ts';
 import { startNode, DEFAULT_DATA_DIR, DEFAULT_POLL_INTERVAL_MS, type RunningNode } from '../../control-plane/start-node.ts';
@@ -69,7 +70,7 @@ export async function runStart(args: string[]): Promise<number> {
   }
   const adminListen = parseListen(values['admin-listen']!, '--admin-listen');
   const identityHeaders = parseIdentityHeaders(values['identity-headers']!);
-  const jwksAllowPrivate = splitNetworks(values['jwks-allow-private']);
+  const jwksAllowPrivate = splitList(values['jwks-allow-private']);
   try {
     parseAllowedNetworks(jwksAllowPrivate);
   } catch (err) {
@@ -112,7 +113,7 @@ export async function runStart(args: string[]): Promise<number> {
         adminListen,
         pollIntervalMs,
         nodeId: values['node-id'],
-        trustedProxies: values['trusted-proxies']!.split(',').map((s) => s.trim()).filter(Boolean),
+        trustedProxies: splitList(values['trusted-proxies']),
         identityHeaders,
         jwksAllowPrivate,
         clientTimeouts,

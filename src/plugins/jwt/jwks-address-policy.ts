@@ -2,6 +2,7 @@
 // (`--jwks-allow-private` / PORTCULLIS_JWKS_ALLOW_PRIVATE). An issuer URL is admin input, and a fetch to a
 // loopback port or an internal host would be a blind SSRF.
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { parseCidrList } from '../../gateway/cidr-list.ts';
 
 /**
  * Never a JWKS server unless allowed: loopback, RFC 1918, CGNAT, link-local (cloud metadata), unspecified,
@@ -33,24 +34,7 @@ for (const [address, prefix, type] of NON_PUBLIC) nonPublic.addSubnet(address, p
 
 /** Parses the operator's list (`10.0.0.0/8,127.0.0.1`); throws on anything that is not an address or CIDR. */
 export function parseAllowedNetworks(cidrs: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const cidr of cidrs) {
-    const [address, bits, extra] = cidr.split('/');
-    const type = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : null;
-    const prefix = bits === undefined ? undefined : Number(bits);
-    const max = type === 'ipv4' ? 32 : 128;
-    if (type === null || extra !== undefined || (prefix !== undefined && (!/^\d{1,3}$/.test(bits!) || prefix > max))) {
-      throw new Error(`JWKS network '${cidr}' is not an IP address or CIDR`);
-    }
-    if (prefix === undefined) list.addAddress(address, type);
-    else list.addSubnet(address, prefix, type);
-  }
-  return list;
-}
-
-/** Splits the flag or environment text into entries. */
-export function splitNetworks(text: string | undefined): string[] {
-  return (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return parseCidrList(cidrs, 'JWKS network');
 }
 
 /** Why `address` (an IP literal) may not be fetched from, or null when it may. */
