@@ -7,6 +7,12 @@ export interface Balancer {
   readonly size: number;
 }
 
+/** The target for a request's next attempt: one it has not tried yet, else (all tried) any, retries wrapping round. */
+export function nextTarget(balancer: Balancer, tried: ReadonlySet<UpstreamTarget>): UpstreamTarget | undefined {
+  if (tried.size === 0) return balancer.pick();
+  return balancer.pick(tried) ?? balancer.pick();
+}
+
 export function createWeightedRoundRobin(targets: readonly UpstreamTarget[]): Balancer {
   const live = targets.filter((t) => t.weight > 0);
   if (live.length === 1) {

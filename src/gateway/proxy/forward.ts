@@ -12,6 +12,7 @@ import { stripHopByHop } from '../hop-by-hop.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
 import { upstreamBody } from './upstream-body.ts';
 import { bufferingResponse, RESPONSE_BODY_BUFFER_LIMIT, type BodyTransform } from './response-body.ts';
+import { nextTarget } from '../balancer/weighted-round-robin.ts';
 
 /** Errors that mean "never connected": safe to try another target. */
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'ECONNRESET']);
@@ -46,7 +47,7 @@ export async function forward(o: ForwardOptions): Promise<number> {
   const body = buffered ?? (o.hasBody ? upstreamBody(o.req, o.ctx.requestBodyLimit, o.service.writeTimeout, o.bodyWatch ?? null) : null);
   let attempts = 0;
   for (;;) {
-    const target = o.service.balancer.pick(tried.size > 0 ? tried : undefined) ?? (tried.size > 0 ? o.service.balancer.pick() : undefined);
+    const target = nextTarget(o.service.balancer, tried);
     if (!target) throw new GatewayError('UPSTREAM_NO_TARGETS');
     tried.add(target);
     try {

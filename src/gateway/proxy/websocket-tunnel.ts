@@ -9,6 +9,7 @@ import type { ResponseHead } from '../../plugins/contract.ts';
 import type { RequestContext } from '../context.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { stripHopByHop } from '../hop-by-hop.ts';
+import { nextTarget } from '../balancer/weighted-round-robin.ts';
 
 /** Errors that mean "the handshake never reached the upstream": another target may be tried. */
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ERR_CONNECT_TIMEOUT']);
@@ -44,7 +45,7 @@ export async function tunnel(o: TunnelOptions): Promise<number> {
   let attempts = 0;
   for (;;) {
     if (clientGone(o.client)) return CLIENT_CLOSED;
-    const target = o.service.balancer.pick(tried.size > 0 ? tried : undefined) ?? (tried.size > 0 ? o.service.balancer.pick() : undefined);
+    const target = nextTarget(o.service.balancer, tried);
     if (!target) throw new GatewayError('UPSTREAM_NO_TARGETS');
     tried.add(target);
     let answer: Answer;
