@@ -1,0 +1,33 @@
+// Lint rules the test command runs (npm run lint). Production code gets typescript-eslint's strict, type-aware
+// set: floating and misused promises, unsafe `any`, needless conditions and non-null assertions are the bugs a
+// gateway cannot afford. Tests, benches and examples read untyped JSON bodies all day, so they get the
+// type-aware recommended set: promises and real mistakes, without the `any` bookkeeping.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const TEST_FILES = ['**/*.test.ts', 'test/**', 'bench/**', 'examples/**', 'scripts/**'];
+
+/** node:test's test() and describe() return promises the runner itself awaits. */
+const NODE_TEST_CALLS = { from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] };
+const PROMISE_RULES = { '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [NODE_TEST_CALLS] }] };
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'data/', '.bench/', 'docs/'] },
+  js.configs.recommended,
+  { languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } } },
+  {
+    files: ['**/*.ts'],
+    ignores: TEST_FILES,
+    extends: [tseslint.configs.strictTypeChecked],
+    rules: {
+      ...PROMISE_RULES,
+      // Numbers and booleans print as themselves; objects and nullish values in messages are the mistakes.
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+    },
+  },
+  {
+    files: TEST_FILES,
+    extends: [tseslint.configs.recommendedTypeChecked],
+    rules: PROMISE_RULES,
+  },
+);

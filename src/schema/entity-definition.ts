@@ -1,0 +1,81 @@
+// What an entity kind is, declared once: its schema, keys, relations, secrets and admin paths. The store's
+// tables and constraint names, the admin API's routes, the declarative loader and exporter, `config diff` and
+// the docs are all derived from these. Core kinds live in schema/entities/, a plugin's own kinds (Kong's
+// `daos.lua`) in its folder, registered with the plugin.
+import type { Static, TObject } from '@sinclair/typebox';
+import type { FieldError } from './validate.ts';
+
+export interface ForeignKey {
+  /** Kind referred to. */
+  kind: string;
+  /** Kong's `on_delete`: delete the children with the parent, or refuse to delete a parent that has children. */
+  onDelete: 'cascade' | 'restrict';
+  /** The entity cannot exist without it (targets, credentials, acls). */
+  required: boolean;
+}
+
+/**
+ * A secret that is only ever compared, never read back: written as `field`, kept as a hash in `stored`.
+ * A write may carry `stored` instead of `field` (what `config dump` exports loads back); reads show neither.
+ */
+export interface HashedField {
+  /** The write-only field holding the secret as given (`key`, `password`). */
+  field: string;
+  /** The field holding its hash in rows and exports (`key_hash`, `password_hash`). */
+  stored: string;
+  /**
+   * `keyed`: the keyring's HMAC (`hmac-sha256:<key id>:…`), deterministic, so the store keeps it in a unique
+   * column of the same name and finds a credential by it. `password`: a salted slow hash (scrypt), verified only.
+   */
+  scheme: 'keyed' | 'password';
+}
+
+/** How an entity is told apart in a declarative file without an id (stable ids) and in `config diff` output. */
+export interface NamingContext {
+  /** The entity's own validated fields. */
+  fields: Readonly<Record<string, unknown>>;
+  /** The foreign keys as the file wrote them (`{ name: 'users' }`, an id, or absent). */
+  refs: Readonly<Record<string, unknown>>;
+  /** `kind:name` of the entity it is nested under, '' at the top level. */
+  parentKey: string;
+  /** Where it sits in the file (`consumers[0].acls[1]`): the last resort for an entity with no natural key. */
+  path: string;
+}
+
+export interface EntityDefinition<S extends TObject = TObject, K extends string = string> {
+  /** Kong's name for the kind: its table, its key in a declarative file, the audit log's `entity` (`keyauth_credentials`). */
+  kind: K;
+  /** The schema: type, validation, defaults and docs of the admin-shaped record. */
+  schema: S;
+  /** Top-level admin path segment (`/key-auths`). */
+  adminPath: string;
+  /** Path segment when nested under a parent (`/consumers/{c}/key-auth`); same as adminPath when absent. */
+  nestedPath?: string;
+  /** Field besides `id` a path may name the entity by (Kong's `endpoint_key`); looked up within the parent when nested. */
+  endpointKey?: string;
+  /** Unique field sets (foreign keys by field name). Null values never clash. */
+  unique: readonly (readonly string[])[];
+  /** Foreign keys by field name. A declarative file may nest the entity under any of them. */
+  foreign: Readonly<Record<string, ForeignKey>>;
+  /** Plain fields with a real column of their own besides foreign keys (unique or lookup fields): field -> column. */
+  columns: Readonly<Record<string, string>>;
+  /** A secret kept only as a hash (API keys, passwords). */
+  hashed?: HashedField;
+  /** Fields Kong generates when a create leaves them out (credential keys and secrets), filled in place. */
+  generate?(fields: Record<string, unknown>): void;
+  /** Generated fields that are secrets: shown once, in the create answer, never again. */
+  generatedSecrets?: readonly string[];
+  /** Rules beyond the schema (checked after it passes): errors at `path`'s fields. */
+  check?(fields: Static<S>, path: string): FieldError[];
+  /** Fields exports sort by (then id): the same entities always come out in the same order. */
+  sortBy: readonly string[];
+  /** Stable-id key of an entity a file gives without an id; unique within the kind. */
+  naturalKey(ctx: NamingContext): string;
+  /** How `config diff` names the kind (decK's spelling: `key-auth`, `acl-group`). */
+  label: string;
+}
+
+/** Identity helper: keeps the schema's static type on `check`. */
+export function defineEntity<S extends TObject, K extends string>(definition: EntityDefinition<S, K>): EntityDefinition<S, K> {
+  return definition;
+}
