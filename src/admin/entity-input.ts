@@ -6,7 +6,7 @@ import { ForeignRef } from '../schema/common.ts';
 import { applySchema, type FieldError } from '../schema/validate.ts';
 import { checkRouteRules, validateEntityFields } from '../config/validate-entity.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { KIND_SPECS, type Kind } from '../store/entity-kinds.ts';
+import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
 import { kongPretty } from '../store/store-errors.ts';
 import type { EntityInput, EntityRecord } from '../store/store.ts';
 import type { AdminContext } from './admin-route.ts';
@@ -54,7 +54,7 @@ export async function buildRecord(ctx: AdminContext, options: BuildOptions): Pro
       resolved[field] = ref === null ? null : { id: ref };
       continue;
     }
-    const target = KIND_SPECS[kind].foreign[field].kind;
+    const target = ENTITIES[kind].foreign[field].kind;
     const key = ref.id ?? ref.name ?? ref.username!;
     const found = await ctx.store.get(target, key);
     if (!found || (ref.id !== undefined && found.id.toLowerCase() !== ref.id.toLowerCase())) {
@@ -82,7 +82,7 @@ type Reference = { id?: string; name?: string; username?: string };
  */
 export function takeForeignKeys(kind: Kind, fields: Record<string, unknown>, parent: BuildOptions['parent'], errors: FieldError[]): Record<string, Reference | string | null> {
   const refs: Record<string, Reference | string | null> = {};
-  for (const [field, fk] of Object.entries(KIND_SPECS[kind].foreign)) {
+  for (const [field, fk] of Object.entries(ENTITIES[kind].foreign)) {
     const value = fields[field];
     delete fields[field];
     if (parent?.field === field) {
@@ -139,7 +139,7 @@ export function bodyObject(body: unknown): Record<string, unknown> {
 
 /** Form values are strings: read them as the entity's schema (and a plugin's config schema) types them. */
 export function inferFormBody(ctx: AdminContext, kind: Kind, body: Record<string, unknown>, pluginName?: string): Record<string, unknown> {
-  const out = inferFormTypes(KIND_SPECS[kind].schema, body) as Record<string, unknown>;
+  const out = inferFormTypes(ENTITIES[kind].schema, body) as Record<string, unknown>;
   const name = typeof out.name === 'string' ? out.name : pluginName;
   const module = kind === 'plugins' && name !== undefined ? ctx.plugins.get(name) : undefined;
   if (module && isPlainObject(out.config)) out.config = inferFormTypes(module.configSchema, out.config);
@@ -158,10 +158,10 @@ export function mergePatch(ctx: AdminContext, kind: Kind, stored: EntityRecord, 
     // `url` replaces the fields it expands to
     for (const f of ['protocol', 'host', 'port', 'path']) if (patch[f] === undefined) delete base[f];
   }
-  const props = (KIND_SPECS[kind].schema.properties ?? {}) as Record<string, TSchema>;
+  const props = (ENTITIES[kind].schema.properties ?? {}) as Record<string, TSchema>;
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(patch)) {
-    if (key in KIND_SPECS[kind].foreign) out[key] = value;
+    if (key in ENTITIES[kind].foreign) out[key] = value;
     else out[key] = mergeValue(props[key], base[key], value);
   }
   if (kind === 'plugins' && isPlainObject(patch.config) && out.name === stored.name && typeof stored.name === 'string') {

@@ -5,9 +5,9 @@ import type { PluginRegistry } from '../plugins/registry.ts';
 import { readDeclarativeFile } from '../config/declarative/parse-file.ts';
 import { loadDeclarative } from '../config/declarative/load-declarative.ts';
 import { ConfigError } from '../config/config-error.ts';
-import type { ConfigEntities } from '../config/entities.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import { diffEntities, type Change } from '../config/diff/diff-entities.ts';
-import { KIND_SPECS } from '../store/entity-kinds.ts';
+import { ENTITIES } from '../schema/entity-catalogue.ts';
 import { CliError } from './cli-error.ts';
 import { AdminRefusal, EXIT, type AdminClient } from './admin-client.ts';
 
@@ -69,14 +69,14 @@ export function selectTagsFor(flag: readonly string[] | undefined, doc: Record<s
  */
 export async function keyOwners(client: AdminClient, wanted: ConfigEntities): Promise<Map<string, string | null>> {
   const owners = new Map<string, string | null>();
-  for (const row of wanted.keyAuth) {
+  for (const row of wanted.keyauth_credentials) {
     if (typeof row.key !== 'string' || owners.has(row.key)) continue;
-    const res = await client.send('GET', `/${KIND_SPECS.keyauth_credentials.adminPath}/${encodeURIComponent(row.key)}`);
+    const res = await client.send('GET', `/${ENTITIES.keyauth_credentials.adminPath}/${encodeURIComponent(row.key)}`);
     if (res.status === 404) owners.set(row.key, null);
     else if (res.status === 200 && typeof (res.body as { id?: unknown })?.id === 'string') owners.set(row.key, (res.body as { id: string }).id);
     else {
       // the key is a secret: the error names the lookup, not the key
-      throw new AdminRefusal(`GET /${KIND_SPECS.keyauth_credentials.adminPath}/<key>`, res.status, res.body);
+      throw new AdminRefusal(`GET /${ENTITIES.keyauth_credentials.adminPath}/<key>`, res.status, res.body);
     }
   }
   return owners;

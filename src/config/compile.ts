@@ -22,7 +22,7 @@ const DEFAULT_TARGET_PORT = 8000;
 
 /** What compileConfig needs besides the entities in database mode. */
 export interface CompileOptions {
-  /** Checks presented API keys against key-auth rows stored as `keyHash`; required when any row has one. */
+  /** Checks presented API keys against key-auth rows stored as `key_hash`; required when any row has one. */
   codec?: SecretCodec;
   /** The database (database mode): plugins keep cluster-wide state there, e.g. rate-limiting's `cluster` counters. */
   sql?: SqlClient;
@@ -42,8 +42,8 @@ export function compileConfig(
   checkKeyHashes(entities, options.codec, logger);
   const consumers = buildConsumerDirectory({
     consumers: entities.consumers as ConsumerRecord[],
-    jwtSecrets: entities.jwtSecrets,
-    keyAuth: entities.keyAuth,
+    jwt_secrets: entities.jwt_secrets,
+    keyauth_credentials: entities.keyauth_credentials,
     acls: entities.acls,
     codec: options.codec,
   });
@@ -112,7 +112,7 @@ export function compileConfig(
  * never match again (a hash cannot be re-keyed without the plaintext), which the operator should hear about.
  */
 function checkKeyHashes(entities: ConfigEntities, codec: SecretCodec | undefined, logger: Logger): void {
-  const hashed = entities.keyAuth.filter((k) => k.keyHash !== undefined);
+  const hashed = entities.keyauth_credentials.filter((k) => k.key_hash !== undefined);
   if (hashed.length === 0) return;
   if (codec === undefined) {
     throw new ConfigError(hashed.map((k) => ({
@@ -128,7 +128,7 @@ function checkKeyHashes(entities: ConfigEntities, codec: SecretCodec | undefined
       return undefined; // malformed: can never match either
     }
   };
-  const orphans = hashed.filter((k) => !known.has(kidOf(k.keyHash!) ?? ''));
+  const orphans = hashed.filter((k) => !known.has(kidOf(k.key_hash!) ?? ''));
   if (orphans.length > 0) {
     logger.warn({ credentials: orphans.map((k) => k.id) }, 'key-auth credentials hashed under a secret key no longer in the keyring can never authenticate: restore that key or issue new API keys');
   }

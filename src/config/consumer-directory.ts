@@ -5,7 +5,7 @@ import type { SecretCodec } from '../secrets/secret-codec.ts';
 
 export type ConsumerRecord = Consumer & { id: string };
 export type JwtSecretRecord = JwtSecret & { id: string; key: string; consumerId: string };
-/** `key` (declarative files) or `keyHash` (the store: the plaintext is never kept), exactly one. */
+/** `key` (declarative files) or `key_hash` (the store: the plaintext is never kept), exactly one. */
 export type KeyAuthRecord = Omit<KeyAuthCredential, 'key'> & { id: string; consumerId: string } & KeyAuthSecret;
 
 export interface ConsumerDirectory {
@@ -23,10 +23,10 @@ export interface ConsumerDirectory {
 
 export function buildConsumerDirectory(input: {
   consumers: ConsumerRecord[];
-  jwtSecrets: JwtSecretRecord[];
-  keyAuth: KeyAuthRecord[];
+  jwt_secrets: JwtSecretRecord[];
+  keyauth_credentials: KeyAuthRecord[];
   acls: { consumerId: string; group: string }[];
-  /** Needed when any key-auth row carries a `keyHash`. */
+  /** Needed when any key-auth row carries a `key_hash`. */
   codec?: SecretCodec;
 }): ConsumerDirectory {
   const byId = new Map<string, ConsumerRecord>();
@@ -44,11 +44,11 @@ export function buildConsumerDirectory(input: {
     groups.set(acl.consumerId, list);
   }
   for (const list of groups.values()) Object.freeze(list);
-  const jwtByKey = new Map(input.jwtSecrets.map((s) => [s.key, s]));
+  const jwtByKey = new Map(input.jwt_secrets.map((s) => [s.key, s]));
   const keyAuthByKey = new Map<string, KeyAuthRecord>();
   const keyAuthByHash = new Map<string, KeyAuthRecord>();
-  for (const k of input.keyAuth) {
-    if (k.keyHash !== undefined) keyAuthByHash.set(k.keyHash, k);
+  for (const k of input.keyauth_credentials) {
+    if (k.key_hash !== undefined) keyAuthByHash.set(k.key_hash, k);
     else keyAuthByKey.set(k.key, k);
   }
   const codec = input.codec;

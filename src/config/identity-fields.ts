@@ -4,10 +4,10 @@
 import type { TSchema } from '@sinclair/typebox';
 import { identityStyle, identityTextProblem, lookalikeKey } from '../schema/identity-text.ts';
 import { fieldPath, type FieldError } from '../schema/validate.ts';
-import { KIND_SPECS, type Kind } from '../store/entity-kinds.ts';
+import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
 
 function props(kind: Kind): Record<string, TSchema> {
-  return (KIND_SPECS[kind].schema.properties ?? {}) as Record<string, TSchema>;
+  return (ENTITIES[kind].schema.properties ?? {}) as Record<string, TSchema>;
 }
 
 /** Every identity field of `fields` (a checked entity of `kind`) holding text an identity may not hold. */
@@ -33,7 +33,7 @@ const LOOKALIKE_FIELDS = new Map<Kind, readonly string[]>();
 export function lookalikeFields(kind: Kind): readonly string[] {
   let fields = LOOKALIKE_FIELDS.get(kind);
   if (fields === undefined) {
-    fields = KIND_SPECS[kind].unique.filter((set) => set.length === 1 && identityStyle(props(kind)[set[0]])?.list === false).map((set) => set[0]);
+    fields = ENTITIES[kind].unique.filter((set) => set.length === 1 && identityStyle(props(kind)[set[0]])?.list === false).map((set) => set[0]);
     LOOKALIKE_FIELDS.set(kind, fields);
   }
   return fields;

@@ -5,7 +5,7 @@ import { unstorableText } from '../schema/storable-text.ts';
 import { randomBytes } from 'node:crypto';
 import { applySchema, fieldPath, type FieldError } from '../schema/validate.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
-import { KIND_SPECS, type Kind } from '../store/entity-kinds.ts';
+import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
 import { expandServiceUrl } from './declarative/service-url.ts';
 import { CONSUMER_IDENTITY_MESSAGE, identityErrors } from './identity-fields.ts';
 import { canonicalIpv4, canonicalTarget } from './canonical-host.ts';
@@ -45,12 +45,12 @@ export function validateEntityFields(kind: Kind, fields: Record<string, unknown>
   const errors: FieldError[] = unstorableText(fields, path);
   if (errors.length > 0) return errors;
   if (kind === 'services') expandServiceUrl(fields, path, errors);
-  dropUnsetNulls(KIND_SPECS[kind].schema, fields);
+  dropUnsetNulls(ENTITIES[kind].schema, fields);
   if (options.generate !== false) fillGeneratedFields(kind, fields);
   const refused = unsupportedFeatures(kind, fields, path);
   // A `url` refused above leaves `host` unset: "host: required" would be a second, misleading error for one mistake.
   const urlRefused = kind === 'services' && errors.some((e) => e.path === fieldPath(path, 'url'));
-  errors.push(...refused, ...applySchema(KIND_SPECS[kind].schema, fields, path)
+  errors.push(...refused, ...applySchema(ENTITIES[kind].schema, fields, path)
     .filter((e) => !coveredBy(refused, e.path) && !(urlRefused && e.path === fieldPath(path, 'host'))));
   errors.push(...identityErrors(kind, fields, path).filter((e) => !errors.some((found) => found.path === e.path)));
   if (kind === 'consumers' && (fields.username ?? null) === null && (fields.custom_id ?? null) === null) {

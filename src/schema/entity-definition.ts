@@ -42,7 +42,12 @@ export interface NamingContext {
   path: string;
 }
 
-export interface EntityDefinition<S extends TObject = TObject, K extends string = string> {
+/** A row as `config diff` and the compiled config see it: foreign keys as `<field>Id`. */
+export type RowView = Readonly<Record<string, unknown>> & { readonly id: string };
+
+type ForeignKeys = Readonly<Record<string, ForeignKey>>;
+
+export interface EntityDefinition<S extends TObject = TObject, K extends string = string, F extends ForeignKeys = ForeignKeys> {
   /** Kong's name for the kind: its table, its key in a declarative file, the audit log's `entity` (`keyauth_credentials`). */
   kind: K;
   /** The schema: type, validation, defaults and docs of the admin-shaped record. */
@@ -56,7 +61,7 @@ export interface EntityDefinition<S extends TObject = TObject, K extends string 
   /** Unique field sets (foreign keys by field name). Null values never clash. */
   unique: readonly (readonly string[])[];
   /** Foreign keys by field name. A declarative file may nest the entity under any of them. */
-  foreign: Readonly<Record<string, ForeignKey>>;
+  foreign: F;
   /** Plain fields with a real column of their own besides foreign keys (unique or lookup fields): field -> column. */
   columns: Readonly<Record<string, string>>;
   /** A secret kept only as a hash (API keys, passwords). */
@@ -73,9 +78,13 @@ export interface EntityDefinition<S extends TObject = TObject, K extends string 
   naturalKey(ctx: NamingContext): string;
   /** How `config diff` names the kind (decK's spelling: `key-auth`, `acl-group`). */
   label: string;
+  /** How `config diff` names one entity (`users`, `admins for consumer alice`); `parent(field)` names a referenced one. */
+  describe(row: RowView, parent: (field: string) => string): string;
 }
 
-/** Identity helper: keeps the schema's static type on `check`. */
-export function defineEntity<S extends TObject, K extends string>(definition: EntityDefinition<S, K>): EntityDefinition<S, K> {
+/** Identity helper: keeps the schema's static type on `check`, and the kind and foreign keys as literals. */
+export function defineEntity<S extends TObject, const K extends string, const F extends ForeignKeys>(
+  definition: EntityDefinition<S, K, F>,
+): EntityDefinition<S, K, F> {
   return definition;
 }

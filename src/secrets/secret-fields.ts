@@ -5,7 +5,7 @@
 import { Kind as TypeKind, type TSchema } from '@sinclair/typebox';
 import type { Kind } from '../config/declarative/flatten.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
-import { KIND_SPECS } from '../store/entity-kinds.ts';
+import { ENTITIES } from '../schema/entity-catalogue.ts';
 
 export type SecretTreatment = 'encrypted' | 'hashed';
 
@@ -80,7 +80,7 @@ export function pluginNameOf(kind: Kind, record: Record<string, unknown>): strin
 }
 
 function schemaPatterns(kind: Kind, pluginName: string | undefined, plugins: PluginRegistry): readonly Pattern[] {
-  const entity = patternsOf(KIND_SPECS[kind].schema);
+  const entity = patternsOf(ENTITIES[kind].schema);
   if (pluginName === undefined) return entity;
   const module = plugins.get(pluginName);
   if (module === undefined) return entity;

@@ -3,7 +3,7 @@
 import { isStorableText } from '../schema/storable-text.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { SecretCodec } from '../secrets/secret-codec.ts';
-import { KIND_SPECS, type Kind } from './entity-kinds.ts';
+import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
 import { checkPageSize, decodeOffset, encodeOffset } from './pagination.ts';
 import { publicRecord } from './records.ts';
 import type { SqlQueryable, SqlValue } from './sql-client.ts';
@@ -71,7 +71,7 @@ export async function getEntity(
   };
   // Kong: a UUID names the entity by id; otherwise (or when no such id) by its endpoint key.
   let row = isUuid(idOrKey) ? await find('id = $?', idOrKey) : undefined;
-  const endpointKey = KIND_SPECS[kind].endpointKey;
+  const endpointKey = ENTITIES[kind].endpointKey;
   if (!row && endpointKey !== undefined) {
     if (kind === 'keyauth_credentials') row = await find('key_hash = ANY($?::text[])', ctx.codec.apiKeyHashes(idOrKey));
     else if (columns[endpointKey] !== undefined) row = await find(`${columns[endpointKey]} = $?`, idOrKey);

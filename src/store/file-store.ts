@@ -1,9 +1,9 @@
 // DB-less mode's store: a read-only view over the ConfigEntities loaded from a declarative file, with the
 // database store's admin shapes, id order, pagination and tag filters, so the admin API reads alike.
-import type { ConfigEntities } from '../config/entities.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { SecretCodec } from '../secrets/secret-codec.ts';
-import { KIND_ORDER, KIND_SPECS, type Kind } from './entity-kinds.ts';
+import { KINDS, ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
 import { checkPageSize, decodeOffset, encodeOffset, tagsMatch } from './pagination.ts';
 import { ENTITY_LISTS, publicRecord, rowForeignField, toAdminRecord } from './records.ts';
 import type { EntityRecord, ReadableStore } from './store.ts';
@@ -32,7 +32,7 @@ export function createFileStore(entities: ConfigEntities, options: FileStoreOpti
   const loadedAt = options.loadedAt ?? Math.floor(Date.now() / 1000);
   const version = options.version ?? 0;
   const byKind = new Map<Kind, Entry[]>();
-  for (const kind of KIND_ORDER) {
+  for (const kind of KINDS) {
     const entries = (entities[ENTITY_LISTS[kind]] as unknown as Record<string, unknown>[]).map((row) => {
       const admin: Record<string, unknown> = toAdminRecord(kind, row);
       admin.id = String(admin.id).toLowerCase();
@@ -47,7 +47,7 @@ export function createFileStore(entities: ConfigEntities, options: FileStoreOpti
 
   const inParent = (kind: Kind, entry: Entry, parent: { field: string; id: string } | undefined) => {
     if (!parent) return true;
-    if (!(parent.field in KIND_SPECS[kind].foreign)) throw new Error(`${kind} has no parent field '${parent.field}'`);
+    if (!(parent.field in ENTITIES[kind].foreign)) throw new Error(`${kind} has no parent field '${parent.field}'`);
     const id = entry.row[rowForeignField(parent.field)];
     return typeof id === 'string' && id.toLowerCase() === parent.id.toLowerCase();
   };
@@ -57,10 +57,10 @@ export function createFileStore(entities: ConfigEntities, options: FileStoreOpti
 
     async get(kind, idOrKey, parent) {
       const entries = byKind.get(kind)!.filter((e) => inParent(kind, e, parent));
-      const key = KIND_SPECS[kind].endpointKey;
+      const key = ENTITIES[kind].endpointKey;
       let hashes: string[] | undefined;
-      const hashed = (e: Entry) => kind === 'keyauth_credentials' && typeof e.row.keyHash === 'string'
-        && (hashes ??= options.codec?.apiKeyHashes(idOrKey) ?? []).includes(e.row.keyHash);
+      const hashed = (e: Entry) => kind === 'keyauth_credentials' && typeof e.row.key_hash === 'string'
+        && (hashes ??= options.codec?.apiKeyHashes(idOrKey) ?? []).includes(e.row.key_hash);
       const byKey = (e: Entry) => e.row[key!] === idOrKey || hashed(e);
       const found = (isUuid(idOrKey) ? entries.find((e) => e.record.id === idOrKey.toLowerCase()) : undefined)
         ?? (key === undefined ? undefined : entries.find(byKey));

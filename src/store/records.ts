@@ -2,11 +2,11 @@
 // `serviceId`), an admin record (Kong's: foreign keys as `{ id }` or null), and the public view reads return
 // (no secret fields, unset fields as null as Kong shows them). Shared by the database and DB-less stores.
 import type { TSchema } from '@sinclair/typebox';
-import type { ConfigEntities } from '../config/entities.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import { dropUnsetNulls } from '../config/declarative/unset-nulls.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import { declaredSecretFields, pluginNameOf, stripSecrets } from '../secrets/secret-fields.ts';
-import { KIND_SPECS, type Kind } from './entity-kinds.ts';
+import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
 import type { EntityRecord } from './store.ts';
 
 /** Which ConfigEntities list holds each kind. */
@@ -25,7 +25,7 @@ export const ENTITY_LISTS: Readonly<Record<Kind, keyof ConfigEntities>> = {
 export type EntityRow = ConfigEntities[keyof ConfigEntities][number];
 
 export function emptyEntities(): ConfigEntities {
-  return { services: [], routes: [], upstreams: [], targets: [], consumers: [], jwtSecrets: [], keyAuth: [], acls: [], plugins: [] };
+  return { services: [], routes: [], upstreams: [], targets: [], consumers: [], jwt_secrets: [], keyauth_credentials: [], acls: [], plugins: [] };
 }
 
 /** ConfigEntities row field holding a foreign key: `service` -> `serviceId`. */
@@ -45,30 +45,30 @@ const NOT_PUBLIC: Partial<Record<Kind, readonly string[]>> = { keyauth_credentia
 
 /**
  * Row -> admin shape. Structural only: secrets the row holds stay (publicRecord strips them), and a key-auth
- * row's `keyHash` becomes the schema's `key_hash` (what `config dump` exports and a write may carry).
+ * row's `key_hash` becomes the schema's `key_hash` (what `config dump` exports and a write may carry).
  */
 export function toAdminRecord(kind: Kind, row: EntityRow | Record<string, unknown>): EntityRecord {
   const record: Record<string, unknown> = { ...row };
-  for (const field of Object.keys(KIND_SPECS[kind].foreign)) {
+  for (const field of Object.keys(ENTITIES[kind].foreign)) {
     const id = record[rowForeignField(field)];
     delete record[rowForeignField(field)];
     record[field] = typeof id === 'string' ? { id } : null;
   }
-  if (typeof record.keyHash === 'string') record.key_hash = record.keyHash;
-  delete record.keyHash;
+  if (typeof record.key_hash === 'string') record.key_hash = record.key_hash;
+  delete record.key_hash;
   return record as EntityRecord;
 }
 
 /** Admin shape -> row, as the declarative loader builds it (nulls on optional non-null fields dropped). */
 export function fromAdminRecord(kind: Kind, record: Record<string, unknown>): EntityRow {
   const row: Record<string, unknown> = structuredClone(record);
-  for (const field of Object.keys(KIND_SPECS[kind].foreign)) {
+  for (const field of Object.keys(ENTITIES[kind].foreign)) {
     const id = referenceId(row[field]);
     delete row[field];
     row[rowForeignField(field)] = id;
   }
-  dropUnsetNulls(KIND_SPECS[kind].schema, row);
-  if (typeof row.key_hash === 'string') row.keyHash = row.key_hash;
+  dropUnsetNulls(ENTITIES[kind].schema, row);
+  if (typeof row.key_hash === 'string') row.key_hash = row.key_hash;
   delete row.key_hash;
   return row as unknown as EntityRow;
 }
@@ -79,7 +79,7 @@ export function publicRecord(kind: Kind, record: Record<string, unknown>, plugin
   const hidden = NOT_PUBLIC[kind] ?? [];
   for (const field of hidden) delete out[field];
   const secret = new Set(declaredSecretFields(kind, pluginNameOf(kind, record), plugins).filter((f) => f.path.length === 1).map((f) => f.path[0]));
-  for (const field of Object.keys((KIND_SPECS[kind].schema as TSchema).properties as Record<string, TSchema>)) {
+  for (const field of Object.keys((ENTITIES[kind].schema as TSchema).properties as Record<string, TSchema>)) {
     // ws_id: there are no workspaces here, so reads don't invent one.
     if (!(field in out) && field !== 'ws_id' && !secret.has(field) && !hidden.includes(field)) out[field] = null;
   }

@@ -4,7 +4,7 @@
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { SecretCodec } from '../secrets/secret-codec.ts';
 import { mapSecrets } from '../secrets/secret-fields.ts';
-import type { Kind } from './entity-kinds.ts';
+import type { Kind } from '../schema/entity-catalogue.ts';
 
 export type SecretValues = Record<string, unknown>;
 

@@ -1,8 +1,8 @@
 // The whole configuration as compileConfig reads it, from the tables: secrets decrypted (the gateway needs
 // jwt secrets and plugin passwords), API keys as their hashes only. Read at one point in time.
-import type { ConfigEntities } from '../config/entities.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import { dropUnsetNulls } from '../config/declarative/unset-nulls.ts';
-import { KIND_ORDER, KIND_SPECS, type Kind } from './entity-kinds.ts';
+import { KINDS, ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
 import type { EntitySqlRow, ReadContext } from './entity-repository.ts';
 import { ENTITY_LISTS, emptyEntities, rowForeignField } from './records.ts';
 import { putAtPath, unseal, type SecretValues } from './sealed-secrets.ts';
@@ -14,7 +14,7 @@ import { TABLES } from './tables.ts';
 export async function loadEntities(q: SqlQueryable, ctx: ReadContext): Promise<ConfigEntities> {
   const entities = emptyEntities();
   const secrets = ctx.unsealed?.session() ?? { open: (envelope: string | null) => unseal(ctx.codec, envelope), done() {} };
-  for (const kind of KIND_ORDER) {
+  for (const kind of KINDS) {
     const rows = ctx.tablesAsJson ? await tableAsJson(q, kind) : await tableRows(q, kind);
     const list = entities[ENTITY_LISTS[kind]] as unknown[];
     for (const row of rows) list.push(entityFromRow(kind, row, secrets.open(row.secrets)));
@@ -40,7 +40,7 @@ async function tableAsJson(q: SqlQueryable, kind: Kind): Promise<EntitySqlRow[]>
 /**
  * A table row as a ConfigEntities row, built in place from the row the driver just parsed (nothing else holds
  * it, so no copy is needed). Same result, key order included, as
- * `fromAdminRecord(kind, mergeSecrets(recordFromRow(kind, row), secrets))` plus the key-auth `keyHash`,
+ * `fromAdminRecord(kind, mergeSecrets(recordFromRow(kind, row), secrets))` plus the key-auth `key_hash`,
  * which deep-copied every row twice.
  */
 export function entityFromRow(kind: Kind, row: EntitySqlRow, secrets: SecretValues): Record<string, unknown> {
@@ -55,10 +55,10 @@ export function entityFromRow(kind: Kind, row: EntitySqlRow, secrets: SecretValu
     const id = row[foreign[field]];
     entity[rowForeignField(field)] = typeof id === 'string' ? id : null;
   }
-  dropUnsetNulls(KIND_SPECS[kind].schema, entity);
-  if (typeof entity.key_hash === 'string') entity.keyHash = entity.key_hash;
+  dropUnsetNulls(ENTITIES[kind].schema, entity);
+  if (typeof entity.key_hash === 'string') entity.key_hash = entity.key_hash;
   delete entity.key_hash;
-  if (kind === 'keyauth_credentials' && typeof row.key_hash === 'string') entity.keyHash = row.key_hash;
+  if (kind === 'keyauth_credentials' && typeof row.key_hash === 'string') entity.key_hash = row.key_hash;
   return entity;
 }
 

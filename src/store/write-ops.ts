@@ -6,7 +6,7 @@ import type { SecretCodec } from '../secrets/secret-codec.ts';
 import { REDACTED, redactSecrets } from '../secrets/secret-fields.ts';
 import { dropUnsetNulls } from '../config/declarative/unset-nulls.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { KIND_SPECS, type Kind } from './entity-kinds.ts';
+import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
 import { recordFromRow, selectById, type EntitySqlRow } from './entity-repository.ts';
 import { publicRecord, referenceId } from './records.ts';
 import { hasPath, mergeSecrets, seal, splitSecrets, unseal, type SecretValues } from './sealed-secrets.ts';
@@ -45,10 +45,10 @@ export interface CascadedDelete {
   auditBefore: Record<string, unknown>;
 }
 
-/** Per parent kind, the child kinds and columns whose foreign key cascades on delete (KIND_SPECS). */
+/** Per parent kind, the child kinds and columns whose foreign key cascades on delete (ENTITIES). */
 const CASCADES: ReadonlyMap<Kind, readonly { kind: Kind; column: string }[]> = (() => {
   const map = new Map<Kind, { kind: Kind; column: string }[]>();
-  for (const spec of Object.values(KIND_SPECS)) {
+  for (const spec of Object.values(ENTITIES)) {
     for (const [field, fk] of Object.entries(spec.foreign)) {
       if (fk.onDelete !== 'cascade') continue;
       const list = map.get(fk.kind) ?? [];
@@ -64,7 +64,7 @@ interface RowValues {
   id: string;
   columns: Record<string, SqlValue>;
   secrets: SecretValues;
-  keyHash: string | null;
+  key_hash: string | null;
   apiKey: string | undefined;
 }
 
@@ -96,7 +96,7 @@ async function insert(q: SqlQueryable, ctx: WriteContext, kind: Kind, record: En
   await checkApiKeyUnique(q, ctx, kind, values, record);
   await checkLookalikes(q, ctx.plugins, kind, values.id, values.columns, record);
   const cols = { ...values.columns, id: values.id, secrets: seal(ctx.codec, values.secrets), created_at: ctx.now, updated_at: ctx.now };
-  if (kind === 'keyauth_credentials') Object.assign(cols, { key_hash: values.keyHash });
+  if (kind === 'keyauth_credentials') Object.assign(cols, { key_hash: values.key_hash });
   const names = Object.keys(cols);
   const row = (await q.query<EntitySqlRow>(
     `INSERT INTO ${TABLES[kind].table} (${names.join(', ')}) VALUES (${names.map((n, i) => placeholder(n, i + 1)).join(', ')}) RETURNING *`,
@@ -108,11 +108,11 @@ async function insert(q: SqlQueryable, ctx: WriteContext, kind: Kind, record: En
 /** Replaces a stored row; `keepSecrets` (update, not upsert) keeps stored secrets the record leaves out. */
 async function update(q: SqlQueryable, ctx: WriteContext, kind: Kind, record: EntityInput, stored: EntitySqlRow, keepSecrets: boolean): Promise<AppliedOp> {
   const storedSecrets = unseal(ctx.codec, stored.secrets);
-  const values = rowValues(kind, record, ctx, keepSecrets ? { secrets: storedSecrets, keyHash: stored.key_hash ?? null } : undefined);
+  const values = rowValues(kind, record, ctx, keepSecrets ? { secrets: storedSecrets, key_hash: stored.key_hash ?? null } : undefined);
   await checkApiKeyUnique(q, ctx, kind, values, record);
   await checkLookalikes(q, ctx.plugins, kind, values.id, values.columns, record);
   const cols: Record<string, SqlValue> = { ...values.columns, secrets: seal(ctx.codec, values.secrets), updated_at: Math.max(ctx.now, stored.created_at) };
-  if (kind === 'keyauth_credentials') cols.key_hash = values.keyHash;
+  if (kind === 'keyauth_credentials') cols.key_hash = values.key_hash;
   const names = Object.keys(cols);
   const row = (await q.query<EntitySqlRow>(
     `UPDATE ${TABLES[kind].table} SET ${names.map((n, i) => `${n} = ${placeholder(n, i + 1)}`).join(', ')} WHERE id = $${names.length + 1} RETURNING *`,
@@ -164,7 +164,7 @@ function auditImage(
   return redactSecrets(kind, full, ctx.plugins);
 }
 
-function rowValues(kind: Kind, record: EntityInput, ctx: WriteContext, keep: { secrets: SecretValues; keyHash: string | null } | undefined): RowValues {
+function rowValues(kind: Kind, record: EntityInput, ctx: WriteContext, keep: { secrets: SecretValues; key_hash: string | null } | undefined): RowValues {
   const id = requireId(record);
   const split = splitSecrets(kind, record, ctx.plugins);
   const data = split.record;
@@ -175,11 +175,11 @@ function rowValues(kind: Kind, record: EntityInput, ctx: WriteContext, keep: { s
   for (const [field, column] of Object.entries(TABLES[kind].foreign)) {
     const ref = referenceId(data[field]);
     if (ref !== null && !isUuid(ref)) throw schemaViolation(`${field}.id`, 'expected a valid UUID');
-    if (ref === null && KIND_SPECS[kind].foreign[field].required) throw schemaViolation(field, 'required field missing');
+    if (ref === null && ENTITIES[kind].foreign[field].required) throw schemaViolation(field, 'required field missing');
     delete data[field];
     columns[column] = ref === null ? null : ref.toLowerCase();
   }
-  dropUnsetNulls(KIND_SPECS[kind].schema, data);
+  dropUnsetNulls(ENTITIES[kind].schema, data);
   for (const [field, column] of Object.entries(TABLES[kind].columns)) {
     columns[column] = typeof data[field] === 'string' ? (data[field] as string) : null;
   }
@@ -191,11 +191,11 @@ function rowValues(kind: Kind, record: EntityInput, ctx: WriteContext, keep: { s
   const secrets: SecretValues = {};
   if (keep) for (const [path, value] of Object.entries(keep.secrets)) if (!hasPath(record, path)) secrets[path] = value;
   Object.assign(secrets, split.encrypted);
-  let keyHash: string | null = null;
-  if (split.hashed !== undefined) keyHash = ctx.codec.hashApiKey(split.hashed);
-  else if (givenHash !== undefined) keyHash = givenHash;
-  else if (keep && !hasPath(record, 'key') && !hasPath(record, 'key_hash')) keyHash = keep.keyHash;
-  return { id: id.toLowerCase(), columns, secrets, keyHash, apiKey: split.hashed };
+  let key_hash: string | null = null;
+  if (split.hashed !== undefined) key_hash = ctx.codec.hashApiKey(split.hashed);
+  else if (givenHash !== undefined) key_hash = givenHash;
+  else if (keep && !hasPath(record, 'key') && !hasPath(record, 'key_hash')) key_hash = keep.key_hash;
+  return { id: id.toLowerCase(), columns, secrets, key_hash, apiKey: split.hashed };
 }
 
 /** Keys hashed under an older keyring key have other hashes: the unique index alone would miss them. */

@@ -42,9 +42,9 @@ export async function runSecretsRekey(args: string[]): Promise<number> {
     process.stdout.write(`re-encrypted the secrets of ${count} entit${count === 1 ? 'y' : 'ies'} under key '${codec.activeKeyId}'\n`);
     const { entities } = await store.snapshot();
     const older = new Map<string, number>();
-    for (const row of entities.keyAuth) {
-      if (row.keyHash === undefined) continue;
-      const kid = codec.keyIdOf(row.keyHash);
+    for (const row of entities.keyauth_credentials) {
+      if (row.key_hash === undefined) continue;
+      const kid = codec.keyIdOf(row.key_hash);
       if (kid !== codec.activeKeyId) older.set(kid, (older.get(kid) ?? 0) + 1);
     }
     for (const [kid, n] of older) {

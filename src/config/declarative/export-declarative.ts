@@ -5,7 +5,7 @@ import { stringify as stringifyYaml } from 'yaml';
 import type { PluginRegistry } from '../../plugins/registry.ts';
 import { declaredSecretFields, stripSecrets } from '../../secrets/secret-fields.ts';
 import type { ConfigEntities, ConsumerRow, PluginRow, RouteRow, ServiceRow, UpstreamRow } from '../entities.ts';
-import type { Kind } from './flatten.ts';
+import type { Kind } from '../../schema/entity-catalogue.ts';
 
 export interface ExportOptions {
   /** Plugin config fields their schema marks `'x-secret'` are left out; required so none can slip through. */
@@ -17,7 +17,7 @@ export interface ExportOptions {
 type Doc = Record<string, unknown>;
 
 /** Row fields that are not Kong fields: references are written as nesting or as `service: <name>`. */
-const ROW_ONLY = new Set(['serviceId', 'routeId', 'consumerId', 'upstreamId', 'keyHash', 'created_at', 'updated_at']);
+const ROW_ONLY = new Set(['serviceId', 'routeId', 'consumerId', 'upstreamId', 'key_hash', 'created_at', 'updated_at']);
 
 export function exportDeclarative(entities: ConfigEntities, options: ExportOptions): Doc {
   const tags = options.selectTags ?? [];
@@ -28,8 +28,8 @@ export function exportDeclarative(entities: ConfigEntities, options: ExportOptio
     upstreams: pick(entities.upstreams),
     targets: pick(entities.targets),
     consumers: pick(entities.consumers),
-    jwtSecrets: pick(entities.jwtSecrets),
-    keyAuth: pick(entities.keyAuth),
+    jwt_secrets: pick(entities.jwt_secrets),
+    keyauth_credentials: pick(entities.keyauth_credentials),
     acls: pick(entities.acls),
     plugins: pick(entities.plugins),
   };
@@ -42,8 +42,8 @@ export function exportDeclarative(entities: ConfigEntities, options: ExportOptio
   const pluginsOf = { serviceId: Map.groupBy(single, (p) => p.serviceId), routeId: Map.groupBy(single, (p) => p.routeId), consumerId: Map.groupBy(single, (p) => p.consumerId) };
   const routesOf = Map.groupBy(e.routes, (r) => r.serviceId);
   const targetsOf = Map.groupBy(e.targets, (t) => t.upstreamId);
-  const jwtSecretsOf = Map.groupBy(e.jwtSecrets, (s) => s.consumerId);
-  const keyAuthOf = Map.groupBy(e.keyAuth, (k) => k.consumerId);
+  const jwtSecretsOf = Map.groupBy(e.jwt_secrets, (s) => s.consumerId);
+  const keyAuthOf = Map.groupBy(e.keyauth_credentials, (k) => k.consumerId);
   const aclsOf = Map.groupBy(e.acls, (a) => a.consumerId);
 
   /** Nested under its one scope when that parent is exported too; otherwise top level with named references. */
@@ -82,8 +82,8 @@ export function exportDeclarative(entities: ConfigEntities, options: ExportOptio
   if (tags.length > 0) doc._info = { select_tags: [...tags] };
   const lists: Doc = {
     services, routes, upstreams, targets, consumers,
-    jwt_secrets: orphan('jwt_secrets', e.jwtSecrets),
-    keyauth_credentials: orphan('keyauth_credentials', e.keyAuth),
+    jwt_secrets: orphan('jwt_secrets', e.jwt_secrets),
+    keyauth_credentials: orphan('keyauth_credentials', e.keyauth_credentials),
     acls: orphan('acls', e.acls),
     plugins,
   };
@@ -102,8 +102,8 @@ function fields(kind: Kind, row: object, plugins: PluginRegistry): Doc {
   const out: Doc = {};
   for (const [key, value] of Object.entries(row)) if (value !== undefined && !ROW_ONLY.has(key)) out[key] = value;
   // The store never holds an API key in a readable form: its hash stands in for it and loads back as `key_hash`.
-  const keyHash = (row as { keyHash?: string }).keyHash;
-  if (kind === 'keyauth_credentials' && keyHash !== undefined) out.key_hash = keyHash;
+  const key_hash = (row as { key_hash?: string }).key_hash;
+  if (kind === 'keyauth_credentials' && key_hash !== undefined) out.key_hash = key_hash;
   const stripped = stripSecrets(kind, out, plugins);
   // An unset secret (null) is left out as well: whether a secret is set is the server's business, and a file
   // that loads back with the default null then exports the same bytes.

@@ -3,10 +3,11 @@ import { type FieldError } from '../../schema/validate.ts';
 import type { PluginRegistry } from '../../plugins/registry.ts';
 import { ConfigError } from '../config-error.ts';
 import { stableId } from '../stable-id.ts';
-import type { ConfigEntities } from '../entities.ts';
+import type { ConfigEntities } from '../../schema/entity-catalogue.ts';
 import { checkRouteRules, validateEntityFields } from '../validate-entity.ts';
-import { KIND_SPECS } from '../../store/entity-kinds.ts';
-import { flattenDeclarative, type Kind, type RawRecord } from './flatten.ts';
+import { ENTITIES } from '../../schema/entity-catalogue.ts';
+import { flattenDeclarative, type RawRecord } from './flatten.ts';
+import type { Kind } from '../../schema/entity-catalogue.ts';
 import { unsupportedWorkspaces } from './unsupported-features.ts';
 import { lookalikeFields, lookalikeKeyOf, lookalikeMessage } from '../identity-fields.ts';
 
@@ -31,7 +32,7 @@ export function loadDeclarative(doc: Record<string, unknown>, plugins: PluginReg
   const { records, errors } = flattenDeclarative(doc);
   errors.push(...unsupportedWorkspaces(records));
   const rows = new Map<Kind, Row[]>();
-  for (const kind of Object.keys(KIND_SPECS) as Kind[]) rows.set(kind, []);
+  for (const kind of Object.keys(ENTITIES) as Kind[]) rows.set(kind, []);
 
   const refused: Refused = new Map();
   for (const record of records) {
@@ -55,7 +56,7 @@ export function loadDeclarative(doc: Record<string, unknown>, plugins: PluginReg
 function validateRecord(record: RawRecord, plugins: PluginRegistry, errors: FieldError[], generate: boolean): Row | undefined {
   const fields = structuredClone(record.fields);
   const refs: Record<string, unknown> = {};
-  for (const field of Object.keys(KIND_SPECS[record.kind].foreign)) {
+  for (const field of Object.keys(ENTITIES[record.kind].foreign)) {
     if (field in fields) {
       refs[field] = fields[field];
       delete fields[field];
@@ -128,7 +129,7 @@ function isRefused(refused: Refused, kind: Kind, key: unknown): boolean {
 function resolveRefs(kind: Kind, row: Row, index: Index, refused: Refused, errors: FieldError[]): void {
   // a reference to a refused entity would only repeat that entity's errors
   let orphaned = false;
-  for (const [field, { kind: target }] of Object.entries(KIND_SPECS[kind].foreign)) {
+  for (const [field, { kind: target }] of Object.entries(ENTITIES[kind].foreign)) {
     let id: string | null = null;
     const parent = row.record.parent;
     if (parent && parent.kind === target) {
@@ -249,10 +250,10 @@ function toEntities(rows: Map<Kind, Row[]>): ConfigEntities {
     upstreams: list('upstreams').map((r) => r.value as never),
     targets: list('targets').map((r) => ({ ...strip(r, ['upstream']), upstreamId: r.resolved.upstream! }) as never),
     consumers: list('consumers').map((r) => r.value as never),
-    jwtSecrets: list('jwt_secrets').map((r) => ({ ...strip(r, ['consumer']), consumerId: r.resolved.consumer! }) as never),
-    keyAuth: list('keyauth_credentials').map((r) => {
-      const { key_hash: keyHash, ...rest } = strip(r, ['consumer']);
-      return { ...rest, ...(keyHash === undefined ? {} : { keyHash }), consumerId: r.resolved.consumer! } as never;
+    jwt_secrets: list('jwt_secrets').map((r) => ({ ...strip(r, ['consumer']), consumerId: r.resolved.consumer! }) as never),
+    keyauth_credentials: list('keyauth_credentials').map((r) => {
+      const { key_hash: key_hash, ...rest } = strip(r, ['consumer']);
+      return { ...rest, ...(key_hash === undefined ? {} : { key_hash }), consumerId: r.resolved.consumer! } as never;
     }),
     acls: list('acls').map((r) => ({ ...strip(r, ['consumer']), consumerId: r.resolved.consumer! }) as never),
     plugins: list('plugins').map((r) => ({

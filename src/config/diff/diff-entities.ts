@@ -2,9 +2,9 @@
 // match by id, else by natural key (names; consumer username/custom_id; upstream+target; consumer+group;
 // plugin name+scope+instance_name; API key), parents first so children follow their matched parent's id.
 import type { PluginRegistry } from '../../plugins/registry.ts';
-import { KIND_ORDER } from '../../store/entity-kinds.ts';
-import type { ConfigEntities } from '../entities.ts';
-import type { Kind } from '../declarative/flatten.ts';
+import { KINDS } from '../../schema/entity-catalogue.ts';
+import type { ConfigEntities } from '../../schema/entity-catalogue.ts';
+import type { Kind } from '../../schema/entity-catalogue.ts';
 import { declaredSecretFields } from '../../secrets/secret-fields.ts';
 import { comparable, rowsOf, sameValue, toBody, type EntityBody, type Row } from './entity-records.ts';
 import { entityLabel, KIND_LABEL } from './entity-labels.ts';
@@ -42,7 +42,7 @@ export interface Change {
   after?: EntityBody;
 }
 
-/** Creates and updates parents first (KIND_ORDER), then deletes children first: the order a sync applies. */
+/** Creates and updates parents first (KINDS), then deletes children first: the order a sync applies. */
 export function diffEntities(live: ConfigEntities, wanted: ConfigEntities, options: DiffOptions): Change[] {
   const tags = options.selectTags ?? [];
   const idMap = new Map<string, string>(); // wanted id -> server id, per kind
@@ -50,7 +50,7 @@ export function diffEntities(live: ConfigEntities, wanted: ConfigEntities, optio
   const upserts: Change[] = [];
   const deletes: Change[] = [];
 
-  for (const kind of KIND_ORDER) {
+  for (const kind of KINDS) {
     const liveRows = rowsOf(live, kind).filter((r) => tags.every((t) => (r.tags as string[] | undefined)?.includes(t)));
     const byId = new Map(liveRows.map((r) => [r.id, r]));
     const liveBodies = new Map(liveRows.map((r) => [r.id, toBody(kind, r)]));

@@ -1,7 +1,7 @@
 // How decK names entities in diff and sync output: the kind as decK spells it (`key-auth`, `acl-group`) and a
 // human label (`users`, `acl for service users`, `web-app for consumer web-app`). API keys are never shown.
-import type { ConfigEntities } from '../entities.ts';
-import type { Kind } from '../declarative/flatten.ts';
+import type { ConfigEntities } from '../../schema/entity-catalogue.ts';
+import type { Kind } from '../../schema/entity-catalogue.ts';
 import type { Row } from './entity-records.ts';
 
 export const KIND_LABEL: Readonly<Record<Kind, string>> = {

@@ -2,9 +2,9 @@
 // PUTs; and the canonical form two records are compared in, which never holds a secret.
 import type { PluginRegistry } from '../../plugins/registry.ts';
 import { stripSecrets } from '../../secrets/secret-fields.ts';
-import type { ConfigEntities } from '../entities.ts';
-import type { Kind } from '../declarative/flatten.ts';
-import { KIND_SPECS } from '../../store/entity-kinds.ts';
+import type { ConfigEntities } from '../../schema/entity-catalogue.ts';
+import type { Kind } from '../../schema/entity-catalogue.ts';
+import { ENTITIES } from '../../schema/entity-catalogue.ts';
 import { ENTITY_LISTS, referenceId, toAdminRecord } from '../../store/records.ts';
 
 export type Row = Record<string, unknown> & { id: string };
@@ -21,7 +21,7 @@ const TIMESTAMPS = new Set(['created_at', 'updated_at']);
  * into the one the server knows (entities matched by name keep the server's id).
  */
 export function toBody(kind: Kind, row: Row, mapId: (kind: Kind, id: string) => string = (_k, id) => id): EntityBody {
-  const foreign = KIND_SPECS[kind].foreign;
+  const foreign = ENTITIES[kind].foreign;
   const out: EntityBody = {};
   for (const [key, value] of Object.entries(toAdminRecord(kind, row))) {
     if (key === 'id' || value === undefined || TIMESTAMPS.has(key)) continue;

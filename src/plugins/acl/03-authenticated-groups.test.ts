@@ -13,8 +13,8 @@ import { pluginConfig } from '../../../test/helpers/plugin-config.ts';
 
 const directory = buildConsumerDirectory({
   consumers: [{ id: 'c-staff', username: 'staff' }, { id: 'c-guest', username: 'guest' }],
-  jwtSecrets: [],
-  keyAuth: [],
+  jwt_secrets: [],
+  keyauth_credentials: [],
   acls: [{ consumerId: 'c-staff', group: 'staff' }, { consumerId: 'c-guest', group: 'anonymous' }],
 });
 

@@ -71,8 +71,8 @@ export function jwtConfig(overrides: Partial<JwtConfig> = {}): JwtConfig {
 export function directory(consumers: ConsumerRecord[], secrets: Omit<JwtSecretRecord, 'id'>[] = []) {
   return buildConsumerDirectory({
     consumers,
-    jwtSecrets: secrets.map((s, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, ...s })),
-    keyAuth: [],
+    jwt_secrets: secrets.map((s, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, ...s })),
+    keyauth_credentials: [],
     acls: [],
   });
 }
