@@ -6,7 +6,7 @@ import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import { diffEntities, summarize } from '../config/diff/diff-entities.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import { KINDS, type Kind } from '../schema/entity-catalogue.ts';
-import { ENTITY_LISTS, emptyEntities } from '../store/records.ts';
+import { emptyEntities } from '../store/records.ts';
 
 /** Most changes one entry lists; the rest are counted (`diff_omitted`). */
 export const MAX_LISTED_CHANGES = 100;
@@ -44,7 +44,7 @@ export function configChangeImages(before: ConfigEntities | undefined, after: Co
 function counts(entities: ConfigEntities): Partial<Record<Kind, number>> {
   const out: Partial<Record<Kind, number>> = {};
   for (const kind of KINDS) {
-    const n = entities[ENTITY_LISTS[kind]].length;
+    const n = entities[kind].length;
     if (n > 0) out[kind] = n;
   }
   return out;

@@ -6,7 +6,7 @@ import { ForeignRef } from '../schema/common.ts';
 import { applySchema, type FieldError } from '../schema/validate.ts';
 import { checkRouteRules, validateEntityFields } from '../config/validate-entity.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
+import { ENTITIES, type Kind, kindOf } from '../schema/entity-catalogue.ts';
 import { kongPretty } from '../store/store-errors.ts';
 import type { EntityInput, EntityRecord } from '../store/store.ts';
 import type { AdminContext } from './admin-route.ts';
@@ -54,7 +54,7 @@ export async function buildRecord(ctx: AdminContext, options: BuildOptions): Pro
       resolved[field] = ref === null ? null : { id: ref };
       continue;
     }
-    const target = ENTITIES[kind].foreign[field].kind;
+    const target = kindOf(ENTITIES[kind].foreign[field].kind);
     const key = ref.id ?? ref.name ?? ref.username!;
     const found = await ctx.store.get(target, key);
     if (!found || (ref.id !== undefined && found.id.toLowerCase() !== ref.id.toLowerCase())) {
@@ -88,7 +88,7 @@ export function takeForeignKeys(kind: Kind, fields: Record<string, unknown>, par
     if (parent?.field === field) {
       // the path names the parent; a body naming another one is a contradiction, not an override
       if (isPlainObject(value) && typeof value.id === 'string' && value.id !== parent.id) {
-        errors.push({ path: field, message: `does not match the ${singular(fk.kind)} in the path` });
+        errors.push({ path: field, message: `does not match the ${singular(kindOf(fk.kind))} in the path` });
       }
       refs[field] = parent.id;
       continue;
@@ -99,7 +99,7 @@ export function takeForeignKeys(kind: Kind, fields: Record<string, unknown>, par
       continue;
     }
     if (!isPlainObject(value)) {
-      errors.push({ path: field, message: `expected a record naming a ${singular(fk.kind)} by id or name, e.g. { "id": "…" }` });
+      errors.push({ path: field, message: `expected a record naming a ${singular(kindOf(fk.kind))} by id or name, e.g. { "id": "…" }` });
       continue;
     }
     const shapeErrors = applySchema(ForeignRef, value, field);
@@ -109,7 +109,7 @@ export function takeForeignKeys(kind: Kind, fields: Record<string, unknown>, par
     }
     const ref = value as Reference;
     if (ref.id === undefined && ref.name === undefined && ref.username === undefined) {
-      errors.push({ path: field, message: `must name a ${singular(fk.kind)} by id or name` });
+      errors.push({ path: field, message: `must name a ${singular(kindOf(fk.kind))} by id or name` });
       continue;
     }
     refs[field] = ref;

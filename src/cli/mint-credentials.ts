@@ -74,7 +74,7 @@ export function mintSourceFromEntities(entities: ConfigEntities): MintSource {
   const credentials: MintCredential[] = [];
   for (const s of entities.jwt_secrets) {
     const consumer = consumers.get(s.consumerId);
-    if (consumer) credentials.push({ consumer, key: s.key, algorithm: s.algorithm ?? 'HS256', secret: s.secret ?? undefined });
+    if (consumer && s.key !== undefined) credentials.push({ consumer, key: s.key, algorithm: s.algorithm ?? 'HS256', secret: s.secret ?? undefined });
   }
   const names = (list: readonly { id: string; name?: string | null }[], id: string | null) => (id === null ? undefined : list.find((x) => x.id === id)?.name ?? id);
   const limits: MintLimit[] = [];

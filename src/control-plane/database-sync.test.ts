@@ -12,7 +12,7 @@ import { createSecretCodec } from '../secrets/envelope-codec.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store, WriteOp } from '../store/store.ts';
 import { KINDS } from '../schema/entity-catalogue.ts';
-import { ENTITY_LISTS, toAdminRecord } from '../store/records.ts';
+import { toAdminRecord } from '../store/records.ts';
 import { loadDeclarative } from '../config/declarative/load-declarative.ts';
 import type { CompiledConfig } from '../config/compiled.ts';
 import type { ConfigEntities } from '../schema/entity-catalogue.ts';
@@ -44,7 +44,7 @@ async function addRoute(name: string, path: string, unchecked: Record<string, un
   const entities = loadDeclarative({ _format_version: '3.0', services: [{ name, url: 'http://127.0.0.1:9', routes: [{ name, paths: [path] }] }] }, plugins);
   const ops: WriteOp[] = [];
   for (const kind of KINDS) {
-    for (const row of entities[ENTITY_LISTS[kind]]) ops.push({ op: 'insert', kind, record: { ...toAdminRecord(kind, row), ...(kind === 'routes' ? unchecked : {}) } });
+    for (const row of entities[kind]) ops.push({ op: 'insert', kind, record: { ...toAdminRecord(kind, row), ...(kind === 'routes' ? unchecked : {}) } });
   }
   return (await store.write(ops, { actor })).version;
 }

@@ -7,7 +7,7 @@ import type { Actor, Store, WriteOp } from '../store/store.ts';
 import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import { loadEntitiesFromFile } from '../config/load-config.ts';
 import { KINDS } from '../schema/entity-catalogue.ts';
-import { ENTITY_LISTS, toAdminRecord } from '../store/records.ts';
+import { toAdminRecord } from '../store/records.ts';
 import { isGatewayError } from '../errors/gateway-error.ts';
 
 export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'system', role: 'admin' };
@@ -66,7 +66,7 @@ export async function seedIfEmpty(options: SeedOptions): Promise<SeedResult> {
 export function insertOps(entities: ConfigEntities): WriteOp[] {
   const ops: WriteOp[] = [];
   for (const kind of KINDS) {
-    for (const row of entities[ENTITY_LISTS[kind]]) ops.push({ op: 'insert', kind, record: toAdminRecord(kind, row) });
+    for (const row of entities[kind]) ops.push({ op: 'insert', kind, record: toAdminRecord(kind, row) });
   }
   return ops;
 }

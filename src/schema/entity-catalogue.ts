@@ -2,7 +2,7 @@
 // a sync creates in (and deletes in reverse), the store migrates in and exports list in. Everything that
 // needs to know the kinds reads them here.
 import type { Static } from '@sinclair/typebox';
-import type { EntityDefinition } from './entity-definition.ts';
+import type { EntityDefinition, RowView } from './entity-definition.ts';
 import { Services } from './entities/service.ts';
 import { Routes } from './entities/route.ts';
 import { Upstreams, Targets } from './entities/upstream.ts';
@@ -48,6 +48,26 @@ export function isKind(value: string): value is Kind {
   return Object.hasOwn(ENTITIES, value);
 }
 
+/** The kind a foreign key refers to (checked below, when the catalogue loads, to be a kind listed before it). */
+export function kindOf(name: string): Kind {
+  if (!isKind(name)) throw new Error(`'${name}' is not an entity kind`);
+  return name;
+}
+
+// A definition that names what does not exist is a plugin author's mistake: refuse it when the catalogue loads.
+for (const [index, definition] of DEFINITIONS.entries()) {
+  const fields = new Set(Object.keys(definition.schema.properties));
+  const where = `entity ${definition.kind}`;
+  if (DEFINITIONS.findIndex((d) => d.kind === definition.kind) !== index) throw new Error(`${where} is defined twice`);
+  for (const [field, key] of Object.entries(definition.foreign)) {
+    if (!fields.has(field)) throw new Error(`${where}: foreign key '${field}' is not a field of its schema`);
+    const parent = DEFINITIONS.findIndex((d) => d.kind === key.kind);
+    if (parent === -1 || parent >= index) throw new Error(`${where}: foreign key '${field}' must refer to a kind listed before it, not '${key.kind}'`);
+  }
+  const named = [...definition.unique.flat(), ...Object.keys(definition.columns), ...definition.sortBy, definition.endpointKey ?? 'id'];
+  for (const field of named) if (field !== 'id' && !fields.has(field)) throw new Error(`${where}: '${field}' is not a field of its schema`);
+}
+
 type ForeignIds<F> = { -readonly [P in keyof F & string as `${P}Id`]: F[P] extends { required: true } ? string : string | null };
 
 /**
@@ -60,3 +80,8 @@ export type RowOf<K extends Kind> = Omit<Static<DefinitionOf<K>['schema']>, 'id'
 
 /** The normalised entity set: one list per kind. Declarative files load into it, the store snapshots into it. */
 export type ConfigEntities = { [K in Kind]: RowOf<K>[] };
+
+/** A kind's rows seen uniformly (fields by name), for code that handles every kind alike. */
+export function rowsOf(entities: ConfigEntities, kind: Kind): readonly RowView[] {
+  return entities[kind];
+}

@@ -2,7 +2,7 @@
 // tables and constraint names, the admin API's routes, the declarative loader and exporter, `config diff` and
 // the docs are all derived from these. Core kinds live in schema/entities/, a plugin's own kinds (Kong's
 // `daos.lua`) in its folder, registered with the plugin.
-import type { Static, TObject } from '@sinclair/typebox';
+import type { TObject } from '@sinclair/typebox';
 import type { FieldError } from './validate.ts';
 
 export interface ForeignKey {
@@ -70,8 +70,12 @@ export interface EntityDefinition<S extends TObject = TObject, K extends string 
   generate?(fields: Record<string, unknown>): void;
   /** Generated fields that are secrets: shown once, in the create answer, never again. */
   generatedSecrets?: readonly string[];
-  /** Rules beyond the schema (checked after it passes): errors at `path`'s fields. */
-  check?(fields: Static<S>, path: string): FieldError[];
+  /**
+   * Rules across fields, beyond the schema: errors at `path`'s fields (`@entity` for the whole when `path` is '').
+   * They run after the schema even when it found errors (as Kong's entity checks), so `fields` is not yet known
+   * to fit it; an error at a path the schema already reported is dropped.
+   */
+  check?(fields: Readonly<Record<string, unknown>>, path: string): FieldError[];
   /** Fields exports sort by (then id): the same entities always come out in the same order. */
   sortBy: readonly string[];
   /** Stable-id key of an entity a file gives without an id; unique within the kind. */
@@ -82,7 +86,7 @@ export interface EntityDefinition<S extends TObject = TObject, K extends string 
   describe(row: RowView, parent: (field: string) => string): string;
 }
 
-/** Identity helper: keeps the schema's static type on `check`, and the kind and foreign keys as literals. */
+/** Identity helper: keeps the kind and the foreign keys as literals (the catalogue's `Kind` and row types come from them). */
 export function defineEntity<S extends TObject, const K extends string, const F extends ForeignKeys>(
   definition: EntityDefinition<S, K, F>,
 ): EntityDefinition<S, K, F> {

@@ -92,7 +92,12 @@ async function storedKeyEvidence(tx: SqlQueryable): Promise<Map<string, string |
     );
     for (const r of rows) if (!out.has(r.kid)) out.set(r.kid, r.secrets);
   }
-  const hashes = await tx.query<{ kid: string }>(`SELECT DISTINCT split_part(key_hash, ':', 2) AS kid FROM ${TABLES.keyauth_credentials.table} WHERE key_hash IS NOT NULL`);
-  for (const r of hashes.rows) if (!out.has(r.kid)) out.set(r.kid, undefined);
+  // after every envelope: a key id with both keeps an envelope to try
+  for (const kind of KINDS) {
+    const hashed = TABLES[kind].keyedHash;
+    if (hashed === undefined) continue;
+    const hashes = await tx.query<{ kid: string }>(`SELECT DISTINCT split_part(${hashed.column}, ':', 2) AS kid FROM ${TABLES[kind].table} WHERE ${hashed.column} IS NOT NULL`);
+    for (const r of hashes.rows) if (!out.has(r.kid)) out.set(r.kid, undefined);
+  }
   return out;
 }

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expectProblem, startTestAdmin, type TestAdmin } from '../helpers/admin.ts';
 import { allAdminRoutes } from '../../src/admin/routes/index.ts';
-import { KINDS } from '../../src/store/entity-kinds.ts';
+import { KINDS } from '../../src/schema/entity-catalogue.ts';
 import { renderJsonSchemas } from '../../src/schema/json-schemas.ts';
 
 let admin: TestAdmin;

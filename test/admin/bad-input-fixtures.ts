@@ -2,7 +2,7 @@
 // to make a new valid one of each kind, so every case has a real target to write to.
 import assert from 'node:assert/strict';
 import type { TestAdmin } from '../helpers/admin.ts';
-import { ENTITIES, type Kind } from '../../src/store/entity-kinds.ts';
+import { ENTITIES, type Kind } from '../../src/schema/entity-catalogue.ts';
 
 /** Base config per plugin: the smallest config each accepts. */
 const PLUGIN_CONFIGS: Record<string, Record<string, unknown>> = {

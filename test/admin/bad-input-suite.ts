@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TSchema } from '@sinclair/typebox';
 import { expectProblem, type AdminResponse, type TestAdmin } from '../helpers/admin.ts';
-import { KINDS, ENTITIES, type Kind } from '../../src/store/entity-kinds.ts';
+import { KINDS, ENTITIES, type Kind } from '../../src/schema/entity-catalogue.ts';
 import { declaredSecretFields } from '../../src/secrets/secret-fields.ts';
 import { loadDeclarative } from '../../src/config/declarative/load-declarative.ts';
 import { nest, readPath, stringFields, textValue, wrongValue } from './bad-input-fields.ts';

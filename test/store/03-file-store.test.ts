@@ -11,10 +11,10 @@ import { isGatewayError } from '../../src/errors/gateway-error.ts';
 import { loadPluginRegistry, type PluginRegistry } from '../../src/plugins/registry.ts';
 import { createSecretCodec } from '../../src/secrets/envelope-codec.ts';
 import { keyringFromKeys } from '../../src/secrets/keyring.ts';
-import { KINDS } from '../../src/store/entity-kinds.ts';
+import { KINDS, rowsOf } from '../../src/schema/entity-catalogue.ts';
 import { createFileStore } from '../../src/store/file-store.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import { ENTITY_LISTS, toAdminRecord } from '../../src/store/records.ts';
+import { toAdminRecord } from '../../src/store/records.ts';
 import type { EntityRecord, ReadableStore, Store } from '../../src/store/store.ts';
 
 const JWT_SECRET = `jwt-${randomBytes(16).toString('hex')}`;
@@ -56,7 +56,7 @@ before(async () => {
   // The same entities in a database store (in-memory PGlite), written as the admin API would.
   const codec = createSecretCodec(keyringFromKeys([{ id: 'k1', key: randomBytes(32) }]));
   db = await openStore({ codec, plugins, logger: pino({ level: 'silent' }) });
-  const ops = KINDS.flatMap((kind) => (entities[ENTITY_LISTS[kind]] as unknown as Record<string, unknown>[])
+  const ops = KINDS.flatMap((kind) => rowsOf(entities, kind)
     .map((row) => ({ op: 'insert' as const, kind, record: toAdminRecord(kind, row) })));
   await db.write(ops, { actor: { id: 'test', name: 'test', role: 'admin' } });
 });

@@ -12,10 +12,10 @@ import { createSecretCodec } from '../../src/secrets/envelope-codec.ts';
 import { keyringFromKeys } from '../../src/secrets/keyring.ts';
 import type { SecretCodec } from '../../src/secrets/secret-codec.ts';
 import { builders, ref } from '../../src/store/contract/fixtures.ts';
-import { KINDS } from '../../src/store/entity-kinds.ts';
+import { KINDS } from '../../src/schema/entity-catalogue.ts';
 import { recordFromRow, type EntitySqlRow } from '../../src/store/entity-repository.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import { ENTITY_LISTS, emptyEntities, fromAdminRecord } from '../../src/store/records.ts';
+import { emptyEntities, fromAdminRecord } from '../../src/store/records.ts';
 import { mergeSecrets, unseal } from '../../src/store/sealed-secrets.ts';
 import { loadEntities } from '../../src/store/snapshot.ts';
 import type { Store, WriteOp } from '../../src/store/store.ts';
@@ -41,7 +41,7 @@ async function reference(store: Store, codec: SecretCodec): Promise<ConfigEntiti
     for (const row of rows) {
       const entity = fromAdminRecord(kind, mergeSecrets(recordFromRow(kind, row), unseal(codec, row.secrets))) as unknown as Record<string, unknown>;
       if (kind === 'keyauth_credentials' && typeof row.key_hash === 'string') entity.key_hash = row.key_hash;
-      (entities[ENTITY_LISTS[kind]] as unknown[]).push(entity);
+      (entities[kind] as unknown[]).push(entity);
     }
   }
   return entities;

@@ -8,7 +8,7 @@ import type { ConfigEntities } from '../../schema/entity-catalogue.ts';
 import { exportDeclarative, serializeDeclarative } from '../../config/declarative/export-declarative.ts';
 import { parseDeclarativeText } from '../../config/declarative/parse-file.ts';
 import { KINDS } from '../../schema/entity-catalogue.ts';
-import { ENTITY_LISTS, publicRecord, toAdminRecord } from '../../store/records.ts';
+import { publicRecord, toAdminRecord } from '../../store/records.ts';
 import type { EntityRecord } from '../../store/store.ts';
 import { isMemoryAudit } from '../memory-audit.ts';
 import { configChangeImages } from '../config-change-audit.ts';
@@ -63,7 +63,7 @@ function asRefusal(err: unknown): unknown {
 export function servedEntities(ctx: AdminContext, entities: ConfigEntities): Record<string, Record<string, EntityRecord>> {
   const out: Record<string, Record<string, EntityRecord>> = {};
   for (const kind of KINDS) {
-    const rows = entities[ENTITY_LISTS[kind]];
+    const rows = entities[kind];
     if (rows.length === 0) continue;
     out[kind] = {};
     for (const row of rows) out[kind][row.id] = publicRecord(kind, toAdminRecord(kind, row), ctx.plugins);

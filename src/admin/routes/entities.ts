@@ -2,7 +2,7 @@
 // `/services/{id or name}`, nested collections under each foreign key's parent (`/services/{s}/routes`,
 // `/consumers/{c}/key-auth`), the referenced entity (`/routes/{r}/service`), and `/plugins/enabled`.
 // Targets exist only under their upstream, as in Kong 3.x.
-import { ENTITIES, KINDS, type Kind } from '../../schema/entity-catalogue.ts';
+import { ENTITIES, KINDS, type Kind, kindOf } from '../../schema/entity-catalogue.ts';
 import type { AdminRoute } from '../admin-route.ts';
 import {
   createHandler, deleteHandler, foreignDeleteHandler, foreignGetHandler, foreignPatchHandler, foreignPutHandler,
@@ -19,7 +19,7 @@ const byKey = (kind: Kind) => `by id or ${ENTITIES[kind].endpointKey ?? 'id'}`;
 
 /** What else a delete does: children that go with the entity, children that refuse it. */
 function deleteRule(kind: Kind): string {
-  const children = (rule: 'cascade' | 'restrict') => KINDS.filter((k) => Object.values(ENTITIES[k].foreign).some((fk) => fk.kind === kind && fk.onDelete === rule));
+  const children = (rule: 'cascade' | 'restrict') => KINDS.filter((k) => Object.values(ENTITIES[k].foreign).some((fk) => kindOf(fk.kind) === kind && fk.onDelete === rule));
   const cascade = children('cascade').map((k) => k.replaceAll('_', ' '));
   const restrict = children('restrict').map((k) => k.replaceAll('_', ' '));
   return (cascade.length > 0 ? ` with its ${cascade.join(', ')}` : '') + (restrict.length > 0 ? `; refused while ${restrict.join(', ')} refer to it` : '');
@@ -45,7 +45,7 @@ function entity(path: string, kind: Kind, scope?: Scope): AdminRoute[] {
 }
 
 function foreignEntity(path: string, kind: Kind, field: string): AdminRoute[] {
-  const target = ENTITIES[kind].foreign[field].kind;
+  const target = kindOf(ENTITIES[kind].foreign[field].kind);
   const it = `the ${one(target)} this ${one(kind)} refers to`;
   return [
     { method: 'GET', pattern: path, write: false, handle: foreignGetHandler(kind, field), summary: `fetch ${it}` },
@@ -64,8 +64,8 @@ function generate(): AdminRoute[] {
       routes.push(...collection(own, kind), ...entity(`${own}/:${PARAM[kind]}`, kind));
     }
     for (const [field, fk] of Object.entries(spec.foreign)) {
-      const parent = `/${ENTITIES[fk.kind].adminPath}/:${PARAM[fk.kind]}/${spec.nestedPath ?? spec.adminPath}`;
-      const scope = { field, parent: fk.kind };
+      const parent = `/${ENTITIES[kindOf(fk.kind)].adminPath}/:${PARAM[kindOf(fk.kind)]}/${spec.nestedPath ?? spec.adminPath}`;
+      const scope = { field, parent: kindOf(fk.kind) };
       routes.push(...collection(parent, kind, scope), ...entity(`${parent}/:${PARAM[kind]}`, kind, scope));
       if (!NESTED_ONLY.has(kind)) routes.push(...foreignEntity(`${own}/:${PARAM[kind]}/${field}`, kind, field));
     }

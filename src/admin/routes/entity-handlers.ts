@@ -3,7 +3,7 @@
 // the entity a foreign key points at (`/routes/{r}/service`).
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import { ENTITIES, type Kind } from '../../schema/entity-catalogue.ts';
+import { ENTITIES, type Kind, kindOf } from '../../schema/entity-catalogue.ts';
 import { referenceId } from '../../store/records.ts';
 import { isUuid } from '../../store/tables.ts';
 import type { EntityRecord } from '../../store/store.ts';
@@ -150,7 +150,7 @@ async function referenced(req: AdminRequest, ctx: AdminContext, kind: Kind, fiel
 }
 
 export function foreignGetHandler(kind: Kind, field: string): Handler {
-  const target = ENTITIES[kind].foreign[field].kind;
+  const target = kindOf(ENTITIES[kind].foreign[field].kind);
   return async (req, ctx) => {
     const { ref } = await referenced(req, ctx, kind, field);
     if (ref === null) throw notFound();
@@ -159,7 +159,7 @@ export function foreignGetHandler(kind: Kind, field: string): Handler {
 }
 
 export function foreignPatchHandler(kind: Kind, field: string): Handler {
-  const target = ENTITIES[kind].foreign[field].kind;
+  const target = kindOf(ENTITIES[kind].foreign[field].kind);
   return async (req, ctx) => {
     const { ref } = await referenced(req, ctx, kind, field);
     if (ref === null) throw notFound();
@@ -169,7 +169,7 @@ export function foreignPatchHandler(kind: Kind, field: string): Handler {
 
 /** Kong's PUT on `/routes/{r}/service`: replace the service the route points at, or create one and point the route at it. */
 export function foreignPutHandler(kind: Kind, field: string): Handler {
-  const target = ENTITIES[kind].foreign[field].kind;
+  const target = kindOf(ENTITIES[kind].foreign[field].kind);
   return async (req, ctx) => {
     const { owner, ref } = await referenced(req, ctx, kind, field);
     const body = requestBody(req, ctx, target);

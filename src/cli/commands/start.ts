@@ -191,7 +191,7 @@ function parseDemoPorts(value: string): DemoPorts {
 function pointDemoAt(entities: ConfigEntities, ports: DemoPorts): void {
   const moved = new Map([[DEMO_PORTS.users, ports.users], [DEMO_PORTS.orders, ports.orders]]);
   for (const service of entities.services) {
-    if (service.host === '127.0.0.1') service.port = moved.get(service.port) ?? service.port;
+    if (service.host === '127.0.0.1' && service.port !== undefined) service.port = moved.get(service.port) ?? service.port;
   }
 }
 

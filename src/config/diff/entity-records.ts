@@ -4,14 +4,14 @@ import type { PluginRegistry } from '../../plugins/registry.ts';
 import { stripSecrets } from '../../secrets/secret-fields.ts';
 import type { ConfigEntities } from '../../schema/entity-catalogue.ts';
 import type { Kind } from '../../schema/entity-catalogue.ts';
-import { ENTITIES } from '../../schema/entity-catalogue.ts';
-import { ENTITY_LISTS, referenceId, toAdminRecord } from '../../store/records.ts';
+import { ENTITIES, kindOf } from '../../schema/entity-catalogue.ts';
+import { referenceId, toAdminRecord } from '../../store/records.ts';
 
 export type Row = Record<string, unknown> & { id: string };
 export type EntityBody = Record<string, unknown>;
 
 export function rowsOf(entities: ConfigEntities, kind: Kind): Row[] {
-  return entities[ENTITY_LISTS[kind]] as unknown as Row[];
+  return entities[kind] as unknown as Row[];
 }
 
 const TIMESTAMPS = new Set(['created_at', 'updated_at']);
@@ -25,8 +25,9 @@ export function toBody(kind: Kind, row: Row, mapId: (kind: Kind, id: string) => 
   const out: EntityBody = {};
   for (const [key, value] of Object.entries(toAdminRecord(kind, row))) {
     if (key === 'id' || value === undefined || TIMESTAMPS.has(key)) continue;
-    const ref = Object.hasOwn(foreign, key) ? referenceId(value) : null;
-    out[key] = ref === null ? value : { id: mapId(foreign[key].kind, ref) };
+    const target = foreign[key]?.kind;
+    const ref = target === undefined ? null : referenceId(value);
+    out[key] = target === undefined || ref === null ? value : { id: mapId(kindOf(target), ref) };
   }
   return out;
 }

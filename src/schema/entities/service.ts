@@ -27,6 +27,11 @@ export const ServiceSchema = Type.Object({
 
 export type Service = Static<typeof ServiceSchema>;
 
+/** The port a service without one connects to: 443 over TLS, 80 otherwise (Kong's default). */
+export function defaultServicePort(protocol: unknown): number {
+  return protocol === 'https' || protocol === 'wss' ? 443 : 80;
+}
+
 export const Services = defineEntity({
   kind: 'services',
   schema: ServiceSchema,

@@ -34,7 +34,7 @@ export function securityCases(h: ContractHarness): void {
     const reads = JSON.stringify([
       f.written.records,
       await h.store.get('jwt_secrets', f.jwt.id),
-      await h.store.get('keyauth_credentials', f.keyauth_credentials.id),
+      await h.store.get('keyauth_credentials', f.keyAuth.id),
       await h.store.get('plugins', f.plugin.id),
       await h.store.list('jwt_secrets', { size: 1000 }),
       await h.store.list('keyauth_credentials', { size: 1000 }),
@@ -53,8 +53,8 @@ export function securityCases(h: ContractHarness): void {
 
     const row = (await h.store.sql.query<{ secrets: string }>('SELECT secrets FROM jwt_secrets WHERE id = $1', [f.jwt.id])).rows[0];
     assert.equal(h.codec.keyIdOf(row.secrets), h.codec.activeKeyId);
-    const hash = (await h.store.sql.query<{ key_hash: string }>('SELECT key_hash FROM keyauth_credentials WHERE id = $1', [f.keyauth_credentials.id])).rows[0].key_hash;
-    assert.equal(hash, h.codec.hashApiKey(f.keyauth_credentials.key as string));
+    const hash = (await h.store.sql.query<{ key_hash: string }>('SELECT key_hash FROM keyauth_credentials WHERE id = $1', [f.keyAuth.id])).rows[0].key_hash;
+    assert.equal(hash, h.codec.hashApiKey(f.keyAuth.key as string));
   });
 
   it('gives secrets back decrypted in snapshot(), API keys as their hash only', async () => {
@@ -64,16 +64,16 @@ export function securityCases(h: ContractHarness): void {
     const plugin = entities.plugins.find((p) => p.id === f.plugin.id)!;
     assert.equal((plugin.config as { redis: { password: string } }).redis.password, f.password);
     assert.equal(plugin.serviceId, f.svc.id);
-    const key = entities.keyauth_credentials.find((k) => k.id === f.keyauth_credentials.id)!;
+    const key = entities.keyauth_credentials.find((k) => k.id === f.keyAuth.id)!;
     assert.equal(key.key, undefined);
-    assert.equal(key.key_hash, h.codec.hashApiKey(f.keyauth_credentials.key as string));
+    assert.equal(key.key_hash, h.codec.hashApiKey(f.keyAuth.key as string));
     assert.equal(key.consumerId, f.consumer.id);
   });
 
   it('an update that leaves a secret out keeps it; one that names it replaces it', async () => {
     const f = await secretsFixture();
     const { secret: _s, ...jwtWithout } = f.jwt;
-    const { key: _k, ...keyWithout } = f.keyauth_credentials;
+    const { key: _k, ...keyWithout } = f.keyAuth;
     const config = structuredClone(f.plugin.config) as { redis: Record<string, unknown> };
     delete config.redis.password;
     await write(h.store, [
@@ -83,7 +83,7 @@ export function securityCases(h: ContractHarness): void {
     ]);
     let { entities } = await h.store.snapshot();
     assert.equal(entities.jwt_secrets.find((j) => j.id === f.jwt.id)?.secret, f.jwt.secret);
-    assert.equal(entities.keyauth_credentials.find((k) => k.id === f.keyauth_credentials.id)?.key_hash, h.codec.hashApiKey(f.keyauth_credentials.key as string));
+    assert.equal(entities.keyauth_credentials.find((k) => k.id === f.keyAuth.id)?.key_hash, h.codec.hashApiKey(f.keyAuth.key as string));
     assert.equal((entities.plugins.find((p) => p.id === f.plugin.id)!.config as { redis: { password: string } }).redis.password, f.password);
 
     const secret = secretValue('rotated');
@@ -100,9 +100,9 @@ export function securityCases(h: ContractHarness): void {
 
   it('finds a key-auth credential by its API key (within its consumer), and refuses a duplicate key without echoing it', async () => {
     const f = await secretsFixture();
-    const key = f.keyauth_credentials.key as string;
-    assert.equal((await h.store.get('keyauth_credentials', key))?.id, f.keyauth_credentials.id);
-    assert.equal((await h.store.get('keyauth_credentials', key, { field: 'consumer', id: f.consumer.id }))?.id, f.keyauth_credentials.id);
+    const key = f.keyAuth.key as string;
+    assert.equal((await h.store.get('keyauth_credentials', key))?.id, f.keyAuth.id);
+    assert.equal((await h.store.get('keyauth_credentials', key, { field: 'consumer', id: f.consumer.id }))?.id, f.keyAuth.id);
     const other = await insert(h.store, 'consumers', b().consumer());
     assert.equal(await h.store.get('keyauth_credentials', key, { field: 'consumer', id: other.id }), undefined);
     assert.equal(await h.store.get('keyauth_credentials', `${key}x`), undefined);
@@ -144,7 +144,7 @@ export function securityCases(h: ContractHarness): void {
     assert.equal(upd.before?.secret, REDACTED);
     assert.equal(del.after, null);
     assert.equal(del.before?.id, f.jwt.id);
-    const keyAudit = (await h.store.audit.list({ size: 1, entityId: f.keyauth_credentials.id })).data[0];
+    const keyAudit = (await h.store.audit.list({ size: 1, entityId: f.keyAuth.id })).data[0];
     assert.equal(keyAudit.after?.key, REDACTED);
     const pluginAudit = (await h.store.audit.list({ size: 1, kind: 'plugins', entityId: f.plugin.id })).data[0];
     assert.equal((pluginAudit.after?.config as { redis: { password: string } }).redis.password, REDACTED);
@@ -183,7 +183,7 @@ export function securityCases(h: ContractHarness): void {
     const upstreamRow = await deletion('upstreams', up.id);
     const children: [string, string, AuditEntry][] = [
       ['jwt_secrets', f.jwt.id, consumerRow],
-      ['keyauth_credentials', f.keyauth_credentials.id, consumerRow],
+      ['keyauth_credentials', f.keyAuth.id, consumerRow],
       ['acls', acl.id, consumerRow],
       ['plugins', consumerPlugin.id, consumerRow],
       ['plugins', routePlugin.id, routeRow],
@@ -200,7 +200,7 @@ export function securityCases(h: ContractHarness): void {
     }
     assert.deepEqual((await deletion('consumers', f.consumer.id)).before?.username, f.consumer.username);
     assert.equal((await deletion('jwt_secrets', f.jwt.id)).before?.secret, REDACTED);
-    assert.equal((await deletion('keyauth_credentials', f.keyauth_credentials.id)).before?.key, REDACTED);
+    assert.equal((await deletion('keyauth_credentials', f.keyAuth.id)).before?.key, REDACTED);
     assert.equal(((await deletion('plugins', f.plugin.id)).before?.config as { redis: { password: string } }).redis.password, REDACTED);
     assert.equal((await deletion('targets', targets[0].id)).before?.target, targets[0].target);
     const all = JSON.stringify(await h.store.audit.list({ size: 1000 }));
