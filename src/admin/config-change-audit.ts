@@ -5,7 +5,7 @@
 import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import { diffEntities, summarize } from '../config/diff/diff-entities.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
-import { KINDS, type Kind } from '../schema/entity-catalogue.ts';
+import { KINDS, keyedSecrets, type Kind } from '../schema/entity-catalogue.ts';
 import { emptyEntities } from '../store/records.ts';
 
 /** Most changes one entry lists; the rest are counted (`diff_omitted`). */
@@ -20,8 +20,8 @@ export function configChangeImages(before: ConfigEntities | undefined, after: Co
   const live = before ?? emptyEntities();
   // API keys are plaintext on both sides here: the same key is the same credential, not a change
   const keyOwners = new Map<string, string | null>();
-  for (const row of live.keyauth_credentials) if (typeof row.key === 'string') keyOwners.set(row.key, row.id);
-  for (const row of after.keyauth_credentials) if (typeof row.key === 'string' && !keyOwners.has(row.key)) keyOwners.set(row.key, null);
+  for (const secret of keyedSecrets(live)) if (secret.plain !== undefined) keyOwners.set(secret.plain, secret.id);
+  for (const secret of keyedSecrets(after)) if (secret.plain !== undefined && !keyOwners.has(secret.plain)) keyOwners.set(secret.plain, null);
   const changes = diffEntities(live, after, { plugins, keyOwners });
   const diff = changes.slice(0, MAX_LISTED_CHANGES).map((c) => ({
     action: c.action,

@@ -30,8 +30,6 @@ export interface BuiltRecord {
   generated: Record<string, string>;
 }
 
-/** Fields Kong would generate and that the store keeps secret: the only secrets a response may carry. */
-const GENERATED_SECRETS: Partial<Record<Kind, readonly string[]>> = { keyauth_credentials: ['key'], jwt_secrets: ['secret'] };
 
 export async function buildRecord(ctx: AdminContext, options: BuildOptions): Promise<BuiltRecord> {
   const { kind, id } = options;
@@ -41,7 +39,8 @@ export async function buildRecord(ctx: AdminContext, options: BuildOptions): Pro
   delete fields.id;
 
   const refs = takeForeignKeys(kind, fields, options.parent, errors);
-  const absent = (GENERATED_SECRETS[kind] ?? []).filter((f) => fields[f] === undefined);
+  // Fields Kong would generate and that the store keeps secret: the only secrets a response may carry.
+  const absent = (ENTITIES[kind].generatedSecrets ?? []).filter((f) => fields[f] === undefined);
   const consumerScope = kind === 'plugins' && refs.consumer !== null && refs.consumer !== undefined ? 'field' : undefined;
   errors.push(...validateEntityFields(kind, fields, { path: '', plugins: ctx.plugins, consumerScope, generate: options.generate }));
   if (kind === 'routes' && errors.length === 0) errors.push(...checkRouteRules(fields, ''));

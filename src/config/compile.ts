@@ -36,6 +36,11 @@ export interface CompileOptions {
   codec?: SecretCodec;
   /** The database (database mode): plugins keep cluster-wide state there, e.g. rate-limiting's `cluster` counters. */
   sql?: SqlClient;
+  /**
+   * Accept keyed hashes without a codec to check them against (`config validate` of a dump: such credentials
+   * then match nothing in the config built, which is only checked, never served).
+   */
+  keyedHashesUnchecked?: boolean;
   /** Non-public networks plugins' own fetches may reach (PluginEnv.allowedPrivateNetworks). */
   allowedPrivateNetworks?: BlockList;
 }
@@ -49,7 +54,7 @@ export function compileConfig(
   logger: Logger = silentLogger,
   options: CompileOptions = {},
 ): CompiledConfig {
-  checkKeyHashes(entities, options.codec, logger);
+  if (options.keyedHashesUnchecked !== true) checkKeyHashes(entities, options.codec, logger);
   const consumers = buildConsumerDirectory(entities.consumers);
   const shared = new Map<string, unknown>();
 

@@ -85,3 +85,28 @@ export type ConfigEntities = { [K in Kind]: RowOf<K>[] };
 export function rowsOf(entities: ConfigEntities, kind: Kind): readonly RowView[] {
   return entities[kind];
 }
+
+/** A credential whose secret the store keeps only as a keyed hash (an API key): its plaintext or its hash. */
+export interface KeyedSecret {
+  kind: Kind;
+  id: string;
+  /** The secret as a declarative file gives it. */
+  plain?: string;
+  /** The keyring's hash of it (`hmac-sha256:<key id>:…`), as the store and its dumps hold it. */
+  hash?: string;
+}
+
+/** Every keyed-hash secret in `entities`, whichever kinds declare one. */
+export function keyedSecrets(entities: ConfigEntities): KeyedSecret[] {
+  const out: KeyedSecret[] = [];
+  for (const kind of KINDS) {
+    const hashed = ENTITIES[kind].hashed;
+    if (hashed?.scheme !== 'keyed') continue;
+    for (const row of rowsOf(entities, kind)) {
+      const plain = row[hashed.field];
+      const hash = row[hashed.stored];
+      out.push({ kind, id: row.id, ...(typeof plain === 'string' ? { plain } : {}), ...(typeof hash === 'string' ? { hash } : {}) });
+    }
+  }
+  return out;
+}

@@ -3,7 +3,7 @@
 // the entity a foreign key points at (`/routes/{r}/service`).
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import { ENTITIES, type Kind, kindOf } from '../../schema/entity-catalogue.ts';
+import { ENTITIES, type Kind, kindOf, mapKinds } from '../../schema/entity-catalogue.ts';
 import { referenceId } from '../../store/records.ts';
 import { isUuid } from '../../store/tables.ts';
 import type { EntityRecord } from '../../store/store.ts';
@@ -14,18 +14,12 @@ import { listOptions, pageBody } from '../list-query.ts';
 
 type Handler = (req: AdminRequest, ctx: AdminContext) => Promise<AdminResponse>;
 
-/** Path capture name per kind: `/services/:service/routes/:route`. */
-export const PARAM: Readonly<Record<Kind, string>> = {
-  services: 'service',
-  routes: 'route',
-  upstreams: 'upstream',
-  targets: 'target',
-  consumers: 'consumer',
-  jwt_secrets: 'jwt',
-  keyauth_credentials: 'keyauth',
-  acls: 'acl',
-  plugins: 'plugin',
-};
+/**
+ * Path capture name per kind: `/services/:service/routes/:route`, `/consumers/:consumer/key-auth/:keyauth`
+ * (the path segment, singular, without dashes).
+ */
+export const PARAM: Readonly<Record<Kind, string>> = mapKinds((definition) =>
+  (definition.nestedPath ?? definition.adminPath.replace(/s$/, '')).replaceAll('-', ''));
 
 /** A collection nested under a parent: the child's foreign-key field and the parent's kind. */
 export interface Scope {

@@ -5,14 +5,12 @@ import { stripSecrets } from '../../secrets/secret-fields.ts';
 import type { ConfigEntities } from '../../schema/entity-catalogue.ts';
 import type { Kind } from '../../schema/entity-catalogue.ts';
 import { ENTITIES, kindOf } from '../../schema/entity-catalogue.ts';
+import type { RowView } from '../../schema/entity-definition.ts';
 import { referenceId, toAdminRecord } from '../../store/records.ts';
 
-export type Row = Record<string, unknown> & { id: string };
+export type Row = RowView;
 export type EntityBody = Record<string, unknown>;
 
-export function rowsOf(entities: ConfigEntities, kind: Kind): Row[] {
-  return entities[kind] as unknown as Row[];
-}
 
 const TIMESTAMPS = new Set(['created_at', 'updated_at']);
 
@@ -39,7 +37,9 @@ export function toBody(kind: Kind, row: Row, mapId: (kind: Kind, id: string) => 
  */
 export function comparable(kind: Kind, body: EntityBody, plugins: PluginRegistry): EntityBody {
   const copy = stripSecrets(kind, body, plugins); // a copy: the key-auth `key` goes with the other secrets
-  if (kind === 'keyauth_credentials') delete copy.key_hash;
+  // a hashed secret's stored hash is compared apart (diff-entities' secretChanged)
+  const hashed = ENTITIES[kind].hashed;
+  if (hashed !== undefined) delete copy[hashed.stored];
   if (Array.isArray(copy.tags)) {
     if (copy.tags.length === 0) delete copy.tags;
     else copy.tags = [...new Set(copy.tags as string[])].sort();
