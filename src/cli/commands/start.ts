@@ -19,7 +19,7 @@ import { demoBanner, plainBanner, DEMO_PORTS, type AdminBannerInfo, type DemoPor
 import { portOf } from '../../../examples/services/json-server.ts';
 import type { ConfigEntities } from '../../config/entities.ts';
 import { parseAllowedNetworks } from '../../plugins/jwt/jwks-address-policy.ts';
-import { splitList } from '../../gateway/cidr-list.ts';
+import { splitList } from '../../net/ip-ranges.ts';
 import { watchLauncher } from '../launcher-watch.ts';
 import { DEFAULT_HEADERS, DEFAULT_HEADERS_UPSTREAM, parseKongHeaders, type KongHeaders } from '../../gateway/kong-headers.ts';
 import { startNode, DEFAULT_DATA_DIR, DEFAULT_POLL_INTERVAL_MS, type RunningNode } from '../../control-plane/start-node.ts';
