@@ -85,3 +85,16 @@ test('splitList and unmap', () => {
   assert.equal(unmap('::1'), '::1');
   assert.equal(unmap('127.0.0.1'), '127.0.0.1');
 });
+
+test('remembered verdicts stay right past the bound, for both families', () => {
+  const set = new IpMatcher(['10.0.0.0/16', '2001:db8::/112']);
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 6000; i++) {
+      const inside = i % 2 === 0;
+      const v4 = inside ? `10.0.${(i >> 8) & 255}.${i & 255}` : `10.1.${(i >> 8) & 255}.${i & 255}`;
+      const v6 = inside ? `2001:db8::${i.toString(16)}` : `2001:db8::1:${i.toString(16)}`;
+      assert.equal(set.contains(v4), inside, v4);
+      assert.equal(set.contains(v6), inside, v6);
+    }
+  }
+});
