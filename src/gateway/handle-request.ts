@@ -14,6 +14,7 @@ import type { TrustedProxies } from './trusted-proxies.ts';
 import type { RouterRoute } from './router/types.ts';
 import { normalizeRequestTarget, rawRequestPath } from './path/normalize.ts';
 import { buildUpstreamPath } from './path/upstream-path.ts';
+import type { Indexed } from './indexed.ts';
 import { forward } from './proxy/forward.ts';
 import { bodyTimeoutError } from './proxy/upstream-body.ts';
 import { tunnel } from './proxy/websocket-tunnel.ts';
@@ -253,9 +254,10 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   } finally {
     if (ctx) {
       ctx.status = status;
-      for (const plugin of plugins) {
+      const ran: Indexed<PluginRuntime> = plugins;
+      for (let i = 0; i < ran.length; i++) {
         try {
-          plugin.handler.log?.(ctx);
+          ran[i]?.handler.log?.(ctx);
         } catch (err) {
           deps.onInternalError(err, ctx);
         }
@@ -265,9 +267,10 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
 }
 
 /** Runs a phase's plugins in order until one answers the request itself (ctx.exit); true when one did. */
-async function runPhase(ctx: RequestContext, plugins: readonly PluginRuntime[], phase: 'rewrite'): Promise<boolean> {
-  for (const plugin of plugins) {
-    if (ctx.response) return true;
+async function runPhase(ctx: RequestContext, plugins: Indexed<PluginRuntime>, phase: 'rewrite'): Promise<boolean> {
+  for (let i = 0; i < plugins.length && !ctx.response; i++) {
+    const plugin = plugins[i];
+    if (plugin === undefined) break;
     try {
       const result = plugin.handler[phase]?.(ctx);
       if (result !== undefined) await result;
@@ -282,10 +285,12 @@ async function runPhase(ctx: RequestContext, plugins: readonly PluginRuntime[], 
  * Access phase. When an auth plugin identifies a consumer that has plugins of its own, the remaining
  * (lower-priority) plugins are re-resolved with the consumer, as Kong does.
  */
-async function runAccess(ctx: RequestContext, config: CompiledConfig, route: RouterRoute, plugins: readonly PluginRuntime[]): Promise<readonly PluginRuntime[]> {
+async function runAccess(ctx: RequestContext, config: CompiledConfig, route: RouterRoute, first: readonly PluginRuntime[]): Promise<readonly PluginRuntime[]> {
   let consumer = ctx.consumer;
-  for (let i = 0; i < plugins.length && !ctx.response; i++) {
-    const plugin = plugins.at(i);
+  let plugins = first;
+  let list: Indexed<PluginRuntime> = plugins;
+  for (let i = 0; i < list.length && !ctx.response; i++) {
+    const plugin = list[i];
     if (plugin === undefined) break;
     try {
       const result = plugin.handler.access?.(ctx);
@@ -300,6 +305,7 @@ async function runAccess(ctx: RequestContext, config: CompiledConfig, route: Rou
         // continue after the current plugin's position in the new list
         i = positionAfter(next, plugin) - 1;
         plugins = next;
+        list = next;
       }
     }
   }

@@ -20,7 +20,8 @@ import { matchHost } from './match-host.ts';
 import { matchPath } from './match-path.ts';
 import { buildPathIndex } from './path-index.ts';
 import { comparePriority } from './route-priority.ts';
-import type { Indexed, RouteRequest, RouteResult, Router, RouterRoute } from './types.ts';
+import type { Indexed } from '../indexed.ts';
+import type { RouteRequest, RouteResult, Router, RouterRoute } from './types.ts';
 
 const NONE: RouteResult = Object.freeze({ kind: 'none' });
 

@@ -7,7 +7,7 @@
  * A header sent several times (string[]) matches when any of its values does.
  */
 import { compileUserRegex } from './compile-regex.ts';
-import type { Indexed } from './types.ts';
+import type { Indexed } from '../indexed.ts';
 
 export interface HeaderRule {
   readonly name: string;

@@ -6,7 +6,7 @@
  * (DNS is case-insensitive; the request host arrives lower-cased).
  */
 
-import type { Indexed } from './types.ts';
+import type { Indexed } from '../indexed.ts';
 
 const ANY_PORT = -1;
 const EXACT = 0;

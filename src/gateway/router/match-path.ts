@@ -1,6 +1,7 @@
 // Route `paths`: string prefixes (Kong: no segment boundary, `/foo` matches `/foobar`) or anchored regexes.
 import type { CompiledRoute, MatchResult } from './compile-route.ts';
-import type { Indexed, RouterRoute } from './types.ts';
+import type { Indexed } from '../indexed.ts';
+import type { RouterRoute } from './types.ts';
 
 /** The match for this route piece, or null. Prefix and path-less matches return a shared frozen result. */
 export function matchPath(c: CompiledRoute, path: string): MatchResult | null {

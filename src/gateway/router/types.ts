@@ -45,12 +45,6 @@ export type RouteResult =
   | { kind: 'websocket-required'; route: RouterRoute }
   | { kind: 'none' };
 
-/**
- * A list as a read by index sees it: `undefined` past the end. The router's scans read by index (for-of costs
- * them 10-15%, measured with bench/router-bench.ts) through this view, so the end check is one the types ask for.
- */
-export type Indexed<T> = readonly (T | undefined)[];
-
 export interface Router {
   /** Results may be shared, frozen objects (prefix matches allocate nothing): treat them as read-only. */
   find(request: RouteRequest): RouteResult;
