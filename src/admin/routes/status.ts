@@ -14,7 +14,9 @@ async function databaseReachable(ctx: AdminContext): Promise<boolean> {
   if (ctx.mode === 'db-less' || !('version' in ctx.store)) return true; // Kong: DB-less has nothing to reach
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), DATABASE_PROBE_MS);
+    timer = setTimeout(() => {
+      resolve(false);
+    }, DATABASE_PROBE_MS);
     timer.unref();
   });
   try {
@@ -52,7 +54,13 @@ function memoryStats(req: AdminRequest) {
 /** Open connections: Kong's `connections_active` counts every listener (proxy and admin), as nginx's does. */
 async function serverStats(req: AdminRequest, ctx: AdminContext) {
   const server = (req.raw.socket as { server?: Server }).server;
-  const admin = server ? await new Promise<number>((resolve) => server.getConnections((err, n) => resolve(err ? 0 : n))) : 0;
+  const admin = server
+    ? await new Promise<number>((resolve) => {
+        server.getConnections((err, n) => {
+          resolve(err ? 0 : n);
+        });
+      })
+    : 0;
   const proxy = (await ctx.proxyConnections?.()) ?? 0;
   return { connections_active: admin + proxy, connections_proxy: proxy };
 }
@@ -66,7 +74,7 @@ async function configurationHash(ctx: AdminContext): Promise<string> {
   const cached = hashes.get(ctx);
   if (cached?.key === key) return cached.hash;
   const { entities } = await ctx.store.snapshot();
-  const empty = Object.values(entities).every((list) => list.length === 0);
+  const empty = Object.values(entities).every((list: readonly unknown[]) => list.length === 0);
   const hash = empty ? EMPTY_CONFIG_HASH : createHash('sha256').update(JSON.stringify(entities)).digest('hex').slice(0, 32);
   hashes.set(ctx, { key, hash });
   return hash;
