@@ -361,8 +361,8 @@ test('portcullis start takes --headers and --headers-upstream, or PORTCULLIS_HEA
         assert.equal(proxied.headers.get('via'), null);
         assert.equal(proxied.headers.get('x-kong-proxy-latency'), null);
         assert.equal(proxied.headers.get('x-kong-request-id'), null);
-        assert.equal(up.requests[seen].headers['x-kong-request-id'], undefined);
-        assert.equal(up.requests[seen].headers.via, VIA);
+        assert.equal(up.requests[seen]!.headers['x-kong-request-id'], undefined);
+        assert.equal(up.requests[seen]!.headers.via, VIA);
         const missed = await fetch(`${node.proxy}/nowhere`);
         assert.equal(missed.status, 404);
         await missed.arrayBuffer();
