@@ -66,6 +66,8 @@ describe('database mode', () => {
     assert.equal(typeof (await admin.request('GET', '/status?unit=b')).body.memory.process.rss, 'number');
     const unit = expectProblem(await admin.request('GET', '/status?unit=t'), 400, 'ADMIN_INVALID_QUERY');
     assert.equal(unit.message, "invalid unit 't' (expected 'k/K', 'm/M', or 'g/G')");
+    // a name every object inherits is no unit either (the unit table was an object literal: 'NaN undefined')
+    expectProblem(await admin.request('GET', '/status?unit=constructor'), 400, 'ADMIN_INVALID_QUERY');
     expectProblem(await admin.request('GET', '/status?scale=-1'), 400, 'ADMIN_INVALID_QUERY');
     expectProblem(await admin.request('GET', '/status?scale=x'), 400, 'ADMIN_INVALID_QUERY');
     const ready = await admin.request('GET', '/status/ready');

@@ -26,13 +26,20 @@ async function databaseReachable(ctx: AdminContext): Promise<boolean> {
   }
 }
 
+/** Kong's units (a Map: `?unit=constructor` is no unit, whatever an object literal inherits). */
+const UNITS: ReadonlyMap<string, { power: number; name: string }> = new Map([
+  ['k', { power: 1, name: 'KiB' }],
+  ['m', { power: 2, name: 'MiB' }],
+  ['g', { power: 3, name: 'GiB' }],
+]);
+
 /** Kong's `bytes_to_str`: bytes as a plain count (unit `b`) or a `KiB`/`MiB`/`GiB` string with `scale` decimals. */
 export function bytesToString(bytes: number, unit: string, scale: number): string | number {
   const u = unit.toLowerCase();
   if (u === 'b') return bytes;
-  const power = { k: 1, m: 2, g: 3 }[u];
-  if (power === undefined) throw new GatewayError('ADMIN_INVALID_QUERY', { message: `invalid unit '${unit}' (expected 'k/K', 'm/M', or 'g/G')`, fields: { unit: "expected one of 'b', 'k', 'm', 'g'" } });
-  return `${(bytes / 1024 ** power).toFixed(scale)} ${{ 1: 'KiB', 2: 'MiB', 3: 'GiB' }[power]}`;
+  const known = UNITS.get(u);
+  if (known === undefined) throw new GatewayError('ADMIN_INVALID_QUERY', { message: `invalid unit '${unit}' (expected 'k/K', 'm/M', or 'g/G')`, fields: { unit: "expected one of 'b', 'k', 'm', 'g'" } });
+  return `${(bytes / 1024 ** known.power).toFixed(scale)} ${known.name}`;
 }
 
 function memoryStats(req: AdminRequest) {
