@@ -188,7 +188,7 @@ export class RequestContext {
     // Without a comma the value is the first line: sent once, or a repeat Node already dropped.
     if (!value.includes(',') && name !== 'cookie') return value;
     const raw = this.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) if (sameHeaderName(raw[i], name)) return raw[i + 1];
+    for (let i = 0; i < raw.length; i += 2) if (sameHeaderName(raw[i] ?? '', name)) return raw[i + 1];
     return value;
   }
 
@@ -237,14 +237,14 @@ export class RequestContext {
   }
 }
 
-/** `raw` (as sent) equals `lower` (lower case) ignoring ASCII case, without allocating a lower-cased copy. */
 /** How many times a header (lower-case name) appears in Node's raw name/value list. */
 export function countHeader(raw: readonly string[], name: string): number {
   let count = 0;
-  for (let i = 0; i < raw.length; i += 2) if (sameHeaderName(raw[i], name)) count++;
+  for (let i = 0; i < raw.length; i += 2) if (sameHeaderName(raw[i] ?? '', name)) count++;
   return count;
 }
 
+/** `raw` (as sent) equals `lower` (lower case) ignoring ASCII case, without allocating a lower-cased copy. */
 function sameHeaderName(raw: string, lower: string): boolean {
   if (raw.length !== lower.length) return false;
   for (let i = 0; i < raw.length; i++) {
@@ -255,6 +255,6 @@ function sameHeaderName(raw: string, lower: string): boolean {
 }
 
 function setOrClear(headers: IncomingHttpHeaders, name: string, value: string | null | undefined): void {
-  if (value === null || value === undefined) delete headers[name];
+  if (value === null || value === undefined) Reflect.deleteProperty(headers, name);
   else headers[name] = value;
 }
