@@ -1,0 +1,33 @@
+// The request headers as the client sent them, for signatures: `ctx.headers` is what the upstream will get
+// (Proxy-Authorization and forwarding headers already gone, repeats joined), but a signature covers the
+// client's own lines.
+import type { RequestContext } from '../../gateway/context.ts';
+
+export interface ClientHeaders {
+  /** The first value of header `name` (lower case), undefined when the client did not send it. */
+  readonly first: (name: string) => string | undefined;
+  /** Whether the client sent header `name` (lower case) more than once. */
+  readonly repeated: (name: string) => boolean;
+}
+
+/** Reads `ctx.rawHeaders` on first use, once per request. */
+export function clientHeaders(ctx: RequestContext): ClientHeaders {
+  let index: Map<string, { value: string; count: number }> | undefined;
+  const entry = (name: string) => {
+    if (index === undefined) {
+      index = new Map();
+      const raw = ctx.rawHeaders;
+      for (let i = 0; i < raw.length; i += 2) {
+        const key = raw[i].toLowerCase();
+        const seen = index.get(key);
+        if (seen === undefined) index.set(key, { value: raw[i + 1], count: 1 });
+        else seen.count++;
+      }
+    }
+    return index.get(name);
+  };
+  return {
+    first: (name) => entry(name)?.value,
+    repeated: (name) => (entry(name)?.count ?? 0) > 1,
+  };
+}
