@@ -24,7 +24,7 @@ export function parseHttpDate(value: string): number | null {
     return utc(yy < 70 ? 2000 + yy : 1900 + yy, m[2], +m[1], +m[4], +m[5], +m[6]);
   }
   m = ASCTIME.exec(value);
-  if (m !== null) return utc(+m[7], m[1], +m[2], +m[3], +m[4], +m[5]);
+  if (m !== null) return utc(+m[6], m[1], +m[2], +m[3], +m[4], +m[5]);
   return null;
 }
 
