@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RequestContext } from '../../gateway/context.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import type { ConsumerDirectory, ConsumerRecord } from '../../config/consumer-directory.ts';
+import { buildConsumerDirectory, type ConsumerRecord } from '../../config/consumer-directory.ts';
 import { checkPluginConfig, pluginConfig } from '../../../test/helpers/plugin-config.ts';
 import { definePlugin } from '../contract.ts';
 import { buildCredentialIndex } from './credential-index.ts';
@@ -18,15 +18,7 @@ const BOB: ConsumerRecord = { id: '3b1f6f1e-0000-4000-8000-000000000001', userna
 const GUEST: ConsumerRecord = { id: '3b1f6f1e-0000-4000-8000-000000000002', username: 'guest' };
 const CREDENTIAL = { id: '3b1f6f1e-0000-4000-8000-0000000000c1', consumerId: BOB.id, username: 'bob', secret: 'secret' };
 
-const consumers: ConsumerDirectory = {
-  byId: (id) => [BOB, GUEST].find((c) => c.id === id),
-  byUsername: (u) => [BOB, GUEST].find((c) => c.username === u),
-  byCustomId: () => undefined,
-  byIdOrUsername: (v) => [BOB, GUEST].find((c) => c.id === v || c.username === v),
-  groups: () => [],
-  jwtSecretByKey: () => undefined,
-  keyAuthByKey: () => undefined,
-};
+const consumers = buildConsumerDirectory([BOB, GUEST]);
 
 // The schema alone, to fill Kong's defaults in as the loader does.
 const schemaOnly = definePlugin({ name: 'hmac-auth', priority: 1030, configSchema: HmacAuthConfigSchema, create: () => ({}) });

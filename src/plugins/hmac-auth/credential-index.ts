@@ -1,14 +1,10 @@
-// The hmac-auth credentials of one compiled config, by username: built once and shared by every instance
-// of the plugin, so the request path does one map lookup.
+// The hmacauth_credentials of one compiled config, by username: built once per config and shared by every
+// hmac-auth instance (PluginEnv.shared), so the request path does one map lookup.
+import type { RowOf } from '../../schema/entity-catalogue.ts';
+import type { PluginEnv } from '../contract.ts';
 
-/** A `hmacauth_credentials` row as the compiled config hands it over (foreign key as `consumerId`). */
-export interface HmacCredential {
-  readonly id: string;
-  readonly consumerId: string;
-  readonly username: string;
-  /** The plaintext secret (decrypted from the store, or as a declarative file gave it). */
-  readonly secret?: string;
-}
+/** A credential as the compiled config hands it over: `secret` in plaintext (decrypted from the store, or as a file gave it). */
+export type HmacCredential = Pick<RowOf<'hmacauth_credentials'>, 'id' | 'consumerId' | 'username' | 'secret'>;
 
 export interface CredentialIndex {
   /** The credential whose username is `username` as sent in a header (its bytes as latin1 characters). */
@@ -23,4 +19,9 @@ export function buildCredentialIndex(rows: readonly HmacCredential[]): Credentia
   const byBytes = new Map<string, HmacCredential>();
   for (const row of rows) byBytes.set(Buffer.from(row.username, 'utf8').toString('latin1'), row);
   return { byHeaderUsername: (username) => byBytes.get(username) };
+}
+
+/** This config's index, built by the first hmac-auth instance that asks. */
+export function hmacCredentials(env: Pick<PluginEnv, 'entities' | 'shared'>): CredentialIndex {
+  return env.shared('hmac-auth:credentials-by-username', () => buildCredentialIndex(env.entities.hmacauth_credentials));
 }

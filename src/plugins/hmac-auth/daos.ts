@@ -5,6 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, Nullable } from '../../schema/common.ts';
 import { defineEntity } from '../../schema/entity-definition.ts';
 import { IDENTITY_KEYWORD } from '../../schema/identity-text.ts';
+import { definePluginDaos } from '../plugin-daos.ts';
 
 export const HmacAuthCredentialSchema = Type.Object({
   ...EntityBase,
@@ -41,4 +42,7 @@ export const HmacAuthCredentials = defineEntity({
   sortBy: ['username'],
   naturalKey: ({ fields }) => String(fields.username),
   label: 'hmac-auth',
+  describe: (row, parent) => `${String(row.username)} for consumer ${parent('consumer')}`,
 });
+
+export default definePluginDaos({ plugin: 'hmac-auth', entities: [HmacAuthCredentials], migrations: new URL('./migrations/', import.meta.url) });
