@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { expectProblem, startTestAdmin, type TestAdmin } from '../../../test/helpers/admin.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
+import { specClient } from '../../../test/helpers/kong-spec.ts';
 import { hmacAuthorization, httpDate } from './test-support.ts';
 
 let admin: TestAdmin;
@@ -241,9 +242,7 @@ describe('Plugin: hmac-auth (invalidations)', () => {
   async function proxied(username: string, method = 'GET'): Promise<number> {
     const date = httpDate();
     const authorization = hmacAuthorization({ username, secret: 'secret', algorithm: 'hmac-sha1', values: { date } });
-    const res = await fetch(`${admin.proxyUrl}/requests`, { method, headers: { host: 'hmacauth.test', date, authorization } });
-    await res.arrayBuffer();
-    return res.status;
+    return (await specClient(admin.proxyUrl, upstream)('hmacauth.test', '/requests', { method, headers: { date, authorization } })).status;
   }
 
   test('should invalidate when Hmac Auth Credential entity is deleted', async () => {
@@ -268,8 +267,8 @@ describe('Plugin: hmac-auth (invalidations)', () => {
     const created = await admin.request('POST', '/consumers/consumer1/hmac-auth', { body: { username: 'generated' } });
     const date = httpDate();
     const authorization = hmacAuthorization({ username: 'generated', secret: created.body.secret, values: { date } });
-    const res = await fetch(`${admin.proxyUrl}/requests`, { headers: { host: 'hmacauth.test', date, authorization } });
-    assert.equal(res.status, 200, await res.text());
+    const res = await specClient(admin.proxyUrl, upstream)('hmacauth.test', '/requests', { headers: { date, authorization } });
+    assert.equal(res.status, 200, res.body);
     assert.equal((await admin.request('DELETE', `/consumers/consumer1/hmac-auth/${created.body.id}`)).status, 204);
   });
 
