@@ -13,7 +13,7 @@ const KONG_PATTERN = new RegExp(`${S}[Hh]mac${S}username="(.+)",${S}algorithm="(
 
 function kong(value: string) {
   const m = KONG_PATTERN.exec(value);
-  return m === null ? null : { username: m[1], algorithm: m[2], headers: m[3].split(' '), signature: m[4] };
+  return m === null ? null : { username: m[1], algorithm: m[2], headers: (m[3] ?? '').split(' '), signature: m[4] };
 }
 
 test('the parameters of a well-formed header', () => {

@@ -17,10 +17,14 @@ export function clientHeaders(ctx: RequestContext): ClientHeaders {
     if (index === undefined) {
       index = new Map();
       const raw = ctx.rawHeaders;
-      for (let i = 0; i < raw.length; i += 2) {
-        const key = raw[i].toLowerCase();
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        // .at(): Node's list alternates names and values; typed as possibly missing, checked rather than assumed
+        const name = raw.at(i);
+        const value = raw.at(i + 1);
+        if (name === undefined || value === undefined) continue;
+        const key = name.toLowerCase();
         const seen = index.get(key);
-        if (seen === undefined) index.set(key, { value: raw[i + 1], count: 1 });
+        if (seen === undefined) index.set(key, { value, count: 1 });
         else seen.count++;
       }
     }

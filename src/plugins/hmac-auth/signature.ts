@@ -28,18 +28,14 @@ export interface SignedRequest {
  * Names are used as the client wrote them; the header is looked up case-insensitively, `_` also as `-`.
  */
 export function signingString(request: SignedRequest, names: readonly string[]): string {
-  const lines = new Array<string>(names.length);
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i];
+  const lines = names.map((name) => {
     // Kong consults a real header of these names first; no client sends one, and computing them always
     // keeps a header from standing in for the request line.
-    if (name === 'request-line') lines[i] = `${request.method} ${request.requestUri} HTTP/${request.httpVersion}`;
-    else if (name === '@request-target') lines[i] = `${name}: ${request.method.toLowerCase()} ${request.requestUri}`;
-    else {
-      const value = lookupHeader(request, name);
-      lines[i] = value === undefined ? `${name}:` : `${name}: ${value}`;
-    }
-  }
+    if (name === 'request-line') return `${request.method} ${request.requestUri} HTTP/${request.httpVersion}`;
+    if (name === '@request-target') return `${name}: ${request.method.toLowerCase()} ${request.requestUri}`;
+    const value = lookupHeader(request, name);
+    return value === undefined ? `${name}:` : `${name}: ${value}`;
+  });
   return lines.join('\n');
 }
 
