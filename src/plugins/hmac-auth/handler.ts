@@ -7,7 +7,7 @@ import type { RequestContext } from '../../gateway/context.ts';
 import type { ConsumerDirectory } from '../../config/consumer-directory.ts';
 import type { ErrorCode } from '../../errors/catalogue.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import { challenge } from '../../gateway/www-authenticate.ts';
+import { challenge } from '../../http/www-authenticate.ts';
 import { anonymousConsumer } from '../anonymous-consumer.ts';
 import { parseAuthorizationParams, type AuthorizationParams } from './authorization-params.ts';
 import { clientHeaders, type ClientHeaders } from './client-headers.ts';

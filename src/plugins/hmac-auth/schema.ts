@@ -1,6 +1,6 @@
 // The hmac-auth plugin's config: Kong's fields, names and defaults (kong/plugins/hmac-auth/schema.lua).
 import { Type, type Static } from '@sinclair/typebox';
-import { QUOTABLE_PATTERN } from '../../gateway/www-authenticate.ts';
+import { QUOTABLE_PATTERN } from '../../http/www-authenticate.ts';
 
 /** The digests a signature may use, in Kong's order (Kong's `ALGORITHMS`). */
 export const HMAC_ALGORITHMS = ['hmac-sha1', 'hmac-sha256', 'hmac-sha384', 'hmac-sha512'] as const;
