@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { parseAuthorizationParams } from './authorization-params.ts';
 import { parseHttpDate } from './http-date.ts';
-import { decodeBase64, signatureMatches, signingString, type SignedRequest } from './signature.ts';
+import { computeSignature, decodeBase64, signatureMatches, signingString, type SignedRequest } from './signature.ts';
+import { createSigner } from './hmac-signer.ts';
 
 /** Kong's own pattern (access.lua), for comparison on inputs small enough for backtracking. */
 const S = '[ \\t\\n\\v\\f\\r]*';
@@ -100,15 +101,27 @@ test('a signature matches only its own HMAC, whatever the algorithm', () => {
   const signing = 'date: D\nGET / HTTP/1.1';
   for (const [algorithm, digest] of [['hmac-sha1', 'sha1'], ['hmac-sha256', 'sha256'], ['hmac-sha384', 'sha384'], ['hmac-sha512', 'sha512']] as const) {
     const sent = createHmac(digest, 'secret').update(signing).digest('base64');
-    assert.ok(signatureMatches(algorithm, 'secret', signing, sent), algorithm);
-    assert.ok(!signatureMatches(algorithm, 'other', signing, sent), `${algorithm}, other secret`);
-    assert.ok(!signatureMatches(algorithm, 'secret', `${signing} `, sent), `${algorithm}, other string`);
+    assert.ok(signatureMatches(createSigner(algorithm, 'secret'), signing, sent), algorithm);
+    assert.ok(!signatureMatches(createSigner(algorithm, 'other'), signing, sent), `${algorithm}, other secret`);
+    assert.ok(!signatureMatches(createSigner(algorithm, 'secret'), `${signing} `, sent), `${algorithm}, other string`);
     // unpadded base64 decodes the same, as in nginx
-    assert.ok(signatureMatches(algorithm, 'secret', signing, sent.replace(/=+$/, '')), `${algorithm}, unpadded`);
+    assert.ok(signatureMatches(createSigner(algorithm, 'secret'), signing, sent.replace(/=+$/, '')), `${algorithm}, unpadded`);
   }
   const sha1 = createHmac('sha1', 'secret').update(signing).digest('base64');
-  assert.ok(!signatureMatches('hmac-sha256', 'secret', signing, sha1), 'a shorter HMAC never matches');
-  assert.ok(!signatureMatches('hmac-sha1', 'secret', signing, 'not really a base64 encoded value!!!'));
+  assert.ok(!signatureMatches(createSigner('hmac-sha256', 'secret'), signing, sha1), 'a shorter HMAC never matches');
+  assert.ok(!signatureMatches(createSigner('hmac-sha1', 'secret'), signing, 'not really a base64 encoded value!!!'));
+});
+
+test('the precomputed signer is RFC 2104 HMAC for every algorithm and key length, a key longer than the block included', () => {
+  const message = Buffer.from('date: D\nGET / HTTP/1.1');
+  for (const [algorithm, digest] of [['hmac-sha1', 'sha1'], ['hmac-sha256', 'sha256'], ['hmac-sha384', 'sha384'], ['hmac-sha512', 'sha512']] as const) {
+    for (const secret of ['s', 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(65), 'w'.repeat(128), 'v'.repeat(129), 'sécret ✓']) {
+      const signer = createSigner(algorithm, secret);
+      const expected = createHmac(digest, Buffer.from(secret, 'utf8')).update(message).digest();
+      assert.deepEqual(signer(message), expected, `${algorithm}, ${secret.length} characters`);
+      assert.deepEqual(signer(message), expected, 'the same again: no state carried between calls');
+    }
+  }
 });
 
 test('a UTF-8 secret and header bytes sign as Kong signs them', () => {
@@ -116,7 +129,8 @@ test('a UTF-8 secret and header bytes sign as Kong signs them', () => {
   const value = Buffer.from('café', 'utf8').toString('latin1');
   const signing = signingString(request({ 'x-name': value }), ['x-name']);
   const expected = createHmac('sha256', Buffer.from('sécret', 'utf8')).update(Buffer.concat([Buffer.from('x-name: '), Buffer.from('café', 'utf8')])).digest('base64');
-  assert.ok(signatureMatches('hmac-sha256', 'sécret', signing, expected));
+  assert.ok(signatureMatches(createSigner('hmac-sha256', 'sécret'), signing, expected));
+  assert.equal(computeSignature('hmac-sha256', 'sécret', signing).toString('base64'), expected);
 });
 
 test('base64 as ngx.decode_base64 reads it', () => {

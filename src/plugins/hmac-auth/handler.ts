@@ -71,9 +71,10 @@ export function createHmacAuthHandler(config: HmacAuthConfig, deps: HmacAuthDeps
     if ('code' in signed) return signed;
 
     const credential = credentials.byHeaderUsername(signed.username);
-    if (credential?.secret === undefined) return { code: 'HMAC_AUTH_INVALID', detail: 'no credential has this username' };
+    const signer = credential === undefined ? undefined : credentials.signer(credential, signed.algorithm);
+    if (credential === undefined || signer === undefined) return { code: 'HMAC_AUTH_INVALID', detail: 'no credential has this username' };
     const signing = signingString({ method: ctx.method, requestUri: ctx.requestUri, httpVersion: ctx.httpVersion, header: headers.first }, signed.headers);
-    if (!signatureMatches(signed.algorithm, credential.secret, signing, signed.signature)) {
+    if (!signatureMatches(signer, signing, signed.signature)) {
       return { code: 'HMAC_AUTH_SIGNATURE_MISMATCH' };
     }
     // Only a verified signer makes the gateway buffer a body.

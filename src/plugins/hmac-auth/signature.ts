@@ -1,14 +1,8 @@
 // Kong's hmac-auth signature (access.lua's create_hash): the signing string built from the headers the
 // client listed, its HMAC under the credential's secret, and a constant-time comparison with what was sent.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { createSigner, type Signer } from './hmac-signer.ts';
 import type { HmacAlgorithm } from './schema.ts';
-
-const DIGESTS: Readonly<Record<HmacAlgorithm, string>> = {
-  'hmac-sha1': 'sha1',
-  'hmac-sha256': 'sha256',
-  'hmac-sha384': 'sha384',
-  'hmac-sha512': 'sha512',
-};
 
 /** What the signing string is made of, as the client sent it. Strings hold bytes (latin1), as Lua's do. */
 export interface SignedRequest {
@@ -49,17 +43,17 @@ export function lookupHeader(request: SignedRequest, name: string): string | und
 
 /** HMAC of `signing` (bytes as latin1 characters) under `secret` (UTF-8, as stored). */
 export function computeSignature(algorithm: HmacAlgorithm, secret: string, signing: string): Buffer {
-  return createHmac(DIGESTS[algorithm], Buffer.from(secret, 'utf8')).update(Buffer.from(signing, 'latin1')).digest();
+  return createSigner(algorithm, secret)(Buffer.from(signing, 'latin1'));
 }
 
 /**
  * Whether `sent` (base64) is the HMAC of the signing string. A signature that is no base64 never matches
  * (ngx.decode_base64's rules: standard alphabet up to the first `=`, whatever follows it ignored).
  */
-export function signatureMatches(algorithm: HmacAlgorithm, secret: string, signing: string, sent: string): boolean {
+export function signatureMatches(signer: Signer, signing: string, sent: string): boolean {
   const decoded = decodeBase64(sent);
   if (decoded === null) return false;
-  const expected = computeSignature(algorithm, secret, signing);
+  const expected = signer(Buffer.from(signing, 'latin1'));
   // The length of an HMAC is no secret; its bytes are compared in constant time.
   return decoded.length === expected.length && timingSafeEqual(decoded, expected);
 }
