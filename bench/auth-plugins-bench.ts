@@ -1,7 +1,8 @@
 // Benchmark (not a test): req/s through one Portcullis process for the same route with no auth, key-auth, and
 // hmac-auth (HMAC-SHA256 over Date and the request line; the same, plus a Digest-checked 1 KiB POST body).
-// Gateway pinned to core 0, upstream and autocannon to core 1, as bench/run.ts does.
-// Run: ./node_modules/.bin/node bench/auth-plugins-bench.ts [--duration S] [--connections N]
+// Gateway pinned to core 0, upstream and autocannon to core 1, as bench/run.ts does; rounds take every case in
+// turn so the machine's drift spreads over all of them, and the table shows medians.
+// Run: ./node_modules/.bin/node bench/auth-plugins-bench.ts [--duration S] [--connections N] [--runs N]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,7 @@ interface Case {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' } } });
+  const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' }, runs: { type: 'string', default: '3' } } });
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-auth-bench-'));
   const upstream = await startUpstream(dir); // stopped with every other child by runMain
   const config = {
@@ -73,14 +74,22 @@ async function main(): Promise<number> {
   const forged = await fetch(`${base}/hmac`, { headers: { date, authorization: hmacAuthorization({ username: 'bench', secret: 'wrong', headers: ['date', 'request-line'], values: { date }, uri: '/hmac' }) } });
   if (forged.status !== 401) throw new Error(`a forged signature answered ${forged.status}`);
 
-  console.log(`${values.connections} connections, ${values.duration} s per case, gateway on core 0 (logs in ${dir})`);
-  console.log('| case | req/s | p50 ms | p99 ms | non-2xx |\n| --- | --- | --- | --- | --- |');
-  for (const c of cases) {
-    const args = [AUTOCANNON, '--json', '-c', values.connections, '-d', values.duration, '-m', c.method ?? 'GET'];
-    for (const [name, value] of Object.entries(c.headers)) args.push('-H', `${name}=${value}`);
-    if (c.body !== undefined) args.push('-b', c.body);
-    const report = JSON.parse(await capture(process.execPath, [...args, `${base}${c.path}`])) as { requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number };
-    console.log(`| ${c.name} | ${Math.round(report.requests.average)} | ${report.latency.p50} | ${report.latency.p99} | ${report.non2xx} |`);
+  console.log(`${values.connections} connections, ${values.runs} rounds of ${values.duration} s per case, gateway on core 0 (logs in ${dir})`);
+  const results = new Map<Case, { rps: number; p50: number; p99: number; non2xx: number }[]>(cases.map((c) => [c, []]));
+  for (let round = 0; round < Number(values.runs); round++) {
+    for (const c of cases) {
+      const args = [AUTOCANNON, '--json', '-c', values.connections, '-d', values.duration, '-m', c.method ?? 'GET'];
+      for (const [name, value] of Object.entries(c.headers)) args.push('-H', `${name}=${value}`);
+      if (c.body !== undefined) args.push('-b', c.body);
+      const report = JSON.parse(await capture(process.execPath, [...args, `${base}${c.path}`])) as { requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number };
+      results.get(c)?.push({ rps: report.requests.average, p50: report.latency.p50, p99: report.latency.p99, non2xx: report.non2xx });
+    }
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+  console.log('| case | req/s (median) | req/s per round | p50 ms | p99 ms | non-2xx |\n| --- | --- | --- | --- | --- | --- |');
+  for (const [c, runs] of results) {
+    const rps = runs.map((r) => Math.round(r.rps));
+    console.log(`| ${c.name} | ${median([...rps])} | ${rps.join(', ')} | ${median(runs.map((r) => r.p50))} | ${median(runs.map((r) => r.p99))} | ${runs.reduce((sum, r) => sum + r.non2xx, 0)} |`);
   }
   return 0;
 }
