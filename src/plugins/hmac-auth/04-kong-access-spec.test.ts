@@ -186,6 +186,14 @@ describe('Plugin: hmac-auth (access)', () => {
       assert.equal(res.status, 200, res.body);
     });
 
+    // Not in Kong's spec: an absolute-form target signs as nginx's $request_uri, the path and query only.
+    test('an absolute-form request line signs its path and query, as nginx\'s $request_uri', async () => {
+      const date = httpDate();
+      const hmacAuth = `hmac username="bob", algorithm="hmac-sha1", headers="date request-line", signature="${sha1(`date: ${date}\nGET /request?a=1 HTTP/1.1`)}"`;
+      const res = await rawRequest(gw.port, `GET http://hmacauth.test/request?a=1 HTTP/1.1\r\nHost: hmacauth.test\r\nDate: ${date}\r\nAuthorization: ${hmacAuth}\r\nConnection: close\r\n\r\n`);
+      assert.equal(res.status, 200, res.body);
+    });
+
     test('should not pass with GET with wrong username in signature', async () => {
       const date = httpDate();
       const hmacAuth = `hmac username="bobb",  algorithm="hmac-sha1", headers="date content-md5 request-line", signature="${sha1(`date: ${date}\ncontent-md5: md5\nGET /request HTTP/1.1`)}"`;
