@@ -54,6 +54,12 @@ export const catalogue = {
   KEY_AUTH_MISSING: { status: 401, title: 'API key missing', message: 'No API key found in request' },
   KEY_AUTH_DUPLICATE: { status: 401, title: 'More than one API key in the request', message: 'Duplicate API key found' },
   KEY_AUTH_INVALID: { status: 401, title: 'API key invalid', message: 'Unauthorized' },
+  // hmac-auth: Kong's four messages; a body that does not match its Digest shares the mismatch message, as in Kong
+  HMAC_AUTH_MISSING: { status: 401, title: 'HMAC credentials missing', message: 'Unauthorized' },
+  HMAC_AUTH_DATE_INVALID: { status: 401, title: 'Date or X-Date missing or outside the allowed clock skew', message: 'HMAC signature cannot be verified, a valid date or x-date header is required for HMAC Authentication' },
+  HMAC_AUTH_INVALID: { status: 401, title: 'HMAC credentials malformed, not accepted or unknown', message: 'HMAC signature cannot be verified' },
+  HMAC_AUTH_SIGNATURE_MISMATCH: { status: 401, title: 'HMAC signature does not match', message: 'HMAC signature does not match' },
+  HMAC_AUTH_DIGEST_MISMATCH: { status: 401, title: 'Request body does not match its Digest', message: 'HMAC signature does not match' },
 
   // --- anonymous consumers (key-auth/acl parity) ---------------------------------------------------
   ANONYMOUS_CONSUMER_MISSING: { status: 500, title: 'Configured anonymous consumer does not exist', message: "anonymous consumer {anonymous} is configured but doesn't exist" },

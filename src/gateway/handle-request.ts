@@ -144,6 +144,8 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
       querystring: target.querystring,
       headers,
       rawHeaders: req.rawHeaders,
+      rawTarget: req.url ?? '',
+      httpVersion: req.httpVersion,
       clientIp: deps.trustedProxies.clientIp(peer, forwarded.xff),
       scheme: forwarded.proto,
       host: forwarded.requestHost,

@@ -4,5 +4,6 @@ import jwt from './jwt/daos.ts';
 import keyAuth from './key-auth/daos.ts';
 import acl from './acl/daos.ts';
 import rateLimiting from './rate-limiting/daos.ts';
+import hmacAuth from './hmac-auth/daos.ts';
 
-export const PLUGIN_DAOS = [jwt, keyAuth, acl, rateLimiting] as const;
+export const PLUGIN_DAOS = [jwt, keyAuth, acl, rateLimiting, hmacAuth] as const;

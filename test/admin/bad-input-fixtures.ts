@@ -36,6 +36,7 @@ export async function createFixtures(admin: TestAdmin): Promise<Fixtures> {
   ids.jwt_secrets = (await ok('POST', `/consumers/${ids.consumers}/jwt`, { key: 'bi-jwt-key' })).id;
   ids.keyauth_credentials = (await ok('POST', `/consumers/${ids.consumers}/key-auth`, { key: 'bi-secret-api-key' })).id;
   ids.acls = (await ok('POST', `/consumers/${ids.consumers}/acls`, { group: 'bi-group' })).id;
+  ids.hmacauth_credentials = (await ok('POST', `/consumers/${ids.consumers}/hmac-auth`, { username: 'bi-hmac', secret: 'bi-hmac-secret' })).id;
   const plugins: Record<string, string> = {};
   for (const name of admin.context.plugins.keys()) {
     plugins[name] = (await ok('POST', '/plugins', { name, config: PLUGIN_CONFIGS[name] ?? {} })).id;
@@ -53,6 +54,7 @@ export async function createFixtures(admin: TestAdmin): Promise<Fixtures> {
       jwt_secrets: (n) => ({ path: `/consumers/${ids.consumers}/jwt`, body: { key: `jwt-${n}` } }),
       keyauth_credentials: (n) => ({ path: `/consumers/${ids.consumers}/key-auth`, body: { key: `key-${n}` } }),
       acls: (n) => ({ path: `/consumers/${ids.consumers}/acls`, body: { group: `group-${n}` } }),
+      hmacauth_credentials: (n) => ({ path: `/consumers/${ids.consumers}/hmac-auth`, body: { username: `hmac-${n}` } }),
       plugins: (n) => ({ path: `/routes/${ids.routes}/plugins`, body: { name: 'correlation-id', instance_name: `pl-${n}` } }),
     },
     entityPath: (kind) => (kind === 'targets' ? `/upstreams/${ids.upstreams}/targets/${ids.targets}` : `/${ENTITIES[kind].adminPath}/${ids[kind]}`),
