@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, pinned, runMain, spawnChild, waitReady } from './processes.ts';
 import { PORTCULLIS_CLI, startUpstream } from './targets.ts';
-import { bodyDigest, hmacAuthorization, httpDate } from '../src/plugins/hmac-auth/test-support.ts';
+import { bodyDigest, hmacAuthorization, httpDate } from '../test/plugins/hmac-auth/test-support.ts';
 
 const AUTOCANNON = fileURLToPath(import.meta.resolve('autocannon/autocannon.js'));
 const SECRET = 'a-shared-hmac-secret-for-the-bench';

@@ -10,7 +10,7 @@ import { definePlugin } from '../contract.ts';
 import { buildCredentialIndex } from './credential-index.ts';
 import { createHmacAuthHandler } from './handler.ts';
 import { HmacAuthConfigSchema } from './schema.ts';
-import { bodyDigest, hmacAuthorization } from './test-support.ts';
+import { bodyDigest, hmacAuthorization } from '../../../test/plugins/hmac-auth/test-support.ts';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const DATE = new Date(NOW).toUTCString();

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { startPluginGateway, type PluginGateway } from '../../../test/helpers/plugin-gateway.ts';
 import { specClient, type SpecResponse } from '../../../test/helpers/kong-spec.ts';
 import { rawRequest } from '../../../test/helpers/raw-http.ts';
-import { bodyDigest, hmacBase64, httpDate } from './test-support.ts';
+import { bodyDigest, hmacBase64, httpDate } from '../../../test/plugins/hmac-auth/test-support.ts';
 
 const SIGNATURE_NOT_VALID = 'HMAC signature cannot be verified';
 const SIGNATURE_NOT_SAME = 'HMAC signature does not match';

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { expectProblem, startTestAdmin, type TestAdmin } from '../../../test/helpers/admin.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
 import { specClient } from '../../../test/helpers/kong-spec.ts';
-import { hmacAuthorization, httpDate } from './test-support.ts';
+import { hmacAuthorization, httpDate } from '../../../test/plugins/hmac-auth/test-support.ts';
 
 let admin: TestAdmin;
 let upstream: TestUpstream;

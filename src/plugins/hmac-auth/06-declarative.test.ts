@@ -11,7 +11,7 @@ import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream
 import { specClient } from '../../../test/helpers/kong-spec.ts';
 import { adminCall, startNodeProcess, type NodeProcess } from '../../../test/cluster/node-process.ts';
 import { actionLines, startCliNode, type CliNode } from '../../../test/cli/cli-node.ts';
-import { hmacAuthorization, httpDate } from './test-support.ts';
+import { hmacAuthorization, httpDate } from '../../../test/plugins/hmac-auth/test-support.ts';
 
 const ALICE_SECRET = 'alice-hmac-secret-in-a-file';
 const BOB_SECRET = 'bob-hmac-secret-at-top-level';
