@@ -54,6 +54,9 @@ export const catalogue = {
   KEY_AUTH_MISSING: { status: 401, title: 'API key missing', message: 'No API key found in request' },
   KEY_AUTH_DUPLICATE: { status: 401, title: 'More than one API key in the request', message: 'Duplicate API key found' },
   KEY_AUTH_INVALID: { status: 401, title: 'API key invalid', message: 'Unauthorized' },
+  BASIC_AUTH_MISSING: { status: 401, title: 'Basic credentials missing', message: 'Unauthorized' },
+  BASIC_AUTH_INVALID: { status: 401, title: 'Basic credentials malformed, unknown or wrong', message: 'Unauthorized' },
+  BASIC_AUTH_BUSY: { status: 503, title: 'Too many password checks waiting; retry shortly', message: 'An unexpected error occurred' },
 
   // --- anonymous consumers (key-auth/acl parity) ---------------------------------------------------
   ANONYMOUS_CONSUMER_MISSING: { status: 500, title: 'Configured anonymous consumer does not exist', message: "anonymous consumer {anonymous} is configured but doesn't exist" },
