@@ -53,7 +53,7 @@ test('a synced file\'s password works; the dump holds its scrypt hash only', asy
   const text = await readFile(dumpPath, 'utf8');
   assert.ok(!text.includes('first password'));
   assert.doesNotMatch(text, /\bpassword:/);
-  const doc = parseYaml(text);
+  const doc = parseYaml(text) as { consumers: { basicauth_credentials: { password_hash: string }[] }[] };
   assert.match(doc.consumers[0].basicauth_credentials[0].password_hash, /^\$scrypt\$ln=15,r=8,p=1\$/);
 });
 
@@ -66,7 +66,7 @@ test('the dump synced back changes nothing and the password keeps working', asyn
 });
 
 test('the dump, served DB-less by another gateway: password_hash checks the same password', async () => {
-  const doc = parseYaml(await readFile(join(n.dir, 'dump.yaml'), 'utf8'));
+  const doc = parseYaml(await readFile(join(n.dir, 'dump.yaml'), 'utf8')) as object;
   const gw = await startGateway(doc);
   try {
     assert.equal(await status(gw.url, 'dora:first password'), 200);

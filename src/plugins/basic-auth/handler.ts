@@ -30,7 +30,7 @@ export function createBasicAuthHandler(config: BasicAuthConfig, consumers: Consu
     // Kong tries Proxy-Authorization first; a username it knows there settles which credential is checked.
     let given = parseBasicCredentials(proxyAuthorization);
     let credential = given === undefined ? undefined : credentials.get(given.username);
-    if (credential === undefined) {
+    if (given === undefined || credential === undefined) {
       given = parseBasicCredentials(authorization);
       // Kong clears the header it read, whether or not it held credentials.
       if (hide) delete ctx.headers.authorization;
@@ -68,7 +68,11 @@ export function createBasicAuthHandler(config: BasicAuthConfig, consumers: Consu
       if (anonymous !== null && ctx.credential !== null) return;
       const outcome = authenticate(ctx);
       // Only a password not checked recently waits (on scrypt); the rest is synchronous.
-      if (outcome instanceof Promise) return outcome.then((failure) => decide(ctx, failure));
+      if (outcome instanceof Promise) {
+        return outcome.then((failure) => {
+          decide(ctx, failure);
+        });
+      }
       decide(ctx, outcome);
     },
   };
