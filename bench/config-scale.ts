@@ -16,7 +16,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
 import { compileConfig } from '../src/config/compile.ts';
-import type { ConfigEntities } from '../src/config/entities.ts';
+import type { ConfigEntities } from '../src/schema/entity-catalogue.ts';
 import { loadDeclarative } from '../src/config/declarative/load-declarative.ts';
 import { PersistentState } from '../src/config/persistent-state.ts';
 import { insertOps } from '../src/control-plane/seed.ts';

@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { PluginRegistry } from '../plugins/registry.ts';
-import type { ConfigEntities } from '../config/entities.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import type { Actor, AdminRole, AuditEntry, ReadableStore, Store } from '../store/store.ts';
 import type { BodyType } from './read-body.ts';
 

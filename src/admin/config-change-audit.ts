@@ -2,11 +2,11 @@
 // each kind were served before and after, and the diff: each entity created, updated or deleted by kind, id and
 // label, with the names of the fields an update changed. Never the entities themselves: GET /config shows them,
 // and two full images made every reload of a 200-consumer file a 360 KB audit entry.
-import type { ConfigEntities } from '../config/entities.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import { diffEntities, summarize } from '../config/diff/diff-entities.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
-import { KIND_ORDER, type Kind } from '../store/entity-kinds.ts';
-import { ENTITY_LISTS, emptyEntities } from '../store/records.ts';
+import { KINDS, keyedSecrets, type Kind } from '../schema/entity-catalogue.ts';
+import { emptyEntities } from '../store/records.ts';
 
 /** Most changes one entry lists; the rest are counted (`diff_omitted`). */
 export const MAX_LISTED_CHANGES = 100;
@@ -20,8 +20,8 @@ export function configChangeImages(before: ConfigEntities | undefined, after: Co
   const live = before ?? emptyEntities();
   // API keys are plaintext on both sides here: the same key is the same credential, not a change
   const keyOwners = new Map<string, string | null>();
-  for (const row of live.keyAuth) if (typeof row.key === 'string') keyOwners.set(row.key, row.id);
-  for (const row of after.keyAuth) if (typeof row.key === 'string' && !keyOwners.has(row.key)) keyOwners.set(row.key, null);
+  for (const secret of keyedSecrets(live)) if (secret.plain !== undefined) keyOwners.set(secret.plain, secret.id);
+  for (const secret of keyedSecrets(after)) if (secret.plain !== undefined && !keyOwners.has(secret.plain)) keyOwners.set(secret.plain, null);
   const changes = diffEntities(live, after, { plugins, keyOwners });
   const diff = changes.slice(0, MAX_LISTED_CHANGES).map((c) => ({
     action: c.action,
@@ -43,8 +43,8 @@ export function configChangeImages(before: ConfigEntities | undefined, after: Co
 
 function counts(entities: ConfigEntities): Partial<Record<Kind, number>> {
   const out: Partial<Record<Kind, number>> = {};
-  for (const kind of KIND_ORDER) {
-    const n = entities[ENTITY_LISTS[kind]].length;
+  for (const kind of KINDS) {
+    const n = entities[kind].length;
     if (n > 0) out[kind] = n;
   }
   return out;

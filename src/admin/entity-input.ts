@@ -6,7 +6,7 @@ import { ForeignRef } from '../schema/common.ts';
 import { applySchema, type FieldError } from '../schema/validate.ts';
 import { checkRouteRules, validateEntityFields } from '../config/validate-entity.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { KIND_SPECS, type Kind } from '../store/entity-kinds.ts';
+import { ENTITIES, type Kind, kindOf } from '../schema/entity-catalogue.ts';
 import { kongPretty } from '../store/store-errors.ts';
 import type { EntityInput, EntityRecord } from '../store/store.ts';
 import type { AdminContext } from './admin-route.ts';
@@ -30,8 +30,6 @@ export interface BuiltRecord {
   generated: Record<string, string>;
 }
 
-/** Fields Kong would generate and that the store keeps secret: the only secrets a response may carry. */
-const GENERATED_SECRETS: Partial<Record<Kind, readonly string[]>> = { keyauth_credentials: ['key'], jwt_secrets: ['secret'] };
 
 export async function buildRecord(ctx: AdminContext, options: BuildOptions): Promise<BuiltRecord> {
   const { kind, id } = options;
@@ -41,7 +39,8 @@ export async function buildRecord(ctx: AdminContext, options: BuildOptions): Pro
   delete fields.id;
 
   const refs = takeForeignKeys(kind, fields, options.parent, errors);
-  const absent = (GENERATED_SECRETS[kind] ?? []).filter((f) => fields[f] === undefined);
+  // Fields Kong would generate and that the store keeps secret: the only secrets a response may carry.
+  const absent = (ENTITIES[kind].generatedSecrets ?? []).filter((f) => fields[f] === undefined);
   const consumerScope = kind === 'plugins' && refs.consumer !== null && refs.consumer !== undefined ? 'field' : undefined;
   errors.push(...validateEntityFields(kind, fields, { path: '', plugins: ctx.plugins, consumerScope, generate: options.generate }));
   if (kind === 'routes' && errors.length === 0) errors.push(...checkRouteRules(fields, ''));
@@ -54,7 +53,7 @@ export async function buildRecord(ctx: AdminContext, options: BuildOptions): Pro
       resolved[field] = ref === null ? null : { id: ref };
       continue;
     }
-    const target = KIND_SPECS[kind].foreign[field].kind;
+    const target = kindOf(ENTITIES[kind].foreign[field].kind);
     const key = ref.id ?? ref.name ?? ref.username!;
     const found = await ctx.store.get(target, key);
     if (!found || (ref.id !== undefined && found.id.toLowerCase() !== ref.id.toLowerCase())) {
@@ -82,13 +81,13 @@ type Reference = { id?: string; name?: string; username?: string };
  */
 export function takeForeignKeys(kind: Kind, fields: Record<string, unknown>, parent: BuildOptions['parent'], errors: FieldError[]): Record<string, Reference | string | null> {
   const refs: Record<string, Reference | string | null> = {};
-  for (const [field, fk] of Object.entries(KIND_SPECS[kind].foreign)) {
+  for (const [field, fk] of Object.entries(ENTITIES[kind].foreign)) {
     const value = fields[field];
     delete fields[field];
     if (parent?.field === field) {
       // the path names the parent; a body naming another one is a contradiction, not an override
       if (isPlainObject(value) && typeof value.id === 'string' && value.id !== parent.id) {
-        errors.push({ path: field, message: `does not match the ${singular(fk.kind)} in the path` });
+        errors.push({ path: field, message: `does not match the ${singular(kindOf(fk.kind))} in the path` });
       }
       refs[field] = parent.id;
       continue;
@@ -99,7 +98,7 @@ export function takeForeignKeys(kind: Kind, fields: Record<string, unknown>, par
       continue;
     }
     if (!isPlainObject(value)) {
-      errors.push({ path: field, message: `expected a record naming a ${singular(fk.kind)} by id or name, e.g. { "id": "…" }` });
+      errors.push({ path: field, message: `expected a record naming a ${singular(kindOf(fk.kind))} by id or name, e.g. { "id": "…" }` });
       continue;
     }
     const shapeErrors = applySchema(ForeignRef, value, field);
@@ -109,7 +108,7 @@ export function takeForeignKeys(kind: Kind, fields: Record<string, unknown>, par
     }
     const ref = value as Reference;
     if (ref.id === undefined && ref.name === undefined && ref.username === undefined) {
-      errors.push({ path: field, message: `must name a ${singular(fk.kind)} by id or name` });
+      errors.push({ path: field, message: `must name a ${singular(kindOf(fk.kind))} by id or name` });
       continue;
     }
     refs[field] = ref;
@@ -139,7 +138,7 @@ export function bodyObject(body: unknown): Record<string, unknown> {
 
 /** Form values are strings: read them as the entity's schema (and a plugin's config schema) types them. */
 export function inferFormBody(ctx: AdminContext, kind: Kind, body: Record<string, unknown>, pluginName?: string): Record<string, unknown> {
-  const out = inferFormTypes(KIND_SPECS[kind].schema, body) as Record<string, unknown>;
+  const out = inferFormTypes(ENTITIES[kind].schema, body) as Record<string, unknown>;
   const name = typeof out.name === 'string' ? out.name : pluginName;
   const module = kind === 'plugins' && name !== undefined ? ctx.plugins.get(name) : undefined;
   if (module && isPlainObject(out.config)) out.config = inferFormTypes(module.configSchema, out.config);
@@ -158,10 +157,10 @@ export function mergePatch(ctx: AdminContext, kind: Kind, stored: EntityRecord, 
     // `url` replaces the fields it expands to
     for (const f of ['protocol', 'host', 'port', 'path']) if (patch[f] === undefined) delete base[f];
   }
-  const props = (KIND_SPECS[kind].schema.properties ?? {}) as Record<string, TSchema>;
+  const props = (ENTITIES[kind].schema.properties ?? {}) as Record<string, TSchema>;
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(patch)) {
-    if (key in KIND_SPECS[kind].foreign) out[key] = value;
+    if (key in ENTITIES[kind].foreign) out[key] = value;
     else out[key] = mergeValue(props[key], base[key], value);
   }
   if (kind === 'plugins' && isPlainObject(patch.config) && out.name === stored.name && typeof stored.name === 'string') {

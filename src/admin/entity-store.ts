@@ -1,10 +1,10 @@
 // What entity routes share around the store: lookups that answer Kong's 404, the one way a write commits
 // (whole-config check inside the transaction, then this node rebuilds), bodies read by their encoding, and
 // records shown without secrets.
-import type { ConfigEntities } from '../config/entities.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { stripSecrets } from '../secrets/secret-fields.ts';
-import type { Kind } from '../store/entity-kinds.ts';
+import type { Kind } from '../schema/entity-catalogue.ts';
 import type { EntityRecord, Store, WriteOp, WriteResult } from '../store/store.ts';
 import type { AdminContext, AdminRequest } from './admin-route.ts';
 import { bodyObject, inferFormBody } from './entity-input.ts';

@@ -5,9 +5,9 @@ import type { PluginRegistry } from '../plugins/registry.ts';
 import { readDeclarativeFile } from '../config/declarative/parse-file.ts';
 import { loadDeclarative } from '../config/declarative/load-declarative.ts';
 import { ConfigError } from '../config/config-error.ts';
-import type { ConfigEntities } from '../config/entities.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import { diffEntities, type Change } from '../config/diff/diff-entities.ts';
-import { KIND_SPECS } from '../store/entity-kinds.ts';
+import { ENTITIES, keyedSecrets } from '../schema/entity-catalogue.ts';
 import { CliError } from './cli-error.ts';
 import { AdminRefusal, EXIT, type AdminClient } from './admin-client.ts';
 
@@ -65,18 +65,20 @@ export function selectTagsFor(flag: readonly string[] | undefined, doc: Record<s
 
 /**
  * Which live credential holds each plaintext API key of the file: only the server can tell (it stores keyed
- * hashes), by its endpoint-key lookup `GET /key-auths/{key}`.
+ * hashes), by its endpoint-key lookup (`GET /key-auths/{key}`).
  */
 export async function keyOwners(client: AdminClient, wanted: ConfigEntities): Promise<Map<string, string | null>> {
   const owners = new Map<string, string | null>();
-  for (const row of wanted.keyAuth) {
-    if (typeof row.key !== 'string' || owners.has(row.key)) continue;
-    const res = await client.send('GET', `/${KIND_SPECS.keyauth_credentials.adminPath}/${encodeURIComponent(row.key)}`);
-    if (res.status === 404) owners.set(row.key, null);
-    else if (res.status === 200 && typeof (res.body as { id?: unknown })?.id === 'string') owners.set(row.key, (res.body as { id: string }).id);
+  for (const { kind, plain } of keyedSecrets(wanted)) {
+    if (plain === undefined || owners.has(plain)) continue;
+    const adminPath = ENTITIES[kind].adminPath;
+    const res = await client.send('GET', `/${adminPath}/${encodeURIComponent(plain)}`);
+    const body = res.body;
+    if (res.status === 404) owners.set(plain, null);
+    else if (res.status === 200 && body !== null && typeof body === 'object' && 'id' in body && typeof body.id === 'string') owners.set(plain, body.id);
     else {
       // the key is a secret: the error names the lookup, not the key
-      throw new AdminRefusal(`GET /${KIND_SPECS.keyauth_credentials.adminPath}/<key>`, res.status, res.body);
+      throw new AdminRefusal(`GET /${adminPath}/<key>`, res.status, res.body);
     }
   }
   return owners;

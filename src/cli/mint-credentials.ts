@@ -3,7 +3,7 @@
 // database snapshot, secrets unsealed with the node's keys.
 import { readDeclarativeFile } from '../config/declarative/parse-file.ts';
 import { flattenDeclarative, type RawRecord } from '../config/declarative/flatten.ts';
-import type { ConfigEntities } from '../config/entities.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 
 export interface MintConsumer {
   ref: unknown;
@@ -72,9 +72,9 @@ export async function mintSourceFromFile(file: string): Promise<MintSource> {
 export function mintSourceFromEntities(entities: ConfigEntities): MintSource {
   const consumers = new Map<string, MintConsumer>(entities.consumers.map((c) => [c.id, { ref: c, id: c.id, username: c.username ?? undefined, custom_id: c.custom_id ?? undefined }]));
   const credentials: MintCredential[] = [];
-  for (const s of entities.jwtSecrets) {
+  for (const s of entities.jwt_secrets) {
     const consumer = consumers.get(s.consumerId);
-    if (consumer) credentials.push({ consumer, key: s.key, algorithm: s.algorithm ?? 'HS256', secret: s.secret ?? undefined });
+    if (consumer && s.key !== undefined) credentials.push({ consumer, key: s.key, algorithm: s.algorithm ?? 'HS256', secret: s.secret ?? undefined });
   }
   const names = (list: readonly { id: string; name?: string | null }[], id: string | null) => (id === null ? undefined : list.find((x) => x.id === id)?.name ?? id);
   const limits: MintLimit[] = [];

@@ -1,11 +1,16 @@
 // ConfigEntities -> CompiledConfig: builds the router, consumer directory, balancers and plugin instances once,
 // so the request path only reads frozen, precomputed data.
-import type { ConfigEntities, ServiceRow, TargetRow, UpstreamRow } from './entities.ts';
+import { ENTITIES, KINDS, rowsOf, type ConfigEntities, type RowOf } from '../schema/entity-catalogue.ts';
 import type { CompiledConfig, CompiledService, PluginRuntime, UpstreamTarget } from './compiled.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
+import type { PluginModule } from '../plugins/contract.ts';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { applyDefaults } from '../schema/defaults.ts';
+import { defaultServicePort } from '../schema/entities/service.ts';
+import { fits, misfit } from '../schema/fits.ts';
 import type { RouterRoute } from '../gateway/router/types.ts';
 import { buildRouter } from '../gateway/router/build-router.ts';
-import { buildConsumerDirectory, type ConsumerRecord } from './consumer-directory.ts';
+import { buildConsumerDirectory } from './consumer-directory.ts';
 import { createWeightedRoundRobin } from '../gateway/balancer/weighted-round-robin.ts';
 import { resolvePlugins, sortByPriority, type ScopedPlugin } from './plugin-scopes.ts';
 import { PersistentState } from './persistent-state.ts';
@@ -17,15 +22,25 @@ import { ConfigError } from './config-error.ts';
 
 const silentLogger = pino({ level: 'silent' });
 
+type ServiceRow = RowOf<'services'>;
+type UpstreamRow = RowOf<'upstreams'>;
+type TargetRow = RowOf<'targets'>;
+type PluginRow = RowOf<'plugins'>;
+
 /** Kong's default target port when a target names none. */
 const DEFAULT_TARGET_PORT = 8000;
 
 /** What compileConfig needs besides the entities in database mode. */
 export interface CompileOptions {
-  /** Checks presented API keys against key-auth rows stored as `keyHash`; required when any row has one. */
+  /** Checks presented secrets against rows stored as keyed hashes (key-auth's `key_hash`); required when any row has one. */
   codec?: SecretCodec;
   /** The database (database mode): plugins keep cluster-wide state there, e.g. rate-limiting's `cluster` counters. */
   sql?: SqlClient;
+  /**
+   * Accept keyed hashes without a codec to check them against (`config validate` of a dump: such credentials
+   * then match nothing in the config built, which is only checked, never served).
+   */
+  keyedHashesUnchecked?: boolean;
   /** Non-public networks plugins' own fetches may reach (PluginEnv.allowedPrivateNetworks). */
   allowedPrivateNetworks?: BlockList;
 }
@@ -39,14 +54,9 @@ export function compileConfig(
   logger: Logger = silentLogger,
   options: CompileOptions = {},
 ): CompiledConfig {
-  checkKeyHashes(entities, options.codec, logger);
-  const consumers = buildConsumerDirectory({
-    consumers: entities.consumers as ConsumerRecord[],
-    jwtSecrets: entities.jwtSecrets,
-    keyAuth: entities.keyAuth,
-    acls: entities.acls,
-    codec: options.codec,
-  });
+  if (options.keyedHashesUnchecked !== true) checkKeyHashes(entities, options.codec, logger);
+  const consumers = buildConsumerDirectory(entities.consumers);
+  const shared = new Map<string, unknown>();
 
   const services = new Map<string, CompiledService>();
   const balancing = upstreamIndex(entities);
@@ -69,9 +79,12 @@ export function compileConfig(
       id: row.id,
       name: row.name,
       priority: module.priority,
-      handler: module.create(row.config as never, {
+      handler: module.create(pluginConfig(module, row), {
         instanceId: row.id,
         consumers,
+        entities,
+        shared: (key, build) => sharedValue(shared, key, build),
+        codec: options.codec,
         logger: logger.child({ plugin: row.name, plugin_id: row.id }),
         persistent: (key, init, dispose) => state.get(`${row.id}:${key}`, init, dispose),
         sql: options.sql,
@@ -108,30 +121,59 @@ export function compileConfig(
 }
 
 /**
- * Hashed API keys need the codec to be checked at all; keys hashed under a key the keyring no longer holds can
- * never match again (a hash cannot be re-keyed without the plaintext), which the operator should hear about.
+ * Secrets kept as keyed hashes (API keys) need the codec to be checked at all; those hashed under a key the
+ * keyring no longer holds can never match again (a hash cannot be re-keyed without the plaintext), which the
+ * operator should hear about.
  */
 function checkKeyHashes(entities: ConfigEntities, codec: SecretCodec | undefined, logger: Logger): void {
-  const hashed = entities.keyAuth.filter((k) => k.keyHash !== undefined);
-  if (hashed.length === 0) return;
-  if (codec === undefined) {
-    throw new ConfigError(hashed.map((k) => ({
-      path: `keyauth_credentials.${k.id}.key`,
-      message: 'stored as a hash, but no secret codec was given to check API keys against it',
-    })));
-  }
-  const known = new Set(codec.keyIds);
-  const kidOf = (hash: string) => {
-    try {
-      return codec.keyIdOf(hash);
-    } catch {
-      return undefined; // malformed: can never match either
+  for (const kind of KINDS) {
+    const hashed = ENTITIES[kind].hashed;
+    if (hashed?.scheme !== 'keyed') continue;
+    const rows = rowsOf(entities, kind).flatMap((row) => {
+      const hash = row[hashed.stored];
+      return typeof hash === 'string' ? [{ id: row.id, hash }] : [];
+    });
+    if (rows.length === 0) continue;
+    if (codec === undefined) {
+      throw new ConfigError(rows.map((row) => ({
+        path: `${kind}.${row.id}.${hashed.field}`,
+        message: 'stored as a hash, but no secret codec was given to check it against',
+      })));
     }
-  };
-  const orphans = hashed.filter((k) => !known.has(kidOf(k.keyHash!) ?? ''));
-  if (orphans.length > 0) {
-    logger.warn({ credentials: orphans.map((k) => k.id) }, 'key-auth credentials hashed under a secret key no longer in the keyring can never authenticate: restore that key or issue new API keys');
+    const known = new Set(codec.keyIds);
+    const kidOf = (hash: string) => {
+      try {
+        return codec.keyIdOf(hash);
+      } catch {
+        return undefined; // malformed: can never match either
+      }
+    };
+    const orphans = rows.filter((row) => !known.has(kidOf(row.hash) ?? ''));
+    if (orphans.length > 0) {
+      logger.warn({ kind, credentials: orphans.map((row) => row.id) }, `${kind} hashed under a secret key no longer in the keyring can never authenticate: restore that key or issue new ones`);
+    }
   }
+}
+
+/**
+ * A plugin row's config as its schema's type: defaults filled in (a config stored before a field existed), then
+ * checked, so a config that does not fit (a hand-edited database) fails the build instead of a request.
+ */
+function pluginConfig(module: PluginModule, row: PluginRow): Static<TSchema> {
+  const config = structuredClone(row.config);
+  applyDefaults(module.configSchema, config);
+  if (!fits(module.configSchema, config)) {
+    throw new ConfigError([{ path: `plugins.${row.id}.config`, message: misfit(module.configSchema, config) }]);
+  }
+  return config;
+}
+
+/** One value per key per compiled config, built on first use. */
+function sharedValue<T>(values: Map<string, unknown>, key: string, build: () => T): T {
+  if (values.has(key)) return values.get(key) as T;
+  const value = build();
+  values.set(key, value);
+  return value;
 }
 
 /** Upstreams by name (the first of a name, as a list search finds it) and targets by upstream, in list order. */
@@ -154,6 +196,7 @@ function upstreamIndex(entities: ConfigEntities): UpstreamIndex {
 }
 
 function compileService(row: ServiceRow, balancing: UpstreamIndex): CompiledService {
+  const port = row.port ?? defaultServicePort(row.protocol);
   const upstream = balancing.byName.get(row.host);
   let targets: UpstreamTarget[];
   if (upstream) {
@@ -162,14 +205,14 @@ function compileService(row: ServiceRow, balancing: UpstreamIndex): CompiledServ
       return { host, port, weight: t.weight, hostHeader: upstream.host_header ?? hostHeader(host, port, row.protocol) };
     });
   } else {
-    targets = [{ host: row.host, port: row.port, weight: 100, hostHeader: hostHeader(row.host, row.port, row.protocol) }];
+    targets = [{ host: row.host, port, weight: 100, hostHeader: hostHeader(row.host, port, row.protocol) }];
   }
   return {
     id: row.id,
     name: row.name,
     protocol: row.protocol === 'wss' ? 'https' : row.protocol === 'ws' ? 'http' : row.protocol,
     host: row.host,
-    port: row.port,
+    port,
     path: row.path ?? null,
     retries: row.retries,
     connectTimeout: row.connect_timeout,

@@ -4,10 +4,10 @@
 import type { TSchema } from '@sinclair/typebox';
 import { identityStyle, identityTextProblem, lookalikeKey } from '../schema/identity-text.ts';
 import { fieldPath, type FieldError } from '../schema/validate.ts';
-import { KIND_SPECS, type Kind } from '../store/entity-kinds.ts';
+import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
 
 function props(kind: Kind): Record<string, TSchema> {
-  return (KIND_SPECS[kind].schema.properties ?? {}) as Record<string, TSchema>;
+  return ENTITIES[kind].schema.properties;
 }
 
 /** Every identity field of `fields` (a checked entity of `kind`) holding text an identity may not hold. */
@@ -33,7 +33,11 @@ const LOOKALIKE_FIELDS = new Map<Kind, readonly string[]>();
 export function lookalikeFields(kind: Kind): readonly string[] {
   let fields = LOOKALIKE_FIELDS.get(kind);
   if (fields === undefined) {
-    fields = KIND_SPECS[kind].unique.filter((set) => set.length === 1 && identityStyle(props(kind)[set[0]])?.list === false).map((set) => set[0]);
+    fields = ENTITIES[kind].unique.flatMap((set) => {
+      const [field, ...more] = set;
+      const schema = field === undefined ? undefined : props(kind)[field];
+      return field !== undefined && more.length === 0 && schema !== undefined && identityStyle(schema)?.list === false ? [field] : [];
+    });
     LOOKALIKE_FIELDS.set(kind, fields);
   }
   return fields;
@@ -48,6 +52,3 @@ export function lookalikeKeyOf(value: unknown): string | null {
 export function lookalikeMessage(existing: string, where?: string): string {
   return `looks the same as ${JSON.stringify(existing)}${where === undefined ? ', already used' : ` at ${where}`} (compared ignoring case, width, Unicode normalisation and confusable letters)`;
 }
-
-/** Kong's consumers: `at_least_one_of = { "custom_id", "username" }`, with Kong's message. */
-export const CONSUMER_IDENTITY_MESSAGE = "at least one of these fields must be non-empty: 'custom_id', 'username'";

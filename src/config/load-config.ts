@@ -1,6 +1,6 @@
 // One call from a declarative file (or object) to a CompiledConfig: parse, validate, normalise, compile.
 import type { CompiledConfig } from './compiled.ts';
-import type { ConfigEntities } from './entities.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import { readDeclarativeFile } from './declarative/parse-file.ts';
 import { loadDeclarative } from './declarative/load-declarative.ts';

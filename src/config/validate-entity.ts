@@ -5,9 +5,10 @@ import { unstorableText } from '../schema/storable-text.ts';
 import { randomBytes } from 'node:crypto';
 import { applySchema, fieldPath, type FieldError } from '../schema/validate.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
-import { KIND_SPECS, type Kind } from '../store/entity-kinds.ts';
+import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
 import { expandServiceUrl } from './declarative/service-url.ts';
-import { CONSUMER_IDENTITY_MESSAGE, identityErrors } from './identity-fields.ts';
+import { identityErrors } from './identity-fields.ts';
+import { defaultServicePort } from '../schema/entities/service.ts';
 import { canonicalIpv4, canonicalTarget } from './canonical-host.ts';
 import { dropUnsetNulls } from './declarative/unset-nulls.ts';
 import { coveredBy, unsupportedFeatures } from './declarative/unsupported-features.ts';
@@ -16,7 +17,6 @@ import { normalizePath } from '../gateway/path/normalize.ts';
 import { compileUserRegex } from '../gateway/router/compile-regex.ts';
 import { compileHeaders } from '../gateway/router/match-headers.ts';
 import { compileHosts } from '../gateway/router/match-host.ts';
-import { jwtSecretErrors } from '../plugins/jwt/credential-check.ts';
 
 export interface EntityCheckOptions {
   /** Where the entity sits, errors are reported under it: `services[0]` in a file, '' for an admin API body. */
@@ -45,25 +45,22 @@ export function validateEntityFields(kind: Kind, fields: Record<string, unknown>
   const errors: FieldError[] = unstorableText(fields, path);
   if (errors.length > 0) return errors;
   if (kind === 'services') expandServiceUrl(fields, path, errors);
-  dropUnsetNulls(KIND_SPECS[kind].schema, fields);
-  if (options.generate !== false) fillGeneratedFields(kind, fields);
+  const definition = ENTITIES[kind];
+  dropUnsetNulls(definition.schema, fields);
+  if (options.generate !== false) definition.generate?.(fields);
   const refused = unsupportedFeatures(kind, fields, path);
   // A `url` refused above leaves `host` unset: "host: required" would be a second, misleading error for one mistake.
   const urlRefused = kind === 'services' && errors.some((e) => e.path === fieldPath(path, 'url'));
-  errors.push(...refused, ...applySchema(KIND_SPECS[kind].schema, fields, path)
+  errors.push(...refused, ...applySchema(definition.schema, fields, path)
     .filter((e) => !coveredBy(refused, e.path) && !(urlRefused && e.path === fieldPath(path, 'host'))));
   errors.push(...identityErrors(kind, fields, path).filter((e) => !errors.some((found) => found.path === e.path)));
-  if (kind === 'consumers' && (fields.username ?? null) === null && (fields.custom_id ?? null) === null) {
-    errors.push({ path: entityPath(path), message: CONSUMER_IDENTITY_MESSAGE });
-  }
-  if (kind === 'keyauth_credentials' && fields.key !== undefined && fields.key_hash !== undefined) {
-    errors.push({ path: fieldPath(path, 'key_hash'), message: "cannot be set together with 'key'" });
-  }
+  // rules across fields run even when a field failed, as Kong's entity checks do, but never repeat its error
+  const checked = definition.check?.(fields, path) ?? [];
+  errors.push(...checked.filter((e) => !errors.some((found) => found.path === e.path)));
   if (kind === 'plugins') validatePluginConfig(fields, options, errors);
-  if (kind === 'jwt_secrets' && errors.length === 0) errors.push(...jwtSecretErrors(fields, path));
   if (errors.length === 0) canonicalHosts(kind, fields, path, errors);
   if (errors.length > 0) return errors;
-  if (kind === 'services' && fields.port === undefined) fields.port = fields.protocol === 'https' || fields.protocol === 'wss' ? 443 : 80;
+  if (kind === 'services' && fields.port === undefined) fields.port = defaultServicePort(fields.protocol);
   return errors;
 }
 
@@ -85,14 +82,6 @@ function canonicalHosts(kind: Kind, fields: Record<string, unknown>, path: strin
   if (kind === 'upstreams' && typeof fields.name === 'string' && canonicalIpv4(fields.name) !== undefined) {
     errors.push({ path: fieldPath(path, 'name'), message: 'Invalid name; no ip addresses allowed' });
   }
-}
-
-/** Kong generates credential keys and secrets the request or file leaves out. */
-function fillGeneratedFields(kind: Kind, fields: Record<string, unknown>): void {
-  // a dumped key-auth credential carries the stored hash of its key instead of the key
-  if (kind === 'keyauth_credentials' && fields.key === undefined && fields.key_hash === undefined) fields.key = randomBytes(16).toString('hex');
-  if (kind === 'jwt_secrets' && fields.key === undefined) fields.key = randomBytes(16).toString('hex');
-  if (kind === 'jwt_secrets' && fields.secret === undefined) fields.secret = randomBytes(32).toString('hex');
 }
 
 /** The plugin must be installed, may not sit on a consumer when it picks the consumer, and its config must fit its schema. */

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { BlockList } from 'node:net';
 import type { CompiledConfig } from '../config/compiled.ts';
-import type { ConfigEntities } from '../config/entities.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { SecretCodec } from '../secrets/secret-codec.ts';
 import type { SqlClient } from '../store/sql-client.ts';

@@ -11,11 +11,11 @@ import { keyringFromKeys } from '../secrets/keyring.ts';
 import { createSecretCodec } from '../secrets/envelope-codec.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store, WriteOp } from '../store/store.ts';
-import { KIND_ORDER } from '../store/entity-kinds.ts';
-import { ENTITY_LISTS, toAdminRecord } from '../store/records.ts';
+import { KINDS } from '../schema/entity-catalogue.ts';
+import { toAdminRecord } from '../store/records.ts';
 import { loadDeclarative } from '../config/declarative/load-declarative.ts';
 import type { CompiledConfig } from '../config/compiled.ts';
-import type { ConfigEntities } from '../config/entities.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import { createConfigBuilder, type ConfigBuilder } from './config-builder.ts';
 import { createDatabaseSync, type DatabaseSync } from './database-sync.ts';
 import { insertOps } from './seed.ts';
@@ -43,8 +43,8 @@ after(async () => {
 async function addRoute(name: string, path: string, unchecked: Record<string, unknown> = {}): Promise<number> {
   const entities = loadDeclarative({ _format_version: '3.0', services: [{ name, url: 'http://127.0.0.1:9', routes: [{ name, paths: [path] }] }] }, plugins);
   const ops: WriteOp[] = [];
-  for (const kind of KIND_ORDER) {
-    for (const row of entities[ENTITY_LISTS[kind]]) ops.push({ op: 'insert', kind, record: { ...toAdminRecord(kind, row), ...(kind === 'routes' ? unchecked : {}) } });
+  for (const kind of KINDS) {
+    for (const row of entities[kind]) ops.push({ op: 'insert', kind, record: { ...toAdminRecord(kind, row), ...(kind === 'routes' ? unchecked : {}) } });
   }
   return (await store.write(ops, { actor })).version;
 }

@@ -4,7 +4,7 @@
 // rebuild for version N can never replace a newer one.
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled.ts';
-import type { ConfigEntities } from '../config/entities.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import type { Snapshot, Store } from '../store/store.ts';
 import type { ConfigBuilder } from './config-builder.ts';
 

@@ -2,7 +2,7 @@
 // whole config on POST /config; whatever fails to validate or build is refused and the old config keeps serving.
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled.ts';
-import type { ConfigEntities } from '../config/entities.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { Actor, ReadableStore } from '../store/store.ts';
 import type { MemoryAudit } from '../admin/memory-audit.ts';

@@ -4,10 +4,10 @@
 import type { Logger } from 'pino';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { Actor, Store, WriteOp } from '../store/store.ts';
-import type { ConfigEntities } from '../config/entities.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import { loadEntitiesFromFile } from '../config/load-config.ts';
-import { KIND_ORDER } from '../store/entity-kinds.ts';
-import { ENTITY_LISTS, toAdminRecord } from '../store/records.ts';
+import { KINDS } from '../schema/entity-catalogue.ts';
+import { toAdminRecord } from '../store/records.ts';
 import { isGatewayError } from '../errors/gateway-error.ts';
 
 export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'system', role: 'admin' };
@@ -65,8 +65,8 @@ export async function seedIfEmpty(options: SeedOptions): Promise<SeedResult> {
 /** Every entity of `entities` as an insert, parents first (the order the store checks references in). */
 export function insertOps(entities: ConfigEntities): WriteOp[] {
   const ops: WriteOp[] = [];
-  for (const kind of KIND_ORDER) {
-    for (const row of entities[ENTITY_LISTS[kind]]) ops.push({ op: 'insert', kind, record: toAdminRecord(kind, row) });
+  for (const kind of KINDS) {
+    for (const row of entities[kind]) ops.push({ op: 'insert', kind, record: toAdminRecord(kind, row) });
   }
   return ops;
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/compiled.ts';
-import type { ConfigEntities } from '../config/entities.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import { compileConfig } from '../config/compile.ts';
 import { startGateway, type Gateway, type ListenSpec } from '../gateway/server.ts';
 import type { ClientTimeouts } from '../gateway/client-timeouts.ts';

@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { BlockList } from 'node:net';
 import type { ConsumerDirectory } from '../config/consumer-directory.ts';
 import type { SqlClient } from '../store/sql-client.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
+import type { SecretCodec } from '../secrets/secret-codec.ts';
 
 export type PhaseResult = void | Promise<void>;
 
@@ -39,6 +41,18 @@ export interface PluginEnv {
   /** Instance id (the plugin entity's id): stable across config rebuilds. */
   instanceId: string;
   consumers: ConsumerDirectory;
+  /**
+   * This config's entities by kind, frozen: a plugin reads its own credentials here (`entities.jwt_secrets`).
+   * Rows come from a file with secrets as written, from the store with hashed secrets as their hash only.
+   */
+  entities: ConfigEntities;
+  /**
+   * A value built once per compiled config and shared by every instance that asks for `key` (an index over the
+   * plugin's credentials): built on the first ask, dropped with the config.
+   */
+  shared<T>(key: string, build: () => T): T;
+  /** The keyring, to check a presented secret against keyed hashes (`codec.apiKeyHashes`); absent when DB-less. */
+  codec?: SecretCodec;
   /** Structured logger bound to this plugin instance (never log secrets or tokens). */
   logger: Logger;
   /**

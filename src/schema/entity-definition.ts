@@ -2,7 +2,7 @@
 // tables and constraint names, the admin API's routes, the declarative loader and exporter, `config diff` and
 // the docs are all derived from these. Core kinds live in schema/entities/, a plugin's own kinds (Kong's
 // `daos.lua`) in its folder, registered with the plugin.
-import type { Static, TObject } from '@sinclair/typebox';
+import type { TObject } from '@sinclair/typebox';
 import type { FieldError } from './validate.ts';
 
 export interface ForeignKey {
@@ -42,7 +42,12 @@ export interface NamingContext {
   path: string;
 }
 
-export interface EntityDefinition<S extends TObject = TObject, K extends string = string> {
+/** A row as `config diff` and the compiled config see it: foreign keys as `<field>Id`. */
+export type RowView = Readonly<Record<string, unknown>> & { readonly id: string };
+
+type ForeignKeys = Readonly<Record<string, ForeignKey>>;
+
+export interface EntityDefinition<S extends TObject = TObject, K extends string = string, F extends ForeignKeys = ForeignKeys> {
   /** Kong's name for the kind: its table, its key in a declarative file, the audit log's `entity` (`keyauth_credentials`). */
   kind: K;
   /** The schema: type, validation, defaults and docs of the admin-shaped record. */
@@ -56,7 +61,7 @@ export interface EntityDefinition<S extends TObject = TObject, K extends string 
   /** Unique field sets (foreign keys by field name). Null values never clash. */
   unique: readonly (readonly string[])[];
   /** Foreign keys by field name. A declarative file may nest the entity under any of them. */
-  foreign: Readonly<Record<string, ForeignKey>>;
+  foreign: F;
   /** Plain fields with a real column of their own besides foreign keys (unique or lookup fields): field -> column. */
   columns: Readonly<Record<string, string>>;
   /** A secret kept only as a hash (API keys, passwords). */
@@ -65,17 +70,25 @@ export interface EntityDefinition<S extends TObject = TObject, K extends string 
   generate?(fields: Record<string, unknown>): void;
   /** Generated fields that are secrets: shown once, in the create answer, never again. */
   generatedSecrets?: readonly string[];
-  /** Rules beyond the schema (checked after it passes): errors at `path`'s fields. */
-  check?(fields: Static<S>, path: string): FieldError[];
+  /**
+   * Rules across fields, beyond the schema: errors at `path`'s fields (`@entity` for the whole when `path` is '').
+   * They run after the schema even when it found errors (as Kong's entity checks), so `fields` is not yet known
+   * to fit it; an error at a path the schema already reported is dropped.
+   */
+  check?(fields: Readonly<Record<string, unknown>>, path: string): FieldError[];
   /** Fields exports sort by (then id): the same entities always come out in the same order. */
   sortBy: readonly string[];
   /** Stable-id key of an entity a file gives without an id; unique within the kind. */
   naturalKey(ctx: NamingContext): string;
   /** How `config diff` names the kind (decK's spelling: `key-auth`, `acl-group`). */
   label: string;
+  /** How `config diff` names one entity (`users`, `admins for consumer alice`); `parent(field)` names a referenced one. */
+  describe(row: RowView, parent: (field: string) => string): string;
 }
 
-/** Identity helper: keeps the schema's static type on `check`. */
-export function defineEntity<S extends TObject, K extends string>(definition: EntityDefinition<S, K>): EntityDefinition<S, K> {
+/** Identity helper: keeps the kind and the foreign keys as literals (the catalogue's `Kind` and row types come from them). */
+export function defineEntity<S extends TObject, const K extends string, const F extends ForeignKeys>(
+  definition: EntityDefinition<S, K, F>,
+): EntityDefinition<S, K, F> {
   return definition;
 }

@@ -3,9 +3,8 @@
 // compared). Plugin configs are walked through the plugin's own configSchema. The store uses this to protect
 // values, the admin API to keep them out of reads, the audit log to redact them.
 import { Kind as TypeKind, type TSchema } from '@sinclair/typebox';
-import type { Kind } from '../config/declarative/flatten.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
-import { KIND_SPECS } from '../store/entity-kinds.ts';
+import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
 
 export type SecretTreatment = 'encrypted' | 'hashed';
 
@@ -44,12 +43,12 @@ export function secretFields(kind: Kind, record: Record<string, unknown>, plugin
  * A deep copy of `record` with every present secret replaced by `replace(value, field)`; `undefined` removes
  * the field. The store encrypts, hashes and decrypts through this.
  */
-export function mapSecrets(
+export function mapSecrets<R extends Record<string, unknown>>(
   kind: Kind,
-  record: Record<string, unknown>,
+  record: R,
   plugins: PluginRegistry,
   replace: (value: unknown, field: SecretField) => unknown,
-): Record<string, unknown> {
+): R {
   const fields = secretFields(kind, record, plugins);
   const copy = structuredClone(record);
   for (const field of fields) {
@@ -65,12 +64,12 @@ export function mapSecrets(
 }
 
 /** A deep copy with present secrets replaced by "[REDACTED]" (audit rows, logs). */
-export function redactSecrets(kind: Kind, record: Record<string, unknown>, plugins: PluginRegistry): Record<string, unknown> {
+export function redactSecrets<R extends Record<string, unknown>>(kind: Kind, record: R, plugins: PluginRegistry): R {
   return mapSecrets(kind, record, plugins, () => REDACTED);
 }
 
 /** A deep copy without its secret fields (admin reads: write-only fields are simply absent). */
-export function stripSecrets(kind: Kind, record: Record<string, unknown>, plugins: PluginRegistry): Record<string, unknown> {
+export function stripSecrets<R extends Record<string, unknown>>(kind: Kind, record: R, plugins: PluginRegistry): R {
   return mapSecrets(kind, record, plugins, () => undefined);
 }
 
@@ -80,7 +79,7 @@ export function pluginNameOf(kind: Kind, record: Record<string, unknown>): strin
 }
 
 function schemaPatterns(kind: Kind, pluginName: string | undefined, plugins: PluginRegistry): readonly Pattern[] {
-  const entity = patternsOf(KIND_SPECS[kind].schema);
+  const entity = patternsOf(ENTITIES[kind].schema);
   if (pluginName === undefined) return entity;
   const module = plugins.get(pluginName);
   if (module === undefined) return entity;

@@ -3,7 +3,7 @@
 import { isStorableText } from '../schema/storable-text.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { SecretCodec } from '../secrets/secret-codec.ts';
-import { KIND_SPECS, type Kind } from './entity-kinds.ts';
+import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
 import { checkPageSize, decodeOffset, encodeOffset } from './pagination.ts';
 import { publicRecord } from './records.ts';
 import type { SqlQueryable, SqlValue } from './sql-client.ts';
@@ -26,7 +26,6 @@ export interface EntitySqlRow {
   data: Record<string, unknown>;
   tags: string[] | null;
   secrets: string | null;
-  key_hash?: string | null;
   created_at: number;
   updated_at: number;
   [column: string]: unknown;
@@ -55,7 +54,7 @@ export async function getEntity(
 ): Promise<EntityRecord | undefined> {
   // a key SQL text cannot hold (NUL, lone surrogate) names nothing
   if (!isStorableText(idOrKey)) return undefined;
-  const { table, foreign, columns } = TABLES[kind];
+  const { table, foreign, columns, keyedHash } = TABLES[kind];
   const where: string[] = [];
   const params: SqlValue[] = [];
   if (parent) {
@@ -71,9 +70,10 @@ export async function getEntity(
   };
   // Kong: a UUID names the entity by id; otherwise (or when no such id) by its endpoint key.
   let row = isUuid(idOrKey) ? await find('id = $?', idOrKey) : undefined;
-  const endpointKey = KIND_SPECS[kind].endpointKey;
+  const endpointKey = ENTITIES[kind].endpointKey;
   if (!row && endpointKey !== undefined) {
-    if (kind === 'keyauth_credentials') row = await find('key_hash = ANY($?::text[])', ctx.codec.apiKeyHashes(idOrKey));
+    // a key kept only as its keyed hash is found by the hashes of what the path names, under each keyring key
+    if (keyedHash?.field === endpointKey) row = await find(`${keyedHash.column} = ANY($?::text[])`, ctx.codec.apiKeyHashes(idOrKey));
     else if (columns[endpointKey] !== undefined) row = await find(`${columns[endpointKey]} = $?`, idOrKey);
   }
   return row && publicRecord(kind, recordFromRow(kind, row), ctx.plugins);

@@ -1,13 +1,13 @@
 // DB-less mode's store: a read-only view over the ConfigEntities loaded from a declarative file, with the
 // database store's admin shapes, id order, pagination and tag filters, so the admin API reads alike.
-import type { ConfigEntities } from '../config/entities.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { SecretCodec } from '../secrets/secret-codec.ts';
-import { KIND_ORDER, KIND_SPECS, type Kind } from './entity-kinds.ts';
+import { KINDS, ENTITIES, rowsOf, type ConfigEntities, type Kind } from '../schema/entity-catalogue.ts';
+import type { RowView } from '../schema/entity-definition.ts';
 import { checkPageSize, decodeOffset, encodeOffset, tagsMatch } from './pagination.ts';
-import { ENTITY_LISTS, publicRecord, rowForeignField, toAdminRecord } from './records.ts';
+import { publicRecord, rowForeignField, toAdminRecord } from './records.ts';
 import type { EntityRecord, ReadableStore } from './store.ts';
-import { isUuid } from './tables.ts';
+import { TABLES, isUuid } from './tables.ts';
 
 export interface FileStoreOptions {
   /** Needed to keep plugin config secrets (e.g. a Redis password) out of reads; entity secrets are known without it. */
@@ -24,7 +24,7 @@ interface Entry {
   /** What reads return. */
   record: EntityRecord;
   /** The row as loaded (for key lookups and parent filters). */
-  row: Record<string, unknown>;
+  row: RowView;
 }
 
 export function createFileStore(entities: ConfigEntities, options: FileStoreOptions = {}): ReadableStore {
@@ -32,10 +32,10 @@ export function createFileStore(entities: ConfigEntities, options: FileStoreOpti
   const loadedAt = options.loadedAt ?? Math.floor(Date.now() / 1000);
   const version = options.version ?? 0;
   const byKind = new Map<Kind, Entry[]>();
-  for (const kind of KIND_ORDER) {
-    const entries = (entities[ENTITY_LISTS[kind]] as unknown as Record<string, unknown>[]).map((row) => {
-      const admin: Record<string, unknown> = toAdminRecord(kind, row);
-      admin.id = String(admin.id).toLowerCase();
+  for (const kind of KINDS) {
+    const entries = rowsOf(entities, kind).map((row) => {
+      const admin = toAdminRecord(kind, row);
+      admin.id = admin.id.toLowerCase();
       admin.created_at ??= loadedAt;
       admin.updated_at ??= admin.created_at;
       return { row, record: publicRecord(kind, admin, plugins) };
@@ -45,9 +45,10 @@ export function createFileStore(entities: ConfigEntities, options: FileStoreOpti
     byKind.set(kind, entries);
   }
 
+  const entriesOf = (kind: Kind): Entry[] => byKind.get(kind) ?? [];
   const inParent = (kind: Kind, entry: Entry, parent: { field: string; id: string } | undefined) => {
     if (!parent) return true;
-    if (!(parent.field in KIND_SPECS[kind].foreign)) throw new Error(`${kind} has no parent field '${parent.field}'`);
+    if (!(parent.field in ENTITIES[kind].foreign)) throw new Error(`${kind} has no parent field '${parent.field}'`);
     const id = entry.row[rowForeignField(parent.field)];
     return typeof id === 'string' && id.toLowerCase() === parent.id.toLowerCase();
   };
@@ -56,21 +57,24 @@ export function createFileStore(entities: ConfigEntities, options: FileStoreOpti
     mode: 'db-less',
 
     async get(kind, idOrKey, parent) {
-      const entries = byKind.get(kind)!.filter((e) => inParent(kind, e, parent));
-      const key = KIND_SPECS[kind].endpointKey;
+      const entries = entriesOf(kind).filter((e) => inParent(kind, e, parent));
+      const key = ENTITIES[kind].endpointKey;
+      // a key kept as its keyed hash (a dumped file) matches the hashes of what the path names
+      const keyed = TABLES[kind].keyedHash;
       let hashes: string[] | undefined;
-      const hashed = (e: Entry) => kind === 'keyauth_credentials' && typeof e.row.keyHash === 'string'
-        && (hashes ??= options.codec?.apiKeyHashes(idOrKey) ?? []).includes(e.row.keyHash);
-      const byKey = (e: Entry) => e.row[key!] === idOrKey || hashed(e);
+      const hashed = (e: Entry) => {
+        const hash = keyed === undefined || keyed.field !== key ? undefined : e.row[keyed.column];
+        return typeof hash === 'string' && (hashes ??= options.codec?.apiKeyHashes(idOrKey) ?? []).includes(hash);
+      };
       const found = (isUuid(idOrKey) ? entries.find((e) => e.record.id === idOrKey.toLowerCase()) : undefined)
-        ?? (key === undefined ? undefined : entries.find(byKey));
+        ?? (key === undefined ? undefined : entries.find((e) => e.row[key] === idOrKey || hashed(e)));
       return found && structuredClone(found.record);
     },
 
     async list(kind, options) {
       checkPageSize(options.size);
       const after = decodeOffset(options.offset);
-      const matching = byKind.get(kind)!.filter((e) =>
+      const matching = entriesOf(kind).filter((e) =>
         inParent(kind, e, options.parent)
         && (options.tags === undefined || options.tags.values.length === 0 || tagsMatch(e.record.tags, options.tags))
         && (after === undefined || e.record.id > after));

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { SecretCodec } from '../secrets/secret-codec.ts';
 import { SecretError } from '../secrets/secret-error.ts';
-import { KIND_ORDER } from './entity-kinds.ts';
+import { KINDS } from '../schema/entity-catalogue.ts';
 import { CONFIG_WRITE_LOCK } from './locks.ts';
 import type { SqlClient, SqlQueryable } from './sql-client.ts';
 import { TABLES } from './tables.ts';
@@ -86,13 +86,18 @@ export async function recordKeys(tx: SqlQueryable, codec: SecretCodec, replace: 
 /** Key ids the stored values are under, each with one envelope to try (API key hashes alone give no sample). */
 async function storedKeyEvidence(tx: SqlQueryable): Promise<Map<string, string | undefined>> {
   const out = new Map<string, string | undefined>();
-  for (const kind of KIND_ORDER) {
+  for (const kind of KINDS) {
     const { rows } = await tx.query<{ kid: string; secrets: string }>(
       `SELECT DISTINCT ON (split_part(secrets, '.', 2)) split_part(secrets, '.', 2) AS kid, secrets FROM ${TABLES[kind].table} WHERE secrets IS NOT NULL`,
     );
     for (const r of rows) if (!out.has(r.kid)) out.set(r.kid, r.secrets);
   }
-  const hashes = await tx.query<{ kid: string }>(`SELECT DISTINCT split_part(key_hash, ':', 2) AS kid FROM ${TABLES.keyauth_credentials.table} WHERE key_hash IS NOT NULL`);
-  for (const r of hashes.rows) if (!out.has(r.kid)) out.set(r.kid, undefined);
+  // after every envelope: a key id with both keeps an envelope to try
+  for (const kind of KINDS) {
+    const hashed = TABLES[kind].keyedHash;
+    if (hashed === undefined) continue;
+    const hashes = await tx.query<{ kid: string }>(`SELECT DISTINCT split_part(${hashed.column}, ':', 2) AS kid FROM ${TABLES[kind].table} WHERE ${hashed.column} IS NOT NULL`);
+    for (const r of hashes.rows) if (!out.has(r.kid)) out.set(r.kid, undefined);
+  }
   return out;
 }

@@ -4,7 +4,7 @@
 // they stay as they are, but a new lookalike of either is refused.
 import type { Logger } from 'pino';
 import { lookalikeFields, lookalikeKeyOf } from '../config/identity-fields.ts';
-import { KIND_SPECS, type Kind } from './entity-kinds.ts';
+import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
 import { CONFIG_WRITE_LOCK } from './locks.ts';
 import type { SqlClient, SqlQueryable, SqlValue } from './sql-client.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
@@ -47,7 +47,7 @@ export async function fillLookalikeKeys(sql: SqlClient, logger?: Logger): Promis
     // the same lock as writes: no write lands between reading the keys taken and setting the new ones
     await tx.query(CONFIG_WRITE_LOCK);
     let filled = 0;
-    for (const kind of Object.keys(KIND_SPECS) as Kind[]) {
+    for (const kind of Object.keys(ENTITIES) as Kind[]) {
       for (const field of lookalikeFields(kind)) {
         const { table } = TABLES[kind];
         const column = TABLES[kind].columns[field];

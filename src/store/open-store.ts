@@ -10,7 +10,7 @@ import { appendAudit, listAudit } from './audit-log.ts';
 import { configChannel, watchChanges } from './change-feed.ts';
 import { createPgliteClient } from './drivers/pglite-client.ts';
 import { createPostgresClient } from './drivers/postgres-client.ts';
-import { KIND_ORDER } from './entity-kinds.ts';
+import { KINDS } from '../schema/entity-catalogue.ts';
 import { recordKeys, verifyKeys } from './key-checks.ts';
 import { getEntity, listEntities, type ReadContext } from './entity-repository.ts';
 import { CONFIG_WRITE_LOCK } from './locks.ts';
@@ -123,7 +123,7 @@ export function createStore(sql: SqlClient, options: Pick<OpenStoreOptions, 'cod
         await tx.query(CONFIG_WRITE_LOCK);
         await verifyKeys(tx, options.codec, 'refusing to re-key'); // a keyring that differs from the store's must not re-wrap anything
         let count = 0;
-        for (const kind of KIND_ORDER) {
+        for (const kind of KINDS) {
           const rows = (await tx.query<{ id: string; secrets: string }>(`SELECT id, secrets FROM ${TABLES[kind].table} WHERE secrets IS NOT NULL`)).rows;
           for (const row of rows) {
             if (options.codec.keyIdOf(row.secrets) === options.codec.activeKeyId) continue;

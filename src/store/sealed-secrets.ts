@@ -4,7 +4,7 @@
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { SecretCodec } from '../secrets/secret-codec.ts';
 import { mapSecrets } from '../secrets/secret-fields.ts';
-import type { Kind } from './entity-kinds.ts';
+import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
 
 export type SecretValues = Record<string, unknown>;
 
@@ -22,7 +22,7 @@ export function splitSecrets(kind: Kind, record: Record<string, unknown>, plugin
   let hashed: string | undefined;
   const stripped = mapSecrets(kind, record, plugins, (value, field) => {
     if (field.treatment === 'hashed') {
-      if (kind !== 'keyauth_credentials' || field.path.join('.') !== 'key') throw new Error(`no column for hashed field ${kind}.${field.path.join('.')}`);
+      if (ENTITIES[kind].hashed?.field !== field.path.join('.')) throw new Error(`${kind}.${field.path.join('.')} is marked hashed but the kind declares no such hashed field`);
       hashed = String(value);
     } else encrypted[field.path.join('.')] = value;
     return undefined;

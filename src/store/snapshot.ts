@@ -1,10 +1,10 @@
 // The whole configuration as compileConfig reads it, from the tables: secrets decrypted (the gateway needs
 // jwt secrets and plugin passwords), API keys as their hashes only. Read at one point in time.
-import type { ConfigEntities } from '../config/entities.ts';
 import { dropUnsetNulls } from '../config/declarative/unset-nulls.ts';
-import { KIND_ORDER, KIND_SPECS, type Kind } from './entity-kinds.ts';
+import { KINDS, ENTITIES, type ConfigEntities, type Kind } from '../schema/entity-catalogue.ts';
 import type { EntitySqlRow, ReadContext } from './entity-repository.ts';
-import { ENTITY_LISTS, emptyEntities, rowForeignField } from './records.ts';
+import { emptyEntities, rowForeignField } from './records.ts';
+import { addRow } from '../schema/entity-rows.ts';
 import { putAtPath, unseal, type SecretValues } from './sealed-secrets.ts';
 import type { SqlClient, SqlQueryable } from './sql-client.ts';
 import type { Snapshot } from './store.ts';
@@ -14,10 +14,9 @@ import { TABLES } from './tables.ts';
 export async function loadEntities(q: SqlQueryable, ctx: ReadContext): Promise<ConfigEntities> {
   const entities = emptyEntities();
   const secrets = ctx.unsealed?.session() ?? { open: (envelope: string | null) => unseal(ctx.codec, envelope), done() {} };
-  for (const kind of KIND_ORDER) {
+  for (const kind of KINDS) {
     const rows = ctx.tablesAsJson ? await tableAsJson(q, kind) : await tableRows(q, kind);
-    const list = entities[ENTITY_LISTS[kind]] as unknown[];
-    for (const row of rows) list.push(entityFromRow(kind, row, secrets.open(row.secrets)));
+    for (const row of rows) addRow(entities, kind, entityFromRow(kind, row, secrets.open(row.secrets)));
   }
   secrets.done();
   return entities;
@@ -40,12 +39,12 @@ async function tableAsJson(q: SqlQueryable, kind: Kind): Promise<EntitySqlRow[]>
 /**
  * A table row as a ConfigEntities row, built in place from the row the driver just parsed (nothing else holds
  * it, so no copy is needed). Same result, key order included, as
- * `fromAdminRecord(kind, mergeSecrets(recordFromRow(kind, row), secrets))` plus the key-auth `keyHash`,
+ * `fromAdminRecord(kind, mergeSecrets(recordFromRow(kind, row), secrets))` plus a keyed hash's column,
  * which deep-copied every row twice.
  */
-export function entityFromRow(kind: Kind, row: EntitySqlRow, secrets: SecretValues): Record<string, unknown> {
-  const foreign = TABLES[kind].foreign;
-  const entity: Record<string, unknown> = { id: row.id, ...row.data };
+export function entityFromRow(kind: Kind, row: EntitySqlRow, secrets: SecretValues): Record<string, unknown> & { id: string } {
+  const { foreign, keyedHash } = TABLES[kind];
+  const entity: Record<string, unknown> & { id: string } = { id: row.id, ...row.data };
   for (const field in foreign) delete entity[field];
   if (row.tags !== null) entity.tags = row.tags;
   entity.created_at = row.created_at;
@@ -55,10 +54,8 @@ export function entityFromRow(kind: Kind, row: EntitySqlRow, secrets: SecretValu
     const id = row[foreign[field]];
     entity[rowForeignField(field)] = typeof id === 'string' ? id : null;
   }
-  dropUnsetNulls(KIND_SPECS[kind].schema, entity);
-  if (typeof entity.key_hash === 'string') entity.keyHash = entity.key_hash;
-  delete entity.key_hash;
-  if (kind === 'keyauth_credentials' && typeof row.key_hash === 'string') entity.keyHash = row.key_hash;
+  dropUnsetNulls(ENTITIES[kind].schema, entity);
+  if (keyedHash !== undefined && typeof row[keyedHash.column] === 'string') entity[keyedHash.column] = row[keyedHash.column];
   return entity;
 }
 

@@ -78,7 +78,7 @@ export function runStoreContract(name: string, open: OpenContractStore, cleanup:
       const svc = await insert(h.store, 'services', b.service());
       const consumer = await insert(h.store, 'consumers', b.consumer());
       const jwt = b.jwt(consumer.id);
-      const keyAuth = b.keyAuth(consumer.id);
+      const keyAuth = b.keyauth_credentials(consumer.id);
       const password = secretValue('redispw');
       const plugin = b.plugin('rate-limiting', { minute: 5, redis: { password } }, { service: ref(svc.id) });
       await write(h.store, [
@@ -97,16 +97,16 @@ export function runStoreContract(name: string, open: OpenContractStore, cleanup:
       assert.equal((await h.store.get('services', svc.id))?.name, svc.name);
       assert.equal((await h.store.get('keyauth_credentials', keyAuth.key as string))?.id, keyAuth.id);
       let { entities } = await h.store.snapshot();
-      assert.equal(entities.jwtSecrets.find((j) => j.id === jwt.id)?.secret, jwt.secret);
+      assert.equal(entities.jwt_secrets.find((j) => j.id === jwt.id)?.secret, jwt.secret);
       // A key hashed under k1 still clashes with the same key written under k2.
-      await rejectsWith(insert(h.store, 'keyauth_credentials', b.keyAuth(consumer.id, { key: keyAuth.key })), 'ADMIN_UNIQUE_VIOLATION');
+      await rejectsWith(insert(h.store, 'keyauth_credentials', b.keyauth_credentials(consumer.id, { key: keyAuth.key })), 'ADMIN_UNIQUE_VIOLATION');
 
       assert.equal(await h.store.rekeySecrets(ACTOR), sealed);
       const ids = (await h.store.sql.query<{ secrets: string }>('SELECT secrets FROM jwt_secrets WHERE secrets IS NOT NULL UNION ALL SELECT secrets FROM plugins WHERE secrets IS NOT NULL')).rows;
       assert.ok(ids.every((r) => h.codec.keyIdOf(r.secrets) === 'k2'));
       assert.equal(await h.store.rekeySecrets(ACTOR), 0);
       ({ entities } = await h.store.snapshot());
-      assert.equal(entities.jwtSecrets.find((j) => j.id === jwt.id)?.secret, jwt.secret);
+      assert.equal(entities.jwt_secrets.find((j) => j.id === jwt.id)?.secret, jwt.secret);
       assert.equal((entities.plugins.find((p) => p.id === plugin.id)!.config as { redis: { password: string } }).redis.password, password);
       const rekeys = (await h.store.audit.list({ size: 2, kind: 'secrets' })).data;
       assert.deepEqual(rekeys.map((e) => [e.action, e.after?.rewrapped]), [['rekey', 0], ['rekey', sealed]]);

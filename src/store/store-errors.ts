@@ -4,7 +4,7 @@
 import { GatewayError, isGatewayError } from '../errors/gateway-error.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import { declaredSecretFields, pluginNameOf, REDACTED } from '../secrets/secret-fields.ts';
-import { KIND_SPECS, type Kind } from './entity-kinds.ts';
+import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
 import { referenceId } from './records.ts';
 import { FOREIGN_CONSTRAINTS, LOOKALIKE_INDEXES, UNIQUE_CONSTRAINTS } from './tables.ts';
 import { lookalikeMessage } from '../config/identity-fields.ts';
@@ -39,7 +39,7 @@ export function uniqueViolation(kind: Kind, fields: readonly string[], record: R
   const key: Record<string, unknown> = {};
   for (const field of fields) {
     if (secret.has(field)) key[field] = REDACTED;
-    else if (field in KIND_SPECS[kind].foreign) {
+    else if (field in ENTITIES[kind].foreign) {
       const id = referenceId(record[field]);
       key[field] = id === null ? null : { id };
     } else key[field] = record[field] ?? null;
@@ -76,7 +76,7 @@ export function mapWriteError(err: unknown, op: 'write' | 'delete', kind: Kind, 
       });
     }
     if (fk && record) {
-      const parent = KIND_SPECS[fk.kind].foreign[fk.field].kind;
+      const parent = ENTITIES[fk.kind].foreign[fk.field].kind;
       return new GatewayError('ADMIN_FOREIGN_KEY_VIOLATION', {
         message: `the foreign key '${kongPretty({ id: referenceId(record[fk.field]) })}' does not reference an existing '${parent}' entity.`,
         fields: { [fk.field]: `does not reference an existing '${parent}' entity` },

@@ -1,8 +1,8 @@
 // The store contract: what the admin API, the control plane and the CLI rely on, whichever driver is below
 // (embedded PGlite, PostgreSQL) or none (DB-less: a read-only view over the loaded file). Records are in the
 // admin API's shape (Kong's): foreign keys as `{ "id": … }`, defaults filled, secrets absent.
-import type { ConfigEntities } from '../config/entities.ts';
-import type { Kind } from './entity-kinds.ts';
+import type { ConfigEntities } from '../schema/entity-catalogue.ts';
+import type { Kind } from '../schema/entity-catalogue.ts';
 import type { SqlClient } from './sql-client.ts';
 
 /** An entity as the admin API shows it: Kong field names, foreign keys as `{ id }` or null, no secret fields. */
@@ -73,7 +73,7 @@ export interface WriteResult {
 
 export interface Snapshot {
   version: number;
-  /** Secrets decrypted (jwt secrets, plugin passwords); API keys as `keyHash` only. */
+  /** Secrets decrypted (jwt secrets, plugin passwords); API keys as `key_hash` only. */
   entities: ConfigEntities;
 }
 

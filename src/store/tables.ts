@@ -1,6 +1,7 @@
-// How each entity kind maps onto its table (migrations/001_entities.sql): real columns for foreign keys and
-// unique or lookup fields, and the constraint names the database reports back on a violation.
-import { KIND_SPECS, type Kind } from './entity-kinds.ts';
+// How each entity kind maps onto its table, derived from its definition: real columns for foreign keys,
+// unique or lookup fields and a keyed hash, and the constraint names the database reports back on a violation
+// (`<kind>_<fields>_unique`, `<kind>_<field>_fkey`, `<kind>_<field>_key_unique`), which every migration follows.
+import { ENTITIES, KINDS, mapKinds, type Kind } from '../schema/entity-catalogue.ts';
 import { lookalikeFields } from '../config/identity-fields.ts';
 
 export interface TableSpec {
@@ -8,44 +9,36 @@ export interface TableSpec {
   table: string;
   /** Admin foreign-key field -> column (`service` -> `service_id`). */
   foreign: Readonly<Record<string, string>>;
-  /** Admin field -> column for plain unique or lookup fields. API keys are not here: they are hashed. */
+  /** Admin field -> column for plain unique or lookup fields. */
   columns: Readonly<Record<string, string>>;
+  /** A keyed hash kept in a column of its own (key-auth's `key_hash`): looked up and unique by it. */
+  keyedHash?: { field: string; column: string };
 }
 
-const PLAIN_COLUMNS: Record<Kind, Record<string, string>> = {
-  services: { name: 'name' },
-  routes: { name: 'name' },
-  upstreams: { name: 'name' },
-  targets: { target: 'target' },
-  consumers: { username: 'username', custom_id: 'custom_id' },
-  jwt_secrets: { key: 'key' },
-  keyauth_credentials: {},
-  acls: { group: 'group_name' },
-  plugins: { name: 'name', instance_name: 'instance_name' },
-};
-
-export const TABLES: Readonly<Record<Kind, TableSpec>> = Object.fromEntries(
-  (Object.keys(KIND_SPECS) as Kind[]).map((kind) => [kind, {
+export const TABLES: Readonly<Record<Kind, TableSpec>> = mapKinds((definition, kind) => {
+  const hashed = definition.hashed;
+  return {
     kind,
     table: kind,
-    foreign: Object.fromEntries(Object.keys(KIND_SPECS[kind].foreign).map((field) => [field, `${field}_id`])),
-    columns: PLAIN_COLUMNS[kind],
-  }]),
-) as Record<Kind, TableSpec>;
+    foreign: Object.fromEntries(Object.keys(definition.foreign).map((field) => [field, `${field}_id`])),
+    columns: definition.columns,
+    ...(hashed?.scheme === 'keyed' ? { keyedHash: { field: hashed.field, column: hashed.stored } } : {}),
+  };
+});
 
 /** Unique constraint or index name -> the kind and the unique field set it enforces. */
 export const UNIQUE_CONSTRAINTS: ReadonlyMap<string, { kind: Kind; fields: readonly string[] }> = new Map(
-  (Object.keys(KIND_SPECS) as Kind[]).flatMap((kind) => KIND_SPECS[kind].unique.map((fields) => [`${kind}_${fields.join('_')}_unique`, { kind, fields }] as const)),
+  KINDS.flatMap((kind) => ENTITIES[kind].unique.map((fields) => [`${kind}_${fields.join('_')}_unique`, { kind, fields }] as const)),
 );
 
 /** Unique index name -> the field it keys (`consumers_username_key_unique` -> username). */
 export const LOOKALIKE_INDEXES: ReadonlyMap<string, string> = new Map(
-  (Object.keys(KIND_SPECS) as Kind[]).flatMap((kind) => lookalikeFields(kind).map((field) => [`${kind}_${field}_key_unique`, field] as const)),
+  KINDS.flatMap((kind) => lookalikeFields(kind).map((field) => [`${kind}_${field}_key_unique`, field] as const)),
 );
 
 /** Foreign-key constraint name -> the child kind and its field. */
 export const FOREIGN_CONSTRAINTS: ReadonlyMap<string, { kind: Kind; field: string }> = new Map(
-  (Object.keys(KIND_SPECS) as Kind[]).flatMap((kind) => Object.keys(KIND_SPECS[kind].foreign).map((field) => [`${kind}_${field}_fkey`, { kind, field }] as const)),
+  KINDS.flatMap((kind) => Object.keys(ENTITIES[kind].foreign).map((field) => [`${kind}_${field}_fkey`, { kind, field }] as const)),
 );
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -6,7 +6,7 @@ import type { SecretCodec } from '../secrets/secret-codec.ts';
 import { REDACTED, redactSecrets } from '../secrets/secret-fields.ts';
 import { dropUnsetNulls } from '../config/declarative/unset-nulls.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { KIND_SPECS, type Kind } from './entity-kinds.ts';
+import { ENTITIES, KINDS, kindOf, type Kind } from '../schema/entity-catalogue.ts';
 import { recordFromRow, selectById, type EntitySqlRow } from './entity-repository.ts';
 import { publicRecord, referenceId } from './records.ts';
 import { hasPath, mergeSecrets, seal, splitSecrets, unseal, type SecretValues } from './sealed-secrets.ts';
@@ -15,6 +15,7 @@ import { mapWriteError, schemaViolation, uniqueViolation } from './store-errors.
 import type { AuditEntry, EntityInput, EntityRecord, WriteOp } from './store.ts';
 import { TABLES, isUuid } from './tables.ts';
 import { checkLookalikes, lookalikeColumns } from './lookalike-keys.ts';
+import { hashPassword } from '../secrets/password-hash.ts';
 
 export interface WriteContext {
   codec: SecretCodec;
@@ -45,15 +46,17 @@ export interface CascadedDelete {
   auditBefore: Record<string, unknown>;
 }
 
-/** Per parent kind, the child kinds and columns whose foreign key cascades on delete (KIND_SPECS). */
+/** Per parent kind, the child kinds and columns whose foreign key cascades on delete (ENTITIES). */
 const CASCADES: ReadonlyMap<Kind, readonly { kind: Kind; column: string }[]> = (() => {
   const map = new Map<Kind, { kind: Kind; column: string }[]>();
-  for (const spec of Object.values(KIND_SPECS)) {
-    for (const [field, fk] of Object.entries(spec.foreign)) {
-      if (fk.onDelete !== 'cascade') continue;
-      const list = map.get(fk.kind) ?? [];
-      list.push({ kind: spec.kind, column: TABLES[spec.kind].foreign[field] });
-      map.set(fk.kind, list);
+  for (const kind of KINDS) {
+    for (const [field, column] of Object.entries(TABLES[kind].foreign)) {
+      const fk = ENTITIES[kind].foreign[field];
+      if (fk?.onDelete !== 'cascade') continue;
+      const parent = kindOf(fk.kind);
+      const list = map.get(parent) ?? [];
+      list.push({ kind, column });
+      map.set(parent, list);
     }
   }
   return map;
@@ -64,7 +67,7 @@ interface RowValues {
   id: string;
   columns: Record<string, SqlValue>;
   secrets: SecretValues;
-  keyHash: string | null;
+  /** The plaintext of a keyed-hash secret (an API key) the write carries: checked against older keys' hashes. */
   apiKey: string | undefined;
 }
 
@@ -92,11 +95,10 @@ export async function applyOp(q: SqlQueryable, ctx: WriteContext, op: WriteOp): 
 }
 
 async function insert(q: SqlQueryable, ctx: WriteContext, kind: Kind, record: EntityInput): Promise<AppliedOp> {
-  const values = rowValues(kind, record, ctx, undefined);
+  const values = await rowValues(kind, record, ctx, undefined);
   await checkApiKeyUnique(q, ctx, kind, values, record);
   await checkLookalikes(q, ctx.plugins, kind, values.id, values.columns, record);
   const cols = { ...values.columns, id: values.id, secrets: seal(ctx.codec, values.secrets), created_at: ctx.now, updated_at: ctx.now };
-  if (kind === 'keyauth_credentials') Object.assign(cols, { key_hash: values.keyHash });
   const names = Object.keys(cols);
   const row = (await q.query<EntitySqlRow>(
     `INSERT INTO ${TABLES[kind].table} (${names.join(', ')}) VALUES (${names.map((n, i) => placeholder(n, i + 1)).join(', ')}) RETURNING *`,
@@ -108,11 +110,10 @@ async function insert(q: SqlQueryable, ctx: WriteContext, kind: Kind, record: En
 /** Replaces a stored row; `keepSecrets` (update, not upsert) keeps stored secrets the record leaves out. */
 async function update(q: SqlQueryable, ctx: WriteContext, kind: Kind, record: EntityInput, stored: EntitySqlRow, keepSecrets: boolean): Promise<AppliedOp> {
   const storedSecrets = unseal(ctx.codec, stored.secrets);
-  const values = rowValues(kind, record, ctx, keepSecrets ? { secrets: storedSecrets, keyHash: stored.key_hash ?? null } : undefined);
+  const values = await rowValues(kind, record, ctx, keepSecrets ? { secrets: storedSecrets, hash: storedHash(kind, stored) } : undefined);
   await checkApiKeyUnique(q, ctx, kind, values, record);
   await checkLookalikes(q, ctx.plugins, kind, values.id, values.columns, record);
   const cols: Record<string, SqlValue> = { ...values.columns, secrets: seal(ctx.codec, values.secrets), updated_at: Math.max(ctx.now, stored.created_at) };
-  if (kind === 'keyauth_credentials') cols.key_hash = values.keyHash;
   const names = Object.keys(cols);
   const row = (await q.query<EntitySqlRow>(
     `UPDATE ${TABLES[kind].table} SET ${names.map((n, i) => `${n} = ${placeholder(n, i + 1)}`).join(', ')} WHERE id = $${names.length + 1} RETURNING *`,
@@ -160,26 +161,38 @@ function auditImage(
 ): Record<string, unknown> {
   // mergeSecrets copies: `record` may be the write's after-image, which must stay without secrets.
   const full = mergeSecrets(record, secrets);
-  if (typeof row.key_hash === 'string') full.key = REDACTED;
+  const hashed = ENTITIES[kind].hashed;
+  if (hashed !== undefined && storedHash(kind, row) !== null) full[hashed.field] = REDACTED;
   return redactSecrets(kind, full, ctx.plugins);
 }
 
-function rowValues(kind: Kind, record: EntityInput, ctx: WriteContext, keep: { secrets: SecretValues; keyHash: string | null } | undefined): RowValues {
+/** The hash a row keeps of its hashed secret (a keyed hash's column, or a password hash in `data`), if any. */
+function storedHash(kind: Kind, row: EntitySqlRow): string | null {
+  const hashed = ENTITIES[kind].hashed;
+  if (hashed === undefined) return null;
+  const value = hashed.scheme === 'keyed' ? row[hashed.stored] : row.data[hashed.stored];
+  return typeof value === 'string' ? value : null;
+}
+
+async function rowValues(kind: Kind, record: EntityInput, ctx: WriteContext, keep: { secrets: SecretValues; hash: string | null } | undefined): Promise<RowValues> {
   const id = requireId(record);
   const split = splitSecrets(kind, record, ctx.plugins);
   const data = split.record;
-  // An API key may arrive already hashed (`key_hash`, from a `config dump` of a cluster with the same keys).
-  const givenHash = kind === 'keyauth_credentials' && typeof data.key_hash === 'string' ? data.key_hash : undefined;
-  for (const field of ['id', 'created_at', 'updated_at', 'tags', 'key_hash']) delete data[field];
+  const hashed = ENTITIES[kind].hashed;
+  // A hashed secret may arrive already hashed (`key_hash`, `password_hash`: a `config dump` loaded back).
+  const given = hashed === undefined ? undefined : data[hashed.stored];
+  const givenHash = typeof given === 'string' ? given : undefined;
+  for (const field of ['id', 'created_at', 'updated_at', 'tags']) delete data[field];
+  if (hashed !== undefined) delete data[hashed.stored];
   const columns: Record<string, SqlValue> = {};
   for (const [field, column] of Object.entries(TABLES[kind].foreign)) {
     const ref = referenceId(data[field]);
     if (ref !== null && !isUuid(ref)) throw schemaViolation(`${field}.id`, 'expected a valid UUID');
-    if (ref === null && KIND_SPECS[kind].foreign[field].required) throw schemaViolation(field, 'required field missing');
+    if (ref === null && ENTITIES[kind].foreign[field].required) throw schemaViolation(field, 'required field missing');
     delete data[field];
     columns[column] = ref === null ? null : ref.toLowerCase();
   }
-  dropUnsetNulls(KIND_SPECS[kind].schema, data);
+  dropUnsetNulls(ENTITIES[kind].schema, data);
   for (const [field, column] of Object.entries(TABLES[kind].columns)) {
     columns[column] = typeof data[field] === 'string' ? (data[field] as string) : null;
   }
@@ -191,18 +204,27 @@ function rowValues(kind: Kind, record: EntityInput, ctx: WriteContext, keep: { s
   const secrets: SecretValues = {};
   if (keep) for (const [path, value] of Object.entries(keep.secrets)) if (!hasPath(record, path)) secrets[path] = value;
   Object.assign(secrets, split.encrypted);
-  let keyHash: string | null = null;
-  if (split.hashed !== undefined) keyHash = ctx.codec.hashApiKey(split.hashed);
-  else if (givenHash !== undefined) keyHash = givenHash;
-  else if (keep && !hasPath(record, 'key') && !hasPath(record, 'key_hash')) keyHash = keep.keyHash;
-  return { id: id.toLowerCase(), columns, secrets, keyHash, apiKey: split.hashed };
+  if (hashed === undefined) return { id: id.toLowerCase(), columns, secrets, apiKey: undefined };
+
+  // An update that names neither the secret nor its hash keeps the stored hash.
+  let hash: string | null = null;
+  if (split.hashed !== undefined) hash = hashed.scheme === 'keyed' ? ctx.codec.hashApiKey(split.hashed) : await hashPassword(split.hashed);
+  else if (givenHash !== undefined) hash = givenHash;
+  else if (keep && !hasPath(record, hashed.field) && !hasPath(record, hashed.stored)) hash = keep.hash;
+  if (hashed.scheme === 'keyed') columns[hashed.stored] = hash;
+  else {
+    if (hash !== null) data[hashed.stored] = hash;
+    columns.data = JSON.stringify(data);
+  }
+  return { id: id.toLowerCase(), columns, secrets, apiKey: hashed.scheme === 'keyed' ? split.hashed : undefined };
 }
 
 /** Keys hashed under an older keyring key have other hashes: the unique index alone would miss them. */
 async function checkApiKeyUnique(q: SqlQueryable, ctx: WriteContext, kind: Kind, values: RowValues, record: EntityInput): Promise<void> {
-  if (kind !== 'keyauth_credentials' || values.apiKey === undefined) return;
-  const clash = await q.query('SELECT 1 FROM keyauth_credentials WHERE key_hash = ANY($1::text[]) AND id <> $2 LIMIT 1', [ctx.codec.apiKeyHashes(values.apiKey), values.id]);
-  if (clash.rows.length > 0) throw uniqueViolation(kind, ['key'], record, ctx.plugins);
+  const keyed = TABLES[kind].keyedHash;
+  if (keyed === undefined || values.apiKey === undefined) return;
+  const clash = await q.query(`SELECT 1 FROM ${TABLES[kind].table} WHERE ${keyed.column} = ANY($1::text[]) AND id <> $2 LIMIT 1`, [ctx.codec.apiKeyHashes(values.apiKey), values.id]);
+  if (clash.rows.length > 0) throw uniqueViolation(kind, [keyed.field], record, ctx.plugins);
 }
 
 function requireId(record: EntityInput): string {

@@ -148,7 +148,7 @@ test('deleting a parent cascades as Kong does (credentials, targets, plugins) or
   await admin.request('POST', '/consumers/cascade-c/plugins', { body: { name: 'rate-limiting', config: { minute: 1 } } });
   assert.equal((await admin.request('DELETE', '/consumers/cascade-c')).status, 204);
   const left = await admin.snapshotEntities();
-  assert.equal(left.keyAuth.filter((k) => k.consumerId === consumer.id).length, 0);
+  assert.equal(left.keyauth_credentials.filter((k) => k.consumerId === consumer.id).length, 0);
   assert.equal(left.acls.filter((a) => a.consumerId === consumer.id).length, 0);
   assert.equal(left.plugins.filter((p) => p.consumerId === consumer.id).length, 0);
 

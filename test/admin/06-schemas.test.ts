@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expectProblem, startTestAdmin, type TestAdmin } from '../helpers/admin.ts';
 import { allAdminRoutes } from '../../src/admin/routes/index.ts';
-import { KIND_ORDER } from '../../src/store/entity-kinds.ts';
+import { KINDS } from '../../src/schema/entity-catalogue.ts';
 import { renderJsonSchemas } from '../../src/schema/json-schemas.ts';
 
 let admin: TestAdmin;
@@ -29,7 +29,7 @@ async function writesNothing<T>(write: () => Promise<T>): Promise<T> {
 }
 
 test('GET /schemas/{entity} is the entity JSON Schema from docs/schemas, for every kind, by Kong db name', async () => {
-  for (const kind of KIND_ORDER) {
+  for (const kind of KINDS) {
     const res = await admin.request('GET', `/schemas/${kind}`);
     assert.equal(res.status, 200, `${kind}: ${res.text}`);
     assert.deepEqual(res.body, await docsSchema(`entity.${kind.replace(/s$/, '')}`), kind);
@@ -71,7 +71,7 @@ test('POST /schemas/{entity}/validate: a valid body is 200 with Kong\'s message 
     plugins: { name: 'rate-limiting', config: { minute: 5 } },
   };
   await writesNothing(async () => {
-    for (const kind of KIND_ORDER) {
+    for (const kind of KINDS) {
       const res = await admin.request('POST', `/schemas/${kind}/validate`, { body: valid[kind] });
       assert.equal(res.status, 200, `${kind}: ${res.text}`);
       assert.deepEqual(res.body, { message: 'schema validation successful' });

@@ -99,7 +99,7 @@ describe('database mode', () => {
     const loaded = loadDeclarative(structuredClone(doc), await plugins());
     const live = await admin.snapshotEntities();
     assert.deepEqual(loaded.services.map((s) => s.id).sort(), live.services.map((s) => s.id).sort());
-    assert.deepEqual(loaded.keyAuth.map((k) => k.id), live.keyAuth.map((k) => k.id));
+    assert.deepEqual(loaded.keyauth_credentials.map((k) => k.id), live.keyauth_credentials.map((k) => k.id));
 
     const yaml = await admin.request('GET', '/config?format=yaml');
     assert.equal(yaml.status, 200);

@@ -2,7 +2,7 @@
 // to make a new valid one of each kind, so every case has a real target to write to.
 import assert from 'node:assert/strict';
 import type { TestAdmin } from '../helpers/admin.ts';
-import { KIND_SPECS, type Kind } from '../../src/store/entity-kinds.ts';
+import { ENTITIES, type Kind } from '../../src/schema/entity-catalogue.ts';
 
 /** Base config per plugin: the smallest config each accepts. */
 const PLUGIN_CONFIGS: Record<string, Record<string, unknown>> = {
@@ -55,6 +55,6 @@ export async function createFixtures(admin: TestAdmin): Promise<Fixtures> {
       acls: (n) => ({ path: `/consumers/${ids.consumers}/acls`, body: { group: `group-${n}` } }),
       plugins: (n) => ({ path: `/routes/${ids.routes}/plugins`, body: { name: 'correlation-id', instance_name: `pl-${n}` } }),
     },
-    entityPath: (kind) => (kind === 'targets' ? `/upstreams/${ids.upstreams}/targets/${ids.targets}` : `/${KIND_SPECS[kind].adminPath}/${ids[kind]}`),
+    entityPath: (kind) => (kind === 'targets' ? `/upstreams/${ids.upstreams}/targets/${ids.targets}` : `/${ENTITIES[kind].adminPath}/${ids[kind]}`),
   };
 }

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TSchema } from '@sinclair/typebox';
 import { expectProblem, type AdminResponse, type TestAdmin } from '../helpers/admin.ts';
-import { KIND_ORDER, KIND_SPECS, type Kind } from '../../src/store/entity-kinds.ts';
+import { KINDS, ENTITIES, type Kind } from '../../src/schema/entity-catalogue.ts';
 import { declaredSecretFields } from '../../src/secrets/secret-fields.ts';
 import { loadDeclarative } from '../../src/config/declarative/load-declarative.ts';
 import { nest, readPath, stringFields, textValue, wrongValue } from './bad-input-fields.ts';
@@ -58,7 +58,7 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
     if (res.status >= 400) assert.equal(res.headers.get('content-type'), 'application/problem+json', label);
   }
   function writeTargets(): { method: string; path: string; label: string }[] {
-    return KIND_ORDER.flatMap((kind) => [
+    return KINDS.flatMap((kind) => [
       { method: 'POST', path: fx.create[kind]('x').path, label: `POST ${kind}` },
       { method: 'PATCH', path: fx.entityPath(kind), label: `PATCH ${kind}` },
     ]);
@@ -81,13 +81,13 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
 
   test('unknown fields and a wrong type in each field of each kind: 400 naming the field', async () => {
     await unchanged('wrong types', async () => {
-      for (const kind of KIND_ORDER) {
+      for (const kind of KINDS) {
         const { path, body } = fx.create[kind]('wt');
         const unknown = expectProblem(await admin.request('POST', path, { body: { ...body, no_such_field: 'x' } }), 400, 'ADMIN_SCHEMA_VIOLATION', `${kind} unknown`);
         assert.ok(unknown.fields.no_such_field, `${kind}: ${JSON.stringify(unknown.fields)}`);
-        for (const [field, schema] of Object.entries((KIND_SPECS[kind].schema as TSchema).properties as Record<string, TSchema>)) {
+        for (const [field, schema] of Object.entries((ENTITIES[kind].schema as TSchema).properties as Record<string, TSchema>)) {
           // a parent the path names (`/upstreams/{u}/targets`) is taken from the path
-          if (path.split('/').length > 2 && field in KIND_SPECS[kind].foreign) continue;
+          if (path.split('/').length > 2 && field in ENTITIES[kind].foreign) continue;
           const wrong = wrongValue(schema);
           if (wrong === undefined) continue;
           const res = await admin.request('POST', path, { body: { ...body, [field]: wrong } });
@@ -183,11 +183,11 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
 
   test('hostile text in every string field of every kind: stored verbatim and read back, or refused with the field', async () => {
     const outcomes: string[] = [];
-    for (const kind of KIND_ORDER) {
+    for (const kind of KINDS) {
       const secret = new Set(declaredSecretFields(kind, undefined, admin.context.plugins).map((f) => f.path.join('.')));
       // references are covered by the references test: they are stored as `{ id }`, not as the text given
-      const skip = new Set(['id', 'ws_id', 'config', ...Object.keys(KIND_SPECS[kind].foreign)]);
-      for (const field of stringFields(KIND_SPECS[kind].schema as TSchema, skip)) {
+      const skip = new Set(['id', 'ws_id', 'config', ...Object.keys(ENTITIES[kind].foreign)]);
+      for (const field of stringFields(ENTITIES[kind].schema as TSchema, skip)) {
         for (const text of HOSTILE_TEXT) {
           const value = textValue(field.shape, text);
           outcomes.push(await tryText(kind, fx.entityPath(kind), nest(field.path, value), field.path, value, secret.has(field.path.join('.'))));
@@ -243,8 +243,8 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
 
   async function tablesIntact(): Promise<void> {
     const snapshot = await admin.snapshotEntities();
-    for (const kind of KIND_ORDER) {
-      const list = kind === 'targets' ? `/upstreams/${fx.ids.upstreams}/targets` : `/${KIND_SPECS[kind].adminPath}`;
+    for (const kind of KINDS) {
+      const list = kind === 'targets' ? `/upstreams/${fx.ids.upstreams}/targets` : `/${ENTITIES[kind].adminPath}`;
       const res = await admin.request('GET', `${list}?size=1000`);
       assert.equal(res.status, 200, `${kind} list: ${res.text}`);
     }
@@ -320,7 +320,7 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
     for (const c of children) assert.ok([201, 400, 404].includes(c.status), c.text);
     const left = await admin.snapshotEntities();
     const consumers = new Set(left.consumers.map((c) => c.id));
-    for (const list of [left.acls, left.keyAuth, left.jwtSecrets]) for (const row of list) assert.ok(consumers.has(row.consumerId), 'no orphaned credential');
+    for (const list of [left.acls, left.keyauth_credentials, left.jwt_secrets]) for (const row of list) assert.ok(consumers.has(row.consumerId), 'no orphaned credential');
     await tablesIntact();
   });
 }

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadDeclarative } from '../../src/config/declarative/load-declarative.ts';
-import type { ConfigEntities } from '../../src/config/entities.ts';
+import type { ConfigEntities } from '../../src/schema/entity-catalogue.ts';
 import { plugins } from '../helpers/gateway.ts';
 import { actionLines as lines, runCli, startCliNode, type CliNode } from './cli-node.ts';
 
@@ -116,8 +116,8 @@ function comparable(e: ConfigEntities): unknown {
   const out: Record<string, unknown> = {};
   for (const [kind, list] of Object.entries(e)) {
     out[kind] = (list as Record<string, unknown>[]).map((row) => {
-      const { secret: _s, key: _k, keyHash: _h, ...rest } = row;
-      return kind === 'keyAuth' || kind === 'jwtSecrets' ? { ...rest, ...(kind === 'jwtSecrets' ? { key: row.key } : {}) } : row;
+      const { secret: _s, key: _k, key_hash: _h, ...rest } = row;
+      return kind === 'keyauth_credentials' || kind === 'jwt_secrets' ? { ...rest, ...(kind === 'jwt_secrets' ? { key: row.key } : {}) } : row;
     }).sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1));
   }
   return out;

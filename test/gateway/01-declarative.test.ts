@@ -85,9 +85,9 @@ test('a Kong 3.0 file with nested entities loads, with references resolved and K
   assert.deepEqual(read.protocols, ['http', 'https']);
   assert.equal(entities.targets[0].upstreamId, entities.upstreams[0].id);
   const acme = entities.consumers[0];
-  assert.equal(entities.jwtSecrets[0].consumerId, acme.id);
-  assert.equal(entities.jwtSecrets[0].algorithm, 'HS256');
-  assert.equal(entities.keyAuth[0].consumerId, acme.id);
+  assert.equal(entities.jwt_secrets[0].consumerId, acme.id);
+  assert.equal(entities.jwt_secrets[0].algorithm, 'HS256');
+  assert.equal(entities.keyauth_credentials[0].consumerId, acme.id);
   assert.equal(entities.acls[0].consumerId, acme.id);
   const scoped = (name: string) => entities.plugins.filter((p) => p.name === name);
   assert.equal(scoped('rate-limiting').find((p) => p.routeId === read.id)?.serviceId, null);

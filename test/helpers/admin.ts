@@ -10,7 +10,7 @@ import type { AdminContext, AdminRoute } from '../../src/admin/admin-route.ts';
 import { startAdminServer, type AdminServer } from '../../src/admin/server.ts';
 import { entityRoutes } from '../../src/admin/routes/entities.ts';
 import { compileConfig } from '../../src/config/compile.ts';
-import type { ConfigEntities } from '../../src/config/entities.ts';
+import type { ConfigEntities } from '../../src/schema/entity-catalogue.ts';
 import { PersistentState } from '../../src/config/persistent-state.ts';
 import { GatewayError } from '../../src/errors/gateway-error.ts';
 import { startGateway, type Gateway } from '../../src/gateway/server.ts';
@@ -55,7 +55,7 @@ export interface TestAdmin {
   close(): Promise<void>;
 }
 
-const EMPTY: ConfigEntities = { services: [], routes: [], upstreams: [], targets: [], consumers: [], jwtSecrets: [], keyAuth: [], acls: [], plugins: [] };
+const EMPTY: ConfigEntities = { services: [], routes: [], upstreams: [], targets: [], consumers: [], jwt_secrets: [], keyauth_credentials: [], acls: [], plugins: [] };
 
 /**
  * `databaseUrl`: run on that PostgreSQL database (see pg-database.ts) instead of PGlite in a temp folder.

@@ -6,15 +6,15 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { loadDeclarative } from '../../src/config/declarative/load-declarative.ts';
-import type { ConfigEntities } from '../../src/config/entities.ts';
+import type { ConfigEntities } from '../../src/schema/entity-catalogue.ts';
 import { isGatewayError } from '../../src/errors/gateway-error.ts';
 import { loadPluginRegistry, type PluginRegistry } from '../../src/plugins/registry.ts';
 import { createSecretCodec } from '../../src/secrets/envelope-codec.ts';
 import { keyringFromKeys } from '../../src/secrets/keyring.ts';
-import { KIND_ORDER } from '../../src/store/entity-kinds.ts';
+import { KINDS, rowsOf } from '../../src/schema/entity-catalogue.ts';
 import { createFileStore } from '../../src/store/file-store.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import { ENTITY_LISTS, toAdminRecord } from '../../src/store/records.ts';
+import { toAdminRecord } from '../../src/store/records.ts';
 import type { EntityRecord, ReadableStore, Store } from '../../src/store/store.ts';
 
 const JWT_SECRET = `jwt-${randomBytes(16).toString('hex')}`;
@@ -56,7 +56,7 @@ before(async () => {
   // The same entities in a database store (in-memory PGlite), written as the admin API would.
   const codec = createSecretCodec(keyringFromKeys([{ id: 'k1', key: randomBytes(32) }]));
   db = await openStore({ codec, plugins, logger: pino({ level: 'silent' }) });
-  const ops = KIND_ORDER.flatMap((kind) => (entities[ENTITY_LISTS[kind]] as unknown as Record<string, unknown>[])
+  const ops = KINDS.flatMap((kind) => rowsOf(entities, kind)
     .map((row) => ({ op: 'insert' as const, kind, record: toAdminRecord(kind, row) })));
   await db.write(ops, { actor: { id: 'test', name: 'test', role: 'admin' } });
 });
@@ -67,7 +67,7 @@ const withoutTimes = ({ created_at: _c, updated_at: _u, ...rest }: EntityRecord)
 
 describe('file store', () => {
   it('reads like the database store: same records, same order, for every kind', async () => {
-    for (const kind of KIND_ORDER) {
+    for (const kind of KINDS) {
       const fromFile = (await files.list(kind, { size: 1000 })).data;
       const fromDb = (await db.list(kind, { size: 1000 })).data;
       assert.deepEqual(fromFile.map(withoutTimes), fromDb.map(withoutTimes), kind);
@@ -79,7 +79,7 @@ describe('file store', () => {
   });
 
   it('never returns secrets', async () => {
-    const all = JSON.stringify(await Promise.all(KIND_ORDER.map((kind) => files.list(kind, { size: 1000 }))));
+    const all = JSON.stringify(await Promise.all(KINDS.map((kind) => files.list(kind, { size: 1000 }))));
     for (const secret of [JWT_SECRET, API_KEY, REDIS_PASSWORD]) assert.ok(!all.includes(secret));
     const jwt = (await files.get('jwt_secrets', 'alice-iss'))!;
     assert.equal('secret' in jwt, false);
@@ -91,7 +91,7 @@ describe('file store', () => {
     const bob = id('consumers', (c) => c.username === 'bob');
     assert.equal((await files.get('services', 'orders'))?.name, 'orders');
     assert.equal((await files.get('consumers', 'alice'))?.id, alice);
-    assert.equal((await files.get('keyauth_credentials', API_KEY))?.id, id('keyAuth', () => true));
+    assert.equal((await files.get('keyauth_credentials', API_KEY))?.id, id('keyauth_credentials', () => true));
     assert.equal((await files.get('keyauth_credentials', API_KEY, { field: 'consumer', id: alice }))?.consumer && true, true);
     assert.equal(await files.get('keyauth_credentials', API_KEY, { field: 'consumer', id: bob }), undefined);
     assert.equal((await files.get('acls', 'admins', { field: 'consumer', id: alice }))?.group, 'admins');
@@ -121,10 +121,10 @@ describe('file store', () => {
   it('finds a key-auth credential the file gives as key_hash, with the codec', async () => {
     const codec = createSecretCodec(keyringFromKeys([{ id: 'k1', key: randomBytes(32) }]));
     const hashed = structuredClone(entities);
-    hashed.keyAuth = hashed.keyAuth.map(({ key, ...rest }) => ({ ...rest, keyHash: codec.hashApiKey(key!) }));
+    hashed.keyauth_credentials = hashed.keyauth_credentials.map(({ key, ...rest }) => ({ ...rest, key_hash: codec.hashApiKey(key!) }));
     const store = createFileStore(hashed, { plugins, codec });
     const found = await store.get('keyauth_credentials', API_KEY);
-    assert.equal(found?.id, hashed.keyAuth[0].id);
+    assert.equal(found?.id, hashed.keyauth_credentials[0].id);
     assert.equal('key_hash' in found!, false);
     assert.equal(await createFileStore(hashed, { plugins }).get('keyauth_credentials', API_KEY), undefined);
   });

@@ -6,16 +6,16 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it, test } from 'node:test';
 import { pino } from 'pino';
-import type { ConfigEntities } from '../../src/config/entities.ts';
+import type { ConfigEntities } from '../../src/schema/entity-catalogue.ts';
 import { loadPluginRegistry, type PluginRegistry } from '../../src/plugins/registry.ts';
 import { createSecretCodec } from '../../src/secrets/envelope-codec.ts';
 import { keyringFromKeys } from '../../src/secrets/keyring.ts';
 import type { SecretCodec } from '../../src/secrets/secret-codec.ts';
 import { builders, ref } from '../../src/store/contract/fixtures.ts';
-import { KIND_ORDER } from '../../src/store/entity-kinds.ts';
+import { KINDS } from '../../src/schema/entity-catalogue.ts';
 import { recordFromRow, type EntitySqlRow } from '../../src/store/entity-repository.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import { ENTITY_LISTS, emptyEntities, fromAdminRecord } from '../../src/store/records.ts';
+import { emptyEntities, fromAdminRecord } from '../../src/store/records.ts';
 import { mergeSecrets, unseal } from '../../src/store/sealed-secrets.ts';
 import { loadEntities } from '../../src/store/snapshot.ts';
 import type { Store, WriteOp } from '../../src/store/store.ts';
@@ -36,12 +36,12 @@ function countingCodec(): { codec: SecretCodec; decrypted: () => number } {
 /** The reference: the general-purpose conversions, one row at a time, as snapshots were first built. */
 async function reference(store: Store, codec: SecretCodec): Promise<ConfigEntities> {
   const entities = emptyEntities();
-  for (const kind of KIND_ORDER) {
+  for (const kind of KINDS) {
     const rows = (await store.sql.query<EntitySqlRow>(`SELECT * FROM ${TABLES[kind].table} ORDER BY created_at, id`)).rows;
     for (const row of rows) {
       const entity = fromAdminRecord(kind, mergeSecrets(recordFromRow(kind, row), unseal(codec, row.secrets))) as unknown as Record<string, unknown>;
-      if (kind === 'keyauth_credentials' && typeof row.key_hash === 'string') entity.keyHash = row.key_hash;
-      (entities[ENTITY_LISTS[kind]] as unknown[]).push(entity);
+      if (kind === 'keyauth_credentials' && typeof row.key_hash === 'string') entity.key_hash = row.key_hash;
+      (entities[kind] as unknown[]).push(entity);
     }
   }
   return entities;
@@ -68,7 +68,7 @@ async function seed(store: Store): Promise<{ jwtId: string; serviceId: string }>
     { op: 'insert', kind: 'consumers', record: other },
     { op: 'insert', kind: 'jwt_secrets', record: jwt },
     { op: 'insert', kind: 'jwt_secrets', record: b.jwt(other.id, { algorithm: 'HS512' }) },
-    { op: 'insert', kind: 'keyauth_credentials', record: b.keyAuth(consumer.id) },
+    { op: 'insert', kind: 'keyauth_credentials', record: b.keyauth_credentials(consumer.id) },
     { op: 'insert', kind: 'acls', record: b.acl(consumer.id) },
     { op: 'insert', kind: 'plugins', record: b.plugin('correlation-id', {}) },
     { op: 'insert', kind: 'plugins', record: b.plugin('key-auth', {}, { route: ref(route.id) }) },
@@ -92,7 +92,7 @@ function runOn(label: string, open: (codec: SecretCodec) => Promise<Store>): voi
       try {
         const { jwtId } = await seed(store);
         const expected = await reference(store, codec);
-        assert.ok(expected.jwtSecrets.every((s) => typeof s.secret === 'string'), 'jwt secrets decrypted');
+        assert.ok(expected.jwt_secrets.every((s) => typeof s.secret === 'string'), 'jwt secrets decrypted');
         assert.ok(expected.plugins.some((p) => (p.config as { redis?: { password?: unknown } }).redis?.password === 'redis-secret'), 'nested plugin secret merged');
         assert.ok(expected.services.some((s) => !('name' in s)), 'the stored unset null dropped');
 
@@ -118,7 +118,7 @@ function runOn(label: string, open: (codec: SecretCodec) => Promise<Store>): voi
         const counted = decrypted();
         const third = (await store.snapshot()).entities;
         assert.equal(decrypted(), counted + 1);
-        assert.equal(third.jwtSecrets.find((s) => s.id === jwtId)!.secret, 'rotated-secret');
+        assert.equal(third.jwt_secrets.find((s) => s.id === jwtId)!.secret, 'rotated-secret');
         assert.equal(JSON.stringify(third), JSON.stringify(await reference(store, codec)));
       } finally {
         await store.close();

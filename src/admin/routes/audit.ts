@@ -2,12 +2,12 @@
 // like every Kong list (`size`, `offset`, `next`) and filtered by `?kind=` and `?entity_id=`. Both roles may read it.
 import type { AdminRequest, AdminResponse, AdminRoute, AdminContext } from '../admin-route.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import { KIND_ORDER } from '../../store/entity-kinds.ts';
+import { KINDS } from '../../schema/entity-catalogue.ts';
 import { checkPageSize } from '../../store/pagination.ts';
 import { DEFAULT_PAGE_SIZE } from '../list-query.ts';
 
 /** What `?kind=` may name: every entity kind, plus the log's own subjects. */
-export const AUDIT_KINDS: readonly string[] = [...KIND_ORDER, 'config', 'admin_tokens', 'secrets'];
+export const AUDIT_KINDS: readonly string[] = [...KINDS, 'config', 'admin_tokens', 'secrets'];
 
 /** Kong's `size` rule: an integer from 1 to 1000 (digits only), 100 when absent. */
 function pageSize(query: URLSearchParams): number {

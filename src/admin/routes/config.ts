@@ -4,11 +4,11 @@
 import type { AdminContext, AdminRequest, AdminResponse, AdminRoute } from '../admin-route.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { ConfigError } from '../../config/config-error.ts';
-import type { ConfigEntities } from '../../config/entities.ts';
+import type { ConfigEntities } from '../../schema/entity-catalogue.ts';
 import { exportDeclarative, serializeDeclarative } from '../../config/declarative/export-declarative.ts';
 import { parseDeclarativeText } from '../../config/declarative/parse-file.ts';
-import { KIND_ORDER } from '../../store/entity-kinds.ts';
-import { ENTITY_LISTS, publicRecord, toAdminRecord } from '../../store/records.ts';
+import { KINDS } from '../../schema/entity-catalogue.ts';
+import { publicRecord, toAdminRecord } from '../../store/records.ts';
 import type { EntityRecord } from '../../store/store.ts';
 import { isMemoryAudit } from '../memory-audit.ts';
 import { configChangeImages } from '../config-change-audit.ts';
@@ -62,8 +62,8 @@ function asRefusal(err: unknown): unknown {
 /** Kong's answer to POST /config: entities by kind, then by id, secrets left out. */
 export function servedEntities(ctx: AdminContext, entities: ConfigEntities): Record<string, Record<string, EntityRecord>> {
   const out: Record<string, Record<string, EntityRecord>> = {};
-  for (const kind of KIND_ORDER) {
-    const rows = entities[ENTITY_LISTS[kind]];
+  for (const kind of KINDS) {
+    const rows = entities[kind];
     if (rows.length === 0) continue;
     out[kind] = {};
     for (const row of rows) out[kind][row.id] = publicRecord(kind, toAdminRecord(kind, row), ctx.plugins);

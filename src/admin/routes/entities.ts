@@ -1,8 +1,8 @@
-// Every entity endpoint, generated from KIND_SPECS as Kong generates them from its schemas: `/services`,
+// Every entity endpoint, generated from ENTITIES as Kong generates them from its schemas: `/services`,
 // `/services/{id or name}`, nested collections under each foreign key's parent (`/services/{s}/routes`,
 // `/consumers/{c}/key-auth`), the referenced entity (`/routes/{r}/service`), and `/plugins/enabled`.
 // Targets exist only under their upstream, as in Kong 3.x.
-import { KIND_SPECS, KIND_ORDER, type Kind } from '../../store/entity-kinds.ts';
+import { ENTITIES, KINDS, type Kind, kindOf } from '../../schema/entity-catalogue.ts';
 import type { AdminRoute } from '../admin-route.ts';
 import {
   createHandler, deleteHandler, foreignDeleteHandler, foreignGetHandler, foreignPatchHandler, foreignPutHandler,
@@ -12,14 +12,14 @@ import {
 /** Kinds Kong serves only nested (`/targets` is disabled in favour of `/upstreams/{u}/targets`). */
 const NESTED_ONLY: ReadonlySet<Kind> = new Set(['targets']);
 
-// Summaries for docs/admin-api.md, worded from KIND_SPECS: `jwt_secrets` -> "a jwt secret", keys, delete rules.
+// Summaries for docs/admin-api.md, worded from ENTITIES: `jwt_secrets` -> "a jwt secret", keys, delete rules.
 const one = (kind: Kind) => kind.replace(/s$/, '').replaceAll('_', ' ');
 const a = (kind: Kind) => `${/^[aeiou]/.test(one(kind)) ? 'an' : 'a'} ${one(kind)}`;
-const byKey = (kind: Kind) => `by id or ${KIND_SPECS[kind].endpointKey ?? 'id'}`;
+const byKey = (kind: Kind) => `by id or ${ENTITIES[kind].endpointKey ?? 'id'}`;
 
 /** What else a delete does: children that go with the entity, children that refuse it. */
 function deleteRule(kind: Kind): string {
-  const children = (rule: 'cascade' | 'restrict') => KIND_ORDER.filter((k) => Object.values(KIND_SPECS[k].foreign).some((fk) => fk.kind === kind && fk.onDelete === rule));
+  const children = (rule: 'cascade' | 'restrict') => KINDS.filter((k) => Object.values(ENTITIES[k].foreign).some((fk) => kindOf(fk.kind) === kind && fk.onDelete === rule));
   const cascade = children('cascade').map((k) => k.replaceAll('_', ' '));
   const restrict = children('restrict').map((k) => k.replaceAll('_', ' '));
   return (cascade.length > 0 ? ` with its ${cascade.join(', ')}` : '') + (restrict.length > 0 ? `; refused while ${restrict.join(', ')} refer to it` : '');
@@ -45,7 +45,7 @@ function entity(path: string, kind: Kind, scope?: Scope): AdminRoute[] {
 }
 
 function foreignEntity(path: string, kind: Kind, field: string): AdminRoute[] {
-  const target = KIND_SPECS[kind].foreign[field].kind;
+  const target = kindOf(ENTITIES[kind].foreign[field].kind);
   const it = `the ${one(target)} this ${one(kind)} refers to`;
   return [
     { method: 'GET', pattern: path, write: false, handle: foreignGetHandler(kind, field), summary: `fetch ${it}` },
@@ -57,15 +57,15 @@ function foreignEntity(path: string, kind: Kind, field: string): AdminRoute[] {
 
 function generate(): AdminRoute[] {
   const routes: AdminRoute[] = [];
-  for (const kind of KIND_ORDER) {
-    const spec = KIND_SPECS[kind];
+  for (const kind of KINDS) {
+    const spec = ENTITIES[kind];
     const own = `/${spec.adminPath}`;
     if (!NESTED_ONLY.has(kind)) {
       routes.push(...collection(own, kind), ...entity(`${own}/:${PARAM[kind]}`, kind));
     }
     for (const [field, fk] of Object.entries(spec.foreign)) {
-      const parent = `/${KIND_SPECS[fk.kind].adminPath}/:${PARAM[fk.kind]}/${spec.nestedPath ?? spec.adminPath}`;
-      const scope = { field, parent: fk.kind };
+      const parent = `/${ENTITIES[kindOf(fk.kind)].adminPath}/:${PARAM[kindOf(fk.kind)]}/${spec.nestedPath ?? spec.adminPath}`;
+      const scope = { field, parent: kindOf(fk.kind) };
       routes.push(...collection(parent, kind, scope), ...entity(`${parent}/:${PARAM[kind]}`, kind, scope));
       if (!NESTED_ONLY.has(kind)) routes.push(...foreignEntity(`${own}/:${PARAM[kind]}/${field}`, kind, field));
     }

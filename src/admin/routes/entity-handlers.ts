@@ -3,7 +3,7 @@
 // the entity a foreign key points at (`/routes/{r}/service`).
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import { KIND_SPECS, type Kind } from '../../store/entity-kinds.ts';
+import { ENTITIES, type Kind, kindOf, mapKinds } from '../../schema/entity-catalogue.ts';
 import { referenceId } from '../../store/records.ts';
 import { isUuid } from '../../store/tables.ts';
 import type { EntityRecord } from '../../store/store.ts';
@@ -14,18 +14,12 @@ import { listOptions, pageBody } from '../list-query.ts';
 
 type Handler = (req: AdminRequest, ctx: AdminContext) => Promise<AdminResponse>;
 
-/** Path capture name per kind: `/services/:service/routes/:route`. */
-export const PARAM: Readonly<Record<Kind, string>> = {
-  services: 'service',
-  routes: 'route',
-  upstreams: 'upstream',
-  targets: 'target',
-  consumers: 'consumer',
-  jwt_secrets: 'jwt',
-  keyauth_credentials: 'keyauth',
-  acls: 'acl',
-  plugins: 'plugin',
-};
+/**
+ * Path capture name per kind: `/services/:service/routes/:route`, `/consumers/:consumer/key-auth/:keyauth`
+ * (the path segment, singular, without dashes).
+ */
+export const PARAM: Readonly<Record<Kind, string>> = mapKinds((definition) =>
+  (definition.nestedPath ?? definition.adminPath.replace(/s$/, '')).replaceAll('-', ''));
 
 /** A collection nested under a parent: the child's foreign-key field and the parent's kind. */
 export interface Scope {
@@ -95,7 +89,7 @@ async function upsert(req: AdminRequest, ctx: AdminContext, kind: Kind, key: str
   let existing = await ctx.store.get(kind, key, parent);
   // a UUID names an id, never an endpoint key that happens to look like one
   if (existing && isUuid(key) && existing.id.toLowerCase() !== key.toLowerCase()) existing = undefined;
-  const endpointKey = KIND_SPECS[kind].endpointKey;
+  const endpointKey = ENTITIES[kind].endpointKey;
   if (!isUuid(key) && endpointKey !== undefined) {
     if (body[endpointKey] !== undefined && body[endpointKey] !== key) {
       throw schemaViolation([{ path: endpointKey, message: `does not match the ${endpointKey} in the path` }]);
@@ -150,7 +144,7 @@ async function referenced(req: AdminRequest, ctx: AdminContext, kind: Kind, fiel
 }
 
 export function foreignGetHandler(kind: Kind, field: string): Handler {
-  const target = KIND_SPECS[kind].foreign[field].kind;
+  const target = kindOf(ENTITIES[kind].foreign[field].kind);
   return async (req, ctx) => {
     const { ref } = await referenced(req, ctx, kind, field);
     if (ref === null) throw notFound();
@@ -159,7 +153,7 @@ export function foreignGetHandler(kind: Kind, field: string): Handler {
 }
 
 export function foreignPatchHandler(kind: Kind, field: string): Handler {
-  const target = KIND_SPECS[kind].foreign[field].kind;
+  const target = kindOf(ENTITIES[kind].foreign[field].kind);
   return async (req, ctx) => {
     const { ref } = await referenced(req, ctx, kind, field);
     if (ref === null) throw notFound();
@@ -169,7 +163,7 @@ export function foreignPatchHandler(kind: Kind, field: string): Handler {
 
 /** Kong's PUT on `/routes/{r}/service`: replace the service the route points at, or create one and point the route at it. */
 export function foreignPutHandler(kind: Kind, field: string): Handler {
-  const target = KIND_SPECS[kind].foreign[field].kind;
+  const target = kindOf(ENTITIES[kind].foreign[field].kind);
   return async (req, ctx) => {
     const { owner, ref } = await referenced(req, ctx, kind, field);
     const body = requestBody(req, ctx, target);

@@ -7,7 +7,7 @@ import type { AdminContext, AdminRequest, AdminResponse, AdminRoute } from '../a
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { FieldError } from '../../schema/validate.ts';
 import { checkRouteRules, validateEntityFields } from '../../config/validate-entity.ts';
-import { KIND_SPECS, KIND_ORDER, type Kind } from '../../store/entity-kinds.ts';
+import { ENTITIES, KINDS, type Kind } from '../../schema/entity-catalogue.ts';
 import { schemaViolation, takeForeignKeys } from '../entity-input.ts';
 import { requestBody } from '../entity-store.ts';
 
@@ -21,11 +21,11 @@ export function toJsonSchema(schema: TSchema): unknown {
 }
 
 function isKind(name: string): name is Kind {
-  return (KIND_ORDER as readonly string[]).includes(name);
+  return (KINDS as readonly string[]).includes(name);
 }
 
 function noEntity(name: string): GatewayError {
-  return new GatewayError('ADMIN_NOT_FOUND', { message: `No entity named '${name}'`, detail: `schemas exist for ${KIND_ORDER.join(', ')}` });
+  return new GatewayError('ADMIN_NOT_FOUND', { message: `No entity named '${name}'`, detail: `schemas exist for ${KINDS.join(', ')}` });
 }
 
 /**
@@ -59,7 +59,7 @@ export const schemaRoutes: AdminRoute[] = [
     handle: async (req) => {
       const { name } = req.params;
       if (!isKind(name)) throw noEntity(name);
-      return { status: 200, body: toJsonSchema(KIND_SPECS[name].schema) };
+      return { status: 200, body: toJsonSchema(ENTITIES[name].schema) };
     },
   },
   {

@@ -4,7 +4,7 @@
 import { loadPluginRegistry } from '../../plugins/registry.ts';
 import type { Change } from '../../config/diff/diff-entities.ts';
 import { formatChange, formatSummary } from '../../config/diff/format-changes.ts';
-import { KIND_SPECS } from '../../store/entity-kinds.ts';
+import { ENTITIES } from '../../schema/entity-catalogue.ts';
 import { ADMIN_FLAGS, AdminRefusal, adminClientFrom, EXIT, type AdminClient } from '../admin-client.ts';
 import { planChanges } from '../config-plan.ts';
 import { parseCommandArgs } from '../parse-command-args.ts';
@@ -55,9 +55,9 @@ async function apply(client: AdminClient, change: Change): Promise<void> {
 
 /** `/services/{id}`; targets only exist under their upstream (`/upstreams/{u}/targets/{id}`), as in Kong 3.x. */
 export function entityPath(change: Change): string {
-  const own = `${KIND_SPECS[change.kind].adminPath}/${encodeURIComponent(change.id)}`;
+  const own = `${ENTITIES[change.kind].adminPath}/${encodeURIComponent(change.id)}`;
   if (change.kind !== 'targets') return `/${own}`;
   const upstream = ((change.body ?? change.before)?.upstream as { id?: string } | undefined)?.id;
   if (upstream === undefined) throw new Error(`target ${change.id} has no upstream`);
-  return `/${KIND_SPECS.upstreams.adminPath}/${encodeURIComponent(upstream)}/${own}`;
+  return `/${ENTITIES.upstreams.adminPath}/${encodeURIComponent(upstream)}/${own}`;
 }

@@ -9,6 +9,7 @@ import { createLogger } from '../../observability/logger.ts';
 import { loadKeyring } from '../../secrets/keyring.ts';
 import { createSecretCodec } from '../../secrets/envelope-codec.ts';
 import { SecretError } from '../../secrets/secret-error.ts';
+import { keyedSecrets } from '../../schema/entity-catalogue.ts';
 import { openStore, PGLITE_SUBDIR } from '../../store/open-store.ts';
 import { CliError } from '../cli-error.ts';
 
@@ -42,9 +43,9 @@ export async function runSecretsRekey(args: string[]): Promise<number> {
     process.stdout.write(`re-encrypted the secrets of ${count} entit${count === 1 ? 'y' : 'ies'} under key '${codec.activeKeyId}'\n`);
     const { entities } = await store.snapshot();
     const older = new Map<string, number>();
-    for (const row of entities.keyAuth) {
-      if (row.keyHash === undefined) continue;
-      const kid = codec.keyIdOf(row.keyHash);
+    for (const { hash } of keyedSecrets(entities)) {
+      if (hash === undefined) continue;
+      const kid = codec.keyIdOf(hash);
       if (kid !== codec.activeKeyId) older.set(kid, (older.get(kid) ?? 0) + 1);
     }
     for (const [kid, n] of older) {

@@ -17,7 +17,7 @@ import { startUsersService } from '../../../examples/services/users/users-servic
 import { startOrdersService } from '../../../examples/services/orders/orders-service.ts';
 import { demoBanner, plainBanner, DEMO_PORTS, type AdminBannerInfo, type DemoPorts } from '../demo-banner.ts';
 import { portOf } from '../../../examples/services/json-server.ts';
-import type { ConfigEntities } from '../../config/entities.ts';
+import type { ConfigEntities } from '../../schema/entity-catalogue.ts';
 import { parseAllowedNetworks } from '../../plugins/jwt/jwks-address-policy.ts';
 import { splitList } from '../../gateway/cidr-list.ts';
 import { watchLauncher } from '../launcher-watch.ts';
@@ -191,7 +191,7 @@ function parseDemoPorts(value: string): DemoPorts {
 function pointDemoAt(entities: ConfigEntities, ports: DemoPorts): void {
   const moved = new Map([[DEMO_PORTS.users, ports.users], [DEMO_PORTS.orders, ports.orders]]);
   for (const service of entities.services) {
-    if (service.host === '127.0.0.1') service.port = moved.get(service.port) ?? service.port;
+    if (service.host === '127.0.0.1' && service.port !== undefined) service.port = moved.get(service.port) ?? service.port;
   }
 }
 

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadPluginRegistry } from '../../plugins/registry.ts';
 import { loadEntitiesFromFile } from '../load-config.ts';
 import { DEMO_CONFIG } from '../../../examples/demo/paths.ts';
-import type { ConfigEntities } from '../entities.ts';
+import type { ConfigEntities } from '../../schema/entity-catalogue.ts';
 import { loadDeclarative } from './load-declarative.ts';
 import { exportDeclarative, serializeDeclarative } from './export-declarative.ts';
 
@@ -24,7 +24,7 @@ test('the demo file round-trips: load -> export -> load gives the same entities,
   const entities = await loadEntitiesFromFile(DEMO_CONFIG, plugins);
   const text = serializeDeclarative(exportDeclarative(entities, { plugins }), 'yaml');
   const expected = structuredClone(entities);
-  for (const s of expected.jwtSecrets) delete s.secret;
+  for (const s of expected.jwt_secrets) delete s.secret;
   assert.deepEqual(byId(reload(text)), byId(expected));
   assert.doesNotMatch(text, /demo-web-app-secret|secret:/);
   assert.doesNotMatch(text, /created_at|updated_at/);
@@ -74,7 +74,7 @@ test('secrets never leave: API keys become key_hash, plugin passwords and plaint
   const entities = loadDeclarative(structuredClone(KEYED), plugins);
   // What the store's snapshot holds: the key's hash, never the key.
   const hash = 'hmac-sha256:k1:AbCdEf0123456789_-xyz';
-  entities.keyAuth = entities.keyAuth.map(({ key: _key, ...rest }) => ({ ...rest, keyHash: hash }));
+  entities.keyauth_credentials = entities.keyauth_credentials.map(({ key: _key, ...rest }) => ({ ...rest, key_hash: hash }));
   const doc = exportDeclarative(entities, { plugins }) as Record<string, any>;
   const text = serializeDeclarative(doc, 'yaml');
   assert.doesNotMatch(text, /hunter2|alice-plaintext-key/);
@@ -87,7 +87,7 @@ test('secrets never leave: API keys become key_hash, plugin passwords and plaint
   assert.deepEqual(doc.upstreams[0].targets.map((t: any) => [t.target, t.weight]), [['127.0.0.1:9001', 5]]);
 
   const back = reload(text);
-  assert.deepEqual(back.keyAuth.map((k) => [k.id, k.keyHash, k.key]), entities.keyAuth.map((k) => [k.id, hash, undefined]));
+  assert.deepEqual(back.keyauth_credentials.map((k) => [k.id, k.key_hash, k.key]), entities.keyauth_credentials.map((k) => [k.id, hash, undefined]));
   const expected = structuredClone(entities);
   (expected.plugins.find((p) => p.name === 'rate-limiting')!.config as any).redis.password = null; // left out, so the schema default comes back
   assert.deepEqual(byId(back), byId(expected));
@@ -98,7 +98,7 @@ test('a plaintext key from a file is left out too (it loads back without a key, 
   const entities = loadDeclarative(structuredClone(KEYED), plugins);
   const doc = exportDeclarative(entities, { plugins }) as Record<string, any>;
   assert.deepEqual(Object.keys(doc.consumers[0].keyauth_credentials[0]).sort(), ['id']);
-  assert.equal(reload(serializeDeclarative(doc, 'yaml')).keyAuth[0].key, undefined);
+  assert.equal(reload(serializeDeclarative(doc, 'yaml')).keyauth_credentials[0].key, undefined);
 });
 
 test('select tags: only entities carrying every tag, children of unselected parents at the top level', () => {
@@ -111,7 +111,7 @@ test('select tags: only entities carrying every tag, children of unselected pare
 
 test('the loader takes key_hash instead of key, never both', () => {
   const doc = (cred: object) => ({ _format_version: '3.0', consumers: [{ username: 'a', keyauth_credentials: [cred] }] });
-  assert.equal(loadDeclarative(doc({ key_hash: 'hmac-sha256:k1:abc' }), plugins).keyAuth[0].keyHash, 'hmac-sha256:k1:abc');
+  assert.equal(loadDeclarative(doc({ key_hash: 'hmac-sha256:k1:abc' }), plugins).keyauth_credentials[0].key_hash, 'hmac-sha256:k1:abc');
   assert.throws(() => loadDeclarative(doc({ key: 'x', key_hash: 'hmac-sha256:k1:abc' }), plugins), /key_hash: cannot be set together with 'key'/);
   assert.throws(() => loadDeclarative(doc({ key_hash: 'plain' }), plugins), /key_hash/);
   const two = { _format_version: '3.0', consumers: [{ username: 'a', keyauth_credentials: [{ key_hash: 'hmac-sha256:k1:abc' }, { key_hash: 'hmac-sha256:k1:abc' }] }] };

@@ -4,8 +4,8 @@
 import { stringify as stringifyYaml } from 'yaml';
 import type { PluginRegistry } from '../../plugins/registry.ts';
 import { declaredSecretFields, stripSecrets } from '../../secrets/secret-fields.ts';
-import type { ConfigEntities, ConsumerRow, PluginRow, RouteRow, ServiceRow, UpstreamRow } from '../entities.ts';
-import type { Kind } from './flatten.ts';
+import { ENTITIES, KINDS, kindOf, mapKinds, rowsOf, type ConfigEntities, type Kind } from '../../schema/entity-catalogue.ts';
+import type { RowView } from '../../schema/entity-definition.ts';
 
 export interface ExportOptions {
   /** Plugin config fields their schema marks `'x-secret'` are left out; required so none can slip through. */
@@ -16,78 +16,73 @@ export interface ExportOptions {
 
 type Doc = Record<string, unknown>;
 
+/** Each kind's foreign keys as `[field, parent kind]`. */
+const FOREIGN: Readonly<Record<Kind, readonly (readonly [string, Kind])[]>> = mapKinds((definition) =>
+  Object.entries(definition.foreign).map(([field, key]) => [field, kindOf(key.kind)] as const));
+
 /** Row fields that are not Kong fields: references are written as nesting or as `service: <name>`. */
-const ROW_ONLY = new Set(['serviceId', 'routeId', 'consumerId', 'upstreamId', 'keyHash', 'created_at', 'updated_at']);
+const ROW_ONLY: Readonly<Record<Kind, ReadonlySet<string>>> = mapKinds((_, kind) =>
+  new Set([...FOREIGN[kind].map(([field]) => `${field}Id`), 'created_at', 'updated_at']));
 
 export function exportDeclarative(entities: ConfigEntities, options: ExportOptions): Doc {
   const tags = options.selectTags ?? [];
-  const pick = <T extends { tags?: string[] | null }>(rows: readonly T[]): T[] => rows.filter((r) => tags.every((t) => r.tags?.includes(t)));
-  const e: ConfigEntities = {
-    services: pick(entities.services),
-    routes: pick(entities.routes),
-    upstreams: pick(entities.upstreams),
-    targets: pick(entities.targets),
-    consumers: pick(entities.consumers),
-    jwtSecrets: pick(entities.jwtSecrets),
-    keyAuth: pick(entities.keyAuth),
-    acls: pick(entities.acls),
-    plugins: pick(entities.plugins),
+  const picked = (row: RowView) => tags.every((t) => Array.isArray(row.tags) && row.tags.includes(t));
+  const selected = mapKinds((_, kind) => rowsOf(entities, kind).filter(picked));
+  const present = mapKinds((_, kind) => new Set(selected[kind].map((r) => r.id)));
+  // references name their entity as decK writes them: by the endpoint key (name, username) when set, else by id
+  const names = mapKinds((definition, kind) => {
+    const key = definition.endpointKey;
+    return new Map(rowsOf(entities, kind).map((r) => [r.id, key !== undefined && typeof r[key] === 'string' ? r[key] : r.id]));
+  });
+  const nameOf = (kind: Kind, id: string) => names[kind].get(id) ?? id;
+
+  /** The one exported entity a row nests under: its only set reference, when that parent is exported too. */
+  const nestParent = (kind: Kind, row: RowView): { kind: Kind; id: string } | undefined => {
+    const set = FOREIGN[kind].filter(([field]) => typeof row[`${field}Id`] === 'string');
+    const only = set.length === 1 ? set[0] : undefined;
+    if (only === undefined) return undefined;
+    const id = row[`${only[0]}Id`];
+    return typeof id === 'string' && present[only[1]].has(id) ? { kind: only[1], id } : undefined;
   };
-  const ids = (rows: readonly { id: string }[]) => new Set(rows.map((r) => r.id));
-  const present = { services: ids(e.services), routes: ids(e.routes), upstreams: ids(e.upstreams), consumers: ids(e.consumers) };
-  const record = (kind: Kind, row: object) => fields(kind, row, options.plugins);
-  const name = { services: refNames(entities.services), routes: refNames(entities.routes), upstreams: refNames(entities.upstreams), consumers: refNames(entities.consumers) };
-  // children by parent id, found once rather than by a search of the whole list per parent
-  const single = e.plugins.filter((p) => scopes(p) === 1);
-  const pluginsOf = { serviceId: Map.groupBy(single, (p) => p.serviceId), routeId: Map.groupBy(single, (p) => p.routeId), consumerId: Map.groupBy(single, (p) => p.consumerId) };
-  const routesOf = Map.groupBy(e.routes, (r) => r.serviceId);
-  const targetsOf = Map.groupBy(e.targets, (t) => t.upstreamId);
-  const jwtSecretsOf = Map.groupBy(e.jwtSecrets, (s) => s.consumerId);
-  const keyAuthOf = Map.groupBy(e.keyAuth, (k) => k.consumerId);
-  const aclsOf = Map.groupBy(e.acls, (a) => a.consumerId);
 
-  /** Nested under its one scope when that parent is exported too; otherwise top level with named references. */
-  const nestedPlugins = (field: 'serviceId' | 'routeId' | 'consumerId', parentId: string) =>
-    sorted('plugins', pluginsOf[field].get(parentId) ?? []).map((p) => record('plugins', p));
-  const route = (r: RouteRow) => withChildren(record('routes', r), { plugins: nestedPlugins('routeId', r.id) });
+  // children by parent, found once rather than by a search of the whole list per parent
+  const children = new Map<string, Map<Kind, RowView[]>>();
+  const topLevel = mapKinds((): RowView[] => []);
+  for (const kind of KINDS) {
+    for (const row of selected[kind]) {
+      const parent = nestParent(kind, row);
+      if (parent === undefined) {
+        topLevel[kind].push(row);
+        continue;
+      }
+      const key = `${parent.kind}:${parent.id}`;
+      const byKind = children.get(key) ?? new Map<Kind, RowView[]>();
+      byKind.set(kind, [...(byKind.get(kind) ?? []), row]);
+      children.set(key, byKind);
+    }
+  }
 
-  const services = sorted('services', e.services).map((s) => withChildren(record('services', s), {
-    routes: sorted('routes', routesOf.get(s.id) ?? []).map(route),
-    plugins: nestedPlugins('serviceId', s.id),
-  }));
-  const routes = sorted('routes', e.routes.filter((r) => r.serviceId === null || !present.services.has(r.serviceId))).map((r) => ({
-    ...route(r),
-    ...(r.serviceId === null ? {} : { service: name.services(r.serviceId) }),
-  }));
-  const upstreams = sorted('upstreams', e.upstreams).map((u) => withChildren(record('upstreams', u), {
-    targets: sorted('targets', targetsOf.get(u.id) ?? []).map((t) => record('targets', t)),
-  }));
-  const targets = sorted('targets', e.targets.filter((t) => !present.upstreams.has(t.upstreamId))).map((t) => ({ ...record('targets', t), upstream: name.upstreams(t.upstreamId) }));
-  const consumers = sorted('consumers', e.consumers).map((c) => withChildren(record('consumers', c), {
-    jwt_secrets: sorted('jwt_secrets', jwtSecretsOf.get(c.id) ?? []).map((s) => record('jwt_secrets', s)),
-    keyauth_credentials: sorted('keyauth_credentials', keyAuthOf.get(c.id) ?? []).map((k) => record('keyauth_credentials', k)),
-    acls: sorted('acls', aclsOf.get(c.id) ?? []).map((a) => record('acls', a)),
-    plugins: nestedPlugins('consumerId', c.id),
-  }));
-  const orphan = <T extends { id: string; consumerId: string }>(kind: Kind, rows: readonly T[]) =>
-    sorted(kind, rows.filter((r) => !present.consumers.has(r.consumerId))).map((r) => ({ ...record(kind, r), consumer: name.consumers(r.consumerId) }));
-  const plugins = sorted('plugins', e.plugins.filter((p) => !nestedUnderExported(p, present))).map((p) => ({
-    ...record('plugins', p),
-    ...(p.serviceId === null ? {} : { service: name.services(p.serviceId) }),
-    ...(p.routeId === null ? {} : { route: name.routes(p.routeId) }),
-    ...(p.consumerId === null ? {} : { consumer: name.consumers(p.consumerId) }),
-  }));
+  const render = (kind: Kind, row: RowView): Doc => {
+    const out = fields(kind, row, options.plugins);
+    for (const [childKind, list] of children.get(`${kind}:${row.id}`) ?? []) {
+      out[childKind] = sorted(childKind, list).map((child) => render(childKind, child));
+    }
+    return out;
+  };
 
   const doc: Doc = { _format_version: '3.0' };
   if (tags.length > 0) doc._info = { select_tags: [...tags] };
-  const lists: Doc = {
-    services, routes, upstreams, targets, consumers,
-    jwt_secrets: orphan('jwt_secrets', e.jwtSecrets),
-    keyauth_credentials: orphan('keyauth_credentials', e.keyAuth),
-    acls: orphan('acls', e.acls),
-    plugins,
-  };
-  for (const [key, list] of Object.entries(lists)) if ((list as unknown[]).length > 0) doc[key] = list;
+  for (const kind of KINDS) {
+    const list = sorted(kind, topLevel[kind]).map((row) => {
+      const out = render(kind, row);
+      for (const [field, parent] of FOREIGN[kind]) {
+        const id = row[`${field}Id`];
+        if (typeof id === 'string') out[field] = nameOf(parent, id);
+      }
+      return out;
+    });
+    if (list.length > 0) doc[kind] = list;
+  }
   return sortKeys(doc) as Doc;
 }
 
@@ -98,12 +93,10 @@ export function serializeDeclarative(doc: Doc, format: 'yaml' | 'json'): string 
 }
 
 /** One entity's own Kong fields: no timestamps, no row-only references, secrets left out. */
-function fields(kind: Kind, row: object, plugins: PluginRegistry): Doc {
+function fields(kind: Kind, row: RowView, plugins: PluginRegistry): Doc {
   const out: Doc = {};
-  for (const [key, value] of Object.entries(row)) if (value !== undefined && !ROW_ONLY.has(key)) out[key] = value;
-  // The store never holds an API key in a readable form: its hash stands in for it and loads back as `key_hash`.
-  const keyHash = (row as { keyHash?: string }).keyHash;
-  if (kind === 'keyauth_credentials' && keyHash !== undefined) out.key_hash = keyHash;
+  for (const [key, value] of Object.entries(row)) if (value !== undefined && !ROW_ONLY[kind].has(key)) out[key] = value;
+  // A secret kept only as a hash (an API key) is exported as its hash (`key_hash`), which loads back as such.
   const stripped = stripSecrets(kind, out, plugins);
   // An unset secret (null) is left out as well: whether a secret is set is the server's business, and a file
   // that loads back with the default null then exports the same bytes.
@@ -120,48 +113,10 @@ function dropNulls(node: unknown, path: readonly string[]): void {
   else if (key !== '*' && !Array.isArray(node) && (node as Doc)[key] === null) delete (node as Doc)[key];
 }
 
-function withChildren(record: Doc, children: Record<string, Doc[]>): Doc {
-  const out = { ...record };
-  for (const [key, list] of Object.entries(children)) if (list.length > 0) out[key] = list;
-  return out;
-}
-
-function scopes(p: PluginRow): number {
-  return Number(p.serviceId !== null) + Number(p.routeId !== null) + Number(p.consumerId !== null);
-}
-
-function nestedUnderExported(p: PluginRow, present: Record<'services' | 'routes' | 'consumers', Set<string>>): boolean {
-  if (scopes(p) !== 1) return false;
-  return (p.serviceId !== null && present.services.has(p.serviceId))
-    || (p.routeId !== null && present.routes.has(p.routeId))
-    || (p.consumerId !== null && present.consumers.has(p.consumerId));
-}
-
-/** A reference as decK writes it: the name (username) when there is one, else the id. */
-function refNames(rows: readonly (ServiceRow | RouteRow | UpstreamRow | ConsumerRow)[]): (id: string) => string {
-  const names = new Map<string, string>();
-  for (const row of rows) {
-    const name = 'username' in row ? row.username : 'name' in row ? row.name : undefined;
-    if (typeof name === 'string' && !names.has(row.id)) names.set(row.id, name);
-  }
-  return (id) => names.get(id) ?? id;
-}
-
 /** Each kind by its human key, then id: the same entities always come out in the same order. */
-function sorted<T extends { id: string }>(kind: Kind, rows: readonly T[]): T[] {
-  const key = (r: T): string[] => {
-    const v = r as unknown as Record<string, unknown>;
-    const s = (x: unknown) => (typeof x === 'string' ? x : '');
-    switch (kind) {
-      case 'consumers': return [s(v.username), s(v.custom_id), r.id];
-      case 'targets': return [s(v.target), r.id];
-      case 'jwt_secrets': return [s(v.key), r.id];
-      case 'acls': return [s(v.group), r.id];
-      case 'plugins': return [s(v.name), s(v.instance_name), r.id];
-      case 'keyauth_credentials': return [r.id];
-      default: return [s(v.name), r.id];
-    }
-  };
+function sorted(kind: Kind, rows: readonly RowView[]): RowView[] {
+  const by = ENTITIES[kind].sortBy;
+  const key = (r: RowView): string[] => [...by.map((field) => (typeof r[field] === 'string' ? r[field] : '')), r.id];
   return [...rows].sort((a, b) => compareKeys(key(a), key(b)));
 }
 

@@ -2,8 +2,7 @@
 // it was nested under. No validation here beyond shape: that is load-declarative.ts's job.
 import type { FieldError } from '../../schema/validate.ts';
 import { SUPPORTED_FORMAT_VERSIONS } from './parse-file.ts';
-
-export type Kind = 'services' | 'routes' | 'upstreams' | 'targets' | 'consumers' | 'jwt_secrets' | 'keyauth_credentials' | 'acls' | 'plugins';
+import { ENTITIES, KINDS, isKind, mapKinds, type Kind } from '../../schema/entity-catalogue.ts';
 
 export interface RawRecord {
   kind: Kind;
@@ -15,28 +14,18 @@ export interface RawRecord {
   parent?: RawRecord;
 }
 
-/** Which children each kind may nest, as Kong's declarative format allows. */
-const NESTED: Record<Kind, readonly Kind[]> = {
-  services: ['routes', 'plugins'],
-  routes: ['plugins'],
-  upstreams: ['targets'],
-  targets: [],
-  consumers: ['jwt_secrets', 'keyauth_credentials', 'acls', 'plugins'],
-  jwt_secrets: [],
-  keyauth_credentials: [],
-  acls: [],
-  plugins: [],
-};
+/** Which children each kind may nest, as Kong's declarative format allows: every kind with a foreign key to it. */
+const NESTED: Readonly<Record<Kind, readonly Kind[]>> = mapKinds((_, parent) =>
+  KINDS.filter((child) => Object.values(ENTITIES[child].foreign).some((key) => key.kind === parent)));
 
-const TOP_LEVEL: readonly Kind[] = ['services', 'routes', 'upstreams', 'targets', 'consumers', 'jwt_secrets', 'keyauth_credentials', 'acls', 'plugins'];
 const META_KEYS = new Set(['_format_version', '_transform', '_comment', '_ignore', '_workspace', '_info']);
 /** Opaque notes Kong allows on any entity and ignores: `_comment` (a string) and `_ignore` (an array). */
-const NOTE_KEYS: Record<string, { ok(v: unknown): boolean; expected: string }> = {
-  _comment: { ok: (v) => typeof v === 'string', expected: 'expected a string' },
-  _ignore: { ok: Array.isArray, expected: 'expected an array' },
-};
+const NOTE_KEYS: ReadonlyMap<string, { ok(v: unknown): boolean; expected: string }> = new Map([
+  ['_comment', { ok: (v: unknown) => typeof v === 'string', expected: 'expected a string' }],
+  ['_ignore', { ok: Array.isArray, expected: 'expected an array' }],
+]);
 /** Kong entities we know but do not serve yet: refuse them loudly rather than ignore them. */
-const NOT_YET = new Set(['certificates', 'ca_certificates', 'snis', 'vaults', 'consumer_groups', 'basicauth_credentials', 'hmacauth_credentials', 'oauth2_credentials', 'key_sets', 'keys', 'filter_chains']);
+const NOT_YET = new Set(['certificates', 'ca_certificates', 'snis', 'vaults', 'consumer_groups', 'oauth2_credentials', 'key_sets', 'keys', 'filter_chains']);
 
 export function flattenDeclarative(doc: Record<string, unknown>): { records: RawRecord[]; errors: FieldError[] } {
   const records: RawRecord[] = [];
@@ -51,8 +40,8 @@ export function flattenDeclarative(doc: Record<string, unknown>): { records: Raw
 
   for (const [key, value] of Object.entries(doc)) {
     if (META_KEYS.has(key)) continue;
-    if ((TOP_LEVEL as readonly string[]).includes(key)) {
-      collect(key as Kind, value, key, undefined, records, errors);
+    if (isKind(key)) {
+      collect(key, value, key, undefined, records, errors);
     } else if (NOT_YET.has(key)) {
       errors.push({ path: key, message: `'${key}' is not supported yet by this gateway` });
     } else {
@@ -76,11 +65,12 @@ function collect(kind: Kind, value: unknown, path: string, parent: RawRecord | u
     }
     const fields: Record<string, unknown> = {};
     const children: [Kind, unknown][] = [];
-    for (const [k, v] of Object.entries(item as Record<string, unknown>)) {
-      if (Object.hasOwn(NOTE_KEYS, k)) {
-        if (!NOTE_KEYS[k].ok(v)) errors.push({ path: `${itemPath}.${k}`, message: NOTE_KEYS[k].expected });
-      } else if ((NESTED[kind] as readonly string[]).includes(k)) children.push([k as Kind, v]);
-      else if (k !== kind && (TOP_LEVEL as readonly string[]).includes(k) && Array.isArray(v)) {
+    for (const [k, v] of Object.entries(item)) {
+      const note = NOTE_KEYS.get(k);
+      if (note !== undefined) {
+        if (!note.ok(v)) errors.push({ path: `${itemPath}.${k}`, message: note.expected });
+      } else if (isKind(k) && NESTED[kind].includes(k)) children.push([k, v]);
+      else if (k !== kind && isKind(k) && Array.isArray(v)) {
         errors.push({ path: `${itemPath}.${k}`, message: `${k} cannot be nested under ${kind}` });
       } else fields[k] = v;
     }

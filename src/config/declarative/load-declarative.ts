@@ -3,10 +3,11 @@ import { type FieldError } from '../../schema/validate.ts';
 import type { PluginRegistry } from '../../plugins/registry.ts';
 import { ConfigError } from '../config-error.ts';
 import { stableId } from '../stable-id.ts';
-import type { ConfigEntities } from '../entities.ts';
 import { checkRouteRules, validateEntityFields } from '../validate-entity.ts';
-import { KIND_SPECS } from '../../store/entity-kinds.ts';
-import { flattenDeclarative, type Kind, type RawRecord } from './flatten.ts';
+import { ENTITIES, KINDS, kindOf, mapKinds, type ConfigEntities, type Kind } from '../../schema/entity-catalogue.ts';
+import { addRow } from '../../schema/entity-rows.ts';
+import { emptyEntities } from '../../store/records.ts';
+import { flattenDeclarative, type RawRecord } from './flatten.ts';
 import { unsupportedWorkspaces } from './unsupported-features.ts';
 import { lookalikeFields, lookalikeKeyOf, lookalikeMessage } from '../identity-fields.ts';
 
@@ -30,15 +31,13 @@ export interface LoadOptions {
 export function loadDeclarative(doc: Record<string, unknown>, plugins: PluginRegistry, source?: string, options: LoadOptions = {}): ConfigEntities {
   const { records, errors } = flattenDeclarative(doc);
   errors.push(...unsupportedWorkspaces(records));
-  const rows = new Map<Kind, Row[]>();
-  for (const kind of Object.keys(KIND_SPECS) as Kind[]) rows.set(kind, []);
+  const rows = new Map<Kind, Row[]>(KINDS.map((kind) => [kind, []]));
 
   const refused: Refused = new Map();
   for (const record of records) {
     const row = validateRecord(record, plugins, errors, options.generateSecrets ?? true);
-    if (row) rows.get(record.kind)!.push(row);
-    else if (!refused.has(record.kind)) refused.set(record.kind, new Set([record]));
-    else refused.get(record.kind)!.add(record);
+    if (row) rows.get(record.kind)?.push(row);
+    else refused.set(record.kind, (refused.get(record.kind) ?? new Set()).add(record));
   }
   const derivedClashes: FieldError[] = [];
   const index = buildIndex(rows, errors, derivedClashes);
@@ -47,7 +46,7 @@ export function loadDeclarative(doc: Record<string, unknown>, plugins: PluginReg
   // A derived id clashes because the natural key does: report it once, as the field's clash, unless no field says it.
   for (const e of derivedClashes) if (!unique.has(e.path.slice(0, -'.id'.length))) errors.push(e);
   checkLookalikes(rows, errors);
-  for (const row of rows.get('routes')!) errors.push(...checkRouteRules(row.value, row.record.path));
+  for (const row of rows.get('routes') ?? []) errors.push(...checkRouteRules(row.value, row.record.path));
   if (errors.length > 0) throw new ConfigError(errors, source);
   return toEntities(rows);
 }
@@ -55,7 +54,7 @@ export function loadDeclarative(doc: Record<string, unknown>, plugins: PluginReg
 function validateRecord(record: RawRecord, plugins: PluginRegistry, errors: FieldError[], generate: boolean): Row | undefined {
   const fields = structuredClone(record.fields);
   const refs: Record<string, unknown> = {};
-  for (const field of Object.keys(KIND_SPECS[record.kind].foreign)) {
+  for (const field of Object.keys(ENTITIES[record.kind].foreign)) {
     if (field in fields) {
       refs[field] = fields[field];
       delete fields[field];
@@ -68,30 +67,14 @@ function validateRecord(record: RawRecord, plugins: PluginRegistry, errors: Fiel
     errors.push(...found);
     return undefined;
   }
-  const id = typeof fields.id === 'string' ? fields.id : stableId(record.kind, naturalKey(record, fields));
+  const id = typeof fields.id === 'string' ? fields.id : stableId(record.kind, naturalKey(record, fields, refs));
   return { record, value: { ...fields, id }, explicitId: typeof fields.id === 'string', refs, resolved: {} };
 }
 
-function naturalKey(record: RawRecord, fields: Record<string, unknown>): string {
-  const parentKey = record.parent ? `${record.parent.kind}:${String(record.parent.fields.id ?? record.parent.fields.name ?? record.parent.fields.username ?? record.parent.path)}` : '';
-  switch (record.kind) {
-    case 'services':
-    case 'routes':
-    case 'upstreams':
-      return String(fields.name ?? record.path);
-    case 'consumers':
-      return String(fields.username ?? fields.custom_id ?? record.path);
-    case 'targets':
-      return `${parentKey}|${String(record.fields.upstream ?? '')}|${String(fields.target)}`;
-    case 'jwt_secrets':
-      return String(fields.key);
-    case 'keyauth_credentials':
-      return String(fields.key ?? fields.key_hash ?? record.path);
-    case 'acls':
-      return `${parentKey}|${JSON.stringify(record.fields.consumer ?? '')}|${String(fields.group)}`;
-    case 'plugins':
-      return `${parentKey}|${JSON.stringify([record.fields.service, record.fields.route, record.fields.consumer])}|${String(fields.name)}|${String(fields.instance_name ?? '')}`;
-  }
+function naturalKey(record: RawRecord, fields: Record<string, unknown>, refs: Record<string, unknown>): string {
+  const parent = record.parent;
+  const parentKey = parent ? `${parent.kind}:${String(parent.fields.id ?? parent.fields.name ?? parent.fields.username ?? parent.path)}` : '';
+  return ENTITIES[record.kind].naturalKey({ fields, refs, parentKey, path: record.path });
 }
 
 type Index = Map<Kind, Map<string, Row>>;
@@ -101,8 +84,9 @@ function buildIndex(rows: Map<Kind, Row[]>, errors: FieldError[], derivedClashes
   for (const [kind, list] of rows) {
     const byKey = new Map<string, Row>();
     for (const row of list) {
-      if (byKey.has(row.value.id) && byKey.get(row.value.id) !== row) {
-        (row.explicitId ? errors : derivedClashes).push({ path: `${row.record.path}.id`, message: `duplicate id ${row.value.id} (also at ${byKey.get(row.value.id)!.record.path})` });
+      const same = byKey.get(row.value.id);
+      if (same !== undefined && same !== row) {
+        (row.explicitId ? errors : derivedClashes).push({ path: `${row.record.path}.id`, message: `duplicate id ${row.value.id} (also at ${same.record.path})` });
       }
       byKey.set(row.value.id, row);
       for (const field of ['name', 'username'] as const) {
@@ -128,23 +112,25 @@ function isRefused(refused: Refused, kind: Kind, key: unknown): boolean {
 function resolveRefs(kind: Kind, row: Row, index: Index, refused: Refused, errors: FieldError[]): void {
   // a reference to a refused entity would only repeat that entity's errors
   let orphaned = false;
-  for (const [field, { kind: target }] of Object.entries(KIND_SPECS[kind].foreign)) {
+  for (const [field, key] of Object.entries(ENTITIES[kind].foreign)) {
+    const target = kindOf(key.kind);
+    const targets = index.get(target) ?? new Map<string, Row>();
     let id: string | null = null;
     const parent = row.record.parent;
     if (parent && parent.kind === target) {
-      id = (index.get(target)!.get(String(parent.fields.id ?? '')) ?? findRowByRecord(index, parent))?.value.id ?? null;
+      id = (targets.get(String(parent.fields.id ?? '')) ?? findRowByRecord(index, parent))?.value.id ?? null;
       if (id === null && isRefused(refused, target, parent)) orphaned = true;
     }
     const ref = row.refs[field];
     if (ref !== undefined && ref !== null) {
-      const key = typeof ref === 'string' ? ref : typeof ref === 'object' ? ((ref as Record<string, unknown>).id ?? (ref as Record<string, unknown>).name ?? (ref as Record<string, unknown>).username) : undefined;
-      const found = typeof key === 'string' ? index.get(target)!.get(key) : undefined;
-      if (!found && isRefused(refused, target, key)) {
+      const name = typeof ref === 'string' ? ref : referenceName(ref);
+      const found = typeof name === 'string' ? targets.get(name) : undefined;
+      if (!found && isRefused(refused, target, name)) {
         orphaned = true;
         continue;
       }
       if (!found) {
-        errors.push({ path: `${row.record.path}.${field}`, message: `references ${target.replace(/s$/, '')} ${JSON.stringify(key ?? ref)} which does not exist` });
+        errors.push({ path: `${row.record.path}.${field}`, message: `references ${target.replace(/s$/, '')} ${JSON.stringify(name ?? ref)} which does not exist` });
         continue;
       }
       if (id !== null && id !== found.value.id) {
@@ -155,17 +141,40 @@ function resolveRefs(kind: Kind, row: Row, index: Index, refused: Refused, error
     }
     row.resolved[field] = id;
   }
-  const needs: Partial<Record<Kind, string>> = { targets: 'upstream', jwt_secrets: 'consumer', keyauth_credentials: 'consumer', acls: 'consumer' };
-  const required = needs[kind];
-  if (required && !orphaned && row.resolved[required] == null && !errors.some((e) => e.path.startsWith(`${row.record.path}.${required}`))) {
-    errors.push({ path: `${row.record.path}.${required}`, message: `required: nest it under a ${required} or name one` });
+  for (const required of REQUIRED_REFERENCES[kind]) {
+    if (!orphaned && row.resolved[required] == null && !errors.some((e) => e.path.startsWith(`${row.record.path}.${required}`))) {
+      errors.push({ path: `${row.record.path}.${required}`, message: `required: nest it under a ${required} or name one` });
+    }
   }
 }
 
+/** The foreign keys an entity cannot exist without (a target's upstream, a credential's consumer). */
+const REQUIRED_REFERENCES: Readonly<Record<Kind, readonly string[]>> = mapKinds((definition) =>
+  Object.entries(definition.foreign).filter(([, key]) => key.required).map(([field]) => field));
+
+/** A reference written as an object names its entity by id, name or username. */
+function referenceName(ref: unknown): unknown {
+  if (ref === null || typeof ref !== 'object') return undefined;
+  if ('id' in ref && ref.id !== undefined && ref.id !== null) return ref.id;
+  if ('name' in ref && ref.name !== undefined && ref.name !== null) return ref.name;
+  return 'username' in ref ? ref.username : undefined;
+}
+
 function findRowByRecord(index: Index, record: RawRecord): Row | undefined {
-  for (const row of index.get(record.kind)!.values()) if (row.record === record) return row;
+  for (const row of index.get(record.kind)?.values() ?? []) if (row.record === record) return row;
   return undefined;
 }
+
+/** Single-field unique sets (names, usernames, credential keys) and the stored hash of a hashed secret. */
+const PLAIN_UNIQUE: readonly [Kind, string][] = KINDS.flatMap((kind) => {
+  const { unique, hashed } = ENTITIES[kind];
+  const single = unique.filter((set) => set.length === 1).flat();
+  return [...single, ...(hashed === undefined ? [] : [hashed.stored])].map((field): [Kind, string] => [kind, field]);
+});
+
+/** Unique sets that name a reference (a target per upstream, a group per consumer, a plugin per scope). */
+const RESOLVED_UNIQUE: readonly [Kind, readonly string[]][] = KINDS.flatMap((kind) =>
+  ENTITIES[kind].unique.filter((set) => set.length > 1).map((set): [Kind, readonly string[]] => [kind, set]));
 
 /**
  * Unique fields, in file order. Plain fields (names, usernames, credential keys) are compared across every record,
@@ -176,16 +185,12 @@ function checkUniqueness(records: readonly RawRecord[], rows: Map<Kind, Row[]>, 
   const reported = new Set<string>();
   const valid = new Map<RawRecord, Row>();
   for (const list of rows.values()) for (const row of list) valid.set(row.record, row);
-  const plain: [Kind, string][] = [
-    ['services', 'name'], ['routes', 'name'], ['upstreams', 'name'], ['consumers', 'username'], ['consumers', 'custom_id'],
-    ['jwt_secrets', 'key'], ['keyauth_credentials', 'key'], ['keyauth_credentials', 'key_hash'],
-  ];
   const clash = (path: string, field: string, first: string) => {
     // Credential keys are secrets: say where the clash is, never echo the value.
     errors.push({ path: `${path}.${field}`, message: `must be unique: already used at ${first}` });
     reported.add(path);
   };
-  for (const [kind, field] of plain) {
+  for (const [kind, field] of PLAIN_UNIQUE) {
     const seen = new Map<string, string>();
     for (const record of records) {
       if (record.kind !== kind) continue;
@@ -196,19 +201,15 @@ function checkUniqueness(records: readonly RawRecord[], rows: Map<Kind, Row[]>, 
       else seen.set(key, record.path);
     }
   }
-  const resolved: [Kind, (r: Row) => string | undefined, string][] = [
-    ['targets', (r) => `${r.resolved.upstream}|${str(r.value.target)}`, 'target'],
-    ['acls', (r) => `${r.resolved.consumer}|${str(r.value.group)}`, 'group'],
-    ['plugins', (r) => `${r.value.name}|${r.resolved.service}|${r.resolved.route}|${r.resolved.consumer}|${str(r.value.instance_name) ?? ''}`, 'name'],
-    ['plugins', (r) => str(r.value.instance_name), 'instance_name'],
-  ];
-  for (const [kind, keyOf, field] of resolved) {
+  for (const [kind, fields] of RESOLVED_UNIQUE) {
     const seen = new Map<string, Row>();
-    for (const row of rows.get(kind)!) {
-      const key = keyOf(row);
-      if (key === undefined) continue;
+    const foreign = ENTITIES[kind].foreign;
+    // the clash is reported at the set's own field (`target`, `group`, `name`), not at a reference
+    const at = fields.filter((f) => !(f in foreign)).at(-1) ?? fields[0] ?? 'id';
+    for (const row of rows.get(kind) ?? []) {
+      const key = JSON.stringify(fields.map((f) => (f in foreign ? row.resolved[f] ?? null : row.value[f] ?? null)));
       const first = seen.get(key);
-      if (first) clash(row.record.path, field, first.record.path);
+      if (first) clash(row.record.path, at, first.record.path);
       else seen.set(key, row);
     }
   }
@@ -236,30 +237,19 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** Rows with their references resolved to ids (`serviceId`), each checked against its kind's row shape. */
 function toEntities(rows: Map<Kind, Row[]>): ConfigEntities {
-  const list = (kind: Kind) => rows.get(kind)!;
-  const strip = (row: Row, fks: string[]) => {
-    const v: Record<string, unknown> = { ...row.value };
-    for (const fk of fks) delete v[fk];
-    return v;
-  };
-  return {
-    services: list('services').map((r) => r.value as never),
-    routes: list('routes').map((r) => ({ ...strip(r, ['service']), serviceId: r.resolved.service ?? null }) as never),
-    upstreams: list('upstreams').map((r) => r.value as never),
-    targets: list('targets').map((r) => ({ ...strip(r, ['upstream']), upstreamId: r.resolved.upstream! }) as never),
-    consumers: list('consumers').map((r) => r.value as never),
-    jwtSecrets: list('jwt_secrets').map((r) => ({ ...strip(r, ['consumer']), consumerId: r.resolved.consumer! }) as never),
-    keyAuth: list('keyauth_credentials').map((r) => {
-      const { key_hash: keyHash, ...rest } = strip(r, ['consumer']);
-      return { ...rest, ...(keyHash === undefined ? {} : { keyHash }), consumerId: r.resolved.consumer! } as never;
-    }),
-    acls: list('acls').map((r) => ({ ...strip(r, ['consumer']), consumerId: r.resolved.consumer! }) as never),
-    plugins: list('plugins').map((r) => ({
-      ...strip(r, ['service', 'route', 'consumer']),
-      serviceId: r.resolved.service ?? null,
-      routeId: r.resolved.route ?? null,
-      consumerId: r.resolved.consumer ?? null,
-    }) as never),
-  };
+  const entities = emptyEntities();
+  for (const [kind, list] of rows) {
+    const foreign = Object.keys(ENTITIES[kind].foreign);
+    for (const row of list) {
+      const value: Record<string, unknown> & { id: string } = { ...row.value };
+      for (const field of foreign) {
+        delete value[field];
+        value[`${field}Id`] = row.resolved[field] ?? null;
+      }
+      addRow(entities, kind, value);
+    }
+  }
+  return entities;
 }

@@ -2,7 +2,8 @@
 // refused when the file loads, at the path of the field asking for it: a config we cannot honour never serves.
 import { fieldPath, type FieldError } from '../../schema/validate.ts';
 import { KONG_PROTOCOLS } from '../../schema/common.ts';
-import type { Kind, RawRecord } from './flatten.ts';
+import type { RawRecord } from './flatten.ts';
+import type { Kind } from '../../schema/entity-catalogue.ts';
 
 type Report = (message: string, suffix?: string) => void;
 

@@ -8,7 +8,7 @@ import { loadEntitiesFromFile } from '../load-config.ts';
 import { loadDeclarative } from '../declarative/load-declarative.ts';
 import { exportDeclarative, serializeDeclarative } from '../declarative/export-declarative.ts';
 import { DEMO_CONFIG } from '../../../examples/demo/paths.ts';
-import type { ConfigEntities } from '../entities.ts';
+import type { ConfigEntities } from '../../schema/entity-catalogue.ts';
 import { diffEntities, type Change } from './diff-entities.ts';
 import { formatChange, formatSummary } from './format-changes.ts';
 
@@ -26,7 +26,7 @@ test('a file against the server it was synced to: no changes, though the server 
   assert.equal(formatSummary(changes), 'Summary:\n  Created: 0\n  Updated: 0\n  Deleted: 0\n');
 });
 
-test('into an empty server: everything created, parents first, in KIND_ORDER', async () => {
+test('into an empty server: everything created, parents first, in KINDS', async () => {
   const empty = loadDeclarative({ _format_version: '3.0' }, plugins);
   const changes = diffEntities(empty, await demo(), { plugins });
   assert.deepEqual(lines(changes), [

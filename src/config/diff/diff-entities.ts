@@ -2,11 +2,9 @@
 // match by id, else by natural key (names; consumer username/custom_id; upstream+target; consumer+group;
 // plugin name+scope+instance_name; API key), parents first so children follow their matched parent's id.
 import type { PluginRegistry } from '../../plugins/registry.ts';
-import { KIND_ORDER } from '../../store/entity-kinds.ts';
-import type { ConfigEntities } from '../entities.ts';
-import type { Kind } from '../declarative/flatten.ts';
+import { ENTITIES, KINDS, rowsOf, type ConfigEntities, type Kind } from '../../schema/entity-catalogue.ts';
 import { declaredSecretFields } from '../../secrets/secret-fields.ts';
-import { comparable, rowsOf, sameValue, toBody, type EntityBody, type Row } from './entity-records.ts';
+import { comparable, sameValue, toBody, type EntityBody, type Row } from './entity-records.ts';
 import { entityLabel, KIND_LABEL } from './entity-labels.ts';
 
 export interface DiffOptions {
@@ -15,8 +13,9 @@ export interface DiffOptions {
   /** decK's `--select-tag`: only live entities carrying every tag are managed; wanted ones get the tags added. */
   selectTags?: readonly string[];
   /**
-   * For each plaintext API key in the wanted entities: the id of the live credential holding it, or null when
-   * none does (the server knows, by hashing; the CLI asks it). A key missing here counts as changed.
+   * For each plaintext secret kept as a keyed hash (an API key) in the wanted entities: the id of the live
+   * credential holding it, or null when none does (the server knows, by hashing; the CLI asks it). A key missing
+   * here counts as changed.
    */
   keyOwners?: ReadonlyMap<string, string | null>;
 }
@@ -42,7 +41,7 @@ export interface Change {
   after?: EntityBody;
 }
 
-/** Creates and updates parents first (KIND_ORDER), then deletes children first: the order a sync applies. */
+/** Creates and updates parents first (KINDS), then deletes children first: the order a sync applies. */
 export function diffEntities(live: ConfigEntities, wanted: ConfigEntities, options: DiffOptions): Change[] {
   const tags = options.selectTags ?? [];
   const idMap = new Map<string, string>(); // wanted id -> server id, per kind
@@ -50,7 +49,7 @@ export function diffEntities(live: ConfigEntities, wanted: ConfigEntities, optio
   const upserts: Change[] = [];
   const deletes: Change[] = [];
 
-  for (const kind of KIND_ORDER) {
+  for (const kind of KINDS) {
     const liveRows = rowsOf(live, kind).filter((r) => tags.every((t) => (r.tags as string[] | undefined)?.includes(t)));
     const byId = new Map(liveRows.map((r) => [r.id, r]));
     const liveBodies = new Map(liveRows.map((r) => [r.id, toBody(kind, r)]));
@@ -65,7 +64,8 @@ export function diffEntities(live: ConfigEntities, wanted: ConfigEntities, optio
     for (const row of rowsOf(wanted, kind)) {
       const body = withTags(toBody(kind, row, mapId), tags);
       const free = (r: Row | undefined) => (r && !matched.has(r.id) ? r : undefined);
-      const owner = kind === 'keyauth_credentials' && typeof body.key === 'string' ? options.keyOwners?.get(body.key) : undefined;
+      const secret = keyedSecret(kind, body);
+      const owner = secret === undefined ? undefined : options.keyOwners?.get(secret);
       const natural = naturalKey(kind, body);
       const match = free(byId.get(row.id)) ?? free(owner ? byId.get(owner) : undefined) ?? free(natural === undefined ? undefined : byNatural.get(natural));
       const label = entityLabel(kind, row, wanted);
@@ -79,10 +79,10 @@ export function diffEntities(live: ConfigEntities, wanted: ConfigEntities, optio
       idMap.set(`${kind}:${row.id}`, match.id);
       const liveBody = liveBodies.get(match.id)!;
       const liveForm = comparable(kind, liveBody, options.plugins);
-      const keyChanged = kind === 'keyauth_credentials' && apiKeyChanged(body, liveBody, match.id, options.keyOwners);
-      if (keyChanged || !sameValue(wantedForm, liveForm)) {
+      const changedSecret = secretChanged(kind, body, liveBody, match.id, options.keyOwners);
+      if (changedSecret !== undefined || !sameValue(wantedForm, liveForm)) {
         const before = display(kind, liveBody, liveForm);
-        if (keyChanged) after.key = '[CHANGED]';
+        if (changedSecret !== undefined) after[changedSecret] = '[CHANGED]';
         const patch = keepingSecrets(kind, body, liveBody, options.plugins);
         kindChanges.push({ action: 'update', kind, kindLabel: KIND_LABEL[kind], id: match.id, label, body, ...(patch ? { patch } : {}), before, after });
       }
@@ -99,46 +99,55 @@ export function diffEntities(live: ConfigEntities, wanted: ConfigEntities, optio
   return [...upserts, ...deletes];
 }
 
-/** Unique keys besides the id, on admin-shaped bodies (references already mapped to server ids). */
+/**
+ * The first unique set of the kind (names; username, else custom_id; upstream+target; consumer+group; a
+ * plugin's instance name, else its name and scope) whose own fields the body sets, on admin-shaped bodies
+ * (references already mapped to server ids; an unset reference is a value). A hashed secret counts by its hash.
+ */
 function naturalKey(kind: Kind, body: EntityBody): string | undefined {
-  const s = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const ref = (v: unknown) => (v && typeof v === 'object' ? s((v as { id?: unknown }).id) ?? '' : '');
-  switch (kind) {
-    case 'services':
-    case 'routes':
-    case 'upstreams':
-      return s(body.name);
-    case 'consumers':
-      return s(body.username) !== undefined ? `u:${s(body.username)}` : s(body.custom_id) !== undefined ? `c:${s(body.custom_id)}` : undefined;
-    case 'targets':
-      return `${ref(body.upstream)}|${String(body.target)}`;
-    case 'acls':
-      return `${ref(body.consumer)}|${String(body.group)}`;
-    case 'jwt_secrets':
-      return s(body.key);
-    case 'keyauth_credentials':
-      return s(body.key_hash);
-    case 'plugins':
-      return JSON.stringify([body.name, ref(body.service), ref(body.route), ref(body.consumer), s(body.instance_name) ?? '']);
+  const { unique, foreign, hashed } = ENTITIES[kind];
+  const ref = (v: unknown) => (v !== null && typeof v === 'object' && 'id' in v && typeof v.id === 'string' ? v.id : '');
+  for (const set of unique) {
+    const values = set.map((field) => {
+      if (Object.hasOwn(foreign, field)) return ref(body[field]);
+      const value = body[hashed?.field === field ? hashed.stored : field];
+      return typeof value === 'string' ? value : undefined;
+    });
+    if (values.every((v) => v !== undefined)) return JSON.stringify([set, values]);
   }
+  return undefined;
+}
+
+/** The plaintext of a secret the kind keeps as a keyed hash (an API key), when the body carries it. */
+function keyedSecret(kind: Kind, body: EntityBody): string | undefined {
+  const hashed = ENTITIES[kind].hashed;
+  const value = hashed?.scheme === 'keyed' ? body[hashed.field] : undefined;
+  return typeof value === 'string' ? value : undefined;
 }
 
 /**
- * Whether the wanted credential's API key differs from the live one's: same hash; or, for a plaintext key,
- * the server's own answer to "who holds this key". A credential naming neither keeps its key.
+ * The hashed secret's field when the wanted one differs from the live one: another hash; for a plaintext API
+ * key, the server's own answer to "who holds this key"; a plaintext password always (only the server could
+ * tell, by a slow hash). A credential naming neither keeps its secret.
  */
-function apiKeyChanged(body: EntityBody, live: EntityBody, liveId: string, owners: ReadonlyMap<string, string | null> | undefined): boolean {
-  if (typeof body.key_hash === 'string') return body.key_hash !== live.key_hash;
-  if (typeof body.key === 'string') return owners?.get(body.key) !== liveId;
-  return false;
+function secretChanged(kind: Kind, body: EntityBody, live: EntityBody, liveId: string, owners: ReadonlyMap<string, string | null> | undefined): string | undefined {
+  const hashed = ENTITIES[kind].hashed;
+  if (hashed === undefined) return undefined;
+  const hash = body[hashed.stored];
+  if (typeof hash === 'string') return hash !== live[hashed.stored] ? hashed.field : undefined;
+  const plain = body[hashed.field];
+  if (typeof plain !== 'string') return undefined;
+  return hashed.scheme === 'password' || owners?.get(plain) !== liveId ? hashed.field : undefined;
 }
 
 /** The PATCH body for an update whose file leaves out a secret the server keeps; undefined when none is left out. */
 function keepingSecrets(kind: Kind, body: EntityBody, live: EntityBody, plugins: PluginRegistry): EntityBody | undefined {
   const name = kind === 'plugins' && typeof body.name === 'string' ? body.name : undefined;
-  // a key-auth credential's key is kept by sending neither it nor its hash
+  // a hashed secret is kept by sending neither it nor its hash
+  const hashed = ENTITIES[kind].hashed;
+  const hashGiven = hashed !== undefined && typeof body[hashed.stored] === 'string';
   const declared = declaredSecretFields(kind, name, plugins).filter((f) => !f.path.includes('*'));
-  const missing = declared.filter((f) => valueAt(body, f.path) == null && !(kind === 'keyauth_credentials' && typeof body.key_hash === 'string'));
+  const missing = declared.filter((f) => valueAt(body, f.path) == null && !(hashGiven && f.path.join('.') === hashed.field));
   if (missing.length === 0) return undefined;
   const patch = structuredClone(body);
   for (const f of missing) removeAt(patch, f.path);
@@ -161,14 +170,16 @@ function withTags(body: EntityBody, tags: readonly string[]): EntityBody {
   return { ...body, tags: [...have, ...tags.filter((t) => !have.includes(t))] };
 }
 
-/** `form` (the body's comparable form) plus the stored API key hash (not a secret), for showing what changes. */
+/** `form` (the body's comparable form) plus a hashed secret's stored hash (not a secret), for showing what changes. */
 function display(kind: Kind, body: EntityBody, form: EntityBody): EntityBody {
-  return kind === 'keyauth_credentials' && typeof body.key_hash === 'string' ? { ...form, key_hash: body.key_hash } : form;
+  const hashed = ENTITIES[kind].hashed;
+  const hash = hashed === undefined ? undefined : body[hashed.stored];
+  return hashed !== undefined && typeof hash === 'string' ? { ...form, [hashed.stored]: hash } : form;
 }
 
-/** By label, then id; a key-auth label starts with its id, so those go by consumer first. */
+/** By label, then id; a label that starts with its id (a key-auth credential's) goes by the rest first. */
 function byLabel(a: Change, b: Change): number {
-  const key = (c: Change) => `${c.kind === 'keyauth_credentials' ? c.label.slice(c.id.length) : c.label}\u0000${c.id}`;
+  const key = (c: Change) => `${c.label.startsWith(c.id) ? c.label.slice(c.id.length) : c.label}\u0000${c.id}`;
   const ka = key(a);
   const kb = key(b);
   return ka < kb ? -1 : ka > kb ? 1 : 0;

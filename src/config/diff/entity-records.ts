@@ -2,17 +2,15 @@
 // PUTs; and the canonical form two records are compared in, which never holds a secret.
 import type { PluginRegistry } from '../../plugins/registry.ts';
 import { stripSecrets } from '../../secrets/secret-fields.ts';
-import type { ConfigEntities } from '../entities.ts';
-import type { Kind } from '../declarative/flatten.ts';
-import { KIND_SPECS } from '../../store/entity-kinds.ts';
-import { ENTITY_LISTS, referenceId, toAdminRecord } from '../../store/records.ts';
+import type { ConfigEntities } from '../../schema/entity-catalogue.ts';
+import type { Kind } from '../../schema/entity-catalogue.ts';
+import { ENTITIES, kindOf } from '../../schema/entity-catalogue.ts';
+import type { RowView } from '../../schema/entity-definition.ts';
+import { referenceId, toAdminRecord } from '../../store/records.ts';
 
-export type Row = Record<string, unknown> & { id: string };
+export type Row = RowView;
 export type EntityBody = Record<string, unknown>;
 
-export function rowsOf(entities: ConfigEntities, kind: Kind): Row[] {
-  return entities[ENTITY_LISTS[kind]] as unknown as Row[];
-}
 
 const TIMESTAMPS = new Set(['created_at', 'updated_at']);
 
@@ -21,12 +19,13 @@ const TIMESTAMPS = new Set(['created_at', 'updated_at']);
  * into the one the server knows (entities matched by name keep the server's id).
  */
 export function toBody(kind: Kind, row: Row, mapId: (kind: Kind, id: string) => string = (_k, id) => id): EntityBody {
-  const foreign = KIND_SPECS[kind].foreign;
+  const foreign = ENTITIES[kind].foreign;
   const out: EntityBody = {};
   for (const [key, value] of Object.entries(toAdminRecord(kind, row))) {
     if (key === 'id' || value === undefined || TIMESTAMPS.has(key)) continue;
-    const ref = Object.hasOwn(foreign, key) ? referenceId(value) : null;
-    out[key] = ref === null ? value : { id: mapId(foreign[key].kind, ref) };
+    const target = foreign[key]?.kind;
+    const ref = target === undefined ? null : referenceId(value);
+    out[key] = target === undefined || ref === null ? value : { id: mapId(kindOf(target), ref) };
   }
   return out;
 }
@@ -38,7 +37,9 @@ export function toBody(kind: Kind, row: Row, mapId: (kind: Kind, id: string) => 
  */
 export function comparable(kind: Kind, body: EntityBody, plugins: PluginRegistry): EntityBody {
   const copy = stripSecrets(kind, body, plugins); // a copy: the key-auth `key` goes with the other secrets
-  if (kind === 'keyauth_credentials') delete copy.key_hash;
+  // a hashed secret's stored hash is compared apart (diff-entities' secretChanged)
+  const hashed = ENTITIES[kind].hashed;
+  if (hashed !== undefined) delete copy[hashed.stored];
   if (Array.isArray(copy.tags)) {
     if (copy.tags.length === 0) delete copy.tags;
     else copy.tags = [...new Set(copy.tags as string[])].sort();

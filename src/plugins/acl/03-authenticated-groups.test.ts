@@ -8,18 +8,20 @@ import plugin from './index.ts';
 import { AUTHENTICATED_GROUPS_KEY } from './handler.ts';
 import { RequestContext } from '../../gateway/context.ts';
 import { buildConsumerDirectory } from '../../config/consumer-directory.ts';
+import { emptyEntities } from '../../store/records.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { pluginConfig } from '../../../test/helpers/plugin-config.ts';
 
-const directory = buildConsumerDirectory({
-  consumers: [{ id: 'c-staff', username: 'staff' }, { id: 'c-guest', username: 'guest' }],
-  jwtSecrets: [],
-  keyAuth: [],
-  acls: [{ consumerId: 'c-staff', group: 'staff' }, { consumerId: 'c-guest', group: 'anonymous' }],
-});
+const entities = emptyEntities();
+entities.consumers = [{ id: 'c-staff', username: 'staff' }, { id: 'c-guest', username: 'guest' }];
+entities.acls = [{ id: 'a-staff', consumerId: 'c-staff', group: 'staff' }, { id: 'a-guest', consumerId: 'c-guest', group: 'anonymous' }];
+const directory = buildConsumerDirectory(entities.consumers);
 
 function acl(config: Record<string, unknown>) {
-  return plugin.create(pluginConfig(plugin, config), { instanceId: 'acl-test', consumers: directory, logger: pino({ level: 'silent' }), persistent: (_k, init) => init() });
+  return plugin.create(pluginConfig(plugin, config), {
+    instanceId: 'acl-test', consumers: directory, entities, logger: pino({ level: 'silent' }),
+    persistent: (_k, init) => init(), shared: (_k, build) => build(),
+  });
 }
 
 function request(options: { consumer?: string; credential?: boolean; groups?: unknown; method?: string } = {}): RequestContext {

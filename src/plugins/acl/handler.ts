@@ -7,6 +7,7 @@ import { sentMethodOverride } from '../../gateway/hop-by-hop.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { compileGroupPolicy, type GroupVerdict } from './group-policy.ts';
 import type { AclConfig } from './schema.ts';
+import { consumerGroups } from './group-index.ts';
 
 /** Kong's header for groups that came from an auth plugin rather than the consumer's acls. */
 const AUTHENTICATED_GROUPS_HEADER = 'x-authenticated-groups';
@@ -16,7 +17,7 @@ export const AUTHENTICATED_GROUPS_KEY = 'authenticated_groups';
 
 export function createAclHandler(config: AclConfig, env: PluginEnv): PluginHandler {
   const policy = compileGroupPolicy(config);
-  const consumers = env.consumers;
+  const groupsOf = consumerGroups(env);
   const sendHeader = !config.hide_groups_header;
   const alwaysUseAuthenticated = config.always_use_authenticated_groups;
   // Where groups are allowed some methods only, an override header (stripped before plugins ran) shows the
@@ -48,7 +49,7 @@ export function createAclHandler(config: AclConfig, env: PluginEnv): PluginHandl
         const asserted = authenticatedGroups(ctx);
         if (asserted !== undefined) return enforce(ctx, policy.evaluate(asserted), AUTHENTICATED_GROUPS_HEADER);
       }
-      const groups = consumers.groups(consumer.id);
+      const groups = groupsOf(consumer.id);
       // Kong: a consumer in no group cannot pass an allow list: 403 with a credential, 401 for the anonymous
       // consumer (nobody authenticated). A deny list lets it through, with an empty X-Consumer-Groups.
       if (groups.length === 0 && policy.isAllowList) {

@@ -1,6 +1,6 @@
 // Turns a jwt_secrets credential into a verification key once, and remembers it (or why it is unusable)
 // for the life of the plugin instance.
-import type { JwtSecretRecord } from '../../config/consumer-directory.ts';
+import type { JwtCredential } from './credential-index.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { algorithmSpec } from './algorithms.ts';
 import { invalidKey, prepareHmacKey, preparePublicKey, type PreparedKey } from './verify-signature.ts';
@@ -10,14 +10,14 @@ const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 export class CredentialKeys {
   readonly #secretIsBase64: boolean;
   // Keyed by the record itself: records live as long as the compiled config, and so does this instance.
-  readonly #keys = new WeakMap<JwtSecretRecord, PreparedKey | GatewayError>();
+  readonly #keys = new WeakMap<JwtCredential, PreparedKey | GatewayError>();
 
   constructor(secretIsBase64: boolean) {
     this.#secretIsBase64 = secretIsBase64;
   }
 
   /** The credential's key, or throws JWT_INVALID_KEY (remembered, so a broken PEM is parsed once). */
-  get(credential: JwtSecretRecord): PreparedKey {
+  get(credential: JwtCredential): PreparedKey {
     let entry = this.#keys.get(credential);
     if (entry === undefined) {
       try {
@@ -32,7 +32,7 @@ export class CredentialKeys {
     return entry;
   }
 
-  #prepare(credential: JwtSecretRecord): PreparedKey {
+  #prepare(credential: JwtCredential): PreparedKey {
     const spec = algorithmSpec(credential.algorithm ?? 'HS256');
     if (spec === undefined) throw invalidKey(`unsupported credential algorithm ${credential.algorithm}`);
     if (spec.family !== 'HS') {

@@ -3,6 +3,7 @@
 import type { ConsumerDirectory } from '../../config/consumer-directory.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { CredentialKeys } from './credential-keys.ts';
+import type { JwtCredentials } from './credential-index.ts';
 import { freezeDeep, member, type DecodedToken } from './decode-token.ts';
 import { verifyClaims, type ClaimRules } from './verify-claims.ts';
 import { verifySignature } from './verify-signature.ts';
@@ -13,13 +14,14 @@ export interface CredentialVerifierOptions {
   allowedAlgorithms: ReadonlySet<string> | null;
   rules: ClaimRules;
   consumers: ConsumerDirectory;
+  credentials: JwtCredentials;
   keys: CredentialKeys;
 }
 
 export type CredentialVerifier = (token: DecodedToken, now: number) => VerifiedToken;
 
 export function createCredentialVerifier(options: CredentialVerifierOptions): CredentialVerifier {
-  const { keyClaimName, allowedAlgorithms, rules, consumers, keys } = options;
+  const { keyClaimName, allowedAlgorithms, rules, consumers, credentials, keys } = options;
   const missingClaim = `No mandatory '${keyClaimName}' in claims`;
   const invalidClaim = `Invalid '${keyClaimName}' in claims`;
   const noCredential = `No credentials found for given '${keyClaimName}'`;
@@ -33,7 +35,7 @@ export function createCredentialVerifier(options: CredentialVerifierOptions): Cr
     }
     if (typeof keyValue !== 'string' || keyValue === '') throw new GatewayError('JWT_MISSING_KEY_CLAIM', { message: invalidClaim });
 
-    const secret = consumers.jwtSecretByKey(keyValue);
+    const secret = credentials(keyValue);
     if (secret === undefined) throw new GatewayError('JWT_NO_CREDENTIAL', { message: noCredential });
 
     // The credential pins the algorithm: an HS256 token can't be "signed" with an RS256 credential's public key.

@@ -3,7 +3,9 @@
 import { pino, type Logger } from 'pino';
 import { parseAllowedNetworks } from './jwks-address-policy.ts';
 import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { buildConsumerDirectory, type ConsumerRecord, type JwtSecretRecord } from '../../config/consumer-directory.ts';
+import { buildConsumerDirectory, type ConsumerDirectory, type ConsumerRecord } from '../../config/consumer-directory.ts';
+import type { ConfigEntities, RowOf } from '../../schema/entity-catalogue.ts';
+import { emptyEntities } from '../../store/records.ts';
 import { PersistentState } from '../../config/persistent-state.ts';
 import { pluginConfig } from '../../../test/helpers/plugin-config.ts';
 import plugin from './index.ts';
@@ -67,24 +69,28 @@ export function jwtConfig(overrides: Partial<JwtConfig> = {}): JwtConfig {
   return pluginConfig(plugin, overrides);
 }
 
-/** A real consumer directory (the gateway's own implementation) over the given rows. */
-export function directory(consumers: ConsumerRecord[], secrets: Omit<JwtSecretRecord, 'id'>[] = []) {
-  return buildConsumerDirectory({
-    consumers,
-    jwtSecrets: secrets.map((s, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, ...s })),
-    keyAuth: [],
-    acls: [],
-  });
+/** A real consumer directory (the gateway's own implementation) and entity set over the given rows. */
+export function directory(consumers: ConsumerRecord[], secrets: Omit<RowOf<'jwt_secrets'>, 'id'>[] = []): { consumers: ConsumerDirectory; entities: ConfigEntities } {
+  const entities = emptyEntities();
+  entities.consumers = consumers;
+  entities.jwt_secrets = secrets.map((s, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, ...s }));
+  return { consumers: buildConsumerDirectory(consumers), entities };
 }
 
 /** The loopback network test JWKS servers listen on: a test that fetches from one opts in with this. */
 export const LOOPBACK_JWKS = ['127.0.0.1/32'];
 
-export function pluginEnv(consumers: ReturnType<typeof directory>, options: { jwksAllowPrivate?: string[]; logger?: Logger } = {}) {
+export function pluginEnv(fixture: ReturnType<typeof directory>, options: { jwksAllowPrivate?: string[]; logger?: Logger } = {}) {
   const state = new PersistentState();
+  const shared = new Map<string, unknown>();
   return {
     instanceId: 'test-instance',
-    consumers,
+    consumers: fixture.consumers,
+    entities: fixture.entities,
+    shared: <T>(key: string, build: () => T): T => {
+      if (!shared.has(key)) shared.set(key, build());
+      return shared.get(key) as T;
+    },
     logger: options.logger ?? pino({ level: 'silent' }),
     persistent: <T>(key: string, init: () => T, dispose?: (value: T) => void) => state.get(key, init, dispose),
     allowedPrivateNetworks: options.jwksAllowPrivate ? parseAllowedNetworks(options.jwksAllowPrivate) : undefined,

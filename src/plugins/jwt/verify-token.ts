@@ -4,6 +4,7 @@ import { GatewayError } from '../../errors/gateway-error.ts';
 import type { PluginEnv } from '../contract.ts';
 import { CredentialKeys } from './credential-keys.ts';
 import { createCredentialVerifier } from './credential-verifier.ts';
+import { jwtCredentials } from './credential-index.ts';
 import { decodeToken, member } from './decode-token.ts';
 import { JwksCache } from './jwks-cache.ts';
 import { createIssuerVerifier, type TrustedIssuer } from './issuer-verifier.ts';
@@ -19,7 +20,7 @@ export interface TokenVerifierParts {
   issuers: ReadonlyMap<string, TrustedIssuer>;
 }
 
-export function createTokenVerifier(config: JwtConfig, env: Pick<PluginEnv, 'consumers' | 'persistent' | 'logger' | 'allowedPrivateNetworks'>): TokenVerifierParts {
+export function createTokenVerifier(config: JwtConfig, env: Pick<PluginEnv, 'consumers' | 'entities' | 'shared' | 'persistent' | 'logger' | 'allowedPrivateNetworks'>): TokenVerifierParts {
   const claimsToVerify = config.claims_to_verify ?? [];
   const allowedAlgorithms = config.allowed_algorithms ? new Set<string>(config.allowed_algorithms) : null;
   const timeRules = (otherwise: TimeClaimRule) =>
@@ -41,6 +42,7 @@ export function createTokenVerifier(config: JwtConfig, env: Pick<PluginEnv, 'con
     allowedAlgorithms,
     rules: credentialRules,
     consumers: env.consumers,
+    credentials: jwtCredentials(env),
     keys: new CredentialKeys(config.secret_is_base64),
   });
 

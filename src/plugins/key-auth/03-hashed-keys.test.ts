@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { loadDeclarative } from '../../config/declarative/load-declarative.ts';
 import { compileConfig } from '../../config/compile.ts';
 import { ConfigError } from '../../config/config-error.ts';
-import type { ConfigEntities } from '../../config/entities.ts';
+import type { ConfigEntities } from '../../schema/entity-catalogue.ts';
 import { PersistentState } from '../../config/persistent-state.ts';
 import { startGateway, type Gateway } from '../../gateway/server.ts';
 import { keyringFromKeys } from '../../secrets/keyring.ts';
@@ -49,11 +49,11 @@ async function hashedEntities(): Promise<ConfigEntities> {
   const codecFor: Record<string, SecretCodec> = { [ALICE_KEY]: codecOld, [BOB_KEY]: rotating };
   return {
     ...loaded,
-    keyAuth: loaded.keyAuth.map((row) => {
+    keyauth_credentials: loaded.keyauth_credentials.map((row) => {
       const codec = codecFor[row.key!];
       if (codec === undefined) return row; // carol stays plaintext-keyed, as a declarative file would give it
       const { key, ...rest } = row;
-      return { ...rest, keyHash: codec.hashApiKey(key!) };
+      return { ...rest, key_hash: codec.hashApiKey(key!) };
     }),
   };
 }
@@ -78,11 +78,11 @@ async function status(key: string | undefined): Promise<{ status: number; consum
 }
 
 test('the entities hold hashes for store-sourced keys, never the keys themselves', () => {
-  const hashed = entities.keyAuth.filter((k) => k.keyHash !== undefined);
+  const hashed = entities.keyauth_credentials.filter((k) => k.key_hash !== undefined);
   assert.equal(hashed.length, 2);
   for (const row of hashed) {
     assert.equal(row.key, undefined);
-    assert.match(row.keyHash!, /^hmac-sha256:(old|new):[A-Za-z0-9_-]{43}$/);
+    assert.match(row.key_hash!, /^hmac-sha256:(old|new):[A-Za-z0-9_-]{43}$/);
   }
   const dump = JSON.stringify(entities);
   assert.ok(!dump.includes(ALICE_KEY) && !dump.includes(BOB_KEY));
@@ -97,7 +97,7 @@ test('the right key authenticates against its hash; the upstream learns the cons
 });
 
 test('a wrong key, or a key hash presented as the key, is 401 KEY_AUTH_INVALID', async () => {
-  for (const wrong of [`${BOB_KEY}x`, 'nope', rotating.hashApiKey(BOB_KEY), entities.keyAuth.find((k) => k.keyHash)!.keyHash!]) {
+  for (const wrong of [`${BOB_KEY}x`, 'nope', rotating.hashApiKey(BOB_KEY), entities.keyauth_credentials.find((k) => k.key_hash)!.key_hash!]) {
     const before = upstream.requests.length;
     const res = await httpRequest(`${url}/x`, { headers: { apikey: wrong } });
     assertRefused(res, { status: 401, code: 'KEY_AUTH_INVALID', message: 'Unauthorized', headers: { 'www-authenticate': 'Key' } }, upstream, before);
@@ -113,7 +113,7 @@ test('after the old key leaves the keyring, keys hashed under it no longer match
     assert.equal((await status(ALICE_KEY)).status, 401);
     assert.deepEqual(await status(BOB_KEY), { status: 200, consumer: 'bob' });
     // The operator hears which credentials went dead (by id, never by key).
-    const aliceId = entities.keyAuth.find((k) => k.keyHash?.includes(':old:'))!.id;
+    const aliceId = entities.keyauth_credentials.find((k) => k.key_hash?.includes(':old:'))!.id;
     assert.equal(warnings.length, 1);
     assert.ok(warnings[0].includes(aliceId) && /no longer in the keyring/.test(warnings[0]));
     assert.ok(!warnings[0].includes(ALICE_KEY));

@@ -2,7 +2,7 @@
 // With `anonymous` set it joins a logical OR with the other auth plugins, as Kong 3.x does.
 import type { PluginEnv, PluginHandler } from '../contract.ts';
 import type { RequestContext } from '../../gateway/context.ts';
-import type { KeyAuthRecord } from '../../config/consumer-directory.ts';
+import { keyAuthCredentials, type KeyAuthCredential } from './credential-index.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { challenge } from '../../gateway/www-authenticate.ts';
 import { anonymousConsumer } from '../anonymous-consumer.ts';
@@ -14,6 +14,7 @@ type Failure = 'KEY_AUTH_MISSING' | 'KEY_AUTH_DUPLICATE' | 'KEY_AUTH_INVALID';
 export function createKeyAuthHandler(config: KeyAuthConfig, env: PluginEnv): PluginHandler {
   const findKey = createKeyFinder(config);
   const consumers = env.consumers;
+  const credentials = keyAuthCredentials(env);
   // Kong 3.x sends the challenge with every 401 of this plugin: `Key`, or `Key realm="<realm>"`.
   const keyChallenge = Object.freeze({ 'www-authenticate': challenge('Key', config.realm) });
   const skipPreflight = !config.run_on_preflight;
@@ -23,7 +24,7 @@ export function createKeyAuthHandler(config: KeyAuthConfig, env: PluginEnv): Plu
   function authenticate(ctx: RequestContext, key: FoundKey): Failure | null {
     if (key === DUPLICATE_KEY) return 'KEY_AUTH_DUPLICATE';
     if (key === undefined || key === '') return 'KEY_AUTH_MISSING';
-    const credential = consumers.keyAuthByKey(key);
+    const credential = credentials(key);
     if (credential === undefined || isExpired(credential)) return 'KEY_AUTH_INVALID';
     const consumer = consumers.byId(credential.consumerId);
     if (consumer === undefined) {
@@ -56,7 +57,7 @@ export function createKeyAuthHandler(config: KeyAuthConfig, env: PluginEnv): Plu
 }
 
 /** A credential with a `ttl` lives `ttl` seconds from `created_at` (Kong stores it with a row TTL). */
-function isExpired(credential: KeyAuthRecord): boolean {
+function isExpired(credential: KeyAuthCredential): boolean {
   const ttl = credential.ttl;
   if (ttl === undefined || ttl === null || ttl <= 0 || credential.created_at === undefined) return false;
   return Date.now() >= (credential.created_at + ttl) * 1000;

@@ -1,6 +1,7 @@
 // Plugin instance: a named plugin with config, scoped globally or to a service, route and/or consumer.
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, KongProtocol, Name, Nullable } from '../common.ts';
+import { defineEntity } from '../entity-definition.ts';
 
 /** Kong Enterprise's dynamic ordering (`ordering.before.access: [...]`); exports carry it as null. */
 const PhaseList = Nullable(Type.Object({ access: Type.Optional(Type.Array(Type.String({ minLength: 1 }))) }, { additionalProperties: false }));
@@ -24,3 +25,27 @@ export const PluginEntitySchema = Type.Object({
 }, { additionalProperties: false, $id: 'plugin' });
 
 export type PluginEntity = Static<typeof PluginEntitySchema>;
+
+export const Plugins = defineEntity({
+  kind: 'plugins',
+  schema: PluginEntitySchema,
+  adminPath: 'plugins',
+  endpointKey: 'instance_name',
+  unique: [['instance_name'], ['name', 'service', 'route', 'consumer']],
+  foreign: {
+    service: { kind: 'services', onDelete: 'cascade', required: false },
+    route: { kind: 'routes', onDelete: 'cascade', required: false },
+    consumer: { kind: 'consumers', onDelete: 'cascade', required: false },
+  },
+  columns: { name: 'name', instance_name: 'instance_name' },
+  sortBy: ['name', 'instance_name'],
+  naturalKey: ({ fields, refs, parentKey }) =>
+    `${parentKey}|${JSON.stringify([refs.service, refs.route, refs.consumer])}|${String(fields.name)}|${String(fields.instance_name ?? '')}`,
+  label: 'plugin',
+  describe(row, parent) {
+    const scopes: string[] = [];
+    for (const field of ['service', 'route', 'consumer'] as const) if (row[`${field}Id`]) scopes.push(`${field} ${parent(field)}`);
+    const instance = typeof row.instance_name === 'string' && row.instance_name !== '' ? ` (${row.instance_name})` : '';
+    return `${String(row.name)}${instance} ${scopes.length === 0 ? '(global)' : `for ${scopes.join(' and ')}`}`;
+  },
+});

@@ -1,6 +1,7 @@
 // Service: an upstream API (Kong `services`). `url` is shorthand for protocol/host/port/path.
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, Host, Name, Nullable, Port, TimeoutMs, Uuid } from '../common.ts';
+import { defineEntity } from '../entity-definition.ts';
 
 export const ServiceSchema = Type.Object({
   ...EntityBase,
@@ -25,3 +26,22 @@ export const ServiceSchema = Type.Object({
 }, { additionalProperties: false, $id: 'service' });
 
 export type Service = Static<typeof ServiceSchema>;
+
+/** The port a service without one connects to: 443 over TLS, 80 otherwise (Kong's default). */
+export function defaultServicePort(protocol: unknown): number {
+  return protocol === 'https' || protocol === 'wss' ? 443 : 80;
+}
+
+export const Services = defineEntity({
+  kind: 'services',
+  schema: ServiceSchema,
+  adminPath: 'services',
+  endpointKey: 'name',
+  unique: [['name']],
+  foreign: {},
+  columns: { name: 'name' },
+  sortBy: ['name'],
+  naturalKey: ({ fields, path }) => String(fields.name ?? path),
+  label: 'service',
+  describe: (row) => (typeof row.name === 'string' && row.name !== '' ? row.name : row.id),
+});

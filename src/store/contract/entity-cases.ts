@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { it } from 'node:test';
 import { isGatewayError } from '../../errors/gateway-error.ts';
 import { runMigrations } from '../migrate.ts';
-import type { Kind } from '../entity-kinds.ts';
+import type { Kind } from '../../schema/entity-catalogue.ts';
 import type { EntityInput, EntityRecord } from '../store.ts';
 import { ACTOR, builders, insert, ref, rejectsWith, uniq, write } from './fixtures.ts';
 import type { ContractHarness } from './harness.ts';
@@ -31,7 +31,7 @@ export function entityCases(h: ContractHarness): void {
       ['targets', b().target(up.id), undefined],
       ['consumers', consumer, consumer.username as string],
       ['jwt_secrets', b().jwt(consumer.id), undefined],
-      ['keyauth_credentials', b().keyAuth(consumer.id), undefined],
+      ['keyauth_credentials', b().keyauth_credentials(consumer.id), undefined],
       ['acls', b().acl(consumer.id), undefined],
       ['plugins', b().plugin('cors', {}, { service: ref(svc.id), instance_name: uniq('inst') }), undefined],
     ];
@@ -155,7 +155,7 @@ export function entityCases(h: ContractHarness): void {
     const consumer = await insert(h.store, 'consumers', b().consumer());
     const children: [Kind, EntityRecord][] = [
       ['jwt_secrets', await insert(h.store, 'jwt_secrets', b().jwt(consumer.id))],
-      ['keyauth_credentials', await insert(h.store, 'keyauth_credentials', b().keyAuth(consumer.id))],
+      ['keyauth_credentials', await insert(h.store, 'keyauth_credentials', b().keyauth_credentials(consumer.id))],
       ['acls', await insert(h.store, 'acls', b().acl(consumer.id))],
       ['plugins', await insert(h.store, 'plugins', b().plugin('cors', {}, { consumer: ref(consumer.id) }))],
     ];
@@ -233,7 +233,7 @@ export function entityCases(h: ContractHarness): void {
     assert.equal((await h.store.audit.list({ size: 10, entityId: consumer.id })).data.length, 0);
 
     let seen: unknown;
-    const result = await h.store.write(ops, { actor: ACTOR, check: (entities) => { seen = entities.jwtSecrets.find((j) => j.id === jwt.id)?.secret; } });
+    const result = await h.store.write(ops, { actor: ACTOR, check: (entities) => { seen = entities.jwt_secrets.find((j) => j.id === jwt.id)?.secret; } });
     assert.equal(seen, jwt.secret);
     assert.equal(result.version, version + 1);
   });

@@ -6,7 +6,7 @@ import { isGatewayError } from '../../errors/gateway-error.ts';
 import type { ErrorCode } from '../../errors/catalogue.ts';
 import type { PluginRegistry } from '../../plugins/registry.ts';
 import { applySchema } from '../../schema/validate.ts';
-import { KIND_SPECS, type Kind } from '../entity-kinds.ts';
+import { ENTITIES, type Kind } from '../../schema/entity-catalogue.ts';
 import type { Actor, EntityInput, EntityRecord, Store, WriteOp } from '../store.ts';
 
 export const ACTOR: Actor = { id: 'contract-actor', name: 'contract', role: 'admin' };
@@ -26,7 +26,7 @@ export function secretValue(label: string): string {
 export function entity(kind: Kind, fields: Record<string, unknown>, plugins: PluginRegistry): EntityInput {
   const record: Record<string, unknown> = { id: randomUUID(), ...structuredClone(fields) };
   for (const [key, value] of Object.entries(record)) if (value === undefined) delete record[key];
-  const errors = applySchema(KIND_SPECS[kind].schema, record, '');
+  const errors = applySchema(ENTITIES[kind].schema, record, '');
   assert.deepEqual(errors, [], `fixture ${kind} is invalid`);
   if (kind === 'plugins') {
     const module = plugins.get(String(record.name));
@@ -47,7 +47,7 @@ export function builders(plugins: PluginRegistry) {
     target: (upstreamId: string, f: Record<string, unknown> = {}) => entity('targets', { upstream: ref(upstreamId), target: `${uniq('t')}:8080`, ...f }, plugins),
     consumer: (f: Record<string, unknown> = {}) => entity('consumers', { username: uniq('user'), ...f }, plugins),
     jwt: (consumerId: string, f: Record<string, unknown> = {}) => entity('jwt_secrets', { consumer: ref(consumerId), key: uniq('iss'), secret: secretValue('jwtsecret'), ...f }, plugins),
-    keyAuth: (consumerId: string, f: Record<string, unknown> = {}) => entity('keyauth_credentials', { consumer: ref(consumerId), key: secretValue('apikey'), ...f }, plugins),
+    keyauth_credentials: (consumerId: string, f: Record<string, unknown> = {}) => entity('keyauth_credentials', { consumer: ref(consumerId), key: secretValue('apikey'), ...f }, plugins),
     acl: (consumerId: string, f: Record<string, unknown> = {}) => entity('acls', { consumer: ref(consumerId), group: uniq('group'), ...f }, plugins),
     plugin: (name: string, config: Record<string, unknown>, f: Record<string, unknown> = {}) => entity('plugins', { name, config, ...f }, plugins),
   };

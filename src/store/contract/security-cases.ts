@@ -18,7 +18,7 @@ export function securityCases(h: ContractHarness): void {
     const svc = await insert(h.store, 'services', b().service());
     const consumer = await insert(h.store, 'consumers', b().consumer());
     const jwt = b().jwt(consumer.id);
-    const keyAuth = b().keyAuth(consumer.id);
+    const keyAuth = b().keyauth_credentials(consumer.id);
     const password = secretValue('redispw');
     const plugin = b().plugin('rate-limiting', { minute: 10, redis: { password } }, { service: ref(svc.id) });
     const written = await write(h.store, [
@@ -60,13 +60,13 @@ export function securityCases(h: ContractHarness): void {
   it('gives secrets back decrypted in snapshot(), API keys as their hash only', async () => {
     const f = await secretsFixture();
     const { entities } = await h.store.snapshot();
-    assert.equal(entities.jwtSecrets.find((j) => j.id === f.jwt.id)?.secret, f.jwt.secret);
+    assert.equal(entities.jwt_secrets.find((j) => j.id === f.jwt.id)?.secret, f.jwt.secret);
     const plugin = entities.plugins.find((p) => p.id === f.plugin.id)!;
     assert.equal((plugin.config as { redis: { password: string } }).redis.password, f.password);
     assert.equal(plugin.serviceId, f.svc.id);
-    const key = entities.keyAuth.find((k) => k.id === f.keyAuth.id)!;
+    const key = entities.keyauth_credentials.find((k) => k.id === f.keyAuth.id)!;
     assert.equal(key.key, undefined);
-    assert.equal(key.keyHash, h.codec.hashApiKey(f.keyAuth.key as string));
+    assert.equal(key.key_hash, h.codec.hashApiKey(f.keyAuth.key as string));
     assert.equal(key.consumerId, f.consumer.id);
   });
 
@@ -82,8 +82,8 @@ export function securityCases(h: ContractHarness): void {
       { op: 'update', kind: 'plugins', record: { ...f.plugin, config } },
     ]);
     let { entities } = await h.store.snapshot();
-    assert.equal(entities.jwtSecrets.find((j) => j.id === f.jwt.id)?.secret, f.jwt.secret);
-    assert.equal(entities.keyAuth.find((k) => k.id === f.keyAuth.id)?.keyHash, h.codec.hashApiKey(f.keyAuth.key as string));
+    assert.equal(entities.jwt_secrets.find((j) => j.id === f.jwt.id)?.secret, f.jwt.secret);
+    assert.equal(entities.keyauth_credentials.find((k) => k.id === f.keyAuth.id)?.key_hash, h.codec.hashApiKey(f.keyAuth.key as string));
     assert.equal((entities.plugins.find((p) => p.id === f.plugin.id)!.config as { redis: { password: string } }).redis.password, f.password);
 
     const secret = secretValue('rotated');
@@ -93,7 +93,7 @@ export function securityCases(h: ContractHarness): void {
       { op: 'update', kind: 'plugins', record: { ...f.plugin, config } },
     ]);
     ({ entities } = await h.store.snapshot());
-    assert.equal(entities.jwtSecrets.find((j) => j.id === f.jwt.id)?.secret, secret);
+    assert.equal(entities.jwt_secrets.find((j) => j.id === f.jwt.id)?.secret, secret);
     assert.equal((entities.plugins.find((p) => p.id === f.plugin.id)!.config as { redis: { password: unknown } }).redis.password, null);
     assert.equal((await h.store.sql.query<{ secrets: string | null }>('SELECT secrets FROM plugins WHERE id = $1', [f.plugin.id])).rows[0].secrets, null);
   });
@@ -106,7 +106,7 @@ export function securityCases(h: ContractHarness): void {
     const other = await insert(h.store, 'consumers', b().consumer());
     assert.equal(await h.store.get('keyauth_credentials', key, { field: 'consumer', id: other.id }), undefined);
     assert.equal(await h.store.get('keyauth_credentials', `${key}x`), undefined);
-    const err = await rejectsWith(insert(h.store, 'keyauth_credentials', b().keyAuth(other.id, { key })), 'ADMIN_UNIQUE_VIOLATION');
+    const err = await rejectsWith(insert(h.store, 'keyauth_credentials', b().keyauth_credentials(other.id, { key })), 'ADMIN_UNIQUE_VIOLATION');
     assert.ok(!JSON.stringify({ ...err, message: err.message }).includes(key), 'the duplicate key is echoed');
     assert.deepEqual((err as { fields?: unknown }).fields, { key: 'already exists' });
   });
@@ -114,13 +114,13 @@ export function securityCases(h: ContractHarness): void {
   it('takes an API key already hashed (key_hash, as config dump exports it) and never shows the hash', async () => {
     const consumer = await insert(h.store, 'consumers', b().consumer());
     const key = secretValue('apikey');
-    const { key: _drop, ...record } = b().keyAuth(consumer.id);
+    const { key: _drop, ...record } = b().keyauth_credentials(consumer.id);
     const created = await insert(h.store, 'keyauth_credentials', { ...record, key_hash: h.codec.hashApiKey(key) });
     assert.equal('key_hash' in created, false);
     assert.equal('key_hash' in (await h.store.get('keyauth_credentials', record.id))!, false);
     assert.equal((await h.store.get('keyauth_credentials', key))?.id, record.id);
     const { entities } = await h.store.snapshot();
-    assert.equal(entities.keyAuth.find((k) => k.id === record.id)?.keyHash, h.codec.hashApiKey(key));
+    assert.equal(entities.keyauth_credentials.find((k) => k.id === record.id)?.key_hash, h.codec.hashApiKey(key));
   });
 
   it('audits every change with actor, request id and redacted before/after images, newest first', async () => {

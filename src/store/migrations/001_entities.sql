@@ -1,4 +1,4 @@
--- One table per entity kind (Kong's names). `data` holds the admin-shaped record without its secrets, id,
+-- One table per core entity kind (Kong's names; a plugin's own kinds are in its migrations/ folder). `data` holds the admin-shaped record without its secrets, id,
 -- timestamps, tags and foreign keys, which have real columns; unique fields have real columns too, so the
 -- database, not the application, settles a race between two nodes. NULLs never clash (Kong: unset unique
 -- fields are allowed more than once). Secret fields live in `secrets`, one envelope per row; API keys only
@@ -57,43 +57,6 @@ CREATE TABLE consumers (
   secrets text,
   created_at bigint NOT NULL,
   updated_at bigint NOT NULL
-);
-
-CREATE TABLE jwt_secrets (
-  id uuid PRIMARY KEY,
-  consumer_id uuid NOT NULL CONSTRAINT jwt_secrets_consumer_fkey REFERENCES consumers (id) ON DELETE CASCADE,
-  key text CONSTRAINT jwt_secrets_key_unique UNIQUE,
-  data jsonb NOT NULL,
-  tags text[],
-  secrets text,
-  created_at bigint NOT NULL,
-  updated_at bigint NOT NULL
-);
-CREATE INDEX jwt_secrets_consumer_id_idx ON jwt_secrets (consumer_id);
-
-CREATE TABLE keyauth_credentials (
-  id uuid PRIMARY KEY,
-  consumer_id uuid NOT NULL CONSTRAINT keyauth_credentials_consumer_fkey REFERENCES consumers (id) ON DELETE CASCADE,
-  -- The codec's keyed hash of the API key: the key itself is never stored.
-  key_hash text CONSTRAINT keyauth_credentials_key_unique UNIQUE,
-  data jsonb NOT NULL,
-  tags text[],
-  secrets text,
-  created_at bigint NOT NULL,
-  updated_at bigint NOT NULL
-);
-CREATE INDEX keyauth_credentials_consumer_id_idx ON keyauth_credentials (consumer_id);
-
-CREATE TABLE acls (
-  id uuid PRIMARY KEY,
-  consumer_id uuid NOT NULL CONSTRAINT acls_consumer_fkey REFERENCES consumers (id) ON DELETE CASCADE,
-  group_name text NOT NULL,
-  data jsonb NOT NULL,
-  tags text[],
-  secrets text,
-  created_at bigint NOT NULL,
-  updated_at bigint NOT NULL,
-  CONSTRAINT acls_consumer_group_unique UNIQUE (consumer_id, group_name)
 );
 
 CREATE TABLE plugins (
