@@ -17,6 +17,7 @@ import { startGateway, type Gateway } from '../../src/gateway/server.ts';
 import { createSecretCodec } from '../../src/secrets/envelope-codec.ts';
 import { keyringFromKeys } from '../../src/secrets/keyring.ts';
 import { openStore } from '../../src/store/open-store.ts';
+import { emptyEntities } from '../../src/store/records.ts';
 import type { Store } from '../../src/store/store.ts';
 import type { PluginRegistry } from '../../src/plugins/registry.ts';
 import { plugins } from './gateway.ts';
@@ -55,7 +56,6 @@ export interface TestAdmin {
   close(): Promise<void>;
 }
 
-const EMPTY: ConfigEntities = { services: [], routes: [], upstreams: [], targets: [], consumers: [], jwt_secrets: [], keyauth_credentials: [], acls: [], plugins: [] };
 
 /**
  * `databaseUrl`: run on that PostgreSQL database (see pg-database.ts) instead of PGlite in a temp folder.
@@ -72,7 +72,7 @@ export async function startTestAdmin(options: { routes?: AdminRoute[]; maxBodyBy
   const { token: readOnlyToken } = await store.adminTokens.create('test-reader', 'read-only', system);
 
   const state = new PersistentState();
-  const gateway = await startGateway(compileConfig(EMPTY, registry, state, logger, { codec }), { listen: [{ host: '127.0.0.1', port: 0 }], logger });
+  const gateway = await startGateway(compileConfig(emptyEntities(), registry, state, logger, { codec }), { listen: [{ host: '127.0.0.1', port: 0 }], logger });
   let served: number | null = null;
   let builtAt = Date.now();
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Value } from '@sinclair/typebox/value';
 import plugin from './index.ts';
 import { BasicAuthConfigSchema } from './schema.ts';
-import { BasicAuthCredentials, BasicAuthCredentialSchema } from './daos.ts';
+import daos, { BasicAuthCredentials, BasicAuthCredentialSchema } from './daos.ts';
 import { hashPassword } from '../../secrets/password-hash.ts';
 import { assertFieldsDocumented } from '../../../test/helpers/documented-schema.ts';
 import { checkPluginConfig, pluginConfig } from '../../../test/helpers/plugin-config.ts';
@@ -17,7 +17,8 @@ test('the module is Kong\'s basic-auth plugin at Kong\'s priority, owning basica
   assert.equal(plugin.priority, 1100);
   assert.equal(plugin.noConsumer, true, 'Kong: typedefs.no_consumer');
   assert.equal(plugin.configSchema, BasicAuthConfigSchema);
-  assert.deepEqual(plugin.entities, [BasicAuthCredentials]);
+  assert.equal(daos.plugin, 'basic-auth');
+  assert.deepEqual(daos.entities, [BasicAuthCredentials]);
 });
 
 test('an empty config gets Kong\'s defaults', () => {
@@ -53,6 +54,7 @@ test('the entity is Kong\'s basicauth_credentials: admin paths, endpoint key, un
   assert.deepEqual(e.hashed, { field: 'password', stored: 'password_hash', scheme: 'password' });
   assert.equal(e.label, 'basic-auth');
   assert.equal(e.naturalKey({ fields: { username: 'bob' }, refs: {}, parentKey: '', path: 'x' }), 'bob');
+  assert.equal(e.describe({ id: 'x', username: 'bob' }, () => 'alice'), 'bob for consumer alice');
 });
 
 test('a credential needs a password or a dumped password_hash; the hash must be one secrets/password-hash.ts makes', async () => {

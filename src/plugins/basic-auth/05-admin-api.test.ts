@@ -222,7 +222,7 @@ describe('/basic-auths', () => {
     }
     const first = (await call('GET', '/basic-auths?size=1')).body;
     assert.equal(first.data.length, 1);
-    const second = (await call('GET', `/basic-auths?size=1&offset=${encodeURIComponent(first.offset)}`)).body;
+    const second = (await call('GET', `/basic-auths?size=1&offset=${encodeURIComponent(first.offset ?? '')}`)).body;
     assert.equal(second.data.length, 1);
     assert.notDeepEqual(first.data, second.data);
     assert.equal(second.offset ?? null, null, 'last page');

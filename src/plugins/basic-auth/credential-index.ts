@@ -1,17 +1,13 @@
 // basic-auth's view of one compiled config's credentials: found by username (Kong's cache key), each able to
 // check a password. Built once per compiled config and shared by every instance of the plugin.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RowOf } from '../../schema/entity-catalogue.ts';
+import type { PluginEnv } from '../contract.ts';
 import type { PasswordChecker } from './password-checks.ts';
 import { BUSY } from './password-checks.ts';
 
 /** A credential row as the compiled config hands it over: the hash from the store, the password from a file. */
-export interface BasicAuthRow {
-  readonly id: string;
-  readonly consumerId: string;
-  readonly username: string;
-  readonly password?: string;
-  readonly password_hash?: string;
-}
+export type BasicAuthRow = Pick<RowOf<'basicauth_credentials'>, 'id' | 'consumerId' | 'username' | 'password' | 'password_hash'>;
 
 export interface IndexedCredential {
   readonly id: string;
@@ -24,6 +20,11 @@ export interface IndexedCredential {
 export type CredentialIndex = ReadonlyMap<string, IndexedCredential>;
 
 export { BUSY };
+
+/** This config's index, built by the first basic-auth instance that asks and shared by the others. */
+export function basicAuthCredentials(env: Pick<PluginEnv, 'entities' | 'shared'>, checker: PasswordChecker): CredentialIndex {
+  return env.shared('basic-auth:credentials-by-username', () => buildCredentialIndex(env.entities.basicauth_credentials, checker));
+}
 
 export function buildCredentialIndex(rows: readonly BasicAuthRow[], checker: PasswordChecker): CredentialIndex {
   const index = new Map<string, IndexedCredential>();

@@ -7,6 +7,7 @@ import { defineEntity } from '../../schema/entity-definition.ts';
 import { IDENTITY_KEYWORD } from '../../schema/identity-text.ts';
 import type { FieldError } from '../../schema/validate.ts';
 import { fieldPath } from '../../schema/validate.ts';
+import { definePluginDaos } from '../plugin-daos.ts';
 
 /** secrets/password-hash.ts's PHC form, with the cost bounds isPasswordHash() accepts (2^10 to 2^20). */
 const PASSWORD_HASH_PATTERN = '^\\$scrypt\\$ln=(1[0-9]|20),r=\\d{1,2},p=\\d{1,2}\\$[A-Za-z0-9+/]{16,}\\$[A-Za-z0-9+/]{32,}$';
@@ -45,4 +46,7 @@ export const BasicAuthCredentials = defineEntity({
   sortBy: ['username'],
   naturalKey: ({ fields }) => String(fields.username),
   label: 'basic-auth',
+  describe: (row, parent) => `${String(row.username)} for consumer ${parent('consumer')}`,
 });
+
+export default definePluginDaos({ plugin: 'basic-auth', entities: [BasicAuthCredentials], migrations: new URL('./migrations/', import.meta.url) });

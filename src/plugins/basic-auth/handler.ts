@@ -2,20 +2,25 @@
 // the credential found by username; its password checked; the consumer authenticated or the request refused
 // with 401 and `WWW-Authenticate: Basic realm="<realm>"`. With `anonymous` set it joins a logical OR with
 // the other auth plugins, as Kong 3.x does.
-import type { PluginHandler } from '../contract.ts';
+import type { PluginEnv, PluginHandler } from '../contract.ts';
 import type { RequestContext } from '../../gateway/context.ts';
-import type { ConsumerDirectory } from '../../config/consumer-directory.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { challenge } from '../../gateway/www-authenticate.ts';
 import { anonymousConsumer } from '../anonymous-consumer.ts';
 import { parseBasicCredentials } from './basic-credentials.ts';
-import { BUSY, type CredentialIndex, type IndexedCredential } from './credential-index.ts';
+import { basicAuthCredentials, BUSY, type IndexedCredential } from './credential-index.ts';
+import { createPasswordChecker } from './password-checks.ts';
 import type { BasicAuthConfig } from './schema.ts';
 
 type Failure = 'BASIC_AUTH_MISSING' | 'BASIC_AUTH_INVALID';
 type Outcome = Failure | null;
 
-export function createBasicAuthHandler(config: BasicAuthConfig, consumers: ConsumerDirectory, credentials: CredentialIndex): PluginHandler {
+/** One per process: a check is a pure function of (hash, password), so what it remembers outlives config rebuilds. */
+const passwords = createPasswordChecker();
+
+export function createBasicAuthHandler(config: BasicAuthConfig, env: PluginEnv): PluginHandler {
+  const consumers = env.consumers;
+  const credentials = basicAuthCredentials(env, passwords);
   // Kong sends the challenge with every 401 of this plugin, missing and wrong credentials alike.
   const basicChallenge = Object.freeze({ 'www-authenticate': challenge('Basic', config.realm) });
   const hide = config.hide_credentials;
