@@ -7,6 +7,7 @@ import plugin from './index.ts';
 import { BasicAuthConfigSchema } from './schema.ts';
 import daos, { BasicAuthCredentials, BasicAuthCredentialSchema } from './daos.ts';
 import { hashPassword } from '../../secrets/password-hash.ts';
+import { validateEntityFields } from '../../config/validate-entity.ts';
 import { assertFieldsDocumented } from '../../../test/helpers/documented-schema.ts';
 import { checkPluginConfig, pluginConfig } from '../../../test/helpers/plugin-config.ts';
 
@@ -69,7 +70,16 @@ test('a credential needs a password or a dumped password_hash; the hash must be 
   assert.equal(ok({ username: 'bob', password_hash: 'd0f1e2c3b4a5968778695a4b3c2d1e0f12345678' }), false, 'Kong\'s sha1 is not a hash this build can check');
   assert.equal(ok({ username: 'bob', password_hash: hash.replace('ln=15', 'ln=30') }), false, 'a cost that would stall every check');
 
-  assert.deepEqual(BasicAuthCredentials.check?.({ username: 'bob' }, 'consumers[0].basicauth_credentials[0]'), [{ path: 'consumers[0].basicauth_credentials[0].password', message: 'required field missing' }]);
+  assert.deepEqual(BasicAuthCredentials.check?.({ username: 'bob', password: 'kong', password_hash: hash }, 'x'), [{ path: 'x.password_hash', message: "cannot be set together with 'password'" }]);
   assert.deepEqual(BasicAuthCredentials.check?.({ username: 'bob', password: 'kong' }, ''), []);
   assert.deepEqual(BasicAuthCredentials.check?.({ username: 'bob', password_hash: hash }, ''), []);
+  assert.equal(BasicAuthCredentials.generate, undefined, 'nothing generated: a whole write without a password is refused');
+});
+
+test('a whole write (create, PUT, a file) needs the password or its dumped hash; a partial update keeps the stored one', async () => {
+  const errors = (fields: Record<string, unknown>, generate?: boolean) => validateEntityFields('basicauth_credentials', fields, { path: 'c', plugins: new Map(), generate });
+  assert.deepEqual(errors({ username: 'bob' }), [{ path: 'c.password', message: 'required field missing' }]);
+  assert.deepEqual(errors({ username: 'bob', password: 'kong' }), []);
+  assert.deepEqual(errors({ username: 'bob', password_hash: await hashPassword('kong') }), []);
+  assert.deepEqual(errors({ username: 'bob' }, false), [], 'PATCH without a password');
 });

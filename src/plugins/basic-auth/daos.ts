@@ -5,7 +5,6 @@ import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, Nullable } from '../../schema/common.ts';
 import { defineEntity } from '../../schema/entity-definition.ts';
 import { IDENTITY_KEYWORD } from '../../schema/identity-text.ts';
-import type { FieldError } from '../../schema/validate.ts';
 import { fieldPath } from '../../schema/validate.ts';
 import { definePluginDaos } from '../plugin-daos.ts';
 
@@ -35,14 +34,11 @@ export const BasicAuthCredentials = defineEntity({
   foreign: { consumer: { kind: 'consumers', onDelete: 'cascade', required: true } },
   columns: { username: 'username' },
   hashed: { field: 'password', stored: 'password_hash', scheme: 'password' },
-  check(fields, path): FieldError[] {
-    // Kong's `password = { required = true }`: a credential nobody can log in with is a mistake. A dump gives
-    // the hash instead; the store checks "not both", as for every hashed field.
-    if (fields.password === undefined && fields.password_hash === undefined) {
-      return [{ path: fieldPath(path, 'password'), message: 'required field missing' }];
-    }
-    return [];
-  },
+  // Kong's `password = { required = true }`: no `generate`, so a whole write must give the password (or the
+  // hash a dump carries) while a partial update keeps it (config/validate-entity.ts). Not both at once:
+  check: (fields, path) => (fields.password !== undefined && fields.password_hash !== undefined
+    ? [{ path: fieldPath(path, 'password_hash'), message: "cannot be set together with 'password'" }]
+    : []),
   sortBy: ['username'],
   naturalKey: ({ fields }) => String(fields.username),
   label: 'basic-auth',
