@@ -1,6 +1,6 @@
 // basic-auth's view of one compiled config's credentials: found by username (Kong's cache key), each able to
 // check a password. Built once per compiled config and shared by every instance of the plugin.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { RowOf } from '../../schema/entity-catalogue.ts';
 import type { PluginEnv } from '../contract.ts';
 import type { PasswordChecker } from './password-checks.ts';
@@ -36,8 +36,8 @@ export function buildCredentialIndex(rows: readonly BasicAuthRow[], checker: Pas
 }
 
 function passwordCheck(row: BasicAuthRow, checker: PasswordChecker): IndexedCredential['check'] {
-  const hash = row.password_hash;
-  if (hash !== undefined) return (password) => checker.check(password, hash);
+  const stored = row.password_hash;
+  if (stored !== undefined) return (password) => checker.check(password, stored);
   const plain = row.password;
   // Neither (the store should never give such a row): nothing matches, failing closed.
   if (plain === undefined) return () => false;
@@ -47,5 +47,5 @@ function passwordCheck(row: BasicAuthRow, checker: PasswordChecker): IndexedCred
 }
 
 function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
+  return hash('sha256', text, 'buffer');
 }
