@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startTestAdmin, expectProblem, type AdminResponse, type RequestOptions, type TestAdmin } from '../../../test/helpers/admin.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
+import { allAdminRoutes } from '../../admin/routes/index.ts';
 
 let admin: TestAdmin;
 let upstream: TestUpstream;
@@ -44,7 +45,7 @@ async function clearCredentials(): Promise<void> {
 
 before(async () => {
   upstream = await startUpstream();
-  admin = await startTestAdmin();
+  admin = await startTestAdmin({ routes: allAdminRoutes() });
   bob = (await call('POST', '/consumers', { body: { username: 'bob' } })).body;
   await call('POST', '/services', { body: { name: 'svc', url: upstream.url } });
   await call('POST', '/services/svc/routes', { body: { name: 'r', paths: ['/ba'] } });
@@ -283,6 +284,14 @@ describe('/basic-auths/:credential_username_or_id/consumer', () => {
   test('returns 404 for a random non-existing basic-auth username', async () => {
     expectProblem(await call('GET', '/basic-auths/no-such-username/consumer'), 404, 'ADMIN_NOT_FOUND');
   });
+});
+
+test('(ours) the audit log of all these writes names the password only as [REDACTED], never its value or hash', async () => {
+  const audit = await call('GET', '/audit?kind=basicauth_credentials&size=1000');
+  assert.equal(audit.status, 200, audit.text);
+  assert.ok(audit.body.data.length > 10);
+  assert.doesNotMatch(audit.text, /\$scrypt\$|kong-secret-|upd4321|OpenSesame|"password":"(?!\[REDACTED\])/);
+  assert.match(audit.text, /"password":"\[REDACTED\]"/);
 });
 
 describe('invalidations (Kong 04-invalidations_spec) and the anonymous consumer (03-access_spec)', () => {
