@@ -8,7 +8,7 @@ import { normalizeRequestTarget } from '../src/gateway/path/normalize.ts';
 import { parseHostHeader } from '../src/gateway/host-header.ts';
 import { createClientHeaderScrub } from '../src/gateway/hop-by-hop.ts';
 import { DEFAULT_KONG_HEADERS, parseKongHeaders, stampResponse, stampUpstreamRequest } from '../src/gateway/kong-headers.ts';
-import { nextRequestId } from '../src/gateway/request-id.ts';
+import { nextRequestId } from '../src/http/request-id.ts';
 
 const DURATION_MS = 400;
 

@@ -42,3 +42,14 @@ export async function startJsonServer(name: string, routes: RouteTable, port: nu
 export function portOf(server: Server): number {
   return (server.address() as AddressInfo).port;
 }
+
+/**
+ * A service run as its own program (`PORT=3001 node examples/services/users/users-service.ts`), as `npm start`
+ * runs the demo's: PORT picks the port (0: a free one), one line says where it listens (the supervisor reads the
+ * port from it), and when a supervisor that spawned it over IPC goes away, however it went, the service goes too.
+ */
+export async function serveAsProgram(name: string, start: (port: number) => Promise<Server>, defaultPort: number): Promise<void> {
+  const server = await start(Number(process.env.PORT || defaultPort));
+  console.log(`${name} service on http://127.0.0.1:${portOf(server)}`);
+  if (process.connected) process.once('disconnect', () => process.exit(0));
+}

@@ -2,7 +2,7 @@
 // verified by the context (hashed tokens in the store, configured ones in DB-less mode). Anything else is a 401.
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { challenge } from '../gateway/www-authenticate.ts';
+import { challenge } from '../http/www-authenticate.ts';
 import type { Actor } from '../store/store.ts';
 import type { AdminAuth } from './admin-route.ts';
 

@@ -29,7 +29,7 @@ import { createFileConfig, type FileConfig } from './file-config.ts';
 import { databaseAdminContext, dbLessAdminContext, envTokenAuth, type NodeIdentity } from './admin-context.ts';
 import { seedIfEmpty } from './seed.ts';
 import { parseAllowedNetworks } from '../plugins/jwt/jwks-address-policy.ts';
-import { splitList } from '../gateway/cidr-list.ts';
+import { splitList } from '../net/ip-ranges.ts';
 
 export const DEFAULT_ADMIN_LISTEN = { host: '127.0.0.1', port: 8001 };
 export const DEFAULT_DATA_DIR = './data';

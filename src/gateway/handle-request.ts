@@ -20,7 +20,7 @@ import { tunnel } from './proxy/websocket-tunnel.ts';
 import type { UpstreamPools } from './proxy/upstream-pools.ts';
 import { bodyFilterFor, runHeaderFilters, sendError, sendExit } from './respond.ts';
 import { createBodyReader } from './request-body.ts';
-import { nextRequestId } from './request-id.ts';
+import { nextRequestId } from '../http/request-id.ts';
 import { stampUpstreamRequest, type KongHeaders } from './kong-headers.ts';
 
 export interface PipelineDeps {

@@ -7,9 +7,8 @@ import type { PluginRuntime } from '../config/compiled.ts';
 import type { ResponseHead } from '../plugins/contract.ts';
 import type { RequestContext } from './context.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { problemBody, PROBLEM_CONTENT_TYPE } from '../errors/problem.ts';
 import { errorFormatFor, renderError } from '../errors/error-formats.ts';
-import { SERVER_TOKEN, stampResponse, stampUpstreamStatus, type StampSource } from './kong-headers.ts';
+import { stampResponse, stampUpstreamStatus, type StampSource } from './kong-headers.ts';
 
 export function runHeaderFilters(ctx: RequestContext, plugins: readonly PluginRuntime[], head: ResponseHead): void {
   const extra = ctx.responseHeaders;
@@ -77,18 +76,4 @@ export function sendError(res: ServerResponse, err: GatewayError, ctx: RequestCo
   res.writeHead(head.status, head.headers);
   res.end(body);
   return head.status;
-}
-
-/**
- * For malformed HTTP that never became a request: a raw response on the socket, then close. `server` adds
- * Kong's Server header (the `headers` setting has it).
- */
-export function rawProblem(err: GatewayError, server = false): string {
-  const body = JSON.stringify(problemBody(err));
-  const serverLine = server ? `server: ${SERVER_TOKEN}\r\n` : '';
-  return `HTTP/1.1 ${err.status} ${statusText(err.status)}\r\n${serverLine}content-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
-}
-
-function statusText(status: number): string {
-  return ({ 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long', 431: 'Request Header Fields Too Large' } as Record<number, string>)[status] ?? 'Error';
 }

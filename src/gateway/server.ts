@@ -9,11 +9,11 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import { BodyIdleWatch, checkIntervalMs, DEFAULT_CLIENT_TIMEOUTS, serverTimeoutOptions, type ClientTimeouts } from './client-timeouts.ts';
 import { faultScope, LISTENER_SCOPE } from './fault-scope.ts';
 import { createRequestHandler, createUpgradeHandler, DEFAULT_MAX_REQUEST_TARGET } from './handle-request.ts';
-import { rawProblem } from './respond.ts';
+import { rawProblem } from '../http/raw-problem.ts';
 import { UpstreamPools } from './proxy/upstream-pools.ts';
 import { createTrustedProxies } from './trusted-proxies.ts';
 import { createClientHeaderScrub } from './hop-by-hop.ts';
-import { DEFAULT_KONG_HEADERS, type KongHeaders } from './kong-headers.ts';
+import { DEFAULT_KONG_HEADERS, SERVER_TOKEN, type KongHeaders } from './kong-headers.ts';
 
 export interface ListenSpec {
   host: string;
@@ -154,7 +154,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket, timeouts:
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') problem = new GatewayError('REQUEST_TIMEOUT', { detail: `request head not received within ${timeouts.headerMs} ms` });
   else if (err.code === 'HPE_HEADER_OVERFLOW' && requestLineTooLong((err as { rawPacket?: unknown }).rawPacket, maxRequestTarget)) problem = new GatewayError('URI_TOO_LONG');
   else problem = new GatewayError(err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST', { detail: clientErrorDetail(err) });
-  socket.end(rawProblem(problem, server));
+  socket.end(rawProblem(problem, server ? SERVER_TOKEN : undefined));
   // Half-closed, the client could keep the socket open (and keep trickling) forever: give it a moment to read.
   const timer = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS).unref();
   socket.once('close', () => clearTimeout(timer));

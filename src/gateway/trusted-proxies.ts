@@ -1,6 +1,6 @@
 // Which peers may tell us the client's address: Kong's `trusted_ips` + `real_ip_header` X-Forwarded-For.
 import { isIPv4, isIPv6 } from 'node:net';
-import { parseCidrList } from './cidr-list.ts';
+import { parseCidrList, unmap } from '../net/ip-ranges.ts';
 
 export interface TrustedProxies {
   /** True when the socket peer is a trusted proxy whose X-Forwarded-* headers we keep. */
@@ -33,7 +33,3 @@ export function createTrustedProxies(cidrs: readonly string[]): TrustedProxies {
   };
 }
 
-/** `::ffff:127.0.0.1` -> `127.0.0.1`, so IPv4 rules apply to IPv4 clients on dual-stack sockets. */
-export function unmap(address: string): string {
-  return address.startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address;
-}

@@ -50,7 +50,7 @@ export type WriteOp =
    * absent from `record` keeps its stored value.
    */
   | { op: 'update'; kind: Kind; record: EntityInput }
-  /** Delete by id; children cascade or refuse as entity-kinds.ts says. Deleting a missing id is not an error. */
+  /** Delete by id; children cascade or refuse as their definitions say (schema/entity-catalogue.ts). Deleting a missing id is not an error. */
   | { op: 'delete'; kind: Kind; id: string };
 
 export interface WriteOptions {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { openStore } from '../../src/store/open-store.ts';
-import { runStoreContract } from '../../src/store/store-contract.ts';
+import { runStoreContract } from './contract/store-contract.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'portcullis-store-'));
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

@@ -9,7 +9,7 @@ import { loadPluginRegistry } from '../../src/plugins/registry.ts';
 import { createSecretCodec } from '../../src/secrets/envelope-codec.ts';
 import { keyringFromKeys } from '../../src/secrets/keyring.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import { runStoreContract, type OpenContractStore } from '../../src/store/store-contract.ts';
+import { runStoreContract, type OpenContractStore } from './contract/store-contract.ts';
 import { createTestDatabase, postgresSkip } from '../helpers/pg-database.ts';
 
 const ACTOR = { id: 'test', name: 'test', role: 'admin' } as const;

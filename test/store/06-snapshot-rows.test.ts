@@ -11,7 +11,7 @@ import { loadPluginRegistry, type PluginRegistry } from '../../src/plugins/regis
 import { createSecretCodec } from '../../src/secrets/envelope-codec.ts';
 import { keyringFromKeys } from '../../src/secrets/keyring.ts';
 import type { SecretCodec } from '../../src/secrets/secret-codec.ts';
-import { builders, ref } from '../../src/store/contract/fixtures.ts';
+import { builders, ref } from './contract/fixtures.ts';
 import { KINDS } from '../../src/schema/entity-catalogue.ts';
 import { recordFromRow, type EntitySqlRow } from '../../src/store/entity-repository.ts';
 import { openStore } from '../../src/store/open-store.ts';

@@ -1,5 +1,5 @@
 // Example `orders` service: lists orders and takes new ones, recording which consumer placed them.
-import { startJsonServer } from '../json-server.ts';
+import { serveAsProgram, startJsonServer } from '../json-server.ts';
 
 interface Order { id: string; item: string; quantity: number; placed_by: string | null }
 
@@ -22,8 +22,4 @@ export function startOrdersService(port: number) {
   ], port);
 }
 
-if (import.meta.main) {
-  const port = Number(process.env.PORT ?? 3002);
-  await startOrdersService(port);
-  console.log(`orders service on http://127.0.0.1:${port}`);
-}
+if (import.meta.main) await serveAsProgram('orders', startOrdersService, 3002);

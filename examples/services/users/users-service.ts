@@ -1,5 +1,5 @@
 // Example `users` service: who is calling, and a small user directory.
-import { startJsonServer } from '../json-server.ts';
+import { serveAsProgram, startJsonServer } from '../json-server.ts';
 
 const users = [
   { id: 'u-1', name: 'Ada Lovelace', email: 'ada@example.com' },
@@ -19,8 +19,4 @@ export function startUsersService(port: number) {
   ], port);
 }
 
-if (import.meta.main) {
-  const port = Number(process.env.PORT ?? 3001);
-  await startUsersService(port);
-  console.log(`users service on http://127.0.0.1:${port}`);
-}
+if (import.meta.main) await serveAsProgram('users', startUsersService, 3001);

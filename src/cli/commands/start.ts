@@ -1,10 +1,10 @@
 // `portcullis start`: one gateway node. `--config FILE` serves a file (DB-less); otherwise database mode, on
 // PostgreSQL with DATABASE_URL, else on embedded PGlite in --data. With --demo (the default when none of
 // --config, DATABASE_URL or --seed is given: `npm start`) the demo config seeds a new database and the example
-// services run beside it. SIGHUP reloads (the file, or a store check); SIGINT/SIGTERM stop gracefully.
+// services run beside it, as processes of their own. SIGHUP reloads (the file, or a store check); SIGINT/SIGTERM
+// stop gracefully.
 import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../../config/config-error.ts';
 import type { ListenSpec } from '../../gateway/server.ts';
@@ -12,14 +12,11 @@ import { installFaultGuard } from '../../gateway/fault-scope.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { CliError } from '../cli-error.ts';
 import { parseIdentityHeaderList } from '../../gateway/identity-headers.ts';
-import { DEMO_CONFIG } from '../../../examples/demo/paths.ts';
-import { startUsersService } from '../../../examples/services/users/users-service.ts';
-import { startOrdersService } from '../../../examples/services/orders/orders-service.ts';
 import { demoBanner, plainBanner, DEMO_PORTS, type AdminBannerInfo, type DemoPorts } from '../demo-banner.ts';
-import { portOf } from '../../../examples/services/json-server.ts';
+import { DEMO_CONFIG, startDemoServices, type DemoServices } from '../demo-services.ts';
 import type { ConfigEntities } from '../../schema/entity-catalogue.ts';
 import { parseAllowedNetworks } from '../../plugins/jwt/jwks-address-policy.ts';
-import { splitList } from '../../gateway/cidr-list.ts';
+import { splitList } from '../../net/ip-ranges.ts';
 import { watchLauncher } from '../launcher-watch.ts';
 import { DEFAULT_HEADERS, DEFAULT_HEADERS_UPSTREAM, parseKongHeaders, type KongHeaders } from '../../gateway/kong-headers.ts';
 import { startNode, DEFAULT_DATA_DIR, DEFAULT_POLL_INTERVAL_MS, type RunningNode } from '../../control-plane/start-node.ts';
@@ -86,7 +83,7 @@ export async function runStart(args: string[]): Promise<number> {
   const kongHeaders = parseHeaderSettings(values.headers!, values['headers-upstream']!);
 
   const demoPorts = parseDemoPorts(values['demo-ports']!);
-  const services: Server[] = [];
+  let services: DemoServices | undefined;
   let node: RunningNode;
   try {
     // Which setting a port comes from, to name it when the port is taken.
@@ -99,8 +96,10 @@ export async function runStart(args: string[]): Promise<number> {
     };
     node = await explainBindErrors(portOwner, async () => {
       if (demo) {
-        services.push(await startUsersService(demoPorts.users), await startOrdersService(demoPorts.orders));
-        Object.assign(demoPorts, { users: portOf(services[0]), orders: portOf(services[1]) });
+        services = await startDemoServices(demoPorts, (name, reason) => {
+          logger.error({ service: name, reason }, 'a demo service stopped; its routes answer 502 until the next start');
+        });
+        Object.assign(demoPorts, services.ports);
       }
       return startNode({
         configFile: values.config,
@@ -125,7 +124,7 @@ export async function runStart(args: string[]): Promise<number> {
     // From here on, an exception escaping a request's timer or callback ends that connection, not the node.
     installFaultGuard(logger);
   } catch (err) {
-    for (const s of services) s.close();
+    services?.stop();
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`refusing to start: ${values.config} has ${err.errors.length} error(s)\n`);
     for (const e of err.errors) process.stderr.write(`  ${e.path || '(root)'}: ${e.message}\n`);
@@ -148,10 +147,7 @@ export async function runStart(args: string[]): Promise<number> {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down');
-    for (const s of services) {
-      s.closeAllConnections();
-      s.close();
-    }
+    services?.stop();
     await node.close().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'unclean shutdown'));
     process.exit(0);
   };

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SignJWT } from 'jose';
 import { CliError } from '../cli-error.ts';
-import { DEMO_CONFIG } from '../../../examples/demo/paths.ts';
+import { DEMO_CONFIG } from '../demo-services.ts';
 import { lockHolder } from '../../store/drivers/data-dir-lock.ts';
 import { findConsumer, mintSourceFromEntities, mintSourceFromFile, type MintSource } from '../mint-credentials.ts';
 

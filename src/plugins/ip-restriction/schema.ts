@@ -1,6 +1,6 @@
 // ip-restriction config: Kong 3.x fields (allow, deny, status, message), each entry an IP or a CIDR block.
 import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
-import { isIpOrCidr } from './ip-range-set.ts';
+import { isIpOrCidr } from '../../net/ip-ranges.ts';
 
 if (!FormatRegistry.Has('ip-or-cidr')) FormatRegistry.Set('ip-or-cidr', isIpOrCidr);
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import plugin from './index.ts';
 import { JwtConfigSchema, validateJwtConfig } from './schema.ts';
-import { jwtConfig } from './test-support.ts';
+import { jwtConfig } from '../../../test/plugins/jwt/test-support.ts';
 import { assertFieldsDocumented } from '../../../test/helpers/documented-schema.ts';
 import { checkPluginConfig } from '../../../test/helpers/plugin-config.ts';
 

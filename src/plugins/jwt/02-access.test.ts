@@ -8,7 +8,7 @@ import { startPluginGateway, type PluginGateway } from '../../../test/helpers/pl
 import { httpRequest, type SimpleResponse } from '../../../test/helpers/http.ts';
 import { assertRefused } from '../../../test/helpers/refusal.ts';
 import type { ErrorCode } from '../../errors/catalogue.ts';
-import { b64, keyPair, nowS, signToken, type KeyPair } from './test-support.ts';
+import { b64, keyPair, nowS, signToken, type KeyPair } from '../../../test/plugins/jwt/test-support.ts';
 
 const SECRET = 'alice-shared-secret-0123456789abcdef';
 const B64_RAW = Buffer.from('thirty-two-or-more-bytes-behind-base64');

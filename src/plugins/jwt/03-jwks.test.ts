@@ -8,7 +8,7 @@ import { startPluginGateway, type PluginGateway } from '../../../test/helpers/pl
 import { httpRequest, type SimpleResponse } from '../../../test/helpers/http.ts';
 import { assertRefused } from '../../../test/helpers/refusal.ts';
 import type { ErrorCode } from '../../errors/catalogue.ts';
-import { deadPort, jwk, keyPair, LOOPBACK_JWKS, nowS, signToken, startJwksServer, type JwksServer } from './test-support.ts';
+import { deadPort, jwk, keyPair, LOOPBACK_JWKS, nowS, signToken, startJwksServer, type JwksServer } from '../../../test/plugins/jwt/test-support.ts';
 
 const ISS = 'https://login.partner.test';
 const ROTATING = 'https://rotating.test';

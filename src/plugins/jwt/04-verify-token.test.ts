@@ -8,7 +8,7 @@ import type { ErrorCode } from '../../errors/catalogue.ts';
 import { createTokenVerifier } from './verify-token.ts';
 import type { JwtConfig } from './schema.ts';
 import type { VerifiedToken } from './verified-token-cache.ts';
-import { b64, directory, jwtConfig, keyPair, nowS, pluginEnv, signToken, type KeyPair } from './test-support.ts';
+import { b64, directory, jwtConfig, keyPair, nowS, pluginEnv, signToken, type KeyPair } from '../../../test/plugins/jwt/test-support.ts';
 
 const alice = { id: '6f0c3c57-1d7e-4c55-9d4a-6a5e4e2c0a01', username: 'alice', custom_id: 'cust-alice' };
 const bob = { id: '6f0c3c57-1d7e-4c55-9d4a-6a5e4e2c0a02', username: 'bob' };

@@ -10,7 +10,7 @@ import { parseJwks, findKey } from './jwks-keys.ts';
 import { createTokenVerifier } from './verify-token.ts';
 import type { JwtConfig } from './schema.ts';
 import type { VerifiedToken } from './verified-token-cache.ts';
-import { deadPort, directory, jwk, jwtConfig, keyPair, LOOPBACK_JWKS, nowS, pluginEnv, signToken, startJwksServer, type JwksServer } from './test-support.ts';
+import { deadPort, directory, jwk, jwtConfig, keyPair, LOOPBACK_JWKS, nowS, pluginEnv, signToken, startJwksServer, type JwksServer } from '../../../test/plugins/jwt/test-support.ts';
 
 const ISS = 'https://idp.test';
 const es = keyPair('ES256');

@@ -7,7 +7,7 @@ import { RequestContext } from '../../gateway/context.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import plugin from './index.ts';
 import type { JwtConfig } from './schema.ts';
-import { directory, jwtConfig, keyPair, nowS, pluginEnv, signToken } from './test-support.ts';
+import { directory, jwtConfig, keyPair, nowS, pluginEnv, signToken } from '../../../test/plugins/jwt/test-support.ts';
 
 const SECRET = 'cache-test-secret-0123456789abcdef';
 const es = keyPair('ES256');

@@ -9,7 +9,7 @@ import { httpRequest } from '../../../test/helpers/http.ts';
 import { rawRequest } from '../../../test/helpers/raw-http.ts';
 import { assertRefused } from '../../../test/helpers/refusal.ts';
 import type { ErrorCode } from '../../errors/catalogue.ts';
-import { nowS, signToken } from './test-support.ts';
+import { nowS, signToken } from '../../../test/plugins/jwt/test-support.ts';
 
 const SECRET = 'kong-spec-secret-0123456789abcdef';
 const consumer = { id: '5f0c7a51-7c1e-4d0a-9a7e-000000000001', username: 'jwt_tests_consumer' };

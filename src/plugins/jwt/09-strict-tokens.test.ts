@@ -7,7 +7,7 @@ import { startPluginGateway, type PluginGateway } from '../../../test/helpers/pl
 import { httpRequest } from '../../../test/helpers/http.ts';
 import { assertRefused } from '../../../test/helpers/refusal.ts';
 import type { ErrorCode } from '../../errors/catalogue.ts';
-import { b64, keyPair, nowS, signToken } from './test-support.ts';
+import { b64, keyPair, nowS, signToken } from '../../../test/plugins/jwt/test-support.ts';
 
 const SECRET = 'strict-token-secret-0123456789abcdef';
 const alice = { id: '6a1e0c2b-3d4f-4a5b-8c6d-000000000001', username: 'alice' };

@@ -10,7 +10,7 @@ import { plugins } from '../../../test/helpers/gateway.ts';
 import { loadDeclarative } from '../../config/declarative/load-declarative.ts';
 import type { FieldError } from '../../schema/validate.ts';
 import { createTokenVerifier } from './verify-token.ts';
-import { directory, jwtConfig, keyPair, pluginEnv, signToken } from './test-support.ts';
+import { directory, jwtConfig, keyPair, pluginEnv, signToken } from '../../../test/plugins/jwt/test-support.ts';
 
 const rsa = keyPair('RS256');
 const es256 = keyPair('ES256');

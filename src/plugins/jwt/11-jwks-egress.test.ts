@@ -19,7 +19,7 @@ import { assertRefused } from '../../../test/helpers/refusal.ts';
 import { parseAllowedNetworks, refusedAddress } from './jwks-address-policy.ts';
 import { JwksCache } from './jwks-cache.ts';
 import { fetchJwks } from './jwks-fetch.ts';
-import { jwk, keyPair, nowS, signToken, startJwksServer, type JwksServer } from './test-support.ts';
+import { jwk, keyPair, nowS, signToken, startJwksServer, type JwksServer } from '../../../test/plugins/jwt/test-support.ts';
 
 const es = keyPair('ES256');
 const LIMITS = { timeoutMs: 2000, maxBytes: 65536 };

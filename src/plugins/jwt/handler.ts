@@ -2,7 +2,7 @@
 // authenticate the consumer; on failure answer 401 with Kong's challenge, or fall back to `anonymous`.
 import type { RequestContext } from '../../gateway/context.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import { challenge } from '../../gateway/www-authenticate.ts';
+import { challenge } from '../../http/www-authenticate.ts';
 import type { PluginEnv, PluginHandler } from '../contract.ts';
 import { anonymousConsumer } from '../anonymous-consumer.ts';
 import { createTokenExtractor } from './extract-token.ts';

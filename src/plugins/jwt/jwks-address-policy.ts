@@ -2,7 +2,7 @@
 // (`--jwks-allow-private` / PORTCULLIS_JWKS_ALLOW_PRIVATE). An issuer URL is admin input, and a fetch to a
 // loopback port or an internal host would be a blind SSRF.
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import { parseCidrList } from '../../gateway/cidr-list.ts';
+import { parseCidrList } from '../../net/ip-ranges.ts';
 
 /**
  * Never a JWKS server unless allowed: loopback, RFC 1918, CGNAT, link-local (cloud metadata), unspecified,

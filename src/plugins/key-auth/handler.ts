@@ -4,7 +4,7 @@ import type { PluginEnv, PluginHandler } from '../contract.ts';
 import type { RequestContext } from '../../gateway/context.ts';
 import { keyAuthCredentials, type KeyAuthCredential } from './credential-index.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import { challenge } from '../../gateway/www-authenticate.ts';
+import { challenge } from '../../http/www-authenticate.ts';
 import { anonymousConsumer } from '../anonymous-consumer.ts';
 import { createKeyFinder, DUPLICATE_KEY, type FoundKey } from './find-key.ts';
 import type { KeyAuthConfig } from './schema.ts';

@@ -1,6 +1,6 @@
 // The key-auth plugin's config: Kong 3.x's fields, names and defaults.
 import { Type, type Static } from '@sinclair/typebox';
-import { QUOTABLE_PATTERN } from '../../gateway/www-authenticate.ts';
+import { QUOTABLE_PATTERN } from '../../http/www-authenticate.ts';
 
 /** Kong's `typedefs.header_name`: a key name is looked up as a header, a query parameter or a body field. */
 const KeyName = Type.String({ pattern: '^[A-Za-z0-9_-]+$', minLength: 1, maxLength: 256 });

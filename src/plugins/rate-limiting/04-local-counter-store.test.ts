@@ -1,7 +1,7 @@
 // The local counter store: the shared store contract, plus what keeps its memory bounded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { counterStoreContract } from './counter-store-contract.ts';
+import { counterStoreContract } from '../../../test/plugins/rate-limiting/counter-store-contract.ts';
 import { LocalCounterStore } from './local-counter-store.ts';
 import { PERIODS, windowsAt } from './periods.ts';
 

@@ -5,7 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { counterStoreContract } from './counter-store-contract.ts';
+import { counterStoreContract } from '../../../test/plugins/rate-limiting/counter-store-contract.ts';
 import { RedisCounterStore } from './redis-counter-store.ts';
 import type { PeriodLimit } from './counter-store.ts';
 import { closeAllRedisClients, openRedisClients, type RedisSettings } from './redis-clients.ts';

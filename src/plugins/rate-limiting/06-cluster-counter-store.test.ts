@@ -8,7 +8,7 @@ import type { SqlClient } from '../../store/sql-client.ts';
 import { createPostgresClient } from '../../store/drivers/postgres-client.ts';
 import { createPgliteClient } from '../../store/drivers/pglite-client.ts';
 import { loadMigrations, runMigrations } from '../../store/migrate.ts';
-import { counterStoreContract } from './counter-store-contract.ts';
+import { counterStoreContract } from '../../../test/plugins/rate-limiting/counter-store-contract.ts';
 import { ClusterCounterStore } from './cluster-counter-store.ts';
 import type { PeriodLimit } from './counter-store.ts';
 import { PERIODS, copyWindows, windowsAt } from './periods.ts';

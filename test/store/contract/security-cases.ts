@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { it } from 'node:test';
-import { compileConfig } from '../../config/compile.ts';
-import { REDACTED } from '../../secrets/secret-fields.ts';
+import { compileConfig } from '../../../src/config/compile.ts';
+import { REDACTED } from '../../../src/secrets/secret-fields.ts';
 import { ACTOR, builders, insert, ref, rejectsWith, rawTable, secretValue, write } from './fixtures.ts';
 import type { ContractHarness } from './harness.ts';
-import type { AuditEntry } from '../store.ts';
+import type { AuditEntry } from '../../../src/store/store.ts';
 
 export function securityCases(h: ContractHarness): void {
   const b = () => builders(h.plugins);

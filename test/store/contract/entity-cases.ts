@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { it } from 'node:test';
-import { isGatewayError } from '../../errors/gateway-error.ts';
-import { runMigrations } from '../migrate.ts';
-import type { Kind } from '../../schema/entity-catalogue.ts';
-import type { EntityInput, EntityRecord } from '../store.ts';
+import { isGatewayError } from '../../../src/errors/gateway-error.ts';
+import { runMigrations } from '../../../src/store/migrate.ts';
+import type { Kind } from '../../../src/schema/entity-catalogue.ts';
+import type { EntityInput, EntityRecord } from '../../../src/store/store.ts';
 import { ACTOR, builders, insert, ref, rejectsWith, uniq, write } from './fixtures.ts';
 import type { ContractHarness } from './harness.ts';
 

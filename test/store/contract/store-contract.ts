@@ -3,15 +3,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { loadPluginRegistry, type PluginRegistry } from '../plugins/registry.ts';
-import { createSecretCodec } from '../secrets/envelope-codec.ts';
-import { keyringFromKeys } from '../secrets/keyring.ts';
-import type { SecretCodec } from '../secrets/secret-codec.ts';
-import { entityCases } from './contract/entity-cases.ts';
-import { ACTOR, builders, insert, ref, rejectsWith, secretValue, write } from './contract/fixtures.ts';
-import type { ContractHarness } from './contract/harness.ts';
-import { securityCases } from './contract/security-cases.ts';
-import type { Store } from './store.ts';
+import { loadPluginRegistry, type PluginRegistry } from '../../../src/plugins/registry.ts';
+import { createSecretCodec } from '../../../src/secrets/envelope-codec.ts';
+import { keyringFromKeys } from '../../../src/secrets/keyring.ts';
+import type { SecretCodec } from '../../../src/secrets/secret-codec.ts';
+import { entityCases } from './entity-cases.ts';
+import { ACTOR, builders, insert, ref, rejectsWith, secretValue, write } from './fixtures.ts';
+import type { ContractHarness } from './harness.ts';
+import { securityCases } from './security-cases.ts';
+import type { Store } from '../../../src/store/store.ts';
 
 export interface StoreDeps {
   codec: SecretCodec;

@@ -2,12 +2,12 @@
 // defaults filled, ids generated), unique names, the actor, and an assertion for catalogue errors.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { isGatewayError } from '../../errors/gateway-error.ts';
-import type { ErrorCode } from '../../errors/catalogue.ts';
-import type { PluginRegistry } from '../../plugins/registry.ts';
-import { applySchema } from '../../schema/validate.ts';
-import { ENTITIES, type Kind } from '../../schema/entity-catalogue.ts';
-import type { Actor, EntityInput, EntityRecord, Store, WriteOp } from '../store.ts';
+import { isGatewayError } from '../../../src/errors/gateway-error.ts';
+import type { ErrorCode } from '../../../src/errors/catalogue.ts';
+import type { PluginRegistry } from '../../../src/plugins/registry.ts';
+import { applySchema } from '../../../src/schema/validate.ts';
+import { ENTITIES, type Kind } from '../../../src/schema/entity-catalogue.ts';
+import type { Actor, EntityInput, EntityRecord, Store, WriteOp } from '../../../src/store/store.ts';
 
 export const ACTOR: Actor = { id: 'contract-actor', name: 'contract', role: 'admin' };
 

@@ -3,9 +3,9 @@
 // concurrency.
 import { test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CounterStore, PeriodLimit } from './counter-store.ts';
-import { PERIODS, copyWindows, windowsAt, type Period } from './periods.ts';
-import { slidingWeights } from './sliding-window.ts';
+import type { CounterStore, PeriodLimit } from '../../../src/plugins/rate-limiting/counter-store.ts';
+import { PERIODS, copyWindows, windowsAt, type Period } from '../../../src/plugins/rate-limiting/periods.ts';
+import { slidingWeights } from '../../../src/plugins/rate-limiting/sliding-window.ts';
 
 const limitsOf = (spec: Partial<Record<Period, number>>): PeriodLimit[] =>
   PERIODS.flatMap((period, index) => (spec[period] === undefined ? [] : [{ period, index, limit: spec[period]! }]));

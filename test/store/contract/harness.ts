@@ -1,8 +1,8 @@
 // What every contract case gets: the store under test, a second store on the same database when the
 // driver allows one (another node), the plugin registry and codec it was opened with, and a way to reopen.
-import type { PluginRegistry } from '../../plugins/registry.ts';
-import type { SecretCodec } from '../../secrets/secret-codec.ts';
-import type { Store } from '../store.ts';
+import type { PluginRegistry } from '../../../src/plugins/registry.ts';
+import type { SecretCodec } from '../../../src/secrets/secret-codec.ts';
+import type { Store } from '../../../src/store/store.ts';
 
 export interface ContractHarness {
   readonly store: Store;

@@ -1,16 +1,16 @@
 // Test-only helpers for the jwt plugin's tests: key pairs, a token signer that can also forge odd
 // tokens, resolved configs and a real consumer directory. Never imported by the plugin itself.
 import { pino, type Logger } from 'pino';
-import { parseAllowedNetworks } from './jwks-address-policy.ts';
+import { parseAllowedNetworks } from '../../../src/plugins/jwt/jwks-address-policy.ts';
 import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { buildConsumerDirectory, type ConsumerDirectory, type ConsumerRecord } from '../../config/consumer-directory.ts';
-import type { ConfigEntities, RowOf } from '../../schema/entity-catalogue.ts';
-import { emptyEntities } from '../../store/records.ts';
-import { PersistentState } from '../../config/persistent-state.ts';
-import { pluginConfig } from '../../../test/helpers/plugin-config.ts';
-import plugin from './index.ts';
-import type { JwtConfig } from './schema.ts';
-import type { Algorithm } from './algorithms.ts';
+import { buildConsumerDirectory, type ConsumerDirectory, type ConsumerRecord } from '../../../src/config/consumer-directory.ts';
+import type { ConfigEntities, RowOf } from '../../../src/schema/entity-catalogue.ts';
+import { emptyEntities } from '../../../src/store/records.ts';
+import { PersistentState } from '../../../src/config/persistent-state.ts';
+import { pluginConfig } from '../../helpers/plugin-config.ts';
+import plugin from '../../../src/plugins/jwt/index.ts';
+import type { JwtConfig } from '../../../src/plugins/jwt/schema.ts';
+import type { Algorithm } from '../../../src/plugins/jwt/algorithms.ts';
 
 export const b64 = (value: unknown): string =>
   Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
