@@ -5,7 +5,7 @@
 import type { PluginEnv, PluginHandler } from '../contract.ts';
 import type { RequestContext } from '../../gateway/context.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import { challenge } from '../../gateway/www-authenticate.ts';
+import { challenge } from '../../http/www-authenticate.ts';
 import { anonymousConsumer } from '../anonymous-consumer.ts';
 import { parseBasicCredentials } from './basic-credentials.ts';
 import { basicAuthCredentials, BUSY, type IndexedCredential } from './credential-index.ts';

@@ -1,6 +1,6 @@
 // The basic-auth plugin's config: Kong's fields, names and defaults (kong/plugins/basic-auth/schema.lua).
 import { Type, type Static } from '@sinclair/typebox';
-import { QUOTABLE_PATTERN } from '../../gateway/www-authenticate.ts';
+import { QUOTABLE_PATTERN } from '../../http/www-authenticate.ts';
 
 export const BasicAuthConfigSchema = Type.Object({
   anonymous: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
