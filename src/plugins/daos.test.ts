@@ -15,3 +15,18 @@ test('the registered daos are exactly the plugin folders that have one, each und
   const registry = await loadPluginRegistry();
   for (const daos of PLUGIN_DAOS) assert.ok(registry.has(daos.plugin), `${daos.plugin} is a plugin`);
 });
+
+test('a plugin loaded from another folder may not bring a daos.ts: it would have no table', async () => {
+  const { mkdtemp, mkdir, writeFile, rm } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(join(tmpdir(), 'portcullis-plugins-'));
+  try {
+    await mkdir(join(dir, 'with-daos'));
+    await writeFile(join(dir, 'with-daos', 'index.ts'), "export default { name: 'with-daos', priority: 1, configSchema: {}, create: () => ({}) };\n");
+    await writeFile(join(dir, 'with-daos', 'daos.ts'), 'export default {};\n');
+    await assert.rejects(loadPluginRegistry([dir]), /cannot own entities or tables yet/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
