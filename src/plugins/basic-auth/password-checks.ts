@@ -4,7 +4,8 @@
 // key): a repeat request costs one HMAC and a map lookup, and memory never holds a password or a plain digest
 // of one. Failures are never remembered. Checks of one pair in flight together share one scrypt run, and at
 // most a few run at once, so wrong passwords cannot take the whole pool from DNS, files and other checks.
-import { hash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { createHmacSha256 } from '../../secrets/envelope-codec.ts';
 import { verifyPassword } from '../../secrets/password-hash.ts';
 
 export interface PasswordCheckerOptions {
@@ -35,7 +36,7 @@ export function createPasswordChecker(options: PasswordCheckerOptions = {}): Pas
   const concurrency = options.concurrency ?? 2;
   const maxWaiting = options.maxWaiting ?? 1_000;
   const now = options.now ?? Date.now;
-  const digestOf = keyedDigest(randomBytes(32));
+  const digestOf = createHmacSha256(randomBytes(32));
   /** digest -> expiry (ms); Map keeps insertion order, so re-inserting on use makes the first key the least recent. */
   const remembered = new Map<string, number>();
   const inFlight = new Map<string, Promise<boolean | typeof BUSY>>();
@@ -93,14 +94,3 @@ export function createPasswordChecker(options: PasswordCheckerOptions = {}): Pas
   };
 }
 
-/**
- * HMAC-SHA256 (RFC 2104) under `key`, from two one-shot hashes: createHmac costs ~35 µs a call on Node 24
- * (OpenSSL 3 sets up a MAC context each time), more than the rest of a request; this costs ~2 µs.
- */
-export function keyedDigest(key: Buffer): (message: string) => string {
-  const block = Buffer.alloc(64);
-  key.copy(block);
-  const inner = Buffer.from(block.map((b) => b ^ 0x36));
-  const outer = Buffer.from(block.map((b) => b ^ 0x5c));
-  return (message) => hash('sha256', Buffer.concat([outer, hash('sha256', Buffer.concat([inner, Buffer.from(message, 'utf8')]), 'buffer')]), 'base64');
-}
