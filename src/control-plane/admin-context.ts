@@ -35,7 +35,9 @@ export function databaseAdminContext(options: CommonOptions & { store: Store; sy
     audit: store.audit,
     logger: options.logger,
     node: options.node,
-    checkConfig: (entities) => builder.check(entities),
+    checkConfig: (entities) => {
+      builder.check(entities);
+    },
     applyLocally: (version, committed) => sync.catchUp(version, committed),
     configState: () => builder.state(),
   };
@@ -54,7 +56,9 @@ export function dbLessAdminContext(options: CommonOptions & { file: FileConfig; 
     audit: options.audit,
     logger: options.logger,
     node: options.node,
-    checkConfig: (entities) => builder.check(entities),
+    checkConfig: (entities) => {
+      builder.check(entities);
+    },
     // Nothing to apply: DB-less has no store writes besides POST /config, which swaps synchronously.
     applyLocally: async () => {},
     replaceConfig: (document, actor) => file.replace(document, actor),
@@ -74,20 +78,21 @@ export interface EnvTokenAuth extends AdminAuth {
 export function envTokenAuth(env: NodeJS.ProcessEnv): EnvTokenAuth {
   const digest = (token: string) => createHash('sha256').update(token).digest();
   const configured = env.PORTCULLIS_ADMIN_TOKEN?.trim() || undefined;
-  const generated = configured ? undefined : generateAdminToken();
+  const adminToken = configured ?? generateAdminToken();
+  const generated = configured === undefined ? adminToken : undefined;
   const tokens: { digest: Buffer; actor: Actor }[] = [
-    { digest: digest((configured ?? generated)!), actor: { id: 'env-admin', name: configured ? 'PORTCULLIS_ADMIN_TOKEN' : 'generated admin token', role: 'admin' } },
+    { digest: digest(adminToken), actor: { id: 'env-admin', name: configured ? 'PORTCULLIS_ADMIN_TOKEN' : 'generated admin token', role: 'admin' } },
   ];
   const readOnly = env.PORTCULLIS_ADMIN_READONLY_TOKEN?.trim() || undefined;
   if (readOnly) tokens.push({ digest: digest(readOnly), actor: { id: 'env-read-only', name: 'PORTCULLIS_ADMIN_READONLY_TOKEN', role: 'read-only' } });
   return {
     generated,
-    async verify(token) {
+    verify(token) {
       const presented = digest(token);
       let found: Actor | undefined;
       // Every entry compared, so timing does not tell which (if any) matched.
       for (const t of tokens) if (timingSafeEqual(t.digest, presented) && !found) found = t.actor;
-      return found;
+      return Promise.resolve(found);
     },
   };
 }

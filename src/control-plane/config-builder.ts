@@ -76,7 +76,9 @@ export function createConfigBuilder(options: ConfigBuilderOptions): ConfigBuilde
       current.builtAt = Date.now();
     },
     state: () => ({ ...current }),
-    close: () => shared.dispose(),
+    close: () => {
+      shared.dispose();
+    },
   };
 }
 
@@ -91,7 +93,9 @@ export function refusal(err: unknown): GatewayError {
   const message = describe(err);
   // The router's and the plugins' factories name the entity they choke on: "route <id>: why".
   const m = /^(route|service|plugin|upstream|consumer) ([^\s:]+): (.*)$/s.exec(message);
-  const fields = m ? { [`${m[1]}s.${m[2]}`]: m[3] } : { '@entity': message };
+  const groups: readonly (string | undefined)[] = m ?? [];
+  const [, kind, id, why] = groups;
+  const fields = kind !== undefined && id !== undefined && why !== undefined ? { [`${kind}s.${id}`]: why } : { '@entity': message };
   return new GatewayError('ADMIN_CONFIG_REFUSED', { detail: message, fields, cause: err });
 }
 

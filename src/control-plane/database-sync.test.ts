@@ -108,7 +108,7 @@ test('a stored config that fails to build is logged, not served, and the next go
 
 test('the periodic check finds a write whose notification was lost', async () => {
   // The same store, but its notifications never arrive.
-  const deaf: Store = Object.assign(Object.create(store) as Store, { watch: async () => async () => {} });
+  const deaf: Store = Object.assign(Object.create(store) as Store, { watch: () => Promise.resolve(() => Promise.resolve()) });
   const { sync } = harness(deaf, 50);
   await sync.start();
   try {
@@ -123,9 +123,9 @@ test('after a reconnect (onChange(null)) the node catches up at once', async () 
   let notify: ((version: number | null) => void) | undefined;
   // Notifications are captured, not delivered: only the reconnect signal below reaches the sync.
   const reconnecting: Store = Object.assign(Object.create(store) as Store, {
-    watch: async (onChange: (version: number | null) => void) => {
+    watch: (onChange: (version: number | null) => void) => {
       notify = onChange;
-      return async () => {};
+      return Promise.resolve(() => Promise.resolve());
     },
   });
   const { sync } = harness(reconnecting);
@@ -150,7 +150,7 @@ test("a local write's checked entities are built without reading the store again
   let reads = 0;
   // Notifications are not delivered, so only catchUp rebuilds; snapshots are counted.
   const counting: Store = Object.assign(Object.create(store) as Store, {
-    watch: async () => async () => {},
+    watch: () => Promise.resolve(() => Promise.resolve()),
     snapshot: () => (reads++, store.snapshot()),
   });
   const configs = new Map<number, CompiledConfig>();

@@ -72,7 +72,11 @@ export function createDatabaseSync(options: DatabaseSyncOptions): DatabaseSync {
         await pass();
         completed = covers;
         for (let i = waiters.length - 1; i >= 0; i--) {
-          if (waiters[i].ask <= completed) waiters.splice(i, 1)[0].resolve();
+          const waiter = waiters.at(i);
+          if (waiter !== undefined && waiter.ask <= completed) {
+            waiters.splice(i, 1);
+            waiter.resolve();
+          }
         }
       }
     } finally {

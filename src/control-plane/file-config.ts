@@ -78,17 +78,20 @@ export function createFileConfig(options: FileConfigOptions): FileConfig {
         return false;
       }
     },
-    async replace(document, actor) {
-      let entities: ConfigEntities;
-      try {
-        // structuredClone: validation fills defaults in place, and the caller's object must stay untouched
-        entities = loadDeclarative(structuredClone(document), options.plugins);
-      } catch (err) {
-        throw refusal(err);
-      }
-      serve(entities, builder.build(entities, version + 1));
-      logger.info({ actor: actor.name, version }, 'configuration replaced through the admin API');
-      return entities;
+    replace(document, actor) {
+      // Swapped synchronously, as the admin route expects; any failure comes back as a rejection.
+      return new Promise<ConfigEntities>((resolve) => {
+        let entities: ConfigEntities;
+        try {
+          // structuredClone: validation fills defaults in place, and the caller's object must stay untouched
+          entities = loadDeclarative(structuredClone(document), options.plugins);
+        } catch (err) {
+          throw refusal(err);
+        }
+        serve(entities, builder.build(entities, version + 1));
+        logger.info({ actor: actor.name, version }, 'configuration replaced through the admin API');
+        resolve(entities);
+      });
     },
   };
 }

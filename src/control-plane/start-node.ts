@@ -112,7 +112,9 @@ async function startDbLess(options: StartNodeOptions, file: string, plugins: Plu
   const builder = createConfigBuilder({ plugins, logger, allowedPrivateNetworks: jwksNetworks(options, env) });
   const audit = createMemoryAudit();
   const served = new Served();
-  const fileConfig: FileConfig = createFileConfig({ file, plugins, builder, swap: (c) => served.swap(c), audit, logger });
+  const fileConfig: FileConfig = createFileConfig({ file, plugins, builder, swap: (c) => {
+    served.swap(c);
+  }, audit, logger });
   await fileConfig.load(); // a ConfigError here refuses the start, listing every problem
   const auth = envTokenAuth(env);
   const context = dbLessAdminContext({ plugins, builder, logger, node, file: fileConfig, auth, audit });
@@ -132,7 +134,9 @@ async function startDbLess(options: StartNodeOptions, file: string, plugins: Plu
     node,
     adminToken: auth.generated,
     seeded: 0,
-    reload: async () => void (await fileConfig.reload()),
+    reload: async () => {
+      await fileConfig.reload();
+    },
     async close() {
       await admin.close();
       await gateway.close();
@@ -162,9 +166,13 @@ async function startDatabase(options: StartNodeOptions, plugins: PluginRegistry,
     builder = createConfigBuilder({ plugins, logger, codec, sql: store.sql, allowedPrivateNetworks: jwksNetworks(options, env) });
     const checker = builder;
     if (options.seedFile !== undefined && creating) options.progress?.(`seeding it from ${options.seedFile}...`);
-    const seed = await seedIfEmpty({ store, plugins, logger, file: options.seedFile, edit: options.seedEdit, check: (entities) => checker.check(entities) });
+    const seed = await seedIfEmpty({ store, plugins, logger, file: options.seedFile, edit: options.seedEdit, check: (entities) => {
+      checker.check(entities);
+    } });
     const served = new Served();
-    sync = createDatabaseSync({ store, builder, swap: (c) => served.swap(c), logger, pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS });
+    sync = createDatabaseSync({ store, builder, swap: (c) => {
+      served.swap(c);
+    }, logger, pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS });
     const first = await sync.start();
     // A stored config that does not build (say, a plugin since removed) must not keep the admin API away:
     // serve nothing (404s) until it is fixed through the API, rather than refuse to start.
@@ -222,10 +230,15 @@ class Served {
 async function listen(options: StartNodeOptions, served: Served, context: AdminContext, logger: Logger): Promise<{ gateway: Gateway; admin: AdminServer }> {
   let gateway: Gateway | undefined;
   try {
-    gateway = await startGateway(served.current!, { listen: options.listen, trustedProxies: options.trustedProxies, identityHeaders: options.identityHeaders, clientTimeouts: options.clientTimeouts, kongHeaders: options.kongHeaders, logger });
-    served.gateway = gateway;
-    context.proxyConnections = gateway.connections;
-    if (served.current !== gateway.current()) gateway.swap(served.current!);
+    const initial = served.current;
+    if (initial === undefined) throw new Error('listen() called before a configuration was served');
+    const started = await startGateway(initial, { listen: options.listen, trustedProxies: options.trustedProxies, identityHeaders: options.identityHeaders, clientTimeouts: options.clientTimeouts, kongHeaders: options.kongHeaders, logger });
+    gateway = started;
+    served.gateway = started;
+    context.proxyConnections = () => started.connections();
+    // A config swapped in while the proxy was binding.
+    const latest = served.current;
+    if (latest !== undefined && latest !== started.current()) started.swap(latest);
     const admin = await startAdminServer({ listen: options.adminListen ?? DEFAULT_ADMIN_LISTEN, context, routes: allAdminRoutes() });
     return { gateway, admin };
   } catch (err) {

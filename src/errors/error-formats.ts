@@ -24,12 +24,12 @@ export function errorFormatFor(accept: string | string[] | undefined): ErrorForm
   let format: ErrorFormat = 'problem';
   let best = 0;
   for (const range of value.split(',')) {
-    const parts = range.split(';');
-    const media = parts[0].trim().toLowerCase();
+    const [type = '', ...params] = range.split(';');
+    const media = type.trim().toLowerCase();
     if (!MEDIA_TYPE.test(media)) continue;
     let q = 1;
-    for (let i = 1; i < parts.length; i++) {
-      const m = QUALITY.exec(parts[i].trim());
+    for (const param of params) {
+      const m = QUALITY.exec(param.trim());
       if (m) q = Number(m[1]);
     }
     if (q > best) {

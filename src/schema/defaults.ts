@@ -22,7 +22,8 @@ export function applyDefaults(schema: TSchema, value: unknown): void {
       if (Array.isArray(value)) for (const item of value) applyDefaults(schema.items as TSchema, item);
       return;
     case 'Record': {
-      const inner = Object.values(schema.patternProperties as Record<string, TSchema>)[0];
+      const inner = Object.values(schema.patternProperties as Record<string, TSchema>).at(0);
+      if (inner === undefined) return;
       for (const item of Object.values(value as Record<string, unknown>)) applyDefaults(inner, item);
       return;
     }
@@ -31,7 +32,7 @@ export function applyDefaults(schema: TSchema, value: unknown): void {
       const variants = schema.anyOf as TSchema[];
       const kind = Array.isArray(value) ? 'Array' : 'Object';
       const fitting = variants.filter((v) => v[Kind] === kind);
-      const chosen = fitting.find((v) => Value.Check(v, value)) ?? fitting[0];
+      const chosen = fitting.find((v) => Value.Check(v, value)) ?? fitting.at(0);
       if (chosen) applyDefaults(chosen, value);
       return;
     }

@@ -26,7 +26,7 @@ const PROTOTYPES: ReadonlyMap<string, string> = new Map(Object.entries(createReq
 const HIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
 const ANY_SPACE = /\p{White_Space}/u;
 const OTHER_SPACE = /(?! )\p{White_Space}/u;
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^\p{ASCII}*$/u;
 
 /** Why `value` cannot be an identity of `style`, or undefined when it can. */
 export function identityTextProblem(value: string, style: IdentityStyle): string | undefined {
@@ -40,7 +40,9 @@ export function identityTextProblem(value: string, style: IdentityStyle): string
 
 /** `U+202E at position 3`, counting characters (code points), not UTF-16 units. */
 function at(value: string, index: number): string {
-  return `U+${hex(value.codePointAt(index)!)} at position ${[...value.slice(0, index)].length}`;
+  const codePoint = value.codePointAt(index);
+  if (codePoint === undefined) throw new RangeError(`no character at ${index}: a match index lies inside the text`);
+  return `U+${hex(codePoint)} at position ${Array.from(value.slice(0, index)).length}`;
 }
 
 
@@ -52,7 +54,7 @@ function at(value: string, index: number): string {
 export function lookalikeKey(value: string): string {
   if (ASCII.test(value)) {
     // ASCII is its own NFKC and NFD, and its prototypes are ASCII: the same key, without the normalisations
-    return value.toLowerCase().replace(ASCII_MAPPED, (ch) => ASCII_KEYS[ch.charCodeAt(0)]);
+    return value.toLowerCase().replace(ASCII_MAPPED, (ch) => ASCII_KEYS[ch.charCodeAt(0)] ?? ch);
   }
   return fold(skeleton(fold(value)));
 }

@@ -36,12 +36,14 @@ function typeOf(schema: TSchema): string {
     }
     case 'Array':
       return `array of ${typeOf(schema.items as TSchema)}`;
-    case 'Record':
-      return `map of ${typeOf(Object.values(schema.patternProperties as Record<string, TSchema>)[0])}`;
+    case 'Record': {
+      const inner = Object.values(schema.patternProperties as Record<string, TSchema>).at(0);
+      return inner === undefined ? 'map' : `map of ${typeOf(inner)}`;
+    }
     case 'Literal':
       return `\`${JSON.stringify(schema.const)}\``;
     default:
-      return String(schema[Kind]).toLowerCase();
+      return schema[Kind].toLowerCase();
   }
 }
 

@@ -13,7 +13,9 @@ export function unstorableText(value: unknown, base: string): FieldError[] {
     if (typeof v === 'string') {
       if (!isStorableText(v)) errors.push({ path, message: 'must not contain NUL characters or unpaired UTF-16 surrogates' });
     } else if (Array.isArray(v)) {
-      v.forEach((item, i) => walk(item, `${path}[${i}]`));
+      v.forEach((item, i) => {
+        walk(item, `${path}[${i}]`);
+      });
     } else if (v !== null && typeof v === 'object') {
       for (const [key, item] of Object.entries(v)) {
         if (!isStorableText(key)) errors.push({ path, message: 'field names must not contain NUL characters or unpaired UTF-16 surrogates' });

@@ -71,6 +71,9 @@ function explainUnion(err: ValueError): ValueError[] {
 }
 
 function describeUnion(err: ValueError): string {
-  const literals = err.schema.anyOf?.map((s: { const?: unknown }) => s.const).filter((v: unknown) => v !== undefined);
-  return literals && literals.length === err.schema.anyOf.length ? `expected one of ${literals.map((v: unknown) => JSON.stringify(v)).join(', ')}` : err.message;
+  const anyOf: unknown = err.schema.anyOf;
+  if (!Array.isArray(anyOf)) return err.message;
+  const variants: readonly unknown[] = anyOf;
+  const literals = variants.map((s) => (typeof s === 'object' && s !== null && 'const' in s ? s.const : undefined)).filter((v) => v !== undefined);
+  return literals.length === variants.length ? `expected one of ${literals.map((v) => JSON.stringify(v)).join(', ')}` : err.message;
 }

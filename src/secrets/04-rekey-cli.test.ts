@@ -84,7 +84,9 @@ test('rekey re-wraps secrets under the new active key; the old key can then be d
   try {
     const { entities } = await reopened.snapshot();
     assert.equal(entities.jwt_secrets.find((s) => s.id === jwtId)?.secret, 'jwt-hmac-secret');
-    assert.equal(newOnly.keyIdOf(entities.keyauth_credentials[0].key_hash!), 'k1');
+    const keyHash = entities.keyauth_credentials[0]?.key_hash;
+    assert.ok(keyHash !== undefined);
+    assert.equal(newOnly.keyIdOf(keyHash), 'k1');
     const audit = await reopened.audit.list({ size: 10 });
     assert.ok(audit.data.some((e) => e.action === 'rekey' && e.actor.id === 'cli'));
   } finally {

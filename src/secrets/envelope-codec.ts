@@ -36,7 +36,8 @@ interface DerivedKey {
 export function createSecretCodec(keyring: Keyring): SecretCodec {
   const derived = new Map<string, DerivedKey>();
   for (const k of keyring.keys) derived.set(k.id, derive(k));
-  const active = derived.get(keyring.active.id)!;
+  const active = derived.get(keyring.active.id);
+  if (active === undefined) throw new SecretError('SECRET_KEY_INVALID', `the active key '${keyring.active.id}' is not among the keyring's keys`);
   const all = [...derived.values()];
   const checks: ReadonlyMap<string, string> = new Map(keyring.keys.map((k) => [k.id, checkValue(k)]));
 
@@ -103,8 +104,9 @@ export function createSecretCodec(keyring: Keyring): SecretCodec {
       if (typeof stored === 'string') {
         if (stored.startsWith(`${VERSION}.`)) return parse(stored).kid;
         if (stored.startsWith(`${HASH_SCHEME}:`)) {
-          const parts = stored.split(':');
-          if (parts.length === 3 && parts[1] !== '') return parts[1];
+          const parts: readonly (string | undefined)[] = stored.split(':');
+          const kid = parts[1];
+          if (parts.length === 3 && kid !== undefined && kid !== '') return kid;
         }
       }
       throw corrupt('it is neither an envelope nor an API key hash');
@@ -129,7 +131,8 @@ export function createSecretCodec(keyring: Keyring): SecretCodec {
     apiKeyHashes(key) {
       // One HMAC per keyring key (usually one or two); active first, the likeliest match.
       const out = new Array<string>(all.length);
-      for (let i = 0; i < all.length; i++) out[i] = hashWith(all[i], key);
+      let i = 0;
+      for (const derivedKey of all) out[i++] = hashWith(derivedKey, key);
       return out;
     },
 
@@ -171,11 +174,13 @@ export function createHmacSha256(key: Buffer): (message: string) => string {
   if (key.length > SHA256_BLOCK) throw new Error('HMAC key longer than a block');
   let inner = Buffer.alloc(SHA256_BLOCK + 256);
   const outer = Buffer.alloc(SHA256_BLOCK + SHA256_BYTES);
-  for (let i = 0; i < SHA256_BLOCK; i++) {
-    const k = i < key.length ? key[i] : 0;
+  const padded = Buffer.alloc(SHA256_BLOCK);
+  key.copy(padded);
+  for (const [i, k] of padded.entries()) {
     inner[i] = k ^ 0x36;
     outer[i] = k ^ 0x5c;
   }
+  padded.fill(0);
   return (message) => {
     const length = Buffer.byteLength(message, 'utf8');
     if (SHA256_BLOCK + length > inner.length) {
@@ -187,7 +192,7 @@ export function createHmacSha256(key: Buffer): (message: string) => string {
     const innerDigest = hash('sha256', inner.subarray(0, SHA256_BLOCK + length), 'buffer') as Buffer;
     inner.fill(0, SHA256_BLOCK, SHA256_BLOCK + length); // leave no copy of the API key behind
     innerDigest.copy(outer, SHA256_BLOCK);
-    return hash('sha256', outer, 'base64url') as string;
+    return hash('sha256', outer, 'base64url');
   };
 }
 
@@ -204,10 +209,12 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 
 function parse(envelope: string): Parsed {
   if (typeof envelope !== 'string') throw corrupt('it is not a string');
-  const parts = envelope.split('.');
+  // Parts typed as possibly missing: a short envelope must fail here, whatever the compiler's index checks.
+  const parts: readonly (string | undefined)[] = envelope.split('.');
   if (parts.length !== 5 || parts[0] !== VERSION) throw corrupt(`it is not a ${VERSION} envelope`);
   const [, kid, wrappedText, ivText, bodyText] = parts;
-  if (kid === '' || !B64URL.test(wrappedText) || !B64URL.test(ivText) || !B64URL.test(bodyText)) throw corrupt('it is malformed');
+  if (kid === undefined || kid === '' || wrappedText === undefined || ivText === undefined || bodyText === undefined
+    || !B64URL.test(wrappedText) || !B64URL.test(ivText) || !B64URL.test(bodyText)) throw corrupt('it is malformed');
   const wrapped = Buffer.from(wrappedText, 'base64url');
   const iv = Buffer.from(ivText, 'base64url');
   const body = Buffer.from(bodyText, 'base64url');

@@ -69,7 +69,9 @@ export function keyringFromKeys(keys: readonly { id: string; key: Buffer | Uint8
     byId.set(k.id, entry);
     list.push(entry);
   }
-  return Object.freeze({ keys: Object.freeze(list), active: list[0], get: (id: string) => byId.get(id) });
+  const active = list.at(0);
+  if (active === undefined) throw new SecretError('SECRET_KEY_MISSING', `the keyring holds no key: ${HOW_TO}`);
+  return Object.freeze({ keys: Object.freeze(list), active, get: (id: string) => byId.get(id) });
 }
 
 /** Short stable id of a key: the first 8 hex digits of its SHA-256 (reveals nothing usable about the key). */

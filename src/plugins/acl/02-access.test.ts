@@ -49,7 +49,7 @@ after(() => gw?.close());
 async function send(path: string, who: string | null, method = 'GET', extra: Record<string, string> = {}) {
   const seen = upstream.requests.length;
   const res = await httpRequest(`${gw.url}${path}`, { method, headers: { ...(who ? { apikey: `${who}-key` } : {}), ...extra } });
-  return { res, body: res.body ? JSON.parse(res.body) : undefined, upstream: upstream.requests[seen] };
+  return { res, upstream: upstream.requests.at(seen) };
 }
 
 async function assertPasses(path: string, who: string | null, method = 'GET') {
@@ -83,6 +83,7 @@ test('deny: members get 403; others pass, all their groups joined by ", " upstre
 
 test('hide_groups_header keeps the groups from the upstream, and a client cannot forge them', async () => {
   const { res, upstream: seen } = await send('/hidden', 'admin', 'GET', { 'x-consumer-groups': 'forged' });
+  assert.ok(seen, 'proxied');
   assert.equal(res.status, 200);
   assert.equal(seen.headers['x-consumer-groups'], undefined);
 });

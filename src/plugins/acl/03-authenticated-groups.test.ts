@@ -43,10 +43,10 @@ function refusal(fn: () => unknown): string {
   assert.fail('expected a refusal');
 }
 
-test('without a consumer, asserted groups decide and go upstream as X-Authenticated-Groups', () => {
+test('without a consumer, asserted groups decide and go upstream as X-Authenticated-Groups', async () => {
   const handler = acl({ allow: ['admin'] });
   const ctx = request({ groups: ['admin', 'ops'] });
-  handler.access!(ctx);
+  await handler.access!(ctx);
   assert.equal(ctx.headers['x-authenticated-groups'], 'admin, ops');
   assert.equal(ctx.headers['x-consumer-groups'], undefined);
   assert.equal(refusal(() => handler.access!(request({ groups: ['ops'] }))), 'ACL_FORBIDDEN');
@@ -60,32 +60,32 @@ test('without a consumer or groups: 401, or 403 when a credential came without a
   assert.equal(refusal(() => handler.access!(request({ credential: true }))), 'ACL_FORBIDDEN');
 });
 
-test('asserted groups override the anonymous consumer\'s own groups', () => {
+test('asserted groups override the anonymous consumer\'s own groups', async () => {
   const handler = acl({ allow: ['admin'] });
   assert.equal(refusal(() => handler.access!(request({ consumer: 'c-guest' }))), 'ACL_FORBIDDEN');
   const ctx = request({ consumer: 'c-guest', groups: ['admin'] });
-  handler.access!(ctx);
+  await handler.access!(ctx);
   assert.equal(ctx.headers['x-authenticated-groups'], 'admin');
 });
 
-test('a consumer with a credential keeps its own groups unless always_use_authenticated_groups', () => {
+test('a consumer with a credential keeps its own groups unless always_use_authenticated_groups', async () => {
   const byDefault = acl({ allow: ['admin'] });
   assert.equal(refusal(() => byDefault.access!(request({ consumer: 'c-staff', credential: true, groups: ['admin'] }))), 'ACL_FORBIDDEN');
 
   const always = acl({ allow: ['admin'], always_use_authenticated_groups: true });
   const ctx = request({ consumer: 'c-staff', credential: true, groups: ['admin'] });
-  always.access!(ctx);
+  await always.access!(ctx);
   assert.equal(ctx.headers['x-authenticated-groups'], 'admin');
   // no asserted groups: back to the consumer's own
   assert.equal(refusal(() => always.access!(request({ consumer: 'c-staff', credential: true }))), 'ACL_FORBIDDEN');
   const staffOnly = acl({ allow: ['staff'], always_use_authenticated_groups: true });
   const own = request({ consumer: 'c-staff', credential: true });
-  staffOnly.access!(own);
+  await staffOnly.access!(own);
   assert.equal(own.headers['x-consumer-groups'], 'staff');
 });
 
-test('group_methods apply to asserted groups as well', () => {
+test('group_methods apply to asserted groups as well', async () => {
   const handler = acl({ allow: ['partners'], group_methods: { partners: ['GET'] } });
-  handler.access!(request({ groups: ['partners'], method: 'GET' }));
+  await handler.access!(request({ groups: ['partners'], method: 'GET' }));
   assert.equal(refusal(() => handler.access!(request({ groups: ['partners'], method: 'PUT' }))), 'ACL_METHOD_FORBIDDEN');
 });

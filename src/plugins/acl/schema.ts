@@ -34,15 +34,15 @@ const nonEmpty = (list: readonly string[] | null): list is readonly string[] => 
 /** Kong's entity checks (`only_one_of`, `at_least_one_of` on allow/deny), and group_methods sanity. */
 export function validateAclConfig(config: AclConfig): Record<string, string> {
   const errors: Record<string, string> = {};
-  const allow = nonEmpty(config.allow), deny = nonEmpty(config.deny);
-  if (allow && deny) errors['config.allow'] = "only one of these fields must be non-empty: 'config.allow', 'config.deny'";
-  else if (!allow && !deny) errors['config.allow'] = "at least one of these fields must be non-empty: 'config.allow', 'config.deny'";
+  const { allow, deny } = config;
+  if (nonEmpty(allow) && nonEmpty(deny)) errors['config.allow'] = "only one of these fields must be non-empty: 'config.allow', 'config.deny'";
+  else if (!nonEmpty(allow) && !nonEmpty(deny)) errors['config.allow'] = "at least one of these fields must be non-empty: 'config.allow', 'config.deny'";
   else {
     for (const group of Object.keys(config.group_methods)) {
       // An entry that can never apply is a typo waiting to surprise someone.
-      if (allow && !config.allow!.includes(group)) {
+      if (nonEmpty(allow) && !allow.includes(group)) {
         errors[`config.group_methods.${group}`] = `group '${group}' is not in 'allow': its methods would never apply`;
-      } else if (deny && config.deny!.includes(group)) {
+      } else if (nonEmpty(deny) && deny.includes(group)) {
         errors[`config.group_methods.${group}`] = `group '${group}' is in 'deny': its consumers are refused whatever the method`;
       }
     }

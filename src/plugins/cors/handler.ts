@@ -20,8 +20,11 @@ function isPreflight(ctx: RequestContext, origin: string | undefined): boolean {
   return ctx.method === 'OPTIONS' && origin !== undefined && ctx.header('access-control-request-method') !== undefined;
 }
 
-/** Kong adds `Vary: Origin` beside the upstream's Vary on responses, and sets it on preflights. */
-function addVaryOrigin(headers: Headers): void {
+/**
+ * Kong adds `Vary: Origin` beside the upstream's Vary on responses, and sets it on preflights. The headers
+ * as a Partial record: a response may have no Vary at all.
+ */
+function addVaryOrigin(headers: Partial<Headers>): void {
   const vary = headers.vary;
   if (vary === undefined) headers.vary = 'Origin';
   else if (Array.isArray(vary)) {
@@ -59,7 +62,7 @@ function applyOrigin(policy: OriginPolicy, headers: Headers, origin: string | un
       return false;
     }
   }
-  delete headers[ALLOW_ORIGIN];
+  Reflect.deleteProperty(headers, ALLOW_ORIGIN);
   return false;
 }
 

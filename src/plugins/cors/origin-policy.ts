@@ -28,8 +28,9 @@ interface NormalizedOrigin {
 }
 
 export function compileOriginPolicy(origins: readonly string[] | null): OriginPolicy {
-  if (origins === null || origins.length === 0 || (origins.length === 1 && origins[0] === '*')) return { kind: 'any' };
-  if (origins.length === 1 && LITERAL.test(origins[0])) return { kind: 'fixed', origin: origins[0] };
+  const only = origins?.length === 1 ? origins.at(0) : undefined;
+  if (origins === null || origins.length === 0 || only === '*') return { kind: 'any' };
+  if (only !== undefined && LITERAL.test(only)) return { kind: 'fixed', origin: only };
   if (origins.includes('*')) return { kind: 'starred' };
   return { kind: 'list', entries: origins.map(compileEntry) };
 }
@@ -87,7 +88,10 @@ function normalizeCached(value: string): NormalizedOrigin {
   let hit = normalized.get(value);
   if (hit === undefined) {
     hit = normalizeOrigin(value);
-    if (normalized.size >= CACHE_LIMIT) normalized.delete(normalized.keys().next().value!);
+    if (normalized.size >= CACHE_LIMIT) {
+      const oldest = normalized.keys().next().value;
+      if (oldest !== undefined) normalized.delete(oldest);
+    }
     normalized.set(value, hit);
   }
   return hit;

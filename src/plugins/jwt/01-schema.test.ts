@@ -14,7 +14,7 @@ test('the module is Kong\'s jwt plugin at Kong 3.x priority', () => {
   assert.equal(plugin.priority, 1450);
   assert.equal(plugin.configSchema, JwtConfigSchema);
   assert.equal(typeof plugin.create, 'function');
-  assert.equal(plugin.validate, validateJwtConfig);
+  assert.ok(plugin.validate === validateJwtConfig, 'validate is validateJwtConfig');
 });
 
 test('an empty config gets Kong 3.x defaults', () => {
@@ -58,6 +58,7 @@ test('typ and iat_leeway: a list of printable media types or null; 0..600 second
 test('issuer entries get asymmetric algorithms and claim mapping defaults', () => {
   const config = jwtConfig({ issuers: [{ issuer: 'https://idp.example', jwks_uri: 'https://idp.example/jwks' } as never] });
   const issuer = config.issuers[0];
+  assert.ok(issuer);
   assert.deepEqual(issuer.consumer_claims, ['client_id', 'sub']);
   assert.deepEqual(issuer.consumer_match, ['custom_id', 'username', 'id']);
   assert.equal(issuer.audiences, null);

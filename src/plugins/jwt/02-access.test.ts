@@ -79,7 +79,9 @@ async function passed(path: string, headers: Record<string, string>, method = 'G
   const res = await get(path, headers, method);
   assert.equal(res.status, 200, `${path}: ${res.body}`);
   assert.equal(upstream.requests.length, before + 1);
-  return upstream.requests[upstream.requests.length - 1].headers;
+  const last = upstream.requests.at(-1);
+  assert.ok(last);
+  return last.headers;
 }
 
 test('a valid HS256 token passes with Kong\'s identity headers upstream', async () => {

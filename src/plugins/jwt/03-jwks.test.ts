@@ -64,7 +64,9 @@ async function passed(path: string, jwt: string) {
   const res = await get(path, jwt);
   assert.equal(res.status, 200, res.body);
   assert.equal(upstream.requests.length, before + 1);
-  return upstream.requests[upstream.requests.length - 1].headers;
+  const last = upstream.requests.at(-1);
+  assert.ok(last);
+  return last.headers;
 }
 
 test('an issuer token passes; the consumer comes from its claims', async () => {

@@ -51,6 +51,14 @@ function refuses(fn: () => unknown, code: ErrorCode, message?: string): void {
 
 const hs = (payload: Record<string, unknown>, alg = 'HS256', secret: string | Buffer = SECRET) => signToken({ alg, typ: 'JWT' }, payload, secret);
 
+
+/** A compact JWS's three segments; throws on any other shape. */
+function segments(token: string): [string, string, string] {
+  const [h, p, s, ...rest] = token.split('.');
+  if (h === undefined || p === undefined || s === undefined || rest.length > 0) throw new Error(`not a three-segment token: ${token}`);
+  return [h, p, s];
+}
+
 test('HS256/384/512 credential tokens verify and name the credential and its consumer', () => {
   const verify = verifier();
   for (const [alg, key, consumer] of [['HS256', 'hs256-key', alice], ['HS384', 'hs384-key', alice], ['HS512', 'hs512-key', bob]] as const) {
@@ -86,7 +94,7 @@ test('alg "none" in any casing, and unknown algs, are refused before any lookup'
 test('malformed tokens get Kong\'s "Bad token; ..." messages', () => {
   const verify = verifier();
   const good = hs({ iss: 'hs256-key' });
-  const [h, p, s] = good.split('.');
+  const [h, p, s] = segments(good);
   const cases: [string, string][] = [
     ['not-a-jwt', 'Bad token; invalid JSON'],
     [`${h}.${p}`, 'Bad token; invalid JSON'],
@@ -153,7 +161,7 @@ test('unusable credential keys answer "Invalid key/secret"', () => {
 test('ES signatures must be raw r||s of the curve\'s exact size', () => {
   const verify = verifier();
   const token = signToken({ alg: 'ES256' }, { iss: 'ES256-key' }, pairs.ES256.privateKey);
-  const [h, p, s] = token.split('.');
+  const [h, p, s] = segments(token);
   const raw = Buffer.from(s, 'base64url');
   refuses(() => verify(`${h}.${p}.${raw.subarray(0, 63).toString('base64url')}`), 'JWT_INVALID_SIGNATURE');
   refuses(() => verify(`${h}.${p}.${Buffer.concat([raw, Buffer.from([0])]).toString('base64url')}`), 'JWT_INVALID_SIGNATURE');

@@ -69,7 +69,7 @@ test('a header not configured is ignored', () => {
 });
 
 const entry = (n: number): VerifiedToken =>
-  ({ consumer: { id: String(n) }, credential: { id: String(n), type: 'jwt', identifier: String(n) }, validFrom: 0, validUntil: Infinity }) as VerifiedToken;
+  ({ consumer: { id: String(n) }, credential: { id: String(n), type: 'jwt', identifier: String(n) }, validFrom: 0, validUntil: Infinity });
 
 test('the verified-token cache is bounded and keeps what is in use', () => {
   const cache = new VerifiedTokenCache(100);

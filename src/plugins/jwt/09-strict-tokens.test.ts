@@ -46,6 +46,14 @@ async function refused(path: string, token: string, code: ErrorCode, message: st
   return assertRefused(res, { status: 401, code, message, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, label: path }, upstream, before) as unknown as Record<string, unknown>;
 }
 
+
+/** A compact JWS's three segments; throws on any other shape. */
+function segments(token: string): [string, string, string] {
+  const [h, p, s, ...rest] = token.split('.');
+  if (h === undefined || p === undefined || s === undefined || rest.length > 0) throw new Error(`not a three-segment token: ${token}`);
+  return [h, p, s];
+}
+
 test('an iat a day in the future is refused with JWT_ISSUED_IN_FUTURE and Kong-style {"iat": …}', async () => {
   const body = await refused('/default', hs({ iat: nowS() + 86400 }), 'JWT_ISSUED_IN_FUTURE', 'token issued in the future');
   assert.equal(body.iat, 'token issued in the future');
@@ -104,7 +112,7 @@ function tokenWithSlack(): string {
 
 test('non-canonical base64url is malformed: twins of a good token, padding, + and /', async () => {
   const token = tokenWithSlack();
-  const [h, p, s] = token.split('.');
+  const [h, p, s] = segments(token);
   for (const [i, seg] of [h, p, s].entries()) {
     const t = twin(seg)!;
     assert.notEqual(t, seg);
@@ -123,7 +131,7 @@ test('a twin of a cached token does not hit the verified-token cache', async () 
   const token = tokenWithSlack();
   await passes('/default', token);
   await passes('/default', token); // now served from the cache
-  const [h, p, s] = token.split('.');
+  const [h, p, s] = segments(token);
   await refused('/default', `${h}.${p}.${twin(s)}`, 'JWT_MALFORMED', 'Bad token; invalid signature');
   await refused('/default', `${twin(h)}.${p}.${s}`, 'JWT_MALFORMED', 'Bad token; invalid JSON');
   await passes('/default', token);

@@ -36,7 +36,12 @@ function capturingLogger() {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
+      for (const line of String(chunk).split('\n')) {
+        if (!line) continue;
+        const parsed: unknown = JSON.parse(line);
+        if (typeof parsed !== 'object' || parsed === null) throw new Error(`log line is not an object: ${line}`);
+        lines.push({ ...parsed });
+      }
       done();
     },
   });
@@ -100,7 +105,8 @@ test('every fetch failure is logged as a warning with the URL minus credentials,
   await cache.refresh();
   assert.equal(cache.fetches, 3);
   assert.equal(lines.length, 1, JSON.stringify(lines));
-  const [line] = lines;
+  const line = lines[0];
+  assert.ok(line);
   assert.equal(line.msg, 'JWKS fetch failed');
   assert.equal(line.level, 40);
   assert.equal(line.jwks_uri, server.url);
@@ -169,7 +175,9 @@ test('startNode passes the allowance through: PORTCULLIS_JWKS_ALLOW_PRIVATE, or 
       plugins: await plugins(),
     });
     try {
-      const res = await httpRequest(`http://127.0.0.1:${node.gateway.addresses()[0].port}/idp`, { headers: { authorization: `Bearer ${token}` } });
+      const port = node.gateway.addresses()[0]?.port;
+      assert.ok(port !== undefined);
+      const res = await httpRequest(`http://127.0.0.1:${port}/idp`, { headers: { authorization: `Bearer ${token}` } });
       return res.status;
     } finally {
       await node.close();

@@ -48,6 +48,11 @@ export function algorithmSpec(alg: unknown): AlgorithmSpec | undefined {
   return typeof alg === 'string' ? byName.get(alg) : undefined;
 }
 
+/** The spec for an algorithm already known to be one of ours (a typed lookup, never undefined). */
+export function specFor(alg: Algorithm): AlgorithmSpec {
+  return table[alg];
+}
+
 /** RSA keys shorter than this are refused (RFC 7518 §3.3 asks for 2048 bits). */
 export const MIN_RSA_BITS = 2048;
 

@@ -32,12 +32,12 @@ export function decodeToken(token: string): DecodedToken {
 
   const header = parseSegment(token.slice(0, firstDot));
   const claims = parseSegment(token.slice(firstDot + 1, secondDot));
-  if (!isObject(header)) throw badToken('invalid JSON');
+  if (!isJsonObject(header)) throw badToken('invalid JSON');
 
   const alg = algorithmSpec(header.alg);
   // Unknown algorithms, including every spelling of "none", stop here.
   if (alg === undefined) throw badToken('invalid alg', 'JWT_INVALID_ALGORITHM');
-  if (!isObject(claims)) throw badToken('invalid claims');
+  if (!isJsonObject(claims)) throw badToken('invalid claims');
   // RFC 7515 §4.1.11: a `crit` extension we do not implement means we must not accept the token.
   if (Object.hasOwn(header, 'crit')) throw badToken('unsupported crit header');
 
@@ -87,7 +87,7 @@ function sextet(code: number): number {
   return code === 45 ? 62 : 63; // '-', '_'
 }
 
-function isObject(value: unknown): value is JsonObject {
+export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -56,7 +56,10 @@ export function createJwtHandler(config: JwtConfig, env: PluginEnv): PluginHandl
         const now = nowSeconds();
         const hit = cache.get(token);
         if (hit !== undefined) {
-          if (now >= hit.validFrom && now < hit.validUntil) return succeed(ctx, token, hit);
+          if (now >= hit.validFrom && now < hit.validUntil) {
+            succeed(ctx, token, hit);
+            return;
+          }
           // Out of its window (expired, or due for a fresh key check): verify again for the precise verdict.
           cache.delete(token);
         }
@@ -67,7 +70,9 @@ export function createJwtHandler(config: JwtConfig, env: PluginEnv): PluginHandl
               cache.set(token, v);
               succeed(ctx, token, v);
             },
-            (err: unknown) => fail(ctx, err),
+            (err: unknown) => {
+              fail(ctx, err);
+            },
           );
         }
         cache.set(token, verified);

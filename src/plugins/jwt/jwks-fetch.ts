@@ -79,14 +79,24 @@ function checkedLookup(allowed: BlockList | undefined): LookupFunction {
   return (hostname, options, callback: LookupCallback): void => {
     const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : (options.family ?? 0);
     dnsLookup(hostname, { all: true, family }, (err, addresses) => {
-      if (err) return callback(err, []);
-      if (addresses.length === 0) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), []);
+      if (err) {
+        callback(err, []);
+        return;
+      }
+      const first = addresses.at(0);
+      if (first === undefined) {
+        callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), []);
+        return;
+      }
       for (const { address } of addresses) {
         const refused = refusedAddress(address, allowed);
-        if (refused !== null) return callback(Object.assign(new Error(`JWKS host refused: ${hostname} resolves to ${refused}`), { code: 'EJWKSREFUSED' }), []);
+        if (refused !== null) {
+          callback(Object.assign(new Error(`JWKS host refused: ${hostname} resolves to ${refused}`), { code: 'EJWKSREFUSED' }), []);
+          return;
+        }
       }
       if (options.all) callback(null, addresses);
-      else callback(null, addresses[0].address, addresses[0].family);
+      else callback(null, first.address, first.family);
     });
   };
 }

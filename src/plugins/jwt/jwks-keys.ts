@@ -1,7 +1,8 @@
 // Turns a JWKS document into verification keys: each JWK is imported once and bound to the algorithms
 // its own kty/crv/alg allow, so a key can never be used with another family or as an HMAC secret.
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { algorithmSpec, type Algorithm } from './algorithms.ts';
+import { specFor, type Algorithm } from './algorithms.ts';
+import { isJsonObject } from './decode-token.ts';
 import { preparePublicKey, type PreparedKey } from './verify-signature.ts';
 
 export interface JwksKey {
@@ -19,19 +20,24 @@ export interface JwksKeySet {
 export const MAX_JWKS_KEYS = 100;
 
 const RSA_ALGS: readonly Algorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
-const EC_ALGS: Record<string, Algorithm> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' };
+const EC_ALGS: ReadonlyMap<unknown, Algorithm> = new Map([['P-256', 'ES256'], ['P-384', 'ES384'], ['P-521', 'ES512']]);
 
 /** Algorithms a JWK may verify, from its own members; empty for symmetric or unknown keys. */
 function algorithmsFor(jwk: Record<string, unknown>): readonly Algorithm[] {
   let algs: readonly Algorithm[];
   switch (jwk.kty) {
     case 'RSA': algs = RSA_ALGS; break;
-    case 'EC': algs = typeof jwk.crv === 'string' && Object.hasOwn(EC_ALGS, jwk.crv) ? [EC_ALGS[jwk.crv]] : []; break;
+    case 'EC': {
+      const alg = EC_ALGS.get(jwk.crv);
+      algs = alg === undefined ? [] : [alg];
+      break;
+    }
     case 'OKP': algs = jwk.crv === 'Ed25519' || jwk.crv === 'Ed448' ? ['EdDSA'] : []; break;
     default: return []; // "oct" and anything else: never
   }
   if (jwk.alg === undefined) return algs;
-  return algs.find((a) => a === jwk.alg) ? [jwk.alg as Algorithm] : [];
+  const declared = algs.find((a) => a === jwk.alg);
+  return declared === undefined ? [] : [declared];
 }
 
 function usableForSignatures(jwk: Record<string, unknown>): boolean {
@@ -46,8 +52,9 @@ export function parseJwks(document: unknown): JwksKeySet {
   if (!Array.isArray(keys)) throw new Error('JWKS has no "keys" array');
   const all: JwksKey[] = [];
   const byKid = new Map<string, JwksKey[]>();
-  for (const jwk of keys.slice(0, MAX_JWKS_KEYS)) {
-    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) continue;
+  const candidates: readonly unknown[] = keys.slice(0, MAX_JWKS_KEYS);
+  for (const jwk of candidates) {
+    if (!isJsonObject(jwk)) continue;
     if (!usableForSignatures(jwk)) continue;
     const algs = algorithmsFor(jwk);
     if (algs.length === 0) continue;
@@ -60,7 +67,7 @@ export function parseJwks(document: unknown): JwksKeySet {
     const byAlg = new Map<string, PreparedKey>();
     for (const alg of algs) {
       try {
-        byAlg.set(alg, preparePublicKey(algorithmSpec(alg)!, keyObject));
+        byAlg.set(alg, preparePublicKey(specFor(alg), keyObject));
       } catch {
         // e.g. an RSA key under 2048 bits: skip the algorithm, and the key if nothing is left
       }
@@ -85,7 +92,7 @@ const PUBLIC_MEMBERS = ['kty', 'n', 'e', 'crv', 'x', 'y'] as const;
 function publicMembers(jwk: Record<string, unknown>): JsonWebKey {
   const out: Record<string, unknown> = {};
   for (const name of PUBLIC_MEMBERS) if (jwk[name] !== undefined) out[name] = jwk[name];
-  return out as JsonWebKey;
+  return out;
 }
 
 export type KeyLookup = PreparedKey | 'unknown-kid' | 'wrong-alg' | 'ambiguous';

@@ -157,6 +157,7 @@ export function validateJwtConfig(config: JwtConfig): Record<string, string> {
     errors['config.claims_to_verify'] = "must contain 'exp' when 'maximum_expiration' is set";
   }
   const seen = new Set<string>();
+  const allowed = config.allowed_algorithms;
   config.issuers.forEach((issuer, i) => {
     if (seen.has(issuer.issuer)) errors[`config.issuers.${i}.issuer`] = `duplicate issuer '${issuer.issuer}'`;
     seen.add(issuer.issuer);
@@ -169,7 +170,7 @@ export function validateJwtConfig(config: JwtConfig): Record<string, string> {
     if (url && url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
       errors[`config.issuers.${i}.jwks_uri`] = 'must use https (http only on a loopback address)';
     }
-    if (config.allowed_algorithms && !issuer.algorithms.some((a) => config.allowed_algorithms!.includes(a))) {
+    if (allowed && !issuer.algorithms.some((a) => allowed.includes(a))) {
       errors[`config.issuers.${i}.algorithms`] = 'none of these is in allowed_algorithms';
     }
   });

@@ -42,12 +42,12 @@ function claimError(code: ErrorCode, errors: Record<string, string>, detail?: st
 export function verifyClaims(claims: JsonObject, rules: ClaimRules, now: number): Validity {
   let validFrom = -Infinity;
   let validUntil = Infinity;
-  let errors: Record<string, string> | undefined;
-  let code: ErrorCode | undefined;
-  const fail = (name: string, failure: ErrorCode, message: string) => {
+  // The first failure's code, and every failing claim's message.
+  let failed: { readonly code: ErrorCode; readonly errors: Record<string, string> } | undefined;
+  const fail = (name: string, code: ErrorCode, message: string) => {
+    failed ??= { code, errors: {} };
     // Kong's add_error keeps one message per claim; a claim is listed once in claims_to_verify.
-    (errors ??= {})[name] ??= message;
-    code ??= failure;
+    failed.errors[name] ??= message;
   };
   for (const { name, rule } of rules.timeClaims) {
     if (rule === 'off') continue;
@@ -63,7 +63,7 @@ export function verifyClaims(claims: JsonObject, rules: ClaimRules, now: number)
       if (now < validFrom) fail(name, 'JWT_NOT_YET_VALID', 'token not valid yet');
     }
   }
-  if (errors !== undefined) throw claimError(code!, errors);
+  if (failed !== undefined) throw claimError(failed.code, failed.errors);
 
   if (rules.maximumExpiration > 0) {
     const exp = member(claims, 'exp');

@@ -7,7 +7,7 @@ import type { DecodedToken } from './decode-token.ts';
 
 /** A key made ready for exactly one algorithm. */
 export type PreparedKey =
-  | { readonly spec: AlgorithmSpec; readonly kind: 'hmac'; readonly secret: KeyObject }
+  | { readonly spec: AlgorithmSpec; readonly kind: 'hmac'; readonly hash: string; readonly secret: KeyObject }
   | { readonly spec: AlgorithmSpec; readonly kind: 'public'; readonly input: ReturnType<typeof verifyKeyInput> };
 
 export function invalidKey(detail: string): GatewayError {
@@ -17,10 +17,11 @@ export function invalidKey(detail: string): GatewayError {
 /** HMAC key from raw secret bytes. */
 export function prepareHmacKey(spec: AlgorithmSpec, secret: Buffer): PreparedKey {
   if (spec.family !== 'HS') throw invalidKey(`${spec.name} does not take a shared secret`);
+  if (spec.hash === null) throw invalidKey(`${spec.name} has no HMAC digest`);
   if (secret.length === 0) throw invalidKey('empty secret');
   const minimum = hmacMinimumBytes(spec);
   if (secret.length < minimum) throw invalidKey(`${spec.name} secret shorter than ${minimum} bytes (RFC 7518 §3.2)`);
-  return { spec, kind: 'hmac', secret: createSecretKey(secret) };
+  return { spec, kind: 'hmac', hash: spec.hash, secret: createSecretKey(secret) };
 }
 
 /**
@@ -45,7 +46,7 @@ export function verifySignature(token: DecodedToken, key: PreparedKey): boolean 
   const spec = key.spec;
   const signature = token.signature;
   if (key.kind === 'hmac') {
-    const expected = createHmac(spec.hash!, key.secret).update(token.signingInput).digest();
+    const expected = createHmac(key.hash, key.secret).update(token.signingInput).digest();
     return expected.length === signature.length && timingSafeEqual(expected, signature);
   }
   if (spec.signatureLength !== undefined && signature.length !== spec.signatureLength) return false;

@@ -60,7 +60,9 @@ export function createTokenVerifier(config: JwtConfig, env: Pick<PluginEnv, 'con
     const jwks = env.persistent(
       `jwks ${JSON.stringify(options)}`,
       () => new JwksCache(options, { logger: env.logger, allowedNetworks: env.allowedPrivateNetworks }),
-      (cache) => cache.close(),
+      (cache) => {
+        cache.close();
+      },
     );
     issuers.set(issuer.issuer, {
       issuer: issuer.issuer,

@@ -63,7 +63,9 @@ before(async () => {
   entities = await hashedEntities();
   const compiled = compileConfig(entities, await plugins(), state, undefined, { codec: rotating });
   gateway = await startGateway(compiled, { listen: [{ host: '127.0.0.1', port: 0 }], logger: pino({ level: 'silent' }) });
-  url = `http://127.0.0.1:${gateway.addresses()[0].port}`;
+  const port = gateway.addresses()[0]?.port;
+  assert.ok(port !== undefined);
+  url = `http://127.0.0.1:${port}`;
 });
 
 after(async () => {
@@ -82,7 +84,7 @@ test('the entities hold hashes for store-sourced keys, never the keys themselves
   assert.equal(hashed.length, 2);
   for (const row of hashed) {
     assert.equal(row.key, undefined);
-    assert.match(row.key_hash!, /^hmac-sha256:(old|new):[A-Za-z0-9_-]{43}$/);
+    assert.match(String(row.key_hash), /^hmac-sha256:(old|new):[A-Za-z0-9_-]{43}$/);
   }
   const dump = JSON.stringify(entities);
   assert.ok(!dump.includes(ALICE_KEY) && !dump.includes(BOB_KEY));
@@ -115,19 +117,20 @@ test('after the old key leaves the keyring, keys hashed under it no longer match
     // The operator hears which credentials went dead (by id, never by key).
     const aliceId = entities.keyauth_credentials.find((k) => k.key_hash?.includes(':old:'))!.id;
     assert.equal(warnings.length, 1);
-    assert.ok(warnings[0].includes(aliceId) && /no longer in the keyring/.test(warnings[0]));
-    assert.ok(!warnings[0].includes(ALICE_KEY));
+    const [warning] = warnings;
+    assert.ok(warning !== undefined && warning.includes(aliceId) && /no longer in the keyring/.test(warning));
+    assert.ok(!warning.includes(ALICE_KEY));
   } finally {
     gateway.swap(compileConfig(entities, await plugins(), state, undefined, { codec: rotating }));
   }
   assert.equal((await status(ALICE_KEY)).status, 200);
 });
 
-test('hashed keys without a codec are a compile error, naming the credential and not the key', async () => {
+test('hashed keys without a codec are a compile error, naming the credential and not the key', () => {
   assert.throws(() => compileConfig(entities, new Map()), (err: unknown) => {
     assert.ok(err instanceof ConfigError);
     assert.equal(err.errors.length, 2);
-    assert.match(err.errors[0].path, /^keyauth_credentials\..+\.key$/);
+    assert.match(String(err.errors[0]?.path), /^keyauth_credentials\..+\.key$/);
     assert.match(err.message, /no secret codec/);
     return true;
   });

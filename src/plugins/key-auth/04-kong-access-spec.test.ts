@@ -362,7 +362,7 @@ describe('Plugin: key-auth (access): key locations', () => {
   let send: ReturnType<typeof specClient>;
 
   before(async () => {
-    const flag = (c: string) => c === 't';
+    const flag = (c: string | undefined) => c === 't';
     gw = await startPluginGateway({
       consumers: [{ username: 'bob', keyauth_credentials: [{ key: 'right' }] }],
       routes: ROUTES.map((p) => ({

@@ -33,12 +33,13 @@ async function post(path: string, type: BodyType, fields: Record<string, string>
   const { body, contentType } = await encodeBody(type, fields);
   const seen = gw.upstream.requests.length;
   const res = await httpRequest(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
-  return { res, upstream: gw.upstream.requests[seen], sentContentType: contentType };
+  return { res, upstream: gw.upstream.requests.at(seen), sentContentType: contentType };
 }
 
 for (const type of TYPES) {
   test(`${type}: a valid key in the body authenticates, and goes upstream untouched without hide_credentials`, async () => {
     const { res, upstream, sentContentType } = await post('/body', type, { apikey: KEY, foo: 'bar' });
+    assert.ok(upstream, 'proxied');
     assert.equal(res.status, 200, res.body);
     assert.equal(upstream.headers['x-consumer-username'], 'bob');
     assert.equal(upstream.headers['content-type'], sentContentType);
@@ -54,6 +55,7 @@ for (const type of TYPES) {
 
   test(`${type}: hide_credentials removes the key from the body, keeps the other fields and the MIME type`, async () => {
     const { res, upstream, sentContentType } = await post('/hidden', type, { apikey: KEY, foo: 'bar' });
+    assert.ok(upstream, 'proxied');
     assert.equal(res.status, 200, res.body);
     assert.equal(upstream.headers['content-type'], sentContentType);
     assert.deepEqual(await decodeBody(upstream.body, upstream.headers['content-type']), { foo: ['bar'] });
@@ -62,6 +64,7 @@ for (const type of TYPES) {
 
   test(`${type}: with hide_credentials, a key found in a header is stripped from the body too (as Kong)`, async () => {
     const { res, upstream } = await post('/hidden', type, { apikey: 'other', foo: 'bar' }, { apikey: KEY });
+    assert.ok(upstream, 'proxied');
     assert.equal(res.status, 200, res.body);
     assert.equal(upstream.headers.apikey, undefined);
     assert.deepEqual(await decodeBody(upstream.body, upstream.headers['content-type']), { foo: ['bar'] });
@@ -85,7 +88,8 @@ test('duplicates: a JSON list or a repeated form field is "Duplicate API key fou
 });
 
 test('an unsupported content type, malformed JSON or multipart: no key found (Kong treats the body as empty)', async () => {
-  for (const [contentType, body] of [['text/plain', `apikey=${KEY}`], ['application/json', `{"apikey":"${KEY}"`], ['multipart/form-data', `apikey=${KEY}`]]) {
+  const cases: [string, string][] = [['text/plain', `apikey=${KEY}`], ['application/json', `{"apikey":"${KEY}"`], ['multipart/form-data', `apikey=${KEY}`]];
+  for (const [contentType, body] of cases) {
     const before = gw.upstream.requests.length;
     const res = await httpRequest(`${gw.url}/hidden`, { method: 'POST', headers: { 'content-type': contentType }, body });
     assertRefused(res, { status: 401, code: 'KEY_AUTH_MISSING', message: 'No API key found in request', label: contentType }, gw.upstream, before);
@@ -112,7 +116,8 @@ test('a chunked body is read whole and sent upstream with a Content-Length', asy
   const seen = gw.upstream.requests.length;
   const res = await rawRequest(gw.port, `POST /body HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk(body.slice(0, half))}${chunk(body.slice(half))}0\r\n\r\n`);
   assert.equal(res.status, 200, res.body);
-  const upstream = gw.upstream.requests[seen];
+  const upstream = gw.upstream.requests.at(seen);
+  assert.ok(upstream, 'proxied');
   assert.equal(upstream.body, body);
   assert.equal(upstream.headers['content-length'], String(body.length));
   assert.equal(upstream.headers['transfer-encoding'], undefined);

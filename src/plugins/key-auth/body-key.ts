@@ -26,8 +26,9 @@ export async function readBodyFields(ctx: RequestContext): Promise<BodyFields | 
   const body = await ctx.readBody();
   if (format === 'form') return formFields(ctx, body);
   if (format === 'json') return jsonFields(ctx, body);
-  const multipart = MultipartBody.parse(body, contentType!);
-  return multipart === null ? null : multipartFields(ctx, multipart, contentType!);
+  if (contentType === undefined) return null; // bodyFormat() found none for a missing content type
+  const multipart = MultipartBody.parse(body, contentType);
+  return multipart === null ? null : multipartFields(ctx, multipart, contentType);
 }
 
 function formFields(ctx: RequestContext, body: Buffer): BodyFields {
@@ -62,7 +63,7 @@ function jsonFields(ctx: RequestContext, body: Buffer): BodyFields | null {
     },
     hide(name) {
       if (object === null || !Object.hasOwn(object, name)) return;
-      delete object[name];
+      Reflect.deleteProperty(object, name);
       ctx.setBody(JSON.stringify(object));
     },
   };
@@ -73,7 +74,7 @@ function multipartFields(ctx: RequestContext, multipart: MultipartBody, contentT
     lookup(name) {
       const parts = multipart.named(name);
       if (parts.length > 1) return DUPLICATE_KEY;
-      return parts.length === 1 ? parts[0].value.toString('utf8') : undefined;
+      return parts.length === 1 ? parts.at(0)?.value.toString('utf8') : undefined;
     },
     hide(name) {
       if (!multipart.remove(name)) return;

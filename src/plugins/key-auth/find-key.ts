@@ -40,8 +40,7 @@ export function createKeyFinder(config: KeyAuthConfig): KeyFinder {
 
   /** `body`: undefined while not read (returns NEED_BODY when it must be), null when it has no fields. */
   function find(ctx: RequestContext, body: BodyFields | null | undefined): FoundKey | typeof NEED_BODY {
-    for (let i = 0; i < names.length; i++) {
-      const key = names[i];
+    for (const key of names) {
       let value: string | typeof FLAG | typeof DUPLICATE_KEY | undefined;
       if (inHeader) value = headerValue(ctx, key.headers);
       if (value === undefined && inQuery && ctx.querystring !== '') value = queryValue(ctx.querystring, key.name);
@@ -71,12 +70,12 @@ export function createKeyFinder(config: KeyAuthConfig): KeyFinder {
 }
 
 function headerValue(ctx: RequestContext, headerNames: readonly string[]): string | typeof DUPLICATE_KEY | undefined {
-  for (let i = 0; i < headerNames.length; i++) {
-    const value = ctx.headers[headerNames[i]];
+  for (const name of headerNames) {
+    const value = ctx.headers[name];
     if (value === undefined) continue;
     // Node joins a repeated custom header with ", " (and keeps only the first of some standard ones):
     // what counts is what the client sent, as Kong's header table would show it.
-    if (typeof value !== 'string' || ctx.headerRepeated(headerNames[i])) return DUPLICATE_KEY;
+    if (typeof value !== 'string' || ctx.headerRepeated(name)) return DUPLICATE_KEY;
     return value;
   }
   return undefined;
@@ -97,7 +96,7 @@ function queryValue(querystring: string, name: string): string | typeof FLAG | t
 }
 
 function hideKey(ctx: RequestContext, key: KeyName): void {
-  for (const header of key.headers) delete ctx.headers[header];
+  for (const header of key.headers) Reflect.deleteProperty(ctx.headers, header);
   if (ctx.querystring === '') return;
   const rest = withoutQueryParam(ctx.querystring, key.name);
   if (rest !== ctx.querystring) ctx.setQuery(rest);

@@ -17,7 +17,7 @@ test('the module is Kong\'s rate-limiting plugin at Kong 3.x priority', () => {
   assert.equal(plugin.name, 'rate-limiting');
   assert.equal(plugin.priority, 910);
   assert.equal(plugin.configSchema, RateLimitingConfigSchema);
-  assert.equal(plugin.validate, validateRateLimitingConfig);
+  assert.ok(plugin.validate === validateRateLimitingConfig, 'validate is validateRateLimitingConfig');
 });
 
 test('defaults are Kong 3.x\'s', () => {

@@ -131,7 +131,7 @@ test('on a tie the longer window is reported, so RateLimit-Reset never promises 
   const res = await get('/tie', from('10.0.0.61'));
   assert.equal(res.headers['ratelimit-remaining'], '1');
   const toHourEnd = Math.ceil((HOUR - (Date.now() % HOUR)) / 1000);
-  assert.ok(Math.abs(Number(res.headers['ratelimit-reset']) - toHourEnd) <= 1, `${res.headers['ratelimit-reset']} vs ${toHourEnd}`);
+  assert.ok(Math.abs(Number(res.headers['ratelimit-reset']) - toHourEnd) <= 1, `${String(res.headers['ratelimit-reset'])} vs ${toHourEnd}`);
 });
 
 test('limit_by consumer: each consumer has its own count; without one, the client IP', async () => {

@@ -3,9 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PERIODS, windowsAt } from './periods.ts';
 
-const at = (iso: string) => {
-  const w = windowsAt(Date.parse(iso));
-  return Object.fromEntries(PERIODS.map((p, i) => [p, [new Date(w.starts[i]).toISOString(), new Date(w.ends[i]).toISOString()]]));
+/** A window bound as ISO text; a missing one (an index past the arrays) shows as such. */
+const iso = (ms: number | undefined) => (ms === undefined ? 'missing' : new Date(ms).toISOString());
+
+const at = (instant: string) => {
+  const w = windowsAt(Date.parse(instant));
+  return Object.fromEntries(PERIODS.map((p, i) => [p, [iso(w.starts[i]), iso(w.ends[i])]]));
 };
 
 test('every period\'s window around an instant, in UTC', () => {
@@ -33,7 +36,6 @@ test('a boundary instant opens the next window; going back in time is recomputed
 
 test('the window before and the end of the window after, calendar-aware, for sliding windows', () => {
   const w = windowsAt(Date.parse('2024-01-31T23:59:59.500Z'));
-  const iso = (ms: number) => new Date(ms).toISOString();
   assert.deepEqual(PERIODS.map((_, i) => [iso(w.prevStarts[i]), iso(w.nextEnds[i])]), [
     ['2024-01-31T23:59:58.000Z', '2024-02-01T00:00:01.000Z'],
     ['2024-01-31T23:58:00.000Z', '2024-02-01T00:01:00.000Z'],

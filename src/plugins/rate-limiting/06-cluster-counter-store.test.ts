@@ -66,7 +66,7 @@ test('two nodes (two pools) racing 300 calls on one counter over three periods c
   const results = await Promise.all(Array.from({ length: 300 }, (_, i) => consume(i % 2 ? a : b, 'shared', limits, at)));
   const passed = results.filter((r) => r.refusedBy === -1);
   assert.equal(passed.length, 45);
-  assert.deepEqual(passed.map((r) => r.counts[0]).sort((x, y) => x - y), Array.from({ length: 45 }, (_, i) => i + 1));
+  assert.deepEqual(passed.flatMap((r) => r.counts.slice(0, 1)).sort((x, y) => x - y), Array.from({ length: 45 }, (_, i) => i + 1));
   assert.deepEqual((await consume(a, 'shared', limits, at)).counts, [45, 45, 45], 'refusals used up none of hour and day');
 });
 

@@ -19,7 +19,8 @@ const windows = copyWindows(windowsAt(NOW));
 /** Whether a request at `ms` passes, with `current` and `previous` counted in NOW's minute and the one before. */
 function passesAt(ms: number, limitN: number, current: number, previous: number): boolean {
   const w = copyWindows(windowsAt(ms));
-  const [weight] = slidingWeights([limit('minute', limitN)], w, ms, new Float64Array(1));
+  const weight = slidingWeights([limit('minute', limitN)], w, ms, new Float64Array(1))[0];
+  assert.ok(weight !== undefined);
   // Past NOW's minute, its count becomes the previous one and the new minute has none yet.
   return w.starts[MINUTE] === windows.starts[MINUTE] ? slidingUsed(current, previous, weight) < limitN : slidingUsed(0, current, weight) < limitN;
 }

@@ -35,7 +35,7 @@ after(async () => {
 interface Node {
   url: string;
   logs: Record<string, unknown>[];
-  reload(doc: object): Promise<void>;
+  reload(doc: object): void;
   close(): Promise<void>;
 }
 
@@ -44,13 +44,23 @@ async function startNode(doc: object, sql?: SqlClient): Promise<Node> {
   const registry = await plugins();
   const state = new PersistentState();
   const logs: Record<string, unknown>[] = [];
-  const logger: Logger = pino({ level: 'info' }, { write: (line: string) => logs.push(JSON.parse(line)) });
+  const logger: Logger = pino({ level: 'info' }, {
+    write: (line: string) => {
+      const parsed: unknown = JSON.parse(line);
+      if (typeof parsed !== 'object' || parsed === null) throw new Error(`log line is not an object: ${line}`);
+      logs.push({ ...parsed });
+    },
+  });
   const compile = (d: object) => compileConfig(loadDeclarative(structuredClone(d) as Record<string, unknown>, registry), registry, state, logger, { sql });
   const gateway: Gateway = await startGateway(compile(doc), { listen: [{ host: '127.0.0.1', port: 0 }], logger });
+  const port = gateway.addresses()[0]?.port;
+  assert.ok(port !== undefined);
   const node = {
-    url: `http://127.0.0.1:${gateway.addresses()[0].port}`,
+    url: `http://127.0.0.1:${port}`,
     logs,
-    reload: async (d: object) => gateway.swap(compile(d)),
+    reload: (d: object) => {
+      gateway.swap(compile(d));
+    },
     close: async () => {
       await gateway.close(200);
       state.dispose();
@@ -89,7 +99,7 @@ test('Redis killed: fault_tolerant proxies unlimited and warns sparingly, otherw
     const errors = node.logs.filter((l) => l.msg === 'rate-limiting counter store unreachable; requests refused with 500 (fault_tolerant is false)');
     assert.ok(warnings.length >= 1 && warnings.length < 10, `${warnings.length} warnings for 10 failures`);
     assert.ok(errors.length >= 1 && errors.length < 10, `${errors.length} errors for 10 failures`);
-    assert.equal(warnings[0].policy, 'redis');
+    assert.equal(warnings[0]?.policy, 'redis');
 
     await redis.restart();
     let first: SimpleResponse | undefined;
@@ -113,11 +123,11 @@ test('a reload that changes the Redis settings moves to a new connection and clo
   const node = await startNode(on(14));
   assert.equal((await get(node, '/moves')).status, 200);
   assert.equal(openRedisClients(), 1);
-  await node.reload(on(15));
+  node.reload(on(15));
   assert.equal((await get(node, '/moves')).status, 200);
   for (let i = 0; i < 100 && openRedisClients() !== 1; i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(openRedisClients(), 1, 'the old settings\' connection closed after its grace period');
-  await node.reload(documentOf([limited('moves', { hour: 1000 })]));
+  node.reload(documentOf([limited('moves', { hour: 1000 })]));
   for (let i = 0; i < 100 && openRedisClients() !== 0; i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(openRedisClients(), 0, 'no redis policy left, no connection left');
 });

@@ -4,7 +4,7 @@
 // increments in a timer: not exact. Rows whose windows no longer matter are deleted now and then.
 import type { SqlClient } from '../../store/sql-client.ts';
 import { EXPIRY_SLACK_MS, type CounterStore, type PeriodLimit, type SlidingCounts } from './counter-store.ts';
-import type { Windows } from './periods.ts';
+import type { Windows, Slots } from './periods.ts';
 
 /** Least time between two deletions of expired rows, per database client. */
 const CLEANUP_INTERVAL_MS = 60_000;
@@ -27,26 +27,29 @@ export class ClusterCounterStore implements CounterStore {
     this.scope = scope;
   }
 
-  async consume(identifier: string, limits: readonly PeriodLimit[], windows: Windows, counts: Float64Array, sliding?: SlidingCounts): Promise<number> {
-    const now = windows.starts[0];
+  async consume(identifier: string, limits: readonly PeriodLimit[], windows: Windows, counts: Slots, sliding?: SlidingCounts): Promise<number> {
+    // Windows are indexed by a period's position in PERIODS, weights by a limit's: `?? 0` only satisfies the types.
+    const now = windows.starts[0] ?? 0;
     const lastEnds = sliding === undefined ? windows.ends : windows.nextEnds;
     const spec = JSON.stringify({
       sliding: sliding !== undefined,
       limits: limits.map((l, i) => ({
         period: l.period,
-        start: windows.starts[l.index],
-        prev_start: windows.prevStarts[l.index],
+        start: windows.starts[l.index] ?? 0,
+        prev_start: windows.prevStarts[l.index] ?? 0,
         limit: l.limit,
-        weight: sliding === undefined ? 0 : sliding.weights[i],
-        expires_at: lastEnds[l.index] + EXPIRY_SLACK_MS,
+        weight: sliding === undefined ? 0 : (sliding.weights[i] ?? 0),
+        expires_at: (lastEnds[l.index] ?? 0) + EXPIRY_SLACK_MS,
       })),
     });
     // Everything read from `windows` and `sliding.weights` above, before the first await.
     this.cleanup(now);
     const { rows } = await this.sql.query<{ r: ConsumeReply }>('SELECT rate_limiting_consume($1, $2, $3::jsonb) AS r', [this.scope, escapeNul(identifier), spec]);
-    const reply = rows[0].r;
-    for (let i = 0; i < limits.length; i++) counts[i] = reply.counts[i];
-    if (sliding !== undefined) for (let i = 0; i < limits.length; i++) sliding.previous[i] = reply.previous[i];
+    const row = rows.at(0);
+    if (row === undefined) throw new Error('rate_limiting_consume() returned no row');
+    const reply = row.r;
+    for (let i = 0; i < limits.length; i++) counts[i] = reply.counts[i] ?? 0;
+    if (sliding !== undefined) for (let i = 0; i < limits.length; i++) sliding.previous[i] = reply.previous[i] ?? 0;
     return reply.refused;
   }
 

@@ -13,11 +13,14 @@ import type { RateLimitingConfig } from './schema.ts';
 export function counterStoreFor(config: RateLimitingConfig, env: PluginEnv): CounterStore {
   switch (config.policy) {
     case 'redis': {
-      // validate() made host and port required for this policy.
-      const settings: RedisSettings = { ...config.redis, host: config.redis.host!, port: config.redis.port! };
+      const { host, port } = config.redis;
+      if (host === null || port === null) throw new Error('rate-limiting: the redis policy without host and port passed validate()');
+      const settings: RedisSettings = { ...config.redis, host, port };
       // Hashed: the key would otherwise hold the password. New settings, new store; the old one is disposed.
       const fingerprint = createHash('sha256').update(JSON.stringify(settings)).digest('hex');
-      return env.persistent(`redis-counters ${fingerprint}`, () => new RedisCounterStore(settings, env.instanceId), (store) => store.close());
+      return env.persistent(`redis-counters ${fingerprint}`, () => new RedisCounterStore(settings, env.instanceId), (store) => {
+        store.close();
+      });
     }
     case 'cluster':
       if (env.sql === undefined) {

@@ -1,5 +1,5 @@
 // The interface every rate-limit counter store implements: local (this process), redis and cluster (database).
-import type { Period, Windows } from './periods.ts';
+import type { Period, Slots, Windows } from './periods.ts';
 
 /** Remote stores keep a window's counter this long past its end, so a node whose clock runs a little behind still finds it. */
 export const EXPIRY_SLACK_MS = 1000;
@@ -14,9 +14,9 @@ export interface PeriodLimit {
 /** A sliding window's inputs and outputs for one consume() call, indexed like `limits`. */
 export interface SlidingCounts {
   /** Set by the caller: the weight of the previous window's count (see sliding-window.ts). */
-  readonly weights: Float64Array;
+  readonly weights: Slots;
   /** Written by the store: the previous window's count. */
-  readonly previous: Float64Array;
+  readonly previous: Slots;
 }
 
 export interface CounterStore {
@@ -33,5 +33,5 @@ export interface CounterStore {
    * window's count in `sliding.previous`.
    * Read `windows` and `sliding.weights` before any await: the caller may reuse them.
    */
-  consume(identifier: string, limits: readonly PeriodLimit[], windows: Windows, counts: Float64Array, sliding?: SlidingCounts): number | Promise<number>;
+  consume(identifier: string, limits: readonly PeriodLimit[], windows: Windows, counts: Slots, sliding?: SlidingCounts): number | Promise<number>;
 }

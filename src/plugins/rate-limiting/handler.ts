@@ -72,9 +72,11 @@ export function createRateLimitingHandler(config: RateLimitingConfig, env: Plugi
         try {
           refusedBy = store.consume(identifier, limits, windows, scratch, s) as number;
         } catch (err) {
-          return storeFailed(err);
+          storeFailed(err);
+          return;
         }
-        return settle(ctx, refusedBy, scratch, windows, s, now);
+        settle(ctx, refusedBy, scratch, windows, s, now);
+        return;
       }
       // A remote store answers later: give this request its own arrays and a frozen copy of the windows.
       const counts = new Float64Array(n);
@@ -82,7 +84,9 @@ export function createRateLimitingHandler(config: RateLimitingConfig, env: Plugi
       const s = sliding ? { weights: slidingWeights(limits, own, now, new Float64Array(n)), previous: new Float64Array(n) } : undefined;
       return Promise.resolve()
         .then(() => store.consume(identifier, limits, own, counts, s))
-        .then((refusedBy) => settle(ctx, refusedBy, counts, own, s, now), storeFailed);
+        .then((refusedBy) => {
+          settle(ctx, refusedBy, counts, own, s, now);
+        }, storeFailed);
     },
   };
 }

@@ -20,11 +20,13 @@ export function createIdentify(config: RateLimitingConfig): Identify {
     case 'service':
       return (ctx) => ctx.service?.id ?? ctx.clientIp;
     case 'header': {
-      const name = config.header_name!.toLowerCase();
+      if (config.header_name === null) throw new Error("rate-limiting: limit_by 'header' without header_name passed validate()");
+      const name = config.header_name.toLowerCase();
       return (ctx) => ctx.header(name) ?? IP_FALLBACK_PREFIX + ctx.clientIp;
     }
     case 'path': {
-      const path = config.path!;
+      const path = config.path;
+      if (path === null) throw new Error("rate-limiting: limit_by 'path' without path passed validate()");
       return (ctx) => (ctx.path === path ? path : ctx.clientIp);
     }
     case 'ip':

@@ -1,7 +1,7 @@
 // Counters in this process: exact, because a check and its increment run in one synchronous step.
 // One small bucket per identifier holds every period's window; dead buckets are swept so memory stays bounded.
 import type { CounterStore, PeriodLimit, SlidingCounts } from './counter-store.ts';
-import { PERIODS, type Windows } from './periods.ts';
+import { PERIODS, type Windows, type Slots } from './periods.ts';
 import { slidingUsed } from './sliding-window.ts';
 
 const SLOTS = PERIODS.length;
@@ -12,7 +12,7 @@ const COUNT = SLOTS, PREVIOUS = 2 * SLOTS;
  * it × 6 (0 when that one saw nothing)], plus when the last window that still matters ends.
  */
 class Bucket {
-  readonly slots = new Float64Array(SLOTS * 3);
+  readonly slots: Slots = new Float64Array(SLOTS * 3);
   expiresAt = 0;
 }
 
@@ -40,8 +40,9 @@ export class LocalCounterStore implements CounterStore {
     return this.buckets.size;
   }
 
-  consume(identifier: string, limits: readonly PeriodLimit[], windows: Windows, counts: Float64Array, sliding?: SlidingCounts): number {
-    const now = windows.starts[0];
+  consume(identifier: string, limits: readonly PeriodLimit[], windows: Windows, counts: Slots, sliding?: SlidingCounts): number {
+    const { starts, prevStarts } = windows;
+    const now = starts[0] ?? 0;
     if (now >= this.nextSweepAt) this.sweep(now);
     let bucket = this.buckets.get(identifier);
     if (bucket === undefined) {
@@ -50,33 +51,39 @@ export class LocalCounterStore implements CounterStore {
       this.buckets.set(identifier, bucket);
     }
     const slots = bucket.slots;
-    const { starts, prevStarts } = windows;
     let refusedBy = -1;
-    for (let i = 0; i < limits.length; i++) {
-      const p = limits[i].index;
+    let i = 0;
+    for (const limit of limits) {
+      const p = limit.index;
       // The stored window is the current one, the one just before it, or older (stale: counts nothing).
       const stored = slots[p];
-      const count = stored === starts[p] ? slots[COUNT + p] : 0;
+      const current = stored === starts[p];
+      const count = current ? (slots[COUNT + p] ?? 0) : 0;
       counts[i] = count;
       let used = count;
       if (sliding !== undefined) {
-        const previous = stored === starts[p] ? slots[PREVIOUS + p] : stored === prevStarts[p] ? slots[COUNT + p] : 0;
+        const previous = current ? (slots[PREVIOUS + p] ?? 0) : stored === prevStarts[p] ? (slots[COUNT + p] ?? 0) : 0;
         sliding.previous[i] = previous;
-        used = slidingUsed(count, previous, sliding.weights[i]);
+        used = slidingUsed(count, previous, sliding.weights[i] ?? 0);
       }
-      if (used >= limits[i].limit) refusedBy = i;
+      if (used >= limit.limit) refusedBy = i;
+      i++;
     }
     if (refusedBy !== -1) return refusedBy;
     const lastEnds = sliding === undefined ? windows.ends : windows.nextEnds;
-    for (let i = 0; i < limits.length; i++) {
-      const p = limits[i].index;
-      if (slots[p] !== starts[p]) {
-        slots[PREVIOUS + p] = slots[p] === prevStarts[p] ? slots[COUNT + p] : 0;
-        slots[p] = starts[p];
-        slots[COUNT + p] = 0;
+    i = 0;
+    for (const { index: p } of limits) {
+      const start = starts[p] ?? 0;
+      let count = slots[COUNT + p] ?? 0;
+      if (slots[p] !== start) {
+        slots[PREVIOUS + p] = slots[p] === prevStarts[p] ? count : 0;
+        slots[p] = start;
+        count = 0;
       }
-      counts[i] = ++slots[COUNT + p];
-      if (lastEnds[p] > bucket.expiresAt) bucket.expiresAt = lastEnds[p];
+      slots[COUNT + p] = ++count;
+      counts[i++] = count;
+      const lastEnd = lastEnds[p] ?? 0;
+      if (lastEnd > bucket.expiresAt) bucket.expiresAt = lastEnd;
     }
     return -1;
   }

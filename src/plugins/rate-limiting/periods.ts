@@ -3,14 +3,22 @@
 export const PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
 export type Period = (typeof PERIODS)[number];
 
+/**
+ * A Float64Array as its readers see it: a read may fall outside the array, so it is `number | undefined`
+ * (TypeScript types typed-array reads as `number` unless noUncheckedIndexedAccess is on). The counters index
+ * them by a period's position in PERIODS or a limit's in `limits`, in range by construction: their `?? 0`
+ * only satisfies this type.
+ */
+export type Slots = Omit<Float64Array, number> & { [index: number]: number | undefined };
+
 /** The current window of every period, indexed like PERIODS, in ms since the epoch. */
 export interface Windows {
-  readonly starts: Float64Array;
-  readonly ends: Float64Array;
+  readonly starts: Slots;
+  readonly ends: Slots;
   /** Start of the window before the current one (a sliding window weighs its count). */
-  readonly prevStarts: Float64Array;
+  readonly prevStarts: Slots;
   /** End of the window after the current one (a sliding window's count matters until then). */
-  readonly nextEnds: Float64Array;
+  readonly nextEnds: Slots;
 }
 
 const SECOND = 1000, MINUTE = 60 * SECOND, HOUR = 60 * MINUTE, DAY = 24 * HOUR;
@@ -47,11 +55,12 @@ export function copyWindows(windows: Windows): Windows {
 
 function compute(nowMs: number): void {
   const { starts, ends, prevStarts, nextEnds } = current;
-  for (let i = 0; i < FIXED.length; i++) {
-    starts[i] = Math.floor(nowMs / FIXED[i]) * FIXED[i];
-    ends[i] = starts[i] + FIXED[i];
-    prevStarts[i] = starts[i] - FIXED[i];
-    nextEnds[i] = ends[i] + FIXED[i];
+  for (const [i, length] of FIXED.entries()) {
+    const start = Math.floor(nowMs / length) * length;
+    starts[i] = start;
+    ends[i] = start + length;
+    prevStarts[i] = start - length;
+    nextEnds[i] = start + 2 * length;
   }
   const date = new Date(nowMs);
   const year = date.getUTCFullYear(), month = date.getUTCMonth();
@@ -63,6 +72,7 @@ function compute(nowMs: number): void {
   ends[5] = Date.UTC(year + 1, 0, 1);
   prevStarts[5] = Date.UTC(year - 1, 0, 1);
   nextEnds[5] = Date.UTC(year + 2, 0, 1);
-  validFrom = starts[0];
-  validUntil = ends[0];
+  // The current second's window, which every other window contains.
+  validFrom = Math.floor(nowMs / SECOND) * SECOND;
+  validUntil = validFrom + SECOND;
 }

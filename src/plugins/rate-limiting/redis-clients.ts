@@ -131,8 +131,12 @@ function ready(entry: Entry, timeoutMs: number): Promise<Redis> {
       if (err) reject(err);
       else resolve(client);
     };
-    const onReady = () => done();
-    const timer = setTimeout(() => done(new Error(`Redis connection timed out after ${timeoutMs} ms`)), timeoutMs);
+    const onReady = () => {
+      done();
+    };
+    const timer = setTimeout(() => {
+      done(new Error(`Redis connection timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
     client.once('ready', onReady);
     client.once('error', done);
   });

@@ -4,7 +4,7 @@
 // Keys: portcullis:rl:<scope>:<identifier>:<period>:<window start ms>, expiring once their window stops mattering.
 import type { Redis } from 'ioredis';
 import { EXPIRY_SLACK_MS, type CounterStore, type PeriodLimit, type SlidingCounts } from './counter-store.ts';
-import type { Windows } from './periods.ts';
+import type { Windows, Slots } from './periods.ts';
 import { leaseRedisClient, type RedisLease, type RedisSettings } from './redis-clients.ts';
 
 /**
@@ -59,25 +59,30 @@ export class RedisCounterStore implements CounterStore {
     this.prefix = `portcullis:rl:${scope}:`;
   }
 
-  async consume(identifier: string, limits: readonly PeriodLimit[], windows: Windows, counts: Float64Array, sliding?: SlidingCounts): Promise<number> {
+  async consume(identifier: string, limits: readonly PeriodLimit[], windows: Windows, counts: Slots, sliding?: SlidingCounts): Promise<number> {
     const n = limits.length;
     const keysAndArgs: (string | number)[] = [];
     const base = `${this.prefix}${identifier}:`;
-    for (let i = 0; i < n; i++) keysAndArgs.push(`${base}${limits[i].period}:${windows.starts[limits[i].index]}`);
-    if (sliding !== undefined) for (let i = 0; i < n; i++) keysAndArgs.push(`${base}${limits[i].period}:${windows.prevStarts[limits[i].index]}`);
+    // Windows are indexed by a period's position in PERIODS, weights by a limit's: `?? 0` only satisfies the types.
+    for (const { period, index } of limits) keysAndArgs.push(`${base}${period}:${windows.starts[index] ?? 0}`);
+    if (sliding !== undefined) for (const { period, index } of limits) keysAndArgs.push(`${base}${period}:${windows.prevStarts[index] ?? 0}`);
     const numKeys = keysAndArgs.length;
     keysAndArgs.push(n, sliding === undefined ? 0 : 1);
     const lastEnds = sliding === undefined ? windows.ends : windows.nextEnds;
-    for (let i = 0; i < n; i++) {
-      const p = limits[i].index;
-      keysAndArgs.push(limits[i].limit, sliding === undefined ? 0 : sliding.weights[i], lastEnds[p] - windows.starts[0] + EXPIRY_SLACK_MS);
+    const now = windows.starts[0] ?? 0;
+    for (const [i, { limit, index }] of limits.entries()) {
+      keysAndArgs.push(limit, sliding === undefined ? 0 : (sliding.weights[i] ?? 0), (lastEnds[index] ?? 0) - now + EXPIRY_SLACK_MS);
     }
     // Everything read from `windows` and `sliding.weights` above, before the first await.
     const client = (await this.client().ready()) as ScriptClient;
     const reply = await client.portcullisRateLimit(numKeys, ...keysAndArgs);
-    for (let i = 0; i < n; i++) counts[i] = Number(reply[1 + i]);
-    if (sliding !== undefined) for (let i = 0; i < n; i++) sliding.previous[i] = Number(reply[1 + n + i]);
-    return Number(reply[0]);
+    const refused = reply.at(0);
+    if (refused === undefined || reply.length !== 1 + (sliding === undefined ? n : 2 * n)) {
+      throw new Error(`rate-limiting script replied ${reply.length} values for ${n} limits`);
+    }
+    for (let i = 0; i < n; i++) counts[i] = reply[1 + i] ?? 0;
+    if (sliding !== undefined) for (let i = 0; i < n; i++) sliding.previous[i] = reply[1 + n + i] ?? 0;
+    return refused;
   }
 
   /**

@@ -87,7 +87,7 @@ export function validateRateLimitingConfig(config: RateLimitingConfig): Record<s
     if (v1 === null) return;
     for (const upper of PERIODS.slice(i + 1)) {
       const v2 = config[upper];
-      if (v2 !== null && v2 < v1 && errors.config === undefined) {
+      if (v2 !== null && v2 < v1 && !('config' in errors)) {
         errors.config = `The limit for ${upper}(${v2.toFixed(1)}) cannot be lower than the limit for ${lower}(${v1.toFixed(1)})`;
       }
     }

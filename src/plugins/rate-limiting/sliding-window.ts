@@ -2,7 +2,7 @@
 // `window_type: sliding`): the current fixed window's count plus the previous window's count weighted by the
 // fraction of the current window still to come. One formula in one place, so stores and headers agree.
 import type { PeriodLimit } from './counter-store.ts';
-import type { Windows } from './periods.ts';
+import type { Slots, Windows } from './periods.ts';
 
 /** Requests counted as used: `current + floor(previous × weight)`; a request is let through while this is below the limit. */
 export function slidingUsed(current: number, previous: number, weight: number): number {
@@ -10,11 +10,11 @@ export function slidingUsed(current: number, previous: number, weight: number): 
 }
 
 /** Fills `out` with each limit's previous-window weight at `nowMs`: the part of its current window still to come. */
-export function slidingWeights(limits: readonly PeriodLimit[], windows: Windows, nowMs: number, out: Float64Array): Float64Array {
-  for (let i = 0; i < limits.length; i++) {
-    const p = limits[i].index;
-    const end = windows.ends[p];
-    out[i] = Math.min(1, Math.max(0, (end - nowMs) / (end - windows.starts[p])));
+export function slidingWeights(limits: readonly PeriodLimit[], windows: Windows, nowMs: number, out: Slots): Slots {
+  let i = 0;
+  for (const { index } of limits) {
+    const end = windows.ends[index] ?? 0;
+    out[i++] = Math.min(1, Math.max(0, (end - nowMs) / (end - (windows.starts[index] ?? 0))));
   }
   return out;
 }
@@ -26,7 +26,7 @@ export function slidingWeights(limits: readonly PeriodLimit[], windows: Windows,
  * the weighted previous one. 0 when a request would pass now.
  */
 export function slidingWaitMs(limit: number, current: number, previous: number, windows: Windows, index: number, nowMs: number): number {
-  const start = windows.starts[index], end = windows.ends[index];
+  const start = windows.starts[index] ?? 0, end = windows.ends[index] ?? 0;
   // floor(previous × w) + current < limit  ⟺  previous × w < room, with room the smallest integer ≥ limit − current.
   const room = Math.ceil(limit - current);
   if (room > 0) {
@@ -35,7 +35,7 @@ export function slidingWaitMs(limit: number, current: number, previous: number, 
     return Math.max(0, end - (room * (end - start)) / previous - nowMs);
   }
   // Next window: nothing counted yet, this window's count weighted by the part of that window still to come.
-  const nextEnd = windows.nextEnds[index];
+  const nextEnd = windows.nextEnds[index] ?? 0;
   const at = nextEnd - (Math.ceil(limit) * (nextEnd - end)) / current;
   return Math.max(end, at) - nowMs;
 }

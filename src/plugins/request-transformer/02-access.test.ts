@@ -64,7 +64,8 @@ async function send(path: string, options: { method?: string; headers?: Record<s
   const seen = gw.upstream.requests.length;
   const res = await httpRequest(`${gw.url}${path}`, options);
   assert.equal(res.status, 200, `${path}: ${res.body}`);
-  const upstream = gw.upstream.requests[seen];
+  const upstream = gw.upstream.requests.at(seen);
+  assert.ok(upstream, 'proxied');
   const url = new URL(upstream.url, 'http://x');
   return { status: res.status, upstream, query: url.searchParams, path: url.pathname };
 }
@@ -78,7 +79,11 @@ async function sendBody(path: string, type: BodyType, fields: Record<string, str
 /** The values a header line carried, however the upstream's parser joined them. */
 function headerValues(upstream: RecordedRequest, name: string): string[] {
   const out: string[] = [];
-  for (let i = 0; i < upstream.rawHeaders.length; i += 2) if (upstream.rawHeaders[i].toLowerCase() === name) out.push(upstream.rawHeaders[i + 1]);
+  const raw = upstream.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const value = raw[i + 1];
+    if (raw[i]?.toLowerCase() === name && value !== undefined) out.push(value);
+  }
   return out;
 }
 
@@ -247,7 +252,8 @@ test('a route that only transforms headers still streams the body (not buffered:
   const seen = gw.upstream.requests.length;
   const res = await rawRequest(gw.port, 'POST /headers-only HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\n{"a":\r\n2\r\n1}\r\n0\r\n\r\n');
   assert.equal(res.status, 200);
-  const upstream = gw.upstream.requests[seen];
+  const upstream = gw.upstream.requests.at(seen);
+  assert.ok(upstream, 'proxied');
   assert.equal(upstream.body, '{"a":1}');
   assert.equal(upstream.headers['transfer-encoding'], 'chunked');
   assert.equal(upstream.headers['x-a'], '1');

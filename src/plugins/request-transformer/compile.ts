@@ -94,7 +94,7 @@ export function templateEnv(ctx: RequestContext, templated: boolean): TemplateEn
       return Array.isArray(v) ? v.join(', ') : v;
     },
     query: (name) => {
-      const v = query.getAll(name)[0];
+      const v = query.getAll(name).at(0);
       return v === undefined ? undefined : v === true ? '' : v;
     },
     capture: (name) => captures[name],

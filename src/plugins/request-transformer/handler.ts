@@ -59,12 +59,12 @@ function transformHeaders(ctx: RequestContext, c: CompiledTransformer, env: Temp
   const h: IncomingHttpHeaders = ctx.headers;
   const steps = c.headers;
   // The client's Host is never removed or renamed away; replacing it sets the Host the upstream receives.
-  for (const name of steps.remove) if (name !== HOST) delete h[name];
+  for (const name of steps.remove) if (name !== HOST) Reflect.deleteProperty(h, name);
   for (const { from, to } of steps.rename) {
-    if (from === to || from === HOST || h[from] === undefined) continue;
-    const value = h[from]!;
-    delete h[from];
-    if (to === HOST) ctx.upstreamHost = Array.isArray(value) ? value[0] : value;
+    const value = h[from];
+    if (from === to || from === HOST || value === undefined) continue;
+    Reflect.deleteProperty(h, from);
+    if (to === HOST) ctx.upstreamHost = Array.isArray(value) ? (value[0] ?? null) : value;
     else h[to] = value;
   }
   for (const { name, value } of steps.replace) {

@@ -76,7 +76,9 @@ export function validateRequestTransformer(config: RequestTransformerConfig): Re
   const framing = (path: string, i: number, name: string) => {
     if (FRAMING.has(name.toLowerCase())) errors[at(path, i)] = `header '${name}' frames the message and is set by the gateway alone; a transformer may not touch it`;
   };
-  config.remove.headers.forEach((name, i) => framing('remove.headers', i, name));
+  config.remove.headers.forEach((name, i) => {
+    framing('remove.headers', i, name);
+  });
   config.rename.headers.forEach((entry, i) => {
     const [from, to] = splitPair(entry);
     framing('rename.headers', i, from);

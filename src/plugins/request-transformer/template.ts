@@ -69,11 +69,21 @@ function balancedEnd(text: string, open: number): number {
 function reference(expression: string): Piece {
   const m = REFERENCE.exec(expression);
   if (!m) throw unsupported(expression);
-  const [, source, dotted, sq, dq, index, fsq, fdq, lsq, ldq] = m;
-  if (source === undefined) return unescape(lsq ?? ldq);
-  if (!SOURCES.includes(source)) throw unsupported(expression);
-  const fallback = fsq !== undefined || fdq !== undefined ? unescape(fsq ?? fdq) : null;
-  return { source: source as Source, key: dotted ?? (sq !== undefined || dq !== undefined ? unescape(sq ?? dq) : index), fallback };
+  // Groups that took no part in the match are undefined, whatever TypeScript's RegExpExecArray says.
+  const groups: readonly (string | undefined)[] = m;
+  const [, source, dotted, sq, dq, index, fsq, fdq, lsq, ldq] = groups;
+  // No source: the whole expression is a quoted literal, so one of its two groups matched.
+  if (source === undefined) return unescape(lsq ?? ldq ?? '');
+  if (!isSource(source)) throw unsupported(expression);
+  const quoted = sq ?? dq;
+  const key = dotted ?? (quoted !== undefined ? unescape(quoted) : index);
+  if (key === undefined) throw unsupported(expression);
+  const fallback = fsq ?? fdq;
+  return { source, key, fallback: fallback === undefined ? null : unescape(fallback) };
+}
+
+function isSource(name: string): name is Source {
+  return SOURCES.includes(name);
 }
 
 function unescape(text: string): string {

@@ -17,7 +17,7 @@ export function transformBody(steps: Steps<Entry>, contentType: string | undefin
   switch (bodyFormat(contentType)) {
     case 'json': return json(steps, body, env);
     case 'form': return form(steps, body, env);
-    case 'multipart': return multipart(steps, body, contentType!, env);
+    case 'multipart': return contentType === undefined ? null : multipart(steps, body, contentType, env);
     default: return null;
   }
 }
@@ -39,13 +39,13 @@ function json(steps: Steps<Entry>, body: Buffer, env: TemplateEnv): NewBody | nu
   let changed = false;
   if (body.length > 0) {
     for (const name of steps.remove) {
-      delete params[name];
+      Reflect.deleteProperty(params, name);
       changed = true;
     }
     for (const { from, to } of steps.rename) {
       if (from === to || !present(from)) continue;
       params[to] = params[from];
-      delete params[from];
+      Reflect.deleteProperty(params, from);
       changed = true;
     }
     for (const { name, value } of steps.replace) {
@@ -62,7 +62,11 @@ function json(steps: Steps<Entry>, body: Buffer, env: TemplateEnv): NewBody | nu
   for (const { name, value } of steps.append) {
     const old = params[name];
     const v = value.render(env);
-    params[name] = typeof old === 'string' ? [old, v] : Array.isArray(old) ? [...old, v] : [v];
+    if (typeof old === 'string') params[name] = [old, v];
+    else if (Array.isArray(old)) {
+      const items: readonly unknown[] = old;
+      params[name] = [...items, v];
+    } else params[name] = [v];
     changed = true;
   }
   return changed ? { body: JSON.stringify(params) } : null;
@@ -95,7 +99,7 @@ function multipart(steps: Steps<Entry>, body: Buffer, contentType: string, env: 
   if (body.length > 0) {
     // Kong's order for multipart: rename first, then remove, replace.
     for (const { from, to } of steps.rename) {
-      const first = parts.named(from)[0];
+      const first = parts.named(from).at(0);
       if (first === undefined || from === to) continue;
       parts.remove(from);
       parts.set(to, first.value.toString('utf8'));

@@ -13,7 +13,7 @@ test('the module is Kong\'s response-transformer at Kong 3.x priority', () => {
   assert.equal(plugin.name, 'response-transformer');
   assert.equal(plugin.priority, 800);
   assert.equal(plugin.configSchema, ResponseTransformerConfigSchema);
-  assert.equal(plugin.validate, validateResponseTransformer);
+  assert.ok(plugin.validate === validateResponseTransformer, 'validate is validateResponseTransformer');
 });
 
 test('an empty config gets Kong 3.x defaults', () => {

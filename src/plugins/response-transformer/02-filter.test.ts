@@ -134,5 +134,7 @@ test('a request short-circuited in access (no key) still gets its header transfo
   const res = await httpRequest(`${gw.url}/short-circuit`);
   assert.equal(res.status, 401);
   assert.equal(res.headers['x-transformed'], 'yes');
-  assert.equal(JSON.parse(res.body).message, 'No API key found in request');
+  const problem: unknown = JSON.parse(res.body);
+  assert.ok(typeof problem === 'object' && problem !== null && 'message' in problem, res.body);
+  assert.equal(problem.message, 'No API key found in request');
 });

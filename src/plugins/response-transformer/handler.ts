@@ -17,13 +17,14 @@ export function createResponseTransformer(config: ResponseTransformerConfig): Pl
 
   return {
     headerFilter(_ctx, head) {
-      const h = head.headers;
-      for (const name of remove) delete h[name];
+      // Partial: a header the response does not carry reads as undefined.
+      const h: Partial<ResponseHead['headers']> = head.headers;
+      for (const name of remove) Reflect.deleteProperty(h, name);
       for (const [from, to] of rename) {
         const value = h[from];
         if (value === undefined || from === to) continue;
         h[to] = value;
-        delete h[from];
+        Reflect.deleteProperty(h, from);
       }
       for (const [name, value] of replace) if (h[name] !== undefined) h[name] = value;
       for (const [name, value] of add) if (h[name] === undefined) h[name] = value;
@@ -33,13 +34,13 @@ export function createResponseTransformer(config: ResponseTransformerConfig): Pl
       }
     },
     // The proxy buffers only what this asks for, and fixes Content-Length (Kong drops it and sends chunked).
-    bodyFilter: transform === undefined ? undefined : (_ctx, head) => (isJson(head) ? transform : undefined),
+    bodyFilter: transform === undefined ? undefined : (_ctx, head) => (isJson(head.headers) ? transform : undefined),
   };
 }
 
 /** Kong's is_json_body: one of the comma-separated Content-Type values is exactly application/json. */
-function isJson(head: ResponseHead): boolean {
-  const ct = head.headers['content-type'];
+function isJson(headers: Partial<ResponseHead['headers']>): boolean {
+  const ct = headers['content-type'];
   if (ct === undefined) return false;
-  return String(ct).split(',').some((part) => part.split(';')[0].trim().toLowerCase() === 'application/json');
+  return String(ct).split(',').some((part) => part.split(';')[0]?.trim().toLowerCase() === 'application/json');
 }

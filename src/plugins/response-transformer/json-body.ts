@@ -56,19 +56,23 @@ export function transformJson(steps: JsonSteps, body: Buffer): Buffer {
   const o = json as Record<string, unknown>;
   // Lua truthiness: an absent field and `false` are "not there"; JSON null (cjson.null) is there.
   const truthy = (name: string) => Object.hasOwn(o, name) && o[name] !== false;
-  for (const name of steps.remove) delete o[name];
+  for (const name of steps.remove) Reflect.deleteProperty(o, name);
   for (const [from, to] of steps.rename) {
     if (!Object.hasOwn(o, from)) continue;
     const value = o[from];
     o[to] = value;
-    if (to !== from) delete o[from];
+    if (to !== from) Reflect.deleteProperty(o, from);
   }
   for (const { name, value } of steps.replace) if (value !== undefined && truthy(name)) o[name] = value;
   for (const { name, value } of steps.add) if (value !== undefined && !truthy(name)) o[name] = value;
   for (const { name, value } of steps.append) {
     if (value === undefined) continue;
     const old = o[name];
-    o[name] = typeof old === 'string' ? [old, value] : Array.isArray(old) ? [...old, value] : [value];
+    if (typeof old === 'string') o[name] = [old, value];
+    else if (Array.isArray(old)) {
+      const items: readonly unknown[] = old;
+      o[name] = [...items, value];
+    } else o[name] = [value];
   }
   return Buffer.from(JSON.stringify(o));
 }

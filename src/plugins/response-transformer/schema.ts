@@ -48,7 +48,9 @@ export function validateResponseTransformer(config: ResponseTransformerConfig): 
     else if (FRAMING.has(name.toLowerCase())) errors[path] = `header '${name}' frames the response and is set by the gateway alone; a transformer may not touch it`;
     else if (value !== undefined && !VALUE.test(value)) errors[path] = `the value for header '${name}' has characters a header cannot carry`;
   };
-  config.remove.headers.forEach((name, i) => header(`config.remove.headers[${i}]`, name));
+  config.remove.headers.forEach((name, i) => {
+    header(`config.remove.headers[${i}]`, name);
+  });
   config.rename.headers.forEach((entry, i) => {
     const [from, to] = splitPair(entry);
     header(`config.rename.headers[${i}]`, from);
