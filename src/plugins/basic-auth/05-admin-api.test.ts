@@ -78,6 +78,7 @@ describe('/consumers/:consumer/basic-auth/', () => {
       assert.equal(res.status, 201, res.text);
       assertNoSecret(res.text);
       const row = (await admin.store.sql.query<{ data: Record<string, unknown> }>('SELECT data FROM basicauth_credentials WHERE id = $1', [res.body.id])).rows[0];
+      assert.ok(row);
       assert.match(String(row.data.password_hash), /^\$scrypt\$ln=15,r=8,p=1\$/);
       assert.equal(row.data.password, undefined, 'the password itself is never stored');
       assert.equal((await proxy(basic('bob:kong'))).status, 200);

@@ -54,7 +54,7 @@ test('a synced file\'s password works; the dump holds its scrypt hash only', asy
   assert.ok(!text.includes('first password'));
   assert.doesNotMatch(text, /\bpassword:/);
   const doc = parseYaml(text) as { consumers: { basicauth_credentials: { password_hash: string }[] }[] };
-  assert.match(doc.consumers[0].basicauth_credentials[0].password_hash, /^\$scrypt\$ln=15,r=8,p=1\$/);
+  assert.match(String(doc.consumers[0]?.basicauth_credentials[0]?.password_hash), /^\$scrypt\$ln=15,r=8,p=1\$/);
 });
 
 test('the dump synced back changes nothing and the password keeps working', async () => {

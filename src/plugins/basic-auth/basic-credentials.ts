@@ -28,8 +28,10 @@ export function parseBasicCredentials(header: string | undefined): BasicCredenti
     return undefined;
   }
   const parts = USER_PASS.exec(text);
-  if (parts === null) return undefined;
-  return { username: parts[1], password: parts[2] };
+  const username = parts?.at(1);
+  const password = parts?.at(2);
+  if (username === undefined || password === undefined) return undefined;
+  return { username, password };
 }
 
 /**

@@ -85,8 +85,9 @@ export function createBasicAuthHandler(config: BasicAuthConfig, env: PluginEnv):
 
 /** The first value the client sent for a header (lower-case name), from Node's raw name/value list. */
 function firstRawHeader(raw: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i].length === name.length && raw[i].toLowerCase() === name) return raw[i + 1];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const header = raw.at(i);
+    if (header?.length === name.length && header.toLowerCase() === name) return raw.at(i + 1);
   }
   return undefined;
 }
