@@ -92,7 +92,9 @@ function configDocument(n: number, upstream: URL): Record<string, unknown> {
   for (let r = 0; r < n; r++) {
     const route: Record<string, unknown> = { name: `route-${r}`, paths: [`/r/${r}`] };
     if (r % 10 === 0) route.plugins = [routePlugins[(r / 10) % routePlugins.length]];
-    services[r % services.length].routes.push(route);
+    const service = services[r % services.length];
+    if (service === undefined) throw new Error('no services to attach routes to');
+    service.routes.push(route);
   }
   const consumers = Array.from({ length: n }, (_, c) => ({
     username: `consumer-${c}`,
@@ -115,14 +117,19 @@ async function seed(store: Store, entities: ConfigEntities): Promise<number> {
   return ops.length;
 }
 
+/** The sorted values' `i`th; NaN (a visible hole in the report) when there are none. */
+function sortedAt(s: readonly number[], i: number): number {
+  return s[i] ?? NaN;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return s.length % 2 ? sortedAt(s, (s.length - 1) / 2) : (sortedAt(s, s.length / 2 - 1) + sortedAt(s, s.length / 2)) / 2;
 }
 
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
+  return sortedAt(s, Math.min(s.length - 1, Math.ceil(p * s.length) - 1));
 }
 
 async function timed<T>(fn: () => Promise<T> | T): Promise<[number, T]> {
@@ -213,6 +220,7 @@ async function runCase(kind: 'pglite' | 'postgres', n: number, plugins: PluginRe
       for (let i = 0; i < copies; i++) snapshots.push(await store.snapshot());
       snapshotMb = (heapUsed() - before) / copies / 2 ** 20;
       const snapshot = snapshots[0];
+      if (snapshot === undefined) throw new Error('no snapshot taken');
       snapshots.length = 1;
       const compile = () => {
         const state = new PersistentState();
@@ -238,7 +246,9 @@ async function runCase(kind: 'pglite' | 'postgres', n: number, plugins: PluginRe
     // A node as `portcullis start` runs it, and on PostgreSQL a second one in its own process.
     nodeA = await startNode({ ...where, listen: [{ host: '127.0.0.1', port: 0 }], adminListen: { host: '127.0.0.1', port: 0 }, env, logger });
     const admin = `http://127.0.0.1:${nodeA.admin.address().port}`;
-    const proxyA = `http://127.0.0.1:${nodeA.gateway.addresses()[0].port}`;
+    const [listenerA] = nodeA.gateway.addresses();
+    if (listenerA === undefined) throw new Error('node A has no proxy listener');
+    const proxyA = `http://127.0.0.1:${listenerA.port}`;
     const { token } = await nodeA.store!.adminTokens.create('bench', 'admin', SYSTEM);
     if (db) nodeB = await startNodeProcess(['--database-url', db.url], env, 120_000);
 

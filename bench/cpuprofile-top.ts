@@ -26,8 +26,10 @@ export function topSelfTime(profile: CpuProfile, n: number, prefix = ''): { top:
   let idleUs = 0;
   // Sample i lasts until sample i+1, i.e. timeDeltas[i+1] (how Chrome DevTools attributes it).
   for (let i = 0; i < profile.samples.length - 1; i++) {
-    const frame = nodes.get(profile.samples[i])!.callFrame;
+    const node = nodes.get(profile.samples[i] ?? -1);
     const us = profile.timeDeltas[i + 1];
+    if (node === undefined || us === undefined) throw new Error(`profile sample ${i} names no node or has no duration`);
+    const frame = node.callFrame;
     if (frame.functionName === '(idle)') { idleUs += us; continue; }
     busyUs += us;
     const where = frame.url ? `${frame.url.replace(ROOT_URL, '')}:${frame.lineNumber + 1}` : '';

@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 
 function cpuTimes(): { idle: number; total: number } | null {
   try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
     // user nice system idle iowait irq softirq steal ...: idle time is idle + iowait.
-    return { idle: fields[3] + (fields[4] ?? 0), total: fields.reduce((a, b) => a + b, 0) };
+    const [, , , idle, iowait = 0] = fields;
+    if (idle === undefined) return null;
+    return { idle: idle + iowait, total: fields.reduce((a, b) => a + b, 0) };
   } catch {
     return null;
   }
@@ -31,7 +33,9 @@ function coreSnapshot(core: number, pid: number): CoreSnapshot | null {
     // to processes, so it is left out of both).
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { busy: f[0] + f[1] + f[2], total: f.reduce((a, b) => a + b, 0), proc: Number(after[11]) + Number(after[12]) };
+    const [user, nice, system] = f;
+    if (user === undefined || nice === undefined || system === undefined) return null;
+    return { busy: user + nice + system, total: f.reduce((a, b) => a + b, 0), proc: Number(after[11]) + Number(after[12]) };
   } catch {
     return null;
   }

@@ -27,7 +27,8 @@ export const PEERS = ['tutorial', 'fast-gateway'] as const;
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const at = (i: number) => sorted[i] ?? NaN; // NaN: no runs, a visible hole in the table
+  return sorted.length % 2 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
 }
 
 export function summarise(m: Measured): Row {
@@ -69,15 +70,17 @@ function cells(rows: Row[]): string[][] {
 }
 
 export function textTable(rows: Row[]): string {
-  const table = cells(rows);
-  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
-  const line = (row: string[]) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(table[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...table.slice(1).map(line)].join('\n');
+  const [header, ...body] = cells(rows);
+  if (header === undefined) return '';
+  const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i]?.length ?? 0)));
+  const line = (row: string[]) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
 export function markdownTable(rows: Row[]): string {
-  const table = cells(rows);
+  const [header, ...body] = cells(rows);
+  if (header === undefined) return '';
   const line = (row: string[]) => `| ${row.join(' | ')} |`;
-  const align = `|${table[0].map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`;
-  return [line(table[0]), align, ...table.slice(1).map(line)].join('\n');
+  const align = `|${header.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`;
+  return [line(header), align, ...body.map(line)].join('\n');
 }

@@ -46,6 +46,13 @@ function requestsOf(n: number): RouteRequest[] {
   return reqs;
 }
 
+/** The `i`th of a list the bench built itself (so the index is always in range). */
+function nth<T>(list: readonly T[], i: number): T {
+  const item = list[i];
+  if (item === undefined) throw new Error(`bench list has no item ${i}`);
+  return item;
+}
+
 function measure(label: string, fn: (i: number) => unknown): void {
   let sink = 0;
   for (let i = 0; i < 20000; i++) sink += fn(i) ? 1 : 0; // warm-up
@@ -66,13 +73,13 @@ for (const n of [10, 100, 1000]) {
   const reqs = requestsOf(n);
   const indexed = buildRouter(routes);
   const linear = buildRouter(routes, { index: false });
-  measure(`router, ${n} routes (indexed)`, (i) => indexed.find(reqs[i & 1023]).kind === 'match');
-  measure(`router, ${n} routes (plain scan)`, (i) => linear.find(reqs[i & 1023]).kind === 'match');
+  measure(`router, ${n} routes (indexed)`, (i) => indexed.find(nth(reqs, i & 1023)).kind === 'match');
+  measure(`router, ${n} routes (plain scan)`, (i) => linear.find(nth(reqs, i & 1023)).kind === 'match');
 }
 
 const targets = ['/svc12/orders/123?x=1', '/api/v1/users/42', '/a/%2e%2e/b//c/%7euser?q', '/caf%c3%a9/./x/../y'];
-measure('normalize, canonical paths (fast path)', (i) => normalizeRequestTarget(targets[i & 1]).path);
-measure('normalize, paths needing work (slow path)', (i) => normalizeRequestTarget(targets[2 + (i & 1)]).path);
+measure('normalize, canonical paths (fast path)', (i) => normalizeRequestTarget(nth(targets, i & 1)).path);
+measure('normalize, paths needing work (slow path)', (i) => normalizeRequestTarget(nth(targets, 2 + (i & 1))).path);
 
 const hosts = ['api.example.com:8000', 'API.Example.com', '127.0.0.1:8080', '[::1]:8000'];
 measure('Host header check and split', (i) => parseHostHeader(hosts[i & 3], 80).host);

@@ -11,13 +11,13 @@ export async function startJsonServer(name: string, routes: RouteTable, port: nu
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const path = (req.url ?? '/').split('?')[0];
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
       let status = 404;
       let payload: unknown = { error: 'not_found', service: name };
       for (const route of routes) {
         const m = route.pattern.exec(path);
         if (!m || route.method !== req.method) continue;
-        let body: unknown = undefined;
+        let body: unknown;
         try {
           body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
         } catch {

@@ -48,9 +48,11 @@ function parseKey(key: string): KeyPart[] {
   if (segments.length > MAX_FORM_DEPTH) throw malformed(`a form field name may nest at most ${MAX_FORM_DEPTH} levels`);
   for (const segment of segments) {
     const match = /^([^[\]]+)(?:\[(\d*)\])?$/.exec(segment);
-    if (!match) throw malformed(`form field name '${key}' cannot be read (expected a.b, a[] or a[1])`);
-    if (FORBIDDEN_KEYS.has(match[1])) throw malformed(`form field name '${key}' is not allowed`);
-    parts.push({ name: match[1], index: match[2] === undefined ? undefined : match[2] === '' ? null : Number(match[2]) });
+    const name = match?.at(1);
+    if (match === null || name === undefined) throw malformed(`form field name '${key}' cannot be read (expected a.b, a[] or a[1])`);
+    if (FORBIDDEN_KEYS.has(name)) throw malformed(`form field name '${key}' is not allowed`);
+    const index = match.at(2);
+    parts.push({ name, index: index === undefined ? undefined : index === '' ? null : Number(index) });
   }
   return parts;
 }
@@ -99,8 +101,7 @@ function finish(root: FormNode): unknown {
   const out = new Map<FormNode, unknown>();
   // post-order: a node is built once every child is
   const stack: { node: FormNode; expanded: boolean }[] = [{ node: root, expanded: false }];
-  while (stack.length > 0) {
-    const top = stack.pop()!;
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
     const { node } = top;
     if (node.type === 'value') {
       out.set(node, node.value);
@@ -149,11 +150,17 @@ export function inferFormTypes(schema: TSchema, value: unknown): unknown {
     case 'Object': {
       if (!isPlainObject(value)) return value;
       const props = schema.properties as Record<string, TSchema>;
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, Object.hasOwn(props, k) ? inferFormTypes(props[k], v) : v]));
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => {
+          const prop = Object.hasOwn(props, k) ? props[k] : undefined;
+          return [k, prop === undefined ? v : inferFormTypes(prop, v)];
+        }),
+      );
     }
     case 'Record': {
       if (!isPlainObject(value)) return value;
-      const inner = Object.values(schema.patternProperties as Record<string, TSchema>)[0];
+      const inner = Object.values(schema.patternProperties as Record<string, TSchema>).at(0);
+      if (inner === undefined) return value;
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, inferFormTypes(inner, v)]));
     }
     case 'Union': {
@@ -163,7 +170,8 @@ export function inferFormTypes(schema: TSchema, value: unknown): unknown {
         const candidate = inferFormTypes(variant, structuredClone(value));
         if (Value.Check(variant, candidate)) return candidate;
       }
-      return variants.length > 0 ? inferFormTypes(variants[0], value) : value;
+      const first = variants.at(0);
+      return first === undefined ? value : inferFormTypes(first, value);
     }
     default:
       return value;

@@ -56,7 +56,8 @@ export function compileRoutes(routes: readonly AdminRoute[]): RouteTable {
         if (!route) return { kind: 'method-not-allowed', allow: [...p.byMethod.keys()] };
         const params: Record<string, string> = {};
         p.names.forEach((name, i) => {
-          if (name !== null) params[name] = segments[i];
+          const value = segments.at(i);
+          if (name !== null && value !== undefined) params[name] = value;
         });
         return { kind: 'found', route, params };
       }

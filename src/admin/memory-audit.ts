@@ -33,7 +33,7 @@ const ENTRY_OVERHEAD_BYTES = 64;
 
 /** V8 keeps a string of Latin-1 characters one byte each, any other string two. */
 function textBytes(text: string): number {
-  return (/[^\u0000-\u00ff]/.test(text) ? 2 * text.length : text.length) + ENTRY_OVERHEAD_BYTES;
+  return (/[\u0100-\uffff]/.test(text) ? 2 * text.length : text.length) + ENTRY_OVERHEAD_BYTES;
 }
 
 export function createMemoryAudit(options: MemoryAuditOptions = {}): MemoryAudit {
@@ -52,26 +52,35 @@ export function createMemoryAudit(options: MemoryAuditOptions = {}): MemoryAudit
       const size = textBytes(json);
       entries.push({ id: entry.id, kind: entry.kind, entityId: entry.entity_id, json, bytes: size });
       bytes += size;
-      while (entries.length > 1 && (entries.length > maxEntries || bytes > maxBytes)) bytes -= entries.shift()!.bytes;
+      while (entries.length > 1 && (entries.length > maxEntries || bytes > maxBytes)) bytes -= entries.shift()?.bytes ?? 0;
       return JSON.parse(json) as AuditEntry;
     },
     size: () => entries.length,
     retainedBytes: () => bytes,
-    async list({ size, offset, kind, entityId }) {
-      checkPageSize(size);
-      // The cursor is the id of the last entry returned, as the database store's: the next page holds older entries.
-      const below = offset === undefined ? Number.POSITIVE_INFINITY : decodeAuditOffset(offset);
-      const data: AuditEntry[] = [];
-      for (let i = lastIndexBelow(below); i >= 0; i--) {
-        const held = entries[i];
-        if (kind !== undefined && held.kind !== kind) continue;
-        if (entityId !== undefined && held.entityId !== entityId) continue;
-        if (data.length === size) return { data, offset: encodeAuditOffset(data[data.length - 1].id) };
-        data.push(JSON.parse(held.json) as AuditEntry);
-      }
-      return { data, offset: null };
-    },
+    // Synchronous underneath; a bad page size still arrives as a rejection, as the database store's does.
+    list: (query) => new Promise((resolve) => {
+      resolve(page(query));
+    }),
   };
+
+  function page({ size, offset, kind, entityId }: Parameters<AuditReader['list']>[0]): { data: AuditEntry[]; offset: string | null } {
+    checkPageSize(size);
+    // The cursor is the id of the last entry returned, as the database store's: the next page holds older entries.
+    const below = offset === undefined ? Number.POSITIVE_INFINITY : decodeAuditOffset(offset);
+    const data: AuditEntry[] = [];
+    for (let i = lastIndexBelow(below); i >= 0; i--) {
+      const held = entries.at(i);
+      if (held === undefined) break;
+      if (kind !== undefined && held.kind !== kind) continue;
+      if (entityId !== undefined && held.entityId !== entityId) continue;
+      if (data.length === size) {
+        const last = data.at(-1);
+        return { data, offset: last === undefined ? null : encodeAuditOffset(last.id) };
+      }
+      data.push(JSON.parse(held.json) as AuditEntry);
+    }
+    return { data, offset: null };
+  }
 
   /** Index of the newest entry whose id is below `id`, or -1. */
   function lastIndexBelow(id: number): number {
@@ -79,7 +88,7 @@ export function createMemoryAudit(options: MemoryAuditOptions = {}): MemoryAudit
     let hi = entries.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (entries[mid].id < id) lo = mid + 1;
+      if ((entries[mid]?.id ?? id) < id) lo = mid + 1;
       else hi = mid;
     }
     return lo - 1;

@@ -39,7 +39,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Par
 }
 
 function bodyType(contentType: string | undefined): BodyType | undefined {
-  const media = contentType?.split(';')[0].trim().toLowerCase();
+  const media = contentType?.split(';')[0]?.trim().toLowerCase();
   if (media === 'application/json') return 'json';
   if (media === 'application/x-www-form-urlencoded') return 'form';
   return undefined;
@@ -118,7 +118,7 @@ function parseJson(text: string): unknown {
   let forbidden: string | undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text, function (key, value) {
+    parsed = JSON.parse(text, function (key: string, value: unknown): unknown {
       if (FORBIDDEN_KEYS.has(key) && forbidden === undefined) forbidden = key;
       return value;
     });

@@ -9,7 +9,7 @@ import { PROBLEM_CONTENT_TYPE, problemBody } from '../errors/problem.ts';
 import type { ErrorCode } from '../errors/catalogue.ts';
 import { nextRequestId } from '../http/request-id.ts';
 import { rawProblem } from '../http/raw-problem.ts';
-import type { AdminContext, AdminMethod, AdminRequest, AdminResponse, AdminRoute } from './admin-route.ts';
+import type { AdminContext, AdminRequest, AdminResponse, AdminRoute } from './admin-route.ts';
 import { authenticate } from './admin-auth.ts';
 import { compileRoutes, splitPath } from './match-route.ts';
 import { BodyTooLarge, readBody } from './read-body.ts';
@@ -70,7 +70,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     }
     const parsed = BODY_METHODS.has(route.method) ? await readBody(req, limit) : undefined;
     const request: AdminRequest = {
-      method: route.method as AdminMethod,
+      method: route.method,
       path: `/${segments.join('/')}`,
       params,
       query: storableQuery(rawQuery),
@@ -87,10 +87,14 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     const requestId = nextRequestId();
     const seen: { pattern?: string } = {};
     handle(req, requestId, seen)
-      .then((answer) => send(res, answer, requestId))
-      .catch((err: unknown) => sendError(req, res, err, requestId, seen.pattern))
+      .then((answer) => {
+        send(res, answer, requestId);
+      })
       .catch((err: unknown) => {
-        ctx.logger.error({ err: { message: (err as Error)?.message }, request_id: requestId }, 'admin API could not answer');
+        sendError(req, res, err, requestId, seen.pattern);
+      })
+      .catch((err: unknown) => {
+        ctx.logger.error({ err: { message: err instanceof Error ? err.message : undefined }, request_id: requestId }, 'admin API could not answer');
         res.destroy();
       });
   });
@@ -105,8 +109,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     if (isGatewayError(err)) problem = err;
     else {
       // names and stack only: driver errors carry the offending values in other properties
-      const e = err as { name?: string; message?: string; code?: unknown; stack?: string };
-      ctx.logger.error({ err: { name: e?.name, message: e?.message, code: e?.code, stack: e?.stack }, request_id: requestId, method: req.method, route: pattern }, 'admin API request failed');
+      const e: { name?: unknown; message?: unknown; code?: unknown; stack?: unknown } = typeof err === 'object' && err !== null ? err : {};
+      ctx.logger.error({ err: { name: e.name, message: e.message, code: e.code, stack: e.stack }, request_id: requestId, method: req.method, route: pattern }, 'admin API request failed');
       problem = new GatewayError('INTERNAL');
     }
     const body: Record<string, unknown> = { ...problemBody(problem, requestId) };
@@ -117,7 +121,11 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     const close = err instanceof BodyTooLarge || !req.complete;
     if (close) headers.Connection = 'close';
     writeJson(res, problem.status, body, headers, PROBLEM_CONTENT_TYPE);
-    if (close) res.on('finish', () => req.socket.destroySoon());
+    if (close) {
+      res.on('finish', () => {
+        req.socket.destroySoon();
+      });
+    }
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -132,9 +140,13 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     address: () => server.address() as AddressInfo,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
         server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 2_000).unref();
+        setTimeout(() => {
+          server.closeAllConnections();
+        }, 2_000).unref();
       }),
   };
 }

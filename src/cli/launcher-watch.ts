@@ -24,5 +24,7 @@ export function watchLauncher(onGone: (launcherPid: number) => void, env: NodeJS
     onGone(parent);
   }, POLL_MS);
   timer.unref(); // never the reason the process stays alive
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+  };
 }

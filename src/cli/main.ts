@@ -51,31 +51,34 @@ commands:
 type Command = (args: string[]) => Promise<number>;
 
 // Loaded on demand: a `config diff` should not pay for the store, PGlite and the gateway it never uses.
-const commands: Record<string, () => Promise<Command>> = {
-  start: async () => (await import('./commands/start.ts')).runStart,
-  'config validate': async () => (await import('./commands/config-validate.ts')).runConfigValidate,
-  'config diff': async () => (await import('./commands/config-diff.ts')).runConfigDiff,
-  'config sync': async () => (await import('./commands/config-sync.ts')).runConfigSync,
-  'config dump': async () => (await import('./commands/config-dump.ts')).runConfigDump,
-  'token mint': async () => (await import('./commands/token-mint.ts')).runTokenMint,
-  'secrets rekey': async () => (await import('./commands/secrets-rekey.ts')).runSecretsRekey,
-  'admin-token create': async () => (await import('./commands/admin-token.ts')).runAdminTokenCreate,
-  'admin-token list': async () => (await import('./commands/admin-token.ts')).runAdminTokenList,
-  'admin-token revoke': async () => (await import('./commands/admin-token.ts')).runAdminTokenRevoke,
-};
+// A Map, not an object literal: `portcullis constructor` must be an unknown command, not Object.prototype's.
+const commands: ReadonlyMap<string, () => Promise<Command>> = new Map([
+  ['start', async () => (await import('./commands/start.ts')).runStart],
+  ['config validate', async () => (await import('./commands/config-validate.ts')).runConfigValidate],
+  ['config diff', async () => (await import('./commands/config-diff.ts')).runConfigDiff],
+  ['config sync', async () => (await import('./commands/config-sync.ts')).runConfigSync],
+  ['config dump', async () => (await import('./commands/config-dump.ts')).runConfigDump],
+  ['token mint', async () => (await import('./commands/token-mint.ts')).runTokenMint],
+  ['secrets rekey', async () => (await import('./commands/secrets-rekey.ts')).runSecretsRekey],
+  ['admin-token create', async () => (await import('./commands/admin-token.ts')).runAdminTokenCreate],
+  ['admin-token list', async () => (await import('./commands/admin-token.ts')).runAdminTokenList],
+  ['admin-token revoke', async () => (await import('./commands/admin-token.ts')).runAdminTokenRevoke],
+]);
 
 const HELP = new Set(['help', '--help', '-h']);
 const VERSION = new Set(['version', '--version', '-v']);
 
 async function main(argv: string[]): Promise<number> {
-  const two = argv.slice(0, 2).join(' ');
-  if (commands[two]) return (await commands[two]())(argv.slice(2));
-  if (argv[0] && commands[argv[0]]) return (await commands[argv[0]]())(argv.slice(1));
-  if (argv.length === 0 || HELP.has(argv[0])) {
+  const two = commands.get(argv.slice(0, 2).join(' '));
+  if (two !== undefined) return (await two())(argv.slice(2));
+  const first = argv.at(0);
+  const one = first === undefined ? undefined : commands.get(first);
+  if (one !== undefined) return (await one())(argv.slice(1));
+  if (first === undefined || HELP.has(first)) {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (VERSION.has(argv[0])) {
+  if (VERSION.has(first)) {
     const { readFile } = await import('node:fs/promises');
     const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     process.stdout.write(`portcullis ${pkg.version}\n`);

@@ -57,6 +57,12 @@ export const catalogue = {
   BASIC_AUTH_MISSING: { status: 401, title: 'Basic credentials missing', message: 'Unauthorized' },
   BASIC_AUTH_INVALID: { status: 401, title: 'Basic credentials malformed, unknown or wrong', message: 'Unauthorized' },
   BASIC_AUTH_BUSY: { status: 503, title: 'Too many password checks waiting; retry shortly', message: 'An unexpected error occurred' },
+  // hmac-auth: Kong's four messages; a body that does not match its Digest shares the mismatch message, as in Kong
+  HMAC_AUTH_MISSING: { status: 401, title: 'HMAC credentials missing', message: 'Unauthorized' },
+  HMAC_AUTH_DATE_INVALID: { status: 401, title: 'Date or X-Date missing or outside the allowed clock skew', message: 'HMAC signature cannot be verified, a valid date or x-date header is required for HMAC Authentication' },
+  HMAC_AUTH_INVALID: { status: 401, title: 'HMAC credentials malformed, not accepted or unknown', message: 'HMAC signature cannot be verified' },
+  HMAC_AUTH_SIGNATURE_MISMATCH: { status: 401, title: 'HMAC signature does not match', message: 'HMAC signature does not match' },
+  HMAC_AUTH_DIGEST_MISMATCH: { status: 401, title: 'Request body does not match its Digest', message: 'HMAC signature does not match' },
 
   // --- anonymous consumers (key-auth/acl parity) ---------------------------------------------------
   ANONYMOUS_CONSUMER_MISSING: { status: 500, title: 'Configured anonymous consumer does not exist', message: "anonymous consumer {anonymous} is configured but doesn't exist" },

@@ -72,7 +72,11 @@ export class BodyIdleWatch {
     const entry: Entry = { req, socket, lastBytes: socket.bytesRead, lastProgress: performance.now(), onIdle, abortBody: null, timedOut: false };
     this.#entries.add(entry);
     // Started outside the request that happens to be first: the timer must not carry (and keep) its scope.
-    this.#timer ??= faultScope.run(LISTENER_SCOPE, () => setInterval(() => this.#scan(), this.#intervalMs).unref());
+    this.#timer ??= faultScope.run(LISTENER_SCOPE, () =>
+      setInterval(() => {
+        this.#scan();
+      }, this.#intervalMs).unref(),
+    );
     return entry;
   }
 

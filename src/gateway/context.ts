@@ -7,6 +7,7 @@ import type { ConsumerRecord } from '../config/consumer-directory.ts';
 import { IdentityHeader } from './identity-headers.ts';
 import { BODY_BUFFER_LIMIT, type BodyReader } from './request-body.ts';
 import { DEFAULT_KONG_HEADERS, type KongHeaders } from './kong-headers.ts';
+import { rawRequestPath } from './path/normalize.ts';
 
 export interface AuthenticatedCredential {
   id: string;
@@ -47,6 +48,8 @@ export class RequestContext {
   /** Header lines as the client sent them (name, value, name, value, ...): `headers` joins or drops repeats. */
   readonly rawHeaders: readonly string[];
   readonly clientIp: string;
+  /** HTTP version of the client's request (`1.1`, `1.0`): what a signed request line names. */
+  readonly httpVersion: string;
   readonly scheme: 'http' | 'https';
   /** Host the client asked for, lower case, without port. */
   readonly host: string;
@@ -93,6 +96,7 @@ export class RequestContext {
 
   private parsedQuery: URLSearchParams | undefined;
   private rawQuery: string;
+  private readonly rawTarget: string | undefined;
   private body: Promise<Buffer> | null = null;
   private readBuffer: Buffer | null = null;
   private replacedBody: Buffer | null = null;
@@ -104,6 +108,10 @@ export class RequestContext {
     querystring: string;
     headers: IncomingHttpHeaders;
     rawHeaders?: readonly string[];
+    /** The request target as sent (`req.url`); path and query when absent. */
+    rawTarget?: string;
+    /** `1.1` when absent. */
+    httpVersion?: string;
     clientIp: string;
     scheme: 'http' | 'https';
     host: string;
@@ -120,6 +128,8 @@ export class RequestContext {
     this.rawQuery = init.querystring;
     this.headers = init.headers;
     this.rawHeaders = init.rawHeaders ?? [];
+    this.rawTarget = init.rawTarget;
+    this.httpVersion = init.httpVersion ?? '1.1';
     this.clientIp = init.clientIp;
     this.scheme = init.scheme;
     this.host = init.host;
@@ -128,6 +138,18 @@ export class RequestContext {
     this.strippedHeaders = init.strippedHeaders ?? [];
     this.startedAt = init.startedAt ?? performance.now();
     this.kongHeaders = init.kongHeaders ?? DEFAULT_KONG_HEADERS;
+  }
+
+  /**
+   * nginx's `$request_uri` (Kong's get_path_with_query): path and query exactly as the client sent them,
+   * before normalisation, without an absolute-form target's scheme and host. Signatures cover these bytes.
+   */
+  get requestUri(): string {
+    const raw = this.rawTarget;
+    if (raw === undefined) return this.rawQuery === '' ? this.path : `${this.path}?${this.rawQuery}`;
+    if (raw.charCodeAt(0) === 47) return raw; // origin form: `/path?query`
+    const q = raw.indexOf('?', raw.indexOf('://') + 3);
+    return q === -1 ? rawRequestPath(raw) : `${rawRequestPath(raw)}${raw.slice(q)}`;
   }
 
   /** Parsed query (lazy: most requests never look). */
@@ -188,7 +210,7 @@ export class RequestContext {
     // Without a comma the value is the first line: sent once, or a repeat Node already dropped.
     if (!value.includes(',') && name !== 'cookie') return value;
     const raw = this.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) if (sameHeaderName(raw[i], name)) return raw[i + 1];
+    for (let i = 0; i < raw.length; i += 2) if (sameHeaderName(raw[i] ?? '', name)) return raw[i + 1];
     return value;
   }
 
@@ -237,14 +259,14 @@ export class RequestContext {
   }
 }
 
-/** `raw` (as sent) equals `lower` (lower case) ignoring ASCII case, without allocating a lower-cased copy. */
 /** How many times a header (lower-case name) appears in Node's raw name/value list. */
 export function countHeader(raw: readonly string[], name: string): number {
   let count = 0;
-  for (let i = 0; i < raw.length; i += 2) if (sameHeaderName(raw[i], name)) count++;
+  for (let i = 0; i < raw.length; i += 2) if (sameHeaderName(raw[i] ?? '', name)) count++;
   return count;
 }
 
+/** `raw` (as sent) equals `lower` (lower case) ignoring ASCII case, without allocating a lower-cased copy. */
 function sameHeaderName(raw: string, lower: string): boolean {
   if (raw.length !== lower.length) return false;
   for (let i = 0; i < raw.length; i++) {
@@ -255,6 +277,6 @@ function sameHeaderName(raw: string, lower: string): boolean {
 }
 
 function setOrClear(headers: IncomingHttpHeaders, name: string, value: string | null | undefined): void {
-  if (value === null || value === undefined) delete headers[name];
+  if (value === null || value === undefined) Reflect.deleteProperty(headers, name);
   else headers[name] = value;
 }

@@ -3,7 +3,7 @@
 // WebSocket handshakes take the same path; only the proxy step differs (a tunnel instead of a request).
 import { ServerResponse, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import type { CompiledConfig, PluginRuntime } from '../config/compiled.ts';
 import { GatewayError, refusedBy } from '../errors/gateway-error.ts';
 import type { BodyIdleWatch, BodyWatch } from './client-timeouts.ts';
@@ -14,6 +14,7 @@ import type { TrustedProxies } from './trusted-proxies.ts';
 import type { RouterRoute } from './router/types.ts';
 import { normalizeRequestTarget, rawRequestPath } from './path/normalize.ts';
 import { buildUpstreamPath } from './path/upstream-path.ts';
+import type { Indexed } from './indexed.ts';
 import { forward } from './proxy/forward.ts';
 import { bodyTimeoutError } from './proxy/upstream-body.ts';
 import { tunnel } from './proxy/websocket-tunnel.ts';
@@ -56,7 +57,7 @@ export function createRequestHandler(deps: PipelineDeps): (req: IncomingMessage,
       socket.destroy();
     });
     faultScope.run(scope, () => {
-      handle(deps, req, res, socket, scope).catch((err) => {
+      handle(deps, req, res, socket, scope).catch((err: unknown) => {
         deps.onInternalError(err, null);
         try {
           if (!res.headersSent) sendError(res, new GatewayError('INTERNAL'), null, NO_PLUGINS);
@@ -81,7 +82,10 @@ export interface UpgradeRequest {
  */
 export function createUpgradeHandler(deps: PipelineDeps): (req: IncomingMessage, socket: Socket, head: Buffer) => void {
   return (req, socket, head) => {
-    socket.on('error', () => socket.destroy()); // node:http leaves an upgraded socket without an error listener
+    // node:http leaves an upgraded socket without an error listener
+    socket.on('error', () => {
+      socket.destroy();
+    });
     const res = new ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket);
@@ -92,7 +96,7 @@ export function createUpgradeHandler(deps: PipelineDeps): (req: IncomingMessage,
     });
     const scope: FaultScope = { socket };
     faultScope.run(scope, () => {
-      handle(deps, req, res, socket, scope, { socket, head }).catch((err) => {
+      handle(deps, req, res, socket, scope, { socket, head }).catch((err: unknown) => {
         deps.onInternalError(err, null);
         if (!res.headersSent && !socket.destroyed) sendError(res, new GatewayError('INTERNAL'), null, NO_PLUGINS);
         else socket.destroy();
@@ -140,6 +144,8 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
       querystring: target.querystring,
       headers,
       rawHeaders: req.rawHeaders,
+      rawTarget: req.url ?? '',
+      httpVersion: req.httpVersion,
       clientIp: deps.trustedProxies.clientIp(peer, forwarded.xff),
       scheme: forwarded.proto,
       host: forwarded.requestHost,
@@ -157,13 +163,12 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
 
     // rewrite: global plugins only, the route is not known yet
     plugins = config.globalPlugins;
-    await runPhase(ctx, plugins, 'rewrite');
-    if (ctx.response) {
+    if (await runPhase(ctx, plugins, 'rewrite')) {
       status = sendExit(res, ctx, plugins);
       return;
     }
 
-    const sni = deps.scheme === 'https' ? (socket as TLSSocket).servername || undefined : undefined;
+    const sni = deps.scheme === 'https' && socket instanceof TLSSocket ? socket.servername || undefined : undefined;
     const found = config.router.find({ method: ctx.method, host: ctx.host, port: forwarded.port, path: ctx.path, headers, scheme: ctx.scheme, sni, upgrade: upgrade !== null });
     if (found.kind === 'none') throw new GatewayError('ROUTE_NOT_FOUND');
     if (found.kind === 'method-not-allowed') throw new GatewayError('METHOD_NOT_ALLOWED', { headers: { allow: found.allow.join(', ') } });
@@ -176,7 +181,7 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     ctx.service = config.serviceFor(route);
 
     plugins = config.pluginsFor(route, null);
-    plugins = await runAccess(ctx, config, plugins);
+    plugins = await runAccess(ctx, config, route, plugins);
     if (ctx.response) {
       status = sendExit(res, ctx, plugins);
       return;
@@ -205,7 +210,18 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     ctx.proxiedAt = performance.now();
     if (upgrade !== null) {
       const upstreamPath = ctx.querystring === '' ? path : `${path}?${ctx.querystring}`;
-      status = await tunnel({ ctx, res, client: upgrade.socket, head: upgrade.head, service, path: upstreamPath, preserveHost: route.preserve_host, headerFilter: (head) => runHeaderFilters(c, finalPlugins, head) });
+      status = await tunnel({
+        ctx,
+        res,
+        client: upgrade.socket,
+        head: upgrade.head,
+        service,
+        path: upstreamPath,
+        preserveHost: route.preserve_host,
+        headerFilter: (head) => {
+          runHeaderFilters(c, finalPlugins, head);
+        },
+      });
       return;
     }
     status = await forward({
@@ -218,8 +234,13 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
       preserveHost: route.preserve_host,
       pools: deps.pools,
       bodyWatch,
-      headerFilter: (head) => runHeaderFilters(c, finalPlugins, head),
-      bodyFilter: (head) => bodyFilterFor(c, finalPlugins, head, (err) => deps.onInternalError(err, c)),
+      headerFilter: (head) => {
+        runHeaderFilters(c, finalPlugins, head);
+      },
+      bodyFilter: (head) =>
+        bodyFilterFor(c, finalPlugins, head, (err) => {
+          deps.onInternalError(err, c);
+        }),
     });
   } catch (err) {
     const gatewayError = err instanceof GatewayError ? err : new GatewayError('INTERNAL', { cause: err });
@@ -235,63 +256,72 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   } finally {
     if (ctx) {
       ctx.status = status;
-      for (let i = 0; i < plugins.length; i++) {
-        const log = plugins[i].handler.log;
-        if (log !== undefined) {
-          try {
-            log.call(plugins[i].handler, ctx);
-          } catch (err) {
-            deps.onInternalError(err, ctx);
-          }
+      const ran: Indexed<PluginRuntime> = plugins;
+      for (let i = 0; i < ran.length; i++) {
+        try {
+          ran[i]?.handler.log?.(ctx);
+        } catch (err) {
+          deps.onInternalError(err, ctx);
         }
       }
     }
   }
 }
 
-async function runPhase(ctx: RequestContext, plugins: readonly PluginRuntime[], phase: 'rewrite'): Promise<void> {
+/** Runs a phase's plugins in order until one answers the request itself (ctx.exit); true when one did. */
+async function runPhase(ctx: RequestContext, plugins: Indexed<PluginRuntime>, phase: 'rewrite'): Promise<boolean> {
   for (let i = 0; i < plugins.length && !ctx.response; i++) {
-    const handler = plugins[i].handler;
-    const fn = handler[phase];
-    if (fn === undefined) continue;
+    const plugin = plugins[i];
+    if (plugin === undefined) break;
     try {
-      const result = fn.call(handler, ctx);
+      const result = plugin.handler[phase]?.(ctx);
       if (result !== undefined) await result;
     } catch (err) {
-      throw refusedBy(err, plugins[i].name);
+      throw refusedBy(err, plugin.name);
     }
   }
+  return ctx.response !== null;
 }
 
 /**
  * Access phase. When an auth plugin identifies a consumer that has plugins of its own, the remaining
  * (lower-priority) plugins are re-resolved with the consumer, as Kong does.
  */
-async function runAccess(ctx: RequestContext, config: CompiledConfig, plugins: readonly PluginRuntime[]): Promise<readonly PluginRuntime[]> {
+async function runAccess(ctx: RequestContext, config: CompiledConfig, route: RouterRoute, first: readonly PluginRuntime[]): Promise<readonly PluginRuntime[]> {
   let consumer = ctx.consumer;
-  for (let i = 0; i < plugins.length && !ctx.response; i++) {
-    const plugin = plugins[i];
-    const fn = plugin.handler.access;
-    if (fn === undefined) continue;
+  let plugins = first;
+  let list: Indexed<PluginRuntime> = plugins;
+  for (let i = 0; i < list.length && !ctx.response; i++) {
+    const plugin = list[i];
+    if (plugin === undefined) break;
     try {
-      const result = fn.call(plugin.handler, ctx);
+      const result = plugin.handler.access?.(ctx);
       if (result !== undefined) await result;
     } catch (err) {
       throw refusedBy(err, plugin.name);
     }
     if (ctx.consumer !== consumer) {
       consumer = ctx.consumer;
-      const next = config.pluginsFor(ctx.route!, consumer);
+      const next = config.pluginsFor(route, consumer);
       if (next !== plugins) {
         // continue after the current plugin's position in the new list
-        let j = 0;
-        while (j < next.length && (next[j].priority > plugin.priority || (next[j].priority === plugin.priority && next[j].name <= plugin.name))) j++;
+        i = positionAfter(next, plugin) - 1;
         plugins = next;
-        i = j - 1;
+        list = next;
       }
     }
   }
   return plugins;
+}
+
+/** Index of the first plugin in `list` (priority order) that runs after `plugin`; the length when none does. */
+function positionAfter(list: readonly PluginRuntime[], plugin: PluginRuntime): number {
+  let j = 0;
+  for (const p of list) {
+    if (p.priority < plugin.priority || (p.priority === plugin.priority && p.name > plugin.name)) break;
+    j++;
+  }
+  return j;
 }
 
 /** Kong's answer to plain HTTP on an https-only route: 426, or a redirect when the route asks for one. */
@@ -363,8 +393,12 @@ function lingerThenClose(req: IncomingMessage, res: ServerResponse, socket: Sock
   res.shouldKeepAlive = false;
   req.resume();
   if (socket.destroyed) return;
-  const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
-  socket.once('close', () => clearTimeout(timer));
+  const timer = setTimeout(() => {
+    socket.destroy();
+  }, LINGER_MS).unref();
+  socket.once('close', () => {
+    clearTimeout(timer);
+  });
 }
 
 const LINGER_MS = 5_000;
@@ -379,8 +413,14 @@ function watchBody(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse
   if (req.complete) return null;
   return deps.bodyWatch.watch(req, socket, (watch) => {
     const err = bodyTimeoutError(deps.bodyTimeoutMs);
-    if (watch.abortBody) return watch.abortBody(err);
-    if (res.headersSent) return void socket.destroy();
+    if (watch.abortBody) {
+      watch.abortBody(err);
+      return;
+    }
+    if (res.headersSent) {
+      socket.destroy();
+      return;
+    }
     res.shouldKeepAlive = false;
     sendError(res, err.gatewayError, null, NO_PLUGINS, { id: requestId, startedAt, kongHeaders: deps.kongHeaders, proxiedAt: 0 });
   });

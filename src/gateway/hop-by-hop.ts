@@ -32,7 +32,7 @@ export const SPOOFABLE: readonly string[] = [
 /** Removes hop-by-hop headers and the ones named in `Connection`. */
 export function stripHopByHop(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): void {
   stripConnectionTokens(headers);
-  for (const name of HOP_BY_HOP) delete headers[name];
+  for (const name of HOP_BY_HOP) Reflect.deleteProperty(headers, name);
 }
 
 function stripConnectionTokens(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): void {
@@ -40,7 +40,7 @@ function stripConnectionTokens(headers: IncomingHttpHeaders | Record<string, str
   if (connection !== undefined) {
     for (const name of String(connection).split(',')) {
       const n = name.trim().toLowerCase();
-      if (n !== '') delete headers[n];
+      if (n !== '') Reflect.deleteProperty(headers, n);
     }
   }
 }
@@ -64,9 +64,9 @@ export function createClientHeaderScrub(extraIdentity: readonly string[] = []): 
     for (const name in headers) {
       const canonical = name.includes('_') ? dashed(name) : name;
       if (claims.has(canonical)) {
-        delete headers[name];
+        Reflect.deleteProperty(headers, name);
         (removed ??= []).push(canonical);
-      } else if (hop.has(canonical)) delete headers[name];
+      } else if (hop.has(canonical)) Reflect.deleteProperty(headers, name);
     }
     return removed ?? NOTHING;
   };

@@ -33,18 +33,18 @@ export const DEFAULT_HEADERS_UPSTREAM = 'X-Kong-Request-Id';
 type Flag = Exclude<keyof KongHeaders, 'upstreamRequestId'>;
 
 /** Kong's HEADER_KEY_TO_NAME, lower case (Kong reads the tokens case-insensitively). */
-const TOKENS: Readonly<Record<string, readonly Flag[]>> = {
-  server_tokens: ['server', 'via'],
-  latency_tokens: ['proxyLatency', 'responseLatency', 'adminLatency', 'upstreamLatency'],
-  server: ['server'],
-  via: ['via'],
-  'x-kong-proxy-latency': ['proxyLatency'],
-  'x-kong-response-latency': ['responseLatency'],
-  'x-kong-admin-latency': ['adminLatency'],
-  'x-kong-upstream-latency': ['upstreamLatency'],
-  'x-kong-upstream-status': ['upstreamStatus'],
-  'x-kong-request-id': ['requestId'],
-};
+const TOKENS: ReadonlyMap<string, readonly Flag[]> = new Map<string, readonly Flag[]>([
+  ['server_tokens', ['server', 'via']],
+  ['latency_tokens', ['proxyLatency', 'responseLatency', 'adminLatency', 'upstreamLatency']],
+  ['server', ['server']],
+  ['via', ['via']],
+  ['x-kong-proxy-latency', ['proxyLatency']],
+  ['x-kong-response-latency', ['responseLatency']],
+  ['x-kong-admin-latency', ['adminLatency']],
+  ['x-kong-upstream-latency', ['upstreamLatency']],
+  ['x-kong-upstream-status', ['upstreamStatus']],
+  ['x-kong-request-id', ['requestId']],
+]);
 
 /**
  * `headers` and `headers_upstream` as Kong reads them: comma-separated, case-insensitive; `off` first (or an empty
@@ -57,9 +57,9 @@ export function parseKongHeaders(headers: string = DEFAULT_HEADERS, headersUpstr
   };
   const list = tokens(headers);
   for (const token of list) {
-    if (token !== 'off' && TOKENS[token] === undefined) throw new Error(`headers: unknown value '${token}' (expected server_tokens, latency_tokens, off or one of ${Object.keys(TOKENS).slice(2).join(', ')})`);
+    if (token !== 'off' && !TOKENS.has(token)) throw new Error(`headers: unknown value '${token}' (expected server_tokens, latency_tokens, off or one of ${[...TOKENS.keys()].slice(2).join(', ')})`);
   }
-  if (list.length > 0 && list[0] !== 'off') for (const token of list) for (const flag of TOKENS[token] ?? []) on[flag] = true;
+  if (list.length > 0 && list[0] !== 'off') for (const token of list) for (const flag of TOKENS.get(token) ?? []) on[flag] = true;
   const upstream = tokens(headersUpstream);
   for (const token of upstream) {
     if (token !== 'off' && token !== 'x-kong-request-id') throw new Error(`headers-upstream: unknown value '${token}' (expected X-Kong-Request-Id or off)`);
@@ -76,6 +76,11 @@ function tokens(value: string): string[] {
 
 const VIA_11 = `1.1 ${SERVER_TOKEN}`;
 const VIA_10 = `1.0 ${SERVER_TOKEN}`;
+
+/** The upstream's Via (absent when it sent none) with the gateway's hop appended. */
+function appendVia(via: string | string[] | undefined): string {
+  return via === undefined ? VIA_11 : `${Array.isArray(via) ? via.join(', ') : via}, ${VIA_11}`;
+}
 
 /**
  * The request as it leaves for the upstream (after the access phase, so plugins cannot override these): Kong's
@@ -117,11 +122,8 @@ export function stampResponse(source: StampSource, head: ResponseHead): void {
       if (s.upstreamLatency) h['x-kong-upstream-latency'] = String(Math.round(now - source.proxiedAt));
       if (s.proxyLatency) h['x-kong-proxy-latency'] = String(Math.round(source.proxiedAt - source.startedAt));
     }
-    if (s.via) {
-      const via = h.via;
-      h.via = via === undefined ? VIA_11 : `${Array.isArray(via) ? via.join(', ') : via}, ${VIA_11}`;
-    }
-    if (s.server && h.server === undefined) h.server = SERVER_TOKEN;
+    if (s.via) h.via = appendVia(h.via);
+    if (s.server) h['server'] ??= SERVER_TOKEN;
   } else {
     if (s.responseLatency) h['x-kong-response-latency'] = String(Math.round(performance.now() - source.startedAt));
     if (!(s.via && h.via === SERVER_TOKEN)) {

@@ -47,18 +47,26 @@ export function createBodyReader(req: IncomingMessage, res: ServerResponse, expe
         req.off('close', onClose);
         if (watch !== null) watch.abortBody = null;
         if (err) reject(err);
-        else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+        else resolve((chunks.length === 1 ? chunks.at(0) : undefined) ?? Buffer.concat(chunks, size));
       };
       const onData = (chunk: Buffer) => {
         size += chunk.length;
         if (size > limit) settle(new GatewayError('REQUEST_TOO_LARGE', { detail: `body exceeds the ${limit}-byte limit for a body the gateway reads` }));
         else chunks.push(chunk);
       };
-      const onEnd = () => settle(null);
+      const onEnd = () => {
+        settle(null);
+      };
       // 'close' before 'end': the client went away mid-body (its error, if any, is swallowed by `ignore`).
-      const onClose = () => settle(clientGone());
+      const onClose = () => {
+        settle(clientGone());
+      };
       // The client going quiet mid-body (client_body_timeout) fails this read with its 408.
-      if (watch !== null) watch.abortBody = (err) => settle((err as { gatewayError?: GatewayError }).gatewayError ?? new GatewayError('REQUEST_TIMEOUT'));
+      if (watch !== null) {
+        watch.abortBody = (err) => {
+          settle((err as { gatewayError?: GatewayError }).gatewayError ?? new GatewayError('REQUEST_TIMEOUT'));
+        };
+      }
       req.on('error', ignore);
       req.on('data', onData);
       req.once('end', onEnd);

@@ -58,9 +58,12 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
   const servers: Server[] = [];
   const timeouts: ClientTimeouts = { ...DEFAULT_CLIENT_TIMEOUTS, ...options.clientTimeouts };
   const kongHeaders = options.kongHeaders ?? DEFAULT_KONG_HEADERS;
-  const onInternalError = (err: unknown, ctx: { id: string; path: string } | null) =>
+  const onInternalError = (err: unknown, ctx: { id: string; path: string } | null) => {
     options.logger.error({ err, request_id: ctx?.id, path: ctx?.path }, 'internal error on the request path');
-  const bodyWatch = new BodyIdleWatch(timeouts.bodyMs, checkIntervalMs(timeouts), (err) => onInternalError(err, null));
+  };
+  const bodyWatch = new BodyIdleWatch(timeouts.bodyMs, checkIntervalMs(timeouts), (err) => {
+    onInternalError(err, null);
+  });
   /** Sockets handed over by 'upgrade': node:http no longer tracks them, so close() must. */
   const upgraded = new Set<Socket>();
   for (const spec of options.listen) {
@@ -88,13 +91,15 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
     };
     const server: Server = spec.tls
       // nginx bounds the TLS handshake by client_header_timeout too (Node's own default is 120 s)
-      ? (createHttpsServer({ ...serverOptions, handshakeTimeout: timeouts.headerMs, cert: spec.tls.cert, key: spec.tls.key }, handler) as unknown as Server)
+      ? createHttpsServer({ ...serverOptions, handshakeTimeout: timeouts.headerMs, cert: spec.tls.cert, key: spec.tls.key }, handler)
       : createHttpServer(serverOptions, handler);
     // Answer 100-continue ourselves, after the access phase, so a refused request never sends its body.
     server.on('checkContinue', handler);
     server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       upgraded.add(socket);
-      socket.once('close', () => upgraded.delete(socket));
+      socket.once('close', () => {
+        upgraded.delete(socket);
+      });
       upgradeHandler(req, socket, head);
     });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -122,12 +127,23 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
     },
     current: () => active,
     connections: async () => {
-      const counts = await Promise.all(servers.map((s) => new Promise<number>((resolve) => s.getConnections((err, n) => resolve(err ? 0 : n)))));
+      const counts = await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<number>((resolve) => {
+              s.getConnections((err, n) => {
+                resolve(err ? 0 : n);
+              });
+            }),
+        ),
+      );
       return counts.reduce((a, b) => a + b, 0);
     },
     async close(graceMs = 10_000) {
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-        s.close(() => resolve());
+        s.close(() => {
+          resolve();
+        });
         s.closeIdleConnections();
         setTimeout(() => {
           s.closeAllConnections();
@@ -156,8 +172,12 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket, timeouts:
   else problem = new GatewayError(err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST', { detail: clientErrorDetail(err) });
   socket.end(rawProblem(problem, server ? SERVER_TOKEN : undefined));
   // Half-closed, the client could keep the socket open (and keep trickling) forever: give it a moment to read.
-  const timer = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS).unref();
-  socket.once('close', () => clearTimeout(timer));
+  const timer = setTimeout(() => {
+    socket.destroy();
+  }, CLIENT_ERROR_LINGER_MS).unref();
+  socket.once('close', () => {
+    clearTimeout(timer);
+  });
 }
 
 const CLIENT_ERROR_LINGER_MS = 1_000;

@@ -5,5 +5,6 @@ import keyAuth from './key-auth/daos.ts';
 import basicAuth from './basic-auth/daos.ts';
 import acl from './acl/daos.ts';
 import rateLimiting from './rate-limiting/daos.ts';
+import hmacAuth from './hmac-auth/daos.ts';
 
-export const PLUGIN_DAOS = [jwt, keyAuth, basicAuth, acl, rateLimiting] as const;
+export const PLUGIN_DAOS = [jwt, keyAuth, basicAuth, acl, rateLimiting, hmacAuth] as const;

@@ -203,7 +203,7 @@ test('every write is audited with the token that made it', async () => {
   const res = await admin.request('POST', '/consumers', { body: { username: 'audited' } });
   const entries = await admin.store.audit.list({ size: 10, entityId: res.body.id });
   assert.equal(entries.data.length, 1);
-  assert.equal(entries.data[0].action, 'create');
-  assert.equal(entries.data[0].actor.name, 'test-admin');
-  assert.equal(entries.data[0].request_id, res.headers.get('x-request-id'));
+  assert.equal(entries.data[0]!.action, 'create');
+  assert.equal(entries.data[0]!.actor.name, 'test-admin');
+  assert.equal(entries.data[0]!.request_id, res.headers.get('x-request-id'));
 });

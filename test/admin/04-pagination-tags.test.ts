@@ -70,7 +70,7 @@ test('nested collections page too, with next under the parent path', async () =>
 });
 
 test('bad size, offset and tags are 400 with the field named', async () => {
-  for (const [query, field] of [['size=0', 'size'], ['size=1001', 'size'], ['size=abc', 'size'], ['size=2.5', 'size'], ['size=', 'size'], ['offset=not-an-offset', 'offset'], ['tags=a,b/c', 'tags'], ['tags=', 'tags']]) {
+  for (const [query, field] of [['size=0', 'size'], ['size=1001', 'size'], ['size=abc', 'size'], ['size=2.5', 'size'], ['size=', 'size'], ['offset=not-an-offset', 'offset'], ['tags=a,b/c', 'tags'], ['tags=', 'tags']] as const) {
     const body = expectProblem(await admin.request('GET', `/consumers?${query}`), 400, 'ADMIN_INVALID_QUERY', query);
     assert.ok(body.fields[field], `${query}: ${JSON.stringify(body.fields)}`);
   }

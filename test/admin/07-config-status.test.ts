@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { expectProblem, startTestAdmin, type TestAdmin } from '../helpers/admin.ts';
+import type { JsonBody } from '../helpers/json.ts';
 import { plugins } from '../helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
 import { allAdminRoutes } from '../../src/admin/routes/index.ts';
@@ -65,6 +66,8 @@ describe('database mode', () => {
     assert.equal(typeof (await admin.request('GET', '/status?unit=b')).body.memory.process.rss, 'number');
     const unit = expectProblem(await admin.request('GET', '/status?unit=t'), 400, 'ADMIN_INVALID_QUERY');
     assert.equal(unit.message, "invalid unit 't' (expected 'k/K', 'm/M', or 'g/G')");
+    // a name every object inherits is no unit either (the unit table was an object literal: 'NaN undefined')
+    expectProblem(await admin.request('GET', '/status?unit=constructor'), 400, 'ADMIN_INVALID_QUERY');
     expectProblem(await admin.request('GET', '/status?scale=-1'), 400, 'ADMIN_INVALID_QUERY');
     expectProblem(await admin.request('GET', '/status?scale=x'), 400, 'ADMIN_INVALID_QUERY');
     const ready = await admin.request('GET', '/status/ready');
@@ -144,8 +147,8 @@ describe('DB-less mode', () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return { status: res.status, headers: res.headers, text, body: text === '' ? undefined : (JSON.parse(text) as any) };
+    const parsed: JsonBody = text === '' ? undefined : JSON.parse(text);
+    return { status: res.status, headers: res.headers, text, body: parsed };
   };
   const doc = (path: string, extra: Record<string, unknown> = {}) => ({
     _format_version: '3.0',
@@ -167,7 +170,7 @@ describe('DB-less mode', () => {
       plugins: await plugins(),
     });
     url = `http://127.0.0.1:${node.admin.address().port}`;
-    proxy = `http://127.0.0.1:${node.gateway.addresses()[0].port}`;
+    proxy = `http://127.0.0.1:${node.gateway.addresses()[0]!.port}`;
   });
   after(async () => {
     await node?.close();
@@ -194,6 +197,7 @@ describe('DB-less mode', () => {
     const res = await call('POST', '/config', next);
     assert.equal(res.status, 201, res.text);
     const [route] = Object.values(res.body.routes) as { paths: string[]; service: { id: string } }[];
+    assert.ok(route);
     assert.deepEqual(route.paths, ['/two']);
     assert.equal(route.service.id, Object.keys(res.body.services)[0]);
     assert.equal(Object.keys(res.body.keyauth_credentials).length, 1);

@@ -112,7 +112,7 @@ test('a delete that cascades shows in /audit for every entity it removed: same a
 });
 
 test('bad /audit queries are 400 naming the parameter', async () => {
-  for (const [query, field] of [['size=0', 'size'], ['size=1001', 'size'], ['size=abc', 'size'], ['size=1.5', 'size'], ['offset=%27%20OR%201%3D1', 'offset'], ['offset=', 'offset'], ['kind=nope', 'kind'], ['entity_id=', 'entity_id']]) {
+  for (const [query, field] of [['size=0', 'size'], ['size=1001', 'size'], ['size=abc', 'size'], ['size=1.5', 'size'], ['offset=%27%20OR%201%3D1', 'offset'], ['offset=', 'offset'], ['kind=nope', 'kind'], ['entity_id=', 'entity_id']] as const) {
     const body = expectProblem(await admin.request('GET', `/audit?${query}`), 400, 'ADMIN_INVALID_QUERY', query);
     assert.ok(body.fields?.[field], `${query}: ${JSON.stringify(body)}`);
   }

@@ -21,7 +21,7 @@ test('entries get increasing ids and a time; list is newest first and pages with
   for (let i = 1; i <= 5; i++) audit.record(draft(i));
   const first = await audit.list({ size: 2 });
   assert.deepEqual(first.data.map((e) => e.id), [5, 4]);
-  assert.ok(!Number.isNaN(Date.parse(first.data[0].at)));
+  assert.ok(!Number.isNaN(Date.parse(first.data[0]!.at)));
   assert.equal(typeof first.offset, 'string');
   const second = await audit.list({ size: 2, offset: first.offset! });
   assert.deepEqual(second.data.map((e) => e.id), [3, 2]);
@@ -71,9 +71,10 @@ test('entries are copies: changing a draft or a listed entry changes nothing sto
   audit.record(d);
   (d.after as { nested: { v: number } }).nested.v = 2;
   const [listed] = (await audit.list({ size: 1 })).data;
+  assert.ok(listed);
   assert.deepEqual(listed.after, { nested: { v: 1 } });
   (listed.after as { nested: { v: number } }).nested.v = 3;
-  assert.deepEqual((await audit.list({ size: 1 })).data[0].after, { nested: { v: 1 } });
+  assert.deepEqual((await audit.list({ size: 1 })).data[0]!.after, { nested: { v: 1 } });
 });
 
 test('bad sizes and cursors are ADMIN_INVALID_QUERY; isMemoryAudit tells a recorder from a reader', async () => {
@@ -110,6 +111,7 @@ test('the ring is bounded by what it costs: 300 reload-sized entries hold the he
   // what the ring says it holds is what the heap holds, within a small factor
   assert.ok(grown < 3 * budget, `heap grew ${(grown / 1048576).toFixed(1)} MiB for a ${budget / 1048576} MiB budget`);
   const [newest] = (await audit.list({ size: 1 })).data;
+  assert.ok(newest);
   assert.equal(newest.id, 300);
   assert.equal((newest.after as ReturnType<typeof image>).consumers.length, 1500);
 });

@@ -107,7 +107,7 @@ describe('database mode', () => {
       await admin.request('GET', '/config?format=yaml'),
       await admin.request('GET', '/audit?size=50'),
     ];
-    assert.equal(answers[3].status, 409);
+    assert.equal(answers[3]!.status, 409);
     for (const res of answers) {
       for (const secret of [API_KEY, JWT_SECRET, REDIS_PASSWORD]) assert.ok(!res.text.includes(secret), `${secret} in ${res.text.slice(0, 200)}`);
     }

@@ -193,12 +193,12 @@ describe('declarative files: lookalikes within one file are an error', () => {
     }
     assert.ok(caught instanceof ConfigError);
     const byPath = Object.fromEntries(caught.errors.map((e) => [e.path, e.message]));
-    assert.match(byPath['services[1].name'], /looks the same as "orders" at services\[0\]/);
-    assert.match(byPath['consumers[1].username'], /looks the same as "alice" at consumers\[0\]/);
-    assert.match(byPath['consumers[3].username'], /looks the same as "bob" at consumers\[2\]/);
-    assert.match(byPath['upstreams[1].name'], /looks the same as "up.internal"/);
+    assert.match(byPath['services[1].name']!, /looks the same as "orders" at services\[0\]/);
+    assert.match(byPath['consumers[1].username']!, /looks the same as "alice" at consumers\[0\]/);
+    assert.match(byPath['consumers[3].username']!, /looks the same as "bob" at consumers\[2\]/);
+    assert.match(byPath['upstreams[1].name']!, /looks the same as "up.internal"/);
     assert.equal(byPath['consumers[4]'], KONG_CONSUMER);
-    assert.match(byPath['consumers[5].custom_id'], /U\+000A/);
+    assert.match(byPath['consumers[5].custom_id']!, /U\+000A/);
 
     // `portcullis config validate` says the same, every error with its path, exit 1
     const dir = await mkdtemp(join(tmpdir(), 'portcullis-validate-'));
@@ -221,8 +221,8 @@ test('the lookalike key: every printable ASCII character keys as its fullwidth t
     const wide = `x${String.fromCharCode(c + 0xfee0)}y`;
     assert.equal(lookalikeKey(ascii), lookalikeKey(wide), `${ascii} / ${wide}`);
   }
-  for (const [a, b] of [['paypal', 'pаypаl'], ['admin', 'ADMIN'], ['straße', 'STRASSE'], ['café', 'cafe\u0301'], ['user1', 'userl'], ['rn', 'm'], ['ﬁle', 'file']]) {
+  for (const [a, b] of [['paypal', 'pаypаl'], ['admin', 'ADMIN'], ['straße', 'STRASSE'], ['café', 'cafe\u0301'], ['user1', 'userl'], ['rn', 'm'], ['ﬁle', 'file']] as const) {
     assert.equal(lookalikeKey(a), lookalikeKey(b), `${a} / ${b}`);
   }
-  for (const [a, b] of [['alice', 'alicia'], ['bob', 'b0bby'], ['ca', 'cafe']]) assert.notEqual(lookalikeKey(a), lookalikeKey(b));
+  for (const [a, b] of [['alice', 'alicia'], ['bob', 'b0bby'], ['ca', 'cafe']] as const) assert.notEqual(lookalikeKey(a), lookalikeKey(b));
 });

@@ -77,7 +77,7 @@ test('declarative files: target ports and numeric hosts are checked and normalis
   const doc = (targets: string[]) => ({ _format_version: '3.0', upstreams: [{ name: 'u.internal', targets: targets.map((target) => ({ target })) }], services: [{ name: 's', host: '2130706433' }] });
   const loaded = loadDeclarative(doc(['2852039166:80', '10.0.0.1']), registry);
   assert.deepEqual(loaded.targets.map((t) => t.target), ['169.254.169.254:80', '10.0.0.1']);
-  assert.equal(loaded.services[0].host, '127.0.0.1');
+  assert.equal(loaded.services[0]!.host, '127.0.0.1');
   assert.throws(() => loadDeclarative(doc(['10.0.0.1:0', '10.0.0.1:65536', '169.254.169.254:80', '2852039166:80']), registry), (err) => {
     assert.ok(err instanceof ConfigError);
     const paths = err.errors.map((e) => e.path);

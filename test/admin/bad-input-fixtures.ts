@@ -37,6 +37,7 @@ export async function createFixtures(admin: TestAdmin): Promise<Fixtures> {
   ids.keyauth_credentials = (await ok('POST', `/consumers/${ids.consumers}/key-auth`, { key: 'bi-secret-api-key' })).id;
   ids.basicauth_credentials = (await ok('POST', `/consumers/${ids.consumers}/basic-auth`, { username: 'bi-basic', password: 'bi-secret-password' })).id;
   ids.acls = (await ok('POST', `/consumers/${ids.consumers}/acls`, { group: 'bi-group' })).id;
+  ids.hmacauth_credentials = (await ok('POST', `/consumers/${ids.consumers}/hmac-auth`, { username: 'bi-hmac', secret: 'bi-hmac-secret' })).id;
   const plugins: Record<string, string> = {};
   for (const name of admin.context.plugins.keys()) {
     plugins[name] = (await ok('POST', '/plugins', { name, config: PLUGIN_CONFIGS[name] ?? {} })).id;
@@ -55,6 +56,7 @@ export async function createFixtures(admin: TestAdmin): Promise<Fixtures> {
       keyauth_credentials: (n) => ({ path: `/consumers/${ids.consumers}/key-auth`, body: { key: `key-${n}` } }),
       basicauth_credentials: (n) => ({ path: `/consumers/${ids.consumers}/basic-auth`, body: { username: `basic-${n}`, password: `password-${n}` } }),
       acls: (n) => ({ path: `/consumers/${ids.consumers}/acls`, body: { group: `group-${n}` } }),
+      hmacauth_credentials: (n) => ({ path: `/consumers/${ids.consumers}/hmac-auth`, body: { username: `hmac-${n}` } }),
       plugins: (n) => ({ path: `/routes/${ids.routes}/plugins`, body: { name: 'correlation-id', instance_name: `pl-${n}` } }),
     },
     entityPath: (kind) => (kind === 'targets' ? `/upstreams/${ids.upstreams}/targets/${ids.targets}` : `/${ENTITIES[kind].adminPath}/${ids[kind]}`),

@@ -292,7 +292,7 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
     for (const r of puts) assert.ok([200, 201, 409].includes(r.status), r.text);
     const stored = (await admin.snapshotEntities()).services.filter((s) => s.name === 'put-race');
     assert.equal(stored.length, 1);
-    assert.match(stored[0].host, /^h\d\.internal$/);
+    assert.match(stored[0]!.host, /^h\d\.internal$/);
 
     // PATCHes racing a DELETE: each PATCH lands before (200) or finds nothing (404); the entity ends deleted
     const victim = (await admin.request('POST', '/consumers', { body: { username: 'victim' } })).body;

@@ -111,13 +111,16 @@ test('sync applies it, the proxy serves it, and a second sync (and diff) finds n
   }
 });
 
+const SECRET_FIELDS = new Set(['secret', 'key', 'key_hash']);
+
 /** Lists sorted by id, secrets (which the server never shows) out: what must survive a round trip. */
 function comparable(e: ConfigEntities): unknown {
   const out: Record<string, unknown> = {};
   for (const [kind, list] of Object.entries(e)) {
     out[kind] = (list as Record<string, unknown>[]).map((row) => {
-      const { secret: _s, key: _k, key_hash: _h, ...rest } = row;
-      return kind === 'keyauth_credentials' || kind === 'jwt_secrets' ? { ...rest, ...(kind === 'jwt_secrets' ? { key: row.key } : {}) } : row;
+      if (kind !== 'keyauth_credentials' && kind !== 'jwt_secrets') return row;
+      const shown = Object.fromEntries(Object.entries(row).filter(([field]) => !SECRET_FIELDS.has(field)));
+      return kind === 'jwt_secrets' ? { ...shown, key: row.key } : shown;
     }).sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1));
   }
   return out;

@@ -96,10 +96,10 @@ test('list shows ids, names, roles and dates, never a token or its hash', async 
   const list = await adminToken(['list']);
   assert.equal(list.code, 0, list.stderr);
   const lines = list.stdout.trimEnd().split('\n');
-  assert.match(lines[0], /^ID\s+NAME\s+ROLE\s+CREATED\s+LAST USED$/);
+  assert.match(lines[0]!, /^ID\s+NAME\s+ROLE\s+CREATED\s+LAST USED$/);
   assert.equal(lines.length, 3);
-  assert.match(lines[1], /^[0-9a-f-]{36}\s+ops\s+admin\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+never$/);
-  assert.match(lines[2], /^[0-9a-f-]{36}\s+viewer\s+read-only\s+/);
+  assert.match(lines[1]!, /^[0-9a-f-]{36}\s+ops\s+admin\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+never$/);
+  assert.match(lines[2]!, /^[0-9a-f-]{36}\s+viewer\s+read-only\s+/);
   for (const token of Object.values(tokens)) {
     assert.ok(!list.stdout.includes(token), 'no token');
     assert.ok(!list.stdout.includes(createHash('sha256').update(token).digest('hex')), 'no hash');
@@ -110,13 +110,13 @@ test('list shows ids, names, roles and dates, never a token or its hash', async 
 test('the tokens work against a node started afterwards on the folder; while it runs the CLI points to the admin API', async () => {
   node = await start();
   assert.equal(node.token, undefined, `tokens exist, so no first-start token:\n${node.output()}`);
-  const services = await adminCall(node, tokens.ops, 'GET', '/services');
+  const services = await adminCall(node, tokens.ops!, 'GET', '/services');
   assert.equal(services.status, 200);
   assert.deepEqual(services.body.data.map((s: { name: string }) => s.name), ['seeded'], 'tokens alone do not stop the first-start seed');
-  assert.equal((await adminCall(node, tokens.viewer, 'GET', '/services')).status, 200);
-  assert.equal((await adminCall(node, tokens.viewer, 'POST', '/services', { name: 'no', url: 'http://127.0.0.1:9' })).status, 403);
+  assert.equal((await adminCall(node, tokens.viewer!, 'GET', '/services')).status, 200);
+  assert.equal((await adminCall(node, tokens.viewer!, 'POST', '/services', { name: 'no', url: 'http://127.0.0.1:9' })).status, 403);
 
-  const audit = await adminCall(node, tokens.ops, 'GET', '/audit?kind=admin_tokens');
+  const audit = await adminCall(node, tokens.ops!, 'GET', '/audit?kind=admin_tokens');
   assert.equal(audit.status, 200);
   const made = audit.body.data.filter((e: { action: string }) => e.action === 'token-create');
   assert.deepEqual(made.map((e: { after: { name: string } }) => e.after.name).sort(), ['ops', 'viewer']);
@@ -132,7 +132,7 @@ test('the tokens work against a node started afterwards on the folder; while it 
     assert.match(held.stderr, new RegExp(`stop the node \\(kill ${pid}\\), run this command again`));
   }
   // The node was not disturbed, and what the message suggests works.
-  const viaApi = await adminCall(node, tokens.ops, 'POST', '/admin-tokens', { name: 'api-made', role: 'admin' });
+  const viaApi = await adminCall(node, tokens.ops!, 'POST', '/admin-tokens', { name: 'api-made', role: 'admin' });
   assert.equal(viaApi.status, 201);
   apiMadeId = viaApi.body.id;
   assert.equal(await node.stop(), 0);
@@ -170,5 +170,5 @@ test('the last admin token is revoked only with --force, and create gets a locke
   assert.equal(rescue.code, 0, rescue.stderr);
   node = await start();
   assert.equal((await adminCall(node, rescue.stdout.trim(), 'GET', '/admin-tokens')).status, 200);
-  assert.equal((await adminCall(node, tokens.ops, 'GET', '/services')).status, 401, 'a revoked token is refused');
+  assert.equal((await adminCall(node, tokens.ops!, 'GET', '/services')).status, 401, 'a revoked token is refused');
 });

@@ -48,7 +48,7 @@ test('beside a running node: a created token works at once, a revoked one is ref
   assert.equal(list.code, 0, list.stderr);
   // both were made within the same second or two: the list orders by created_at (seconds), so compare as a set
   const rows = list.stdout.trimEnd().split('\n').slice(1).map((l) => l.split(/\s+/).slice(1, 3));
-  assert.deepEqual(rows.sort((a, b) => a[0].localeCompare(b[0])), [['ci', 'read-only'], ['initial-admin', 'admin']]);
+  assert.deepEqual(rows.sort((a, b) => a[0]!.localeCompare(b[0]!)), [['ci', 'read-only'], ['initial-admin', 'admin']]);
   assert.ok(!list.stdout.includes(ci) && !list.stdout.includes(first));
 
   const revoked = await adminToken(['revoke', 'ci']);

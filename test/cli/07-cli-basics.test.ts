@@ -47,9 +47,12 @@ test('--version, -v and version print the package version; --help, -h and help p
     assert.match(run.stdout, /^usage: portcullis <command>/);
     assert.match(run.stdout, /token mint CONSUMER/);
   }
-  const unknown = await portcullis(['frobnicate']);
-  assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /^unknown command: frobnicate/);
+  // Names an object literal inherits (the command table was one) are no commands either.
+  for (const name of ['frobnicate', 'constructor', 'toString']) {
+    const unknown = await portcullis([name]);
+    assert.equal(unknown.code, 2, name);
+    assert.match(unknown.stderr, new RegExp(`^unknown command: ${name}`));
+  }
 });
 
 test('token mint from a file loads neither PGlite nor the plugin registry, and caps --ttl at maximum_expiration', async () => {

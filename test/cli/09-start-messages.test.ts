@@ -35,8 +35,8 @@ test('a first start says it is creating and seeding the database; a taken port i
     const proxy = await start(['--data', data, '--seed', seed, '--listen', `127.0.0.1:${taken.port}`, '--admin-listen', '127.0.0.1:0']);
     assert.equal(proxy.code, 1);
     const lines = proxy.stderr.split('\n').filter((l) => l.startsWith('portcullis: '));
-    assert.match(lines[0], new RegExp(`^portcullis: creating the database in ${data} \\(first start: PGlite initialises it, a few seconds\\)\\.\\.\\.$`));
-    assert.match(lines[1], /^portcullis: database created in \d+\.\d s$/);
+    assert.match(lines[0]!, new RegExp(`^portcullis: creating the database in ${data} \\(first start: PGlite initialises it, a few seconds\\)\\.\\.\\.$`));
+    assert.match(lines[1]!, /^portcullis: database created in \d+\.\d s$/);
     assert.equal(lines[2], `portcullis: seeding it from ${seed}...`);
     assert.equal(lines.at(-1), `portcullis: cannot listen on 127.0.0.1:${taken.port} (already in use): stop what holds it, or pick another with --listen`);
 

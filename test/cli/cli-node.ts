@@ -50,7 +50,7 @@ export async function startCliNode(): Promise<CliNode> {
     up,
     node,
     adminUrl,
-    proxyUrl: `http://127.0.0.1:${node.gateway.addresses()[0].port}`,
+    proxyUrl: `http://127.0.0.1:${node.gateway.addresses()[0]!.port}`,
     token,
     cli: (args, env = { PORTCULLIS_ADMIN_TOKEN: token }) => runCli([...args, '--admin-url', adminUrl], env),
     async close() {

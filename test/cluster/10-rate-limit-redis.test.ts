@@ -87,7 +87,7 @@ test('exact across nodes: 300 concurrent requests from six clients over three no
   const clients = Array.from({ length: 6 }, () => new Agent({ keepAlive: true, maxSockets: 10 }));
   const before = up.requests.length;
   try {
-    const samples = await Promise.all(Array.from({ length: 300 }, (_, i) => send(clients[i % 6], three[i % 3].proxy, '/exact')));
+    const samples = await Promise.all(Array.from({ length: 300 }, (_, i) => send(clients[i % 6]!, three[i % 3]!.proxy, '/exact')));
     assert.equal(count(samples, 200), 50);
     assert.equal(count(samples, 429), 250);
     assert.equal(up.requests.length - before, 50, 'the upstream saw exactly the 50 let through');
@@ -104,7 +104,7 @@ test('Redis killed mid-load: fault_tolerant proxies, fail-closed answers 500; re
     const store = { hour: 5, policy: 'redis', redis: { host: '127.0.0.1', port: redis.port, timeout: 500 } };
     const two = await startNodes(2, await configFile({ ft: store, fc: { ...store, fault_tolerant: false } }));
     const clients = Array.from({ length: 4 }, () => new Agent({ keepAlive: true, maxSockets: 4 }));
-    const at = (i: number, path: string) => send(clients[i % 4], two[i % 2].proxy, path);
+    const at = (i: number, path: string) => send(clients[i % 4]!, two[i % 2]!.proxy, path);
     try {
       for (const path of ['/ft', '/fc']) {
         const first: Sample[] = [];
@@ -136,7 +136,7 @@ test('Redis killed mid-load: fault_tolerant proxies, fail-closed answers 500; re
 
       await redis.restart();
       for (const [i, node] of two.entries()) {
-        await waitFor(async () => (await send(clients[i], node.proxy, '/fc')).status !== 500, `node ${i} back on Redis`);
+        await waitFor(async () => (await send(clients[i]!, node.proxy, '/fc')).status !== 500, `node ${i} back on Redis`);
       }
       // The restarted Redis is empty: both nodes count the hour afresh, together.
       const again: number[] = [];

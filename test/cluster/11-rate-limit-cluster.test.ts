@@ -62,7 +62,7 @@ test('exact across nodes: 200 concurrent requests over two database-mode nodes, 
   const clients = Array.from({ length: 4 }, () => new Agent({ keepAlive: true, maxSockets: 10 }));
   const before = up.requests.length;
   try {
-    const statuses = await Promise.all(Array.from({ length: 200 }, (_, i) => status(clients[i % 4], `${nodes[i % 2].proxy}/c`)));
+    const statuses = await Promise.all(Array.from({ length: 200 }, (_, i) => status(clients[i % 4]!, `${nodes[i % 2]!.proxy}/c`)));
     assert.equal(statuses.filter((s) => s === 200).length, 40);
     assert.equal(statuses.filter((s) => s === 429).length, 160);
     assert.equal(up.requests.length - before, 40);

@@ -4,6 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { spawnTracked } from '../helpers/child-processes.ts';
+import type { JsonBody } from '../helpers/json.ts';
 
 const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
@@ -46,7 +47,7 @@ export async function startNodeProcess(args: readonly string[], env: Record<stri
       if (p && a) {
         clearTimeout(timer);
         proc.stdout!.off('data', check);
-        resolve({ proxy: p[1], admin: a[1] });
+        resolve({ proxy: p[1]!, admin: a[1]! });
       }
     };
     proc.stdout!.on('data', check);
@@ -76,8 +77,7 @@ export async function startNodeProcess(args: readonly string[], env: Record<stri
 
 export interface AdminAnswer {
   status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  body: any;
+  body: JsonBody;
 }
 
 /** One admin API call with a bearer token; JSON in, JSON (or nothing) out. */

@@ -75,7 +75,7 @@ plugins:
 test('a Kong 3.0 file with nested entities loads, with references resolved and Kong defaults filled', async () => {
   const entities = loadDeclarative(parseDeclarativeText(KONG_FILE), await plugins());
   assert.equal(entities.services.length, 1);
-  const svc = entities.services[0];
+  const svc = entities.services[0]!;
   assert.deepEqual([svc.protocol, svc.host, svc.port, svc.path, svc.retries, svc.connect_timeout], ['http', '127.0.0.1', 9, '/v1', 5, 60000]);
   assert.equal(entities.routes.length, 2);
   assert.ok(entities.routes.every((r) => r.serviceId === svc.id));
@@ -83,18 +83,18 @@ test('a Kong 3.0 file with nested entities loads, with references resolved and K
   assert.equal(read.strip_path, true);
   assert.equal(read.preserve_host, false);
   assert.deepEqual(read.protocols, ['http', 'https']);
-  assert.equal(entities.targets[0].upstreamId, entities.upstreams[0].id);
-  const acme = entities.consumers[0];
-  assert.equal(entities.jwt_secrets[0].consumerId, acme.id);
-  assert.equal(entities.jwt_secrets[0].algorithm, 'HS256');
-  assert.equal(entities.keyauth_credentials[0].consumerId, acme.id);
-  assert.equal(entities.acls[0].consumerId, acme.id);
+  assert.equal(entities.targets[0]!.upstreamId, entities.upstreams[0]!.id);
+  const acme = entities.consumers[0]!;
+  assert.equal(entities.jwt_secrets[0]!.consumerId, acme.id);
+  assert.equal(entities.jwt_secrets[0]!.algorithm, 'HS256');
+  assert.equal(entities.keyauth_credentials[0]!.consumerId, acme.id);
+  assert.equal(entities.acls[0]!.consumerId, acme.id);
   const scoped = (name: string) => entities.plugins.filter((p) => p.name === name);
   assert.equal(scoped('rate-limiting').find((p) => p.routeId === read.id)?.serviceId, null);
   assert.equal(scoped('rate-limiting').find((p) => p.consumerId === acme.id)?.routeId, null);
-  assert.equal(scoped('acl')[0].serviceId, svc.id);
-  assert.equal(scoped('key-auth')[0].serviceId, svc.id);
-  assert.equal(scoped('jwt')[0].serviceId, null);
+  assert.equal(scoped('acl')[0]!.serviceId, svc.id);
+  assert.equal(scoped('key-auth')[0]!.serviceId, svc.id);
+  assert.equal(scoped('jwt')[0]!.serviceId, null);
 });
 
 test('ids are stable across loads of the same file', async () => {

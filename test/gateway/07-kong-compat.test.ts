@@ -321,26 +321,26 @@ test('a decK-style nested dump with ids, notes and a weight-0 target loads and p
 
 test('settings Kong accepts and this gateway honours as written also load', async () => {
   const doc = minimal();
-  Object.assign(doc.services[0], { protocol: 'https', port: 443, tls_verify: true, tls_verify_depth: null, ca_certificates: [] });
-  Object.assign(doc.services[0].routes[0], { sources: [], destinations: null, snis: null });
-  Object.assign(doc.upstreams[0], {
+  Object.assign(doc.services[0]!, { protocol: 'https', port: 443, tls_verify: true, tls_verify_depth: null, ca_certificates: [] });
+  Object.assign(doc.services[0]!.routes[0]!, { sources: [], destinations: null, snis: null });
+  Object.assign(doc.upstreams[0]!, {
     // hash parameters are inert while hash_on is none, in Kong as here
     hash_on_header: 'x-user', hash_on_cookie: 'sticky', hash_on_query_arg: 'user',
     healthchecks: { active: { type: 'https', http_path: '/health', https_sni: 'orders.internal', healthy: { successes: 2 } }, passive: { healthy: { successes: 5 } }, threshold: 25 },
   });
-  doc.plugins[0].protocols = ['http', 'https'];
-  doc.plugins[0].ordering = { before: null, after: null };
+  doc.plugins[0]!.protocols = ['http', 'https'];
+  doc.plugins[0]!.ordering = { before: null, after: null };
   const gw = await startGateway(doc);
   await gw.close();
 });
 
 test('plugin protocols as Kong reads them: any HTTP-subsystem protocol runs it on every HTTP request; stream-only never', async () => {
   const doc = { ...minimal(), upstreams: [] };
-  doc.services[0] = { name: 'orders', url: up.url, routes: doc.services[0].routes };
+  doc.services[0] = { name: 'orders', url: up.url, routes: doc.services[0]!.routes };
   // Kong's should_process_plugin looks at the subsystem, not at the request's scheme: an https-only key-auth
   // still guards plain http requests, and a tcp-only one is never run by the HTTP proxy.
   for (const [protocols, status] of [[['grpcs', 'https'], 401], [['ws'], 401], [['tcp', 'tls'], 200]] as const) {
-    doc.plugins[0].protocols = [...protocols];
+    doc.plugins[0]!.protocols = [...protocols];
     const gw = await startGateway(doc);
     try {
       const res = await fetch(`${gw.url}/orders`);
@@ -365,37 +365,37 @@ function minimal() {
 
 type Doc = ReturnType<typeof minimal>;
 const REFUSED: [string, (doc: Doc) => void, string[]][] = [
-  ['upstream algorithm least-connections', (d) => { d.upstreams[0].algorithm = 'least-connections'; }, ['upstreams[0].algorithm']],
-  ['upstream algorithm consistent-hashing on a header', (d) => Object.assign(d.upstreams[0], { algorithm: 'consistent-hashing', hash_on: 'header', hash_on_header: 'x-user' }), ['upstreams[0].algorithm', 'upstreams[0].hash_on']],
-  ['hash_on consumer with an ip fallback', (d) => Object.assign(d.upstreams[0], { hash_on: 'consumer', hash_fallback: 'ip' }), ['upstreams[0].hash_on', 'upstreams[0].hash_fallback']],
-  ['active probes of healthy targets', (d) => { d.upstreams[0].healthchecks = { active: { healthy: { interval: 5 } } }; }, ['upstreams[0].healthchecks.active.healthy.interval']],
-  ['active probes of unhealthy targets', (d) => { d.upstreams[0].healthchecks = { active: { unhealthy: { interval: 0.5 } } }; }, ['upstreams[0].healthchecks.active.unhealthy.interval']],
-  ['a passive circuit breaker', (d) => { d.upstreams[0].healthchecks = { passive: { unhealthy: { tcp_failures: 2, timeouts: 1, http_failures: 3 } } }; },
+  ['upstream algorithm least-connections', (d) => { d.upstreams[0]!.algorithm = 'least-connections'; }, ['upstreams[0].algorithm']],
+  ['upstream algorithm consistent-hashing on a header', (d) => Object.assign(d.upstreams[0]!, { algorithm: 'consistent-hashing', hash_on: 'header', hash_on_header: 'x-user' }), ['upstreams[0].algorithm', 'upstreams[0].hash_on']],
+  ['hash_on consumer with an ip fallback', (d) => Object.assign(d.upstreams[0]!, { hash_on: 'consumer', hash_fallback: 'ip' }), ['upstreams[0].hash_on', 'upstreams[0].hash_fallback']],
+  ['active probes of healthy targets', (d) => { d.upstreams[0]!.healthchecks = { active: { healthy: { interval: 5 } } }; }, ['upstreams[0].healthchecks.active.healthy.interval']],
+  ['active probes of unhealthy targets', (d) => { d.upstreams[0]!.healthchecks = { active: { unhealthy: { interval: 0.5 } } }; }, ['upstreams[0].healthchecks.active.unhealthy.interval']],
+  ['a passive circuit breaker', (d) => { d.upstreams[0]!.healthchecks = { passive: { unhealthy: { tcp_failures: 2, timeouts: 1, http_failures: 3 } } }; },
     ['upstreams[0].healthchecks.passive.unhealthy.tcp_failures', 'upstreams[0].healthchecks.passive.unhealthy.timeouts', 'upstreams[0].healthchecks.passive.unhealthy.http_failures']],
-  ['SRV names', (d) => { d.upstreams[0].use_srv_name = true; }, ['upstreams[0].use_srv_name']],
-  ['an upstream client certificate', (d) => { d.upstreams[0].client_certificate = 'c0ffee00-0000-4000-8000-000000000001'; }, ['upstreams[0].client_certificate']],
-  ['a gRPC service', (d) => { d.services[0].protocol = 'grpc'; }, ['services[0].protocol']],
-  ['a service that skips certificate verification', (d) => Object.assign(d.services[0], { protocol: 'https', tls_verify: false }), ['services[0].tls_verify']],
-  ['a certificate chain depth', (d) => Object.assign(d.services[0], { protocol: 'https', tls_verify_depth: 3 }), ['services[0].tls_verify_depth']],
-  ['a service client certificate', (d) => Object.assign(d.services[0], { protocol: 'https', client_certificate: { id: 'c0ffee00-0000-4000-8000-000000000001' } }), ['services[0].client_certificate']],
-  ['service CA certificates', (d) => Object.assign(d.services[0], { protocol: 'https', ca_certificates: ['c0ffee00-0000-4000-8000-000000000002'] }), ['services[0].ca_certificates']],
-  ['a route also serving tcp', (d) => { d.services[0].routes[0].protocols = ['http', 'tcp']; }, ['services[0].routes[0].protocols[1]']],
-  ['route sources', (d) => { d.services[0].routes[0].sources = [{ ip: '10.0.0.0/8' }]; }, ['services[0].routes[0].sources']],
-  ['route destinations', (d) => { d.services[0].routes[0].destinations = [{ port: 8443 }]; }, ['services[0].routes[0].destinations']],
-  ['dynamic plugin ordering', (d) => { d.plugins[0].ordering = { before: { access: ['rate-limiting'] } }; }, ['plugins[0].ordering']],
+  ['SRV names', (d) => { d.upstreams[0]!.use_srv_name = true; }, ['upstreams[0].use_srv_name']],
+  ['an upstream client certificate', (d) => { d.upstreams[0]!.client_certificate = 'c0ffee00-0000-4000-8000-000000000001'; }, ['upstreams[0].client_certificate']],
+  ['a gRPC service', (d) => { d.services[0]!.protocol = 'grpc'; }, ['services[0].protocol']],
+  ['a service that skips certificate verification', (d) => Object.assign(d.services[0]!, { protocol: 'https', tls_verify: false }), ['services[0].tls_verify']],
+  ['a certificate chain depth', (d) => Object.assign(d.services[0]!, { protocol: 'https', tls_verify_depth: 3 }), ['services[0].tls_verify_depth']],
+  ['a service client certificate', (d) => Object.assign(d.services[0]!, { protocol: 'https', client_certificate: { id: 'c0ffee00-0000-4000-8000-000000000001' } }), ['services[0].client_certificate']],
+  ['service CA certificates', (d) => Object.assign(d.services[0]!, { protocol: 'https', ca_certificates: ['c0ffee00-0000-4000-8000-000000000002'] }), ['services[0].ca_certificates']],
+  ['a route also serving tcp', (d) => { d.services[0]!.routes[0]!.protocols = ['http', 'tcp']; }, ['services[0].routes[0].protocols[1]']],
+  ['route sources', (d) => { d.services[0]!.routes[0]!.sources = [{ ip: '10.0.0.0/8' }]; }, ['services[0].routes[0].sources']],
+  ['route destinations', (d) => { d.services[0]!.routes[0]!.destinations = [{ port: 8443 }]; }, ['services[0].routes[0].destinations']],
+  ['dynamic plugin ordering', (d) => { d.plugins[0]!.ordering = { before: { access: ['rate-limiting'] } }; }, ['plugins[0].ordering']],
   // entities that refer to a refused one (here by name, as flat exports do by id) add no errors of their own
   ['a refused upstream with a flat target', (d) => {
-    d.upstreams[0].algorithm = 'least-connections';
+    d.upstreams[0]!.algorithm = 'least-connections';
     Object.assign(d, { targets: [{ upstream: 'orders.upstream', target: '127.0.0.1:10' }] });
   }, ['upstreams[0].algorithm']],
   ['a refused service with a flat route and plugin', (d) => {
-    d.services[0].protocol = 'grpcs';
+    d.services[0]!.protocol = 'grpcs';
     Object.assign(d, { routes: [{ service: 'orders', paths: ['/flat'] }] });
     d.plugins.push({ name: 'rate-limiting', service: 'orders', config: { minute: 5 } });
   }, ['services[0].protocol']],
   ['entities from two workspaces', (d) => {
-    d.services[0].ws_id = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
-    d.consumers[0].ws_id = 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e';
+    d.services[0]!.ws_id = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+    d.consumers[0]!.ws_id = 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e';
   }, ['consumers[0].ws_id']],
 ];
 
@@ -412,8 +412,8 @@ for (const [what, graft, paths] of REFUSED) {
 
 test('Kong\'s _comment and _ignore notes must have Kong\'s types', async () => {
   const doc = minimal();
-  Object.assign(doc.services[0], { _comment: ['not', 'a', 'string'] });
-  Object.assign(doc.consumers[0], { _ignore: 'not an array' });
+  Object.assign(doc.services[0]!, { _comment: ['not', 'a', 'string'] });
+  Object.assign(doc.consumers[0]!, { _ignore: 'not an array' });
   const error = await startGateway(doc).then(() => null, (err: unknown) => err);
   assert.ok(error instanceof ConfigError);
   assert.deepEqual(error.errors.map((e) => [e.path, e.message]), [['services[0]._comment', 'expected a string'], ['consumers[0]._ignore', 'expected an array']]);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { request as httpRequestRaw, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequestRaw } from 'node:http';
 import { request as httpsRequestRaw } from 'node:https';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -140,7 +140,7 @@ function handshake(path: string, options: { headers?: Record<string, string>; tl
 /** A client frame: masked, as RFC 6455 requires of clients. */
 function clientFrame(opcode: number, payload: Buffer): Buffer {
   const mask = randomBytes(4);
-  const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]));
+  const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
   const length = payload.length < 126 ? Buffer.from([0x80 | payload.length]) : Buffer.from([0x80 | 126, payload.length >> 8, payload.length & 0xff]);
   return Buffer.concat([Buffer.from([0x80 | opcode]), length, mask, masked]);
 }

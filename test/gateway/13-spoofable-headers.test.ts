@@ -55,7 +55,9 @@ after(async () => {
 async function through(g: TestGateway, path: string, headers: Record<string, string>, method = 'GET') {
   const seen = up.requests.length;
   const res = await httpRequest(`${g.url}${path}`, { method, headers });
-  return { res, upstream: up.requests[seen] };
+  const upstream = up.requests[seen];
+  assert.ok(upstream, `${method} ${path} never reached the upstream (${res.status})`);
+  return { res, upstream };
 }
 
 const SPOOFED: Record<string, string> = {
@@ -167,7 +169,7 @@ test('portcullis start --identity-headers strips them on a real node', async () 
     const res = await fetch(`${node.proxy}/x`, { headers: { 'x-user-id': 'root', 'x-tenant': 't', x_user_id: 'root', 'x-keep': 'yes' } });
     assert.equal(res.status, 200);
     await res.arrayBuffer();
-    const h = up.requests[seen].headers;
+    const h = up.requests[seen]!.headers;
     assert.equal(h['x-user-id'], undefined);
     assert.equal(h['x-tenant'], undefined);
     assert.equal(h.x_user_id, undefined);
@@ -191,8 +193,8 @@ test('X-Forwarded-Path is the path the client sent (before normalisation, no que
   const seen = up.requests.length;
   const res = await rawRequest(gw.port, 'GET /plain/a/../b//c?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Path: /spoofed\r\nX-Forwarded-Prefix: /spoofed\r\nConnection: close\r\n\r\n');
   assert.equal(res.status, 200, res.body);
-  const h = up.requests[seen].headers;
-  assert.equal(up.requests[seen].url, '/b/c?x=1');
+  const h = up.requests[seen]!.headers;
+  assert.equal(up.requests[seen]!.url, '/b/c?x=1');
   assert.equal(h['x-forwarded-path'], '/plain/a/../b//c');
   assert.equal(h['x-forwarded-prefix'], '/plain');
   // absolute-form: the path part only, as nginx's $request_uri

@@ -65,8 +65,8 @@ test('routing sees the host lower-cased, without port or trailing dot (as nginx 
     const seen = up.requests.length;
     const res = await rawRequest(gw.port, get(host));
     assert.equal(res.status, 200, host);
-    assert.equal(up.requests[seen].url, '/by-host/where', `${host} matched the host route`);
-    assert.equal(up.requests[seen].headers['x-forwarded-host'], 'api.example.test', host);
+    assert.equal(up.requests[seen]!.url, '/by-host/where', `${host} matched the host route`);
+    assert.equal(up.requests[seen]!.headers['x-forwarded-host'], 'api.example.test', host);
   }
   const ipv6 = await rawRequest(gw.port, get('[2001:DB8::1]:443'));
   assert.equal(ipv6.status, 200);

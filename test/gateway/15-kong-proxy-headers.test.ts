@@ -243,6 +243,8 @@ for (const setting of ['server_tokens, X-Kong-Proxy-Latency', 'server_tokens, of
 
 test('14: an unknown value in --headers refuses the start, naming it', async () => {
   await assert.rejects(startGateway(config(), { pluginDirs: [FIXTURE_PLUGINS_DIR], headers: 'server_tokens, X-Kong-Nonsense' }), /unknown value 'x-kong-nonsense'/);
+  // a name every object inherits is no setting either (the token table was an object literal)
+  await assert.rejects(startGateway(config(), { pluginDirs: [FIXTURE_PLUGINS_DIR], headers: 'constructor' }), /unknown value 'constructor'/);
   await assert.rejects(startGateway(config(), { pluginDirs: [FIXTURE_PLUGINS_DIR], headersUpstream: 'Via' }), /headers-upstream: unknown value 'via'/);
 });
 
@@ -361,8 +363,8 @@ test('portcullis start takes --headers and --headers-upstream, or PORTCULLIS_HEA
         assert.equal(proxied.headers.get('via'), null);
         assert.equal(proxied.headers.get('x-kong-proxy-latency'), null);
         assert.equal(proxied.headers.get('x-kong-request-id'), null);
-        assert.equal(up.requests[seen].headers['x-kong-request-id'], undefined);
-        assert.equal(up.requests[seen].headers.via, VIA);
+        assert.equal(up.requests[seen]!.headers['x-kong-request-id'], undefined);
+        assert.equal(up.requests[seen]!.headers.via, VIA);
         const missed = await fetch(`${node.proxy}/nowhere`);
         assert.equal(missed.status, 404);
         await missed.arrayBuffer();

@@ -257,7 +257,7 @@ test('08 (#1975, #1480, #749): query strings reach the upstream byte for byte: n
 });
 
 test('08 (#688, #2512): an encoded slash in the path is refused with 400 (Kong passes /request/foo%2Fbar through)', async () => {
-  for (const [host, path] of [['mock_upstream', '/request/foo%2Fbar'], ['mock_upstream', '/request/auth%2F123'], ['any.test', '/request/auth%2F123'], ['any.test', '/stripped-path/request/auth%2F123']]) {
+  for (const [host, path] of [['mock_upstream', '/request/foo%2Fbar'], ['mock_upstream', '/request/auth%2F123'], ['any.test', '/request/auth%2F123'], ['any.test', '/stripped-path/request/auth%2F123']] as const) {
     const before = up.requests.length;
     assertRefused(await send(host, path), { status: 400, code: 'PATH_AMBIGUOUS', message: 'Bad request', label: path }, up, before);
   }

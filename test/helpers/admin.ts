@@ -17,17 +17,17 @@ import { startGateway, type Gateway } from '../../src/gateway/server.ts';
 import { createSecretCodec } from '../../src/secrets/envelope-codec.ts';
 import { keyringFromKeys } from '../../src/secrets/keyring.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import { emptyEntities } from '../../src/store/records.ts';
 import type { Store } from '../../src/store/store.ts';
+import { emptyEntities } from '../../src/store/records.ts';
 import type { PluginRegistry } from '../../src/plugins/registry.ts';
 import { plugins } from './gateway.ts';
+import type { JsonBody } from './json.ts';
 
 export interface AdminResponse {
   status: number;
   headers: Headers;
   text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  body: any;
+  body: JsonBody;
 }
 
 export interface RequestOptions {
@@ -108,7 +108,7 @@ export async function startTestAdmin(options: { routes?: AdminRoute[]; maxBodyBy
 
   return {
     url,
-    proxyUrl: `http://127.0.0.1:${gateway.addresses()[0].port}`,
+    proxyUrl: `http://127.0.0.1:${gateway.addresses()[0]!.port}`,
     store,
     context,
     adminToken,
@@ -145,8 +145,7 @@ export async function startTestAdmin(options: { routes?: AdminRoute[]; maxBodyBy
 }
 
 /** Asserts an admin refusal: status, problem+json, catalogue code; returns the body for more checks. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function expectProblem(res: AdminResponse, status: number, code: string, label = ''): any {
+export function expectProblem(res: AdminResponse, status: number, code: string, label = ''): JsonBody {
   const at = label === '' ? '' : `${label}: `;
   if (res.status !== status || res.body?.code !== code) {
     throw new Error(`${at}expected ${status} ${code}, got ${res.status}: ${res.text}`);

@@ -58,11 +58,11 @@ export async function startGateway(config: object, options: TestGatewayOptions =
     kongHeaders: parseKongHeaders(options.headers, options.headersUpstream),
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
-  const port = gateway.addresses()[0].port;
+  const port = gateway.addresses()[0]!.port;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    tlsPort: options.tls ? gateway.addresses()[1].port : undefined,
+    tlsPort: options.tls ? gateway.addresses()[1]!.port : undefined,
     gateway,
     reload: async (next) => gateway.swap(compileDocument(next, registry, state, compileOptions)),
     close: () => gateway.close(200),

@@ -72,7 +72,7 @@ function parse(text: string): { response: RawResponse; complete: boolean } | nul
   const body = text.slice(end + 4);
   const length = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
   return {
-    response: { status: Number(statusLine.split(' ')[1]), headers, body, raw: text },
+    response: { status: Number(statusLine?.split(' ')[1]), headers, body, raw: text },
     complete: length !== undefined && Buffer.byteLength(body, 'latin1') >= length,
   };
 }

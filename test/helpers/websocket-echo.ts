@@ -99,9 +99,9 @@ function echo(socket: Socket, head: Buffer): void {
 
 export function parseFrame(b: Buffer): { opcode: number; payload: Buffer; size: number } | null {
   if (b.length < 2) return null;
-  const opcode = b[0] & 0x0f;
-  const masked = (b[1] & 0x80) !== 0;
-  let length = b[1] & 0x7f;
+  const opcode = b[0]! & 0x0f;
+  const masked = (b[1]! & 0x80) !== 0;
+  let length = b[1]! & 0x7f;
   let offset = 2;
   if (length === 126) {
     if (b.length < 4) return null;
@@ -116,7 +116,7 @@ export function parseFrame(b: Buffer): { opcode: number; payload: Buffer; size: 
   if (masked) offset += 4;
   if (b.length < offset + length) return null;
   const payload = Buffer.from(b.subarray(offset, offset + length));
-  if (masked) for (let i = 0; i < payload.length; i++) payload[i] ^= b[maskOffset + (i % 4)];
+  if (masked) for (let i = 0; i < payload.length; i++) payload[i]! ^= b[maskOffset + (i % 4)]!;
   return { opcode, payload, size: offset + length };
 }
 

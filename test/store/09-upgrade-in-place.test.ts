@@ -6,7 +6,7 @@
 // still served: the right API key and JWT pass through a real gateway, a wrong key is 401, and writes work.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
@@ -22,6 +22,7 @@ import { openStore, PGLITE_SUBDIR } from '../../src/store/open-store.ts';
 import { splitStatements } from '../../src/store/sql-script.ts';
 import type { SqlClient } from '../../src/store/sql-client.ts';
 import type { Store } from '../../src/store/store.ts';
+import { PLUGIN_DAOS } from '../../src/plugins/daos.ts';
 import { plugins as loadPlugins } from '../helpers/gateway.ts';
 import { httpRequest } from '../helpers/http.ts';
 import { createTestDatabase, postgresSkip } from '../helpers/pg-database.ts';
@@ -126,7 +127,10 @@ test('PostgreSQL: a database from before plugin-owned tables opens, upgrades and
     await checkUpgraded(store);
     // a second open applies nothing more
     const again = (await store.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations')).rows[0]?.n;
-    assert.equal(again, 10);
+    // core's migrations and every bundled plugin's, each once
+    const folders = [new URL('../../src/store/migrations/', import.meta.url), ...PLUGIN_DAOS.map((daos) => daos.migrations)];
+    const files = await Promise.all(folders.map(async (folder) => (await readdir(folder)).filter((name) => name.endsWith('.sql')).length));
+    assert.equal(again, files.reduce((sum, n) => sum + n, 0));
   } finally {
     await store.close();
   }

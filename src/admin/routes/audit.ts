@@ -38,7 +38,7 @@ async function listAudit(req: AdminRequest, ctx: AdminContext): Promise<AdminRes
   if (page.offset !== null) {
     const params = new URLSearchParams(req.query);
     params.set('offset', page.offset);
-    next = `/audit?${params}`;
+    next = `/audit?${params.toString()}`;
   }
   return { status: 200, body: page.offset === null ? { data: page.data, next } : { data: page.data, offset: page.offset, next } };
 }

@@ -54,9 +54,13 @@ export function documentFrom(body: unknown): Record<string, unknown> {
 
 function asRefusal(err: unknown): unknown {
   if (!(err instanceof ConfigError)) return err;
-  const fields: Record<string, string> = {};
-  for (const e of err.errors) fields[e.path || 'config'] = fields[e.path || 'config'] === undefined ? e.message : `${fields[e.path || 'config']}; ${e.message}`;
-  return new GatewayError('ADMIN_CONFIG_REFUSED', { detail: err.errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; '), fields });
+  const fields = new Map<string, string>();
+  for (const e of err.errors) {
+    const field = e.path || 'config';
+    const earlier = fields.get(field);
+    fields.set(field, earlier === undefined ? e.message : `${earlier}; ${e.message}`);
+  }
+  return new GatewayError('ADMIN_CONFIG_REFUSED', { detail: err.errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; '), fields: Object.fromEntries(fields) });
 }
 
 /** Kong's answer to POST /config: entities by kind, then by id, secrets left out. */

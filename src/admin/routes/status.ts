@@ -14,7 +14,9 @@ async function databaseReachable(ctx: AdminContext): Promise<boolean> {
   if (ctx.mode === 'db-less' || !('version' in ctx.store)) return true; // Kong: DB-less has nothing to reach
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), DATABASE_PROBE_MS);
+    timer = setTimeout(() => {
+      resolve(false);
+    }, DATABASE_PROBE_MS);
     timer.unref();
   });
   try {
@@ -24,13 +26,20 @@ async function databaseReachable(ctx: AdminContext): Promise<boolean> {
   }
 }
 
+/** Kong's units (a Map: `?unit=constructor` is no unit, whatever an object literal inherits). */
+const UNITS: ReadonlyMap<string, { power: number; name: string }> = new Map([
+  ['k', { power: 1, name: 'KiB' }],
+  ['m', { power: 2, name: 'MiB' }],
+  ['g', { power: 3, name: 'GiB' }],
+]);
+
 /** Kong's `bytes_to_str`: bytes as a plain count (unit `b`) or a `KiB`/`MiB`/`GiB` string with `scale` decimals. */
 export function bytesToString(bytes: number, unit: string, scale: number): string | number {
   const u = unit.toLowerCase();
   if (u === 'b') return bytes;
-  const power = { k: 1, m: 2, g: 3 }[u];
-  if (power === undefined) throw new GatewayError('ADMIN_INVALID_QUERY', { message: `invalid unit '${unit}' (expected 'k/K', 'm/M', or 'g/G')`, fields: { unit: "expected one of 'b', 'k', 'm', 'g'" } });
-  return `${(bytes / 1024 ** power).toFixed(scale)} ${{ 1: 'KiB', 2: 'MiB', 3: 'GiB' }[power]}`;
+  const known = UNITS.get(u);
+  if (known === undefined) throw new GatewayError('ADMIN_INVALID_QUERY', { message: `invalid unit '${unit}' (expected 'k/K', 'm/M', or 'g/G')`, fields: { unit: "expected one of 'b', 'k', 'm', 'g'" } });
+  return `${(bytes / 1024 ** known.power).toFixed(scale)} ${known.name}`;
 }
 
 function memoryStats(req: AdminRequest) {
@@ -52,7 +61,13 @@ function memoryStats(req: AdminRequest) {
 /** Open connections: Kong's `connections_active` counts every listener (proxy and admin), as nginx's does. */
 async function serverStats(req: AdminRequest, ctx: AdminContext) {
   const server = (req.raw.socket as { server?: Server }).server;
-  const admin = server ? await new Promise<number>((resolve) => server.getConnections((err, n) => resolve(err ? 0 : n))) : 0;
+  const admin = server
+    ? await new Promise<number>((resolve) => {
+        server.getConnections((err, n) => {
+          resolve(err ? 0 : n);
+        });
+      })
+    : 0;
   const proxy = (await ctx.proxyConnections?.()) ?? 0;
   return { connections_active: admin + proxy, connections_proxy: proxy };
 }
@@ -66,7 +81,7 @@ async function configurationHash(ctx: AdminContext): Promise<string> {
   const cached = hashes.get(ctx);
   if (cached?.key === key) return cached.hash;
   const { entities } = await ctx.store.snapshot();
-  const empty = Object.values(entities).every((list) => list.length === 0);
+  const empty = Object.values(entities).every((list: readonly unknown[]) => list.length === 0);
   const hash = empty ? EMPTY_CONFIG_HASH : createHash('sha256').update(JSON.stringify(entities)).digest('hex').slice(0, 32);
   hashes.set(ctx, { key, hash });
   return hash;

@@ -28,8 +28,8 @@ const STORE_OPTIONS = {
 const WHILE_RUNNING = 'While it runs, use its admin API with an admin token: POST /admin-tokens {"name":…,"role":…} to create, '
   + 'GET /admin-tokens to list, DELETE /admin-tokens/{id} to revoke.';
 
-function open(values: { data?: string; 'database-url'?: string; 'key-file'?: string }, createDatabase: boolean): Promise<Store> {
-  return openLocalStore({ data: values.data!, databaseUrl: values['database-url'], keyFile: values['key-file'], createDatabase, whileRunning: WHILE_RUNNING, entities: false });
+function open(values: { data: string; 'database-url'?: string; 'key-file'?: string }, createDatabase: boolean): Promise<Store> {
+  return openLocalStore({ data: values.data, databaseUrl: values['database-url'], keyFile: values['key-file'], createDatabase, whileRunning: WHILE_RUNNING, entities: false });
 }
 
 function noPositionals(positionals: string[], usage: string): void {
@@ -67,9 +67,10 @@ function when(seconds: number | null): string {
 
 /** A plain table: ids, names, roles and dates only (the store never hands out a hash or a token). */
 export function tokenTable(tokens: readonly AdminTokenRecord[]): string {
-  const rows = [['ID', 'NAME', 'ROLE', 'CREATED', 'LAST USED'], ...tokens.map((t) => [t.id, t.name, t.role, when(t.created_at), when(t.last_used_at)])];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
+  const header = ['ID', 'NAME', 'ROLE', 'CREATED', 'LAST USED'];
+  const rows = [header, ...tokens.map((t) => [t.id, t.name, t.role, when(t.created_at), when(t.last_used_at)])];
+  const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n') + '\n';
 }
 
 export async function runAdminTokenList(args: string[]): Promise<number> {

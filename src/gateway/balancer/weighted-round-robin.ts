@@ -13,26 +13,31 @@ export function nextTarget(balancer: Balancer, tried: ReadonlySet<UpstreamTarget
   return balancer.pick(tried) ?? balancer.pick();
 }
 
+/** A live target and its running score: each pick adds every candidate's weight, the winner pays back the total. */
+interface Slot {
+  readonly target: UpstreamTarget;
+  readonly weight: number;
+  current: number;
+}
+
 export function createWeightedRoundRobin(targets: readonly UpstreamTarget[]): Balancer {
   const live = targets.filter((t) => t.weight > 0);
-  if (live.length === 1) {
-    const only = live[0];
-    return { size: 1, pick: (exclude) => (exclude?.has(only) ? undefined : only) };
-  }
-  const current = new Float64Array(live.length);
+  const only = live.length === 1 ? live.at(0) : undefined;
+  if (only !== undefined) return { size: 1, pick: (exclude) => (exclude?.has(only) ? undefined : only) };
+  const slots: readonly Slot[] = live.map((target) => ({ target, weight: target.weight, current: 0 }));
   const total = live.reduce((sum, t) => sum + t.weight, 0);
   return {
     size: live.length,
     pick(exclude) {
-      let best = -1;
-      for (let i = 0; i < live.length; i++) {
-        if (exclude?.has(live[i])) continue;
-        current[i] += live[i].weight;
-        if (best === -1 || current[i] > current[best]) best = i;
+      let best: Slot | null = null;
+      for (const slot of slots) {
+        if (exclude?.has(slot.target)) continue;
+        slot.current += slot.weight;
+        if (best === null || slot.current > best.current) best = slot;
       }
-      if (best === -1) return undefined;
-      current[best] -= total;
-      return live[best];
+      if (best === null) return undefined;
+      best.current -= total;
+      return best.target;
     },
   };
 }

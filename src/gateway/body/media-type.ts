@@ -4,7 +4,7 @@ export type BodyFormat = 'form' | 'json' | 'multipart';
 /** The media type (lower case, parameters dropped) starting with one of Kong's three; null for any other. */
 export function bodyFormat(contentType: string | string[] | undefined): BodyFormat | null {
   if (contentType === undefined) return null;
-  const type = (Array.isArray(contentType) ? contentType[0] : contentType).trim().toLowerCase();
+  const type = (Array.isArray(contentType) ? (contentType[0] ?? '') : contentType).trim().toLowerCase();
   if (type.startsWith('application/x-www-form-urlencoded')) return 'form';
   if (type.startsWith('application/json')) return 'json';
   if (type.startsWith('multipart/form-data')) return 'multipart';

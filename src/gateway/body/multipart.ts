@@ -69,7 +69,7 @@ export class MultipartBody {
   /** Removes every `name` part; true when there was one. */
   remove(name: string): boolean {
     const before = this.parts.length;
-    for (let i = this.parts.length - 1; i >= 0; i--) if (this.parts[i].name === name) this.parts.splice(i, 1);
+    for (let i = this.parts.length - 1; i >= 0; i--) if (this.parts[i]?.name === name) this.parts.splice(i, 1);
     return this.parts.length !== before;
   }
 
@@ -116,7 +116,7 @@ export class MultipartBody {
 /** The boundary parameter of a multipart content type (RFC 2046: 1 to 70 characters), or null. */
 export function boundaryOf(contentType: string): string | null {
   const m = /;\s*boundary\s*=\s*(?:"([^"]{1,70})"|([^\s;"]{1,70}))\s*(?:;|$)/i.exec(contentType);
-  return m ? (m[1] ?? m[2]) : null;
+  return m ? (m.at(1) ?? m.at(2) ?? null) : null;
 }
 
 function dispositionName(head: string): string | null {
@@ -125,7 +125,8 @@ function dispositionName(head: string): string | null {
     if (colon === -1 || line.slice(0, colon).trim().toLowerCase() !== 'content-disposition') continue;
     const m = /;\s*name\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s;]+))/i.exec(line.slice(colon + 1));
     if (!m) return null;
-    return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2];
+    const quoted = m.at(1);
+    return quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : (m.at(2) ?? null);
   }
   return null;
 }

@@ -50,7 +50,7 @@ export class UrlPairs {
   /** Removes every `name` pair; true when there was one. */
   remove(name: string): boolean {
     const before = this.pairs.length;
-    for (let i = this.pairs.length - 1; i >= 0; i--) if (this.pairs[i].name === name) this.pairs.splice(i, 1);
+    for (let i = this.pairs.length - 1; i >= 0; i--) if (this.pairs[i]?.name === name) this.pairs.splice(i, 1);
     return this.pairs.length !== before;
   }
 

@@ -7,16 +7,16 @@ import { GatewayError } from '../../errors/gateway-error.ts';
  */
 export function resolveDotSegments(segments: readonly string[]): string {
   const out: string[] = [];
-  const last = segments.length - 1;
-  for (let i = 0; i <= last; i++) {
-    const s = segments[i];
+  let left = segments.length;
+  for (const s of segments) {
+    left--;
     if (s === '.' || s === '..') {
       if (s === '..') {
         if (out.length === 0) throw new GatewayError('PATH_AMBIGUOUS', { detail: 'dot segments climb above the root' });
         out.pop();
       }
       // A final dot segment leaves a directory: `/a/b/..` is `/a/`.
-      if (i === last) out.push('');
+      if (left === 0) out.push('');
       continue;
     }
     if (isDotWithParameter(s)) {
@@ -27,10 +27,10 @@ export function resolveDotSegments(segments: readonly string[]): string {
   }
   // Merge slashes: drop empty segments except a final one, which is the trailing slash.
   let path = '';
-  const end = out.length - 1;
-  for (let i = 0; i <= end; i++) {
-    const s = out[i];
-    if (s === '' && i !== end) continue;
+  left = out.length;
+  for (const s of out) {
+    left--;
+    if (s === '' && left !== 0) continue;
     path += '/' + s;
   }
   return path === '' ? '/' : path;

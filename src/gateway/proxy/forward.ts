@@ -103,7 +103,7 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
     pool.dispatch(
       {
         path,
-        method: ctx.method as Dispatcher.HttpMethod,
+        method: ctx.method,
         headers: headers as Record<string, string | string[]>,
         body,
         headersTimeout: o.service.readTimeout,
@@ -127,7 +127,9 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
               return;
             }
             res.writeHead(head.status, head.headers);
-            res.on('drain', () => controller.resume());
+            res.on('drain', () => {
+              controller.resume();
+            });
           } catch (err) {
             controller.abort(handlerFault(err));
           }
@@ -142,7 +144,9 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
             const { head, chunks } = held;
             held = null;
             res.writeHead(head.status, head.headers);
-            res.on('drain', () => controller.resume());
+            res.on('drain', () => {
+              controller.resume();
+            });
             for (const c of chunks) res.write(c);
             if (res.writableNeedDrain) controller.pause();
             return;
@@ -158,7 +162,8 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
             try {
               out = transform(Buffer.concat(chunks, size));
             } catch (err) {
-              return reject(handlerFault(err)); // nothing sent yet: the client gets a 500 problem
+              reject(handlerFault(err)); // nothing sent yet: the client gets a 500 problem
+              return;
             }
             head.headers['content-length'] = String(out.length);
             res.writeHead(head.status, head.headers);

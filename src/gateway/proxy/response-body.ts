@@ -13,10 +13,11 @@ export const RESPONSE_BODY_BUFFER_LIMIT = 8 * 1024 * 1024;
 
 export function bufferingResponse(method: string, head: ResponseHead): boolean {
   if (method === 'HEAD' || head.status === 204 || head.status === 304) return false;
-  const encoding = head.headers['content-encoding'];
   // A compressed body is not the JSON a filter could parse (Kong's transformer fails on it and passes it on).
-  if (encoding !== undefined && String(encoding).trim().toLowerCase() !== 'identity') return false;
-  const length = head.headers['content-length'];
-  if (length !== undefined && !(Number(length) <= RESPONSE_BODY_BUFFER_LIMIT)) return false;
+  const encoding = head.headers['content-encoding'] ?? 'identity';
+  if (String(encoding).trim().toLowerCase() !== 'identity') return false;
+  // No Content-Length: the size shows while the body arrives.
+  const length = head.headers['content-length'] ?? 0;
+  if (!(Number(length) <= RESPONSE_BODY_BUFFER_LIMIT)) return false;
   return true;
 }

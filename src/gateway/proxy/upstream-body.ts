@@ -45,7 +45,9 @@ async function* relay(req: IncomingMessage, limit: number | null, writeTimeout: 
         throw bodyError('ERR_BODY_LIMIT', new GatewayError('REQUEST_TOO_LARGE', { detail: `body exceeds ${limit} bytes` }));
       }
       // The generator resumes only when the upstream side pulls the next chunk: a stall here is the upstream's.
-      const timer = setTimeout(() => fail(bodyError('ERR_WRITE_TIMEOUT', new GatewayError('UPSTREAM_TIMEOUT', { detail: `upstream took no request data for ${writeTimeout} ms` }))), writeTimeout);
+      const timer = setTimeout(() => {
+        fail(bodyError('ERR_WRITE_TIMEOUT', new GatewayError('UPSTREAM_TIMEOUT', { detail: `upstream took no request data for ${writeTimeout} ms` })));
+      }, writeTimeout);
       try {
         yield chunk;
       } finally {

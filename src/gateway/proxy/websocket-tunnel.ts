@@ -86,16 +86,22 @@ function handshake(o: TunnelOptions, target: UpstreamTarget): Promise<Answer> {
       req.destroy();
       reject(err);
     };
-    const onClientClose = () => fail(codeError('ERR_CLIENT_CLOSED', 'client closed the connection'));
+    const onClientClose = () => {
+      fail(codeError('ERR_CLIENT_CLOSED', 'client closed the connection'));
+    };
     // agent false: a connection of its own, never pooled (it becomes the tunnel). TLS verifies the certificate
     // against the Host sent upstream (SNI too), as forward.ts does through undici.
     const req = (tls ? httpsRequest : httpRequest)({ host: target.host, port: target.port, method: o.ctx.method, path: o.path, headers: outgoing, agent: false });
-    timer = setTimeout(() => fail(codeError('ERR_CONNECT_TIMEOUT', `no connection within ${o.service.connectTimeout} ms`)), o.service.connectTimeout);
+    timer = setTimeout(() => {
+      fail(codeError('ERR_CONNECT_TIMEOUT', `no connection within ${o.service.connectTimeout} ms`));
+    }, o.service.connectTimeout);
     req.once('socket', (socket: Socket) => {
       socket.once(tls ? 'secureConnect' : 'connect', () => {
         if (settled) return;
         clearTimeout(timer);
-        timer = setTimeout(() => fail(codeError('ERR_HANDSHAKE_TIMEOUT', `no answer within ${o.service.readTimeout} ms`)), o.service.readTimeout);
+        timer = setTimeout(() => {
+          fail(codeError('ERR_HANDSHAKE_TIMEOUT', `no answer within ${o.service.readTimeout} ms`));
+        }, o.service.readTimeout);
       });
     });
     req.on('error', fail); // stays attached: a late error on a settled request is swallowed, never thrown
@@ -147,7 +153,7 @@ function relayResponse(o: TunnelOptions, response: IncomingMessage): Promise<num
 async function splice(o: TunnelOptions, answer: Extract<Answer, { kind: 'upgrade' }>): Promise<number> {
   const { response, socket: upstream } = answer;
   upstream.on('error', () => upstream.destroy());
-  if (String(response.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+  if ((response.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
     upstream.destroy();
     throw new GatewayError('UPSTREAM_UNAVAILABLE', { detail: `${o.service.name ?? o.service.host}: switched to another protocol than websocket` });
   }
@@ -175,9 +181,8 @@ async function splice(o: TunnelOptions, answer: Extract<Answer, { kind: 'upgrade
 /** The 101 head: the upstream's headers after the header filters, minus anything a 101 cannot carry. */
 function switchingProtocols(headers: Record<string, string | string[]>): string {
   let out = 'HTTP/1.1 101 Switching Protocols\r\n';
-  for (const name in headers) {
+  for (const [name, value] of Object.entries(headers)) {
     if (name === 'connection' || name === 'upgrade' || name === 'content-length' || name === 'transfer-encoding') continue;
-    const value = headers[name];
     for (const v of Array.isArray(value) ? value : [value]) {
       try {
         validateHeaderName(name);

@@ -187,11 +187,11 @@ describe('protocols', () => {
   });
   it('http-only route on https: does not match, a route allowing https takes it', () => {
     assert.equal(matched(rs, request({ path: '/plain', scheme: 'https' })), 'root');
-    assert.equal(matched([rs[1]], request({ path: '/plain', scheme: 'https' })), 'none');
+    assert.equal(matched([rs[1]!], request({ path: '/plain', scheme: 'https' })), 'none');
     assert.equal(matched(rs, request({ path: '/plain', scheme: 'http' })), 'plain-only');
   });
   it('https-required only when everything else matched', () => {
-    assert.equal(matched([rs[0]], request({ path: '/other', scheme: 'http' })), 'none');
+    assert.equal(matched([rs[0]!], request({ path: '/other', scheme: 'http' })), 'none');
   });
 });
 
@@ -224,8 +224,8 @@ describe('WebSocket protocols (ws plain, wss over TLS: handshakes only)', () => 
   });
   it('a TLS handshake on a ws-only route: no match there, a route allowing it takes it', () => {
     assert.equal(matched(rs, request({ path: '/ws', scheme: 'https', upgrade: true })), 'root');
-    assert.equal(matched([rs[0]], request({ path: '/ws', scheme: 'https', upgrade: true })), 'none');
-    assert.equal(matched([rs[0]], request({ path: '/ws', scheme: 'https' })), 'none');
+    assert.equal(matched([rs[0]!], request({ path: '/ws', scheme: 'https', upgrade: true })), 'none');
+    assert.equal(matched([rs[0]!], request({ path: '/ws', scheme: 'https' })), 'none');
   });
 });
 

@@ -20,6 +20,7 @@ import { matchHost } from './match-host.ts';
 import { matchPath } from './match-path.ts';
 import { buildPathIndex } from './path-index.ts';
 import { comparePriority } from './route-priority.ts';
+import type { Indexed } from '../indexed.ts';
 import type { RouteRequest, RouteResult, Router, RouterRoute } from './types.ts';
 
 const NONE: RouteResult = Object.freeze({ kind: 'none' });
@@ -53,8 +54,10 @@ export function buildRouter(routes: readonly RouterRoute[], options: BuildRouter
 
   function find(req: RouteRequest): RouteResult {
     const candidates = index.candidates(req.path);
-    for (let i = 0; i < candidates.length; i++) {
-      const c = candidates[i];
+    const scan: Indexed<CompiledRoute> = candidates;
+    for (let i = 0; i < scan.length; i++) {
+      const c = scan[i];
+      if (c === undefined) break;
       if (c.methods !== null && !c.methods.has(req.method)) continue;
       const result = matchesIgnoringMethod(c, req);
       if (result === null) continue;
@@ -71,8 +74,7 @@ export function buildRouter(routes: readonly RouterRoute[], options: BuildRouter
 /** The slow path after a miss: would some route match with another method? */
 function methodNotAllowed(candidates: readonly CompiledRoute[], req: RouteRequest): RouteResult {
   let allow: Set<string> | null = null;
-  for (let i = 0; i < candidates.length; i++) {
-    const c = candidates[i];
+  for (const c of candidates) {
     if (c.methods === null) continue; // it matched on method already, so something else failed
     if (req.scheme === 'https' && !allowsScheme(c, req)) continue;
     if (matchesIgnoringMethod(c, req) === null) continue;

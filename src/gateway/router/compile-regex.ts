@@ -20,7 +20,7 @@ export function compileUserRegex(
   let allFlags = flags;
   const inline = INLINE_FLAGS.exec(src);
   if (inline !== null) {
-    for (const f of inline[1]) {
+    for (const f of inline.at(1) ?? '') {
       if (f !== 'i' && f !== 's' && f !== 'm') {
         throw new Error(`route ${routeId}: unsupported inline flag '${f}' in ${what} regex '${source}'`);
       }
@@ -32,7 +32,7 @@ export function compileUserRegex(
     // Compile the pattern alone first: wrapping an unbalanced pattern in a group could make it valid.
     new RegExp(src, allFlags);
   } catch (err) {
-    throw new Error(`route ${routeId}: invalid regex in ${what} '${source}': ${(err as Error).message}`);
+    throw new Error(`route ${routeId}: invalid regex in ${what} '${source}': ${(err as Error).message}`, { cause: err });
   }
   // The group keeps `^` applying to every alternative of `a|b`, which a bare `^` prefix would not.
   return anchorAtStart ? new RegExp(`^(?:${src})`, allFlags) : new RegExp(src, allFlags);

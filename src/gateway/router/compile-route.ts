@@ -22,9 +22,10 @@ export interface CompiledRoute {
   readonly headers: readonly HeaderRule[] | null;
   /** Checked on https only, as Kong does (`net.protocol != "https" || tls.sni == ...`). */
   readonly snis: ReadonlySet<string> | null;
-  /** Normalised prefixes, all of one length; null when the piece has regexes or no paths. */
-  readonly prefixes: readonly string[] | null;
-  /** One frozen result per prefix, so a prefix match allocates nothing. */
+  /**
+   * One frozen result per normalised prefix (its matchedPath), all of one length, so a prefix match allocates
+   * nothing; null when the piece has regexes or no paths.
+   */
   readonly prefixResults: readonly MatchResult[] | null;
   readonly regexes: readonly RegExp[] | null;
   /** The configured regex sources (without `~`), for the path index. */
@@ -49,12 +50,19 @@ function normalizePrefix(path: string, routeId: string): string {
     return normalizePath(path);
   } catch (err) {
     const why = err instanceof GatewayError ? err.detail : (err as Error).message;
-    throw new Error(`route ${routeId}: path '${path}' cannot be normalised: ${why}`);
+    throw new Error(`route ${routeId}: path '${path}' cannot be normalised: ${why}`, { cause: err });
   }
 }
 
 /** Kong's split by path: all regexes together, then one group per prefix length (after normalisation). */
-function groupPaths(paths: readonly string[], routeId: string): { regex: boolean; paths: string[] }[] {
+/** A piece's paths: regexes, or normalised prefixes that are all `length` characters long (0 for regexes). */
+interface PathGroup {
+  regex: boolean;
+  length: number;
+  paths: string[];
+}
+
+function groupPaths(paths: readonly string[], routeId: string): PathGroup[] {
   const regexes: string[] = [];
   const byLength = new Map<number, string[]>();
   for (const p of paths) {
@@ -67,9 +75,9 @@ function groupPaths(paths: readonly string[], routeId: string): { regex: boolean
     if (group === undefined) byLength.set(prefix.length, [prefix]);
     else if (!group.includes(prefix)) group.push(prefix);
   }
-  const groups: { regex: boolean; paths: string[] }[] = [];
-  if (regexes.length > 0) groups.push({ regex: true, paths: regexes });
-  for (const list of byLength.values()) groups.push({ regex: false, paths: list });
+  const groups: PathGroup[] = [];
+  if (regexes.length > 0) groups.push({ regex: true, length: 0, paths: regexes });
+  for (const [length, list] of byLength) groups.push({ regex: false, length, paths: list });
   return groups;
 }
 
@@ -99,7 +107,6 @@ export function compileRoute(route: RouterRoute, configIndex: number): CompiledR
     return [{
       ...shared,
       priority: routePriority(route, configIndex, false, 0),
-      prefixes: null,
       prefixResults: null,
       regexes: null,
       regexSources: null,
@@ -110,16 +117,14 @@ export function compileRoute(route: RouterRoute, configIndex: number): CompiledR
       return {
         ...shared,
         priority: routePriority(route, configIndex, true, 0),
-        prefixes: null,
-        prefixResults: null,
+          prefixResults: null,
         regexes: group.paths.map((src) => compileUserRegex(src, '', id, 'path', true)),
         regexSources: group.paths,
       };
     }
     return {
       ...shared,
-      priority: routePriority(route, configIndex, false, group.paths[0].length),
-      prefixes: group.paths,
+      priority: routePriority(route, configIndex, false, group.length),
       prefixResults: group.paths.map((p) => Object.freeze({ kind: 'match', route, matchedPath: p }) as MatchResult),
       regexes: null,
       regexSources: null,

@@ -7,6 +7,7 @@
  * A header sent several times (string[]) matches when any of its values does.
  */
 import { compileUserRegex } from './compile-regex.ts';
+import type { Indexed } from '../indexed.ts';
 
 export interface HeaderRule {
   readonly name: string;
@@ -45,10 +46,22 @@ function equalsIgnoreAsciiCase(value: string, lower: string): boolean {
 }
 
 function matchValue(rule: HeaderRule, value: string): boolean {
-  const values = rule.values;
-  for (let i = 0; i < values.length; i++) if (equalsIgnoreAsciiCase(value, values[i])) return true;
-  const patterns = rule.patterns;
-  for (let i = 0; i < patterns.length; i++) if (patterns[i].test(value)) return true;
+  const values: Indexed<string> = rule.values;
+  for (let i = 0; i < values.length; i++) {
+    const allowed = values[i];
+    if (allowed !== undefined && equalsIgnoreAsciiCase(value, allowed)) return true;
+  }
+  const patterns: Indexed<RegExp> = rule.patterns;
+  for (let i = 0; i < patterns.length; i++) if (patterns[i]?.test(value)) return true;
+  return false;
+}
+
+/** A repeated header matches when one of its values does. */
+function matchAnyValue(rule: HeaderRule, values: Indexed<string>): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value !== undefined && matchValue(rule, value)) return true;
+  }
   return false;
 }
 
@@ -56,17 +69,13 @@ export function matchHeaders(
   rules: readonly HeaderRule[],
   headers: Readonly<Record<string, string | string[] | undefined>>,
 ): boolean {
-  for (let r = 0; r < rules.length; r++) {
-    const rule = rules[r];
+  const list: Indexed<HeaderRule> = rules;
+  for (let r = 0; r < list.length; r++) {
+    const rule = list[r];
+    if (rule === undefined) break;
     const value = headers[rule.name];
     if (value === undefined) return false;
-    if (typeof value === 'string') {
-      if (!matchValue(rule, value)) return false;
-    } else {
-      let any = false;
-      for (let i = 0; i < value.length && !any; i++) any = matchValue(rule, value[i]);
-      if (!any) return false;
-    }
+    if (!(typeof value === 'string' ? matchValue(rule, value) : matchAnyValue(rule, value))) return false;
   }
   return true;
 }

@@ -6,6 +6,8 @@
  * (DNS is case-insensitive; the request host arrives lower-cased).
  */
 
+import type { Indexed } from '../indexed.ts';
+
 const ANY_PORT = -1;
 const EXACT = 0;
 const SUFFIX = 1;
@@ -56,9 +58,10 @@ function splitHostPort(host: string): { name: string; port: number } {
 
 export function matchHost(m: HostMatcher, host: string, port: number | undefined): boolean {
   if (m.exactAnyPort.has(host)) return true;
-  const patterns = m.patterns;
+  const patterns: Indexed<HostPattern> = m.patterns;
   for (let i = 0; i < patterns.length; i++) {
     const p = patterns[i];
+    if (p === undefined) break;
     if (p.port !== ANY_PORT && p.port !== port) continue;
     if (p.kind === EXACT) {
       if (host === p.value) return true;

@@ -50,7 +50,7 @@ const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
 const HOSTS = ['example.com', 'api.example.com', '*.example.com', 'example.*', 'other.test'];
 
 function pick<T>(r: () => number, list: readonly T[]): T {
-  return list[Math.floor(r() * list.length)];
+  return list[Math.floor(r() * list.length)]!;
 }
 
 function randomPath(r: () => number): string {

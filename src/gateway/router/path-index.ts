@@ -29,17 +29,17 @@ export interface PathIndex {
 export function buildPathIndex(sorted: readonly CompiledRoute[]): PathIndex {
   if (sorted.length < MIN_PIECES_FOR_INDEX) return { candidates: () => sorted };
 
-  const keysOf = sorted.map(pathKeys);
+  const keyed = sorted.map((piece): KeyedPiece => ({ piece, keys: pathKeys(piece) }));
   const allKeys = new Set<string>();
-  for (const k of keysOf) {
-    for (const e of k.exact) allKeys.add(e);
-    for (const s of k.stems) allKeys.add(s);
+  for (const { keys } of keyed) {
+    for (const e of keys.exact) allKeys.add(e);
+    for (const s of keys.stems) allKeys.add(s);
   }
   const buckets = new Map<string, readonly CompiledRoute[]>();
   for (const key of allKeys) {
-    buckets.set(key, sorted.filter((_, i) => canMatchSegment(keysOf[i], key)));
+    buckets.set(key, piecesWhere(keyed, (keys) => canMatchSegment(keys, key)));
   }
-  const stems = buildStemTrie(sorted, keysOf);
+  const stems = buildStemTrie(keyed);
 
   return {
     candidates(path: string): readonly CompiledRoute[] {
@@ -64,11 +64,21 @@ interface StemNode {
   list: readonly CompiledRoute[];
 }
 
-function buildStemTrie(sorted: readonly CompiledRoute[], keysOf: readonly PathKeys[]): StemNode {
+interface KeyedPiece {
+  readonly piece: CompiledRoute;
+  readonly keys: PathKeys;
+}
+
+/** The pieces (still in priority order) whose keys pass `test`. */
+function piecesWhere(keyed: readonly KeyedPiece[], test: (keys: PathKeys) => boolean): CompiledRoute[] {
+  return keyed.filter(({ keys }) => test(keys)).map(({ piece }) => piece);
+}
+
+function buildStemTrie(keyed: readonly KeyedPiece[]): StemNode {
   const root: StemNode = { children: new Map(), list: [] };
   const terminals = new Map<StemNode, string>();
-  for (const k of keysOf) {
-    for (const stem of k.stems) {
+  for (const { keys } of keyed) {
+    for (const stem of keys.stems) {
       let node = root;
       for (let i = 0; i < stem.length; i++) {
         const code = stem.charCodeAt(i);
@@ -82,10 +92,10 @@ function buildStemTrie(sorted: readonly CompiledRoute[], keysOf: readonly PathKe
   // A node that ends no stem shares the list of its nearest ancestor that does (or the root's).
   const fill = (node: StemNode, inherited: readonly CompiledRoute[]): void => {
     const stem = terminals.get(node);
-    node.list = stem === undefined ? inherited : sorted.filter((_, i) => keysOf[i].any || keysOf[i].stems.some((s) => stem.startsWith(s)));
+    node.list = stem === undefined ? inherited : piecesWhere(keyed, (keys) => keys.any || keys.stems.some((s) => stem.startsWith(s)));
     for (const child of node.children.values()) fill(child, node.list);
   };
-  fill(root, sorted.filter((_, i) => keysOf[i].any));
+  fill(root, piecesWhere(keyed, (keys) => keys.any));
   return root;
 }
 
@@ -97,8 +107,8 @@ function canMatchSegment(k: PathKeys, segment: string): boolean {
 
 function pathKeys(c: CompiledRoute): PathKeys {
   const keys: PathKeys = { any: false, exact: [], stems: [] };
-  if (c.prefixes !== null) {
-    for (const p of c.prefixes) {
+  if (c.prefixResults !== null) {
+    for (const { matchedPath: p } of c.prefixResults) {
       const slash = p.indexOf('/', 1);
       if (slash < 0) keys.stems.push(p.slice(1));
       else keys.exact.push(p.slice(1, slash));
@@ -118,7 +128,8 @@ function pathKeys(c: CompiledRoute): PathKeys {
 
 const LITERAL = /[A-Za-z0-9_~%-]/;
 const ESCAPABLE = /[./_~-]/;
-function isQuantifier(ch: string | undefined): boolean {
+/** `ch` is one character, or '' past the end. */
+function isQuantifier(ch: string): boolean {
   return ch === '?' || ch === '*' || ch === '+' || ch === '{';
 }
 
@@ -131,16 +142,16 @@ export function regexFirstSegment(source: string): string | null {
   if (source.includes('|') || source.charCodeAt(0) !== 0x2f) return null;
   let key = '';
   for (let i = 1; i < source.length; i++) {
-    let ch = source[i];
+    let ch = source.charAt(i);
     if (ch === '\\') {
-      const next = source[i + 1];
-      if (next === undefined || !ESCAPABLE.test(next)) return null;
+      const next = source.charAt(i + 1);
+      if (next === '' || !ESCAPABLE.test(next)) return null;
       ch = next;
       i++;
     } else if (ch !== '/' && !LITERAL.test(ch)) {
       return null;
     }
-    if (isQuantifier(source[i + 1])) return null;
+    if (isQuantifier(source.charAt(i + 1))) return null;
     if (ch === '/') return key === '' ? null : key;
     key += ch;
   }

@@ -59,7 +59,7 @@ export function routePriority(
     plainHostsOnly,
     headerCount: Math.min(headerNames, MAX_HEADER_COUNT),
     regex,
-    regexPriority: regex ? route.regex_priority ?? 0 : 0,
+    regexPriority: regex ? route.regex_priority : 0,
     prefixLength: regex ? 0 : prefixLength,
     createdAt: route.created_at ?? Number.POSITIVE_INFINITY,
     configIndex,
