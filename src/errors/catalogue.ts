@@ -54,6 +54,9 @@ export const catalogue = {
   KEY_AUTH_MISSING: { status: 401, title: 'API key missing', message: 'No API key found in request' },
   KEY_AUTH_DUPLICATE: { status: 401, title: 'More than one API key in the request', message: 'Duplicate API key found' },
   KEY_AUTH_INVALID: { status: 401, title: 'API key invalid', message: 'Unauthorized' },
+  BASIC_AUTH_MISSING: { status: 401, title: 'Basic credentials missing', message: 'Unauthorized' },
+  BASIC_AUTH_INVALID: { status: 401, title: 'Basic credentials malformed, unknown or wrong', message: 'Unauthorized' },
+  BASIC_AUTH_BUSY: { status: 503, title: 'Too many password checks waiting; retry shortly', message: 'An unexpected error occurred' },
   // hmac-auth: Kong's four messages; a body that does not match its Digest shares the mismatch message, as in Kong
   HMAC_AUTH_MISSING: { status: 401, title: 'HMAC credentials missing', message: 'Unauthorized' },
   HMAC_AUTH_DATE_INVALID: { status: 401, title: 'Date or X-Date missing or outside the allowed clock skew', message: 'HMAC signature cannot be verified, a valid date or x-date header is required for HMAC Authentication' },

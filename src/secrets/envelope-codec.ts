@@ -170,7 +170,7 @@ const SHA256_BYTES = 32;
  * several times faster than `createHmac` per call, which matters because key-auth runs it on every request.
  * Scratch buffers are reused (calls are synchronous, so never shared between two in flight).
  */
-function createHmacSha256(key: Buffer): (message: string) => string {
+export function createHmacSha256(key: Buffer): (message: string) => string {
   if (key.length > SHA256_BLOCK) throw new Error('HMAC key longer than a block');
   let inner = Buffer.alloc(SHA256_BLOCK + 256);
   const outer = Buffer.alloc(SHA256_BLOCK + SHA256_BYTES);

@@ -67,6 +67,7 @@ test('POST /schemas/{entity}/validate: a valid body is 200 with Kong\'s message 
     consumers: { username: 'v-user' },
     jwt_secrets: { consumer: { username: 'v-user' }, key: 'iss-1', secret: 'a-long-enough-secret-0123456789abcdef' },
     keyauth_credentials: { consumer: { id: '5bd56b8e-4b5c-4e3c-9c6e-1b0f6c2c5d11' }, key: 'k-1' },
+    basicauth_credentials: { consumer: { username: 'v-user' }, username: 'v-basic', password: 'p' },
     acls: { consumer: { username: 'v-user' }, group: 'g' },
     hmacauth_credentials: { consumer: { username: 'v-user' }, username: 'v-signer', secret: 'v-secret' },
     plugins: { name: 'rate-limiting', config: { minute: 5 } },

@@ -35,6 +35,7 @@ export async function createFixtures(admin: TestAdmin): Promise<Fixtures> {
   ids.consumers = (await ok('POST', '/consumers', { username: 'bi-user', custom_id: 'bi-custom' })).id;
   ids.jwt_secrets = (await ok('POST', `/consumers/${ids.consumers}/jwt`, { key: 'bi-jwt-key' })).id;
   ids.keyauth_credentials = (await ok('POST', `/consumers/${ids.consumers}/key-auth`, { key: 'bi-secret-api-key' })).id;
+  ids.basicauth_credentials = (await ok('POST', `/consumers/${ids.consumers}/basic-auth`, { username: 'bi-basic', password: 'bi-secret-password' })).id;
   ids.acls = (await ok('POST', `/consumers/${ids.consumers}/acls`, { group: 'bi-group' })).id;
   ids.hmacauth_credentials = (await ok('POST', `/consumers/${ids.consumers}/hmac-auth`, { username: 'bi-hmac', secret: 'bi-hmac-secret' })).id;
   const plugins: Record<string, string> = {};
@@ -53,6 +54,7 @@ export async function createFixtures(admin: TestAdmin): Promise<Fixtures> {
       consumers: (n) => ({ path: '/consumers', body: { username: `user-${n}` } }),
       jwt_secrets: (n) => ({ path: `/consumers/${ids.consumers}/jwt`, body: { key: `jwt-${n}` } }),
       keyauth_credentials: (n) => ({ path: `/consumers/${ids.consumers}/key-auth`, body: { key: `key-${n}` } }),
+      basicauth_credentials: (n) => ({ path: `/consumers/${ids.consumers}/basic-auth`, body: { username: `basic-${n}`, password: `password-${n}` } }),
       acls: (n) => ({ path: `/consumers/${ids.consumers}/acls`, body: { group: `group-${n}` } }),
       hmacauth_credentials: (n) => ({ path: `/consumers/${ids.consumers}/hmac-auth`, body: { username: `hmac-${n}` } }),
       plugins: (n) => ({ path: `/routes/${ids.routes}/plugins`, body: { name: 'correlation-id', instance_name: `pl-${n}` } }),
