@@ -47,7 +47,7 @@ export async function startDemoServices(ports: DemoPorts, onExit: (name: string,
   }
   let stopping = false;
   for (const [i, child] of children.entries()) {
-    const name = names[i];
+    const name = names[i] ?? `service ${i}`;
     child.once('exit', (code, signal) => {
       if (!stopping) onExit(name, signal !== null ? `signal ${signal}` : `exit code ${String(code)}`);
     });
@@ -55,9 +55,9 @@ export async function startDemoServices(ports: DemoPorts, onExit: (name: string,
       if (!stopping) onExit(name, e.message);
     });
   }
-  const listening = started.map((r) => (r.status === 'fulfilled' ? r.value.port : 0));
+  const [users = 0, orders = 0] = started.map((r) => (r.status === 'fulfilled' ? r.value.port : 0));
   return {
-    ports: { users: listening[0], orders: listening[1] },
+    ports: { users, orders },
     stop() {
       stopping = true;
       stop();

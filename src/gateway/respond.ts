@@ -9,25 +9,26 @@ import type { RequestContext } from './context.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { errorFormatFor, renderError } from '../errors/error-formats.ts';
 import { stampResponse, stampUpstreamStatus, type StampSource } from './kong-headers.ts';
+import type { Indexed } from './indexed.ts';
 
 export function runHeaderFilters(ctx: RequestContext, plugins: readonly PluginRuntime[], head: ResponseHead): void {
   const extra = ctx.responseHeaders;
-  for (const name in extra) head.headers[name] = extra[name];
-  stampUpstreamStatus(ctx, head);
-  for (let i = 0; i < plugins.length; i++) {
-    const filter = plugins[i].handler.headerFilter;
-    if (filter !== undefined) filter(ctx, head);
+  for (const name in extra) {
+    const value = extra[name];
+    if (value !== undefined) head.headers[name] = value;
   }
+  stampUpstreamStatus(ctx, head);
+  const list: Indexed<PluginRuntime> = plugins;
+  for (let i = 0; i < list.length; i++) list[i]?.handler.headerFilter?.(ctx, head);
   stampResponse(ctx, head);
 }
 
 /** The body filters of `plugins` that want this response, in priority order, as one transform (null: none). */
 export function bodyFilterFor(ctx: RequestContext, plugins: readonly PluginRuntime[], head: ResponseHead, onError: (err: unknown) => void): ((body: Buffer) => Buffer) | null {
   let transforms: ((body: Buffer) => Buffer)[] | null = null;
-  for (let i = 0; i < plugins.length; i++) {
-    const filter = plugins[i].handler.bodyFilter;
-    if (filter === undefined) continue;
-    const transform = filter.call(plugins[i].handler, ctx, head);
+  const list: Indexed<PluginRuntime> = plugins;
+  for (let i = 0; i < list.length; i++) {
+    const transform = list[i]?.handler.bodyFilter?.(ctx, head);
     if (transform !== undefined) (transforms ??= []).push(transform);
   }
   if (transforms === null) return null;
@@ -46,7 +47,8 @@ export function bodyFilterFor(ctx: RequestContext, plugins: readonly PluginRunti
 }
 
 export function sendExit(res: ServerResponse, ctx: RequestContext, plugins: readonly PluginRuntime[]): number {
-  const exit = ctx.response!;
+  const exit = ctx.response;
+  if (exit === null) throw new Error('sendExit without an exit: the caller checks ctx.response first');
   const head: ResponseHead = { status: exit.status, headers: { ...exit.headers } };
   runHeaderFilters(ctx, plugins, head);
   if (exit.body !== undefined) head.headers['content-length'] = String(Buffer.byteLength(exit.body));
@@ -61,7 +63,7 @@ export function sendExit(res: ServerResponse, ctx: RequestContext, plugins: read
  */
 export function sendError(res: ServerResponse, err: GatewayError, ctx: RequestContext | null, plugins: readonly PluginRuntime[], early?: StampSource): number {
   const source = ctx ?? early;
-  const { contentType, body } = renderError(err, errorFormatFor(res.req?.headers.accept), source?.id);
+  const { contentType, body } = renderError(err, errorFormatFor(res.req.headers.accept), source?.id);
   const head: ResponseHead = {
     status: err.status,
     headers: { 'content-type': contentType, ...err.headers },

@@ -1,4 +1,5 @@
 // Which peers may tell us the client's address: Kong's `trusted_ips` + `real_ip_header` X-Forwarded-For.
+import type { Indexed } from './indexed.ts';
 import { isIPv4, isIPv6 } from 'node:net';
 import { parseCidrList, unmap } from '../net/ip-ranges.ts';
 
@@ -22,13 +23,13 @@ export function createTrustedProxies(cidrs: readonly string[]): TrustedProxies {
     clientIp(peer, xff) {
       const direct = unmap(peer);
       if (!xff || !trusts(direct)) return direct;
-      const hops = xff.split(',');
+      const hops: Indexed<string> = xff.split(',');
       for (let i = hops.length - 1; i >= 0; i--) {
-        const hop = unmap(hops[i].trim());
+        const hop = unmap((hops[i] ?? '').trim());
         if (!isIPv4(hop) && !isIPv6(hop)) return direct;
         if (!trusts(hop)) return hop;
       }
-      return unmap(hops[0].trim());
+      return unmap((hops[0] ?? '').trim());
     },
   };
 }

@@ -19,7 +19,7 @@ export function challenge(scheme: string, realm: string | null, params: Readonly
   if (!TOKEN.test(scheme)) throw new RangeError(`not an auth-scheme token: ${JSON.stringify(scheme)}`);
   const parts: string[] = [];
   if (realm !== null) parts.push(authParam('realm', realm));
-  for (const name in params) parts.push(authParam(name, params[name]));
+  for (const [name, value] of Object.entries(params)) parts.push(authParam(name, value));
   return parts.length === 0 ? scheme : `${scheme} ${parts.join(', ')}`;
 }
 

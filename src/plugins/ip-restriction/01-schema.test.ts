@@ -26,7 +26,7 @@ test('every field documents itself and has a default', () => {
 test('at least one of allow and deny, with Kong\'s message', () => {
   const errors = errorsOf({});
   assert.deepEqual(Object.keys(errors), ['config.allow']);
-  assert.match(errors['config.allow'], /at least one of these fields must be non-empty: 'config.allow', 'config.deny'/);
+  assert.match(errors['config.allow'] ?? '', /at least one of these fields must be non-empty: 'config.allow', 'config.deny'/);
   assert.deepEqual(errorsOf({ deny: ['::1'] }), {});
 });
 

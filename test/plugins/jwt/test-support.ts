@@ -50,7 +50,7 @@ const HASH: Record<string, string> = { '256': 'sha256', '384': 'sha384', '512': 
 export function signToken(header: Record<string, unknown>, payload: unknown, key: string | Buffer | KeyObject, signAs?: string): string {
   const input = `${b64(header)}.${b64(payload)}`;
   const alg = signAs ?? String(header.alg);
-  const hash = HASH[alg.slice(2)];
+  const hash = HASH[alg.slice(2)] ?? 'sha256';
   let signature: Buffer;
   if (alg.startsWith('HS')) {
     const secret = typeof key === 'string' || Buffer.isBuffer(key) ? key : key.export();
