@@ -10,3 +10,8 @@ export function isObjectNode(value: unknown): value is Record<string, unknown> {
 export function isMapping(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
+
+/** `value[name]` when `value` is an object, else undefined: a field of something parsed, read without asserting its shape. */
+export function fieldOf(value: unknown, name: string): unknown {
+  return isObjectNode(value) ? value[name] : undefined;
+}
