@@ -39,7 +39,7 @@ async function reference(store: Store, codec: SecretCodec): Promise<ConfigEntiti
   for (const kind of KINDS) {
     const rows = (await store.sql.query<EntitySqlRow>(`SELECT * FROM ${TABLES[kind].table} ORDER BY created_at, id`)).rows;
     for (const row of rows) {
-      const entity = fromAdminRecord(kind, mergeSecrets(recordFromRow(kind, row), unseal(codec, row.secrets))) as unknown as Record<string, unknown>;
+      const entity = fromAdminRecord(kind, mergeSecrets(recordFromRow(kind, row), unseal(codec, row.secrets)));
       if (kind === 'keyauth_credentials' && typeof row.key_hash === 'string') entity.key_hash = row.key_hash;
       (entities[kind] as unknown[]).push(entity);
     }

@@ -89,7 +89,7 @@ export function runStoreContract(name: string, open: OpenContractStore, cleanup:
       const version = await h.store.version();
       const sealed = (await h.store.sql.query<{ n: number }>(
         `SELECT (SELECT count(*) FROM jwt_secrets WHERE secrets IS NOT NULL) + (SELECT count(*) FROM plugins WHERE secrets IS NOT NULL) AS n`,
-      )).rows[0].n;
+      )).rows.at(0)?.n;
 
       // The new key first (active), the old one kept so values written under it still open.
       await h.reopen(createSecretCodec(keyringFromKeys([KEY_2, KEY_1])));
