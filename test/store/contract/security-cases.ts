@@ -9,6 +9,7 @@ import { REDACTED } from '../../../src/secrets/secret-fields.ts';
 import { ACTOR, builders, insert, ref, rejectsWith, rawTable, secretValue, write } from './fixtures.ts';
 import type { ContractHarness } from './harness.ts';
 import type { AuditEntry } from '../../../src/store/store.ts';
+import { fieldOf, isObjectNode } from '../../../src/config/object-node.ts';
 
 export function securityCases(h: ContractHarness): void {
   const b = () => builders(h.plugins);
@@ -49,7 +50,9 @@ export function securityCases(h: ContractHarness): void {
     assert.equal('secret' in jwt, false);
     assert.equal(jwt.key, f.jwt.key);
     const plugin = (await h.store.get('plugins', f.plugin.id))!;
-    assert.equal('password' in ((plugin.config as { redis: object }).redis), false);
+    const redis = fieldOf(plugin.config, 'redis');
+    assert.ok(isObjectNode(redis));
+    assert.equal('password' in redis, false);
 
     const row = (await h.store.sql.query<{ secrets: string }>('SELECT secrets FROM jwt_secrets WHERE id = $1', [f.jwt.id])).rows.at(0);
     assert.ok(row);
@@ -63,7 +66,7 @@ export function securityCases(h: ContractHarness): void {
     const { entities } = await h.store.snapshot();
     assert.equal(entities.jwt_secrets.find((j) => j.id === f.jwt.id)?.secret, f.jwt.secret);
     const plugin = entities.plugins.find((p) => p.id === f.plugin.id)!;
-    assert.equal((plugin.config as { redis: { password: string } }).redis.password, f.password);
+    assert.equal(fieldOf(fieldOf(plugin.config, 'redis'), 'password'), f.password);
     assert.equal(plugin.serviceId, f.svc.id);
     const key = entities.keyauth_credentials.find((k) => k.id === f.keyAuth.id)!;
     assert.equal(key.key, undefined);
@@ -85,7 +88,7 @@ export function securityCases(h: ContractHarness): void {
     let { entities } = await h.store.snapshot();
     assert.equal(entities.jwt_secrets.find((j) => j.id === f.jwt.id)?.secret, f.jwt.secret);
     assert.equal(entities.keyauth_credentials.find((k) => k.id === f.keyAuth.id)?.key_hash, h.codec.hashApiKey(f.keyAuth.key as string));
-    assert.equal((entities.plugins.find((p) => p.id === f.plugin.id)!.config as { redis: { password: string } }).redis.password, f.password);
+    assert.equal(fieldOf(fieldOf(entities.plugins.find((p) => p.id === f.plugin.id)?.config, 'redis'), 'password'), f.password);
 
     const secret = secretValue('rotated');
     config.redis.password = null;
@@ -95,7 +98,7 @@ export function securityCases(h: ContractHarness): void {
     ]);
     ({ entities } = await h.store.snapshot());
     assert.equal(entities.jwt_secrets.find((j) => j.id === f.jwt.id)?.secret, secret);
-    assert.equal((entities.plugins.find((p) => p.id === f.plugin.id)!.config as { redis: { password: unknown } }).redis.password, null);
+    assert.equal(fieldOf(fieldOf(entities.plugins.find((p) => p.id === f.plugin.id)?.config, 'redis'), 'password'), null);
     assert.equal((await h.store.sql.query<{ secrets: string | null }>('SELECT secrets FROM plugins WHERE id = $1', [f.plugin.id])).rows.at(0)?.secrets, null);
   });
 
@@ -149,7 +152,7 @@ export function securityCases(h: ContractHarness): void {
     const keyAudit = (await h.store.audit.list({ size: 1, entityId: f.keyAuth.id })).data.at(0);
     assert.equal(keyAudit?.after?.key, REDACTED);
     const pluginAudit = (await h.store.audit.list({ size: 1, kind: 'plugins', entityId: f.plugin.id })).data.at(0);
-    assert.equal((pluginAudit?.after?.config as { redis: { password: string } }).redis.password, REDACTED);
+    assert.equal(fieldOf(fieldOf(pluginAudit?.after?.config, 'redis'), 'password'), REDACTED);
     const all = JSON.stringify(await h.store.audit.list({ size: 1000 }));
     for (const plaintext of f.plaintexts) assert.ok(!all.includes(plaintext), 'a secret is in the audit log');
 
@@ -206,7 +209,7 @@ export function securityCases(h: ContractHarness): void {
     assert.deepEqual((await deletion('consumers', f.consumer.id)).before?.username, f.consumer.username);
     assert.equal((await deletion('jwt_secrets', f.jwt.id)).before?.secret, REDACTED);
     assert.equal((await deletion('keyauth_credentials', f.keyAuth.id)).before?.key, REDACTED);
-    assert.equal(((await deletion('plugins', f.plugin.id)).before?.config as { redis: { password: string } }).redis.password, REDACTED);
+    assert.equal(fieldOf(fieldOf((await deletion('plugins', f.plugin.id)).before?.config, 'redis'), 'password'), REDACTED);
     assert.equal((await deletion('targets', target0.id)).before?.target, target0.target);
     const all = JSON.stringify(await h.store.audit.list({ size: 1000 }));
     for (const plaintext of f.plaintexts) assert.ok(!all.includes(plaintext), 'a secret is in the audit log');
