@@ -5,7 +5,7 @@ import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { stripSecrets } from '../secrets/secret-fields.ts';
 import type { Kind } from '../schema/entity-catalogue.ts';
-import type { EntityRecord, Store, WriteOp, WriteResult } from '../store/store.ts';
+import { isWritableStore, type EntityRecord, type Store, type WriteOp, type WriteResult } from '../store/store.ts';
 import type { AdminContext, AdminRequest } from './admin-route.ts';
 import { bodyObject, inferFormBody } from './entity-input.ts';
 
@@ -20,8 +20,8 @@ export async function mustGet(ctx: AdminContext, kind: Kind, key: string, parent
 }
 
 function writableStore(ctx: AdminContext): Store {
-  if (ctx.store.mode !== 'database') throw new GatewayError('ADMIN_DB_LESS_READ_ONLY');
-  return ctx.store as Store;
+  if (!isWritableStore(ctx.store)) throw new GatewayError('ADMIN_DB_LESS_READ_ONLY');
+  return ctx.store;
 }
 
 /**
@@ -45,7 +45,7 @@ export async function commit(ctx: AdminContext, req: AdminRequest, ops: readonly
     await ctx.applyLocally(result.version, checked);
   } catch (err) {
     // committed and checked: the change stands, and the node catches up on its next notification
-    ctx.logger.error({ err: { message: (err as Error)?.message }, version: result.version, request_id: req.requestId }, 'admin write committed but this node could not apply it yet');
+    ctx.logger.error({ err: { message: err instanceof Error ? err.message : undefined }, version: result.version, request_id: req.requestId }, 'admin write committed but this node could not apply it yet');
   }
   return result;
 }
@@ -64,7 +64,7 @@ export function present(ctx: AdminContext, kind: Kind, record: EntityRecord | nu
 
 /** The collection path as the client wrote it (for `next`), without a trailing slash. */
 export function requestPath(req: AdminRequest): string {
-  const raw = (req.raw.url ?? '').split('?')[0];
+  const raw = (req.raw.url ?? '').split('?').at(0) ?? '';
   if (!raw.startsWith('/')) return req.path.split('/').map(encodeURIComponent).join('/');
   return raw.length > 1 && raw.endsWith('/') ? raw.slice(0, -1) : raw;
 }

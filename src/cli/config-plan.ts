@@ -5,6 +5,7 @@ import type { PluginRegistry } from '../plugins/registry.ts';
 import { readDeclarativeFile } from '../config/declarative/parse-file.ts';
 import { loadDeclarative } from '../config/declarative/load-declarative.ts';
 import { ConfigError } from '../config/config-error.ts';
+import { fieldOf, isMapping } from '../config/object-node.ts';
 import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import { diffEntities, type Change } from '../config/diff/diff-entities.ts';
 import { ENTITIES, keyedSecrets } from '../schema/entity-catalogue.ts';
@@ -50,17 +51,17 @@ export async function fetchLive(client: AdminClient, plugins: PluginRegistry): P
 
 /** GET /config answers with the document itself, or (Kong DB-less style) `{ config: "<yaml>" }`. */
 function liveDocument(body: unknown): Record<string, unknown> {
-  let doc = body;
-  if (doc !== null && typeof doc === 'object' && typeof (doc as { config?: unknown }).config === 'string') doc = parseYaml((doc as { config: string }).config);
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new CliError('GET /config did not answer with a declarative document', EXIT.refused);
-  return doc as Record<string, unknown>;
+  const text = fieldOf(body, 'config');
+  const doc: unknown = typeof text === 'string' ? parseYaml(text) : body;
+  if (!isMapping(doc)) throw new CliError('GET /config did not answer with a declarative document', EXIT.refused);
+  return doc;
 }
 
 /** decK's rule: the flag wins, else the file's own `_info.select_tags`. */
 export function selectTagsFor(flag: readonly string[] | undefined, doc: Record<string, unknown>): string[] {
   if (flag && flag.length > 0) return [...flag];
-  const info = doc._info as { select_tags?: unknown } | undefined;
-  return Array.isArray(info?.select_tags) ? info.select_tags.filter((t): t is string => typeof t === 'string') : [];
+  const tags = fieldOf(doc._info, 'select_tags');
+  return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : [];
 }
 
 /**

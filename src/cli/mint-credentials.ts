@@ -3,6 +3,7 @@
 // database snapshot, secrets unsealed with the node's keys.
 import { readDeclarativeFile } from '../config/declarative/parse-file.ts';
 import { flattenDeclarative, type RawRecord } from '../config/declarative/flatten.ts';
+import { fieldOf } from '../config/object-node.ts';
 import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 
 export interface MintConsumer {
@@ -47,7 +48,7 @@ export async function mintSourceFromFile(file: string): Promise<MintSource> {
     if (r.kind === 'consumers') consumers.set(r, { ref: r, id: str(r.fields.id), username: str(r.fields.username), custom_id: str(r.fields.custom_id) });
   }
   const byRef = (ref: unknown): MintConsumer | undefined => {
-    const name = str(ref) ?? str((ref as { id?: unknown; username?: unknown } | null)?.id) ?? str((ref as { username?: unknown } | null)?.username);
+    const name = str(ref) ?? str(fieldOf(ref, 'id')) ?? str(fieldOf(ref, 'username'));
     return name === undefined ? undefined : [...consumers.values()].find((c) => c.id === name || c.username === name);
   };
   const credentials: MintCredential[] = [];
@@ -59,7 +60,7 @@ export async function mintSourceFromFile(file: string): Promise<MintSource> {
       if (consumer && key) credentials.push({ consumer, key, algorithm: str(r.fields.algorithm) ?? 'HS256', secret: str(r.fields.secret) });
     }
     if (r.kind === 'plugins' && r.fields.name === 'jwt' && r.fields.enabled !== false) {
-      const max = (r.fields.config as { maximum_expiration?: unknown } | undefined)?.maximum_expiration;
+      const max = fieldOf(r.fields.config, 'maximum_expiration');
       if (typeof max === 'number' && max > 0) {
         const parent = r.parent ? `${r.parent.kind.slice(0, -1)} ${str(r.parent.fields.name) ?? str(r.parent.fields.username) ?? r.parent.path}` : 'global';
         limits.push({ seconds: max, where: `jwt plugin (${parent}) at ${r.path}.config.maximum_expiration` });
@@ -74,13 +75,13 @@ export function mintSourceFromEntities(entities: ConfigEntities): MintSource {
   const credentials: MintCredential[] = [];
   for (const s of entities.jwt_secrets) {
     const consumer = consumers.get(s.consumerId);
-    if (consumer && s.key !== undefined) credentials.push({ consumer, key: s.key, algorithm: s.algorithm ?? 'HS256', secret: s.secret ?? undefined });
+    if (consumer && s.key !== undefined) credentials.push({ consumer, key: s.key, algorithm: s.algorithm, secret: s.secret ?? undefined });
   }
   const names = (list: readonly { id: string; name?: string | null }[], id: string | null) => (id === null ? undefined : list.find((x) => x.id === id)?.name ?? id);
   const limits: MintLimit[] = [];
   for (const p of entities.plugins) {
-    if (p.name !== 'jwt' || p.enabled === false) continue;
-    const max = (p.config as { maximum_expiration?: unknown } | undefined)?.maximum_expiration;
+    if (p.name !== 'jwt' || !p.enabled) continue;
+    const max = fieldOf(p.config, 'maximum_expiration');
     if (typeof max !== 'number' || max <= 0) continue;
     const scope = [
       p.serviceId && `service ${names(entities.services, p.serviceId)}`,

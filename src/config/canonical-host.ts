@@ -10,7 +10,7 @@ import { isIPv6 } from 'node:net';
  */
 function endsInNumber(host: string): boolean {
   const labels = host.replace(/\.$/, '').split('.');
-  const last = labels[labels.length - 1];
+  const last = labels.at(-1) ?? '';
   return /^\d+$/.test(last) || /^0x[0-9a-f]*$/i.test(last);
 }
 
@@ -30,10 +30,11 @@ export function canonicalTarget(target: string): { target: string } | { error: s
   let host: string;
   let port: string | undefined;
   const v6 = /^\[([^\]]*)\](?::(.*))?$/.exec(target);
-  if (v6) {
-    if (!isIPv6(v6[1])) return { error: `Invalid target ('${target}'); not a valid hostname or ip address` };
-    host = new URL(`http://[${v6[1]}]/`).hostname;
-    port = v6[2];
+  const bracketed = v6?.[1];
+  if (bracketed !== undefined) {
+    if (!isIPv6(bracketed)) return { error: `Invalid target ('${target}'); not a valid hostname or ip address` };
+    host = new URL(`http://[${bracketed}]/`).hostname;
+    port = v6?.[2];
   } else if (target.indexOf(':') !== target.lastIndexOf(':')) {
     // an IPv6 address without brackets has no port (Kong's reading too)
     if (!isIPv6(target)) return { error: `Invalid target ('${target}'); not a valid hostname or ip address` };

@@ -61,18 +61,25 @@ export function compileConfig(
   const services = new Map<string, CompiledService>();
   const balancing = upstreamIndex(entities);
   for (const row of entities.services) {
-    if (row.enabled === false) continue;
+    if (!row.enabled) continue;
     services.set(row.id, compileService(row, balancing));
   }
-  const routes = entities.routes.filter((r) => r.serviceId === null || services.has(r.serviceId));
-  const serviceOfRoute = new Map<string, CompiledService | null>(routes.map((r) => [r.id, r.serviceId ? services.get(r.serviceId)! : null]));
-  const router = buildRouter(routes as RouterRoute[]);
+  // routes of a disabled service are left out, as Kong leaves them out of the router
+  const routes: RouterRoute[] = [];
+  const serviceOfRoute = new Map<string, CompiledService | null>();
+  for (const r of entities.routes) {
+    const service = r.serviceId === null ? null : services.get(r.serviceId);
+    if (service === undefined) continue;
+    routes.push(r);
+    serviceOfRoute.set(r.id, service);
+  }
+  const router = buildRouter(routes);
 
   const scoped: ScopedPlugin[] = [];
   for (const row of entities.plugins) {
     // Kong's should_process_plugin: a plugin runs in the HTTP subsystem when any of its protocols belongs to it,
     // whichever of them the request used; a stream-only plugin never runs here.
-    if (row.enabled === false || !row.protocols.some((p) => HTTP_SUBSYSTEM.has(p))) continue;
+    if (!row.enabled || !row.protocols.some((p) => HTTP_SUBSYSTEM.has(p))) continue;
     const module = plugins.get(row.name);
     if (!module) throw new Error(`plugin '${row.name}' is not installed`);
     const runtime: PluginRuntime = {
@@ -95,7 +102,8 @@ export function compileConfig(
   }
   state.retain(new Set(scoped.map((p) => p.runtime.id)));
   const globalPlugins = Object.freeze(sortByPriority(scoped.filter((p) => !p.routeId && !p.serviceId && !p.consumerId).map((p) => p.runtime)));
-  const consumersWithPlugins = new Set(scoped.filter((p) => p.consumerId).map((p) => p.consumerId!));
+  const consumersWithPlugins = new Set<string>();
+  for (const p of scoped) if (p.consumerId) consumersWithPlugins.add(p.consumerId);
 
   // Memoised per route, and per route+consumer only for consumers that have plugins of their own.
   const byRoute = new Map<string, readonly PluginRuntime[]>();
@@ -170,6 +178,8 @@ function pluginConfig(module: PluginModule, row: PluginRow): Static<TSchema> {
 
 /** One value per key per compiled config, built on first use. */
 function sharedValue<T>(values: Map<string, unknown>, key: string, build: () => T): T {
+  // Cast kept: a key names one kind of shared value (plugins choose keys per type), which a Map of mixed
+  // values cannot express; the value under it was built by a `build` returning the same T.
   if (values.has(key)) return values.get(key) as T;
   const value = build();
   values.set(key, value);
@@ -224,7 +234,11 @@ function compileService(row: ServiceRow, balancing: UpstreamIndex): CompiledServ
 
 function splitHostPort(target: string, defaultPort: number): { host: string; port: number } {
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(target);
-  if (v6) return { host: v6[1], port: v6[2] ? Number(v6[2]) : defaultPort };
+  const host = v6?.[1];
+  if (host !== undefined) {
+    const port = v6?.[2];
+    return { host, port: port ? Number(port) : defaultPort };
+  }
   const i = target.lastIndexOf(':');
   if (i > 0 && target.indexOf(':') === i) return { host: target.slice(0, i), port: Number(target.slice(i + 1)) };
   return { host: target, port: defaultPort };

@@ -10,6 +10,12 @@ function props(kind: Kind): Record<string, TSchema> {
   return ENTITIES[kind].schema.properties;
 }
 
+/** The schema of `kind`'s field `field`, or undefined when it has no such field. */
+function propOf(kind: Kind, field: string): TSchema | undefined {
+  const properties = props(kind);
+  return Object.hasOwn(properties, field) ? properties[field] : undefined;
+}
+
 /** Every identity field of `fields` (a checked entity of `kind`) holding text an identity may not hold. */
 export function identityErrors(kind: Kind, fields: Record<string, unknown>, path: string): FieldError[] {
   const errors: FieldError[] = [];
@@ -34,9 +40,9 @@ export function lookalikeFields(kind: Kind): readonly string[] {
   let fields = LOOKALIKE_FIELDS.get(kind);
   if (fields === undefined) {
     fields = ENTITIES[kind].unique.flatMap((set) => {
-      const [field, ...more] = set;
-      const schema = field === undefined ? undefined : props(kind)[field];
-      return field !== undefined && more.length === 0 && schema !== undefined && identityStyle(schema)?.list === false ? [field] : [];
+      const field = set.length === 1 ? set.at(0) : undefined;
+      const schema = field === undefined ? undefined : propOf(kind, field);
+      return field !== undefined && schema !== undefined && identityStyle(schema)?.list === false ? [field] : [];
     });
     LOOKALIKE_FIELDS.set(kind, fields);
   }

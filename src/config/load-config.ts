@@ -6,6 +6,8 @@ import { readDeclarativeFile } from './declarative/parse-file.ts';
 import { loadDeclarative } from './declarative/load-declarative.ts';
 import { compileConfig, type CompileOptions } from './compile.ts';
 import type { PersistentState } from './persistent-state.ts';
+import { ConfigError } from './config-error.ts';
+import { isMapping } from './object-node.ts';
 
 export async function loadEntitiesFromFile(file: string, plugins: PluginRegistry): Promise<ConfigEntities> {
   return loadDeclarative(await readDeclarativeFile(file), plugins, file);
@@ -13,5 +15,7 @@ export async function loadEntitiesFromFile(file: string, plugins: PluginRegistry
 
 export function compileDocument(doc: object, plugins: PluginRegistry, state?: PersistentState, options?: CompileOptions): CompiledConfig {
   // structuredClone: validation fills defaults in place, and the caller's object must stay untouched
-  return compileConfig(loadDeclarative(structuredClone(doc) as Record<string, unknown>, plugins), plugins, state, undefined, options);
+  const copy: unknown = structuredClone(doc);
+  if (!isMapping(copy)) throw new ConfigError([{ path: '', message: 'expected a mapping at the top level' }]);
+  return compileConfig(loadDeclarative(copy, plugins), plugins, state, undefined, options);
 }

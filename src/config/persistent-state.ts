@@ -25,6 +25,8 @@ export class PersistentState {
   get<T>(key: string, init: () => T, dispose?: (value: T) => void): T {
     let slot = this.values.get(key);
     if (slot === undefined) {
+      // Casts kept (here and below): a key names one kind of value (plugins key their state per type), which a
+      // Map of mixed slots cannot express; the slot under it was made by this call's own `init` and `dispose`.
       slot = { value: init(), dispose: dispose as ((value: unknown) => void) | undefined, used: true };
       this.values.set(key, slot);
     }

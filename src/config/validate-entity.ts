@@ -2,8 +2,8 @@
 // `url` expansion, Kong's unset nulls, generated credentials, unsupported features, the schema with its
 // defaults, the plugin's own config schema and the route's cross-field rule. References are resolved by callers.
 import { unstorableText } from '../schema/storable-text.ts';
-import { randomBytes } from 'node:crypto';
 import { applySchema, fieldPath, type FieldError } from '../schema/validate.ts';
+import { fits, misfit } from '../schema/fits.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
 import { expandServiceUrl } from './declarative/service-url.ts';
@@ -103,16 +103,21 @@ function validatePluginConfig(fields: Record<string, unknown>, options: EntityCh
     const at = options.consumerScope === 'nested' ? entityPath(path) : fieldPath(path, 'consumer');
     errors.push({ path: at, message: `plugin '${fields.name}' cannot be configured on a consumer` });
   }
-  const config = (fields.config ??= {}) as Record<string, unknown>;
+  fields.config ??= {};
+  const config: unknown = fields.config;
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     errors.push({ path: fieldPath(path, 'config'), message: 'expected an object' });
     return;
   }
   const configErrors = applySchema(module.configSchema, config, fieldPath(path, 'config'));
   errors.push(...configErrors);
-  if (configErrors.length === 0 && module.validate) {
-    for (const [field, message] of Object.entries(module.validate(config as never))) errors.push({ path: fieldPath(path, field), message });
+  if (configErrors.length > 0 || !module.validate) return;
+  // what the schema accepted (defaults applied) is the schema's type: the plugin's own rules get it typed
+  if (!fits(module.configSchema, config)) {
+    errors.push({ path: fieldPath(path, 'config'), message: misfit(module.configSchema, config) });
+    return;
   }
+  for (const [field, message] of Object.entries(module.validate(config))) errors.push({ path: fieldPath(path, field), message });
 }
 
 /** Kong's route rules: something to match on, and paths, hosts and header values the router can use. */
@@ -120,7 +125,7 @@ export function checkRouteRules(route: Record<string, unknown>, path: string): F
   const errors = [...routePathErrors(route.paths, path), ...routeHostErrors(route.hosts, path), ...routeHeaderErrors(route.headers, path)];
   const has = (f: string) => {
     const x = route[f];
-    return x !== null && x !== undefined && (Array.isArray(x) ? x.length > 0 : Object.keys(x as object).length > 0);
+    return x !== null && x !== undefined && (Array.isArray(x) ? x.length > 0 : Object.keys(x).length > 0);
   };
   if (!['methods', 'hosts', 'headers', 'paths', 'snis'].some(has)) {
     errors.push({ path: entityPath(path), message: "must set at least one of 'methods', 'hosts', 'headers', 'paths' or 'snis'" });

@@ -4,6 +4,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PluginModule } from './contract.ts';
+import { fieldOf } from '../config/object-node.ts';
 
 export type PluginRegistry = ReadonlyMap<string, PluginModule>;
 
@@ -21,14 +22,18 @@ export async function loadPluginRegistry(dirs: readonly string[] = [BUNDLED_PLUG
       if (dir !== BUNDLED_PLUGINS_DIR && await stat(join(dir, entry.name, 'daos.ts')).catch(() => null)) {
         throw new Error(`${join(dir, entry.name)} has a daos.ts: plugins loaded with --plugin-dir cannot own entities or tables yet (bundle the plugin and list it in src/plugins/daos.ts)`);
       }
-      const module = (await import(pathToFileURL(file).href)).default as PluginModule | undefined;
-      if (!module || typeof module.create !== 'function' || typeof module.name !== 'string') {
-        throw new Error(`${file} does not default-export a plugin module`);
-      }
+      const loaded: unknown = await import(pathToFileURL(file).href);
+      const module = fieldOf(loaded, 'default');
+      if (!isPluginModule(module)) throw new Error(`${file} does not default-export a plugin module`);
       if (module.name !== entry.name) throw new Error(`${file} exports plugin '${module.name}', expected '${entry.name}'`);
       if (registry.has(module.name)) throw new Error(`plugin '${module.name}' is defined twice`);
       registry.set(module.name, module);
     }
   }
   return registry;
+}
+
+/** What the registry checks of a folder's default export (as it always has): a name and a create function. */
+function isPluginModule(value: unknown): value is PluginModule {
+  return typeof fieldOf(value, 'create') === 'function' && typeof fieldOf(value, 'name') === 'string';
 }

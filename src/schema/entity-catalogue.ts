@@ -2,7 +2,7 @@
 // a sync creates in (and deletes in reverse), the store migrates in and exports list in. Everything that
 // needs to know the kinds reads them here.
 import type { Static } from '@sinclair/typebox';
-import type { EntityDefinition, RowView } from './entity-definition.ts';
+import type { EntityDefinition, ForeignKey, RowView } from './entity-definition.ts';
 import { Services } from './entities/service.ts';
 import { Routes } from './entities/route.ts';
 import { Upstreams, Targets } from './entities/upstream.ts';
@@ -54,14 +54,28 @@ export function kindOf(name: string): Kind {
   return name;
 }
 
+/** `kind`'s foreign key named `field`, or undefined when `field` is not one of its foreign keys. */
+export function foreignKeyOf(kind: Kind, field: string): ForeignKey | undefined {
+  const foreign: Readonly<Record<string, ForeignKey>> = ENTITIES[kind].foreign;
+  return Object.hasOwn(foreign, field) ? foreign[field] : undefined;
+}
+
+/** The kind `kind`'s foreign key `field` refers to; a field that is not one of its foreign keys is a caller's bug. */
+export function parentKindOf(kind: Kind, field: string): Kind {
+  const key = foreignKeyOf(kind, field);
+  if (key === undefined) throw new Error(`${kind} has no foreign key '${field}'`);
+  return kindOf(key.kind);
+}
+
 // A definition that names what does not exist is a plugin author's mistake: refuse it when the catalogue loads.
-for (const [index, definition] of DEFINITIONS.entries()) {
+const CHECKED: readonly EntityDefinition[] = DEFINITIONS;
+for (const [index, definition] of CHECKED.entries()) {
   const fields = new Set(Object.keys(definition.schema.properties));
   const where = `entity ${definition.kind}`;
-  if (DEFINITIONS.findIndex((d) => d.kind === definition.kind) !== index) throw new Error(`${where} is defined twice`);
+  if (CHECKED.findIndex((d) => d.kind === definition.kind) !== index) throw new Error(`${where} is defined twice`);
   for (const [field, key] of Object.entries(definition.foreign)) {
     if (!fields.has(field)) throw new Error(`${where}: foreign key '${field}' is not a field of its schema`);
-    const parent = DEFINITIONS.findIndex((d) => d.kind === key.kind);
+    const parent = CHECKED.findIndex((d) => d.kind === key.kind);
     if (parent === -1 || parent >= index) throw new Error(`${where}: foreign key '${field}' must refer to a kind listed before it, not '${key.kind}'`);
   }
   const named = [...definition.unique.flat(), ...Object.keys(definition.columns), ...definition.sortBy, definition.endpointKey ?? 'id'];

@@ -42,6 +42,15 @@ export interface NamingContext {
   path: string;
 }
 
+/**
+ * `String(value ?? fallback)` for a naming value of unknown type (validated, so in practice a string or unset).
+ * Stable ids are hashes of natural keys built from this text: it must stay exactly String()'s rendering.
+ */
+export function keyText(value: unknown, fallback = ''): string {
+  const shown: unknown = value ?? fallback;
+  return String(shown);
+}
+
 /** A row as `config diff` and the compiled config see it: foreign keys as `<field>Id`. */
 export type RowView = Readonly<Record<string, unknown>> & { readonly id: string };
 

@@ -9,7 +9,7 @@ import { mapKinds, type ConfigEntities, type Kind, type RowOf } from './entity-c
 const ROW_SCHEMAS: Readonly<Record<Kind, TObject>> = mapKinds((definition) => {
   const properties: Record<string, TSchema> = { ...definition.schema.properties };
   for (const [field, key] of Object.entries(definition.foreign)) {
-    delete properties[field];
+    Reflect.deleteProperty(properties, field);
     properties[`${field}Id`] = key.required ? Type.String() : Type.Union([Type.String(), Type.Null()]);
   }
   // Rows keep what the store adds besides the schema (a keyed hash's column) and the id is always set.
@@ -27,9 +27,10 @@ export function rowProblem(kind: Kind, row: unknown): string {
   return misfit(ROW_SCHEMAS[kind], row);
 }
 
-/** Adds `row` to its kind's list, or throws when it does not fit the kind's row shape. */
-export function addRow<K extends Kind>(entities: ConfigEntities, kind: K, row: Record<string, unknown> & { id: string }): void {
+/** Adds `row` to its kind's list and returns it as its kind's row, or throws when it does not fit the row shape. */
+export function addRow<K extends Kind>(entities: ConfigEntities, kind: K, row: Record<string, unknown> & { id: string }): RowOf<K> {
   if (!isRowOf(kind, row)) throw new Error(`${kind} ${row.id}: stored row ${rowProblem(kind, row)}`);
   const list: RowOf<K>[] = entities[kind];
   list.push(row);
+  return row;
 }

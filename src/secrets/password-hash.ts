@@ -31,7 +31,12 @@ export async function hashPassword(password: string): Promise<string> {
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const m = PHC.exec(stored);
   if (m === null) return false;
-  const [, ln, r, p, salt, hash] = m as unknown as [string, string, string, string, string, string];
+  const ln = m.at(1);
+  const r = m.at(2);
+  const p = m.at(3);
+  const salt = m.at(4);
+  const hash = m.at(5);
+  if (ln === undefined || r === undefined || p === undefined || salt === undefined || hash === undefined) return false;
   if (Number(ln) > MAX_COST_LOG2 || Number(ln) < 10) return false;
   const expected = Buffer.from(hash, 'base64');
   const options: ScryptOptions = { N: 2 ** Number(ln), r: Number(r), p: Number(p), maxmem: 256 * 2 ** Number(ln) * Number(r) + 1024 * 1024 };
@@ -41,7 +46,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 function derive(password: string, salt: Buffer, length: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password, salt, length, { maxmem: 64 * 1024 * 1024, ...options }, (err, key) => (err ? reject(err) : resolve(key)));
+    scrypt(password, salt, length, { maxmem: 64 * 1024 * 1024, ...options }, (err, key) => {
+      if (err) reject(err);
+      else resolve(key);
+    });
   });
 }
 

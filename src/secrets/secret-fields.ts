@@ -2,7 +2,7 @@
 // is stored encrypted (the gateway needs it back), `'x-secret': 'hashed'` is stored as a keyed hash (only
 // compared). Plugin configs are walked through the plugin's own configSchema. The store uses this to protect
 // values, the admin API to keep them out of reads, the audit log to redact them.
-import { Kind as TypeKind, type TSchema } from '@sinclair/typebox';
+import { KindGuard, type TSchema } from '@sinclair/typebox';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
 
@@ -52,12 +52,15 @@ export function mapSecrets<R extends Record<string, unknown>>(
   const fields = secretFields(kind, record, plugins);
   const copy = structuredClone(record);
   for (const field of fields) {
-    const parent = field.path.slice(0, -1).reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, copy);
-    const last = field.path[field.path.length - 1];
+    // expand() found the value set, so every node on its path is an object and the path is not empty
+    let parent: unknown = copy;
+    for (const key of field.path.slice(0, -1)) parent = isNode(parent) ? parent[key] : undefined;
+    const last = field.path.at(-1);
+    if (!isNode(parent) || last === undefined) throw new Error(`secret field ${field.path.join('.')} is not where it was found`);
     const next = replace(parent[last], field);
     if (next === undefined) {
       if (Array.isArray(parent)) parent[Number(last)] = null;
-      else delete parent[last];
+      else Reflect.deleteProperty(parent, last);
     } else parent[last] = next;
   }
   return copy;
@@ -100,24 +103,21 @@ function patternsOf(schema: TSchema): readonly Pattern[] {
 function walk(schema: TSchema, path: string[], out: Pattern[], seen: Set<TSchema>): void {
   if (seen.has(schema)) return; // recursive schemas
   seen.add(schema);
-  const mark = schema['x-secret'];
+  const mark: unknown = schema['x-secret'];
   if (mark === 'encrypted' || mark === 'hashed') {
     if (path.length > 0 && !out.some((p) => samePath(p.path, path))) out.push({ path: [...path], treatment: mark });
     seen.delete(schema);
     return;
   }
-  if (mark !== undefined) throw new Error(`schema at '${path.join('.')}' has x-secret '${String(mark)}': expected 'encrypted' or 'hashed'`);
-  switch (schema[TypeKind]) {
-    case 'Object':
-      for (const [name, prop] of Object.entries(schema.properties as Record<string, TSchema>)) walk(prop, [...path, name], out, seen);
-      break;
-    case 'Union':
-    case 'Intersect':
-      for (const branch of (schema.anyOf ?? schema.allOf) as TSchema[]) walk(branch, path, out, seen);
-      break;
-    case 'Array':
-      walk(schema.items as TSchema, [...path, '*'], out, seen);
-      break;
+  if (mark !== undefined) throw new Error(`schema at '${path.join('.')}' has x-secret '${typeof mark === 'string' ? mark : JSON.stringify(mark)}': expected 'encrypted' or 'hashed'`);
+  if (KindGuard.IsObject(schema)) {
+    for (const [name, prop] of Object.entries(schema.properties)) walk(prop, [...path, name], out, seen);
+  } else if (KindGuard.IsUnion(schema)) {
+    for (const branch of schema.anyOf) walk(branch, path, out, seen);
+  } else if (KindGuard.IsIntersect(schema)) {
+    for (const branch of schema.allOf) walk(branch, path, out, seen);
+  } else if (KindGuard.IsArray(schema)) {
+    walk(schema.items, [...path, '*'], out, seen);
   }
   seen.delete(schema);
 }
@@ -128,8 +128,8 @@ function samePath(a: readonly string[], b: readonly string[]): boolean {
 
 /** Calls `found` with each concrete path matching `pattern` whose value is set and not null. */
 function expand(node: unknown, pattern: readonly string[], i: number, at: string[], found: (path: string[]) => void): void {
-  if (node === null || typeof node !== 'object') return;
-  const key = pattern[i];
+  const key = pattern.at(i);
+  if (!isNode(node) || key === undefined) return;
   const last = i === pattern.length - 1;
   const visit = (k: string, value: unknown) => {
     if (value === undefined || value === null) return;
@@ -137,8 +137,17 @@ function expand(node: unknown, pattern: readonly string[], i: number, at: string
     else expand(value, pattern, i + 1, [...at, k], found);
   };
   if (key === '*') {
-    if (Array.isArray(node)) node.forEach((value, index) => visit(String(index), value));
+    if (Array.isArray(node)) {
+      node.forEach((value: unknown, index) => {
+        visit(String(index), value);
+      });
+    }
   } else if (!Array.isArray(node) && Object.hasOwn(node, key)) {
-    visit(key, (node as Record<string, unknown>)[key]);
+    visit(key, node[key]);
   }
+}
+
+/** An object a secret's path can walk into (arrays too: their items by index). */
+function isNode(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
 }

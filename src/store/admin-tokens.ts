@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { appendAudit } from './audit-log.ts';
 import type { SqlClient } from './sql-client.ts';
+import { errorText } from './error-fields.ts';
 import { kongPretty } from './store-errors.ts';
 import type { Actor, AdminRole, AdminTokenRecord, Store } from './store.ts';
 import { isUuid } from './tables.ts';
@@ -47,7 +48,9 @@ export function adminTokens(sql: SqlClient, logger: Logger): Store['adminTokens'
         if (row.rows.length === 0) {
           throw new GatewayError('ADMIN_UNIQUE_VIOLATION', { message: `UNIQUE violation detected on '${kongPretty({ name })}'`, fields: { name: 'already exists' } });
         }
-        const created = toRecord(row.rows[0]);
+        const inserted = row.rows.at(0);
+        if (inserted === undefined) throw new Error('INSERT … RETURNING gave no row');
+        const created = toRecord(inserted);
         await appendAudit(tx, { actor, action: 'token-create', kind: 'admin_tokens', entityId: created.id, before: null, after: { ...created } });
         return created;
       });
@@ -56,13 +59,15 @@ export function adminTokens(sql: SqlClient, logger: Logger): Store['adminTokens'
 
     async verify(token: string) {
       if (!TOKEN.test(token)) return undefined;
-      const row = (await sql.query<TokenRow>(`SELECT ${COLUMNS} FROM admin_tokens WHERE token_hash = $1`, [hashAdminToken(token)])).rows[0];
-      if (!row) return undefined;
+      const row = (await sql.query<TokenRow>(`SELECT ${COLUMNS} FROM admin_tokens WHERE token_hash = $1`, [hashAdminToken(token)])).rows.at(0);
+      if (row === undefined) return undefined;
       const now = Math.floor(Date.now() / 1000);
       if (row.last_used_at === null || row.last_used_at <= now - LAST_USED_GRANULARITY_S) {
         // Not awaited: bookkeeping must not slow or fail the request it authenticates.
         sql.query('UPDATE admin_tokens SET last_used_at = $2 WHERE id = $1', [row.id, now])
-          .catch((err: Error) => logger.warn({ err: { message: err.message } }, 'store: could not record admin token use'));
+          .catch((err: unknown) => {
+            logger.warn({ err: { message: errorText(err, 'message') } }, 'store: could not record admin token use');
+          });
       }
       return { id: row.id, name: row.name, role: row.role };
     },
@@ -74,15 +79,15 @@ export function adminTokens(sql: SqlClient, logger: Logger): Store['adminTokens'
     async delete(id: string, actor: Actor) {
       if (!isUuid(id)) return false;
       return sql.transaction(async (tx) => {
-        const row = (await tx.query<TokenRow>(`DELETE FROM admin_tokens WHERE id = $1 RETURNING ${COLUMNS}`, [id])).rows[0];
-        if (!row) return false;
+        const row = (await tx.query<TokenRow>(`DELETE FROM admin_tokens WHERE id = $1 RETURNING ${COLUMNS}`, [id])).rows.at(0);
+        if (row === undefined) return false;
         await appendAudit(tx, { actor, action: 'token-delete', kind: 'admin_tokens', entityId: row.id, before: { ...toRecord(row) }, after: null });
         return true;
       });
     },
 
     async count() {
-      return (await sql.query<{ n: number }>('SELECT count(*)::int8 AS n FROM admin_tokens')).rows[0].n;
+      return (await sql.query<{ n: number }>('SELECT count(*)::int8 AS n FROM admin_tokens')).rows.at(0)?.n ?? 0;
     },
   };
 }

@@ -60,6 +60,8 @@ export async function listAudit(
   )).rows;
   const more = rows.length > options.size;
   const page = more ? rows.slice(0, options.size) : rows;
+  // a page cut short has a last entry: the next page holds the older ones
+  const last = more ? page.at(-1) : undefined;
   return {
     data: page.map((r) => ({
       id: r.id,
@@ -72,6 +74,6 @@ export async function listAudit(
       before: r.before,
       after: r.after,
     })),
-    offset: more ? encodeAuditOffset(page[page.length - 1].id) : null,
+    offset: last === undefined ? null : encodeAuditOffset(last.id),
   };
 }

@@ -16,6 +16,8 @@ export function watchChanges(sql: SqlClient, channel: string, onChange: (version
       const version = Number(payload);
       onChange(Number.isSafeInteger(version) ? version : null);
     },
-    () => onChange(null),
+    () => {
+      onChange(null);
+    },
   );
 }

@@ -9,7 +9,7 @@ import { publicRecord } from './records.ts';
 import type { SqlQueryable, SqlValue } from './sql-client.ts';
 import type { EntityRecord, ListOptions, Page } from './store.ts';
 import type { UnsealedCache } from './unsealed-cache.ts';
-import { TABLES, isUuid } from './tables.ts';
+import { TABLES, foreignColumn, isUuid, plainColumn } from './tables.ts';
 
 export interface ReadContext {
   codec: SecretCodec;
@@ -34,7 +34,7 @@ export interface EntitySqlRow {
 /** Table row -> admin-shaped record without secrets (unset fields left out). */
 export function recordFromRow(kind: Kind, row: EntitySqlRow): Record<string, unknown> & { id: string } {
   const record: Record<string, unknown> & { id: string } = { id: row.id, ...row.data };
-  for (const [field, column] of Object.entries(TABLES[kind].foreign)) {
+  for (const { field, column } of TABLES[kind].references) {
     const id = row[column];
     record[field] = typeof id === 'string' ? { id } : null;
   }
@@ -46,7 +46,7 @@ export function recordFromRow(kind: Kind, row: EntitySqlRow): Record<string, unk
 
 export async function selectById(q: SqlQueryable, kind: Kind, id: string): Promise<EntitySqlRow | undefined> {
   if (!isUuid(id)) return undefined;
-  return (await q.query<EntitySqlRow>(`SELECT * FROM ${TABLES[kind].table} WHERE id = $1`, [id])).rows[0];
+  return (await q.query<EntitySqlRow>(`SELECT * FROM ${TABLES[kind].table} WHERE id = $1`, [id])).rows.at(0);
 }
 
 export async function getEntity(
@@ -54,11 +54,11 @@ export async function getEntity(
 ): Promise<EntityRecord | undefined> {
   // a key SQL text cannot hold (NUL, lone surrogate) names nothing
   if (!isStorableText(idOrKey)) return undefined;
-  const { table, foreign, columns, keyedHash } = TABLES[kind];
+  const { table, keyedHash } = TABLES[kind];
   const where: string[] = [];
   const params: SqlValue[] = [];
   if (parent) {
-    const column = foreign[parent.field];
+    const column = foreignColumn(kind, parent.field);
     if (column === undefined) throw new Error(`${kind} has no parent field '${parent.field}'`);
     if (!isUuid(parent.id)) return undefined;
     params.push(parent.id);
@@ -66,27 +66,28 @@ export async function getEntity(
   }
   const find = async (condition: string, value: SqlValue) => {
     const sql = `SELECT * FROM ${table} WHERE ${[...where, condition.replace('$?', `$${params.length + 1}`)].join(' AND ')} ORDER BY id LIMIT 1`;
-    return (await q.query<EntitySqlRow>(sql, [...params, value])).rows[0];
+    return (await q.query<EntitySqlRow>(sql, [...params, value])).rows.at(0);
   };
   // Kong: a UUID names the entity by id; otherwise (or when no such id) by its endpoint key.
   let row = isUuid(idOrKey) ? await find('id = $?', idOrKey) : undefined;
   const endpointKey = ENTITIES[kind].endpointKey;
   if (!row && endpointKey !== undefined) {
+    const column = plainColumn(kind, endpointKey);
     // a key kept only as its keyed hash is found by the hashes of what the path names, under each keyring key
     if (keyedHash?.field === endpointKey) row = await find(`${keyedHash.column} = ANY($?::text[])`, ctx.codec.apiKeyHashes(idOrKey));
-    else if (columns[endpointKey] !== undefined) row = await find(`${columns[endpointKey]} = $?`, idOrKey);
+    else if (column !== undefined) row = await find(`${column} = $?`, idOrKey);
   }
   return row && publicRecord(kind, recordFromRow(kind, row), ctx.plugins);
 }
 
 export async function listEntities(q: SqlQueryable, ctx: ReadContext, kind: Kind, options: ListOptions): Promise<Page> {
   checkPageSize(options.size);
-  const { table, foreign } = TABLES[kind];
+  const { table } = TABLES[kind];
   const where: string[] = [];
   const params: SqlValue[] = [];
   const after = decodeOffset(options.offset);
   if (options.parent) {
-    const column = foreign[options.parent.field];
+    const column = foreignColumn(kind, options.parent.field);
     if (column === undefined) throw new Error(`${kind} has no parent field '${options.parent.field}'`);
     if (!isUuid(options.parent.id)) return { data: [], offset: null };
     params.push(options.parent.id);
@@ -105,8 +106,10 @@ export async function listEntities(q: SqlQueryable, ctx: ReadContext, kind: Kind
   const rows = (await q.query<EntitySqlRow>(sql, params)).rows;
   const more = rows.length > options.size;
   const page = more ? rows.slice(0, options.size) : rows;
+  // a page cut short has a last row: the next page starts after it
+  const last = more ? page.at(-1) : undefined;
   return {
     data: page.map((row) => publicRecord(kind, recordFromRow(kind, row), ctx.plugins)),
-    offset: more ? encodeOffset(page[page.length - 1].id) : null,
+    offset: last === undefined ? null : encodeOffset(last.id),
   };
 }

@@ -2,7 +2,7 @@
 // database store's admin shapes, id order, pagination and tag filters, so the admin API reads alike.
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { SecretCodec } from '../secrets/secret-codec.ts';
-import { KINDS, ENTITIES, rowsOf, type ConfigEntities, type Kind } from '../schema/entity-catalogue.ts';
+import { KINDS, ENTITIES, foreignKeyOf, rowsOf, type ConfigEntities, type Kind } from '../schema/entity-catalogue.ts';
 import type { RowView } from '../schema/entity-definition.ts';
 import { checkPageSize, decodeOffset, encodeOffset, tagsMatch } from './pagination.ts';
 import { publicRecord, rowForeignField, toAdminRecord } from './records.ts';
@@ -48,7 +48,7 @@ export function createFileStore(entities: ConfigEntities, options: FileStoreOpti
   const entriesOf = (kind: Kind): Entry[] => byKind.get(kind) ?? [];
   const inParent = (kind: Kind, entry: Entry, parent: { field: string; id: string } | undefined) => {
     if (!parent) return true;
-    if (!(parent.field in ENTITIES[kind].foreign)) throw new Error(`${kind} has no parent field '${parent.field}'`);
+    if (foreignKeyOf(kind, parent.field) === undefined) throw new Error(`${kind} has no parent field '${parent.field}'`);
     const id = entry.row[rowForeignField(parent.field)];
     return typeof id === 'string' && id.toLowerCase() === parent.id.toLowerCase();
   };
@@ -56,7 +56,8 @@ export function createFileStore(entities: ConfigEntities, options: FileStoreOpti
   return {
     mode: 'db-less',
 
-    async get(kind, idOrKey, parent) {
+    // Synchronous underneath; a failure still arrives as a rejection, as the database store's does.
+    get: (kind, idOrKey, parent) => new Promise((resolve) => {
       const entries = entriesOf(kind).filter((e) => inParent(kind, e, parent));
       const key = ENTITIES[kind].endpointKey;
       // a key kept as its keyed hash (a dumped file) matches the hashes of what the path names
@@ -68,10 +69,10 @@ export function createFileStore(entities: ConfigEntities, options: FileStoreOpti
       };
       const found = (isUuid(idOrKey) ? entries.find((e) => e.record.id === idOrKey.toLowerCase()) : undefined)
         ?? (key === undefined ? undefined : entries.find((e) => e.row[key] === idOrKey || hashed(e)));
-      return found && structuredClone(found.record);
-    },
+      resolve(found && structuredClone(found.record));
+    }),
 
-    async list(kind, options) {
+    list: (kind, options) => new Promise((resolve) => {
       checkPageSize(options.size);
       const after = decodeOffset(options.offset);
       const matching = entriesOf(kind).filter((e) =>
@@ -79,14 +80,16 @@ export function createFileStore(entities: ConfigEntities, options: FileStoreOpti
         && (options.tags === undefined || options.tags.values.length === 0 || tagsMatch(e.record.tags, options.tags))
         && (after === undefined || e.record.id > after));
       const page = matching.slice(0, options.size);
-      return {
+      // a page cut short has a last entry: the next page starts after it
+      const last = matching.length > options.size ? page.at(-1) : undefined;
+      resolve({
         data: page.map((e) => structuredClone(e.record)),
-        offset: matching.length > options.size ? encodeOffset(page[page.length - 1].record.id) : null,
-      };
-    },
+        offset: last === undefined ? null : encodeOffset(last.record.id),
+      });
+    }),
 
-    async snapshot() {
-      return { version, entities: structuredClone(entities) };
-    },
+    snapshot: () => new Promise((resolve) => {
+      resolve({ version, entities: structuredClone(entities) });
+    }),
   };
 }

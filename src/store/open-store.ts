@@ -85,7 +85,9 @@ export function createStore(sql: SqlClient, options: Pick<OpenStoreOptions, 'cod
         }
       }
       if (opts.check) await opts.check(await loadEntities(tx, ctx));
-      const version = (await tx.query<{ version: number }>('UPDATE config_state SET version = version + 1 RETURNING version')).rows[0].version;
+      const bumped = (await tx.query<{ version: number }>('UPDATE config_state SET version = version + 1 RETURNING version')).rows.at(0);
+      if (bumped === undefined) throw new Error('config_state has no row (migrations create it)');
+      const version = bumped.version;
       // Delivered at COMMIT, and only if it commits.
       await tx.query('SELECT pg_notify($1, $2)', [channel, String(version)]);
       return { version, records };

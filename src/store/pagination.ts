@@ -18,12 +18,13 @@ export function encodeOffset(lastId: string): string {
 /** The id to continue after; throws Kong's "'…' is not a valid offset" for anything this store did not hand out. */
 export function decodeOffset(offset: string | undefined): string | undefined {
   if (offset === undefined) return undefined;
-  let id: unknown;
+  let parsed: unknown;
   try {
-    [id] = JSON.parse(Buffer.from(offset, 'base64url').toString('utf8')) as unknown[];
+    parsed = JSON.parse(Buffer.from(offset, 'base64url').toString('utf8'));
   } catch {
-    id = undefined;
+    parsed = undefined;
   }
+  const id: unknown = Array.isArray(parsed) ? parsed[0] : undefined;
   if (!isUuid(id)) throw invalidOffset(offset);
   return id.toLowerCase();
 }
@@ -48,6 +49,6 @@ export function invalidOffset(offset: string): GatewayError {
 /** Kong's `?tags=`: `all` needs every tag, `any` at least one. */
 export function tagsMatch(tags: unknown, filter: { values: readonly string[]; match: 'all' | 'any' } | undefined): boolean {
   if (filter === undefined) return true;
-  const have = Array.isArray(tags) ? (tags as unknown[]) : [];
+  const have: readonly unknown[] = Array.isArray(tags) ? tags : [];
   return filter.match === 'all' ? filter.values.every((t) => have.includes(t)) : filter.values.some((t) => have.includes(t));
 }

@@ -29,7 +29,7 @@ export function toAdminRecord(kind: Kind, row: Readonly<Record<string, unknown>>
   const record: EntityRecord = { ...row };
   for (const field of Object.keys(ENTITIES[kind].foreign)) {
     const id = record[rowForeignField(field)];
-    delete record[rowForeignField(field)];
+    Reflect.deleteProperty(record, rowForeignField(field));
     record[field] = typeof id === 'string' ? { id } : null;
   }
   return record;
@@ -40,7 +40,7 @@ export function fromAdminRecord(kind: Kind, record: Readonly<Record<string, unkn
   const row: Record<string, unknown> = structuredClone(record);
   for (const field of Object.keys(ENTITIES[kind].foreign)) {
     const id = referenceId(row[field]);
-    delete row[field];
+    Reflect.deleteProperty(row, field);
     row[rowForeignField(field)] = id;
   }
   dropUnsetNulls(ENTITIES[kind].schema, row);
@@ -52,7 +52,7 @@ export function publicRecord(kind: Kind, record: EntityRecord, plugins: PluginRe
   const out = stripSecrets(kind, record, plugins);
   // a hashed secret's stored hash travels in and out of the store (`config dump`), but reads never show it
   const hidden = ENTITIES[kind].hashed?.stored;
-  if (hidden !== undefined) delete out[hidden];
+  if (hidden !== undefined) Reflect.deleteProperty(out, hidden);
   const secret = new Set(declaredSecretFields(kind, pluginNameOf(kind, record), plugins).filter((f) => f.path.length === 1).map((f) => f.path[0]));
   const properties: Record<string, TSchema> = ENTITIES[kind].schema.properties;
   for (const field of Object.keys(properties)) {

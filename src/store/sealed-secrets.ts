@@ -40,21 +40,32 @@ export function mergeSecrets(record: Record<string, unknown>, values: SecretValu
 /** Sets `value` at a dotted path of `target`, in place: missing (or non-object) nodes on the way become objects. */
 export function putAtPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split('.');
+  const last = keys.pop();
+  if (last === undefined) throw new Error('a path has at least one key'); // split always returns one
   let node = target;
-  for (let i = 0; i < keys.length - 1; i++) {
-    const key = keys[i];
-    if (node[key] === null || typeof node[key] !== 'object') node[key] = {};
-    node = node[key] as Record<string, unknown>;
+  for (const key of keys) {
+    const next = node[key];
+    if (isNode(next)) node = next;
+    else {
+      const created: Record<string, unknown> = {};
+      node[key] = created;
+      node = created;
+    }
   }
-  node[keys[keys.length - 1]] = value;
+  node[last] = value;
+}
+
+/** An object a dotted path can walk into (arrays too: their keys are indexes). */
+function isNode(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
 }
 
 /** Whether `record` has a value (even null) at a dotted path: an update that names a field replaces it. */
 export function hasPath(record: Record<string, unknown>, path: string): boolean {
   let node: unknown = record;
   for (const key of path.split('.')) {
-    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return false;
-    node = (node as Record<string, unknown>)[key];
+    if (!isNode(node) || !Object.hasOwn(node, key)) return false;
+    node = node[key];
   }
   return node !== undefined;
 }
@@ -64,5 +75,12 @@ export function seal(codec: SecretCodec, values: SecretValues): string | null {
 }
 
 export function unseal(codec: SecretCodec, envelope: string | null): SecretValues {
-  return envelope === null ? {} : (JSON.parse(codec.decrypt(envelope)) as SecretValues);
+  return envelope === null ? {} : parseSecretValues(codec.decrypt(envelope));
+}
+
+/** An opened envelope's JSON: an object of values by path, as seal() wrote it. */
+export function parseSecretValues(plain: string): SecretValues {
+  const values: unknown = JSON.parse(plain);
+  if (!isNode(values)) throw new Error('a secrets envelope holds no object'); // seal() only ever seals one
+  return values;
 }

@@ -33,7 +33,11 @@ function tableRows(q: SqlQueryable, kind: Kind): Promise<EntitySqlRow[]> {
  */
 async function tableAsJson(q: SqlQueryable, kind: Kind): Promise<EntitySqlRow[]> {
   const sql = `SELECT coalesce(json_agg(t ORDER BY t.created_at, t.id), '[]')::text AS rows FROM ${TABLES[kind].table} t`;
-  return JSON.parse((await q.query<{ rows: string }>(sql)).rows[0].rows) as EntitySqlRow[];
+  const text = (await q.query<{ rows: string }>(sql)).rows.at(0)?.rows;
+  if (text === undefined) throw new Error(`${kind}: json_agg returned no row`);
+  // Cast kept: the text is json_agg of the table's own rows, which are EntitySqlRows by the table's definition
+  // (tableRows reads the same rows typed by the driver); checking each would cost the snapshot what this saves.
+  return JSON.parse(text) as EntitySqlRow[];
 }
 
 /**
@@ -43,24 +47,27 @@ async function tableAsJson(q: SqlQueryable, kind: Kind): Promise<EntitySqlRow[]>
  * which deep-copied every row twice.
  */
 export function entityFromRow(kind: Kind, row: EntitySqlRow, secrets: SecretValues): Record<string, unknown> & { id: string } {
-  const { foreign, keyedHash } = TABLES[kind];
+  const { references, keyedHash } = TABLES[kind];
   const entity: Record<string, unknown> & { id: string } = { id: row.id, ...row.data };
-  for (const field in foreign) delete entity[field];
+  for (const { field } of references) Reflect.deleteProperty(entity, field);
   if (row.tags !== null) entity.tags = row.tags;
   entity.created_at = row.created_at;
   entity.updated_at = row.updated_at;
   for (const path in secrets) putAtPath(entity, path, secrets[path]);
-  for (const field in foreign) {
-    const id = row[foreign[field]];
+  for (const { field, column } of references) {
+    const id = row[column];
     entity[rowForeignField(field)] = typeof id === 'string' ? id : null;
   }
   dropUnsetNulls(ENTITIES[kind].schema, entity);
-  if (keyedHash !== undefined && typeof row[keyedHash.column] === 'string') entity[keyedHash.column] = row[keyedHash.column];
+  const hash = keyedHash === undefined ? undefined : row[keyedHash.column];
+  if (keyedHash !== undefined && typeof hash === 'string') entity[keyedHash.column] = hash;
   return entity;
 }
 
 export async function readVersion(q: SqlQueryable): Promise<number> {
-  return (await q.query<{ version: number }>('SELECT version FROM config_state')).rows[0].version;
+  const state = (await q.query<{ version: number }>('SELECT version FROM config_state')).rows.at(0);
+  if (state === undefined) throw new Error('config_state has no row (migrations create it)');
+  return state.version;
 }
 
 export function takeSnapshot(sql: SqlClient, ctx: ReadContext): Promise<Snapshot> {

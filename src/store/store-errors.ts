@@ -4,19 +4,15 @@
 import { GatewayError, isGatewayError } from '../errors/gateway-error.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import { declaredSecretFields, pluginNameOf, REDACTED } from '../secrets/secret-fields.ts';
-import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
+import { foreignKeyOf, parentKindOf, type Kind } from '../schema/entity-catalogue.ts';
+import { errorText } from './error-fields.ts';
 import { referenceId } from './records.ts';
 import { FOREIGN_CONSTRAINTS, LOOKALIKE_INDEXES, UNIQUE_CONSTRAINTS } from './tables.ts';
 import { lookalikeMessage } from '../config/identity-fields.ts';
 
-interface PgError {
-  code?: string;
-  constraint?: string;
-}
-
 /** PostgreSQL serialization_failure and deadlock_detected: the write may simply be retried. */
 export function isRetryable(err: unknown): boolean {
-  const code = (err as PgError | null)?.code;
+  const code = errorText(err, 'code');
   return code === '40001' || code === '40P01';
 }
 
@@ -28,9 +24,12 @@ export function conflict(): GatewayError {
 export function kongPretty(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value !== 'object') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  // functions and symbols: no value a record read from JSON can hold; shown as JSON would drop them
+  if (typeof value !== 'object') return 'null';
   if (Array.isArray(value)) return `{${value.map(kongPretty).join(',')}}`;
-  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
+  const fields: [string, unknown][] = Object.entries(value);
+  const entries = fields.sort(([a], [b]) => a.localeCompare(b));
   return `{${entries.map(([k, v]) => `${/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : `[${JSON.stringify(k)}]`}=${kongPretty(v)}`).join(',')}}`;
 }
 
@@ -39,7 +38,7 @@ export function uniqueViolation(kind: Kind, fields: readonly string[], record: R
   const key: Record<string, unknown> = {};
   for (const field of fields) {
     if (secret.has(field)) key[field] = REDACTED;
-    else if (field in ENTITIES[kind].foreign) {
+    else if (foreignKeyOf(kind, field) !== undefined) {
       const id = referenceId(record[field]);
       key[field] = id === null ? null : { id };
     } else key[field] = record[field] ?? null;
@@ -56,7 +55,8 @@ export function uniqueViolation(kind: Kind, fields: readonly string[], record: R
  */
 export function mapWriteError(err: unknown, op: 'write' | 'delete', kind: Kind, record: Record<string, unknown> | undefined, plugins: PluginRegistry): unknown {
   if (isGatewayError(err)) return err;
-  const { code, constraint } = (err ?? {}) as PgError;
+  const code = errorText(err, 'code');
+  const constraint = errorText(err, 'constraint');
   if (code === '23505' && constraint !== undefined) {
     const unique = UNIQUE_CONSTRAINTS.get(constraint);
     if (unique && record) return uniqueViolation(unique.kind, unique.fields, record, plugins);
@@ -76,7 +76,7 @@ export function mapWriteError(err: unknown, op: 'write' | 'delete', kind: Kind, 
       });
     }
     if (fk && record) {
-      const parent = ENTITIES[fk.kind].foreign[fk.field].kind;
+      const parent = parentKindOf(fk.kind, fk.field);
       return new GatewayError('ADMIN_FOREIGN_KEY_VIOLATION', {
         message: `the foreign key '${kongPretty({ id: referenceId(record[fk.field]) })}' does not reference an existing '${parent}' entity.`,
         fields: { [fk.field]: `does not reference an existing '${parent}' entity` },

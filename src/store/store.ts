@@ -108,6 +108,11 @@ export interface ReadableStore {
   snapshot(): Promise<Snapshot>;
 }
 
+/** Whether `store` takes writes: the database store does; DB-less mode's file store only reads. */
+export function isWritableStore(store: ReadableStore): store is Store {
+  return store.mode === 'database' && 'write' in store && typeof store.write === 'function';
+}
+
 export interface Store extends ReadableStore {
   readonly mode: 'database';
   readonly driver: 'pglite' | 'postgres';

@@ -3,12 +3,22 @@
 // (`<kind>_<fields>_unique`, `<kind>_<field>_fkey`, `<kind>_<field>_key_unique`), which every migration follows.
 import { ENTITIES, KINDS, mapKinds, type Kind } from '../schema/entity-catalogue.ts';
 import { lookalikeFields } from '../config/identity-fields.ts';
+import type { ForeignKey } from '../schema/entity-definition.ts';
+
+/** A foreign key with its column: what writes, cascades and snapshots walk. */
+export interface ForeignColumn {
+  field: string;
+  column: string;
+  key: ForeignKey;
+}
 
 export interface TableSpec {
   kind: Kind;
   table: string;
   /** Admin foreign-key field -> column (`service` -> `service_id`). */
   foreign: Readonly<Record<string, string>>;
+  /** The same foreign keys as a list, each with its definition. */
+  references: readonly ForeignColumn[];
   /** Admin field -> column for plain unique or lookup fields. */
   columns: Readonly<Record<string, string>>;
   /** A keyed hash kept in a column of its own (key-auth's `key_hash`): looked up and unique by it. */
@@ -21,6 +31,7 @@ export const TABLES: Readonly<Record<Kind, TableSpec>> = mapKinds((definition, k
     kind,
     table: kind,
     foreign: Object.fromEntries(Object.keys(definition.foreign).map((field) => [field, `${field}_id`])),
+    references: Object.entries(definition.foreign).map(([field, key]) => ({ field, column: `${field}_id`, key })),
     columns: definition.columns,
     ...(hashed?.scheme === 'keyed' ? { keyedHash: { field: hashed.field, column: hashed.stored } } : {}),
   };
@@ -45,4 +56,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID.test(value);
+}
+
+/** The column holding `kind`'s foreign key `field`, or undefined when `field` is not one of its foreign keys. */
+export function foreignColumn(kind: Kind, field: string): string | undefined {
+  const foreign = TABLES[kind].foreign;
+  return Object.hasOwn(foreign, field) ? foreign[field] : undefined;
+}
+
+/** The column of `kind`'s plain unique or lookup field `field`, or undefined when it has none. */
+export function plainColumn(kind: Kind, field: string): string | undefined {
+  const columns = TABLES[kind].columns;
+  return Object.hasOwn(columns, field) ? columns[field] : undefined;
 }

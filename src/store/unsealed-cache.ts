@@ -4,7 +4,7 @@
 // changes. The plaintexts are those the compiled config holds anyway; only envelopes seen
 // by the latest snapshot are kept.
 import type { SecretCodec } from '../secrets/secret-codec.ts';
-import type { SecretValues } from './sealed-secrets.ts';
+import { parseSecretValues, type SecretValues } from './sealed-secrets.ts';
 
 export interface UnsealedCache {
   /** One snapshot's reads: `open` decrypts (or remembers), `done` keeps what this read saw for the next one. */
@@ -23,7 +23,7 @@ export function createUnsealedCache(codec: SecretCodec): UnsealedCache {
           if (plain === undefined) plain = codec.decrypt(envelope);
           seen.set(envelope, plain);
           // Parsed per read: each snapshot owns its objects.
-          return JSON.parse(plain) as SecretValues;
+          return parseSecretValues(plain);
         },
         done() {
           known = seen;

@@ -50,10 +50,9 @@ export interface CascadedDelete {
 const CASCADES: ReadonlyMap<Kind, readonly { kind: Kind; column: string }[]> = (() => {
   const map = new Map<Kind, { kind: Kind; column: string }[]>();
   for (const kind of KINDS) {
-    for (const [field, column] of Object.entries(TABLES[kind].foreign)) {
-      const fk = ENTITIES[kind].foreign[field];
-      if (fk?.onDelete !== 'cascade') continue;
-      const parent = kindOf(fk.kind);
+    for (const { column, key } of TABLES[kind].references) {
+      if (key.onDelete !== 'cascade') continue;
+      const parent = kindOf(key.kind);
       const list = map.get(parent) ?? [];
       list.push({ kind, column });
       map.set(parent, list);
@@ -100,10 +99,10 @@ async function insert(q: SqlQueryable, ctx: WriteContext, kind: Kind, record: En
   await checkLookalikes(q, ctx.plugins, kind, values.id, values.columns, record);
   const cols = { ...values.columns, id: values.id, secrets: seal(ctx.codec, values.secrets), created_at: ctx.now, updated_at: ctx.now };
   const names = Object.keys(cols);
-  const row = (await q.query<EntitySqlRow>(
+  const row = returned((await q.query<EntitySqlRow>(
     `INSERT INTO ${TABLES[kind].table} (${names.join(', ')}) VALUES (${names.map((n, i) => placeholder(n, i + 1)).join(', ')}) RETURNING *`,
     Object.values(cols),
-  )).rows[0];
+  )).rows);
   return { action: 'create', kind, id: values.id, ...images(kind, ctx, undefined, row, values.secrets), changed: true };
 }
 
@@ -115,10 +114,10 @@ async function update(q: SqlQueryable, ctx: WriteContext, kind: Kind, record: En
   await checkLookalikes(q, ctx.plugins, kind, values.id, values.columns, record);
   const cols: Record<string, SqlValue> = { ...values.columns, secrets: seal(ctx.codec, values.secrets), updated_at: Math.max(ctx.now, stored.created_at) };
   const names = Object.keys(cols);
-  const row = (await q.query<EntitySqlRow>(
+  const row = returned((await q.query<EntitySqlRow>(
     `UPDATE ${TABLES[kind].table} SET ${names.map((n, i) => `${n} = ${placeholder(n, i + 1)}`).join(', ')} WHERE id = $${names.length + 1} RETURNING *`,
     [...Object.values(cols), values.id],
-  )).rows[0];
+  )).rows);
   const before = auditImage(kind, ctx, stored, storedSecrets);
   return { action: 'update', kind, id: values.id, ...images(kind, ctx, before, row, values.secrets), changed: true };
 }
@@ -128,8 +127,8 @@ async function remove(q: SqlQueryable, ctx: WriteContext, kind: Kind, id: string
   // The database drops the children without a word: read them first (the write lock keeps them as read until
   // the delete), so the audit log shows every entity the delete removed, not only the one it named.
   const cascaded = await cascadedChildren(q, ctx, kind, id, new Set());
-  const row = (await q.query<EntitySqlRow>(`DELETE FROM ${TABLES[kind].table} WHERE id = $1 RETURNING *`, [id])).rows[0];
-  if (!row) return { action: 'delete', kind, id, after: null, auditBefore: null, auditAfter: null, changed: false };
+  const row = (await q.query<EntitySqlRow>(`DELETE FROM ${TABLES[kind].table} WHERE id = $1 RETURNING *`, [id])).rows.at(0);
+  if (row === undefined) return { action: 'delete', kind, id, after: null, auditBefore: null, auditAfter: null, changed: false };
   return { action: 'delete', kind, id: row.id, after: null, auditBefore: auditImage(kind, ctx, row, unseal(ctx.codec, row.secrets)), auditAfter: null, changed: true, cascaded };
 }
 
@@ -182,23 +181,24 @@ async function rowValues(kind: Kind, record: EntityInput, ctx: WriteContext, kee
   // A hashed secret may arrive already hashed (`key_hash`, `password_hash`: a `config dump` loaded back).
   const given = hashed === undefined ? undefined : data[hashed.stored];
   const givenHash = typeof given === 'string' ? given : undefined;
-  for (const field of ['id', 'created_at', 'updated_at', 'tags']) delete data[field];
-  if (hashed !== undefined) delete data[hashed.stored];
+  for (const field of ['id', 'created_at', 'updated_at', 'tags']) Reflect.deleteProperty(data, field);
+  if (hashed !== undefined) Reflect.deleteProperty(data, hashed.stored);
   const columns: Record<string, SqlValue> = {};
-  for (const [field, column] of Object.entries(TABLES[kind].foreign)) {
+  for (const { field, column, key } of TABLES[kind].references) {
     const ref = referenceId(data[field]);
     if (ref !== null && !isUuid(ref)) throw schemaViolation(`${field}.id`, 'expected a valid UUID');
-    if (ref === null && ENTITIES[kind].foreign[field].required) throw schemaViolation(field, 'required field missing');
-    delete data[field];
+    if (ref === null && key.required) throw schemaViolation(field, 'required field missing');
+    Reflect.deleteProperty(data, field);
     columns[column] = ref === null ? null : ref.toLowerCase();
   }
   dropUnsetNulls(ENTITIES[kind].schema, data);
   for (const [field, column] of Object.entries(TABLES[kind].columns)) {
-    columns[column] = typeof data[field] === 'string' ? (data[field] as string) : null;
+    const value = data[field];
+    columns[column] = typeof value === 'string' ? value : null;
   }
   Object.assign(columns, lookalikeColumns(kind, data));
   columns.data = JSON.stringify(data);
-  columns.tags = Array.isArray(record.tags) ? (record.tags as string[]) : null;
+  columns.tags = stringList(record.tags);
 
   // An update that leaves a secret out keeps it; naming it (even as null) replaces it.
   const secrets: SecretValues = {};
@@ -225,6 +225,20 @@ async function checkApiKeyUnique(q: SqlQueryable, ctx: WriteContext, kind: Kind,
   if (keyed === undefined || values.apiKey === undefined) return;
   const clash = await q.query(`SELECT 1 FROM ${TABLES[kind].table} WHERE ${keyed.column} = ANY($1::text[]) AND id <> $2 LIMIT 1`, [ctx.codec.apiKeyHashes(values.apiKey), values.id]);
   if (clash.rows.length > 0) throw uniqueViolation(kind, [keyed.field], record, ctx.plugins);
+}
+
+/** The row an INSERT or UPDATE … RETURNING * gave back: one, or the statement failed and threw. */
+function returned(rows: readonly EntitySqlRow[]): EntitySqlRow {
+  const row = rows.at(0);
+  if (row === undefined) throw new Error('a write returned no row');
+  return row;
+}
+
+/** Tags as a text[] column: the record's list (the schema checked its items are strings), or null. */
+function stringList(value: unknown): string[] | null {
+  if (!Array.isArray(value)) return null;
+  const list: readonly unknown[] = value;
+  return list.every((item): item is string => typeof item === 'string') ? [...list] : null;
 }
 
 function requireId(record: EntityInput): string {

@@ -60,7 +60,7 @@ if (skip) {
       const isolated = await openStore({ databaseUrl: db.url, pgSchema: schema, codec, plugins, logger });
       try {
         const tables = await isolated.sql.query<{ n: number }>(`SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'services'`, [schema]);
-        assert.equal(tables.rows[0].n, 1);
+        assert.equal(tables.rows.at(0)?.n, 1);
         assert.equal(await isolated.version(), 0);
         assert.deepEqual((await isolated.list('services', { size: 10 })).data, []);
       } finally {

@@ -11,7 +11,8 @@ import { isGatewayError } from '../../src/errors/gateway-error.ts';
 import { loadPluginRegistry, type PluginRegistry } from '../../src/plugins/registry.ts';
 import { createSecretCodec } from '../../src/secrets/envelope-codec.ts';
 import { keyringFromKeys } from '../../src/secrets/keyring.ts';
-import { KINDS, rowsOf } from '../../src/schema/entity-catalogue.ts';
+import { KINDS, rowsOf, type Kind } from '../../src/schema/entity-catalogue.ts';
+import type { RowView } from '../../src/schema/entity-definition.ts';
 import { createFileStore } from '../../src/store/file-store.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { toAdminRecord } from '../../src/store/records.ts';
@@ -62,8 +63,13 @@ before(async () => {
 });
 after(() => db?.close());
 
-const id = (kind: keyof ConfigEntities, pick: (row: Record<string, unknown>) => boolean) => (entities[kind] as unknown as Record<string, unknown>[]).find(pick)!.id as string;
-const withoutTimes = ({ created_at: _c, updated_at: _u, ...rest }: EntityRecord) => rest;
+const id = (kind: Kind, pick: (row: RowView) => boolean) => rowsOf(entities, kind).find(pick)!.id;
+const withoutTimes = (record: EntityRecord) => {
+  const rest = { ...record };
+  delete rest.created_at;
+  delete rest.updated_at;
+  return rest;
+};
 
 describe('file store', () => {
   it('reads like the database store: same records, same order, for every kind', async () => {
@@ -124,8 +130,9 @@ describe('file store', () => {
     hashed.keyauth_credentials = hashed.keyauth_credentials.map(({ key, ...rest }) => ({ ...rest, key_hash: codec.hashApiKey(key!) }));
     const store = createFileStore(hashed, { plugins, codec });
     const found = await store.get('keyauth_credentials', API_KEY);
-    assert.equal(found?.id, hashed.keyauth_credentials[0].id);
-    assert.equal('key_hash' in found!, false);
+    assert.equal(found?.id, hashed.keyauth_credentials.at(0)?.id);
+    assert.ok(found);
+    assert.equal('key_hash' in found, false);
     assert.equal(await createFileStore(hashed, { plugins }).get('keyauth_credentials', API_KEY), undefined);
   });
 

@@ -21,6 +21,7 @@ import { loadEntities } from '../../src/store/snapshot.ts';
 import type { Store, WriteOp } from '../../src/store/store.ts';
 import { TABLES } from '../../src/store/tables.ts';
 import { createTestDatabase, postgresSkip } from '../helpers/pg-database.ts';
+import { fieldOf } from '../../src/config/object-node.ts';
 
 const ACTOR = { id: 'test', name: 'test', role: 'admin' } as const;
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -39,7 +40,7 @@ async function reference(store: Store, codec: SecretCodec): Promise<ConfigEntiti
   for (const kind of KINDS) {
     const rows = (await store.sql.query<EntitySqlRow>(`SELECT * FROM ${TABLES[kind].table} ORDER BY created_at, id`)).rows;
     for (const row of rows) {
-      const entity = fromAdminRecord(kind, mergeSecrets(recordFromRow(kind, row), unseal(codec, row.secrets))) as unknown as Record<string, unknown>;
+      const entity = fromAdminRecord(kind, mergeSecrets(recordFromRow(kind, row), unseal(codec, row.secrets)));
       if (kind === 'keyauth_credentials' && typeof row.key_hash === 'string') entity.key_hash = row.key_hash;
       (entities[kind] as unknown[]).push(entity);
     }
@@ -93,7 +94,7 @@ function runOn(label: string, open: (codec: SecretCodec) => Promise<Store>): voi
         const { jwtId } = await seed(store);
         const expected = await reference(store, codec);
         assert.ok(expected.jwt_secrets.every((s) => typeof s.secret === 'string'), 'jwt secrets decrypted');
-        assert.ok(expected.plugins.some((p) => (p.config as { redis?: { password?: unknown } }).redis?.password === 'redis-secret'), 'nested plugin secret merged');
+        assert.ok(expected.plugins.some((p) => fieldOf(fieldOf(p.config, 'redis'), 'password') === 'redis-secret'), 'nested plugin secret merged');
         assert.ok(expected.services.some((s) => !('name' in s)), 'the stored unset null dropped');
 
         const first = (await store.snapshot()).entities;

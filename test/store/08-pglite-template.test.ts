@@ -51,6 +51,7 @@ test('the first new database leaves the template; the next, on disk, loads it an
 
 test('a template others may write is not trusted', () => {
   const [file] = readdirSync(cache);
+  assert.ok(file);
   chmodSync(join(cache, file), 0o666);
   assert.equal(readTemplate(), undefined);
   chmodSync(join(cache, file), 0o600);

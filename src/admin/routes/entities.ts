@@ -2,7 +2,7 @@
 // `/services/{id or name}`, nested collections under each foreign key's parent (`/services/{s}/routes`,
 // `/consumers/{c}/key-auth`), the referenced entity (`/routes/{r}/service`), and `/plugins/enabled`.
 // Targets exist only under their upstream, as in Kong 3.x.
-import { ENTITIES, KINDS, type Kind, kindOf } from '../../schema/entity-catalogue.ts';
+import { ENTITIES, KINDS, type Kind, kindOf, parentKindOf } from '../../schema/entity-catalogue.ts';
 import type { AdminRoute } from '../admin-route.ts';
 import {
   createHandler, deleteHandler, foreignDeleteHandler, foreignGetHandler, foreignPatchHandler, foreignPutHandler,
@@ -45,7 +45,7 @@ function entity(path: string, kind: Kind, scope?: Scope): AdminRoute[] {
 }
 
 function foreignEntity(path: string, kind: Kind, field: string): AdminRoute[] {
-  const target = kindOf(ENTITIES[kind].foreign[field].kind);
+  const target = parentKindOf(kind, field);
   const it = `the ${one(target)} this ${one(kind)} refers to`;
   return [
     { method: 'GET', pattern: path, write: false, handle: foreignGetHandler(kind, field), summary: `fetch ${it}` },
@@ -80,7 +80,7 @@ function generate(): AdminRoute[] {
     pattern: '/plugins/enabled',
     write: false,
     summary: 'names of the plugins this node can run',
-    handle: async (_req, ctx) => ({ status: 200, body: { enabled_plugins: [...ctx.plugins.keys()].sort() } }),
+    handle: (_req, ctx) => Promise.resolve({ status: 200, body: { enabled_plugins: [...ctx.plugins.keys()].sort() } }),
   });
   return routes;
 }

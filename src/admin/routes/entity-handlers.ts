@@ -3,7 +3,7 @@
 // the entity a foreign key points at (`/routes/{r}/service`).
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import { ENTITIES, type Kind, kindOf, mapKinds } from '../../schema/entity-catalogue.ts';
+import { ENTITIES, type Kind, mapKinds, parentKindOf } from '../../schema/entity-catalogue.ts';
 import { referenceId } from '../../store/records.ts';
 import { isUuid } from '../../store/tables.ts';
 import type { EntityRecord } from '../../store/store.ts';
@@ -27,9 +27,17 @@ export interface Scope {
   parent: Kind;
 }
 
+/** The path segment naming the `kind` entity: the route's pattern has it, so the router always sets it. */
+function pathKey(req: AdminRequest, kind: Kind): string {
+  const name = PARAM[kind];
+  const key = Object.hasOwn(req.params, name) ? req.params[name] : undefined;
+  if (key === undefined) throw new Error(`an admin route for ${kind} has no :${name} in its pattern`);
+  return key;
+}
+
 async function parentOf(req: AdminRequest, ctx: AdminContext, scope: Scope | undefined): Promise<{ field: string; id: string } | undefined> {
   if (!scope) return undefined;
-  const parent = await mustGet(ctx, scope.parent, req.params[PARAM[scope.parent]]);
+  const parent = await mustGet(ctx, scope.parent, pathKey(req, scope.parent));
   return { field: scope.field, id: parent.id };
 }
 
@@ -71,7 +79,7 @@ export function createHandler(kind: Kind, scope?: Scope): Handler {
 export function getHandler(kind: Kind, scope?: Scope): Handler {
   return async (req, ctx) => {
     const parent = await parentOf(req, ctx, scope);
-    return { status: 200, body: present(ctx, kind, await mustGet(ctx, kind, req.params[PARAM[kind]], parent)) };
+    return { status: 200, body: present(ctx, kind, await mustGet(ctx, kind, pathKey(req, kind), parent)) };
   };
 }
 
@@ -79,7 +87,7 @@ export function getHandler(kind: Kind, scope?: Scope): Handler {
 export function putHandler(kind: Kind, scope?: Scope): Handler {
   return async (req, ctx) => {
     const parent = await parentOf(req, ctx, scope);
-    const key = req.params[PARAM[kind]];
+    const key = pathKey(req, kind);
     const body = requestBody(req, ctx, kind);
     return upsert(req, ctx, kind, key, body, parent);
   };
@@ -110,7 +118,7 @@ async function upsert(req: AdminRequest, ctx: AdminContext, kind: Kind, key: str
 export function patchHandler(kind: Kind, scope?: Scope): Handler {
   return async (req, ctx) => {
     const parent = await parentOf(req, ctx, scope);
-    const existing = await mustGet(ctx, kind, req.params[PARAM[kind]], parent);
+    const existing = await mustGet(ctx, kind, pathKey(req, kind), parent);
     return patch(req, ctx, kind, existing);
   };
 }
@@ -127,7 +135,7 @@ async function patch(req: AdminRequest, ctx: AdminContext, kind: Kind, existing:
 export function deleteHandler(kind: Kind, scope?: Scope): Handler {
   return async (req, ctx) => {
     const parent = await parentOf(req, ctx, scope);
-    const existing = await ctx.store.get(kind, req.params[PARAM[kind]], parent);
+    const existing = await ctx.store.get(kind, pathKey(req, kind), parent);
     if (!existing) {
       if (scope) throw notFound();
       return { status: 204 };
@@ -139,12 +147,12 @@ export function deleteHandler(kind: Kind, scope?: Scope): Handler {
 
 /** The entity `field` of a `kind` points at: `GET /routes/{r}/service`. */
 async function referenced(req: AdminRequest, ctx: AdminContext, kind: Kind, field: string): Promise<{ owner: EntityRecord; ref: string | null }> {
-  const owner = await mustGet(ctx, kind, req.params[PARAM[kind]]);
+  const owner = await mustGet(ctx, kind, pathKey(req, kind));
   return { owner, ref: referenceId(owner[field]) };
 }
 
 export function foreignGetHandler(kind: Kind, field: string): Handler {
-  const target = kindOf(ENTITIES[kind].foreign[field].kind);
+  const target = parentKindOf(kind, field);
   return async (req, ctx) => {
     const { ref } = await referenced(req, ctx, kind, field);
     if (ref === null) throw notFound();
@@ -153,7 +161,7 @@ export function foreignGetHandler(kind: Kind, field: string): Handler {
 }
 
 export function foreignPatchHandler(kind: Kind, field: string): Handler {
-  const target = kindOf(ENTITIES[kind].foreign[field].kind);
+  const target = parentKindOf(kind, field);
   return async (req, ctx) => {
     const { ref } = await referenced(req, ctx, kind, field);
     if (ref === null) throw notFound();
@@ -163,7 +171,7 @@ export function foreignPatchHandler(kind: Kind, field: string): Handler {
 
 /** Kong's PUT on `/routes/{r}/service`: replace the service the route points at, or create one and point the route at it. */
 export function foreignPutHandler(kind: Kind, field: string): Handler {
-  const target = kindOf(ENTITIES[kind].foreign[field].kind);
+  const target = parentKindOf(kind, field);
   return async (req, ctx) => {
     const { owner, ref } = await referenced(req, ctx, kind, field);
     const body = requestBody(req, ctx, target);
@@ -171,7 +179,8 @@ export function foreignPutHandler(kind: Kind, field: string): Handler {
     const id = randomUUID();
     const created = await buildRecord(ctx, { kind: target, body, id, generate: true });
     // the owner as stored, now pointing at the new entity (validated like any write of it)
-    const { updated_at: _, ...stored } = owner;
+    const stored = { ...owner };
+    delete stored.updated_at;
     const relinked = await buildRecord(ctx, { kind, body: { ...stored, [field]: { id } }, id: owner.id, generate: false, parent: { field, id } });
     const result = await commit(ctx, req, [{ op: 'insert', kind: target, record: created.record }, { op: 'update', kind, record: relinked.record }]);
     return { status: 200, body: present(ctx, target, result.records[0], created.generated) };

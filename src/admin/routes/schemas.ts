@@ -7,7 +7,7 @@ import type { AdminContext, AdminRequest, AdminResponse, AdminRoute } from '../a
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { FieldError } from '../../schema/validate.ts';
 import { checkRouteRules, validateEntityFields } from '../../config/validate-entity.ts';
-import { ENTITIES, KINDS, type Kind } from '../../schema/entity-catalogue.ts';
+import { ENTITIES, KINDS, isKind, type Kind } from '../../schema/entity-catalogue.ts';
 import { schemaViolation, takeForeignKeys } from '../entity-input.ts';
 import { requestBody } from '../entity-store.ts';
 
@@ -20,8 +20,11 @@ export function toJsonSchema(schema: TSchema): unknown {
   return structuredClone(out);
 }
 
-function isKind(name: string): name is Kind {
-  return (KINDS as readonly string[]).includes(name);
+/** The `:name` segment: the routes below all have one, so the router always sets it. */
+function nameParam(req: AdminRequest): string {
+  const name = Object.hasOwn(req.params, 'name') ? req.params.name : undefined;
+  if (name === undefined) throw new Error('a /schemas route has no :name in its pattern');
+  return name;
 }
 
 function noEntity(name: string): GatewayError {
@@ -44,10 +47,10 @@ export function validateBody(ctx: AdminContext, kind: Kind, body: Record<string,
   return errors;
 }
 
-async function validate(req: AdminRequest, ctx: AdminContext, kind: Kind): Promise<AdminResponse> {
+function validate(req: AdminRequest, ctx: AdminContext, kind: Kind): Promise<AdminResponse> {
   const errors = validateBody(ctx, kind, requestBody(req, ctx, kind));
   if (errors.length > 0) throw schemaViolation(errors);
-  return { status: 200, body: { message: 'schema validation successful' } };
+  return Promise.resolve({ status: 200, body: { message: 'schema validation successful' } });
 }
 
 export const schemaRoutes: AdminRoute[] = [
@@ -56,10 +59,10 @@ export const schemaRoutes: AdminRoute[] = [
     pattern: '/schemas/:name',
     write: false,
     summary: 'JSON Schema of an entity (`services`, `routes`, …)',
-    handle: async (req) => {
-      const { name } = req.params;
+    handle: (req) => {
+      const name = nameParam(req);
       if (!isKind(name)) throw noEntity(name);
-      return { status: 200, body: toJsonSchema(ENTITIES[name].schema) };
+      return Promise.resolve({ status: 200, body: toJsonSchema(ENTITIES[name].schema) });
     },
   },
   {
@@ -67,12 +70,13 @@ export const schemaRoutes: AdminRoute[] = [
     pattern: '/schemas/plugins/:name',
     write: false,
     summary: "JSON Schema of a plugin's `config`",
-    handle: async (req, ctx) => {
-      const module = ctx.plugins.get(req.params.name);
+    handle: (req, ctx) => {
+      const name = nameParam(req);
+      const module = ctx.plugins.get(name);
       if (!module) {
-        throw new GatewayError('ADMIN_NOT_FOUND', { message: `No plugin named '${req.params.name}'`, detail: `installed plugins: ${[...ctx.plugins.keys()].sort().join(', ')}` });
+        throw new GatewayError('ADMIN_NOT_FOUND', { message: `No plugin named '${name}'`, detail: `installed plugins: ${[...ctx.plugins.keys()].sort().join(', ')}` });
       }
-      return { status: 200, body: toJsonSchema(module.configSchema) };
+      return Promise.resolve({ status: 200, body: toJsonSchema(module.configSchema) });
     },
   },
   // A dry run writes nothing: allowed to read-only tokens and in DB-less mode, as Kong allows it there.
@@ -83,7 +87,7 @@ export const schemaRoutes: AdminRoute[] = [
     write: false,
     summary: 'dry run: validate an entity, nothing written',
     handle: (req, ctx) => {
-      const { name } = req.params;
+      const name = nameParam(req);
       if (!isKind(name)) throw noEntity(name);
       return validate(req, ctx, name);
     },

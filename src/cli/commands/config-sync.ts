@@ -5,6 +5,7 @@ import { loadPluginRegistry } from '../../plugins/registry.ts';
 import type { Change } from '../../config/diff/diff-entities.ts';
 import { formatChange, formatSummary } from '../../config/diff/format-changes.ts';
 import { ENTITIES } from '../../schema/entity-catalogue.ts';
+import { fieldOf } from '../../config/object-node.ts';
 import { ADMIN_FLAGS, AdminRefusal, adminClientFrom, EXIT, type AdminClient } from '../admin-client.ts';
 import { planChanges } from '../config-plan.ts';
 import { parseCommandArgs } from '../parse-command-args.ts';
@@ -57,7 +58,7 @@ async function apply(client: AdminClient, change: Change): Promise<void> {
 export function entityPath(change: Change): string {
   const own = `${ENTITIES[change.kind].adminPath}/${encodeURIComponent(change.id)}`;
   if (change.kind !== 'targets') return `/${own}`;
-  const upstream = ((change.body ?? change.before)?.upstream as { id?: string } | undefined)?.id;
-  if (upstream === undefined) throw new Error(`target ${change.id} has no upstream`);
+  const upstream = fieldOf(fieldOf(change.body ?? change.before, 'upstream'), 'id');
+  if (typeof upstream !== 'string') throw new Error(`target ${change.id} has no upstream`);
   return `/${ENTITIES.upstreams.adminPath}/${encodeURIComponent(upstream)}/${own}`;
 }

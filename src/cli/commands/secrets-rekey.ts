@@ -22,7 +22,7 @@ export async function runSecretsRekey(args: string[]): Promise<number> {
     },
   });
   const databaseUrl = process.env.DATABASE_URL || undefined;
-  const dataDir = resolve(values.data!);
+  const dataDir = resolve(values.data);
   let keyring;
   try {
     // Never generate a key here: a fresh key could not decrypt anything already stored.

@@ -60,29 +60,29 @@ export async function runStart(args: string[]): Promise<number> {
   const logger = createLogger();
 
   // Several addresses, comma-separated, as Kong's proxy_listen takes them.
-  const listen: ListenSpec[] = values.listen!.split(',').map((address) => parseListen(address.trim(), '--listen'));
+  const listen: ListenSpec[] = values.listen.split(',').map((address) => parseListen(address.trim(), '--listen'));
   if (values['tls-listen']) {
     if (!values['tls-cert'] || !values['tls-key']) throw new CliError('--tls-listen needs --tls-cert and --tls-key', 2);
     listen.push({ ...parseListen(values['tls-listen'], '--tls-listen'), tls: { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']) } });
   }
-  const adminListen = parseListen(values['admin-listen']!, '--admin-listen');
-  const identityHeaders = parseIdentityHeaders(values['identity-headers']!);
+  const adminListen = parseListen(values['admin-listen'], '--admin-listen');
+  const identityHeaders = parseIdentityHeaders(values['identity-headers']);
   const jwksAllowPrivate = splitList(values['jwks-allow-private']);
   try {
     parseAllowedNetworks(jwksAllowPrivate);
   } catch (err) {
-    throw new CliError(`--jwks-allow-private: ${(err as Error).message}`, 2);
+    throw new CliError(`--jwks-allow-private: ${err instanceof Error ? err.message : String(err)}`, 2);
   }
-  const pollIntervalMs = parseDuration(values['poll-interval']!, '--poll-interval', 100);
+  const pollIntervalMs = parseDuration(values['poll-interval'], '--poll-interval', 100);
   const clientTimeouts = {
-    headerMs: parseDuration(values['client-header-timeout']!, '--client-header-timeout', 100),
-    bodyMs: parseDuration(values['client-body-timeout']!, '--client-body-timeout', 100),
-    keepAliveMs: parseDuration(values['keepalive-timeout']!, '--keepalive-timeout', 100),
+    headerMs: parseDuration(values['client-header-timeout'], '--client-header-timeout', 100),
+    bodyMs: parseDuration(values['client-body-timeout'], '--client-body-timeout', 100),
+    keepAliveMs: parseDuration(values['keepalive-timeout'], '--keepalive-timeout', 100),
   };
 
-  const kongHeaders = parseHeaderSettings(values.headers!, values['headers-upstream']!);
+  const kongHeaders = parseHeaderSettings(values.headers, values['headers-upstream']);
 
-  const demoPorts = parseDemoPorts(values['demo-ports']!);
+  const demoPorts = parseDemoPorts(values['demo-ports']);
   let services: DemoServices | undefined;
   let node: RunningNode;
   try {
@@ -91,7 +91,7 @@ export async function runStart(args: string[]): Promise<number> {
       if (demo && port === demoPorts.users) return `stop what holds it: the demo users service needs port ${port} (or pick others with --demo-ports)`;
       if (demo && port === demoPorts.orders) return `stop what holds it: the demo orders service needs port ${port} (or pick others with --demo-ports)`;
       if (port === adminListen.port) return 'stop what holds it, or pick another with --admin-listen';
-      if (values['tls-listen'] && port === listen[listen.length - 1].port) return 'stop what holds it, or pick another with --tls-listen';
+      if (values['tls-listen'] && port === listen.at(-1)?.port) return 'stop what holds it, or pick another with --tls-listen';
       return 'stop what holds it, or pick another with --listen';
     };
     node = await explainBindErrors(portOwner, async () => {
@@ -106,7 +106,9 @@ export async function runStart(args: string[]): Promise<number> {
         databaseUrl: dbLess ? undefined : databaseUrl,
         dataDir: values.data,
         seedFile: values.seed ?? (demo && !dbLess ? DEMO_CONFIG : undefined),
-        seedEdit: demo && values.seed === undefined ? (entities) => pointDemoAt(entities, demoPorts) : undefined,
+        seedEdit: demo && values.seed === undefined ? (entities) => {
+          pointDemoAt(entities, demoPorts);
+        } : undefined,
         keyFile: values['key-file'],
         listen,
         adminListen,
@@ -136,19 +138,25 @@ export async function runStart(args: string[]): Promise<number> {
   const admin: AdminBannerInfo = {
     url: `http://${hostPort(adminAddress)}`,
     mode: node.mode,
-    storage: dbLess ? values.config! : node.store?.driver === 'postgres' ? 'PostgreSQL' : `PGlite in ${values.data}`,
+    storage: values.config !== undefined ? values.config : node.store?.driver === 'postgres' ? 'PostgreSQL' : `PGlite in ${values.data}`,
     token: node.adminToken,
     tokenSource: node.mode === 'database' ? (node.adminToken ? 'first-start' : 'existing') : node.adminToken ? 'generated' : 'env',
   };
   // A reload that fails (the database unreachable) keeps serving what it has: log it, never crash on it.
-  process.on('SIGHUP', () => void node.reload().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'SIGHUP reload failed; still serving the current configuration')));
+  process.on('SIGHUP', () => {
+    void node.reload().catch((err: unknown) => {
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'SIGHUP reload failed; still serving the current configuration');
+    });
+  });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down');
     services?.stop();
-    await node.close().catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'unclean shutdown'));
+    await node.close().catch((err: unknown) => {
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'unclean shutdown');
+    });
     process.exit(0);
   };
   // Ctrl-C under `npm start` arrives twice (from the terminal, and forwarded by npm): the copy must not kill the
@@ -168,19 +176,23 @@ export async function runStart(args: string[]): Promise<number> {
   });
   // Printed once the handlers are in place: whoever reads "listening" may signal at once.
   logger.info({ listen: addresses.map(hostPort), admin_listen: hostPort(adminAddress), mode: node.mode }, 'gateway started');
+  const first = addresses.at(0);
+  if (first === undefined) throw new Error('a started gateway listens on at least one address');
   process.stdout.write(demo
-    ? demoBanner(addresses[0].port, demoPorts, admin)
-    : plainBanner(addresses.map((a, i) => `${listen[i].tls ? 'https' : 'http'}://${hostPort(a)}`), admin));
+    ? demoBanner(first.port, demoPorts, admin)
+    : plainBanner(addresses.map((a, i) => `${listen.at(i)?.tls ? 'https' : 'http'}://${hostPort(a)}`), admin));
   return 0;
 }
 
 /** `--demo-ports USERS,ORDERS`: where the example services listen (0 picks a free port; tests run beside a demo). */
 function parseDemoPorts(value: string): DemoPorts {
   const ports = value.split(',').map((p) => Number(p.trim()));
-  if (ports.length !== 2 || ports.some((p) => !Number.isInteger(p) || p < 0 || p > 65535)) {
+  const users = ports.at(0);
+  const orders = ports.at(1);
+  if (ports.length !== 2 || users === undefined || orders === undefined || ports.some((p) => !Number.isInteger(p) || p < 0 || p > 65535)) {
     throw new CliError(`--demo-ports '${value}' must be two ports, USERS,ORDERS (e.g. ${DEMO_PORTS.users},${DEMO_PORTS.orders}; 0 picks a free one)`, 2);
   }
-  return { users: ports[0], orders: ports[1] };
+  return { users, orders };
 }
 
 /** The demo file names the example services at their default ports; the seed follows where they really listen. */
@@ -200,9 +212,10 @@ async function explainBindErrors<T>(portOwner: (port: number | undefined) => str
   try {
     return await bind();
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
-    if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
-      throw new CliError(`cannot listen on ${e.address}:${e.port} (${e.code === 'EADDRINUSE' ? 'already in use' : 'permission denied'}): ${portOwner(e.port)}`);
+    if (err instanceof Error && 'code' in err && (err.code === 'EADDRINUSE' || err.code === 'EACCES')) {
+      const address = 'address' in err && typeof err.address === 'string' ? err.address : undefined;
+      const port = 'port' in err && typeof err.port === 'number' ? err.port : undefined;
+      throw new CliError(`cannot listen on ${String(address)}:${String(port)} (${err.code === 'EADDRINUSE' ? 'already in use' : 'permission denied'}): ${portOwner(port)}`);
     }
     throw err;
   }
@@ -210,8 +223,10 @@ async function explainBindErrors<T>(portOwner: (port: number | undefined) => str
 
 function parseListen(value: string, flag: string): ListenSpec {
   const m = /^(.+):(\d+)$/.exec(value);
-  if (!m) throw new CliError(`${flag} address '${value}' must be HOST:PORT`, 2);
-  return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+  const host = m?.[1];
+  const port = m?.[2];
+  if (host === undefined || port === undefined) throw new CliError(`${flag} address '${value}' must be HOST:PORT`, 2);
+  return { host: host.replace(/^\[|\]$/g, ''), port: Number(port) };
 }
 
 /** `--identity-headers X-User-Id,X-Tenant` -> lower-case names; a bad name is a usage error. */
@@ -219,7 +234,7 @@ function parseIdentityHeaders(value: string): string[] {
   try {
     return parseIdentityHeaderList(value);
   } catch (err) {
-    throw new CliError(`--identity-headers: ${(err as Error).message}`, 2);
+    throw new CliError(`--identity-headers: ${err instanceof Error ? err.message : String(err)}`, 2);
   }
 }
 
@@ -228,7 +243,7 @@ function parseHeaderSettings(headers: string, headersUpstream: string): KongHead
   try {
     return parseKongHeaders(headers, headersUpstream);
   } catch (err) {
-    throw new CliError(`--${(err as Error).message}`, 2);
+    throw new CliError(`--${err instanceof Error ? err.message : String(err)}`, 2);
   }
 }
 

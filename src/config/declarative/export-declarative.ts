@@ -6,6 +6,7 @@ import type { PluginRegistry } from '../../plugins/registry.ts';
 import { declaredSecretFields, stripSecrets } from '../../secrets/secret-fields.ts';
 import { ENTITIES, KINDS, kindOf, mapKinds, rowsOf, type ConfigEntities, type Kind } from '../../schema/entity-catalogue.ts';
 import type { RowView } from '../../schema/entity-definition.ts';
+import { isMapping, isObjectNode } from '../object-node.ts';
 
 export interface ExportOptions {
   /** Plugin config fields their schema marks `'x-secret'` are left out; required so none can slip through. */
@@ -83,7 +84,7 @@ export function exportDeclarative(entities: ConfigEntities, options: ExportOptio
     });
     if (list.length > 0) doc[kind] = list;
   }
-  return sortKeys(doc) as Doc;
+  return sortedDoc(doc);
 }
 
 /** The document as text: YAML (what decK writes) or JSON, both ending in a newline. */
@@ -106,11 +107,12 @@ function fields(kind: Kind, row: RowView, plugins: PluginRegistry): Doc {
 }
 
 function dropNulls(node: unknown, path: readonly string[]): void {
-  if (node === null || typeof node !== 'object' || path.length === 0) return;
-  const [key, ...rest] = path;
-  const children = key === '*' ? (Array.isArray(node) ? node : []) : [(node as Doc)[key]];
+  const key = path.at(0);
+  if (!isObjectNode(node) || key === undefined) return;
+  const rest = path.slice(1);
+  const children: readonly unknown[] = key === '*' ? (Array.isArray(node) ? node : []) : [node[key]];
   if (rest.length > 0) for (const child of children) dropNulls(child, rest);
-  else if (key !== '*' && !Array.isArray(node) && (node as Doc)[key] === null) delete (node as Doc)[key];
+  else if (key !== '*' && !Array.isArray(node) && node[key] === null) Reflect.deleteProperty(node, key);
 }
 
 /** Each kind by its human key, then id: the same entities always come out in the same order. */
@@ -121,15 +123,22 @@ function sorted(kind: Kind, rows: readonly RowView[]): RowView[] {
 }
 
 function compareKeys(a: string[], b: string[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+  for (let i = 0; i < a.length; i++) {
+    const x = a.at(i) ?? '';
+    const y = b.at(i) ?? '';
+    if (x !== y) return x < y ? -1 : 1;
+  }
   return 0;
 }
 
 /** Keys in code-point order at every level (decK's dumps are alphabetical too); arrays keep their order. */
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
+  return isMapping(value) ? sortedDoc(value) : value;
+}
+
+function sortedDoc(doc: Readonly<Doc>): Doc {
   const out: Doc = {};
-  for (const key of Object.keys(value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) out[key] = sortKeys((value as Doc)[key]);
+  for (const key of Object.keys(doc).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) out[key] = sortKeys(doc[key]);
   return out;
 }

@@ -57,7 +57,7 @@ function collect(kind: Kind, value: unknown, path: string, parent: RawRecord | u
     errors.push({ path, message: 'expected an array' });
     return;
   }
-  value.forEach((item, index) => {
+  value.forEach((item: unknown, index) => {
     const itemPath = `${path}[${index}]`;
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
       errors.push({ path: itemPath, message: 'expected an object' });

@@ -6,6 +6,7 @@ import { stableId } from '../stable-id.ts';
 import { checkRouteRules, validateEntityFields } from '../validate-entity.ts';
 import { ENTITIES, KINDS, kindOf, mapKinds, type ConfigEntities, type Kind } from '../../schema/entity-catalogue.ts';
 import { addRow } from '../../schema/entity-rows.ts';
+import { keyText } from '../../schema/entity-definition.ts';
 import { emptyEntities } from '../../store/records.ts';
 import { flattenDeclarative, type RawRecord } from './flatten.ts';
 import { unsupportedWorkspaces } from './unsupported-features.ts';
@@ -57,7 +58,7 @@ function validateRecord(record: RawRecord, plugins: PluginRegistry, errors: Fiel
   for (const field of Object.keys(ENTITIES[record.kind].foreign)) {
     if (field in fields) {
       refs[field] = fields[field];
-      delete fields[field];
+      Reflect.deleteProperty(fields, field);
     }
   }
   // nesting names the plugin itself as the culprit, as the file put it there
@@ -73,7 +74,7 @@ function validateRecord(record: RawRecord, plugins: PluginRegistry, errors: Fiel
 
 function naturalKey(record: RawRecord, fields: Record<string, unknown>, refs: Record<string, unknown>): string {
   const parent = record.parent;
-  const parentKey = parent ? `${parent.kind}:${String(parent.fields.id ?? parent.fields.name ?? parent.fields.username ?? parent.path)}` : '';
+  const parentKey = parent ? `${parent.kind}:${keyText(parent.fields.id ?? parent.fields.name ?? parent.fields.username, parent.path)}` : '';
   return ENTITIES[record.kind].naturalKey({ fields, refs, parentKey, path: record.path });
 }
 
@@ -118,7 +119,7 @@ function resolveRefs(kind: Kind, row: Row, index: Index, refused: Refused, error
     let id: string | null = null;
     const parent = row.record.parent;
     if (parent && parent.kind === target) {
-      id = (targets.get(String(parent.fields.id ?? '')) ?? findRowByRecord(index, parent))?.value.id ?? null;
+      id = (targets.get(keyText(parent.fields.id)) ?? findRowByRecord(index, parent))?.value.id ?? null;
       if (id === null && isRefused(refused, target, parent)) orphaned = true;
     }
     const ref = row.refs[field];
@@ -205,7 +206,7 @@ function checkUniqueness(records: readonly RawRecord[], rows: Map<Kind, Row[]>, 
     const seen = new Map<string, Row>();
     const foreign = ENTITIES[kind].foreign;
     // the clash is reported at the set's own field (`target`, `group`, `name`), not at a reference
-    const at = fields.filter((f) => !(f in foreign)).at(-1) ?? fields[0] ?? 'id';
+    const at = fields.filter((f) => !(f in foreign)).at(-1) ?? fields.at(0) ?? 'id';
     for (const row of rows.get(kind) ?? []) {
       const key = JSON.stringify(fields.map((f) => (f in foreign ? row.resolved[f] ?? null : row.value[f] ?? null)));
       const first = seen.get(key);
@@ -245,7 +246,7 @@ function toEntities(rows: Map<Kind, Row[]>): ConfigEntities {
     for (const row of list) {
       const value: Record<string, unknown> & { id: string } = { ...row.value };
       for (const field of foreign) {
-        delete value[field];
+        Reflect.deleteProperty(value, field);
         value[`${field}Id`] = row.resolved[field] ?? null;
       }
       addRow(entities, kind, value);

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigError } from '../config-error.ts';
+import { isMapping } from '../object-node.ts';
 
 export const SUPPORTED_FORMAT_VERSIONS = ['3.0', '2.1', '1.1'] as const;
 
@@ -10,7 +11,7 @@ export async function readDeclarativeFile(file: string): Promise<Record<string, 
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ConfigError([{ path: '', message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }], file);
+    throw new ConfigError([{ path: '', message: `cannot read ${file}: ${err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : String(err)}` }], file);
   }
   return parseDeclarativeText(text, file);
 }
@@ -23,11 +24,9 @@ export function parseDeclarativeText(text: string, source = 'config'): Record<st
     doc = parseYaml(text, { uniqueKeys: true, maxAliasCount: 100, logLevel: 'error' });
   } catch (err) {
     // the first line only (the rest quotes the source); other errors up to the alias name they end with
-    const message = err instanceof YAMLParseError ? err.message.split('\n')[0] : String((err as Error)?.message ?? err).split(':')[0];
+    const message = (err instanceof YAMLParseError ? err.message.split('\n') : (err instanceof Error ? err.message : String(err)).split(':')).at(0) ?? '';
     throw new ConfigError([{ path: '', message: `not valid YAML or JSON: ${message}` }], source);
   }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new ConfigError([{ path: '', message: 'expected a mapping at the top level' }], source);
-  }
-  return doc as Record<string, unknown>;
+  if (!isMapping(doc)) throw new ConfigError([{ path: '', message: 'expected a mapping at the top level' }], source);
+  return doc;
 }

@@ -1,6 +1,7 @@
 // Kong writes `null` for every unset field (`kong config db_export` emits ngx.null as `~`). On a field our
 // schema makes optional and never null, that null means "absent", exactly as it does in Kong.
-import { Kind, type TSchema } from '@sinclair/typebox';
+import { KindGuard, type TObject, type TSchema } from '@sinclair/typebox';
+import { isObjectNode } from '../object-node.ts';
 import { Value } from '@sinclair/typebox/value';
 
 /** Per object schema, worked out once: which fields a null is dropped from, and which to descend into. */
@@ -14,24 +15,24 @@ interface PlannedField {
   optional: boolean;
   /** Worked out on the first null met (Value.Check only runs where the old code ran it). */
   dropNull: boolean | undefined;
-  child: TSchema | undefined;
+  child: TObject | undefined;
 }
 
 // Every snapshot runs this on every row: asking TypeBox whether each field accepts null, each time, was most
 // of its cost. Schemas are constants, so the answer is kept per schema object.
-const plans = new WeakMap<TSchema, NullPlan>();
+const plans = new WeakMap<TObject, NullPlan>();
 
-function planFor(schema: TSchema): NullPlan {
+function planFor(schema: TObject): NullPlan {
   let plan = plans.get(schema);
   if (plan === undefined) {
-    const required = new Set<string>((schema.required as string[] | undefined) ?? []);
+    const required = new Set<string>(schema.required ?? []);
     plan = {
-      fields: Object.entries(schema.properties as Record<string, TSchema>).map(([key, prop]) => ({
+      fields: Object.entries(schema.properties).map(([key, prop]) => ({
         key,
         prop,
         optional: !required.has(key),
         dropNull: undefined,
-        child: prop[Kind] === 'Object' ? prop : undefined,
+        child: KindGuard.IsObject(prop) ? prop : undefined,
       })),
     };
     plans.set(schema, plan);
@@ -41,13 +42,13 @@ function planFor(schema: TSchema): NullPlan {
 
 /** Deletes such nulls from `value` in place, descending into nested records the schema describes. */
 export function dropUnsetNulls(schema: TSchema, value: unknown): void {
-  if (schema[Kind] !== 'Object' || value === null || typeof value !== 'object' || Array.isArray(value)) return;
-  const obj = value as Record<string, unknown>;
+  if (!KindGuard.IsObject(schema) || !isObjectNode(value) || Array.isArray(value)) return;
+  const obj = value;
   for (const field of planFor(schema).fields) {
     const key = field.key;
     if (!(key in obj)) continue;
     if (obj[key] === null) {
-      if (field.optional && (field.dropNull ??= !Value.Check(field.prop, null))) delete obj[key];
+      if (field.optional && (field.dropNull ??= !Value.Check(field.prop, null))) Reflect.deleteProperty(obj, key);
     } else if (field.child !== undefined) dropUnsetNulls(field.child, obj[key]);
   }
 }

@@ -4,6 +4,7 @@ import { fieldPath, type FieldError } from '../../schema/validate.ts';
 import { KONG_PROTOCOLS } from '../../schema/common.ts';
 import type { RawRecord } from './flatten.ts';
 import type { Kind } from '../../schema/entity-catalogue.ts';
+import { isObjectNode } from '../object-node.ts';
 
 type Report = (message: string, suffix?: string) => void;
 
@@ -94,7 +95,7 @@ const RULES: Partial<Record<Kind, readonly Rule[]>> = {
       field: 'ordering',
       check: (v, report) => {
         if (v === null || typeof v !== 'object') return;
-        const lists = Object.values(v as Record<string, unknown>).flatMap((phases) => (phases && typeof phases === 'object' ? Object.values(phases) : []));
+        const lists = Object.values(v).flatMap((phases: unknown): unknown[] => (isObjectNode(phases) ? Object.values(phases) : []));
         if (lists.some(present)) report('ordering (dynamic plugin ordering) is not supported yet by this gateway: plugins run in priority order');
       },
     },
@@ -105,7 +106,7 @@ const RULES: Partial<Record<Kind, readonly Rule[]>> = {
 export function unsupportedFeatures(kind: Kind, fields: Record<string, unknown>, path: string): FieldError[] {
   const errors: FieldError[] = [];
   for (const rule of RULES[kind] ?? []) {
-    const value = rule.field.split('.').reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), fields);
+    const value = rule.field.split('.').reduce<unknown>((v, key) => (isObjectNode(v) ? v[key] : undefined), fields);
     if (value === undefined) continue;
     rule.check(value, (message, suffix = '') => errors.push({ path: `${fieldPath(path, rule.field)}${suffix}`, message }));
   }

@@ -9,13 +9,28 @@ import { loadDeclarative } from '../declarative/load-declarative.ts';
 import { exportDeclarative, serializeDeclarative } from '../declarative/export-declarative.ts';
 import { DEMO_CONFIG } from '../../../examples/demo/paths.ts';
 import type { ConfigEntities } from '../../schema/entity-catalogue.ts';
+import { fieldOf, isMapping, isObjectNode } from '../object-node.ts';
 import { diffEntities, type Change } from './diff-entities.ts';
 import { formatChange, formatSummary } from './format-changes.ts';
 
 const plugins = await loadPluginRegistry();
 const demo = () => loadEntitiesFromFile(DEMO_CONFIG, plugins);
 /** What the CLI sees of the server: its export, loaded back (no secrets, nothing generated). */
-const liveOf = (e: ConfigEntities) => loadDeclarative(parseYaml(serializeDeclarative(exportDeclarative(e, { plugins }), 'yaml')), plugins, 'live', { generateSecrets: false });
+const liveOf = (e: ConfigEntities) => loadDeclarative(parsed(serializeDeclarative(exportDeclarative(e, { plugins }), 'yaml')), plugins, 'live', { generateSecrets: false });
+
+/** A YAML document, checked to be a mapping. */
+function parsed(text: string): Record<string, unknown> {
+  const doc: unknown = parseYaml(text);
+  assert.ok(isMapping(doc));
+  return doc;
+}
+
+/** The value at `path` in a parsed document (objects by key, lists by index). */
+function at(value: unknown, ...path: (string | number)[]): unknown {
+  let node = value;
+  for (const key of path) node = isObjectNode(node) ? node[key] : undefined;
+  return node;
+}
 const lines = (changes: Change[]) => changes.map((c) => `${c.action} ${c.kindLabel} ${c.label}`);
 const output = (changes: Change[]) => changes.map(formatChange).join('') + formatSummary(changes);
 
@@ -49,10 +64,16 @@ test('into an empty server: everything created, parents first, in KINDS', async 
 
 test('edit a route path, drop a consumer, add a plugin: exactly those changes, deletes children first', async () => {
   const live = liveOf(await demo());
-  const doc = parseYaml(await (await import('node:fs/promises')).readFile(DEMO_CONFIG, 'utf8'));
-  doc.services[0].routes[0].paths = ['/api/v2/users'];
-  doc.consumers = doc.consumers.filter((c: { username: string }) => c.username !== 'partner-acme');
-  doc.services[1].plugins.push({ name: 'cors', config: { origins: ['https://example.com'] } });
+  const doc = parsed(await (await import('node:fs/promises')).readFile(DEMO_CONFIG, 'utf8'));
+  const route = at(doc, 'services', 0, 'routes', 0);
+  assert.ok(isObjectNode(route));
+  route.paths = ['/api/v2/users'];
+  const consumers = doc.consumers;
+  assert.ok(Array.isArray(consumers));
+  doc.consumers = consumers.filter((c: unknown) => at(c, 'username') !== 'partner-acme');
+  const servicePlugins = at(doc, 'services', 1, 'plugins');
+  assert.ok(Array.isArray(servicePlugins));
+  servicePlugins.push({ name: 'cors', config: { origins: ['https://example.com'] } });
   const changes = diffEntities(live, loadDeclarative(doc, plugins), { plugins });
   assert.deepEqual(lines(changes), [
     'update route users',
@@ -62,7 +83,9 @@ test('edit a route path, drop a consumer, add a plugin: exactly those changes, d
     'delete jwt-auth partner-acme for consumer partner-acme',
     'delete consumer partner-acme',
   ]);
-  const update = formatChange(changes[0]);
+  const [first] = changes;
+  assert.ok(first);
+  const update = formatChange(first);
   assert.match(update, /^updating route users {2}\{\n/);
   assert.match(update, /\n- {2}"paths": \[\n- {4}"\/api\/users"\n- {2}\],\n/);
   assert.match(update, /\n\+ {2}"paths": \[\n\+ {4}"\/api\/v2\/users"\n\+ {2}\],\n/);
@@ -87,6 +110,7 @@ test('entities made on the server with other ids match by natural key; children 
   const route = wanted.routes.find((r) => r.name === 'users')!;
   route.paths = ['/elsewhere'];
   const [change] = diffEntities(liveOf(live), wanted, { plugins });
+  assert.ok(change);
   assert.equal(change.id, newIds.get(route.id));
   assert.deepEqual(change.body!.service, { id: newIds.get(route.serviceId!) });
 });
@@ -103,8 +127,10 @@ test('API keys: same hash or the server-confirmed owner means unchanged; another
 
   const changed = diffEntities(live, load({ key: 'alice-new-secret-key' }), { plugins, keyOwners: new Map([['alice-new-secret-key', null]]) });
   assert.deepEqual(lines(changed), [`update key-auth ${credId} for consumer alice`]);
-  assert.equal(changed[0].body!.key, 'alice-new-secret-key');
-  const text = formatChange(changed[0]);
+  const [rekeyed] = changed;
+  assert.ok(rekeyed);
+  assert.equal(rekeyed.body!.key, 'alice-new-secret-key');
+  const text = formatChange(rekeyed);
   assert.doesNotMatch(text, /alice-new-secret-key/);
   assert.match(text, /\n\+ {2}"key": "\[CHANGED\]",\n- {2}"key_hash": "hmac-sha256:k1:abcDEF123",\n/);
 
@@ -114,15 +140,18 @@ test('API keys: same hash or the server-confirmed owner means unchanged; another
   assert.deepEqual(lines(diffEntities(live, noId, { plugins, keyOwners: new Map([['k-plain', null]]) })).map((l) => l.split(' ')[0]), ['create', 'delete']);
 });
 
-test('plugin config secrets are write-only too: a password the server does not show is not a change', async () => {
+test('plugin config secrets are write-only too: a password the server does not show is not a change', () => {
   const file = { _format_version: '3.0', plugins: [{ name: 'rate-limiting', config: { minute: 5, policy: 'local', redis: { password: 'hunter2-pw' } } }] };
   const wanted = loadDeclarative(structuredClone(file), plugins);
   const changes = diffEntities(liveOf(wanted), wanted, { plugins });
   assert.deepEqual(changes, []);
   const minute = structuredClone(file);
-  minute.plugins[0].config.minute = 6;
+  const [limit] = minute.plugins;
+  assert.ok(limit);
+  limit.config.minute = 6;
   const [update] = diffEntities(liveOf(wanted), loadDeclarative(minute, plugins), { plugins });
-  assert.equal((update.body!.config as { redis: { password: string } }).redis.password, 'hunter2-pw');
+  assert.ok(update);
+  assert.equal(fieldOf(fieldOf(update.body!.config, 'redis'), 'password'), 'hunter2-pw');
   assert.doesNotMatch(formatChange(update), /hunter2/);
   assert.match(formatChange(update), /\n- {4}"minute": 5,\n\+ {4}"minute": 6,\n/);
 });
@@ -135,7 +164,7 @@ test('select tags: untagged live entities are left alone, wanted ones get the ta
   const wanted = loadDeclarative({ _format_version: '3.0', services: [{ name: 'ours', host: 'c.test', tags: ['x'] }, { name: 'new', host: 'd.test' }] }, plugins);
   const changes = diffEntities(live, wanted, { plugins, selectTags: ['team-a'] });
   assert.deepEqual(lines(changes), ['create service new', 'delete service ours-old']);
-  assert.deepEqual(changes[0].body!.tags, ['team-a']);
+  assert.deepEqual(changes.at(0)?.body?.tags, ['team-a']);
 });
 
 test('tags compare as a set; null and absent are the same', () => {
@@ -151,15 +180,19 @@ test('an update that leaves a stored secret out is a PATCH naming every field bu
   const load = (cred: object) => loadDeclarative({ _format_version: '3.0', consumers: [{ ...consumer, jwt_secrets: [{ ...jwt, algorithm: 'HS512', ...cred }] }] }, plugins, 'file', { generateSecrets: false });
 
   const [kept] = diffEntities(live, load({}), { plugins });
+  assert.ok(kept);
   assert.equal(kept.action, 'update');
   assert.deepEqual(kept.patch, { algorithm: 'HS512', consumer: { id: consumer.id }, key: 'alice-iss', rsa_public_key: null, tags: null });
   const [given] = diffEntities(live, load({ secret: 'new-secret-value-long-enough-for-hs512-0123456789abcdef0123456789' }), { plugins });
+  assert.ok(given);
   assert.equal(given.patch, undefined, 'a secret the file gives is written with a PUT');
   assert.equal(given.body!.secret, 'new-secret-value-long-enough-for-hs512-0123456789abcdef0123456789');
 
   const rl = (minute: number, extra: object = {}) => ({ _format_version: '3.0', plugins: [{ id: '3d4e5f60-7182-4a3b-8cde-2f3a4b5c6d7e', name: 'rate-limiting', config: { minute, policy: 'local', ...extra } }] });
   const [plugin] = diffEntities(liveOf(loadDeclarative(rl(5, { redis: { password: 'pw-123' } }), plugins)), loadDeclarative(rl(6), plugins), { plugins });
-  const redis = (plugin.patch!.config as { redis: Record<string, unknown> }).redis;
+  assert.ok(plugin);
+  const redis = fieldOf(plugin.patch?.config, 'redis');
+  assert.ok(isObjectNode(redis));
   assert.equal('password' in redis, false, 'left out, so the stored password stays');
-  assert.equal((plugin.patch!.config as { minute: number }).minute, 6);
+  assert.equal(fieldOf(plugin.patch?.config, 'minute'), 6);
 });

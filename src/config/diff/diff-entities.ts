@@ -6,6 +6,7 @@ import { ENTITIES, KINDS, rowsOf, type ConfigEntities, type Kind } from '../../s
 import { declaredSecretFields } from '../../secrets/secret-fields.ts';
 import { comparable, sameValue, toBody, type EntityBody, type Row } from './entity-records.ts';
 import { entityLabel, KIND_LABEL } from './entity-labels.ts';
+import { isObjectNode } from '../object-node.ts';
 
 export interface DiffOptions {
   /** Which plugin config fields are secrets (never compared, never shown). */
@@ -50,14 +51,22 @@ export function diffEntities(live: ConfigEntities, wanted: ConfigEntities, optio
   const deletes: Change[] = [];
 
   for (const kind of KINDS) {
-    const liveRows = rowsOf(live, kind).filter((r) => tags.every((t) => (r.tags as string[] | undefined)?.includes(t)));
+    const liveRows = rowsOf(live, kind).filter((r) => tags.every((t) => Array.isArray(r.tags) && r.tags.includes(t)));
     const byId = new Map(liveRows.map((r) => [r.id, r]));
-    const liveBodies = new Map(liveRows.map((r) => [r.id, toBody(kind, r)]));
+    const liveBodies = new Map<string, EntityBody>();
     const byNatural = new Map<string, Row>();
     for (const r of liveRows) {
-      const key = naturalKey(kind, liveBodies.get(r.id)!);
+      const liveBody = toBody(kind, r);
+      liveBodies.set(r.id, liveBody);
+      const key = naturalKey(kind, liveBody);
       if (key !== undefined && !byNatural.has(key)) byNatural.set(key, r);
     }
+    // every live row has its body (built just above)
+    const bodyOf = (id: string): EntityBody => {
+      const liveBody = liveBodies.get(id);
+      if (liveBody === undefined) throw new Error(`${kind} ${id}: a live row without a body`);
+      return liveBody;
+    };
     const matched = new Set<string>();
     const kindChanges: Change[] = [];
 
@@ -77,7 +86,7 @@ export function diffEntities(live: ConfigEntities, wanted: ConfigEntities, optio
       }
       matched.add(match.id);
       idMap.set(`${kind}:${row.id}`, match.id);
-      const liveBody = liveBodies.get(match.id)!;
+      const liveBody = bodyOf(match.id);
       const liveForm = comparable(kind, liveBody, options.plugins);
       const changedSecret = secretChanged(kind, body, liveBody, match.id, options.keyOwners);
       if (changedSecret !== undefined || !sameValue(wantedForm, liveForm)) {
@@ -90,7 +99,7 @@ export function diffEntities(live: ConfigEntities, wanted: ConfigEntities, optio
     upserts.push(...kindChanges.sort(byLabel));
 
     const gone = liveRows.filter((r) => !matched.has(r.id)).map((r): Change => {
-      const liveBody = liveBodies.get(r.id)!;
+      const liveBody = bodyOf(r.id);
       const before = display(kind, liveBody, comparable(kind, liveBody, options.plugins));
       return { action: 'delete', kind, kindLabel: KIND_LABEL[kind], id: r.id, label: entityLabel(kind, r, live), before };
     });
@@ -156,17 +165,18 @@ function keepingSecrets(kind: Kind, body: EntityBody, live: EntityBody, plugins:
 }
 
 function valueAt(node: unknown, path: readonly string[]): unknown {
-  return path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as EntityBody)[key] : undefined), node);
+  return path.reduce<unknown>((v, key) => (isObjectNode(v) ? v[key] : undefined), node);
 }
 
 function removeAt(node: EntityBody, path: readonly string[]): void {
   const parent = valueAt(node, path.slice(0, -1));
-  if (parent !== null && typeof parent === 'object') delete (parent as EntityBody)[path[path.length - 1]];
+  const last = path.at(-1);
+  if (isObjectNode(parent) && last !== undefined) Reflect.deleteProperty(parent, last);
 }
 
 function withTags(body: EntityBody, tags: readonly string[]): EntityBody {
   if (tags.length === 0) return body;
-  const have = Array.isArray(body.tags) ? (body.tags as string[]) : [];
+  const have: readonly unknown[] = Array.isArray(body.tags) ? body.tags : [];
   return { ...body, tags: [...have, ...tags.filter((t) => !have.includes(t))] };
 }
 

@@ -1,7 +1,7 @@
 // How decK names entities in diff and sync output: the kind as decK spells it (`key-auth`, `acl-group`, each
 // definition's `label`) and a human label (`users`, `acl for service users`, `web-app for consumer web-app`,
 // each definition's `describe`). API keys are never shown.
-import { ENTITIES, kindOf, mapKinds, rowsOf, type ConfigEntities, type Kind } from '../../schema/entity-catalogue.ts';
+import { ENTITIES, foreignKeyOf, kindOf, mapKinds, rowsOf, type ConfigEntities, type Kind } from '../../schema/entity-catalogue.ts';
 import type { RowView } from '../../schema/entity-definition.ts';
 
 export const KIND_LABEL: Readonly<Record<Kind, string>> = mapKinds((definition) => definition.label);
@@ -9,7 +9,7 @@ export const KIND_LABEL: Readonly<Record<Kind, string>> = mapKinds((definition) 
 /** The label of one row; `entities` is the side the row belongs to (parents are named from it). */
 export function entityLabel(kind: Kind, row: RowView, entities: ConfigEntities): string {
   const parent = (field: string): string => {
-    const key = ENTITIES[kind].foreign[field];
+    const key = foreignKeyOf(kind, field);
     const id = row[`${field}Id`];
     if (key === undefined) return String(id);
     const target = kindOf(key.kind);

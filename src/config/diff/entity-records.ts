@@ -2,9 +2,8 @@
 // PUTs; and the canonical form two records are compared in, which never holds a secret.
 import type { PluginRegistry } from '../../plugins/registry.ts';
 import { stripSecrets } from '../../secrets/secret-fields.ts';
-import type { ConfigEntities } from '../../schema/entity-catalogue.ts';
-import type { Kind } from '../../schema/entity-catalogue.ts';
-import { ENTITIES, kindOf } from '../../schema/entity-catalogue.ts';
+import { ENTITIES, foreignKeyOf, kindOf, type Kind } from '../../schema/entity-catalogue.ts';
+import { isMapping } from '../object-node.ts';
 import type { RowView } from '../../schema/entity-definition.ts';
 import { referenceId, toAdminRecord } from '../../store/records.ts';
 
@@ -19,11 +18,10 @@ const TIMESTAMPS = new Set(['created_at', 'updated_at']);
  * into the one the server knows (entities matched by name keep the server's id).
  */
 export function toBody(kind: Kind, row: Row, mapId: (kind: Kind, id: string) => string = (_k, id) => id): EntityBody {
-  const foreign = ENTITIES[kind].foreign;
   const out: EntityBody = {};
   for (const [key, value] of Object.entries(toAdminRecord(kind, row))) {
     if (key === 'id' || value === undefined || TIMESTAMPS.has(key)) continue;
-    const target = foreign[key]?.kind;
+    const target = foreignKeyOf(kind, key)?.kind;
     const ref = target === undefined ? null : referenceId(value);
     out[key] = target === undefined || ref === null ? value : { id: mapId(kindOf(target), ref) };
   }
@@ -39,21 +37,25 @@ export function comparable(kind: Kind, body: EntityBody, plugins: PluginRegistry
   const copy = stripSecrets(kind, body, plugins); // a copy: the key-auth `key` goes with the other secrets
   // a hashed secret's stored hash is compared apart (diff-entities' secretChanged)
   const hashed = ENTITIES[kind].hashed;
-  if (hashed !== undefined) delete copy[hashed.stored];
+  if (hashed !== undefined) Reflect.deleteProperty(copy, hashed.stored);
   if (Array.isArray(copy.tags)) {
-    if (copy.tags.length === 0) delete copy.tags;
-    else copy.tags = [...new Set(copy.tags as string[])].sort();
+    const tags: readonly unknown[] = copy.tags;
+    if (tags.length === 0) delete copy.tags;
+    else copy.tags = [...new Set(tags)].sort();
   }
-  return canonical(copy) as EntityBody;
+  return canonicalBody(copy);
 }
 
 /** Sorted keys, no null or undefined members: equal values give equal JSON. */
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
-  if (value === null || typeof value !== 'object') return value;
+  return isMapping(value) ? canonicalBody(value) : value;
+}
+
+function canonicalBody(body: Readonly<EntityBody>): EntityBody {
   const out: EntityBody = {};
-  for (const key of Object.keys(value).sort()) {
-    const v = (value as EntityBody)[key];
+  for (const key of Object.keys(body).sort()) {
+    const v = body[key];
     if (v !== null && v !== undefined) out[key] = canonical(v);
   }
   return out;

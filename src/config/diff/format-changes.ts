@@ -32,7 +32,7 @@ function objectLines(a: Json, b: Json, depth: number): string[] {
     const groups: string[][] = [];
     if (inA && inB && JSON.stringify(a[key]) === JSON.stringify(b[key])) groups.push(valueLines(' ', depth, key, a[key]));
     else if (inA && inB && isObject(a[key]) && isObject(b[key])) {
-      groups.push([`${pad(' ', depth)}${JSON.stringify(key)}: {`, ...objectLines(a[key] as Json, b[key] as Json, depth + 1), `${pad(' ', depth)}}`]);
+      groups.push([`${pad(' ', depth)}${JSON.stringify(key)}: {`, ...objectLines(a[key], b[key], depth + 1), `${pad(' ', depth)}}`]);
     } else {
       if (inA) groups.push(valueLines('-', depth, key, a[key]));
       if (inB) groups.push(valueLines('+', depth, key, b[key]));

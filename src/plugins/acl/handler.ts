@@ -42,12 +42,16 @@ export function createAclHandler(config: AclConfig, env: PluginEnv): PluginHandl
           // Kong 3.x: 401 when nobody authenticated, 403 when a credential came without a consumer.
           throw new GatewayError(ctx.credential === null ? 'ACL_NO_CONSUMER' : 'ACL_FORBIDDEN');
         }
-        return enforce(ctx, policy.evaluate(asserted), AUTHENTICATED_GROUPS_HEADER);
+        enforce(ctx, policy.evaluate(asserted), AUTHENTICATED_GROUPS_HEADER);
+        return;
       }
       // Asserted groups override the anonymous consumer's, and a real consumer's only when configured so.
       if (ctx.credential === null || alwaysUseAuthenticated) {
         const asserted = authenticatedGroups(ctx);
-        if (asserted !== undefined) return enforce(ctx, policy.evaluate(asserted), AUTHENTICATED_GROUPS_HEADER);
+        if (asserted !== undefined) {
+          enforce(ctx, policy.evaluate(asserted), AUTHENTICATED_GROUPS_HEADER);
+          return;
+        }
       }
       const groups = groupsOf(consumer.id);
       // Kong: a consumer in no group cannot pass an allow list: 403 with a credential, 401 for the anonymous

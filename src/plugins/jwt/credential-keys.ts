@@ -33,7 +33,7 @@ export class CredentialKeys {
   }
 
   #prepare(credential: JwtCredential): PreparedKey {
-    const spec = algorithmSpec(credential.algorithm ?? 'HS256');
+    const spec = algorithmSpec(credential.algorithm);
     if (spec === undefined) throw invalidKey(`unsupported credential algorithm ${credential.algorithm}`);
     if (spec.family !== 'HS') {
       if (!credential.rsa_public_key) throw invalidKey(`${spec.name} credential has no rsa_public_key`);

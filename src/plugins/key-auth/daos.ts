@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, Nullable } from '../../schema/common.ts';
-import { defineEntity } from '../../schema/entity-definition.ts';
+import { defineEntity, keyText } from '../../schema/entity-definition.ts';
 import { fieldPath } from '../../schema/validate.ts';
 import { definePluginDaos } from '../plugin-daos.ts';
 
@@ -38,7 +38,7 @@ export const KeyAuthCredentials = defineEntity({
     : []),
   // the key is a secret: only the id orders them
   sortBy: [],
-  naturalKey: ({ fields, path }) => String(fields.key ?? fields.key_hash ?? path),
+  naturalKey: ({ fields, path }) => keyText(fields.key ?? fields.key_hash, path),
   label: 'key-auth',
   describe: (row, parent) => `${row.id} for consumer ${parent('consumer')}`,
 });

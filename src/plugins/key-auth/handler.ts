@@ -50,7 +50,11 @@ export function createKeyAuthHandler(config: KeyAuthConfig, env: PluginEnv): Plu
       if (anonymous !== null && ctx.credential !== null) return;
       const key = findKey(ctx);
       // Only key_in_body searches may need to read the body first.
-      if (key instanceof Promise) return key.then((k) => decide(ctx, k));
+      if (key instanceof Promise) {
+        return key.then((k) => {
+          decide(ctx, k);
+        });
+      }
       decide(ctx, key);
     },
   };

@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, Nullable } from '../common.ts';
 import { IDENTITY_KEYWORD } from '../identity-text.ts';
-import { defineEntity } from '../entity-definition.ts';
+import { defineEntity, keyText } from '../entity-definition.ts';
 
 /** Consumer identities: what upstreams receive in X-Consumer-Username / X-Consumer-Custom-ID. */
 const Identity = (description: string) => Type.String({ minLength: 1, maxLength: 255, [IDENTITY_KEYWORD]: 'label', description });
@@ -32,7 +32,7 @@ export const Consumers = defineEntity({
     ? [{ path: path === '' ? '@entity' : path, message: CONSUMER_IDENTITY_MESSAGE }]
     : []),
   sortBy: ['username', 'custom_id'],
-  naturalKey: ({ fields, path }) => String(fields.username ?? fields.custom_id ?? path),
+  naturalKey: ({ fields, path }) => keyText(fields.username ?? fields.custom_id, path),
   label: 'consumer',
   describe: (row) => str(row.username) ?? str(row.custom_id) ?? row.id,
 });

@@ -1,7 +1,7 @@
 // Plugin instance: a named plugin with config, scoped globally or to a service, route and/or consumer.
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, KongProtocol, Name, Nullable } from '../common.ts';
-import { defineEntity } from '../entity-definition.ts';
+import { defineEntity, keyText } from '../entity-definition.ts';
 
 /** Kong Enterprise's dynamic ordering (`ordering.before.access: [...]`); exports carry it as null. */
 const PhaseList = Nullable(Type.Object({ access: Type.Optional(Type.Array(Type.String({ minLength: 1 }))) }, { additionalProperties: false }));
@@ -40,7 +40,7 @@ export const Plugins = defineEntity({
   columns: { name: 'name', instance_name: 'instance_name' },
   sortBy: ['name', 'instance_name'],
   naturalKey: ({ fields, refs, parentKey }) =>
-    `${parentKey}|${JSON.stringify([refs.service, refs.route, refs.consumer])}|${String(fields.name)}|${String(fields.instance_name ?? '')}`,
+    `${parentKey}|${JSON.stringify([refs.service, refs.route, refs.consumer])}|${String(fields.name)}|${keyText(fields.instance_name)}`,
   label: 'plugin',
   describe(row, parent) {
     const scopes: string[] = [];

@@ -1,7 +1,7 @@
 // Service: an upstream API (Kong `services`). `url` is shorthand for protocol/host/port/path.
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, Host, Name, Nullable, Port, TimeoutMs, Uuid } from '../common.ts';
-import { defineEntity } from '../entity-definition.ts';
+import { defineEntity, keyText } from '../entity-definition.ts';
 
 export const ServiceSchema = Type.Object({
   ...EntityBase,
@@ -41,7 +41,7 @@ export const Services = defineEntity({
   foreign: {},
   columns: { name: 'name' },
   sortBy: ['name'],
-  naturalKey: ({ fields, path }) => String(fields.name ?? path),
+  naturalKey: ({ fields, path }) => keyText(fields.name, path),
   label: 'service',
   describe: (row) => (typeof row.name === 'string' && row.name !== '' ? row.name : row.id),
 });

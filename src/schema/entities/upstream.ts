@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, HeaderName, Nullable, TimestampMs, Uuid } from '../common.ts';
 import { HealthchecksSchema } from './upstream-healthchecks.ts';
 import { IDENTITY_KEYWORD } from '../identity-text.ts';
-import { defineEntity } from '../entity-definition.ts';
+import { defineEntity, keyText } from '../entity-definition.ts';
 
 /** What Kong 3.x may hash on; only `none` (plain weighted round-robin) is served here, the rest are refused. */
 const HashInput = Type.Union(['none', 'consumer', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture'].map((h) => Type.Literal(h)), { default: 'none' });
@@ -51,7 +51,7 @@ export const Upstreams = defineEntity({
   foreign: {},
   columns: { name: 'name' },
   sortBy: ['name'],
-  naturalKey: ({ fields, path }) => String(fields.name ?? path),
+  naturalKey: ({ fields, path }) => keyText(fields.name, path),
   label: 'upstream',
   describe: (row) => (typeof row.name === 'string' && row.name !== '' ? row.name : row.id),
 });
@@ -65,7 +65,7 @@ export const Targets = defineEntity({
   foreign: { upstream: { kind: 'upstreams', onDelete: 'cascade', required: true } },
   columns: { target: 'target' },
   sortBy: ['target'],
-  naturalKey: ({ fields, refs, parentKey }) => `${parentKey}|${String(refs.upstream ?? '')}|${String(fields.target)}`,
+  naturalKey: ({ fields, refs, parentKey }) => `${parentKey}|${keyText(refs.upstream)}|${String(fields.target)}`,
   label: 'target',
   describe: (row, parent) => `${String(row.target)} for upstream ${parent('upstream')}`,
 });

@@ -2,6 +2,7 @@
 // corrupt it. A lock file beside the folder holds the owner's pid; one left by a crashed process is taken over.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { errorText } from '../error-fields.ts';
 
 /** Another live process holds the folder: callers (the CLI) tell the user what to do about that process. */
 export class DataDirInUseError extends Error {
@@ -33,7 +34,7 @@ export function lockDataDir(dir: string): () => void {
         rmSync(file, { force: true });
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (errorText(err, 'code') !== 'EEXIST') throw err;
       const pid = Number(readFileSync(file, 'utf8').trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
         throw new DataDirInUseError(dir, pid, file);
@@ -60,6 +61,6 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return errorText(err, 'code') === 'EPERM';
   }
 }

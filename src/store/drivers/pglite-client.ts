@@ -45,6 +45,7 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
 
   async function run<R>(q: Pick<PGlite, 'query'>, sql: string, params?: readonly SqlValue[]): Promise<SqlResult<R>> {
     try {
+      // Cast kept: PGlite only reads `params` (its type just isn't readonly).
       const result = await q.query<R>(sql, params as unknown[] | undefined);
       return { rows: result.rows, affectedRows: result.affectedRows ?? 0 };
     } catch (err) {

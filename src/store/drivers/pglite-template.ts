@@ -9,7 +9,13 @@ import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
 
 // The package exports no package.json: read it beside the entry point (dist/index.js).
-const PGLITE_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@electric-sql/pglite')), 'utf8')) as { version: string }).version;
+const PGLITE_VERSION = packageVersion(JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@electric-sql/pglite')), 'utf8')));
+
+function packageVersion(manifest: unknown): string {
+  const version: unknown = manifest !== null && typeof manifest === 'object' && 'version' in manifest ? manifest.version : undefined;
+  if (typeof version !== 'string') throw new Error('@electric-sql/pglite: package.json names no version');
+  return version;
+}
 const CACHE_DIR = process.env.PORTCULLIS_PGLITE_CACHE ?? fileURLToPath(new URL('../../../node_modules/.cache/portcullis/', import.meta.url));
 const TEMPLATE = join(CACHE_DIR, `pglite-${PGLITE_VERSION}-empty.tar.gz`);
 

@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { SqlClient, SqlQueryable, SqlResult, SqlValue } from '../sql-client.ts';
 import { unavailable } from './connection-errors.ts';
+import { errorText } from '../error-fields.ts';
 import { quoteIdent } from './identifiers.ts';
 
 export interface PostgresClientOptions {
@@ -16,13 +17,13 @@ export interface PostgresClientOptions {
   logger?: Logger;
 }
 
-const INT8 = 20;
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5000;
 
 /** int8 as number (counters and unix timestamps stay far below 2^53); every other type as pg parses it. */
 const types: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8 ? Number : pg.types.getTypeParser(oid, format as 'text'))) as pg.CustomTypesConfig['getTypeParser'],
+  // unknown, not a type: pg's own parsers are typed `any`, and pg calls whichever this returns
+  getTypeParser: (oid, format): unknown => (oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)),
 };
 
 interface Listener {
@@ -55,7 +56,9 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
 
   const pool = new pg.Pool({ ...config, max: options.max ?? 10 });
   // An idle client losing its connection must not crash the process; the pool drops it.
-  pool.on('error', (err) => logger?.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'store: idle database connection lost'));
+  pool.on('error', (err) => {
+    logger?.warn({ err: { message: err.message, code: errorText(err, 'code') } }, 'store: idle database connection lost');
+  });
   try {
     await pool.query('SELECT 1');
   } catch (err) {
@@ -65,6 +68,8 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
 
   async function run<R>(q: pg.Pool | pg.PoolClient, sql: string, params?: readonly SqlValue[]): Promise<SqlResult<R>> {
     try {
+      // Casts kept: pg only reads `params` (its type just isn't readonly), and a row's type is the caller's
+      // statement's, which no check here could know (SqlQueryable.query<R> is the boundary that names it).
       const result = await q.query(sql, params as unknown[] | undefined);
       return { rows: result.rows as R[], affectedRows: result.rowCount ?? 0 };
     } catch (err) {
@@ -95,7 +100,9 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
         await run(client, 'COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch((rollbackErr: Error) => { broken = rollbackErr; });
+        await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+          broken = rollbackErr instanceof Error ? rollbackErr : new Error('ROLLBACK failed');
+        });
         throw err;
       } finally {
         // A connection that could not roll back is in an unknown state: destroy it rather than reuse it.
@@ -180,11 +187,13 @@ class ListenConnection {
       if (this.client === client) this.client = undefined;
       client.end().catch(() => {});
       if (this.closed) return;
-      this.logger?.warn({ err: err && { message: err.message, code: (err as { code?: string }).code } }, 'store: LISTEN connection lost; reconnecting');
+      this.logger?.warn({ err: err && { message: err.message, code: errorText(err, 'code') } }, 'store: LISTEN connection lost; reconnecting');
       this.scheduleReconnect();
     };
     client.on('error', onLost);
-    client.on('end', () => onLost());
+    client.on('end', () => {
+      onLost();
+    });
     try {
       await client.connect();
     } catch (err) {

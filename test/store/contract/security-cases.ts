@@ -9,6 +9,7 @@ import { REDACTED } from '../../../src/secrets/secret-fields.ts';
 import { ACTOR, builders, insert, ref, rejectsWith, rawTable, secretValue, write } from './fixtures.ts';
 import type { ContractHarness } from './harness.ts';
 import type { AuditEntry } from '../../../src/store/store.ts';
+import { fieldOf, isObjectNode } from '../../../src/config/object-node.ts';
 
 export function securityCases(h: ContractHarness): void {
   const b = () => builders(h.plugins);
@@ -49,11 +50,14 @@ export function securityCases(h: ContractHarness): void {
     assert.equal('secret' in jwt, false);
     assert.equal(jwt.key, f.jwt.key);
     const plugin = (await h.store.get('plugins', f.plugin.id))!;
-    assert.equal('password' in ((plugin.config as { redis: object }).redis), false);
+    const redis = fieldOf(plugin.config, 'redis');
+    assert.ok(isObjectNode(redis));
+    assert.equal('password' in redis, false);
 
-    const row = (await h.store.sql.query<{ secrets: string }>('SELECT secrets FROM jwt_secrets WHERE id = $1', [f.jwt.id])).rows[0];
+    const row = (await h.store.sql.query<{ secrets: string }>('SELECT secrets FROM jwt_secrets WHERE id = $1', [f.jwt.id])).rows.at(0);
+    assert.ok(row);
     assert.equal(h.codec.keyIdOf(row.secrets), h.codec.activeKeyId);
-    const hash = (await h.store.sql.query<{ key_hash: string }>('SELECT key_hash FROM keyauth_credentials WHERE id = $1', [f.keyAuth.id])).rows[0].key_hash;
+    const hash = (await h.store.sql.query<{ key_hash: string }>('SELECT key_hash FROM keyauth_credentials WHERE id = $1', [f.keyAuth.id])).rows.at(0)?.key_hash;
     assert.equal(hash, h.codec.hashApiKey(f.keyAuth.key as string));
   });
 
@@ -62,7 +66,7 @@ export function securityCases(h: ContractHarness): void {
     const { entities } = await h.store.snapshot();
     assert.equal(entities.jwt_secrets.find((j) => j.id === f.jwt.id)?.secret, f.jwt.secret);
     const plugin = entities.plugins.find((p) => p.id === f.plugin.id)!;
-    assert.equal((plugin.config as { redis: { password: string } }).redis.password, f.password);
+    assert.equal(fieldOf(fieldOf(plugin.config, 'redis'), 'password'), f.password);
     assert.equal(plugin.serviceId, f.svc.id);
     const key = entities.keyauth_credentials.find((k) => k.id === f.keyAuth.id)!;
     assert.equal(key.key, undefined);
@@ -84,7 +88,7 @@ export function securityCases(h: ContractHarness): void {
     let { entities } = await h.store.snapshot();
     assert.equal(entities.jwt_secrets.find((j) => j.id === f.jwt.id)?.secret, f.jwt.secret);
     assert.equal(entities.keyauth_credentials.find((k) => k.id === f.keyAuth.id)?.key_hash, h.codec.hashApiKey(f.keyAuth.key as string));
-    assert.equal((entities.plugins.find((p) => p.id === f.plugin.id)!.config as { redis: { password: string } }).redis.password, f.password);
+    assert.equal(fieldOf(fieldOf(entities.plugins.find((p) => p.id === f.plugin.id)?.config, 'redis'), 'password'), f.password);
 
     const secret = secretValue('rotated');
     config.redis.password = null;
@@ -94,8 +98,8 @@ export function securityCases(h: ContractHarness): void {
     ]);
     ({ entities } = await h.store.snapshot());
     assert.equal(entities.jwt_secrets.find((j) => j.id === f.jwt.id)?.secret, secret);
-    assert.equal((entities.plugins.find((p) => p.id === f.plugin.id)!.config as { redis: { password: unknown } }).redis.password, null);
-    assert.equal((await h.store.sql.query<{ secrets: string | null }>('SELECT secrets FROM plugins WHERE id = $1', [f.plugin.id])).rows[0].secrets, null);
+    assert.equal(fieldOf(fieldOf(entities.plugins.find((p) => p.id === f.plugin.id)?.config, 'redis'), 'password'), null);
+    assert.equal((await h.store.sql.query<{ secrets: string | null }>('SELECT secrets FROM plugins WHERE id = $1', [f.plugin.id])).rows.at(0)?.secrets, null);
   });
 
   it('finds a key-auth credential by its API key (within its consumer), and refuses a duplicate key without echoing it', async () => {
@@ -137,6 +141,7 @@ export function securityCases(h: ContractHarness): void {
       assert.ok(!Number.isNaN(Date.parse(e.at)));
     }
     const [del, upd, created] = data;
+    assert.ok(del && upd && created);
     assert.equal(created.before, null);
     assert.equal(created.after?.secret, REDACTED);
     assert.equal(created.after?.key, f.jwt.key);
@@ -144,10 +149,10 @@ export function securityCases(h: ContractHarness): void {
     assert.equal(upd.before?.secret, REDACTED);
     assert.equal(del.after, null);
     assert.equal(del.before?.id, f.jwt.id);
-    const keyAudit = (await h.store.audit.list({ size: 1, entityId: f.keyAuth.id })).data[0];
-    assert.equal(keyAudit.after?.key, REDACTED);
-    const pluginAudit = (await h.store.audit.list({ size: 1, kind: 'plugins', entityId: f.plugin.id })).data[0];
-    assert.equal((pluginAudit.after?.config as { redis: { password: string } }).redis.password, REDACTED);
+    const keyAudit = (await h.store.audit.list({ size: 1, entityId: f.keyAuth.id })).data.at(0);
+    assert.equal(keyAudit?.after?.key, REDACTED);
+    const pluginAudit = (await h.store.audit.list({ size: 1, kind: 'plugins', entityId: f.plugin.id })).data.at(0);
+    assert.equal(fieldOf(fieldOf(pluginAudit?.after?.config, 'redis'), 'password'), REDACTED);
     const all = JSON.stringify(await h.store.audit.list({ size: 1000 }));
     for (const plaintext of f.plaintexts) assert.ok(!all.includes(plaintext), 'a secret is in the audit log');
 
@@ -164,7 +169,8 @@ export function securityCases(h: ContractHarness): void {
     const route = await insert(h.store, 'routes', b().route(f.svc.id));
     const routePlugin = await insert(h.store, 'plugins', b().plugin('cors', {}, { route: ref(route.id) }));
     const up = await insert(h.store, 'upstreams', b().upstream());
-    const targets = [await insert(h.store, 'targets', b().target(up.id)), await insert(h.store, 'targets', b().target(up.id))];
+    const target0 = await insert(h.store, 'targets', b().target(up.id));
+    const target1 = await insert(h.store, 'targets', b().target(up.id));
     await write(h.store, [{ op: 'delete', kind: 'consumers', id: f.consumer.id }], 'req-consumer');
     await write(h.store, [{ op: 'delete', kind: 'routes', id: route.id }, { op: 'delete', kind: 'services', id: f.svc.id }], 'req-service');
     await write(h.store, [{ op: 'delete', kind: 'upstreams', id: up.id }], 'req-upstream');
@@ -172,10 +178,12 @@ export function securityCases(h: ContractHarness): void {
     const deletion = async (kind: string, id: string) => {
       const rows = (await h.store.audit.list({ size: 10, kind, entityId: id })).data.filter((e) => e.action === 'delete');
       assert.equal(rows.length, 1, `one delete row for ${kind} ${id}`);
-      assert.deepEqual(rows[0].actor, { id: ACTOR.id, name: ACTOR.name });
-      assert.equal(rows[0].after, null);
-      assert.equal(rows[0].before?.id, id);
-      return rows[0];
+      const [row] = rows;
+      assert.ok(row);
+      assert.deepEqual(row.actor, { id: ACTOR.id, name: ACTOR.name });
+      assert.equal(row.after, null);
+      assert.equal(row.before?.id, id);
+      return row;
     };
     const consumerRow = await deletion('consumers', f.consumer.id);
     const routeRow = await deletion('routes', route.id);
@@ -188,8 +196,8 @@ export function securityCases(h: ContractHarness): void {
       ['plugins', consumerPlugin.id, consumerRow],
       ['plugins', routePlugin.id, routeRow],
       ['plugins', f.plugin.id, serviceRow],
-      ['targets', targets[0].id, upstreamRow],
-      ['targets', targets[1].id, upstreamRow],
+      ['targets', target0.id, upstreamRow],
+      ['targets', target1.id, upstreamRow],
     ];
     for (const [kind, id, parent] of children) {
       const row = await deletion(kind, id);
@@ -201,8 +209,8 @@ export function securityCases(h: ContractHarness): void {
     assert.deepEqual((await deletion('consumers', f.consumer.id)).before?.username, f.consumer.username);
     assert.equal((await deletion('jwt_secrets', f.jwt.id)).before?.secret, REDACTED);
     assert.equal((await deletion('keyauth_credentials', f.keyAuth.id)).before?.key, REDACTED);
-    assert.equal(((await deletion('plugins', f.plugin.id)).before?.config as { redis: { password: string } }).redis.password, REDACTED);
-    assert.equal((await deletion('targets', targets[0].id)).before?.target, targets[0].target);
+    assert.equal(fieldOf(fieldOf((await deletion('plugins', f.plugin.id)).before?.config, 'redis'), 'password'), REDACTED);
+    assert.equal((await deletion('targets', target0.id)).before?.target, target0.target);
     const all = JSON.stringify(await h.store.audit.list({ size: 1000 }));
     for (const plaintext of f.plaintexts) assert.ok(!all.includes(plaintext), 'a secret is in the audit log');
   });

@@ -12,6 +12,7 @@ import { ACTOR, builders, insert, ref, rejectsWith, secretValue, write } from '.
 import type { ContractHarness } from './harness.ts';
 import { securityCases } from './security-cases.ts';
 import type { Store } from '../../../src/store/store.ts';
+import { fieldOf } from '../../../src/config/object-node.ts';
 
 export interface StoreDeps {
   codec: SecretCodec;
@@ -89,7 +90,7 @@ export function runStoreContract(name: string, open: OpenContractStore, cleanup:
       const version = await h.store.version();
       const sealed = (await h.store.sql.query<{ n: number }>(
         `SELECT (SELECT count(*) FROM jwt_secrets WHERE secrets IS NOT NULL) + (SELECT count(*) FROM plugins WHERE secrets IS NOT NULL) AS n`,
-      )).rows[0].n;
+      )).rows.at(0)?.n;
 
       // The new key first (active), the old one kept so values written under it still open.
       await h.reopen(createSecretCodec(keyringFromKeys([KEY_2, KEY_1])));
@@ -107,7 +108,7 @@ export function runStoreContract(name: string, open: OpenContractStore, cleanup:
       assert.equal(await h.store.rekeySecrets(ACTOR), 0);
       ({ entities } = await h.store.snapshot());
       assert.equal(entities.jwt_secrets.find((j) => j.id === jwt.id)?.secret, jwt.secret);
-      assert.equal((entities.plugins.find((p) => p.id === plugin.id)!.config as { redis: { password: string } }).redis.password, password);
+      assert.equal(fieldOf(fieldOf(entities.plugins.find((p) => p.id === plugin.id)?.config, 'redis'), 'password'), password);
       const rekeys = (await h.store.audit.list({ size: 2, kind: 'secrets' })).data;
       assert.deepEqual(rekeys.map((e) => [e.action, e.after?.rewrapped]), [['rekey', 0], ['rekey', sealed]]);
     });
