@@ -48,7 +48,8 @@ export interface NamingContext {
  */
 export function keyText(value: unknown, fallback = ''): string {
   const shown: unknown = value ?? fallback;
-  return String(shown);
+  // a reference written as an object (`upstream: { name: a }`) keys by what it names, not as "[object Object]"
+  return shown !== null && typeof shown === 'object' ? JSON.stringify(shown) : String(shown);
 }
 
 /** A row as `config diff` and the compiled config see it: foreign keys as `<field>Id`. */
