@@ -38,7 +38,8 @@ function objectLines(a: Json, b: Json, depth: number): string[] {
       if (inB) groups.push(valueLines('+', depth, key, b[key]));
     }
     for (const group of groups) {
-      if (i < keys.length - 1) group[group.length - 1] += ',';
+      const last = group.pop();
+      if (last !== undefined) group.push(i < keys.length - 1 ? `${last},` : last);
       lines.push(...group);
     }
   });

@@ -198,7 +198,7 @@ function canonicalPath(path: string): string {
       i += 2;
       if (b >= 0x80) {
         feedUtf8(utf8, b);
-        seg += '%' + HEX[h1] + HEX[h2];
+        seg += '%' + HEX.charAt(h1) + HEX.charAt(h2);
         continue;
       }
       if (utf8.need > 0) feedUtf8(utf8, b); // throws: ASCII inside a multi-byte sequence
@@ -207,13 +207,13 @@ function canonicalPath(path: string): string {
       if (b === PERCENT && hexValue(path.charCodeAt(i + 1)) >= 0 && hexValue(path.charCodeAt(i + 2)) >= 0) {
         ambiguous('double percent-encoding in path');
       }
-      seg += UNRESERVED[b] === 1 ? String.fromCharCode(b) : '%' + HEX[h1] + HEX[h2];
+      seg += UNRESERVED[b] === 1 ? String.fromCharCode(b) : '%' + HEX.charAt(h1) + HEX.charAt(h2);
       continue;
     }
     if (c >= 0x80) {
       if (c > 0xff) badRequest('path contains characters outside latin1');
       feedUtf8(utf8, c);
-      seg += '%' + HEX[c >> 4] + HEX[c & 15];
+      seg += '%' + HEX.charAt(c >> 4) + HEX.charAt(c & 15);
       continue;
     }
     if (utf8.need > 0) feedUtf8(utf8, c); // throws
@@ -222,9 +222,9 @@ function canonicalPath(path: string): string {
       segments.push(seg);
       seg = '';
     } else if (cls === FAST || cls === KEEP) {
-      seg += path[i];
+      seg += path.charAt(i);
     } else if (cls === ENCODE) {
-      seg += '%' + HEX[c >> 4] + HEX[c & 15];
+      seg += '%' + HEX.charAt(c >> 4) + HEX.charAt(c & 15);
     } else {
       badRequest(c === 0x5c ? 'backslash in path' : 'invalid character in path');
     }
