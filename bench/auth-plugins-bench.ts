@@ -25,25 +25,37 @@ interface Case {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' }, runs: { type: 'string', default: '3' } } });
+  const { values } = parseArgs({
+    options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' }, runs: { type: 'string', default: '3' } },
+  });
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-auth-bench-'));
   const upstream = await startUpstream(dir); // stopped with every other child by runMain
   const config = {
     _format_version: '3.0',
     consumers: [{ username: 'bench', keyauth_credentials: [{ key: 'bench-api-key' }], hmacauth_credentials: [{ username: 'bench', secret: SECRET }] }],
-    services: [{
-      name: 'bench', url: upstream.url, routes: [
-        { name: 'none', paths: ['/none'] },
-        { name: 'key', paths: ['/key'], plugins: [{ name: 'key-auth' }] },
-        { name: 'hmac', paths: ['/hmac'], plugins: [{ name: 'hmac-auth', config: { clock_skew: 3600, enforce_headers: ['date', 'request-line'] } }] },
-        { name: 'hmac-body', paths: ['/hmac-body'], plugins: [{ name: 'hmac-auth', config: { clock_skew: 3600, validate_request_body: true } }] },
-      ],
-    }],
+    services: [
+      {
+        name: 'bench',
+        url: upstream.url,
+        routes: [
+          { name: 'none', paths: ['/none'] },
+          { name: 'key', paths: ['/key'], plugins: [{ name: 'key-auth' }] },
+          { name: 'hmac', paths: ['/hmac'], plugins: [{ name: 'hmac-auth', config: { clock_skew: 3600, enforce_headers: ['date', 'request-line'] } }] },
+          { name: 'hmac-body', paths: ['/hmac-body'], plugins: [{ name: 'hmac-auth', config: { clock_skew: 3600, validate_request_body: true } }] },
+        ],
+      },
+    ],
   };
   const configPath = join(dir, 'portcullis.yaml');
   writeFileSync(configPath, JSON.stringify(config));
   const port = await freePort();
-  const gateway = spawnChild('portcullis', 0, process.execPath, [PORTCULLIS_CLI, 'start', '--config', configPath, '--listen', `127.0.0.1:${port}`, '--admin-listen', '127.0.0.1:0'], join(dir, 'portcullis.log'));
+  const gateway = spawnChild(
+    'portcullis',
+    0,
+    process.execPath,
+    [PORTCULLIS_CLI, 'start', '--config', configPath, '--listen', `127.0.0.1:${port}`, '--admin-listen', '127.0.0.1:0'],
+    join(dir, 'portcullis.log'),
+  );
   const base = `http://127.0.0.1:${port}`;
   await waitReady(gateway, `${base}/none`);
 
@@ -54,13 +66,22 @@ async function main(): Promise<number> {
     { name: 'no auth', path: '/none', headers: {} },
     { name: 'key-auth', path: '/key', headers: { apikey: 'bench-api-key' } },
     {
-      name: 'hmac-auth (sha256: date, request-line)', path: '/hmac', headers: {
-        date, authorization: hmacAuthorization({ username: 'bench', secret: SECRET, headers: ['date', 'request-line'], values: { date }, uri: '/hmac' }),
+      name: 'hmac-auth (sha256: date, request-line)',
+      path: '/hmac',
+      headers: {
+        date,
+        authorization: hmacAuthorization({ username: 'bench', secret: SECRET, headers: ['date', 'request-line'], values: { date }, uri: '/hmac' }),
       },
     },
     {
-      name: 'hmac-auth + Digest, 1 KiB POST', path: '/hmac-body', method: 'POST', body, headers: {
-        date, digest, 'content-type': 'application/json',
+      name: 'hmac-auth + Digest, 1 KiB POST',
+      path: '/hmac-body',
+      method: 'POST',
+      body,
+      headers: {
+        date,
+        digest,
+        'content-type': 'application/json',
         authorization: hmacAuthorization({ username: 'bench', secret: SECRET, headers: ['date', 'digest'], values: { date, digest } }),
       },
     },
@@ -71,7 +92,12 @@ async function main(): Promise<number> {
     const res = await fetch(`${base}${c.path}`, { method: c.method ?? 'GET', headers: c.headers, body: c.body });
     if (res.status !== 200) throw new Error(`${c.name}: pre-flight answered ${res.status}: ${await res.text()}`);
   }
-  const forged = await fetch(`${base}/hmac`, { headers: { date, authorization: hmacAuthorization({ username: 'bench', secret: 'wrong', headers: ['date', 'request-line'], values: { date }, uri: '/hmac' }) } });
+  const forged = await fetch(`${base}/hmac`, {
+    headers: {
+      date,
+      authorization: hmacAuthorization({ username: 'bench', secret: 'wrong', headers: ['date', 'request-line'], values: { date }, uri: '/hmac' }),
+    },
+  });
   if (forged.status !== 401) throw new Error(`a forged signature answered ${forged.status}`);
 
   console.log(`${values.connections} connections, ${values.runs} rounds of ${values.duration} s per case, gateway on core 0 (logs in ${dir})`);
@@ -81,7 +107,11 @@ async function main(): Promise<number> {
       const args = [AUTOCANNON, '--json', '-c', values.connections, '-d', values.duration, '-m', c.method ?? 'GET'];
       for (const [name, value] of Object.entries(c.headers)) args.push('-H', `${name}=${value}`);
       if (c.body !== undefined) args.push('-b', c.body);
-      const report = JSON.parse(await capture(process.execPath, [...args, `${base}${c.path}`])) as { requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number };
+      const report = JSON.parse(await capture(process.execPath, [...args, `${base}${c.path}`])) as {
+        requests: { average: number };
+        latency: { p50: number; p99: number };
+        non2xx: number;
+      };
       results.get(c)?.push({ rps: report.requests.average, p50: report.latency.p50, p99: report.latency.p99, non2xx: report.non2xx });
     }
   }
@@ -89,7 +119,9 @@ async function main(): Promise<number> {
   console.log('| case | req/s (median) | req/s per round | p50 ms | p99 ms | non-2xx |\n| --- | --- | --- | --- | --- | --- |');
   for (const [c, runs] of results) {
     const rps = runs.map((r) => Math.round(r.rps));
-    console.log(`| ${c.name} | ${median([...rps])} | ${rps.join(', ')} | ${median(runs.map((r) => r.p50))} | ${median(runs.map((r) => r.p99))} | ${runs.reduce((sum, r) => sum + r.non2xx, 0)} |`);
+    console.log(
+      `| ${c.name} | ${median([...rps])} | ${rps.join(', ')} | ${median(runs.map((r) => r.p50))} | ${median(runs.map((r) => r.p99))} | ${runs.reduce((sum, r) => sum + r.non2xx, 0)} |`,
+    );
   }
   return 0;
 }
@@ -99,7 +131,9 @@ function capture(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    proc.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+    proc.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
     proc.on('error', reject);
     proc.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited with ${code}`))));
   });

@@ -76,7 +76,10 @@ function configDocument(n: number, upstream: URL): Record<string, unknown> {
   const serviceCount = Math.max(1, Math.floor(n / 10));
   const upstreams = Array.from({ length: Math.ceil(serviceCount / 2) }, (_, u) => ({
     name: `upstream-${u}`,
-    targets: [{ target: upstream.host, weight: 100 }, { target: `localhost:${upstream.port}`, weight: 50 }],
+    targets: [
+      { target: upstream.host, weight: 100 },
+      { target: `localhost:${upstream.port}`, weight: 50 },
+    ],
   }));
   const services = Array.from({ length: serviceCount }, (_, s) => ({
     name: `svc-${s}`,
@@ -257,11 +260,13 @@ async function runCase(kind: 'pglite' | 'postgres', n: number, plugins: PluginRe
     const sentToServed: number[] = [];
     for (let i = 0; i <= WRITES; i++) {
       const path = `/new/${i}`;
-      const [ms, res] = await timed(() => fetch(`${admin}/services/svc-${i % Math.max(1, Math.floor(n / 10))}/routes`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: `new-${i}`, paths: [path] }),
-      }).then(async (r) => ({ status: r.status, text: await r.text() })));
+      const [ms, res] = await timed(() =>
+        fetch(`${admin}/services/svc-${i % Math.max(1, Math.floor(n / 10))}/routes`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: `new-${i}`, paths: [path] }),
+        }).then(async (r) => ({ status: r.status, text: await r.text() })),
+      );
       if (res.status !== 201) throw new Error(`write ${i}: ${res.status} ${res.text}`);
       const onB = nodeB ? await untilServed(`${nodeB.proxy}${path}`) : null;
       if ((await status(`${proxyA}${path}`)) !== 200) throw new Error(`node A does not serve ${path} after the write's answer`);
@@ -274,8 +279,16 @@ async function runCase(kind: 'pglite' | 'postgres', n: number, plugins: PluginRe
     }
     if (profiler) console.log(`cpu profile: ${await profiler.stop(`${kind}-${n}`)}`);
     return {
-      store: kind, n, entities: count, seedS, snapshotMs, compileMs, snapshotMb, compiledMb,
-      writeMs: median(writes), writeP90Ms: percentile(writes, 0.9),
+      store: kind,
+      n,
+      entities: count,
+      seedS,
+      snapshotMs,
+      compileMs,
+      snapshotMb,
+      compiledMb,
+      writeMs: median(writes),
+      writeP90Ms: percentile(writes, 0.9),
       propagationMs: propagation.length ? median(propagation) : null,
       sentToServedMs: sentToServed.length ? median(sentToServed) : null,
     };
@@ -289,10 +302,14 @@ async function runCase(kind: 'pglite' | 'postgres', n: number, plugins: PluginRe
 
 function printTable(rows: Row[]): void {
   const f = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-  console.log('\n| store | routes | entities | seed s | snapshot ms | compile ms | write ms (median / p90) | node B: after answer / after send ms | snapshot MB | compiled MB |');
+  console.log(
+    '\n| store | routes | entities | seed s | snapshot ms | compile ms | write ms (median / p90) | node B: after answer / after send ms | snapshot MB | compiled MB |',
+  );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
-    console.log(`| ${r.store} | ${r.n.toLocaleString('en-US')} | ${r.entities.toLocaleString('en-US')} | ${r.seedS.toFixed(1)} | ${f(r.snapshotMs)} | ${f(r.compileMs)} | ${f(r.writeMs)} / ${f(r.writeP90Ms)} | ${r.propagationMs === null ? '—' : `${f(r.propagationMs)} / ${f(r.sentToServedMs!)}`} | ${r.snapshotMb.toFixed(1)} | ${r.compiledMb.toFixed(1)} |`);
+    console.log(
+      `| ${r.store} | ${r.n.toLocaleString('en-US')} | ${r.entities.toLocaleString('en-US')} | ${r.seedS.toFixed(1)} | ${f(r.snapshotMs)} | ${f(r.compileMs)} | ${f(r.writeMs)} / ${f(r.writeP90Ms)} | ${r.propagationMs === null ? '—' : `${f(r.propagationMs)} / ${f(r.sentToServedMs!)}`} | ${r.snapshotMb.toFixed(1)} | ${r.compiledMb.toFixed(1)} |`,
+    );
   }
 }
 
@@ -313,7 +330,9 @@ try {
     for (const kind of stores) {
       const row = await runCase(kind, n, plugins, upstreamUrl);
       rows.push(row);
-      console.log(`${kind} n=${n}: seeded ${row.entities} entities in ${row.seedS.toFixed(1)} s; snapshot ${row.snapshotMs.toFixed(1)} ms, compile ${row.compileMs.toFixed(1)} ms, write ${row.writeMs.toFixed(1)} ms, propagation ${row.propagationMs?.toFixed(1) ?? '—'} ms`);
+      console.log(
+        `${kind} n=${n}: seeded ${row.entities} entities in ${row.seedS.toFixed(1)} s; snapshot ${row.snapshotMs.toFixed(1)} ms, compile ${row.compileMs.toFixed(1)} ms, write ${row.writeMs.toFixed(1)} ms, propagation ${row.propagationMs?.toFixed(1) ?? '—'} ms`,
+      );
     }
   }
 } finally {

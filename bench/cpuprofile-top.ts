@@ -5,7 +5,11 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
-export interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+export interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
 
 export interface SelfTime {
   name: string;
@@ -30,7 +34,10 @@ export function topSelfTime(profile: CpuProfile, n: number, prefix = ''): { top:
     const us = profile.timeDeltas[i + 1];
     if (node === undefined || us === undefined) throw new Error(`profile sample ${i} names no node or has no duration`);
     const frame = node.callFrame;
-    if (frame.functionName === '(idle)') { idleUs += us; continue; }
+    if (frame.functionName === '(idle)') {
+      idleUs += us;
+      continue;
+    }
     busyUs += us;
     const where = frame.url ? `${frame.url.replace(ROOT_URL, '')}:${frame.lineNumber + 1}` : '';
     const key = `${frame.functionName}@${where}`;
@@ -47,14 +54,19 @@ export function topSelfTime(profile: CpuProfile, n: number, prefix = ''): { top:
 }
 
 export function formatTop(result: ReturnType<typeof topSelfTime>, title = 'self time share of busy time'): string {
-  const lines = result.top.map((t, i) =>
-    `${String(i + 1).padStart(2)}. ${(t.share * 100).toFixed(1).padStart(5)}%  ${t.ms.toFixed(0).padStart(6)} ms  ${t.name}${t.where ? `  (${t.where})` : ''}`);
+  const lines = result.top.map(
+    (t, i) =>
+      `${String(i + 1).padStart(2)}. ${(t.share * 100).toFixed(1).padStart(5)}%  ${t.ms.toFixed(0).padStart(6)} ms  ${t.name}${t.where ? `  (${t.where})` : ''}`,
+  );
   return [`busy ${result.busyMs.toFixed(0)} ms, idle ${result.idleMs.toFixed(0)} ms; ${title}:`, ...lines].join('\n');
 }
 
 if (import.meta.main) {
   const [file, n] = process.argv.slice(2);
-  if (!file) { console.error('usage: node bench/cpuprofile-top.ts FILE.cpuprofile [N]'); process.exit(2); }
+  if (!file) {
+    console.error('usage: node bench/cpuprofile-top.ts FILE.cpuprofile [N]');
+    process.exit(2);
+  }
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   console.log(formatTop(topSelfTime(profile, Number(n ?? 10))));
   console.log(`\n${formatTop(topSelfTime(profile, Number(n ?? 10), 'src/'), 'of which in src/')}`);

@@ -14,7 +14,14 @@ const TOKEN = 'bench-admin-token';
 export function reloadFixture(n: number, tag = 'a'): Record<string, unknown> {
   return {
     _format_version: '3.0',
-    services: [{ name: 'orders', url: 'http://127.0.0.1:9/', routes: [{ name: 'orders', paths: ['/orders'] }], plugins: [{ name: 'key-auth' }, { name: 'acl', config: { allow: ['clients'] } }] }],
+    services: [
+      {
+        name: 'orders',
+        url: 'http://127.0.0.1:9/',
+        routes: [{ name: 'orders', paths: ['/orders'] }],
+        plugins: [{ name: 'key-auth' }, { name: 'acl', config: { allow: ['clients'] } }],
+      },
+    ],
     consumers: Array.from({ length: n }, (_, i) => ({
       username: `consumer-${String(i).padStart(4, '0')}`,
       custom_id: `crm-${i}-${tag}`,

@@ -71,16 +71,21 @@ export async function makeFixtures(dir: string, upstreamUrl: string): Promise<Fi
   const outsiderSecret = randomBytes(32).toString('base64url');
   const outsiderToken = await sign('HS256', 'bench-outsider-issuer', new TextEncoder().encode(outsiderSecret));
 
-  const pemIndented = esPublicPem.trimEnd().split('\n').map((line) => `          ${line}`).join('\n');
-  const render = (variant: PortcullisVariant) => readFileSync(TEMPLATE, 'utf8')
-    .replaceAll('{{UPSTREAM_URL}}', upstreamUrl.replace(/\/$/, ''))
-    .replaceAll('{{HS256_ISS}}', keys.HS256.iss)
-    .replaceAll('{{HS256_SECRET}}', hsSecret)
-    .replaceAll('{{ES256_ISS}}', keys.ES256.iss)
-    .replaceAll('{{ES256_PUBLIC_PEM}}', pemIndented)
-    .replaceAll('{{OUTSIDER_ISS}}', 'bench-outsider-issuer')
-    .replaceAll('{{OUTSIDER_SECRET}}', outsiderSecret)
-    .replaceAll('{{VERIFIED_TOKEN_CACHE_SIZE}}', String(CACHE_SIZE[variant]));
+  const pemIndented = esPublicPem
+    .trimEnd()
+    .split('\n')
+    .map((line) => `          ${line}`)
+    .join('\n');
+  const render = (variant: PortcullisVariant) =>
+    readFileSync(TEMPLATE, 'utf8')
+      .replaceAll('{{UPSTREAM_URL}}', upstreamUrl.replace(/\/$/, ''))
+      .replaceAll('{{HS256_ISS}}', keys.HS256.iss)
+      .replaceAll('{{HS256_SECRET}}', hsSecret)
+      .replaceAll('{{ES256_ISS}}', keys.ES256.iss)
+      .replaceAll('{{ES256_PUBLIC_PEM}}', pemIndented)
+      .replaceAll('{{OUTSIDER_ISS}}', 'bench-outsider-issuer')
+      .replaceAll('{{OUTSIDER_SECRET}}', outsiderSecret)
+      .replaceAll('{{VERIFIED_TOKEN_CACHE_SIZE}}', String(CACHE_SIZE[variant]));
   const portcullisConfigs = { cached: join(dir, 'portcullis.yaml'), uncached: join(dir, 'portcullis-uncached.yaml') };
   for (const variant of ['cached', 'uncached'] as const) writeFileSync(portcullisConfigs[variant], render(variant));
   // For poking at the gateways by hand (curl) while debugging; the dir is private to this user.

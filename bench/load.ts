@@ -87,8 +87,12 @@ function capture(command: string, args: string[]): Promise<string> {
     const proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    proc.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-    proc.stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
+    proc.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    proc.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
     proc.on('error', reject);
     proc.on('close', (code) => {
       if (code === 0) resolve(out);

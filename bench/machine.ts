@@ -22,11 +22,17 @@ export async function busyShare(ms = 1000): Promise<number | null> {
   return 1 - (after.idle - before.idle) / (after.total - before.total);
 }
 
-interface CoreSnapshot { busy: number; total: number; proc: number }
+interface CoreSnapshot {
+  busy: number;
+  total: number;
+  proc: number;
+}
 
 function coreSnapshot(core: number, pid: number): CoreSnapshot | null {
   try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
+    const line = readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`cpu${core} `));
     if (!line) return null;
     const f = line.trim().split(/\s+/).slice(1).map(Number);
     // Process time is user + system; compare it with the core's user + nice + system (interrupt time is not charged
@@ -51,7 +57,7 @@ export function watchCore(core: number, pid: number | undefined): { stop(): numb
     stop() {
       const after = pid === undefined ? null : coreSnapshot(core, pid);
       if (!before || !after || after.total === before.total) return null;
-      return Math.max(0, (after.busy - before.busy) - (after.proc - before.proc)) / (after.total - before.total);
+      return Math.max(0, after.busy - before.busy - (after.proc - before.proc)) / (after.total - before.total);
     },
   };
 }

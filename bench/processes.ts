@@ -64,9 +64,15 @@ export async function waitReady(child: Child, url: string, timeoutMs = 15_000): 
 
 function answers(url: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request(url, { agent: false, timeout: 1000 }, (res) => { res.resume(); resolve(true); });
+    const req = request(url, { agent: false, timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(true);
+    });
     req.on('error', () => resolve(false));
-    req.on('timeout', () => { req.destroy(); resolve(false); });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
     req.end();
   });
 }
@@ -76,7 +82,10 @@ export function stopChild(child: Child, graceMs = 5000): Promise<void> {
   if (child.proc.exitCode !== null || child.proc.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.proc.kill('SIGKILL'), graceMs);
-    child.proc.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.proc.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
     child.proc.kill('SIGTERM');
   });
 }

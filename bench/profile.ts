@@ -39,14 +39,24 @@ async function main(): Promise<number> {
   const gateway = target.startsWith('portcullis')
     ? await startPortcullis(fixtures, { nodeArgs, variant: target === 'portcullis' ? 'cached' : 'uncached' })
     : await startPeer(target as 'tutorial' | 'fast-gateway', alg, fixtures, upstream.url, { nodeArgs });
-  const failures = await verifyGateway({ label: `${target} ${alg}`, url: gateway.url, validToken: fixtures.tokens[alg], forgedToken: fixtures.forgedTokens[alg],
-    outsiderToken: target.startsWith('portcullis') ? fixtures.outsiderToken : undefined });
+  const failures = await verifyGateway({
+    label: `${target} ${alg}`,
+    url: gateway.url,
+    validToken: fixtures.tokens[alg],
+    forgedToken: fixtures.forgedTokens[alg],
+    outsiderToken: target.startsWith('portcullis') ? fixtures.outsiderToken : undefined,
+  });
   if (failures.length) {
     console.error(`pre-flight failed:\n  ${failures.join('\n  ')}`);
     return 1;
   }
 
-  const load = { url: gateway.url, authorization: `Bearer ${fixtures.tokens[alg]}`, connections: Number(values.connections), durationSec: Number(values.duration) };
+  const load = {
+    url: gateway.url,
+    authorization: `Bearer ${fixtures.tokens[alg]}`,
+    connections: Number(values.connections),
+    durationSec: Number(values.duration),
+  };
   await runLoad(tool, { ...load, durationSec: 2 });
   const result = await runLoad(tool, load);
   await stopChild(gateway.child);
@@ -57,7 +67,9 @@ async function main(): Promise<number> {
     return 1;
   }
   const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8'));
-  console.log(`${target} ${alg} under ${tool} -c${load.connections} for ${load.durationSec} s (plus 2 s warm-up, profiled too): ${Math.round(result.rps)} req/s while profiling`);
+  console.log(
+    `${target} ${alg} under ${tool} -c${load.connections} for ${load.durationSec} s (plus 2 s warm-up, profiled too): ${Math.round(result.rps)} req/s while profiling`,
+  );
   console.log(`profile: ${join(profDir, file)} (open in Chrome DevTools > Performance, or speedscope)\n`);
   console.log(formatTop(topSelfTime(profile, Number(values.top))));
   if (target.startsWith('portcullis')) console.log(`\n${formatTop(topSelfTime(profile, Number(values.top), 'src/'), 'of which in src/')}`);

@@ -53,14 +53,26 @@ async function bench(name: string, makeStore: () => CounterStore): Promise<void>
   }
 }
 
-const migrate = async (sql: SqlClient) => runMigrations(sql, undefined, (await loadMigrations()).filter((m) => m.name === 'rate_limiting_counters'));
+const migrate = async (sql: SqlClient) =>
+  runMigrations(
+    sql,
+    undefined,
+    (await loadMigrations()).filter((m) => m.name === 'rate_limiting_counters'),
+  );
 
 await bench('local', () => new LocalCounterStore());
 
 if (await sharedRedisSkip()) console.log('redis: skipped (127.0.0.1:6379 not reachable)');
 else {
   const scope = `bench-${randomUUID()}`;
-  await bench('redis', () => new RedisCounterStore({ host: '127.0.0.1', port: 6379, database: 0, username: null, password: null, timeout: 2000, ssl: false, ssl_verify: false, server_name: null }, scope));
+  await bench(
+    'redis',
+    () =>
+      new RedisCounterStore(
+        { host: '127.0.0.1', port: 6379, database: 0, username: null, password: null, timeout: 2000, ssl: false, ssl_verify: false, server_name: null },
+        scope,
+      ),
+  );
   closeAllRedisClients();
 }
 

@@ -17,13 +17,15 @@ function routesOf(n: number): RouterRoute[] {
   const routes: RouterRoute[] = [];
   for (let i = 0; i < n; i++) {
     const kind = i % 10;
-    routes.push(route({
-      name: `r${i}`,
-      paths: kind === 9 ? [`~/svc${i}/items/(?<id>\\d+)$`] : kind < 5 ? [`/svc${i}/`] : [`/svc${i}`],
-      hosts: kind === 3 ? [`svc${i}.example.com`] : kind === 4 ? ['*.example.com'] : null,
-      methods: kind === 7 ? ['GET', 'POST'] : null,
-      headers: kind === 8 ? { 'x-version': ['v1', 'v2'] } : null,
-    }));
+    routes.push(
+      route({
+        name: `r${i}`,
+        paths: kind === 9 ? [`~/svc${i}/items/(?<id>\\d+)$`] : kind < 5 ? [`/svc${i}/`] : [`/svc${i}`],
+        hosts: kind === 3 ? [`svc${i}.example.com`] : kind === 4 ? ['*.example.com'] : null,
+        methods: kind === 7 ? ['GET', 'POST'] : null,
+        headers: kind === 8 ? { 'x-version': ['v1', 'v2'] } : null,
+      }),
+    );
   }
   return routes;
 }
@@ -65,7 +67,7 @@ function measure(label: string, fn: (i: number) => unknown): void {
     elapsed = performance.now() - start;
   }
   const perSec = Math.round((ops / elapsed) * 1000);
-  console.log(`${label.padEnd(44)} ${perSec.toLocaleString('en-US').padStart(12)} /s  (${(elapsed * 1e6 / ops).toFixed(0)} ns/op)${sink < 0 ? '' : ''}`);
+  console.log(`${label.padEnd(44)} ${perSec.toLocaleString('en-US').padStart(12)} /s  (${((elapsed * 1e6) / ops).toFixed(0)} ns/op)${sink < 0 ? '' : ''}`);
 }
 
 for (const n of [10, 100, 1000]) {
@@ -85,12 +87,25 @@ const hosts = ['api.example.com:8000', 'API.Example.com', '127.0.0.1:8080', '[::
 measure('Host header check and split', (i) => parseHostHeader(hosts[i & 3], 80).host);
 const scrub = createClientHeaderScrub(['x-user-id']);
 // a fresh object each time: the scrub deletes in place (`connection` here, as on most requests)
-measure('client header scrub, 7 ordinary headers', () => scrub({ host: 'api.example.com', 'user-agent': 'curl/8.5.0', accept: '*/*', authorization: 'Bearer a.b.c', connection: 'keep-alive', 'content-type': 'application/json', 'x-request-id': 'r1' }));
+measure('client header scrub, 7 ordinary headers', () =>
+  scrub({
+    host: 'api.example.com',
+    'user-agent': 'curl/8.5.0',
+    accept: '*/*',
+    authorization: 'Bearer a.b.c',
+    connection: 'keep-alive',
+    'content-type': 'application/json',
+    'x-request-id': 'r1',
+  }),
+);
 
 // Kong's headers with Kong's defaults, per proxied request: the request id, Via and X-Kong-Request-Id upstream,
 // then the response stamp (latencies, Via, request id). `headers = off` for comparison.
 const OFF = parseKongHeaders('off', 'off');
-for (const [label, settings] of [['defaults', DEFAULT_KONG_HEADERS], ['off', OFF]] as const) {
+for (const [label, settings] of [
+  ['defaults', DEFAULT_KONG_HEADERS],
+  ['off', OFF],
+] as const) {
   measure(`Kong headers, proxied request (${label})`, () => {
     const id = nextRequestId();
     const upstream: Record<string, string> = { host: 'api.example.com', accept: '*/*' };

@@ -32,14 +32,20 @@ function options() {
       help: { type: 'boolean', default: false },
     },
   });
-  if (values.help) { console.log(USAGE); process.exit(0); }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   const positive = (name: string, raw: string) => {
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${raw}\n${USAGE}`);
     return n;
   };
   const list = <T extends string>(name: string, raw: string, allowed: readonly T[]) => {
-    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = items.filter((s) => !allowed.includes(s as T));
     if (bad.length || !items.length) throw new Error(`--${name}: unknown ${bad.join(',') || '(empty)'}\n${USAGE}`);
     return items as T[];
@@ -59,7 +65,9 @@ async function main(): Promise<number> {
   const opts = options();
   const dir = makeWorkDir();
   console.log(`bench: ${opts.tool}, ${opts.connections} connections, ${opts.runs} × ${opts.duration} s per target after ${opts.warmup} s warm-up`);
-  console.log(PINNING ? 'pinning: gateways on core 0; upstream and load generator on core 1' : 'WARNING: taskset or a second core is missing, nothing is pinned');
+  console.log(
+    PINNING ? 'pinning: gateways on core 0; upstream and load generator on core 1' : 'WARNING: taskset or a second core is missing, nothing is pinned',
+  );
   console.log(`work dir (config, logs): ${dir}`);
   const busy = await busyShare();
   if (busy !== null && busy > 0.1) {
@@ -74,15 +82,17 @@ async function main(): Promise<number> {
   const failures: string[] = [];
   for (const e of endpoints) {
     const label = `${e.target} ${e.alg}`;
-    failures.push(...(e.target === 'upstream'
-      ? await verifyUpstream(e.url)
-      : await verifyGateway({
-        label,
-        url: e.url,
-        validToken: token(e),
-        forgedToken: fixtures.forgedTokens[e.alg as Alg],
-        outsiderToken: e.target.startsWith('portcullis') ? fixtures.outsiderToken : undefined,
-      })));
+    failures.push(
+      ...(e.target === 'upstream'
+        ? await verifyUpstream(e.url)
+        : await verifyGateway({
+            label,
+            url: e.url,
+            validToken: token(e),
+            forgedToken: fixtures.forgedTokens[e.alg as Alg],
+            outsiderToken: e.target.startsWith('portcullis') ? fixtures.outsiderToken : undefined,
+          })),
+    );
   }
   if (failures.length) {
     console.error(`pre-flight failed, nothing was timed:\n  ${failures.join('\n  ')}`);
@@ -108,7 +118,9 @@ async function main(): Promise<number> {
       runs.get(e)!.push(result);
       const flag = result.non2xx || result.errors ? `  !! ${result.non2xx} non-2xx, ${result.errors} socket errors` : '';
       const other = foreign === null ? '' : `  others on core ${e.core}: ${(foreign * 100).toFixed(0)}%`;
-      console.log(`round ${round}/${opts.runs}  ${`${e.target} ${e.alg}`.padEnd(26)} ${Math.round(result.rps).toString().padStart(7)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms${other}${flag}`);
+      console.log(
+        `round ${round}/${opts.runs}  ${`${e.target} ${e.alg}`.padEnd(26)} ${Math.round(result.rps).toString().padStart(7)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms${other}${flag}`,
+      );
     }
   }
 
@@ -125,5 +137,7 @@ async function main(): Promise<number> {
   return suspect ? 1 : 0;
 }
 
-process.on('SIGINT', () => { void stopAll().then(() => process.exit(130)); });
+process.on('SIGINT', () => {
+  void stopAll().then(() => process.exit(130));
+});
 await runMain(main);

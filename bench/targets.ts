@@ -44,7 +44,17 @@ export async function startPortcullis(fixtures: Fixtures, options: StartOptions 
   const variant = options.variant ?? 'cached';
   const name = variant === 'cached' ? 'portcullis' : `portcullis-${variant}`;
   const port = await freePort();
-  const args = [...(options.nodeArgs ?? []), PORTCULLIS_CLI, 'start', '--config', fixtures.portcullisConfigs[variant], '--listen', `127.0.0.1:${port}`, '--admin-listen', '127.0.0.1:0'];
+  const args = [
+    ...(options.nodeArgs ?? []),
+    PORTCULLIS_CLI,
+    'start',
+    '--config',
+    fixtures.portcullisConfigs[variant],
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--admin-listen',
+    '127.0.0.1:0',
+  ];
   const child = spawnChild(name, GATEWAY_CORE, process.execPath, args, join(fixtures.dir, `${name}.log`));
   const url = `http://127.0.0.1:${port}/`;
   await waitReady(child, url);
@@ -56,7 +66,14 @@ export type PeerName = keyof typeof PEER_SCRIPTS;
 export async function startPeer(peer: PeerName, alg: Alg, fixtures: Fixtures, upstreamUrl: string, options: StartOptions = {}): Promise<Endpoint> {
   const port = await freePort();
   const env = { PORT: String(port), UPSTREAM_URL: upstreamUrl.replace(/\/$/, ''), BENCH_ALG: alg, BENCH_KEY: fixtures.keys[alg].key };
-  const child = spawnChild(`${peer} ${alg}`, GATEWAY_CORE, process.execPath, [...(options.nodeArgs ?? []), PEER_SCRIPTS[peer]], join(fixtures.dir, `${peer}-${alg}.log`), env);
+  const child = spawnChild(
+    `${peer} ${alg}`,
+    GATEWAY_CORE,
+    process.execPath,
+    [...(options.nodeArgs ?? []), PEER_SCRIPTS[peer]],
+    join(fixtures.dir, `${peer}-${alg}.log`),
+    env,
+  );
   const url = `http://127.0.0.1:${port}/`;
   await waitReady(child, url);
   return { target: peer, alg, url, child, core: GATEWAY_CORE };
@@ -66,7 +83,10 @@ export async function startPeer(peer: PeerName, alg: Alg, fixtures: Fixtures, up
 export async function startEndpoints(targets: TargetName[], algs: Alg[], fixtures: Fixtures, upstream: { url: string; child: Child }): Promise<Endpoint[]> {
   const endpoints: Endpoint[] = [];
   if (targets.includes('upstream')) endpoints.push({ target: 'upstream', alg: '-', url: upstream.url, child: upstream.child, core: UPSTREAM_CORE });
-  for (const [target, variant] of [['portcullis', 'cached'], ['portcullis-uncached', 'uncached']] as const) {
+  for (const [target, variant] of [
+    ['portcullis', 'cached'],
+    ['portcullis-uncached', 'uncached'],
+  ] as const) {
     if (!targets.includes(target)) continue;
     const portcullis = await startPortcullis(fixtures, { variant });
     for (const alg of algs) endpoints.push({ target, alg, url: portcullis.url, child: portcullis.child, core: GATEWAY_CORE });

@@ -2,7 +2,11 @@
 import { request } from 'node:http';
 import { UPSTREAM_BODY } from './upstream.ts';
 
-interface Reply { status: number; body: string; headers: import('node:http').IncomingHttpHeaders }
+interface Reply {
+  status: number;
+  body: string;
+  headers: import('node:http').IncomingHttpHeaders;
+}
 
 function get(url: string, authorization?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
@@ -10,7 +14,9 @@ function get(url: string, authorization?: string): Promise<Reply> {
     const req = request(url, { headers, agent: false, timeout: 5000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { body += chunk; });
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
     });
     req.on('timeout', () => req.destroy(new Error(`timeout on ${url}`)));
@@ -35,7 +41,8 @@ export async function verifyGateway({ label, url, validToken, forgedToken, outsi
   const expect = async (what: string, authorization: string | undefined, status: number) => {
     const reply = await get(url, authorization);
     if (reply.status !== status) failures.push(`${label}: ${what} gave ${reply.status}, expected ${status} (${reply.body.slice(0, 200)})`);
-    else if (status === 200 && reply.body !== UPSTREAM_BODY) failures.push(`${label}: ${what} gave 200 but not the upstream's body: ${reply.body.slice(0, 200)}`);
+    else if (status === 200 && reply.body !== UPSTREAM_BODY)
+      failures.push(`${label}: ${what} gave 200 but not the upstream's body: ${reply.body.slice(0, 200)}`);
     return reply;
   };
   await expect('no token', undefined, 401);

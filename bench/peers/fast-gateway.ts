@@ -23,24 +23,28 @@ function refuse(res: ServerResponse): true {
 }
 
 const app = gateway({
-  routes: [{
-    prefix: '',
-    target: env.upstreamUrl,
-    hooks: {
-      onRequest(req: IncomingMessage, res: ServerResponse): boolean {
-        const header = req.headers.authorization;
-        if (!header || !header.startsWith('Bearer ')) return refuse(res);
-        try {
-          jwt.verify(header.slice(7), key, { algorithms });
-          return false;
-        } catch {
-          return refuse(res);
-        }
+  routes: [
+    {
+      prefix: '',
+      target: env.upstreamUrl,
+      hooks: {
+        onRequest(req: IncomingMessage, res: ServerResponse): boolean {
+          const header = req.headers.authorization;
+          if (!header || !header.startsWith('Bearer ')) return refuse(res);
+          try {
+            jwt.verify(header.slice(7), key, { algorithms });
+            return false;
+          } catch {
+            return refuse(res);
+          }
+        },
       },
     },
-  }],
+  ],
 });
 
 await app.start(env.port, '127.0.0.1');
 process.stdout.write(`listening ${env.port}\n`);
-process.on('SIGTERM', () => { void app.close().then(() => process.exit(0)); });
+process.on('SIGTERM', () => {
+  void app.close().then(() => process.exit(0));
+});

@@ -6,7 +6,10 @@ import { readPeerEnv, type JsonWebToken } from './peer-env.ts';
 
 type Next = () => void;
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void;
-interface ExpressResponse extends ServerResponse { status(code: number): ExpressResponse; json(body: unknown): void }
+interface ExpressResponse extends ServerResponse {
+  status(code: number): ExpressResponse;
+  json(body: unknown): void;
+}
 interface ExpressApp {
   disable(setting: string): void;
   use(path: string | Middleware, handler?: Middleware): void;

@@ -16,7 +16,10 @@ export function callerOf(req: IncomingMessage): Caller {
   return {
     consumerId: one('x-consumer-id'),
     username: one('x-consumer-username'),
-    groups: (one('x-consumer-groups') ?? '').split(',').map((g) => g.trim()).filter(Boolean),
+    groups: (one('x-consumer-groups') ?? '')
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean),
     anonymous: one('x-anonymous-consumer') === 'true',
   };
 }

@@ -31,7 +31,6 @@ export interface BuiltRecord {
   generated: Record<string, string>;
 }
 
-
 export async function buildRecord(ctx: AdminContext, options: BuildOptions): Promise<BuiltRecord> {
   const { kind, id } = options;
   const fields = structuredClone(options.body);

@@ -45,7 +45,10 @@ export async function commit(ctx: AdminContext, req: AdminRequest, ops: readonly
     await ctx.applyLocally(result.version, checked);
   } catch (err) {
     // committed and checked: the change stands, and the node catches up on its next notification
-    ctx.logger.error({ err: { message: err instanceof Error ? err.message : undefined }, version: result.version, request_id: req.requestId }, 'admin write committed but this node could not apply it yet');
+    ctx.logger.error(
+      { err: { message: err instanceof Error ? err.message : undefined }, version: result.version, request_id: req.requestId },
+      'admin write committed but this node could not apply it yet',
+    );
   }
   return result;
 }
@@ -57,7 +60,12 @@ export function requestBody(req: AdminRequest, ctx: AdminContext, kind: Kind, pl
 }
 
 /** A record as answers show it: no secret, except one this request generated (shown once, on its creation). */
-export function present(ctx: AdminContext, kind: Kind, record: EntityRecord | null | undefined, generated: Record<string, string> = {}): Record<string, unknown> {
+export function present(
+  ctx: AdminContext,
+  kind: Kind,
+  record: EntityRecord | null | undefined,
+  generated: Record<string, string> = {},
+): Record<string, unknown> {
   if (!record) throw notFound();
   return { ...stripSecrets(kind, record, ctx.plugins), ...generated };
 }

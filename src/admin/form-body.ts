@@ -22,7 +22,8 @@ export const MAX_FORM_DEPTH = 32;
 
 type Slot = { index: number | null; node: FormNode };
 /** `byIndex`: the first slot at each explicit position, so `a[i].b=…` finds its object in one lookup. */
-type FormNode = { type: 'value'; value: string } | { type: 'object'; props: Map<string, FormNode> } | { type: 'list'; items: Slot[]; byIndex: Map<number, Slot> };
+type FormNode =
+  { type: 'value'; value: string } | { type: 'object'; props: Map<string, FormNode> } | { type: 'list'; items: Slot[]; byIndex: Map<number, Slot> };
 
 export function decodeForm(text: string): Record<string, unknown> {
   // `curl -d '{"key":"…"}'` sends JSON as a form: its text would become a field name, echoed as unknown
@@ -67,7 +68,15 @@ function place(root: FormNode, parts: KeyPart[], value: string, key: string): vo
       if (last) {
         // a repeated plain key makes a list, as Kong combines them
         if (existing === undefined) node.props.set(part.name, { type: 'value', value });
-        else if (existing.type === 'value') node.props.set(part.name, { type: 'list', items: [{ index: null, node: existing }, { index: null, node: { type: 'value', value } }], byIndex: new Map() });
+        else if (existing.type === 'value')
+          node.props.set(part.name, {
+            type: 'list',
+            items: [
+              { index: null, node: existing },
+              { index: null, node: { type: 'value', value } },
+            ],
+            byIndex: new Map(),
+          });
         else if (existing.type === 'list') existing.items.push({ index: null, node: { type: 'value', value } });
         else throw malformed(`form field '${key}' conflicts with another field`);
         return;
@@ -113,16 +122,17 @@ function finish(root: FormNode): unknown {
       for (const child of children) stack.push({ node: child, expanded: false });
       continue;
     }
-    out.set(node, node.type === 'object'
-      ? Object.fromEntries([...node.props].map(([k, v]) => [k, out.get(v)]))
-      : children.map((c) => out.get(c)));
+    out.set(node, node.type === 'object' ? Object.fromEntries([...node.props].map(([k, v]) => [k, out.get(v)])) : children.map((c) => out.get(c)));
   }
   return out.get(root);
 }
 
 /** Explicit positions order a list whether they count from 0 or 1; appended items keep their order after. */
 function orderedSlots(items: Slot[]): Slot[] {
-  return items.map((s, i) => ({ s, i })).sort((a, b) => (a.s.index ?? Infinity) - (b.s.index ?? Infinity) || a.i - b.i).map(({ s }) => s);
+  return items
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => (a.s.index ?? Infinity) - (b.s.index ?? Infinity) || a.i - b.i)
+    .map(({ s }) => s);
 }
 
 function malformed(detail: string): GatewayError {

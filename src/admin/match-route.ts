@@ -3,9 +3,7 @@
 import type { AdminMethod, AdminRoute } from './admin-route.ts';
 
 export type RouteMatch =
-  | { kind: 'found'; route: AdminRoute; params: Record<string, string> }
-  | { kind: 'method-not-allowed'; allow: AdminMethod[] }
-  | { kind: 'not-found' };
+  { kind: 'found'; route: AdminRoute; params: Record<string, string> } | { kind: 'method-not-allowed'; allow: AdminMethod[] } | { kind: 'not-found' };
 
 interface Pattern {
   pattern: string;

@@ -58,9 +58,10 @@ export function createMemoryAudit(options: MemoryAuditOptions = {}): MemoryAudit
     size: () => entries.length,
     retainedBytes: () => bytes,
     // Synchronous underneath; a bad page size still arrives as a rejection, as the database store's does.
-    list: (query) => new Promise((resolve) => {
-      resolve(page(query));
-    }),
+    list: (query) =>
+      new Promise((resolve) => {
+        resolve(page(query));
+      }),
   };
 
   function page({ size, offset, kind, entityId }: Parameters<AuditReader['list']>[0]): { data: AuditEntry[]; offset: string | null } {

@@ -103,7 +103,8 @@ function nestsDeeperThan(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // a backslash escapes the next character
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -114,7 +115,8 @@ function nestsDeeperThan(text: string, max: number): boolean {
 }
 
 function parseJson(text: string): unknown {
-  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw new GatewayError('ADMIN_MALFORMED_BODY', { detail: `a JSON body may nest at most ${MAX_JSON_DEPTH} levels` });
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH))
+    throw new GatewayError('ADMIN_MALFORMED_BODY', { detail: `a JSON body may nest at most ${MAX_JSON_DEPTH} levels` });
   let forbidden: string | undefined;
   let parsed: unknown;
   try {

@@ -110,7 +110,10 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     else {
       // names and stack only: driver errors carry the offending values in other properties
       const e: { name?: unknown; message?: unknown; code?: unknown; stack?: unknown } = typeof err === 'object' && err !== null ? err : {};
-      ctx.logger.error({ err: { name: e.name, message: e.message, code: e.code, stack: e.stack }, request_id: requestId, method: req.method, route: pattern }, 'admin API request failed');
+      ctx.logger.error(
+        { err: { name: e.name, message: e.message, code: e.code, stack: e.stack }, request_id: requestId, method: req.method, route: pattern },
+        'admin API request failed',
+      );
       problem = new GatewayError('INTERNAL');
     }
     const body: Record<string, unknown> = { ...problemBody(problem, requestId) };
@@ -182,7 +185,10 @@ function storableQuery(raw: string): URLSearchParams {
   const query = new URLSearchParams(raw);
   for (const [name, value] of query) {
     if (!isStorableText(name) || !isStorableText(value)) {
-      throw new GatewayError('ADMIN_INVALID_QUERY', { detail: 'query parameters must not contain NUL characters or unpaired UTF-16 surrogates', fields: isStorableText(name) ? { [name]: 'invalid characters' } : undefined });
+      throw new GatewayError('ADMIN_INVALID_QUERY', {
+        detail: 'query parameters must not contain NUL characters or unpaired UTF-16 surrogates',
+        fields: isStorableText(name) ? { [name]: 'invalid characters' } : undefined,
+      });
     }
   }
   return query;

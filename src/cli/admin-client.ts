@@ -112,7 +112,8 @@ function fieldEntries(fields: unknown, prefix = ''): [string, string][] {
   for (const [key, value] of Object.entries(fields as Record<string, unknown>)) {
     const path = prefix === '' ? key : `${prefix}.${key}`;
     if (typeof value === 'string') out.push([path, value]);
-    else if (Array.isArray(value)) value.forEach((v, i) => (typeof v === 'string' ? out.push([`${path}[${i}]`, v]) : out.push(...fieldEntries(v, `${path}[${i}]`))));
+    else if (Array.isArray(value))
+      value.forEach((v, i) => (typeof v === 'string' ? out.push([`${path}[${i}]`, v]) : out.push(...fieldEntries(v, `${path}[${i}]`))));
     else out.push(...fieldEntries(value, path));
   }
   return out;

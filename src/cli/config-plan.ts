@@ -44,7 +44,8 @@ export async function fetchLive(client: AdminClient, plugins: PluginRegistry): P
   try {
     return { doc, entities: loadDeclarative(structuredClone(doc), plugins, `${client.url}/config`, { generateSecrets: false }) };
   } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(`the admin API's configuration does not load here (plugins or versions differ?): ${err.message}`, EXIT.refused);
+    if (err instanceof ConfigError)
+      throw new CliError(`the admin API's configuration does not load here (plugins or versions differ?): ${err.message}`, EXIT.refused);
     throw err;
   }
 }

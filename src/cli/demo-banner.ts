@@ -71,9 +71,10 @@ function adminLines(admin: AdminBannerInfo): string {
       break;
     default:
       // The tokens may come from the first start or from `portcullis admin-token create`: say only what holds for both.
-      token = `  admin tokens      in the database, kept as hashes (not shown again); create more with an admin token:\n`
-        + `                    curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/admin-tokens -H 'Content-Type: application/json' -d '{"name":"ci","role":"read-only"}'\n`
-        + `                    (no admin token left? \`portcullis admin-token create --name NAME\` on this database; on PGlite stop the node first)\n`;
+      token =
+        `  admin tokens      in the database, kept as hashes (not shown again); create more with an admin token:\n` +
+        `                    curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/admin-tokens -H 'Content-Type: application/json' -d '{"name":"ci","role":"read-only"}'\n` +
+        `                    (no admin token left? \`portcullis admin-token create --name NAME\` on this database; on PGlite stop the node first)\n`;
   }
   return `  admin API         ${admin.url}   (${mode})\n${token}`;
 }
@@ -81,14 +82,15 @@ function adminLines(admin: AdminBannerInfo): string {
 /** `demo`: the demo's proxy and users service, to show a new route answering at once (the demo's services and tokens). */
 function adminCurl(admin: AdminBannerInfo, demo?: { proxy: string; usersPort: number }): string {
   const set = admin.token ? `  export TOKEN=${admin.token}\n` : '';
-  const write = admin.mode === 'database'
-    ? `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/services -d name=echo -d url=http://127.0.0.1:${demo?.usersPort ?? DEMO_PORTS.users}\n`
-      + `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/services/echo/routes -d name=echo -d 'paths[]=/echo'\n`
-      + (demo
-        ? `  # the new route is live at once, behind the global jwt plugin like the others:\n`
-          + `  curl -i ${demo.proxy}/echo -H "Authorization: Bearer $(npm run -s portcullis -- token mint web-app)"\n`
-        : '')
-    : `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/config --data-urlencode config@kong.yaml\n`;
+  const write =
+    admin.mode === 'database'
+      ? `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/services -d name=echo -d url=http://127.0.0.1:${demo?.usersPort ?? DEMO_PORTS.users}\n` +
+        `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/services/echo/routes -d name=echo -d 'paths[]=/echo'\n` +
+        (demo
+          ? `  # the new route is live at once, behind the global jwt plugin like the others:\n` +
+            `  curl -i ${demo.proxy}/echo -H "Authorization: Bearer $(npm run -s portcullis -- token mint web-app)"\n`
+          : '')
+      : `  curl -X POST -H "Authorization: Bearer $TOKEN" ${admin.url}/config --data-urlencode config@kong.yaml\n`;
   return `
 Admin API (changes apply to the running gateway, no restart):
 

@@ -93,7 +93,8 @@ async function startService(name: keyof DemoPorts, port: number): Promise<{ chil
     const onClose = (code: number | null, signal: NodeJS.Signals | null) => {
       settle();
       const bind = /listen (EADDRINUSE|EACCES)/.exec(err);
-      if (bind !== null) reject(Object.assign(new Error(`demo ${name} service cannot listen on 127.0.0.1:${port}`), { code: bind[1], address: '127.0.0.1', port }));
+      if (bind !== null)
+        reject(Object.assign(new Error(`demo ${name} service cannot listen on 127.0.0.1:${port}`), { code: bind[1], address: '127.0.0.1', port }));
       else reject(new Error(`the demo ${name} service stopped (${signal ?? `exit code ${String(code)}`}) before it listened:\n${err.trim()}`));
     };
     const onSpawnError = (e: Error) => {

@@ -61,10 +61,10 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<Store>
   } catch (err) {
     if (err instanceof DataDirInUseError) {
       throw new CliError(
-        `the data folder ${dataDir} is in use by a running portcullis node (pid ${err.pid}), and PGlite lets only one process open it.\n`
-        + `  ${options.whileRunning}\n`
-        + `  Or stop the node (kill ${err.pid}), run this command again, then start the node.\n`
-        + `  (If pid ${err.pid} is not a portcullis node, the lock is stale: remove ${err.lockFile}.)`,
+        `the data folder ${dataDir} is in use by a running portcullis node (pid ${err.pid}), and PGlite lets only one process open it.\n` +
+          `  ${options.whileRunning}\n` +
+          `  Or stop the node (kill ${err.pid}), run this command again, then start the node.\n` +
+          `  (If pid ${err.pid} is not a portcullis node, the lock is stale: remove ${err.lockFile}.)`,
       );
     }
     if (isGatewayError(err) && err.code === 'STORE_UNAVAILABLE') throw new CliError(err.detail ?? err.message, EXIT_UNREACHABLE);

@@ -71,23 +71,29 @@ export async function mintSourceFromFile(file: string): Promise<MintSource> {
 }
 
 export function mintSourceFromEntities(entities: ConfigEntities): MintSource {
-  const consumers = new Map<string, MintConsumer>(entities.consumers.map((c) => [c.id, { ref: c, id: c.id, username: c.username ?? undefined, custom_id: c.custom_id ?? undefined }]));
+  const consumers = new Map<string, MintConsumer>(
+    entities.consumers.map((c) => [c.id, { ref: c, id: c.id, username: c.username ?? undefined, custom_id: c.custom_id ?? undefined }]),
+  );
   const credentials: MintCredential[] = [];
   for (const s of entities.jwt_secrets) {
     const consumer = consumers.get(s.consumerId);
     if (consumer && s.key !== undefined) credentials.push({ consumer, key: s.key, algorithm: s.algorithm, secret: s.secret ?? undefined });
   }
-  const names = (list: readonly { id: string; name?: string | null }[], id: string | null) => (id === null ? undefined : list.find((x) => x.id === id)?.name ?? id);
+  const names = (list: readonly { id: string; name?: string | null }[], id: string | null) =>
+    id === null ? undefined : (list.find((x) => x.id === id)?.name ?? id);
   const limits: MintLimit[] = [];
   for (const p of entities.plugins) {
     if (p.name !== 'jwt' || !p.enabled) continue;
     const max = fieldOf(p.config, 'maximum_expiration');
     if (typeof max !== 'number' || max <= 0) continue;
-    const scope = [
-      p.serviceId && `service ${names(entities.services, p.serviceId)}`,
-      p.routeId && `route ${names(entities.routes, p.routeId)}`,
-      p.consumerId && `consumer ${consumers.get(p.consumerId)?.username ?? p.consumerId}`,
-    ].filter(Boolean).join(', ') || 'global';
+    const scope =
+      [
+        p.serviceId && `service ${names(entities.services, p.serviceId)}`,
+        p.routeId && `route ${names(entities.routes, p.routeId)}`,
+        p.consumerId && `consumer ${consumers.get(p.consumerId)?.username ?? p.consumerId}`,
+      ]
+        .filter(Boolean)
+        .join(', ') || 'global';
     limits.push({ seconds: max, where: `jwt plugin (${scope}) ${p.id}` });
   }
   return { from: 'the database', consumers: [...consumers.values()], credentials, limits };

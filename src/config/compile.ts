@@ -143,10 +143,12 @@ function checkKeyHashes(entities: ConfigEntities, codec: SecretCodec | undefined
     });
     if (rows.length === 0) continue;
     if (codec === undefined) {
-      throw new ConfigError(rows.map((row) => ({
-        path: `${kind}.${row.id}.${hashed.field}`,
-        message: 'stored as a hash, but no secret codec was given to check it against',
-      })));
+      throw new ConfigError(
+        rows.map((row) => ({
+          path: `${kind}.${row.id}.${hashed.field}`,
+          message: 'stored as a hash, but no secret codec was given to check it against',
+        })),
+      );
     }
     const known = new Set(codec.keyIds);
     const kidOf = (hash: string) => {
@@ -158,7 +160,10 @@ function checkKeyHashes(entities: ConfigEntities, codec: SecretCodec | undefined
     };
     const orphans = rows.filter((row) => !known.has(kidOf(row.hash) ?? ''));
     if (orphans.length > 0) {
-      logger.warn({ kind, credentials: orphans.map((row) => row.id) }, `${kind} hashed under a secret key no longer in the keyring can never authenticate: restore that key or issue new ones`);
+      logger.warn(
+        { kind, credentials: orphans.map((row) => row.id) },
+        `${kind} hashed under a secret key no longer in the keyring can never authenticate: restore that key or issue new ones`,
+      );
     }
   }
 }

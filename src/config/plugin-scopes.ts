@@ -10,7 +10,9 @@ export interface ScopedPlugin {
 
 /** Lower rank wins. Mirrors Kong 3.x (consumer groups aside). */
 function rank(p: ScopedPlugin): number {
-  const r = p.routeId !== null, s = p.serviceId !== null, c = p.consumerId !== null;
+  const r = p.routeId !== null,
+    s = p.serviceId !== null,
+    c = p.consumerId !== null;
   if (r && s && c) return 0;
   if (r && c) return 1;
   if (s && c) return 2;
@@ -22,9 +24,11 @@ function rank(p: ScopedPlugin): number {
 }
 
 function applies(p: ScopedPlugin, routeId: string, serviceId: string | null, consumerId: string | null): boolean {
-  return (p.routeId === null || p.routeId === routeId)
-    && (p.serviceId === null || p.serviceId === serviceId)
-    && (p.consumerId === null || p.consumerId === consumerId);
+  return (
+    (p.routeId === null || p.routeId === routeId) &&
+    (p.serviceId === null || p.serviceId === serviceId) &&
+    (p.consumerId === null || p.consumerId === consumerId)
+  );
 }
 
 /** Resolve the effective plugin list for one route/service/consumer: one instance per name, priority order. */

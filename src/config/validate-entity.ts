@@ -51,13 +51,21 @@ export function validateEntityFields(kind: Kind, fields: Record<string, unknown>
   const refused = unsupportedFeatures(kind, fields, path);
   // A `url` refused above leaves `host` unset: "host: required" would be a second, misleading error for one mistake.
   const urlRefused = kind === 'services' && errors.some((e) => e.path === fieldPath(path, 'url'));
-  errors.push(...refused, ...applySchema(definition.schema, fields, path)
-    .filter((e) => !coveredBy(refused, e.path) && !(urlRefused && e.path === fieldPath(path, 'host'))));
+  errors.push(
+    ...refused,
+    ...applySchema(definition.schema, fields, path).filter((e) => !coveredBy(refused, e.path) && !(urlRefused && e.path === fieldPath(path, 'host'))),
+  );
   errors.push(...identityErrors(kind, fields, path).filter((e) => !errors.some((found) => found.path === e.path)));
   // A hashed secret the kind does not generate (a password) is Kong's `required`: a whole write must give it,
   // or the hash a dump carries; a partial update keeps the stored one.
   const hashed = definition.hashed;
-  if (hashed !== undefined && definition.generate === undefined && options.generate !== false && fields[hashed.field] === undefined && fields[hashed.stored] === undefined) {
+  if (
+    hashed !== undefined &&
+    definition.generate === undefined &&
+    options.generate !== false &&
+    fields[hashed.field] === undefined &&
+    fields[hashed.stored] === undefined
+  ) {
     errors.push({ path: fieldPath(path, hashed.field), message: 'required field missing' });
   }
   // rules across fields run even when a field failed, as Kong's entity checks do, but never repeat its error

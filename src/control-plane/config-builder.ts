@@ -47,7 +47,11 @@ export function createConfigBuilder(options: ConfigBuilderOptions): ConfigBuilde
   const shared = new PersistentState();
   const current: BuildState = { version: null, builtAt: 0, lastError: null };
   const compile = (entities: ConfigEntities, state: PersistentState) =>
-    compileConfig(entities, options.plugins, state, options.logger, { codec: options.codec, sql: options.sql, allowedPrivateNetworks: options.allowedPrivateNetworks });
+    compileConfig(entities, options.plugins, state, options.logger, {
+      codec: options.codec,
+      sql: options.sql,
+      allowedPrivateNetworks: options.allowedPrivateNetworks,
+    });
 
   return {
     build(entities, version) {

@@ -71,13 +71,21 @@ test('a notified write is rebuilt; concurrent writes and catch-ups never move th
     assert.equal(sync.served(), await store.version());
     const v1 = await addRoute('one', '/one');
     await until(() => sync.served() === v1, 'the notified rebuild');
-    const versions = await Promise.all(Array.from({ length: 8 }, (_, i) => addRoute(`many-${i}`, `/many-${i}`).then(async (v) => {
-      await sync.catchUp(v);
-      assert.ok(sync.served()! >= v, 'catchUp resolves once that version (or a newer one) is served');
-      return v;
-    })));
+    const versions = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        addRoute(`many-${i}`, `/many-${i}`).then(async (v) => {
+          await sync.catchUp(v);
+          assert.ok(sync.served()! >= v, 'catchUp resolves once that version (or a newer one) is served');
+          return v;
+        }),
+      ),
+    );
     await until(() => sync.served() === Math.max(...versions), 'the last write served');
-    assert.deepEqual(swapped, [...swapped].sort((a, b) => a - b), 'swaps only ever go forward');
+    assert.deepEqual(
+      swapped,
+      [...swapped].sort((a, b) => a - b),
+      'swaps only ever go forward',
+    );
     assert.equal(new Set(swapped).size, swapped.length, 'no version built twice');
     assert.equal(builder.state().lastError, null);
   } finally {
@@ -96,7 +104,13 @@ test('a stored config that fails to build is logged, not served, and the next go
     assert.equal(sync.served(), good);
     assert.match(builder.state().lastError ?? '', /invalid wildcard host/);
     const badService = await store.get('services', 'bad');
-    await store.write([{ op: 'delete', kind: 'routes', id: (await store.get('routes', 'bad'))!.id }, { op: 'delete', kind: 'services', id: badService!.id }], { actor });
+    await store.write(
+      [
+        { op: 'delete', kind: 'routes', id: (await store.get('routes', 'bad'))!.id },
+        { op: 'delete', kind: 'services', id: badService!.id },
+      ],
+      { actor },
+    );
     const fixed = await store.version();
     await sync.catchUp(fixed);
     assert.equal(sync.served(), fixed);

@@ -114,7 +114,8 @@ export function createDatabaseSync(options: DatabaseSyncOptions): DatabaseSync {
       served = snapshot.version;
       failed = null;
     } catch (err) {
-      if (!storeDown) logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'cannot read the store; serving the current configuration and retrying');
+      if (!storeDown)
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'cannot read the store; serving the current configuration and retrying');
       storeDown = true;
     }
   }

@@ -67,7 +67,11 @@ export function createFileConfig(options: FileConfigOptions): FileConfig {
         serve(entities, config);
         // The same trail POST /config leaves (it records its own): who replaced what, and what changed.
         options.audit.record({
-          actor: SIGHUP_ACTOR, request_id: null, action: 'replace-config', kind: 'config', entity_id: null,
+          actor: SIGHUP_ACTOR,
+          request_id: null,
+          action: 'replace-config',
+          kind: 'config',
+          entity_id: null,
           ...configChangeImages(before, entities, options.plugins),
         });
         logger.info({ config: options.file, version }, 'configuration reloaded');

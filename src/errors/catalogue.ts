@@ -59,13 +59,21 @@ export const catalogue = {
   BASIC_AUTH_BUSY: { status: 503, title: 'Too many password checks waiting; retry shortly', message: 'An unexpected error occurred' },
   // hmac-auth: Kong's four messages; a body that does not match its Digest shares the mismatch message, as in Kong
   HMAC_AUTH_MISSING: { status: 401, title: 'HMAC credentials missing', message: 'Unauthorized' },
-  HMAC_AUTH_DATE_INVALID: { status: 401, title: 'Date or X-Date missing or outside the allowed clock skew', message: 'HMAC signature cannot be verified, a valid date or x-date header is required for HMAC Authentication' },
+  HMAC_AUTH_DATE_INVALID: {
+    status: 401,
+    title: 'Date or X-Date missing or outside the allowed clock skew',
+    message: 'HMAC signature cannot be verified, a valid date or x-date header is required for HMAC Authentication',
+  },
   HMAC_AUTH_INVALID: { status: 401, title: 'HMAC credentials malformed, not accepted or unknown', message: 'HMAC signature cannot be verified' },
   HMAC_AUTH_SIGNATURE_MISMATCH: { status: 401, title: 'HMAC signature does not match', message: 'HMAC signature does not match' },
   HMAC_AUTH_DIGEST_MISMATCH: { status: 401, title: 'Request body does not match its Digest', message: 'HMAC signature does not match' },
 
   // --- anonymous consumers (key-auth/acl parity) ---------------------------------------------------
-  ANONYMOUS_CONSUMER_MISSING: { status: 500, title: 'Configured anonymous consumer does not exist', message: "anonymous consumer {anonymous} is configured but doesn't exist" },
+  ANONYMOUS_CONSUMER_MISSING: {
+    status: 500,
+    title: 'Configured anonymous consumer does not exist',
+    message: "anonymous consumer {anonymous} is configured but doesn't exist",
+  },
 
   // --- authorization and traffic control ----------------------------------------------------------
   ACL_FORBIDDEN: { status: 403, title: 'Consumer not allowed on this route', message: 'You cannot consume this service' },
@@ -102,16 +110,32 @@ export const catalogue = {
   ADMIN_FOREIGN_KEY_VIOLATION: { status: 400, title: 'Reference to a missing entity', message: 'foreign key violation' },
   ADMIN_REFERENCED: { status: 400, title: 'Entity still referenced', message: 'an existing entity references this entity' },
   ADMIN_CONFIG_REFUSED: { status: 400, title: 'Configuration would not build', message: 'declarative config is invalid' },
-  ADMIN_DB_LESS_READ_ONLY: { status: 405, title: 'Read-only in DB-less mode', message: 'cannot create, update or delete entities when running in DB-less mode; use POST /config' },
-  ADMIN_DB_MODE_ONLY_DBLESS: { status: 400, title: 'Endpoint only available in DB-less mode', message: 'this endpoint is only available when Kong is configured to not use a database' },
-  ADMIN_TOKENS_DB_LESS: { status: 405, title: 'Admin tokens are configured, not stored, in DB-less mode', message: 'admin tokens can only be managed when running with a database' },
+  ADMIN_DB_LESS_READ_ONLY: {
+    status: 405,
+    title: 'Read-only in DB-less mode',
+    message: 'cannot create, update or delete entities when running in DB-less mode; use POST /config',
+  },
+  ADMIN_DB_MODE_ONLY_DBLESS: {
+    status: 400,
+    title: 'Endpoint only available in DB-less mode',
+    message: 'this endpoint is only available when Kong is configured to not use a database',
+  },
+  ADMIN_TOKENS_DB_LESS: {
+    status: 405,
+    title: 'Admin tokens are configured, not stored, in DB-less mode',
+    message: 'admin tokens can only be managed when running with a database',
+  },
   ADMIN_LAST_ADMIN_TOKEN: { status: 400, title: 'Would delete the last admin token', message: 'cannot delete the last admin token' },
   ADMIN_NOT_READY: { status: 503, title: 'Node not ready to serve traffic', message: 'not ready' },
   STORE_UNAVAILABLE: { status: 503, title: 'Database unreachable', message: 'database unavailable' },
   STORE_CONFLICT: { status: 409, title: 'Concurrent write conflict; retry', message: 'concurrent modification; retry' },
 
   // --- admin data validation (identities) ---------------------------------------------------------
-  ADMIN_LOOKALIKE_VIOLATION: { status: 409, title: 'Name looks like an existing one', message: 'a name that looks the same (case, width, lookalike letters) is already used' },
+  ADMIN_LOOKALIKE_VIOLATION: {
+    status: 409,
+    title: 'Name looks like an existing one',
+    message: 'a name that looks the same (case, width, lookalike letters) is already used',
+  },
 
   // --- internal ----------------------------------------------------------------------------------
   INTERNAL: { status: 500, title: 'Internal gateway error', message: 'An unexpected error occurred' },

@@ -49,11 +49,17 @@ export function renderError(err: GatewayError, format: ErrorFormat, requestId: s
   const id = requestId ?? '';
   switch (format) {
     case 'html':
-      return { contentType: HTML_CONTENT_TYPE, body: `<!doctype html>\n<html>\n  <head>\n    <meta charset="utf-8">\n    <title>Error</title>\n  </head>\n  <body>\n    <h1>Error</h1>\n    <p>${escapeMarkup(err.kongMessage)}.</p>\n    <p>request_id: ${escapeMarkup(id)}</p>\n  </body>\n</html>\n` };
+      return {
+        contentType: HTML_CONTENT_TYPE,
+        body: `<!doctype html>\n<html>\n  <head>\n    <meta charset="utf-8">\n    <title>Error</title>\n  </head>\n  <body>\n    <h1>Error</h1>\n    <p>${escapeMarkup(err.kongMessage)}.</p>\n    <p>request_id: ${escapeMarkup(id)}</p>\n  </body>\n</html>\n`,
+      };
     case 'plain':
       return { contentType: PLAIN_CONTENT_TYPE, body: `${err.kongMessage}\nrequest_id: ${id}\n` };
     case 'xml':
-      return { contentType: XML_CONTENT_TYPE, body: `<?xml version="1.0" encoding="UTF-8"?>\n<error>\n  <message>${escapeMarkup(err.kongMessage)}</message>\n  <requestid>${escapeMarkup(id)}</requestid>\n</error>\n` };
+      return {
+        contentType: XML_CONTENT_TYPE,
+        body: `<?xml version="1.0" encoding="UTF-8"?>\n<error>\n  <message>${escapeMarkup(err.kongMessage)}</message>\n  <requestid>${escapeMarkup(id)}</requestid>\n</error>\n`,
+      };
     default:
       return { contentType: PROBLEM_CONTENT_TYPE, body: JSON.stringify(problemBody(err, requestId)) };
   }

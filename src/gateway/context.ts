@@ -27,9 +27,25 @@ export interface ExitResponse {
 
 /** Headers whose repeats Node drops (it keeps the first) or joins with "; " rather than ", " (node:_http_incoming). */
 const NODE_KEEPS_FIRST: ReadonlySet<string> = new Set([
-  'age', 'authorization', 'content-length', 'content-type', 'etag', 'expires', 'from', 'host', 'if-modified-since',
-  'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'proxy-authorization', 'referer', 'retry-after',
-  'server', 'user-agent', 'cookie',
+  'age',
+  'authorization',
+  'content-length',
+  'content-type',
+  'etag',
+  'expires',
+  'from',
+  'host',
+  'if-modified-since',
+  'if-unmodified-since',
+  'last-modified',
+  'location',
+  'max-forwards',
+  'proxy-authorization',
+  'referer',
+  'retry-after',
+  'server',
+  'user-agent',
+  'cookie',
 ]);
 const NO_CAPTURES: Readonly<Record<string, string>> = Object.freeze({});
 

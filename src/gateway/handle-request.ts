@@ -105,12 +105,20 @@ export function createUpgradeHandler(deps: PipelineDeps): (req: IncomingMessage,
   };
 }
 
-async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, socket: Socket, scope: FaultScope, upgrade: UpgradeRequest | null = null): Promise<void> {
+async function handle(
+  deps: PipelineDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  socket: Socket,
+  scope: FaultScope,
+  upgrade: UpgradeRequest | null = null,
+): Promise<void> {
   const config = deps.config(); // read once: a swap mid-request never mixes two configs
   const startedAt = performance.now();
   const requestId = nextRequestId();
   const headers = req.headers;
-  const bodyFraming = headers['transfer-encoding'] !== undefined ? 'chunked' : headers['content-length'] !== undefined && headers['content-length'] !== '0' ? 'length' : 'none';
+  const bodyFraming =
+    headers['transfer-encoding'] !== undefined ? 'chunked' : headers['content-length'] !== undefined && headers['content-length'] !== '0' ? 'length' : 'none';
   const hasBody = bodyFraming !== 'none' && upgrade === null;
   const declaredLength = bodyFraming === 'length' ? Number(headers['content-length']) : NaN;
   const expectContinue = hasBody && headers.expect?.toLowerCase() === '100-continue';
@@ -129,7 +137,8 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     if (headers.host === undefined && req.httpVersion !== '1.0') throw new GatewayError('BAD_REQUEST', { detail: 'missing Host header' });
     // Two Host headers are a classic routing-confusion trick; Node would silently keep the first.
     if (countHeader(req.rawHeaders, 'host') > 1) throw new GatewayError('BAD_REQUEST', { detail: 'more than one Host header' });
-    if ((req.url ?? '').length > deps.maxRequestTarget) throw new GatewayError('URI_TOO_LONG', { detail: `request target longer than ${deps.maxRequestTarget} bytes` });
+    if ((req.url ?? '').length > deps.maxRequestTarget)
+      throw new GatewayError('URI_TOO_LONG', { detail: `request target longer than ${deps.maxRequestTarget} bytes` });
     if (upgrade !== null) checkHandshake(bodyFraming);
     const target = normalizeRequestTarget(req.url ?? '');
     const forwarded = forwardedView(req, socket, trusted, deps);
@@ -169,7 +178,16 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     }
 
     const sni = deps.scheme === 'https' && socket instanceof TLSSocket ? socket.servername || undefined : undefined;
-    const found = config.router.find({ method: ctx.method, host: ctx.host, port: forwarded.port, path: ctx.path, headers, scheme: ctx.scheme, sni, upgrade: upgrade !== null });
+    const found = config.router.find({
+      method: ctx.method,
+      host: ctx.host,
+      port: forwarded.port,
+      path: ctx.path,
+      headers,
+      scheme: ctx.scheme,
+      sni,
+      upgrade: upgrade !== null,
+    });
     if (found.kind === 'none') throw new GatewayError('ROUTE_NOT_FOUND');
     if (found.kind === 'method-not-allowed') throw new GatewayError('METHOD_NOT_ALLOWED', { headers: { allow: found.allow.join(', ') } });
     if (found.kind === 'https-required') throw httpsRequired(found.route, ctx);

@@ -7,14 +7,30 @@ import { IDENTITY_HEADERS } from './identity-headers.ts';
  * such header exists, but CGI-style upstreams turn it into HTTP_PROXY, their outbound proxy (httpoxy).
  */
 export const HOP_BY_HOP: readonly string[] = [
-  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
-  'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings', 'proxy',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'http2-settings',
+  'proxy',
 ];
 
 /** Forwarding headers: only honoured from trusted proxies, otherwise dropped and rebuilt by the gateway. */
 export const FORWARDING: readonly string[] = [
-  'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port',
-  'x-forwarded-path', 'x-forwarded-prefix', 'x-real-ip',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-path',
+  'x-forwarded-prefix',
+  'x-real-ip',
 ];
 
 /** Headers that make many frameworks run another method than the one the gateway authorized. */
@@ -25,9 +41,7 @@ export const METHOD_OVERRIDE: readonly string[] = ['x-http-method-override', 'x-
  * on instead of the request line's (IIS, Symfony, Laravel), and client-address headers of other proxies and
  * CDNs (the client's address reaches the upstream as X-Real-IP / X-Forwarded-For).
  */
-export const SPOOFABLE: readonly string[] = [
-  ...METHOD_OVERRIDE, 'x-original-url', 'x-rewrite-url', 'true-client-ip', 'x-client-ip', 'cf-connecting-ip',
-];
+export const SPOOFABLE: readonly string[] = [...METHOD_OVERRIDE, 'x-original-url', 'x-rewrite-url', 'true-client-ip', 'x-client-ip', 'cf-connecting-ip'];
 
 /** Removes hop-by-hop headers and the ones named in `Connection`. */
 export function stripHopByHop(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): void {

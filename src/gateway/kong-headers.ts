@@ -52,12 +52,20 @@ const TOKENS: ReadonlyMap<string, readonly Flag[]> = new Map<string, readonly Fl
  */
 export function parseKongHeaders(headers: string = DEFAULT_HEADERS, headersUpstream: string = DEFAULT_HEADERS_UPSTREAM): KongHeaders {
   const on: Record<keyof KongHeaders, boolean> = {
-    server: false, via: false, proxyLatency: false, responseLatency: false, upstreamLatency: false, adminLatency: false,
-    upstreamStatus: false, requestId: false, upstreamRequestId: false,
+    server: false,
+    via: false,
+    proxyLatency: false,
+    responseLatency: false,
+    upstreamLatency: false,
+    adminLatency: false,
+    upstreamStatus: false,
+    requestId: false,
+    upstreamRequestId: false,
   };
   const list = tokens(headers);
   for (const token of list) {
-    if (token !== 'off' && !TOKENS.has(token)) throw new Error(`headers: unknown value '${token}' (expected server_tokens, latency_tokens, off or one of ${[...TOKENS.keys()].slice(2).join(', ')})`);
+    if (token !== 'off' && !TOKENS.has(token))
+      throw new Error(`headers: unknown value '${token}' (expected server_tokens, latency_tokens, off or one of ${[...TOKENS.keys()].slice(2).join(', ')})`);
   }
   if (list.length > 0 && list[0] !== 'off') for (const token of list) for (const flag of TOKENS.get(token) ?? []) on[flag] = true;
   const upstream = tokens(headersUpstream);
@@ -71,7 +79,10 @@ export function parseKongHeaders(headers: string = DEFAULT_HEADERS, headersUpstr
 export const DEFAULT_KONG_HEADERS: KongHeaders = parseKongHeaders();
 
 function tokens(value: string): string[] {
-  return value.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
+  return value
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => t !== '');
 }
 
 const VIA_11 = `1.1 ${SERVER_TOKEN}`;

@@ -21,14 +21,23 @@ const ignore = () => {};
  * pipeline otherwise sends it only after the access phase); beyond `limit` the read fails with 413
  * (417 when the declared length already says so and the client has not sent the body yet).
  */
-export function createBodyReader(req: IncomingMessage, res: ServerResponse, expectContinue: boolean, hooks: {
-  /** The body is wanted now: answers the client's idle watch (started here for a 100-continue client). */
-  continued(): BodyWatch | null;
-}): BodyReader {
+export function createBodyReader(
+  req: IncomingMessage,
+  res: ServerResponse,
+  expectContinue: boolean,
+  hooks: {
+    /** The body is wanted now: answers the client's idle watch (started here for a 100-continue client). */
+    continued(): BodyWatch | null;
+  },
+): BodyReader {
   return (limit) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      return Promise.reject(new GatewayError(expectContinue ? 'EXPECTATION_FAILED' : 'REQUEST_TOO_LARGE', { detail: `Content-Length ${declared} exceeds the ${limit}-byte limit for a body the gateway reads` }));
+      return Promise.reject(
+        new GatewayError(expectContinue ? 'EXPECTATION_FAILED' : 'REQUEST_TOO_LARGE', {
+          detail: `Content-Length ${declared} exceeds the ${limit}-byte limit for a body the gateway reads`,
+        }),
+      );
     }
     if (req.readableEnded) return Promise.resolve(EMPTY);
     // Gone before we asked: its 'close' has fired already and would never reach the listener below.

@@ -24,7 +24,12 @@ export function runHeaderFilters(ctx: RequestContext, plugins: readonly PluginRu
 }
 
 /** The body filters of `plugins` that want this response, in priority order, as one transform (null: none). */
-export function bodyFilterFor(ctx: RequestContext, plugins: readonly PluginRuntime[], head: ResponseHead, onError: (err: unknown) => void): ((body: Buffer) => Buffer) | null {
+export function bodyFilterFor(
+  ctx: RequestContext,
+  plugins: readonly PluginRuntime[],
+  head: ResponseHead,
+  onError: (err: unknown) => void,
+): ((body: Buffer) => Buffer) | null {
   let transforms: ((body: Buffer) => Buffer)[] | null = null;
   const list: Indexed<PluginRuntime> = plugins;
   for (let i = 0; i < list.length; i++) {

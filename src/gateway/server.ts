@@ -90,8 +90,8 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
       shouldUpgradeCallback: isWebSocketHandshake,
     };
     const server: Server = spec.tls
-      // nginx bounds the TLS handshake by client_header_timeout too (Node's own default is 120 s)
-      ? createHttpsServer({ ...serverOptions, handshakeTimeout: timeouts.headerMs, cert: spec.tls.cert, key: spec.tls.key }, handler)
+      ? // nginx bounds the TLS handshake by client_header_timeout too (Node's own default is 120 s)
+        createHttpsServer({ ...serverOptions, handshakeTimeout: timeouts.headerMs, cert: spec.tls.cert, key: spec.tls.key }, handler)
       : createHttpServer(serverOptions, handler);
     // Answer 100-continue ourselves, after the access phase, so a refused request never sends its body.
     server.on('checkContinue', handler);
@@ -111,13 +111,17 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
       }
     });
     // Listening inside the listener scope: callbacks Node runs for these sockets are known as proxy traffic.
-    await faultScope.run(LISTENER_SCOPE, () => new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(spec.port, spec.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    }));
+    await faultScope.run(
+      LISTENER_SCOPE,
+      () =>
+        new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(spec.port, spec.host, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        }),
+    );
     servers.push(server);
   }
   return {
@@ -140,16 +144,21 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
       return counts.reduce((a, b) => a + b, 0);
     },
     async close(graceMs = 10_000) {
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-        s.close(() => {
-          resolve();
-        });
-        s.closeIdleConnections();
-        setTimeout(() => {
-          s.closeAllConnections();
-          for (const socket of upgraded) socket.destroy();
-        }, graceMs).unref();
-      })));
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => {
+                resolve();
+              });
+              s.closeIdleConnections();
+              setTimeout(() => {
+                s.closeAllConnections();
+                for (const socket of upgraded) socket.destroy();
+              }, graceMs).unref();
+            }),
+        ),
+      );
       bodyWatch.close();
       await pools.close();
     },
@@ -167,8 +176,10 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket, timeouts:
     return;
   }
   let problem: GatewayError;
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') problem = new GatewayError('REQUEST_TIMEOUT', { detail: `request head not received within ${timeouts.headerMs} ms` });
-  else if (err.code === 'HPE_HEADER_OVERFLOW' && requestLineTooLong((err as { rawPacket?: unknown }).rawPacket, maxRequestTarget)) problem = new GatewayError('URI_TOO_LONG');
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    problem = new GatewayError('REQUEST_TIMEOUT', { detail: `request head not received within ${timeouts.headerMs} ms` });
+  else if (err.code === 'HPE_HEADER_OVERFLOW' && requestLineTooLong((err as { rawPacket?: unknown }).rawPacket, maxRequestTarget))
+    problem = new GatewayError('URI_TOO_LONG');
   else problem = new GatewayError(err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST', { detail: clientErrorDetail(err) });
   socket.end(rawProblem(problem, server ? SERVER_TOKEN : undefined));
   // Half-closed, the client could keep the socket open (and keep trickling) forever: give it a moment to read.
@@ -198,12 +209,19 @@ function isWebSocketHandshake(req: IncomingMessage): boolean {
 /** llhttp's reasons, minus anything echoing the request back. */
 function clientErrorDetail(err: NodeJS.ErrnoException): string {
   switch (err.code) {
-    case 'HPE_HEADER_OVERFLOW': return 'request head exceeds the size limit';
-    case 'HPE_UNEXPECTED_CONTENT_LENGTH': return 'conflicting Content-Length / Transfer-Encoding';
-    case 'HPE_INVALID_CONTENT_LENGTH': return 'invalid Content-Length';
-    case 'HPE_INVALID_TRANSFER_ENCODING': return 'invalid Transfer-Encoding';
-    case 'HPE_INVALID_HEADER_TOKEN': return 'invalid header';
-    case 'HPE_INVALID_METHOD': return 'invalid method';
-    default: return `malformed HTTP request (${err.code ?? 'unknown'})`;
+    case 'HPE_HEADER_OVERFLOW':
+      return 'request head exceeds the size limit';
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+      return 'conflicting Content-Length / Transfer-Encoding';
+    case 'HPE_INVALID_CONTENT_LENGTH':
+      return 'invalid Content-Length';
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+      return 'invalid Transfer-Encoding';
+    case 'HPE_INVALID_HEADER_TOKEN':
+      return 'invalid header';
+    case 'HPE_INVALID_METHOD':
+      return 'invalid method';
+    default:
+      return `malformed HTTP request (${err.code ?? 'unknown'})`;
   }
 }

@@ -33,4 +33,3 @@ export function createTrustedProxies(cidrs: readonly string[]): TrustedProxies {
     },
   };
 }
-

@@ -14,5 +14,12 @@ export function rawProblem(err: GatewayError, serverToken?: string): string {
 }
 
 function statusText(status: number): string {
-  return ({ 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long', 431: 'Request Header Fields Too Large' } as Record<number, string>)[status] ?? 'Error';
+  return (
+    (
+      { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long', 431: 'Request Header Fields Too Large' } as Record<
+        number,
+        string
+      >
+    )[status] ?? 'Error'
+  );
 }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { challenge, QUOTABLE_PATTERN } from './www-authenticate.ts';
 
-test('Kong\'s forms, byte for byte: key-auth and jwt, with and without a realm', () => {
+test("Kong's forms, byte for byte: key-auth and jwt, with and without a realm", () => {
   assert.equal(challenge('Key', null), 'Key');
   assert.equal(challenge('Key', 'kong'), 'Key realm="kong"');
   assert.equal(challenge('Bearer', null), 'Bearer');
@@ -12,8 +12,10 @@ test('Kong\'s forms, byte for byte: key-auth and jwt, with and without a realm',
 });
 
 test('auth-params are comma-separated, in order; values are quoted-strings with " and \\ escaped', () => {
-  assert.equal(challenge('Bearer', 'say "hi" \\o/', { error: 'invalid_token', error_description: 'bad' }),
-    'Bearer realm="say \\"hi\\" \\\\o/", error="invalid_token", error_description="bad"');
+  assert.equal(
+    challenge('Bearer', 'say "hi" \\o/', { error: 'invalid_token', error_description: 'bad' }),
+    'Bearer realm="say \\"hi\\" \\\\o/", error="invalid_token", error_description="bad"',
+  );
   assert.equal(challenge('Key', ''), 'Key realm=""');
 });
 

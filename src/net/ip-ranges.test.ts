@@ -8,15 +8,44 @@ test('ipType names the family of an address literal and refuses malformed ones',
   for (const v6 of ['::1', '::', '2001:db8::8a2e:370:7334', 'fe80::1%eth0', '64:ff9b::192.0.2.33', '::ffff:127.0.0.1', '1:2:3:4:5:6:7:8']) {
     assert.equal(ipType(v6), 'ipv6', v6);
   }
-  for (const bad of ['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1..2.3', '1.2.3.4 ', 'a.b.c.d', '1:2:3:4:5:6:7:8:9',
-    '1::2::3', ':::', '12345::', 'g::1', '::ffff:1.2.3', '::ffff:256.1.1.1', 'not an ip']) {
+  for (const bad of [
+    '',
+    '1.2.3',
+    '1.2.3.4.5',
+    '256.1.1.1',
+    '01.2.3.4',
+    '1..2.3',
+    '1.2.3.4 ',
+    'a.b.c.d',
+    '1:2:3:4:5:6:7:8:9',
+    '1::2::3',
+    ':::',
+    '12345::',
+    'g::1',
+    '::ffff:1.2.3',
+    '::ffff:256.1.1.1',
+    'not an ip',
+  ]) {
     assert.equal(ipType(bad), null, bad);
   }
 });
 
 test('isIpOrCidr validates prefixes per family and refuses zones and loose prefixes', () => {
   for (const ok of ['1.2.3.4', '1.2.3.4/0', '1.2.3.4/32', '::/0', '::1/128', '2001:db8::/48', '::ffff:1.2.3.4/120']) assert.equal(isIpOrCidr(ok), true, ok);
-  for (const bad of ['1.2.3.4/33', '::1/129', '1.2.3.4/', '1.2.3.4/08', '/8', 'localhost', '1.2.3.4/-1', 'fe80::1%eth0', '10.0.0.0/8 ', '10.0.0.0/8/1', '10.0.0.0/x', '']) {
+  for (const bad of [
+    '1.2.3.4/33',
+    '::1/129',
+    '1.2.3.4/',
+    '1.2.3.4/08',
+    '/8',
+    'localhost',
+    '1.2.3.4/-1',
+    'fe80::1%eth0',
+    '10.0.0.0/8 ',
+    '10.0.0.0/8/1',
+    '10.0.0.0/x',
+    '',
+  ]) {
     assert.equal(isIpOrCidr(bad), false, bad);
   }
   assert.deepEqual(parseIpOrCidr('10.0.0.0/8'), { address: '10.0.0.0', type: 'ipv4', prefix: 8 });
@@ -74,7 +103,11 @@ test('operator lists: BlockList, named errors, the same strict entries', () => {
   assert.equal(list.check('::1', 'ipv6'), true);
   assert.equal(list.check('11.0.0.1', 'ipv4'), false);
   for (const bad of ['10.0.0.0/33', 'example.com', '10.0.0.0/8/1', '::1/129', '10.0.0.0/x', '10.0.0.0/08', 'fe80::1%eth0']) {
-    assert.throws(() => parseCidrList([bad], 'trusted proxy'), new RegExp(`trusted proxy '${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}' is not an IP address or CIDR`), bad);
+    assert.throws(
+      () => parseCidrList([bad], 'trusted proxy'),
+      new RegExp(`trusted proxy '${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}' is not an IP address or CIDR`),
+      bad,
+    );
   }
 });
 

@@ -61,7 +61,10 @@ export function parseCidrList(entries: readonly string[], what: string): BlockLi
 
 /** A comma-separated flag or environment value as its entries. */
 export function splitList(text: string | undefined): string[] {
-  return (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** `::ffff:127.0.0.1` -> `127.0.0.1`, so IPv4 rules apply to IPv4 clients on dual-stack sockets. */

@@ -12,6 +12,9 @@ export function anonymousConsumer(consumers: ConsumerDirectory, ref: string): ()
   if (consumer !== undefined) return () => consumer;
   const message = `anonymous consumer ${ref} is configured but doesn't exist`;
   return () => {
-    throw new GatewayError('ANONYMOUS_CONSUMER_MISSING', { message, detail: 'no consumer has this id or username; create it or change the plugin\'s anonymous setting' });
+    throw new GatewayError('ANONYMOUS_CONSUMER_MISSING', {
+      message,
+      detail: "no consumer has this id or username; create it or change the plugin's anonymous setting",
+    });
   };
 }

@@ -9,7 +9,7 @@ import { loadPluginRegistry } from './registry.ts';
 test('the registered daos are exactly the plugin folders that have one, each under its plugin name', async () => {
   const folders: string[] = [];
   for (const entry of await readdir(new URL('.', import.meta.url), { withFileTypes: true })) {
-    if (entry.isDirectory() && await stat(new URL(`./${entry.name}/daos.ts`, import.meta.url)).catch(() => null)) folders.push(entry.name);
+    if (entry.isDirectory() && (await stat(new URL(`./${entry.name}/daos.ts`, import.meta.url)).catch(() => null))) folders.push(entry.name);
   }
   assert.deepEqual(PLUGIN_DAOS.map((d) => d.plugin).sort(), folders.sort());
   const registry = await loadPluginRegistry();

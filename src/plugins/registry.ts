@@ -19,8 +19,10 @@ export async function loadPluginRegistry(dirs: readonly string[] = [BUNDLED_PLUG
       if (!(await stat(file).catch(() => null))) continue;
       // A bundled plugin's entities join the catalogue through plugins/daos.ts; one loaded from elsewhere at
       // start would have no table, no migration and no admin routes: refuse it rather than half-load it.
-      if (dir !== BUNDLED_PLUGINS_DIR && await stat(join(dir, entry.name, 'daos.ts')).catch(() => null)) {
-        throw new Error(`${join(dir, entry.name)} has a daos.ts: plugins loaded with --plugin-dir cannot own entities or tables yet (bundle the plugin and list it in src/plugins/daos.ts)`);
+      if (dir !== BUNDLED_PLUGINS_DIR && (await stat(join(dir, entry.name, 'daos.ts')).catch(() => null))) {
+        throw new Error(
+          `${join(dir, entry.name)} has a daos.ts: plugins loaded with --plugin-dir cannot own entities or tables yet (bundle the plugin and list it in src/plugins/daos.ts)`,
+        );
       }
       const loaded: unknown = await import(pathToFileURL(file).href);
       const module = fieldOf(loaded, 'default');

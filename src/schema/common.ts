@@ -9,9 +9,17 @@ export const Uuid = Type.String({ format: 'uuid', description: 'Entity id (UUID)
  * letters and digits; a pattern without the `u` flag cannot say "letter", so other non-ASCII passes too).
  * Identity text: no invisible characters or spaces, and unique by lookalike key as well (identity-text.ts).
  */
-export const Name = Type.String({ pattern: '^(?:[A-Za-z0-9.\\-_~]|[^\\x00-\\x7F])+$', minLength: 1, maxLength: 128, [IDENTITY_KEYWORD]: 'name', description: 'Unique name: letters, digits, `.-_~`; no invisible characters, and not a lookalike of another (case, width, confusable letters).' });
+export const Name = Type.String({
+  pattern: '^(?:[A-Za-z0-9.\\-_~]|[^\\x00-\\x7F])+$',
+  minLength: 1,
+  maxLength: 128,
+  [IDENTITY_KEYWORD]: 'name',
+  description: 'Unique name: letters, digits, `.-_~`; no invisible characters, and not a lookalike of another (case, width, confusable letters).',
+});
 /** Kong's `typedefs.tag`: printable ASCII but `,` and `/` (the tag filter's separators), or non-ASCII text. */
-export const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 128, pattern: '^[ !-+\\-.0-~\\u0080-\\uffff]+$', [IDENTITY_KEYWORD]: 'label' }), { description: 'Free-form tags for filtering: no `,`, `/` or invisible characters.' });
+export const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 128, pattern: '^[ !-+\\-.0-~\\u0080-\\uffff]+$', [IDENTITY_KEYWORD]: 'label' }), {
+  description: 'Free-form tags for filtering: no `,`, `/` or invisible characters.',
+});
 export const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 export const TimeoutMs = Type.Integer({ minimum: 1, maximum: 2147483646 });
 export const Host = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.\\-_\\[\\]:]+$', description: 'Hostname or IP address.' });
@@ -44,5 +52,7 @@ export const EntityBase = {
   created_at: Type.Optional(Timestamp),
   updated_at: Type.Optional(Timestamp),
   tags: Type.Optional(Tags),
-  ws_id: Type.Optional(Type.String({ format: 'uuid', description: 'Workspace the entity was exported from (`kong config db_export`); one workspace per file.' })),
+  ws_id: Type.Optional(
+    Type.String({ format: 'uuid', description: 'Workspace the entity was exported from (`kong config db_export`); one workspace per file.' }),
+  ),
 };

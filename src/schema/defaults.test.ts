@@ -7,10 +7,13 @@ import { applyDefaults } from './defaults.ts';
 import { applySchema } from './validate.ts';
 
 const METHODS = ['GET', 'POST', 'PUT'];
-const Config = Type.Object({
-  methods: Type.Union([Type.Array(Type.String()), Type.Null()], { default: METHODS }),
-  retries: Type.Integer({ default: 3 }),
-}, { additionalProperties: false });
+const Config = Type.Object(
+  {
+    methods: Type.Union([Type.Array(Type.String()), Type.Null()], { default: METHODS }),
+    retries: Type.Integer({ default: 3 }),
+  },
+  { additionalProperties: false },
+);
 
 const filled = (input: object): Record<string, unknown> => {
   const value = structuredClone(input) as Record<string, unknown>;
@@ -46,7 +49,9 @@ const Issuer = Type.Object({
 const Nested = Type.Object({
   issuers: Type.Array(Issuer, { default: [] }),
   fallback: Type.Union([Type.Array(Issuer), Type.Null()], { default: null }),
-  groups: Type.Record(Type.String(), Type.Object({ methods: Type.Array(Type.String(), { default: ['GET'] }), note: Type.Optional(Type.String()) }), { default: {} }),
+  groups: Type.Record(Type.String(), Type.Object({ methods: Type.Array(Type.String(), { default: ['GET'] }), note: Type.Optional(Type.String()) }), {
+    default: {},
+  }),
   extra: Type.Optional(Type.Object({ enabled: Type.Boolean({ default: false }) })),
 });
 
@@ -76,6 +81,11 @@ test('an absent optional object stays absent; a given one is filled; values of t
   applyDefaults(Nested, given);
   assert.deepEqual(given.extra, { enabled: false });
   const wrong = { issuers: 'a', groups: { partners: 'GET' } };
-  assert.deepEqual(applySchema(Nested, wrong, 'config').map((e) => e.path).sort(), ['config.groups.partners', 'config.issuers']);
+  assert.deepEqual(
+    applySchema(Nested, wrong, 'config')
+      .map((e) => e.path)
+      .sort(),
+    ['config.groups.partners', 'config.issuers'],
+  );
   assert.deepEqual(wrong, { issuers: 'a', fallback: null, groups: { partners: 'GET' } });
 });

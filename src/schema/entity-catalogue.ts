@@ -13,7 +13,11 @@ import { PLUGIN_DAOS } from '../plugins/daos.ts';
 type PluginEntities<D extends readonly { entities: readonly EntityDefinition[] }[]> = D[number]['entities'][number];
 
 const DEFINITIONS = [
-  Services, Routes, Upstreams, Targets, Consumers,
+  Services,
+  Routes,
+  Upstreams,
+  Targets,
+  Consumers,
   ...PLUGIN_DAOS.flatMap((daos): readonly PluginEntities<typeof PLUGIN_DAOS>[] => daos.entities),
   Plugins,
 ];
@@ -88,9 +92,9 @@ type ForeignIds<F> = { -readonly [P in keyof F & string as `${P}Id`]: F[P] exten
  * One entity as the compiled config reads it: the schema's fields (defaults applied) with an id, and foreign
  * keys as `<field>Id` (`serviceId`) instead of `{ id }`.
  */
-export type RowOf<K extends Kind> = Omit<Static<DefinitionOf<K>['schema']>, 'id' | keyof DefinitionOf<K>['foreign']>
-  & { id: string }
-  & ForeignIds<DefinitionOf<K>['foreign']>;
+export type RowOf<K extends Kind> = Omit<Static<DefinitionOf<K>['schema']>, 'id' | keyof DefinitionOf<K>['foreign']> & { id: string } & ForeignIds<
+    DefinitionOf<K>['foreign']
+  >;
 
 /** The normalised entity set: one list per kind. Declarative files load into it, the store snapshots into it. */
 export type ConfigEntities = { [K in Kind]: RowOf<K>[] };

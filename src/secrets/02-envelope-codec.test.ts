@@ -81,7 +81,10 @@ test('any flipped bit, truncation or relabelled key id is SECRET_CORRUPT, never 
 
 test('a value under a key the keyring does not hold is SECRET_KEY_UNKNOWN naming the key id', () => {
   const env = codecOld.encrypt('v');
-  assert.throws(() => codecNew.decrypt(env), (err: unknown) => err instanceof SecretError && err.code === 'SECRET_KEY_UNKNOWN' && /'old'/.test(err.message) && /rekey/.test(err.message));
+  assert.throws(
+    () => codecNew.decrypt(env),
+    (err: unknown) => err instanceof SecretError && err.code === 'SECRET_KEY_UNKNOWN' && /'old'/.test(err.message) && /rekey/.test(err.message),
+  );
   refuses(() => codecNew.rewrap(env), 'SECRET_KEY_UNKNOWN');
 });
 
@@ -123,7 +126,7 @@ test('API key hashes: keyed, deterministic, named by key id, never revealing the
   assert.notEqual(codecNew.hashApiKey(apiKey).split(':')[2], h.split(':')[2]);
 });
 
-test('apiKeyHashes: one hash per keyring key, active first, matching each key\'s hashApiKey', () => {
+test("apiKeyHashes: one hash per keyring key, active first, matching each key's hashApiKey", () => {
   const apiKey = 'k';
   assert.deepEqual(codecRotating.apiKeyHashes(apiKey), [codecNew.hashApiKey(apiKey), codecOld.hashApiKey(apiKey)]);
   assert.deepEqual(codecOld.apiKeyHashes(apiKey), [codecOld.hashApiKey(apiKey)]);

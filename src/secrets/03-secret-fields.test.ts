@@ -22,7 +22,9 @@ test('the schemas mark jwt secrets encrypted, API keys hashed, the Redis passwor
 });
 
 test('secretFields lists only the secrets present (set, not null)', () => {
-  assert.deepEqual(secretFields('jwt_secrets', { id: 'j', key: 'iss', secret: 's', algorithm: 'HS256' }, bundled), [{ path: ['secret'], treatment: 'encrypted' }]);
+  assert.deepEqual(secretFields('jwt_secrets', { id: 'j', key: 'iss', secret: 's', algorithm: 'HS256' }, bundled), [
+    { path: ['secret'], treatment: 'encrypted' },
+  ]);
   assert.deepEqual(secretFields('jwt_secrets', { id: 'j', key: 'iss', rsa_public_key: 'PEM', algorithm: 'RS256' }, bundled), []);
   assert.deepEqual(secretFields('keyauth_credentials', { id: 'k', key: 'abc' }, bundled), [{ path: ['key'], treatment: 'hashed' }]);
   const rl = (password: unknown) => ({ id: 'p', name: 'rate-limiting', config: { minute: 5, redis: { host: 'r', password } } });
@@ -59,7 +61,7 @@ test('mapSecrets hands each secret and its treatment to the caller (how the stor
   assert.deepEqual(seen, ['key:hashed']);
 });
 
-test('marks are found inside nullable unions, nested objects and arrays of a plugin\'s own schema', () => {
+test("marks are found inside nullable unions, nested objects and arrays of a plugin's own schema", () => {
   const schema = Type.Object({
     token: Type.Union([Type.String({ 'x-secret': 'encrypted' }), Type.Null()]),
     upstreams: Type.Array(Type.Object({ url: Type.String(), password: Type.String({ 'x-secret': 'encrypted' }) })),
@@ -70,12 +72,25 @@ test('marks are found inside nullable unions, nested objects and arrays of a plu
   const record = {
     id: 'p',
     name: 'custom',
-    config: { token: 't', upstreams: [{ url: 'a', password: 'p1' }, { url: 'b', password: 'p2' }], signing: {} },
+    config: {
+      token: 't',
+      upstreams: [
+        { url: 'a', password: 'p1' },
+        { url: 'b', password: 'p2' },
+      ],
+      signing: {},
+    },
   };
-  assert.deepEqual(secretFields('plugins', record, plugins).map((f) => f.path.join('.')), ['config.token', 'config.upstreams.0.password', 'config.upstreams.1.password']);
+  assert.deepEqual(
+    secretFields('plugins', record, plugins).map((f) => f.path.join('.')),
+    ['config.token', 'config.upstreams.0.password', 'config.upstreams.1.password'],
+  );
   assert.deepEqual(redactSecrets('plugins', record, plugins).config, {
     token: REDACTED,
-    upstreams: [{ url: 'a', password: REDACTED }, { url: 'b', password: REDACTED }],
+    upstreams: [
+      { url: 'a', password: REDACTED },
+      { url: 'b', password: REDACTED },
+    ],
     signing: {},
   });
 });

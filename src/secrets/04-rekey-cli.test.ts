@@ -46,11 +46,18 @@ test('rekey re-wraps secrets under the new active key; the old key can then be d
   const jwtId = randomUUID();
   const store = await openStore({ dataDir, codec: createSecretCodec(keyringFromKeys([k1])), plugins, logger });
   try {
-    await store.write([
-      { op: 'insert', kind: 'consumers', record: { id: consumer, username: 'alice' } },
-      { op: 'insert', kind: 'jwt_secrets', record: { id: jwtId, consumer: { id: consumer }, key: 'alice-iss', secret: 'jwt-hmac-secret', algorithm: 'HS256' } },
-      { op: 'insert', kind: 'keyauth_credentials', record: { id: randomUUID(), consumer: { id: consumer }, key: 'alice-api-key' } },
-    ], { actor: { id: 'system', name: 'test', role: 'admin' } });
+    await store.write(
+      [
+        { op: 'insert', kind: 'consumers', record: { id: consumer, username: 'alice' } },
+        {
+          op: 'insert',
+          kind: 'jwt_secrets',
+          record: { id: jwtId, consumer: { id: consumer }, key: 'alice-iss', secret: 'jwt-hmac-secret', algorithm: 'HS256' },
+        },
+        { op: 'insert', kind: 'keyauth_credentials', record: { id: randomUUID(), consumer: { id: consumer }, key: 'alice-api-key' } },
+      ],
+      { actor: { id: 'system', name: 'test', role: 'admin' } },
+    );
     // What a dump of the database would show: no secret, no API key, in any table (audit log included).
     const tables = await store.sql.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,

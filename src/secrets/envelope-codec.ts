@@ -43,7 +43,11 @@ export function createSecretCodec(keyring: Keyring): SecretCodec {
 
   function keyFor(id: string): DerivedKey {
     const key = derived.get(id);
-    if (key === undefined) throw new SecretError('SECRET_KEY_UNKNOWN', `a stored secret is protected by key '${id}', which the keyring does not hold: add that key (after the active one) and run \`portcullis secrets rekey\``);
+    if (key === undefined)
+      throw new SecretError(
+        'SECRET_KEY_UNKNOWN',
+        `a stored secret is protected by key '${id}', which the keyring does not hold: add that key (after the active one) and run \`portcullis secrets rekey\``,
+      );
     return key;
   }
 
@@ -213,8 +217,17 @@ function parse(envelope: string): Parsed {
   const parts: readonly (string | undefined)[] = envelope.split('.');
   if (parts.length !== 5 || parts[0] !== VERSION) throw corrupt(`it is not a ${VERSION} envelope`);
   const [, kid, wrappedText, ivText, bodyText] = parts;
-  if (kid === undefined || kid === '' || wrappedText === undefined || ivText === undefined || bodyText === undefined
-    || !B64URL.test(wrappedText) || !B64URL.test(ivText) || !B64URL.test(bodyText)) throw corrupt('it is malformed');
+  if (
+    kid === undefined ||
+    kid === '' ||
+    wrappedText === undefined ||
+    ivText === undefined ||
+    bodyText === undefined ||
+    !B64URL.test(wrappedText) ||
+    !B64URL.test(ivText) ||
+    !B64URL.test(bodyText)
+  )
+    throw corrupt('it is malformed');
   const wrapped = Buffer.from(wrappedText, 'base64url');
   const iv = Buffer.from(ivText, 'base64url');
   const body = Buffer.from(bodyText, 'base64url');

@@ -48,8 +48,9 @@ export interface LoadKeyringOptions {
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+={0,2})$/;
 
-const HOW_TO = 'set PORTCULLIS_SECRET_KEY to a base64 32-byte key (e.g. `openssl rand -base64 32`), '
-  + 'PORTCULLIS_SECRET_KEYS to "id:base64key,..." (first is active), or PORTCULLIS_KEY_FILE to a file of "id:base64key" lines';
+const HOW_TO =
+  'set PORTCULLIS_SECRET_KEY to a base64 32-byte key (e.g. `openssl rand -base64 32`), ' +
+  'PORTCULLIS_SECRET_KEYS to "id:base64key,..." (first is active), or PORTCULLIS_KEY_FILE to a file of "id:base64key" lines';
 
 /** A keyring from keys in hand (tests, or callers with their own key management). The first is active. */
 export function keyringFromKeys(keys: readonly { id: string; key: Buffer | Uint8Array }[]): Keyring {
@@ -62,7 +63,10 @@ export function keyringFromKeys(keys: readonly { id: string; key: Buffer | Uint8
     }
     if (byId.has(k.id)) throw new SecretError('SECRET_KEY_INVALID', `key id '${k.id}' appears twice in the keyring`);
     if (k.key.length !== KEY_BYTES) {
-      throw new SecretError('SECRET_KEY_INVALID', `key '${k.id}' is ${k.key.length} bytes; keys must be exactly ${KEY_BYTES} bytes (base64 of 32 random bytes)`);
+      throw new SecretError(
+        'SECRET_KEY_INVALID',
+        `key '${k.id}' is ${k.key.length} bytes; keys must be exactly ${KEY_BYTES} bytes (base64 of 32 random bytes)`,
+      );
     }
     // A private copy: the caller's buffer may be reused or zeroed.
     const entry = Object.freeze({ id: k.id, key: Buffer.from(k.key) });
@@ -94,7 +98,10 @@ export function loadKeyring(options: LoadKeyringOptions = {}): LoadedKeyring {
   const one = nonEmpty(env.PORTCULLIS_SECRET_KEY);
   const keyFile = nonEmpty(options.keyFile) ?? nonEmpty(env.PORTCULLIS_KEY_FILE);
   if (many !== undefined && one !== undefined) {
-    throw new SecretError('SECRET_KEY_INVALID', 'both PORTCULLIS_SECRET_KEYS and PORTCULLIS_SECRET_KEY are set: set only one (PORTCULLIS_SECRET_KEYS for several keys during a rotation)');
+    throw new SecretError(
+      'SECRET_KEY_INVALID',
+      'both PORTCULLIS_SECRET_KEYS and PORTCULLIS_SECRET_KEY are set: set only one (PORTCULLIS_SECRET_KEYS for several keys during a rotation)',
+    );
   }
   if ((many ?? one) !== undefined && keyFile !== undefined) {
     throw new SecretError('SECRET_KEY_INVALID', 'secret keys are given both in the environment and as a key file: give only one source');
@@ -150,10 +157,14 @@ function parseKeyList(entries: readonly string[], where: string): Keyring {
 function decodeKey(text: string, label: string): Buffer {
   const trimmed = text.trim();
   // Buffer.from(…, 'base64') silently skips junk characters: check the alphabet first.
-  if (!BASE64_PATTERN.test(trimmed)) throw new SecretError('SECRET_KEY_INVALID', `${label} is not base64: keys are base64 of 32 random bytes (e.g. \`openssl rand -base64 32\`)`);
+  if (!BASE64_PATTERN.test(trimmed))
+    throw new SecretError('SECRET_KEY_INVALID', `${label} is not base64: keys are base64 of 32 random bytes (e.g. \`openssl rand -base64 32\`)`);
   const key = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
   if (key.length !== KEY_BYTES) {
-    throw new SecretError('SECRET_KEY_INVALID', `${label} decodes to ${key.length} bytes; keys must be exactly ${KEY_BYTES} bytes (e.g. \`openssl rand -base64 32\`)`);
+    throw new SecretError(
+      'SECRET_KEY_INVALID',
+      `${label} decodes to ${key.length} bytes; keys must be exactly ${KEY_BYTES} bytes (e.g. \`openssl rand -base64 32\`)`,
+    );
   }
   return key;
 }
@@ -168,7 +179,10 @@ function readKeyFile(file: string): Keyring {
   if (!stat.isFile()) throw new SecretError('SECRET_KEY_INVALID', `key file ${file} is not a regular file`);
   // Windows has no POSIX modes: the check would refuse every file there.
   if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
-    throw new SecretError('SECRET_KEY_INVALID', `key file ${file} is readable by group or others (mode ${(stat.mode & 0o777).toString(8).padStart(3, '0')}): run \`chmod 600 ${file}\``);
+    throw new SecretError(
+      'SECRET_KEY_INVALID',
+      `key file ${file} is readable by group or others (mode ${(stat.mode & 0o777).toString(8).padStart(3, '0')}): run \`chmod 600 ${file}\``,
+    );
   }
   return parseKeyList(readFileSync(file, 'utf8').split(/\r?\n/), `key file ${file}`);
 }
@@ -186,7 +200,10 @@ function generateKeyFile(dataDir: string, file: string): Keyring | undefined {
     throw err;
   }
   try {
-    writeSync(fd, `# Portcullis secret keys: "id:base64key" per line, first is active. Back this file up:\n# without it, stored secrets cannot be decrypted.\n${id}:${key.toString('base64')}\n`);
+    writeSync(
+      fd,
+      `# Portcullis secret keys: "id:base64key" per line, first is active. Back this file up:\n# without it, stored secrets cannot be decrypted.\n${id}:${key.toString('base64')}\n`,
+    );
   } finally {
     closeSync(fd);
   }

@@ -109,7 +109,8 @@ function walk(schema: TSchema, path: string[], out: Pattern[], seen: Set<TSchema
     seen.delete(schema);
     return;
   }
-  if (mark !== undefined) throw new Error(`schema at '${path.join('.')}' has x-secret '${typeof mark === 'string' ? mark : JSON.stringify(mark)}': expected 'encrypted' or 'hashed'`);
+  if (mark !== undefined)
+    throw new Error(`schema at '${path.join('.')}' has x-secret '${typeof mark === 'string' ? mark : JSON.stringify(mark)}': expected 'encrypted' or 'hashed'`);
   if (KindGuard.IsObject(schema)) {
     for (const [name, prop] of Object.entries(schema.properties)) walk(prop, [...path, name], out, seen);
   } else if (KindGuard.IsUnion(schema)) {

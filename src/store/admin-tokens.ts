@@ -46,7 +46,10 @@ export function adminTokens(sql: SqlClient, logger: Logger): Store['adminTokens'
           [randomUUID(), name, role, hashAdminToken(token), now],
         );
         if (row.rows.length === 0) {
-          throw new GatewayError('ADMIN_UNIQUE_VIOLATION', { message: `UNIQUE violation detected on '${kongPretty({ name })}'`, fields: { name: 'already exists' } });
+          throw new GatewayError('ADMIN_UNIQUE_VIOLATION', {
+            message: `UNIQUE violation detected on '${kongPretty({ name })}'`,
+            fields: { name: 'already exists' },
+          });
         }
         const inserted = row.rows.at(0);
         if (inserted === undefined) throw new Error('INSERT … RETURNING gave no row');
@@ -64,10 +67,9 @@ export function adminTokens(sql: SqlClient, logger: Logger): Store['adminTokens'
       const now = Math.floor(Date.now() / 1000);
       if (row.last_used_at === null || row.last_used_at <= now - LAST_USED_GRANULARITY_S) {
         // Not awaited: bookkeeping must not slow or fail the request it authenticates.
-        sql.query('UPDATE admin_tokens SET last_used_at = $2 WHERE id = $1', [row.id, now])
-          .catch((err: unknown) => {
-            logger.warn({ err: { message: errorText(err, 'message') } }, 'store: could not record admin token use');
-          });
+        sql.query('UPDATE admin_tokens SET last_used_at = $2 WHERE id = $1', [row.id, now]).catch((err: unknown) => {
+          logger.warn({ err: { message: errorText(err, 'message') } }, 'store: could not record admin token use');
+        });
       }
       return { id: row.id, name: row.name, role: row.role };
     },

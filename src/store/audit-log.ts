@@ -18,8 +18,16 @@ export async function appendAudit(q: SqlQueryable, entry: AuditInput): Promise<v
   await q.query(
     `INSERT INTO audit_log (actor_id, actor_name, request_id, action, kind, entity_id, before, after)
      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)`,
-    [entry.actor.id, entry.actor.name, entry.requestId ?? null, entry.action, entry.kind, entry.entityId,
-      entry.before === null ? null : JSON.stringify(entry.before), entry.after === null ? null : JSON.stringify(entry.after)],
+    [
+      entry.actor.id,
+      entry.actor.name,
+      entry.requestId ?? null,
+      entry.action,
+      entry.kind,
+      entry.entityId,
+      entry.before === null ? null : JSON.stringify(entry.before),
+      entry.after === null ? null : JSON.stringify(entry.after),
+    ],
   );
 }
 
@@ -37,7 +45,8 @@ interface AuditRow {
 }
 
 export async function listAudit(
-  q: SqlQueryable, options: { size: number; offset?: string; kind?: string; entityId?: string },
+  q: SqlQueryable,
+  options: { size: number; offset?: string; kind?: string; entityId?: string },
 ): Promise<{ data: AuditEntry[]; offset: string | null }> {
   checkPageSize(options.size);
   const where: string[] = [];
@@ -55,9 +64,12 @@ export async function listAudit(
     where.push(`id < $${params.length}`);
   }
   params.push(options.size + 1);
-  const rows = (await q.query<AuditRow>(
-    `SELECT * FROM audit_log${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`, params,
-  )).rows;
+  const rows = (
+    await q.query<AuditRow>(
+      `SELECT * FROM audit_log${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+      params,
+    )
+  ).rows;
   const more = rows.length > options.size;
   const page = more ? rows.slice(0, options.size) : rows;
   // a page cut short has a last entry: the next page holds the older ones

@@ -50,7 +50,11 @@ export async function selectById(q: SqlQueryable, kind: Kind, id: string): Promi
 }
 
 export async function getEntity(
-  q: SqlQueryable, ctx: ReadContext, kind: Kind, idOrKey: string, parent?: { field: string; id: string },
+  q: SqlQueryable,
+  ctx: ReadContext,
+  kind: Kind,
+  idOrKey: string,
+  parent?: { field: string; id: string },
 ): Promise<EntityRecord | undefined> {
   // a key SQL text cannot hold (NUL, lone surrogate) names nothing
   if (!isStorableText(idOrKey)) return undefined;

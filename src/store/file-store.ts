@@ -57,39 +57,45 @@ export function createFileStore(entities: ConfigEntities, options: FileStoreOpti
     mode: 'db-less',
 
     // Synchronous underneath; a failure still arrives as a rejection, as the database store's does.
-    get: (kind, idOrKey, parent) => new Promise((resolve) => {
-      const entries = entriesOf(kind).filter((e) => inParent(kind, e, parent));
-      const key = ENTITIES[kind].endpointKey;
-      // a key kept as its keyed hash (a dumped file) matches the hashes of what the path names
-      const keyed = TABLES[kind].keyedHash;
-      let hashes: string[] | undefined;
-      const hashed = (e: Entry) => {
-        const hash = keyed === undefined || keyed.field !== key ? undefined : e.row[keyed.column];
-        return typeof hash === 'string' && (hashes ??= options.codec?.apiKeyHashes(idOrKey) ?? []).includes(hash);
-      };
-      const found = (isUuid(idOrKey) ? entries.find((e) => e.record.id === idOrKey.toLowerCase()) : undefined)
-        ?? (key === undefined ? undefined : entries.find((e) => e.row[key] === idOrKey || hashed(e)));
-      resolve(found && structuredClone(found.record));
-    }),
+    get: (kind, idOrKey, parent) =>
+      new Promise((resolve) => {
+        const entries = entriesOf(kind).filter((e) => inParent(kind, e, parent));
+        const key = ENTITIES[kind].endpointKey;
+        // a key kept as its keyed hash (a dumped file) matches the hashes of what the path names
+        const keyed = TABLES[kind].keyedHash;
+        let hashes: string[] | undefined;
+        const hashed = (e: Entry) => {
+          const hash = keyed === undefined || keyed.field !== key ? undefined : e.row[keyed.column];
+          return typeof hash === 'string' && (hashes ??= options.codec?.apiKeyHashes(idOrKey) ?? []).includes(hash);
+        };
+        const found =
+          (isUuid(idOrKey) ? entries.find((e) => e.record.id === idOrKey.toLowerCase()) : undefined) ??
+          (key === undefined ? undefined : entries.find((e) => e.row[key] === idOrKey || hashed(e)));
+        resolve(found && structuredClone(found.record));
+      }),
 
-    list: (kind, options) => new Promise((resolve) => {
-      checkPageSize(options.size);
-      const after = decodeOffset(options.offset);
-      const matching = entriesOf(kind).filter((e) =>
-        inParent(kind, e, options.parent)
-        && (options.tags === undefined || options.tags.values.length === 0 || tagsMatch(e.record.tags, options.tags))
-        && (after === undefined || e.record.id > after));
-      const page = matching.slice(0, options.size);
-      // a page cut short has a last entry: the next page starts after it
-      const last = matching.length > options.size ? page.at(-1) : undefined;
-      resolve({
-        data: page.map((e) => structuredClone(e.record)),
-        offset: last === undefined ? null : encodeOffset(last.record.id),
-      });
-    }),
+    list: (kind, options) =>
+      new Promise((resolve) => {
+        checkPageSize(options.size);
+        const after = decodeOffset(options.offset);
+        const matching = entriesOf(kind).filter(
+          (e) =>
+            inParent(kind, e, options.parent) &&
+            (options.tags === undefined || options.tags.values.length === 0 || tagsMatch(e.record.tags, options.tags)) &&
+            (after === undefined || e.record.id > after),
+        );
+        const page = matching.slice(0, options.size);
+        // a page cut short has a last entry: the next page starts after it
+        const last = matching.length > options.size ? page.at(-1) : undefined;
+        resolve({
+          data: page.map((e) => structuredClone(e.record)),
+          offset: last === undefined ? null : encodeOffset(last.record.id),
+        });
+      }),
 
-    snapshot: () => new Promise((resolve) => {
-      resolve({ version, entities: structuredClone(entities) });
-    }),
+    snapshot: () =>
+      new Promise((resolve) => {
+        resolve({ version, entities: structuredClone(entities) });
+      }),
   };
 }

@@ -27,7 +27,10 @@ export async function checkSecretKeys(sql: SqlClient, codec: SecretCodec, logger
   });
   if (outcome.recorded.length > 0) logger?.info({ key_ids: outcome.recorded }, 'store: recorded secret key check values');
   if (outcome.absent.length > 0) {
-    logger?.warn({ key_ids: outcome.absent }, 'the database records secret keys this keyring lacks: values still under them (API key hashes from before a rotation) will not verify');
+    logger?.warn(
+      { key_ids: outcome.absent },
+      'the database records secret keys this keyring lacks: values still under them (API key hashes from before a rotation) will not verify',
+    );
   }
   return outcome;
 }
@@ -35,7 +38,9 @@ export async function checkSecretKeys(sql: SqlClient, codec: SecretCodec, logger
 /** Throws SECRET_KEY_MISMATCH when the keyring does not hold the keys the store was keyed with. */
 export async function verifyKeys(tx: SqlQueryable, codec: SecretCodec, refusing = 'refusing to start'): Promise<void> {
   const mine = codec.keyCheckValues();
-  const recorded = new Map((await tx.query<{ key_id: string; check_value: string }>('SELECT key_id, check_value FROM secret_key_checks')).rows.map((r) => [r.key_id, r.check_value]));
+  const recorded = new Map(
+    (await tx.query<{ key_id: string; check_value: string }>('SELECT key_id, check_value FROM secret_key_checks')).rows.map((r) => [r.key_id, r.check_value]),
+  );
   const differ: string[] = [];
   let storeKeys: string[];
   if (recorded.size > 0) {
@@ -57,13 +62,16 @@ export async function verifyKeys(tx: SqlQueryable, codec: SecretCodec, refusing 
   if (differ.length === 0 && (storeKeys.length === 0 || shared.length > 0)) return;
   const here = [...mine.keys()].map((id) => `'${id}'`).join(', ');
   const there = storeKeys.map((id) => `'${id}'`).join(', ');
-  const why = differ.length > 0
-    ? `key id${differ.length > 1 ? 's' : ''} ${differ.map((id) => `'${id}'`).join(', ')} name${differ.length > 1 ? '' : 's'} a different key here than in the database`
-    : 'this node holds none of the keys the database was keyed with';
-  throw new SecretError('SECRET_KEY_MISMATCH',
-    `${refusing}: this node's secret keys cannot open what the database holds (${why}). `
-    + `This node's keyring: ${here}; the database's keys: ${there}. `
-    + 'Give every node the same keys (PORTCULLIS_SECRET_KEY or PORTCULLIS_SECRET_KEYS, PORTCULLIS_KEY_FILE or --key-file, or <data>/secret-keys on PGlite); see docs/secrets.md');
+  const why =
+    differ.length > 0
+      ? `key id${differ.length > 1 ? 's' : ''} ${differ.map((id) => `'${id}'`).join(', ')} name${differ.length > 1 ? '' : 's'} a different key here than in the database`
+      : 'this node holds none of the keys the database was keyed with';
+  throw new SecretError(
+    'SECRET_KEY_MISMATCH',
+    `${refusing}: this node's secret keys cannot open what the database holds (${why}). ` +
+      `This node's keyring: ${here}; the database's keys: ${there}. ` +
+      'Give every node the same keys (PORTCULLIS_SECRET_KEY or PORTCULLIS_SECRET_KEYS, PORTCULLIS_KEY_FILE or --key-file, or <data>/secret-keys on PGlite); see docs/secrets.md',
+  );
 }
 
 /**
@@ -96,7 +104,9 @@ async function storedKeyEvidence(tx: SqlQueryable): Promise<Map<string, string |
   for (const kind of KINDS) {
     const hashed = TABLES[kind].keyedHash;
     if (hashed === undefined) continue;
-    const hashes = await tx.query<{ kid: string }>(`SELECT DISTINCT split_part(${hashed.column}, ':', 2) AS kid FROM ${TABLES[kind].table} WHERE ${hashed.column} IS NOT NULL`);
+    const hashes = await tx.query<{ kid: string }>(
+      `SELECT DISTINCT split_part(${hashed.column}, ':', 2) AS kid FROM ${TABLES[kind].table} WHERE ${hashed.column} IS NOT NULL`,
+    );
     for (const r of hashes.rows) if (!out.has(r.kid)) out.set(r.kid, undefined);
   }
   return out;

@@ -36,12 +36,22 @@ export function lookalikeColumns(kind: Kind, data: Record<string, unknown>): Rec
  * the one it looks like; the unique index stays the last word). The very same text answers Kong's own
  * UNIQUE violation, whichever index the database would have reported first.
  */
-export async function checkLookalikes(q: SqlQueryable, plugins: PluginRegistry, kind: Kind, id: string, columns: Readonly<Partial<Record<string, SqlValue>>>, data: Record<string, unknown>): Promise<void> {
+export async function checkLookalikes(
+  q: SqlQueryable,
+  plugins: PluginRegistry,
+  kind: Kind,
+  id: string,
+  columns: Readonly<Partial<Record<string, SqlValue>>>,
+  data: Record<string, unknown>,
+): Promise<void> {
   for (const field of lookalikeFields(kind)) {
     const key = columns[keyColumn(kind, field)];
     if (key === null || key === undefined) continue;
     const column = fieldColumn(kind, field);
-    const found = await q.query<{ value: string }>(`SELECT ${column} AS value FROM ${TABLES[kind].table} WHERE ${keyColumn(kind, field)} = $1 AND id <> $2 LIMIT 1`, [key, id]);
+    const found = await q.query<{ value: string }>(
+      `SELECT ${column} AS value FROM ${TABLES[kind].table} WHERE ${keyColumn(kind, field)} = $1 AND id <> $2 LIMIT 1`,
+      [key, id],
+    );
     const existing = found.rows.at(0)?.value;
     if (existing === undefined) continue;
     // whichever index the database would report first, the very same text is Kong's UNIQUE violation
@@ -60,9 +70,15 @@ export async function fillLookalikeKeys(sql: SqlClient, logger?: Logger): Promis
         const { table } = TABLES[kind];
         const column = fieldColumn(kind, field);
         const key = keyColumn(kind, field);
-        const pending = (await tx.query<{ id: string; value: string }>(`SELECT id, ${column} AS value FROM ${table} WHERE ${column} IS NOT NULL AND ${key} IS NULL ORDER BY created_at, id`)).rows;
+        const pending = (
+          await tx.query<{ id: string; value: string }>(
+            `SELECT id, ${column} AS value FROM ${table} WHERE ${column} IS NOT NULL AND ${key} IS NULL ORDER BY created_at, id`,
+          )
+        ).rows;
         if (pending.length === 0) continue;
-        const taken = new Map((await tx.query<{ id: string; k: string }>(`SELECT id, ${key} AS k FROM ${table} WHERE ${key} IS NOT NULL`)).rows.map((r) => [r.k, r.id]));
+        const taken = new Map(
+          (await tx.query<{ id: string; k: string }>(`SELECT id, ${key} AS k FROM ${table} WHERE ${key} IS NOT NULL`)).rows.map((r) => [r.k, r.id]),
+        );
         const ids: string[] = [];
         const keys: string[] = [];
         for (const row of pending) {

@@ -25,7 +25,7 @@ export interface Migration {
 /** Every owner's migrations, in the order they run. */
 export async function loadMigrations(): Promise<Migration[]> {
   const out = await loadFolder(CORE, CORE_MIGRATIONS);
-  for (const daos of PLUGIN_DAOS) out.push(...await loadFolder(daos.plugin, daos.migrations));
+  for (const daos of PLUGIN_DAOS) out.push(...(await loadFolder(daos.plugin, daos.migrations)));
   return out;
 }
 
@@ -58,7 +58,9 @@ export async function runMigrations(sql: SqlClient, logger?: Logger, migrations?
       CONSTRAINT schema_migrations_owner_version PRIMARY KEY (owner, version)
     )`);
     await upgradeMigrationTable(tx);
-    const done = new Set((await tx.query<{ owner: string; version: string }>('SELECT owner, version FROM schema_migrations')).rows.map((r) => `${r.owner}/${r.version}`));
+    const done = new Set(
+      (await tx.query<{ owner: string; version: string }>('SELECT owner, version FROM schema_migrations')).rows.map((r) => `${r.owner}/${r.version}`),
+    );
     const applied: string[] = [];
     for (const migration of all) {
       const id = `${migration.owner}/${migration.version}`;

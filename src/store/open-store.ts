@@ -40,9 +40,10 @@ export interface OpenStoreOptions {
 export const PGLITE_SUBDIR = 'pglite';
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
-  const sql = options.databaseUrl !== undefined
-    ? await createPostgresClient({ connectionString: options.databaseUrl, schema: options.pgSchema, logger: options.logger })
-    : await createPgliteClient({ dataDir: options.dataDir === undefined ? undefined : join(options.dataDir, PGLITE_SUBDIR), schema: options.pgSchema });
+  const sql =
+    options.databaseUrl !== undefined
+      ? await createPostgresClient({ connectionString: options.databaseUrl, schema: options.pgSchema, logger: options.logger })
+      : await createPgliteClient({ dataDir: options.dataDir === undefined ? undefined : join(options.dataDir, PGLITE_SUBDIR), schema: options.pgSchema });
   try {
     await runMigrations(sql, options.logger);
     await fillLookalikeKeys(sql, options.logger);
@@ -73,14 +74,24 @@ export function createStore(sql: SqlClient, options: Pick<OpenStoreOptions, 'cod
         records.push(applied.after);
         if (!applied.changed) continue;
         await appendAudit(tx, {
-          actor: opts.actor, requestId: opts.requestId, action: applied.action, kind: applied.kind,
-          entityId: applied.id, before: applied.auditBefore, after: applied.auditAfter,
+          actor: opts.actor,
+          requestId: opts.requestId,
+          action: applied.action,
+          kind: applied.kind,
+          entityId: applied.id,
+          before: applied.auditBefore,
+          after: applied.auditAfter,
         });
         // As Kong posts its cascade's events: the parent's delete first, then each child's.
         for (const child of applied.cascaded ?? []) {
           await appendAudit(tx, {
-            actor: opts.actor, requestId: opts.requestId, action: 'delete', kind: child.kind,
-            entityId: child.id, before: child.auditBefore, after: null,
+            actor: opts.actor,
+            requestId: opts.requestId,
+            action: 'delete',
+            kind: child.kind,
+            entityId: child.id,
+            before: child.auditBefore,
+            after: null,
           });
         }
       }
@@ -135,7 +146,14 @@ export function createStore(sql: SqlClient, options: Pick<OpenStoreOptions, 'cod
         }
         // Everything sealed is under the active key now: the record becomes this keyring.
         await recordKeys(tx, options.codec, true);
-        await appendAudit(tx, { actor, action: 'rekey', kind: 'secrets', entityId: null, before: null, after: { rewrapped: count, key_id: options.codec.activeKeyId } });
+        await appendAudit(tx, {
+          actor,
+          action: 'rekey',
+          kind: 'secrets',
+          entityId: null,
+          before: null,
+          after: { rewrapped: count, key_id: options.codec.activeKeyId },
+        });
         return count;
       });
     },

@@ -7,7 +7,10 @@ export const MAX_PAGE_SIZE = 1000;
 
 export function checkPageSize(size: number): void {
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    throw new GatewayError('ADMIN_INVALID_QUERY', { message: `size must be an integer between 1 and ${MAX_PAGE_SIZE}`, fields: { size: `must be an integer between 1 and ${MAX_PAGE_SIZE}` } });
+    throw new GatewayError('ADMIN_INVALID_QUERY', {
+      message: `size must be an integer between 1 and ${MAX_PAGE_SIZE}`,
+      fields: { size: `must be an integer between 1 and ${MAX_PAGE_SIZE}` },
+    });
   }
 }
 

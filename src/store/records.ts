@@ -53,7 +53,11 @@ export function publicRecord(kind: Kind, record: EntityRecord, plugins: PluginRe
   // a hashed secret's stored hash travels in and out of the store (`config dump`), but reads never show it
   const hidden = ENTITIES[kind].hashed?.stored;
   if (hidden !== undefined) Reflect.deleteProperty(out, hidden);
-  const secret = new Set(declaredSecretFields(kind, pluginNameOf(kind, record), plugins).filter((f) => f.path.length === 1).map((f) => f.path[0]));
+  const secret = new Set(
+    declaredSecretFields(kind, pluginNameOf(kind, record), plugins)
+      .filter((f) => f.path.length === 1)
+      .map((f) => f.path[0]),
+  );
   const properties: Record<string, TSchema> = ENTITIES[kind].schema.properties;
   for (const field of Object.keys(properties)) {
     // ws_id: there are no workspaces here, so reads don't invent one.

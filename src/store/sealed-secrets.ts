@@ -22,7 +22,8 @@ export function splitSecrets(kind: Kind, record: Record<string, unknown>, plugin
   let hashed: string | undefined;
   const stripped = mapSecrets(kind, record, plugins, (value, field) => {
     if (field.treatment === 'hashed') {
-      if (ENTITIES[kind].hashed?.field !== field.path.join('.')) throw new Error(`${kind}.${field.path.join('.')} is marked hashed but the kind declares no such hashed field`);
+      if (ENTITIES[kind].hashed?.field !== field.path.join('.'))
+        throw new Error(`${kind}.${field.path.join('.')} is marked hashed but the kind declares no such hashed field`);
       hashed = String(value);
     } else encrypted[field.path.join('.')] = value;
     return undefined;

@@ -63,7 +63,10 @@ export function mapWriteError(err: unknown, op: 'write' | 'delete', kind: Kind, 
     const lookalike = LOOKALIKE_INDEXES.get(constraint);
     if (lookalike !== undefined) return lookalikeViolation(lookalike);
     if (constraint === `${kind}_pkey` && record) {
-      return new GatewayError('ADMIN_UNIQUE_VIOLATION', { message: `primary key violation on key '${kongPretty({ id: record.id })}'`, fields: { id: 'already exists' } });
+      return new GatewayError('ADMIN_UNIQUE_VIOLATION', {
+        message: `primary key violation on key '${kongPretty({ id: record.id })}'`,
+        fields: { id: 'already exists' },
+      });
     }
   }
   // 23001: ON DELETE RESTRICT refused; 23503: a foreign key (NO ACTION) not satisfied.
@@ -88,7 +91,10 @@ export function mapWriteError(err: unknown, op: 'write' | 'delete', kind: Kind, 
 
 /** An identity that looks like one already stored (`existing`, when the check could name it). */
 export function lookalikeViolation(field: string, existing?: string): GatewayError {
-  const message = existing === undefined ? 'looks the same as an identity already used (compared ignoring case, width, Unicode normalisation and confusable letters)' : lookalikeMessage(existing);
+  const message =
+    existing === undefined
+      ? 'looks the same as an identity already used (compared ignoring case, width, Unicode normalisation and confusable letters)'
+      : lookalikeMessage(existing);
   return new GatewayError('ADMIN_LOOKALIKE_VIOLATION', { message: `${field}: ${message}`, fields: { [field]: message } });
 }
 

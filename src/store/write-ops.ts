@@ -99,10 +99,14 @@ async function insert(q: SqlQueryable, ctx: WriteContext, kind: Kind, record: En
   await checkLookalikes(q, ctx.plugins, kind, values.id, values.columns, record);
   const cols = { ...values.columns, id: values.id, secrets: seal(ctx.codec, values.secrets), created_at: ctx.now, updated_at: ctx.now };
   const names = Object.keys(cols);
-  const row = returned((await q.query<EntitySqlRow>(
-    `INSERT INTO ${TABLES[kind].table} (${names.join(', ')}) VALUES (${names.map((n, i) => placeholder(n, i + 1)).join(', ')}) RETURNING *`,
-    Object.values(cols),
-  )).rows);
+  const row = returned(
+    (
+      await q.query<EntitySqlRow>(
+        `INSERT INTO ${TABLES[kind].table} (${names.join(', ')}) VALUES (${names.map((n, i) => placeholder(n, i + 1)).join(', ')}) RETURNING *`,
+        Object.values(cols),
+      )
+    ).rows,
+  );
   return { action: 'create', kind, id: values.id, ...images(kind, ctx, undefined, row, values.secrets), changed: true };
 }
 
@@ -114,10 +118,14 @@ async function update(q: SqlQueryable, ctx: WriteContext, kind: Kind, record: En
   await checkLookalikes(q, ctx.plugins, kind, values.id, values.columns, record);
   const cols: Record<string, SqlValue> = { ...values.columns, secrets: seal(ctx.codec, values.secrets), updated_at: Math.max(ctx.now, stored.created_at) };
   const names = Object.keys(cols);
-  const row = returned((await q.query<EntitySqlRow>(
-    `UPDATE ${TABLES[kind].table} SET ${names.map((n, i) => `${n} = ${placeholder(n, i + 1)}`).join(', ')} WHERE id = $${names.length + 1} RETURNING *`,
-    [...Object.values(cols), values.id],
-  )).rows);
+  const row = returned(
+    (
+      await q.query<EntitySqlRow>(
+        `UPDATE ${TABLES[kind].table} SET ${names.map((n, i) => `${n} = ${placeholder(n, i + 1)}`).join(', ')} WHERE id = $${names.length + 1} RETURNING *`,
+        [...Object.values(cols), values.id],
+      )
+    ).rows,
+  );
   const before = auditImage(kind, ctx, stored, storedSecrets);
   return { action: 'update', kind, id: values.id, ...images(kind, ctx, before, row, values.secrets), changed: true };
 }
@@ -129,7 +137,16 @@ async function remove(q: SqlQueryable, ctx: WriteContext, kind: Kind, id: string
   const cascaded = await cascadedChildren(q, ctx, kind, id, new Set());
   const row = (await q.query<EntitySqlRow>(`DELETE FROM ${TABLES[kind].table} WHERE id = $1 RETURNING *`, [id])).rows.at(0);
   if (row === undefined) return { action: 'delete', kind, id, after: null, auditBefore: null, auditAfter: null, changed: false };
-  return { action: 'delete', kind, id: row.id, after: null, auditBefore: auditImage(kind, ctx, row, unseal(ctx.codec, row.secrets)), auditAfter: null, changed: true, cascaded };
+  return {
+    action: 'delete',
+    kind,
+    id: row.id,
+    after: null,
+    auditBefore: auditImage(kind, ctx, row, unseal(ctx.codec, row.secrets)),
+    auditAfter: null,
+    changed: true,
+    cascaded,
+  };
 }
 
 /** Rows a delete of `kind` `id` cascades to, and theirs in turn, each once, with its redacted before image. */
@@ -142,7 +159,7 @@ async function cascadedChildren(q: SqlQueryable, ctx: WriteContext, kind: Kind, 
       if (seen.has(key)) continue;
       seen.add(key);
       out.push({ kind: child.kind, id: row.id, auditBefore: auditImage(child.kind, ctx, row, unseal(ctx.codec, row.secrets)) });
-      out.push(...await cascadedChildren(q, ctx, child.kind, row.id, seen));
+      out.push(...(await cascadedChildren(q, ctx, child.kind, row.id, seen)));
     }
   }
   return out;
@@ -155,7 +172,10 @@ function images(kind: Kind, ctx: WriteContext, before: Record<string, unknown> |
 
 /** Public record (`row`'s, unless given) with each secret the row holds shown as "[REDACTED]". */
 function auditImage(
-  kind: Kind, ctx: WriteContext, row: EntitySqlRow, secrets: SecretValues,
+  kind: Kind,
+  ctx: WriteContext,
+  row: EntitySqlRow,
+  secrets: SecretValues,
   record: EntityRecord = publicRecord(kind, recordFromRow(kind, row), ctx.plugins),
 ): Record<string, unknown> {
   // mergeSecrets copies: `record` may be the write's after-image, which must stay without secrets.
@@ -173,7 +193,12 @@ function storedHash(kind: Kind, row: EntitySqlRow): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-async function rowValues(kind: Kind, record: EntityInput, ctx: WriteContext, keep: { secrets: SecretValues; hash: string | null } | undefined): Promise<RowValues> {
+async function rowValues(
+  kind: Kind,
+  record: EntityInput,
+  ctx: WriteContext,
+  keep: { secrets: SecretValues; hash: string | null } | undefined,
+): Promise<RowValues> {
   const id = requireId(record);
   const split = splitSecrets(kind, record, ctx.plugins);
   const data = split.record;
@@ -223,7 +248,10 @@ async function rowValues(kind: Kind, record: EntityInput, ctx: WriteContext, kee
 async function checkApiKeyUnique(q: SqlQueryable, ctx: WriteContext, kind: Kind, values: RowValues, record: EntityInput): Promise<void> {
   const keyed = TABLES[kind].keyedHash;
   if (keyed === undefined || values.apiKey === undefined) return;
-  const clash = await q.query(`SELECT 1 FROM ${TABLES[kind].table} WHERE ${keyed.column} = ANY($1::text[]) AND id <> $2 LIMIT 1`, [ctx.codec.apiKeyHashes(values.apiKey), values.id]);
+  const clash = await q.query(`SELECT 1 FROM ${TABLES[kind].table} WHERE ${keyed.column} = ANY($1::text[]) AND id <> $2 LIMIT 1`, [
+    ctx.codec.apiKeyHashes(values.apiKey),
+    values.id,
+  ]);
   if (clash.rows.length > 0) throw uniqueViolation(kind, [keyed.field], record, ctx.plugins);
 }
 

@@ -71,8 +71,7 @@ test('a read-only token reads but every write is 403, and nothing changes', asyn
 });
 
 test('the token is checked before the body is read: a 401 comes back without the declared body being sent', async () => {
-  const head = (extra: string) =>
-    `POST /services HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n${extra}\r\n`;
+  const head = (extra: string) => `POST /services HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n${extra}\r\n`;
   const port = admin.server.address().port;
   const unauth = await rawRequest(port, head(''));
   assert.equal(unauth.status, 401);
@@ -112,7 +111,10 @@ test('every answer carries a request id; errors repeat it in the body; admin ans
 
 test('DB-less mode: reads work, every entity write is 405 pointing at POST /config', async () => {
   const registry = await plugins();
-  const entities = loadDeclarative({ _format_version: '3.0', services: [{ name: 'file-svc', url: 'http://127.0.0.1:9', routes: [{ name: 'file-route', paths: ['/f'] }] }] }, registry);
+  const entities = loadDeclarative(
+    { _format_version: '3.0', services: [{ name: 'file-svc', url: 'http://127.0.0.1:9', routes: [{ name: 'file-route', paths: ['/f'] }] }] },
+    registry,
+  );
   const actors = { admin: { id: 'env-admin', name: 'env', role: 'admin' as const } };
   const context: AdminContext = {
     ...admin.context,
@@ -128,7 +130,12 @@ test('DB-less mode: reads work, every entity write is 405 pointing at POST /conf
     const list = await fetch(`${url}/services/file-svc/routes`, { headers });
     assert.equal(list.status, 200);
     assert.equal((await json(list)).data[0].name, 'file-route');
-    for (const [method, path] of [['POST', '/services'], ['PATCH', '/services/file-svc'], ['PUT', '/routes/x'], ['DELETE', '/services/file-svc']]) {
+    for (const [method, path] of [
+      ['POST', '/services'],
+      ['PATCH', '/services/file-svc'],
+      ['PUT', '/routes/x'],
+      ['DELETE', '/services/file-svc'],
+    ]) {
       const res = await fetch(`${url}${path}`, { method, headers, body: method === 'DELETE' ? undefined : '{}' });
       assert.equal(res.status, 405, `${method} ${path}`);
       const body = await json(res);

@@ -28,7 +28,7 @@ const refusesToBuild = definePlugin({
 let admin: TestAdmin;
 let upstream: TestUpstream;
 before(async () => {
-  const registry = new Map([...await plugins(), [refusesToBuild.name, refusesToBuild]]);
+  const registry = new Map([...(await plugins()), [refusesToBuild.name, refusesToBuild]]);
   [admin, upstream] = await Promise.all([startTestAdmin({ plugins: registry }), startUpstream()]);
 });
 after(async () => {
@@ -121,7 +121,8 @@ test('PATCH merges into the stored entity and re-validates the whole record', as
 });
 
 test('PATCH on a plugin merges its config (Kong) and re-checks it against the plugin schema', async () => {
-  const plugin = (await admin.request('POST', '/plugins', { body: { name: 'rate-limiting', instance_name: 'rl-patch', config: { minute: 5, hour: 100 } } })).body;
+  const plugin = (await admin.request('POST', '/plugins', { body: { name: 'rate-limiting', instance_name: 'rl-patch', config: { minute: 5, hour: 100 } } }))
+    .body;
   const patched = await admin.request('PATCH', '/plugins/rl-patch', { body: { config: { minute: 10 } } });
   assert.equal(patched.status, 200, patched.text);
   assert.equal(patched.body.config.minute, 10);
@@ -191,7 +192,9 @@ test('a write the gateway could not build is refused: store unchanged, the old c
   const before = await admin.snapshotEntities();
   // passes the plugin's schema, but its factory throws when the gateway builds it
   const id = randomUUID();
-  const res = await admin.request('POST', '/services/steady/plugins', { body: { id, name: 'refuses-to-build', config: { reason: 'cannot reach its backend' } } });
+  const res = await admin.request('POST', '/services/steady/plugins', {
+    body: { id, name: 'refuses-to-build', config: { reason: 'cannot reach its backend' } },
+  });
   const body = expectProblem(res, 400, 'ADMIN_CONFIG_REFUSED');
   assert.match(body.detail, new RegExp(`plugin ${id}: cannot reach its backend`));
   assert.deepEqual(await admin.snapshotEntities(), before);

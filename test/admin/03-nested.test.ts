@@ -24,7 +24,10 @@ test('routes under a service: create, list, get, patch and delete within it; ano
   assert.deepEqual(route.body.service, { id: svc.id });
 
   const list = await admin.request('GET', `/services/${svc.id}/routes`);
-  assert.deepEqual(list.body.data.map((r: { name: string }) => r.name), ['n-route']);
+  assert.deepEqual(
+    list.body.data.map((r: { name: string }) => r.name),
+    ['n-route'],
+  );
   assert.deepEqual((await admin.request('GET', '/services/n-other/routes')).body, { data: [], next: null });
 
   assert.equal((await admin.request('GET', '/services/n-svc/routes/n-route')).body.id, route.body.id);
@@ -40,7 +43,11 @@ test('routes under a service: create, list, get, patch and delete within it; ano
 
   // the body may repeat the parent, never name another one
   const other = (await admin.request('GET', '/services/n-other')).body;
-  const contradiction = expectProblem(await admin.request('POST', '/services/n-svc/routes', { body: { paths: ['/y'], service: { id: other.id } } }), 400, 'ADMIN_SCHEMA_VIOLATION');
+  const contradiction = expectProblem(
+    await admin.request('POST', '/services/n-svc/routes', { body: { paths: ['/y'], service: { id: other.id } } }),
+    400,
+    'ADMIN_SCHEMA_VIOLATION',
+  );
   assert.ok(contradiction.fields.service);
   assert.equal((await admin.request('POST', '/services/n-svc/routes', { body: { paths: ['/y'], service: { id: svc.id } } })).status, 201);
 
@@ -147,9 +154,18 @@ test('plugins under a service, a route and a consumer; /plugins/enabled lists wh
   const refused = expectProblem(await admin.request('POST', '/consumers/pl-user/plugins', { body: { name: 'key-auth' } }), 400, 'ADMIN_SCHEMA_VIOLATION');
   assert.ok(refused.fields.consumer);
 
-  assert.deepEqual((await admin.request('GET', '/services/pl-svc/plugins')).body.data.map((p: { id: string }) => p.id), [onService.body.id]);
-  assert.deepEqual((await admin.request('GET', '/routes/pl-route/plugins')).body.data.map((p: { id: string }) => p.id), [onRoute.body.id]);
-  assert.deepEqual((await admin.request('GET', '/consumers/pl-user/plugins')).body.data.map((p: { id: string }) => p.id), [onConsumer.body.id]);
+  assert.deepEqual(
+    (await admin.request('GET', '/services/pl-svc/plugins')).body.data.map((p: { id: string }) => p.id),
+    [onService.body.id],
+  );
+  assert.deepEqual(
+    (await admin.request('GET', '/routes/pl-route/plugins')).body.data.map((p: { id: string }) => p.id),
+    [onRoute.body.id],
+  );
+  assert.deepEqual(
+    (await admin.request('GET', '/consumers/pl-user/plugins')).body.data.map((p: { id: string }) => p.id),
+    [onConsumer.body.id],
+  );
   expectProblem(await admin.request('GET', `/routes/pl-route/plugins/${onService.body.id}`), 404, 'ADMIN_NOT_FOUND');
   assert.equal((await admin.request('GET', `/plugins/${onService.body.id}/service`)).body.name, 'pl-svc');
   // one plugin of a name per scope

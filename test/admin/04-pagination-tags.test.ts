@@ -70,18 +70,33 @@ test('nested collections page too, with next under the parent path', async () =>
 });
 
 test('bad size, offset and tags are 400 with the field named', async () => {
-  for (const [query, field] of [['size=0', 'size'], ['size=1001', 'size'], ['size=abc', 'size'], ['size=2.5', 'size'], ['size=', 'size'], ['offset=not-an-offset', 'offset'], ['tags=a,b/c', 'tags'], ['tags=', 'tags']] as const) {
+  for (const [query, field] of [
+    ['size=0', 'size'],
+    ['size=1001', 'size'],
+    ['size=abc', 'size'],
+    ['size=2.5', 'size'],
+    ['size=', 'size'],
+    ['offset=not-an-offset', 'offset'],
+    ['tags=a,b/c', 'tags'],
+    ['tags=', 'tags'],
+  ] as const) {
     const body = expectProblem(await admin.request('GET', `/consumers?${query}`), 400, 'ADMIN_INVALID_QUERY', query);
     assert.ok(body.fields[field], `${query}: ${JSON.stringify(body.fields)}`);
   }
-  assert.equal(expectProblem(await admin.request('GET', '/consumers?size=0'), 400, 'ADMIN_INVALID_QUERY').message, 'size must be an integer between 1 and 1000');
+  assert.equal(
+    expectProblem(await admin.request('GET', '/consumers?size=0'), 400, 'ADMIN_INVALID_QUERY').message,
+    'size must be an integer between 1 and 1000',
+  );
   assert.equal((await admin.request('GET', '/consumers?size=1000')).status, 200);
 });
 
 test('GET /consumers?custom_id= finds the one consumer with it', async () => {
   await admin.request('POST', '/consumers', { body: { username: 'with-custom', custom_id: 'ext-42' } });
   const res = await admin.request('GET', '/consumers?custom_id=ext-42');
-  assert.deepEqual(res.body.data.map((c: { username: string }) => c.username), ['with-custom']);
+  assert.deepEqual(
+    res.body.data.map((c: { username: string }) => c.username),
+    ['with-custom'],
+  );
   assert.equal(res.body.next, null);
   assert.deepEqual((await admin.request('GET', '/consumers?custom_id=nope')).body, { data: [], next: null });
   expectProblem(await admin.request('GET', '/consumers?custom_id='), 400, 'ADMIN_INVALID_QUERY');

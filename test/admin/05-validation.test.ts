@@ -27,20 +27,38 @@ async function unchanged<T>(write: () => Promise<T>): Promise<T> {
 
 test('malformed JSON, a non-object body, and bodies of other types', async () => {
   for (const text of ['{"name": ', '{name: 1}', '[1,2', 'nul']) {
-    const body = expectProblem(await unchanged(() => admin.request('POST', '/services', { body: text, contentType: 'application/json' })), 400, 'ADMIN_MALFORMED_BODY', text);
+    const body = expectProblem(
+      await unchanged(() => admin.request('POST', '/services', { body: text, contentType: 'application/json' })),
+      400,
+      'ADMIN_MALFORMED_BODY',
+      text,
+    );
     assert.equal(body.message, 'Cannot parse JSON body');
   }
   for (const text of ['[]', '"a string"', '42', 'null']) {
-    const body = expectProblem(await unchanged(() => admin.request('POST', '/services', { body: text, contentType: 'application/json' })), 400, 'ADMIN_SCHEMA_VIOLATION', text);
+    const body = expectProblem(
+      await unchanged(() => admin.request('POST', '/services', { body: text, contentType: 'application/json' })),
+      400,
+      'ADMIN_SCHEMA_VIOLATION',
+      text,
+    );
     assert.equal(body.fields['@entity'], 'expected an object');
   }
   for (const type of ['text/plain', 'multipart/form-data; boundary=x', 'application/xml']) {
     expectProblem(await admin.request('POST', '/services', { body: '{"host":"x"}', contentType: type }), 415, 'ADMIN_UNSUPPORTED_MEDIA_TYPE', type);
   }
   // a body without any Content-Type is refused too
-  const res = await fetch(`${admin.url}/services`, { method: 'POST', headers: { authorization: `Bearer ${admin.adminToken}` }, body: new Uint8Array(Buffer.from('{"host":"x"}')) });
+  const res = await fetch(`${admin.url}/services`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin.adminToken}` },
+    body: new Uint8Array(Buffer.from('{"host":"x"}')),
+  });
   assert.equal(res.status, 415);
-  expectProblem(await admin.request('POST', '/services', { body: Buffer.from([0x7b, 0xff, 0x7d]).toString('latin1'), contentType: 'application/json; charset=latin1' }), 400, 'ADMIN_MALFORMED_BODY');
+  expectProblem(
+    await admin.request('POST', '/services', { body: Buffer.from([0x7b, 0xff, 0x7d]).toString('latin1'), contentType: 'application/json; charset=latin1' }),
+    400,
+    'ADMIN_MALFORMED_BODY',
+  );
 });
 
 test('a JSON parse error never quotes the body (it may hold a secret)', async () => {
@@ -50,9 +68,23 @@ test('a JSON parse error never quotes the body (it may hold a secret)', async ()
 });
 
 test('every field error at once, with its path: unknown fields, wrong types, nested and array items', async () => {
-  const body = expectProblem(await unchanged(() => admin.request('POST', '/routes', {
-    body: { name: 'r', paths: ['/ok', 'no-slash'], methods: 'GET', protocols: ['http', 'gopher'], strip_path: 'yes', colour: 'red', headers: { 'x-a': 'one' } },
-  })), 400, 'ADMIN_SCHEMA_VIOLATION');
+  const body = expectProblem(
+    await unchanged(() =>
+      admin.request('POST', '/routes', {
+        body: {
+          name: 'r',
+          paths: ['/ok', 'no-slash'],
+          methods: 'GET',
+          protocols: ['http', 'gopher'],
+          strip_path: 'yes',
+          colour: 'red',
+          headers: { 'x-a': 'one' },
+        },
+      }),
+    ),
+    400,
+    'ADMIN_SCHEMA_VIOLATION',
+  );
   for (const field of ['paths[1]', 'methods', 'protocols[1]', 'strip_path', 'colour', 'headers.x-a']) {
     assert.ok(body.fields[field], `${field} in ${JSON.stringify(body.fields)}`);
   }
@@ -60,7 +92,11 @@ test('every field error at once, with its path: unknown fields, wrong types, nes
   assert.equal(body.name, 'schema violation');
   assert.match(body.message, /^\d+ schema violations \(/);
 
-  const plugin = expectProblem(await unchanged(() => admin.request('POST', '/plugins', { body: { name: 'rate-limiting', config: { minute: 'five', bogus: true } } })), 400, 'ADMIN_SCHEMA_VIOLATION');
+  const plugin = expectProblem(
+    await unchanged(() => admin.request('POST', '/plugins', { body: { name: 'rate-limiting', config: { minute: 'five', bogus: true } } })),
+    400,
+    'ADMIN_SCHEMA_VIOLATION',
+  );
   assert.ok(plugin.fields['config.minute'] && plugin.fields['config.bogus'], JSON.stringify(plugin.fields));
   const unknownPlugin = expectProblem(await admin.request('POST', '/plugins', { body: { name: 'no-such-plugin' } }), 400, 'ADMIN_SCHEMA_VIOLATION');
   assert.match(unknownPlugin.fields.name, /not enabled/);
@@ -78,9 +114,14 @@ test('form-encoded bodies: Kong keys, types read from the schema, errors with pa
   const svc = await admin.request('POST', '/services', { body: form });
   assert.equal(svc.status, 201, svc.text);
   assert.deepEqual([svc.body.retries, svc.body.port, svc.body.tags], [2, 8080, ['a', 'b']]);
-  const route = await admin.request('POST', '/services/form-svc/routes', { body: 'paths[]=/form&methods=GET&methods=POST&strip_path=false&headers.x-env[]=prod' });
+  const route = await admin.request('POST', '/services/form-svc/routes', {
+    body: 'paths[]=/form&methods=GET&methods=POST&strip_path=false&headers.x-env[]=prod',
+  });
   assert.equal(route.status, 201, route.text);
-  assert.deepEqual([route.body.paths, route.body.methods, route.body.strip_path, route.body.headers], [['/form'], ['GET', 'POST'], false, { 'x-env': ['prod'] }]);
+  assert.deepEqual(
+    [route.body.paths, route.body.methods, route.body.strip_path, route.body.headers],
+    [['/form'], ['GET', 'POST'], false, { 'x-env': ['prod'] }],
+  );
   const plugin = await admin.request('POST', '/plugins', { body: 'name=rate-limiting&config.minute=5&config.fault_tolerant=false&service.name=form-svc' });
   assert.equal(plugin.status, 201, plugin.text);
   assert.deepEqual([plugin.body.config.minute, plugin.body.config.fault_tolerant], [5, false]);
@@ -95,7 +136,12 @@ test('form-encoded bodies: Kong keys, types read from the schema, errors with pa
 
 test('prototype-pollution keys are refused in JSON and forms', async () => {
   for (const text of ['{"host":"x","__proto__":{"admin":true}}', '{"host":"x","tags":[{"constructor":{"prototype":{"x":1}}}]}']) {
-    expectProblem(await unchanged(() => admin.request('POST', '/services', { body: text, contentType: 'application/json' })), 400, 'ADMIN_MALFORMED_BODY', text);
+    expectProblem(
+      await unchanged(() => admin.request('POST', '/services', { body: text, contentType: 'application/json' })),
+      400,
+      'ADMIN_MALFORMED_BODY',
+      text,
+    );
   }
   expectProblem(await admin.request('POST', '/services', { body: 'host=x&__proto__.admin=1' }), 400, 'ADMIN_MALFORMED_BODY');
   expectProblem(await admin.request('POST', '/plugins', { body: 'name=cors&config.constructor.prototype.x=1' }), 400, 'ADMIN_MALFORMED_BODY');
@@ -114,14 +160,28 @@ test('duplicates are 409 naming the field; a credential key is never echoed', as
 });
 
 test('references to missing entities are 400 foreign key violations, by id or by name', async () => {
-  const byId = expectProblem(await unchanged(() => admin.request('POST', '/routes', { body: { paths: ['/x'], service: { id: '00000000-0000-4000-8000-000000000000' } } })), 400, 'ADMIN_FOREIGN_KEY_VIOLATION');
+  const byId = expectProblem(
+    await unchanged(() => admin.request('POST', '/routes', { body: { paths: ['/x'], service: { id: '00000000-0000-4000-8000-000000000000' } } })),
+    400,
+    'ADMIN_FOREIGN_KEY_VIOLATION',
+  );
   assert.ok(byId.fields.service);
   assert.equal(byId.name, 'foreign key violation');
-  const byName = expectProblem(await admin.request('POST', '/plugins', { body: { name: 'rate-limiting', config: { minute: 1 }, service: { name: 'ghost' }, consumer: { username: 'ghost' } } }), 400, 'ADMIN_FOREIGN_KEY_VIOLATION');
+  const byName = expectProblem(
+    await admin.request('POST', '/plugins', {
+      body: { name: 'rate-limiting', config: { minute: 1 }, service: { name: 'ghost' }, consumer: { username: 'ghost' } },
+    }),
+    400,
+    'ADMIN_FOREIGN_KEY_VIOLATION',
+  );
   assert.ok(byName.fields.service && byName.fields.consumer, JSON.stringify(byName.fields));
   const shape = expectProblem(await admin.request('POST', '/routes', { body: { paths: ['/x'], service: 'v-svc' } }), 400, 'ADMIN_SCHEMA_VIOLATION');
   assert.ok(shape.fields.service);
-  const badId = expectProblem(await admin.request('POST', '/routes', { body: { paths: ['/x'], service: { id: 'not-a-uuid' } } }), 400, 'ADMIN_SCHEMA_VIOLATION');
+  const badId = expectProblem(
+    await admin.request('POST', '/routes', { body: { paths: ['/x'], service: { id: 'not-a-uuid' } } }),
+    400,
+    'ADMIN_SCHEMA_VIOLATION',
+  );
   assert.ok(badId.fields['service.id']);
   const resolved = await admin.request('POST', '/routes', { body: { name: 'by-name', paths: ['/by-name'], service: { name: 'v-svc' } } });
   assert.equal(resolved.status, 201, resolved.text);
@@ -140,7 +200,11 @@ test('SQL-looking strings in every field are data, never SQL', async () => {
   const key = await admin.request('POST', `/consumers/${consumer.body.id}/key-auth`, { body: { key: "k' OR '1'='1" } });
   assert.equal(key.status, 201);
   // fields whose schema forbids such characters refuse them cleanly
-  const refused = expectProblem(await admin.request('POST', '/services', { body: { name: sql, host: "h'; DROP TABLE services;--", path: "/p'--" } }), 400, 'ADMIN_SCHEMA_VIOLATION');
+  const refused = expectProblem(
+    await admin.request('POST', '/services', { body: { name: sql, host: "h'; DROP TABLE services;--", path: "/p'--" } }),
+    400,
+    'ADMIN_SCHEMA_VIOLATION',
+  );
   assert.ok(refused.fields.name && refused.fields.host);
   for (const path of ['/services', `/services/${encodeURIComponent("1' OR '1'='1")}`, `/consumers?offset=${encodeURIComponent("' OR 1=1 --")}`]) {
     assert.ok([200, 400, 404].includes((await admin.request('GET', path)).status), path);
@@ -153,18 +217,33 @@ test('bodies over the limit are 413, whether declared or chunked, and the connec
   try {
     const port = small.address().port;
     const big = JSON.stringify({ host: 'x', tags: Array.from({ length: 500 }, (_, i) => `tag-${i}`) });
-    const declared = await fetch(`http://127.0.0.1:${port}/services`, { method: 'POST', headers: { authorization: `Bearer ${admin.adminToken}`, 'content-type': 'application/json' }, body: big });
+    const declared = await fetch(`http://127.0.0.1:${port}/services`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.adminToken}`, 'content-type': 'application/json' },
+      body: big,
+    });
     assert.equal(declared.status, 413);
     assert.equal((await json(declared)).code, 'ADMIN_BODY_TOO_LARGE');
 
     // chunked, no length: refused once the limit is passed, without reading the rest
     const chunked = await new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/services', headers: { authorization: `Bearer ${admin.adminToken}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
-      });
-      req.on('error', (err) => (err as NodeJS.ErrnoException).code === 'EPIPE' || (err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err));
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/services',
+          headers: { authorization: `Bearer ${admin.adminToken}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
+        },
+      );
+      req.on('error', (err) =>
+        (err as NodeJS.ErrnoException).code === 'EPIPE' || (err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err),
+      );
       req.write('{"host":"x","tags":[');
       let sent = 0;
       const pump = () => {
@@ -185,7 +264,9 @@ test('bodies over the limit are 413, whether declared or chunked, and the connec
 });
 
 test('concurrent conflicting writes: exactly one wins, the others get a clear 409, nothing half-written', async () => {
-  const attempts = await Promise.all(Array.from({ length: 8 }, (_, i) => admin.request('POST', '/services', { body: { name: 'race', host: `h${i}.internal` } })));
+  const attempts = await Promise.all(
+    Array.from({ length: 8 }, (_, i) => admin.request('POST', '/services', { body: { name: 'race', host: `h${i}.internal` } })),
+  );
   const statuses = attempts.map((r) => r.status).sort();
   assert.deepEqual(statuses, [201, 409, 409, 409, 409, 409, 409, 409], attempts.map((r) => r.text).join('\n'));
   for (const r of attempts.filter((a) => a.status === 409)) assert.ok(['ADMIN_UNIQUE_VIOLATION', 'STORE_CONFLICT'].includes(r.body.code), r.text);
@@ -194,7 +275,10 @@ test('concurrent conflicting writes: exactly one wins, the others get a clear 40
   // concurrent PATCHes of one entity all apply in some order; the result is one of them, whole
   const svc = (await admin.request('GET', '/services/race')).body;
   const patches = await Promise.all([1, 2, 3, 4].map((n) => admin.request('PATCH', `/services/${svc.id}`, { body: { retries: n, tags: [`t${n}`] } })));
-  assert.ok(patches.every((p) => p.status === 200), patches.map((p) => p.text).join('\n'));
+  assert.ok(
+    patches.every((p) => p.status === 200),
+    patches.map((p) => p.text).join('\n'),
+  );
   const final = (await admin.request('GET', '/services/race')).body;
   assert.deepEqual(final.tags, [`t${final.retries}`]);
 

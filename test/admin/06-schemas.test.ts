@@ -58,7 +58,7 @@ test("unknown schemas are 404 with Kong's messages; admin path names are not ent
   }
 });
 
-test('POST /schemas/{entity}/validate: a valid body is 200 with Kong\'s message and nothing is written', async () => {
+test("POST /schemas/{entity}/validate: a valid body is 200 with Kong's message and nothing is written", async () => {
   const valid: Record<string, unknown> = {
     services: { name: 'v-svc', url: 'https://api.internal:8443/v1' },
     routes: { paths: ['/v'], service: { id: '5bd56b8e-4b5c-4e3c-9c6e-1b0f6c2c5d11' } }, // need not exist (Kong)
@@ -83,7 +83,9 @@ test('POST /schemas/{entity}/validate: a valid body is 200 with Kong\'s message 
 });
 
 test('validate reports every field error with its path, as an entity write would', async () => {
-  const svc = await writesNothing(() => admin.request('POST', '/schemas/services/validate', { body: { host: 'bad host!', port: 'eighty', retries: -1, unknown_field: 1, tags: ['ok', 7] } }));
+  const svc = await writesNothing(() =>
+    admin.request('POST', '/schemas/services/validate', { body: { host: 'bad host!', port: 'eighty', retries: -1, unknown_field: 1, tags: ['ok', 7] } }),
+  );
   const body = expectProblem(svc, 400, 'ADMIN_SCHEMA_VIOLATION');
   for (const field of ['host', 'port', 'retries', 'unknown_field', 'tags[1]']) assert.ok(body.fields[field], `${field} in ${JSON.stringify(body.fields)}`);
   assert.equal(body.name, 'schema violation');
@@ -93,14 +95,25 @@ test('validate reports every field error with its path, as an entity write would
   assert.ok(route.fields.service, JSON.stringify(route.fields));
   const rule = expectProblem(await admin.request('POST', '/schemas/routes/validate', { body: {} }), 400, 'ADMIN_SCHEMA_VIOLATION');
   assert.match(rule.fields['@entity'], /at least one of/);
-  const badRef = expectProblem(await admin.request('POST', '/schemas/routes/validate', { body: { paths: ['/x'], service: { id: 'not-a-uuid' } } }), 400, 'ADMIN_SCHEMA_VIOLATION');
+  const badRef = expectProblem(
+    await admin.request('POST', '/schemas/routes/validate', { body: { paths: ['/x'], service: { id: 'not-a-uuid' } } }),
+    400,
+    'ADMIN_SCHEMA_VIOLATION',
+  );
   assert.ok(badRef.fields['service.id']);
 
   const target = expectProblem(await admin.request('POST', '/schemas/targets/validate', { body: { target: '10.0.0.1:80' } }), 400, 'ADMIN_SCHEMA_VIOLATION');
   assert.equal(target.fields.upstream, 'required field missing');
   const url = expectProblem(await admin.request('POST', '/schemas/services/validate', { body: { url: 'ftp://x' } }), 400, 'ADMIN_SCHEMA_VIOLATION');
-  assert.ok(Object.keys(url.fields).some((f) => f === 'url' || f === 'protocol'), JSON.stringify(url.fields));
-  const unsupported = expectProblem(await admin.request('POST', '/schemas/upstreams/validate', { body: { name: 'u', algorithm: 'least-connections' } }), 400, 'ADMIN_SCHEMA_VIOLATION');
+  assert.ok(
+    Object.keys(url.fields).some((f) => f === 'url' || f === 'protocol'),
+    JSON.stringify(url.fields),
+  );
+  const unsupported = expectProblem(
+    await admin.request('POST', '/schemas/upstreams/validate', { body: { name: 'u', algorithm: 'least-connections' } }),
+    400,
+    'ADMIN_SCHEMA_VIOLATION',
+  );
   assert.match(unsupported.fields.algorithm, /not supported yet/);
   expectProblem(await admin.request('POST', '/schemas/services/validate', { body: ['not', 'an', 'object'] }), 400, 'ADMIN_SCHEMA_VIOLATION');
   expectProblem(await admin.request('POST', '/schemas/services/validate', { body: '{"host":', contentType: 'application/json' }), 400, 'ADMIN_MALFORMED_BODY');
@@ -111,11 +124,26 @@ test('POST /schemas/plugins/validate checks the plugin name, its config schema, 
   assert.deepEqual([ok.status, ok.body], [200, { message: 'schema validation successful' }]);
   const unknown = expectProblem(await admin.request('POST', '/schemas/plugins/validate', { body: { name: 'no-such-plugin' } }), 400, 'ADMIN_SCHEMA_VIOLATION');
   assert.match(unknown.fields.name, /not enabled/);
-  const config = expectProblem(await admin.request('POST', '/schemas/plugins/validate', { body: { name: 'key-auth', config: { key_names: [], bogus: true } } }), 400, 'ADMIN_SCHEMA_VIOLATION');
+  const config = expectProblem(
+    await admin.request('POST', '/schemas/plugins/validate', { body: { name: 'key-auth', config: { key_names: [], bogus: true } } }),
+    400,
+    'ADMIN_SCHEMA_VIOLATION',
+  );
   assert.ok(config.fields['config.key_names'] && config.fields['config.bogus'], JSON.stringify(config.fields));
-  const rule = expectProblem(await admin.request('POST', '/schemas/plugins/validate', { body: { name: 'rate-limiting', config: {} } }), 400, 'ADMIN_SCHEMA_VIOLATION');
-  assert.ok(Object.keys(rule.fields).some((f) => f.startsWith('config')), JSON.stringify(rule.fields));
-  const scope = expectProblem(await admin.request('POST', '/schemas/plugins/validate', { body: { name: 'key-auth', consumer: { username: 'someone' } } }), 400, 'ADMIN_SCHEMA_VIOLATION');
+  const rule = expectProblem(
+    await admin.request('POST', '/schemas/plugins/validate', { body: { name: 'rate-limiting', config: {} } }),
+    400,
+    'ADMIN_SCHEMA_VIOLATION',
+  );
+  assert.ok(
+    Object.keys(rule.fields).some((f) => f.startsWith('config')),
+    JSON.stringify(rule.fields),
+  );
+  const scope = expectProblem(
+    await admin.request('POST', '/schemas/plugins/validate', { body: { name: 'key-auth', consumer: { username: 'someone' } } }),
+    400,
+    'ADMIN_SCHEMA_VIOLATION',
+  );
   assert.match(scope.fields.consumer, /cannot be configured on a consumer/);
   // the same route under its entity name does the same
   const same = await admin.request('POST', '/schemas/plugins/validate', { body: { name: 'cors', protocols: ['http'] } });
@@ -125,16 +153,30 @@ test('POST /schemas/plugins/validate checks the plugin name, its config schema, 
 test('validate takes Kong form bodies, is open to read-only tokens, and never echoes a secret', async () => {
   const form = await admin.request('POST', '/schemas/plugins/validate', { body: 'name=rate-limiting&config.minute=5&config.policy=local' });
   assert.equal(form.status, 200, form.text);
-  const badForm = expectProblem(await admin.request('POST', '/schemas/services/validate', { body: 'host=example.com&port=abc' }), 400, 'ADMIN_SCHEMA_VIOLATION');
+  const badForm = expectProblem(
+    await admin.request('POST', '/schemas/services/validate', { body: 'host=example.com&port=abc' }),
+    400,
+    'ADMIN_SCHEMA_VIOLATION',
+  );
   assert.ok(badForm.fields.port);
   const reader = await admin.request('POST', '/schemas/consumers/validate', { body: { username: 'r' }, token: admin.readOnlyToken });
   assert.equal(reader.status, 200, reader.text);
   expectProblem(await admin.request('POST', '/schemas/consumers/validate', { body: { username: 'r' }, token: null }), 401, 'ADMIN_UNAUTHORIZED');
 
   const secret = 'S3CRET-never-echoed-0123456789';
-  const jwt = expectProblem(await admin.request('POST', '/schemas/jwt_secrets/validate', { body: { consumer: { username: 'x' }, secret, algorithm: 'none', key: 7 } }), 400, 'ADMIN_SCHEMA_VIOLATION');
+  const jwt = expectProblem(
+    await admin.request('POST', '/schemas/jwt_secrets/validate', { body: { consumer: { username: 'x' }, secret, algorithm: 'none', key: 7 } }),
+    400,
+    'ADMIN_SCHEMA_VIOLATION',
+  );
   assert.ok(jwt.fields.algorithm && jwt.fields.key);
-  const redis = expectProblem(await admin.request('POST', '/schemas/plugins/validate', { body: { name: 'rate-limiting', config: { minute: 1, policy: 'redis', redis: { password: secret, port: 'x' } } } }), 400, 'ADMIN_SCHEMA_VIOLATION');
+  const redis = expectProblem(
+    await admin.request('POST', '/schemas/plugins/validate', {
+      body: { name: 'rate-limiting', config: { minute: 1, policy: 'redis', redis: { password: secret, port: 'x' } } },
+    }),
+    400,
+    'ADMIN_SCHEMA_VIOLATION',
+  );
   for (const body of [jwt, redis]) assert.ok(!JSON.stringify(body).includes(secret), JSON.stringify(body));
 });
 

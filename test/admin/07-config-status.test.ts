@@ -57,7 +57,7 @@ describe('database mode', () => {
     assert.ok(res.body.server.connections_active >= 1);
     assert.match(res.body.memory.workers_lua_vms[0].http_allocated_gc, /^\d+\.\d{2} MiB$/);
     assert.match(res.body.memory.process.rss, /^\d+\.\d{2} MiB$/);
-    assert.equal(res.body.configuration.version, (await admin.store.version()));
+    assert.equal(res.body.configuration.version, await admin.store.version());
     assert.equal(res.body.configuration.last_error, null);
     assert.equal(res.body.configuration_hash, undefined, 'Kong reports the hash in DB-less mode only');
     assert.equal(write.status, 201);
@@ -80,7 +80,9 @@ describe('database mode', () => {
     assert.equal((await admin.request('POST', '/consumers', { body: { username: 'cfg-user', tags: ['cfg'] } })).status, 201);
     assert.equal((await admin.request('POST', '/consumers/cfg-user/jwt', { body: { key: 'cfg-iss', secret: JWT_SECRET } })).status, 201);
     assert.equal((await admin.request('POST', '/consumers/cfg-user/key-auth', { body: { key: API_KEY } })).status, 201);
-    const rl = await admin.request('POST', `/services/${svc.id}/plugins`, { body: { name: 'rate-limiting', config: { minute: 5, policy: 'local', redis: { password: REDIS_PASSWORD } } } });
+    const rl = await admin.request('POST', `/services/${svc.id}/plugins`, {
+      body: { name: 'rate-limiting', config: { minute: 5, policy: 'local', redis: { password: REDIS_PASSWORD } } },
+    });
     assert.equal(rl.status, 201, rl.text);
 
     const res = await admin.request('GET', '/config', { token: admin.readOnlyToken });
@@ -102,7 +104,10 @@ describe('database mode', () => {
     const loaded = loadDeclarative(structuredClone(doc), await plugins());
     const live = await admin.snapshotEntities();
     assert.deepEqual(loaded.services.map((s) => s.id).sort(), live.services.map((s) => s.id).sort());
-    assert.deepEqual(loaded.keyauth_credentials.map((k) => k.id), live.keyauth_credentials.map((k) => k.id));
+    assert.deepEqual(
+      loaded.keyauth_credentials.map((k) => k.id),
+      live.keyauth_credentials.map((k) => k.id),
+    );
 
     const yaml = await admin.request('GET', '/config?format=yaml');
     assert.equal(yaml.status, 200);
@@ -244,7 +249,8 @@ describe('DB-less mode', () => {
     const body = expectProblem({ ...res, headers: res.headers }, 400, 'ADMIN_CONFIG_REFUSED');
     assert.equal(body.message, 'declarative config is invalid');
     assert.equal(body.name, 'invalid declarative configuration');
-    for (const path of ['services[0].name', 'services[0].routes[0].paths[0]', 'consumers[0].acls[0].group']) assert.ok(body.fields[path], `${path} in ${JSON.stringify(body.fields)}`);
+    for (const path of ['services[0].name', 'services[0].routes[0].paths[0]', 'consumers[0].acls[0].group'])
+      assert.ok(body.fields[path], `${path} in ${JSON.stringify(body.fields)}`);
 
     const flat = await call('POST', '/config?flatten_errors=1', bad);
     assert.deepEqual(flat.body.fields, body.fields, 'flatten_errors: fields are flat paths already');
@@ -262,7 +268,11 @@ describe('DB-less mode', () => {
 
   test('a file with two lookalike identities, a consumer without identity or an invisible character is refused whole', async () => {
     const hash = (await call('GET', '/status')).body.configuration_hash;
-    const res = await call('POST', '/config', doc('/lookalike', { consumers: [{ username: 'alice' }, { username: 'ＡＬＩＣＥ' }, {}, { username: 'bob\u202E' }] }));
+    const res = await call(
+      'POST',
+      '/config',
+      doc('/lookalike', { consumers: [{ username: 'alice' }, { username: 'ＡＬＩＣＥ' }, {}, { username: 'bob\u202E' }] }),
+    );
     const problem = expectProblem(res, 400, 'ADMIN_CONFIG_REFUSED');
     assert.match(problem.fields['consumers[1].username'], /looks the same as "alice" at consumers\[0\]/);
     assert.equal(problem.fields['consumers[2]'], "at least one of these fields must be non-empty: 'custom_id', 'username'");

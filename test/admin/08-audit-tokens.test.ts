@@ -74,7 +74,11 @@ test('/audit pages with size, offset and next, and filters by kind and entity_id
     next = page.body.next;
   }
   assert.equal(seen.length, 5);
-  assert.deepEqual(seen, [...seen].sort((a, b) => b - a), 'newest first, no repeats');
+  assert.deepEqual(
+    seen,
+    [...seen].sort((a, b) => b - a),
+    'newest first, no repeats',
+  );
   assert.equal(new Set(seen).size, 5);
   assert.equal((await admin.request('GET', '/audit?kind=admin_tokens')).body.data.length >= 2, true);
   assert.deepEqual((await admin.request('GET', '/audit?entity_id=00000000-0000-4000-8000-000000000000')).body.data, []);
@@ -84,17 +88,27 @@ test('a delete that cascades shows in /audit for every entity it removed: same a
   const consumer = await admin.request('POST', '/consumers', { body: { username: 'cascade-user' } });
   const jwt = await admin.request('POST', '/consumers/cascade-user/jwt', { body: { key: 'cascade-iss', secret: SECRET } });
   const acl = await admin.request('POST', '/consumers/cascade-user/acls', { body: { group: 'cascade-group' } });
-  const plugin = await admin.request('POST', '/consumers/cascade-user/plugins', { body: { name: 'rate-limiting', config: { minute: 1, redis: { password: SECRET } } } });
+  const plugin = await admin.request('POST', '/consumers/cascade-user/plugins', {
+    body: { name: 'rate-limiting', config: { minute: 1, redis: { password: SECRET } } },
+  });
   const upstream = await admin.request('POST', '/upstreams', { body: { name: 'cascade-up' } });
   const target = await admin.request('POST', '/upstreams/cascade-up/targets', { body: { target: '127.0.0.1:9' } });
-  assert.deepEqual([consumer, jwt, acl, plugin, upstream, target].map((r) => r.status), [201, 201, 201, 201, 201, 201], plugin.text);
+  assert.deepEqual(
+    [consumer, jwt, acl, plugin, upstream, target].map((r) => r.status),
+    [201, 201, 201, 201, 201, 201],
+    plugin.text,
+  );
 
   const deleted = await admin.request('DELETE', '/consumers/cascade-user');
   const deletedUpstream = await admin.request('DELETE', '/upstreams/cascade-up');
   assert.deepEqual([deleted.status, deletedUpstream.status], [204, 204]);
   const removed: [string, { body: { id: string } }, typeof deleted][] = [
-    ['consumers', consumer, deleted], ['jwt_secrets', jwt, deleted], ['acls', acl, deleted], ['plugins', plugin, deleted],
-    ['upstreams', upstream, deletedUpstream], ['targets', target, deletedUpstream],
+    ['consumers', consumer, deleted],
+    ['jwt_secrets', jwt, deleted],
+    ['acls', acl, deleted],
+    ['plugins', plugin, deleted],
+    ['upstreams', upstream, deletedUpstream],
+    ['targets', target, deletedUpstream],
   ];
   for (const [kind, created, by] of removed) {
     const res = await admin.request('GET', `/audit?entity_id=${created.body.id}`, { token: admin.readOnlyToken });
@@ -112,7 +126,16 @@ test('a delete that cascades shows in /audit for every entity it removed: same a
 });
 
 test('bad /audit queries are 400 naming the parameter', async () => {
-  for (const [query, field] of [['size=0', 'size'], ['size=1001', 'size'], ['size=abc', 'size'], ['size=1.5', 'size'], ['offset=%27%20OR%201%3D1', 'offset'], ['offset=', 'offset'], ['kind=nope', 'kind'], ['entity_id=', 'entity_id']] as const) {
+  for (const [query, field] of [
+    ['size=0', 'size'],
+    ['size=1001', 'size'],
+    ['size=abc', 'size'],
+    ['size=1.5', 'size'],
+    ['offset=%27%20OR%201%3D1', 'offset'],
+    ['offset=', 'offset'],
+    ['kind=nope', 'kind'],
+    ['entity_id=', 'entity_id'],
+  ] as const) {
     const body = expectProblem(await admin.request('GET', `/audit?${query}`), 400, 'ADMIN_INVALID_QUERY', query);
     assert.ok(body.fields?.[field], `${query}: ${JSON.stringify(body)}`);
   }
@@ -121,7 +144,12 @@ test('bad /audit queries are 400 naming the parameter', async () => {
 });
 
 test('/admin-tokens is for the admin role only, reads included', async () => {
-  for (const [method, path, body] of [['GET', '/admin-tokens'], ['GET', '/admin-tokens/00000000-0000-4000-8000-000000000000'], ['POST', '/admin-tokens', { name: 'x', role: 'admin' }], ['DELETE', '/admin-tokens/00000000-0000-4000-8000-000000000000']] as const) {
+  for (const [method, path, body] of [
+    ['GET', '/admin-tokens'],
+    ['GET', '/admin-tokens/00000000-0000-4000-8000-000000000000'],
+    ['POST', '/admin-tokens', { name: 'x', role: 'admin' }],
+    ['DELETE', '/admin-tokens/00000000-0000-4000-8000-000000000000'],
+  ] as const) {
     expectProblem(await admin.request(method, path, { body, token: admin.readOnlyToken }), 403, 'ADMIN_FORBIDDEN', `${method} ${path}`);
   }
   expectProblem(await admin.request('GET', '/admin-tokens', { token: null }), 401, 'ADMIN_UNAUTHORIZED');
@@ -201,8 +229,14 @@ test('the last admin token cannot be deleted, by itself or by anyone: nobody is 
   ]);
   // the loser is refused as the last admin (400), or is already gone when its token is checked (401)
   assert.equal(results.filter((r) => r.status === 204).length, 1, results.map((r) => r.text).join('\n'));
-  assert.ok(results.every((r) => [204, 400, 401].includes(r.status)), results.map((r) => r.text).join('\n'));
+  assert.ok(
+    results.every((r) => [204, 400, 401].includes(r.status)),
+    results.map((r) => r.text).join('\n'),
+  );
   const survivor = results[0].status === 204 ? second : third;
   const left = (await admin.request('GET', '/admin-tokens', { token: survivor.token })).body.data;
-  assert.deepEqual(left.map((t: { id: string }) => t.id), [survivor.id]);
+  assert.deepEqual(
+    left.map((t: { id: string }) => t.id),
+    [survivor.id],
+  );
 });

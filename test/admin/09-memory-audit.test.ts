@@ -20,13 +20,22 @@ test('entries get increasing ids and a time; list is newest first and pages with
   const audit = createMemoryAudit();
   for (let i = 1; i <= 5; i++) audit.record(draft(i));
   const first = await audit.list({ size: 2 });
-  assert.deepEqual(first.data.map((e) => e.id), [5, 4]);
+  assert.deepEqual(
+    first.data.map((e) => e.id),
+    [5, 4],
+  );
   assert.ok(!Number.isNaN(Date.parse(first.data[0]!.at)));
   assert.equal(typeof first.offset, 'string');
   const second = await audit.list({ size: 2, offset: first.offset! });
-  assert.deepEqual(second.data.map((e) => e.id), [3, 2]);
+  assert.deepEqual(
+    second.data.map((e) => e.id),
+    [3, 2],
+  );
   const last = await audit.list({ size: 2, offset: second.offset! });
-  assert.deepEqual(last.data.map((e) => e.id), [1]);
+  assert.deepEqual(
+    last.data.map((e) => e.id),
+    [1],
+  );
   assert.equal(last.offset, null);
   // a page that ends exactly at the oldest entry says there is no next page
   assert.equal((await audit.list({ size: 5 })).offset, null);
@@ -38,17 +47,32 @@ test('filters by kind and entity id', async () => {
   audit.record(draft(2, { action: 'create', kind: 'services', entity_id: 'a' }));
   audit.record(draft(3, { action: 'update', kind: 'services', entity_id: 'b' }));
   audit.record(draft(4, { action: 'delete', kind: 'services', entity_id: 'a' }));
-  assert.deepEqual((await audit.list({ size: 10, kind: 'services' })).data.map((e) => e.id), [4, 3, 2]);
-  assert.deepEqual((await audit.list({ size: 10, entityId: 'a' })).data.map((e) => e.id), [4, 2]);
-  assert.deepEqual((await audit.list({ size: 1, kind: 'services', entityId: 'a', offset: (await audit.list({ size: 1, entityId: 'a' })).offset! })).data.map((e) => e.id), [2]);
-  assert.deepEqual((await audit.list({ size: 10, kind: 'config' })).data.map((e) => e.id), [1]);
+  assert.deepEqual(
+    (await audit.list({ size: 10, kind: 'services' })).data.map((e) => e.id),
+    [4, 3, 2],
+  );
+  assert.deepEqual(
+    (await audit.list({ size: 10, entityId: 'a' })).data.map((e) => e.id),
+    [4, 2],
+  );
+  assert.deepEqual(
+    (await audit.list({ size: 1, kind: 'services', entityId: 'a', offset: (await audit.list({ size: 1, entityId: 'a' })).offset! })).data.map((e) => e.id),
+    [2],
+  );
+  assert.deepEqual(
+    (await audit.list({ size: 10, kind: 'config' })).data.map((e) => e.id),
+    [1],
+  );
 });
 
 test('bounded: the oldest entries go first, by count and by bytes; the newest is always kept', async () => {
   const byCount = createMemoryAudit({ maxEntries: 3 });
   for (let i = 1; i <= 10; i++) byCount.record(draft(i));
   assert.equal(byCount.size(), 3);
-  assert.deepEqual((await byCount.list({ size: 10 })).data.map((e) => e.id), [10, 9, 8]);
+  assert.deepEqual(
+    (await byCount.list({ size: 10 })).data.map((e) => e.id),
+    [10, 9, 8],
+  );
 
   const byBytes = createMemoryAudit({ maxBytes: 2_000 });
   for (let i = 1; i <= 10; i++) byBytes.record(draft(i, { after: { blob: 'x'.repeat(500) } }));
@@ -62,7 +86,11 @@ test('bounded: the oldest entries go first, by count and by bytes; the newest is
   for (let i = 1; i <= 4; i++) ring.record(draft(i));
   const page = await ring.list({ size: 2 });
   for (let i = 5; i <= 7; i++) ring.record(draft(i));
-  assert.deepEqual((await ring.list({ size: 10, offset: page.offset! })).data.map((e) => e.id), [], 'ids 1-2 were evicted');
+  assert.deepEqual(
+    (await ring.list({ size: 10, offset: page.offset! })).data.map((e) => e.id),
+    [],
+    'ids 1-2 were evicted',
+  );
 });
 
 test('entries are copies: changing a draft or a listed entry changes nothing stored', async () => {
@@ -81,7 +109,11 @@ test('bad sizes and cursors are ADMIN_INVALID_QUERY; isMemoryAudit tells a recor
   const audit = createMemoryAudit();
   audit.record(draft(1));
   for (const offset of ['', 'not-a-cursor', Buffer.from('0').toString('base64url'), Buffer.from('-3').toString('base64url'), "' OR 1=1 --"]) {
-    await assert.rejects(audit.list({ size: 10, offset }), (err) => isGatewayError(err) && err.code === 'ADMIN_INVALID_QUERY' && err.fields?.offset !== undefined, offset);
+    await assert.rejects(
+      audit.list({ size: 10, offset }),
+      (err) => isGatewayError(err) && err.code === 'ADMIN_INVALID_QUERY' && err.fields?.offset !== undefined,
+      offset,
+    );
   }
   for (const size of [0, 1001, 1.5]) {
     await assert.rejects(audit.list({ size }), (err) => isGatewayError(err) && err.code === 'ADMIN_INVALID_QUERY', String(size));
@@ -98,7 +130,9 @@ test('the ring is bounded by what it costs: 300 reload-sized entries hold the he
   const budget = 4 * 1024 * 1024;
   const audit = createMemoryAudit({ maxBytes: budget });
   // an entry the size a full before/after image of a 200-consumer config had (~360 KB of JSON, many objects)
-  const image = (n: number) => ({ consumers: Array.from({ length: 1500 }, (_, i) => ({ username: `c-${n}-${i}`, tags: ['a', 'b'], acls: [{ group: 'g' }], n: i })) });
+  const image = (n: number) => ({
+    consumers: Array.from({ length: 1500 }, (_, i) => ({ username: `c-${n}-${i}`, tags: ['a', 'b'], acls: [{ group: 'g' }], n: i })),
+  });
   gc();
   const heapBefore = getHeapStatistics().used_heap_size;
   for (let i = 1; i <= 300; i++) {

@@ -69,7 +69,9 @@ test('route hosts and header regexes the router cannot use are schema violations
   await admin.request('DELETE', `/routes/${route.id}`);
   assert.deepEqual(await admin.snapshotEntities(), before);
   // what the router takes stays accepted
-  const ok = await admin.request('POST', '/routes', { body: { name: 'kc-hosts-ok', hosts: ['*.kc.example', 'kc.*', 'kc.example:8443'], headers: { 'x-v': ['~*^v[12]$', '(?x)not-a-regex'] } } });
+  const ok = await admin.request('POST', '/routes', {
+    body: { name: 'kc-hosts-ok', hosts: ['*.kc.example', 'kc.*', 'kc.example:8443'], headers: { 'x-v': ['~*^v[12]$', '(?x)not-a-regex'] } },
+  });
   assert.equal(ok.status, 201, ok.text);
 });
 
@@ -92,7 +94,10 @@ test("next is Kong's: /path?offset=…&tags=…&size=…; offset only when there
   assert.match((await admin.request('GET', '/consumers?size=1')).body.next, /^\/consumers\?offset=[^&]+&size=1$/);
   assert.equal(expectProblem(await admin.request('GET', '/consumers?size=abc'), 400, 'ADMIN_INVALID_QUERY').message, 'size must be a number');
   for (const size of ['0', '1001', '-1', '2.5']) {
-    assert.equal(expectProblem(await admin.request('GET', `/consumers?size=${size}`), 400, 'ADMIN_INVALID_QUERY', size).message, 'size must be an integer between 1 and 1000');
+    assert.equal(
+      expectProblem(await admin.request('GET', `/consumers?size=${size}`), 400, 'ADMIN_INVALID_QUERY', size).message,
+      'size must be an integer between 1 and 1000',
+    );
   }
 });
 
@@ -148,12 +153,22 @@ test("forms as Kong's arguments.lua reads them: paths[1]=, repeated keys, boolea
   assert.deepEqual([repeated.body.paths, repeated.body.methods], [['/g1', '/g2'], ['GET']]);
   const charset = await admin.request('POST', '/consumers', { body: '{"username":"kc-charset"}', contentType: 'Application/JSON; charset=UTF-8' });
   assert.equal(charset.status, 201, charset.text);
-  expectProblem(await admin.request('POST', '/consumers', { body: '--x\r\nContent-Disposition: form-data; name="username"\r\n\r\nm\r\n--x--\r\n', contentType: 'multipart/form-data; boundary=x' }), 415, 'ADMIN_UNSUPPORTED_MEDIA_TYPE');
+  expectProblem(
+    await admin.request('POST', '/consumers', {
+      body: '--x\r\nContent-Disposition: form-data; name="username"\r\n\r\nm\r\n--x--\r\n',
+      contentType: 'multipart/form-data; boundary=x',
+    }),
+    415,
+    'ADMIN_UNSUPPORTED_MEDIA_TYPE',
+  );
 });
 
 test('/consumers?custom_id=, /plugins/enabled and /routes/{r}/service answer as in Kong', async () => {
   await admin.request('POST', '/consumers', { body: { username: 'kc-custom', custom_id: 'kc-ext-1' } });
-  assert.deepEqual((await admin.request('GET', '/consumers?custom_id=kc-ext-1')).body.data.map((c: { username: string }) => c.username), ['kc-custom']);
+  assert.deepEqual(
+    (await admin.request('GET', '/consumers?custom_id=kc-ext-1')).body.data.map((c: { username: string }) => c.username),
+    ['kc-custom'],
+  );
   const enabled = (await admin.request('GET', '/plugins/enabled')).body.enabled_plugins;
   assert.ok(Array.isArray(enabled) && enabled.includes('key-auth') && enabled.includes('rate-limiting'));
   const route = (await admin.request('POST', '/services/kc-svc/routes', { body: { name: 'kc-fk', paths: ['/fk'] } })).body;

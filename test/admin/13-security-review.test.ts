@@ -68,7 +68,15 @@ describe('database mode', () => {
   test('path and method tricks never take a read-only or unknown token past the role check', async () => {
     const before = (await admin.request('GET', '/admin-tokens')).body.data.length;
     const reader = { token: admin.readOnlyToken };
-    for (const path of ['/admin-tokens', '/admin-tokens/', '/admin%2Dtokens', '/%61dmin-tokens', '/services/../admin-tokens', '/services/%2E%2E/admin-tokens', '//admin-tokens']) {
+    for (const path of [
+      '/admin-tokens',
+      '/admin-tokens/',
+      '/admin%2Dtokens',
+      '/%61dmin-tokens',
+      '/services/../admin-tokens',
+      '/services/%2E%2E/admin-tokens',
+      '//admin-tokens',
+    ]) {
       const read = await admin.request('GET', path, reader);
       assert.ok([403, 404].includes(read.status), `GET ${path}: ${read.status}`);
       assert.ok(!read.text.includes('test-admin'), `GET ${path} lists no token`);
@@ -81,9 +89,15 @@ describe('database mode', () => {
     expectProblem(await admin.request('PUT', '/services/sr-svc', { ...reader, body: { host: 'x.internal' } }), 403, 'ADMIN_FORBIDDEN');
     // a Host header or an absolute-form target changes nothing
     const port = admin.server.address().port;
-    const absolute = await rawRequest(port, `POST http://127.0.0.1:${port}/admin-tokens HTTP/1.1\r\nHost: admin.internal\r\nAuthorization: Bearer ${admin.readOnlyToken}\r\nContent-Type: application/json\r\nContent-Length: 32\r\nConnection: close\r\n\r\n{"name":"sr-abs","role":"admin"}`);
+    const absolute = await rawRequest(
+      port,
+      `POST http://127.0.0.1:${port}/admin-tokens HTTP/1.1\r\nHost: admin.internal\r\nAuthorization: Bearer ${admin.readOnlyToken}\r\nContent-Type: application/json\r\nContent-Length: 32\r\nConnection: close\r\n\r\n{"name":"sr-abs","role":"admin"}`,
+    );
     assert.ok([403, 404].includes(absolute.status), absolute.raw);
-    const host = await rawRequest(port, `POST /admin-tokens HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${admin.readOnlyToken}\r\nContent-Type: application/json\r\nContent-Length: 32\r\nConnection: close\r\n\r\n{"name":"sr-hst","role":"admin"}`);
+    const host = await rawRequest(
+      port,
+      `POST /admin-tokens HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${admin.readOnlyToken}\r\nContent-Type: application/json\r\nContent-Length: 32\r\nConnection: close\r\n\r\n{"name":"sr-hst","role":"admin"}`,
+    );
     assert.equal(host.status, 403);
     assert.equal((await admin.request('GET', '/admin-tokens')).body.data.length, before, 'no token was created');
   });
@@ -91,10 +105,14 @@ describe('database mode', () => {
   test('secrets never come back: reads, write answers, unique violations, /config and /audit', async () => {
     const key = await admin.request('POST', '/consumers/sr-user/key-auth', { body: { key: API_KEY } });
     const jwt = await admin.request('POST', '/consumers/sr-user/jwt', { body: { key: 'sr-iss', secret: JWT_SECRET } });
-    const rl = await admin.request('POST', '/plugins', { body: { name: 'rate-limiting', instance_name: 'sr-rl', config: { minute: 5, policy: 'local', redis: { password: REDIS_PASSWORD } } } });
+    const rl = await admin.request('POST', '/plugins', {
+      body: { name: 'rate-limiting', instance_name: 'sr-rl', config: { minute: 5, policy: 'local', redis: { password: REDIS_PASSWORD } } },
+    });
     assert.deepEqual([key.status, jwt.status, rl.status], [201, 201, 201], rl.text);
     const answers = [
-      key, jwt, rl,
+      key,
+      jwt,
+      rl,
       await admin.request('POST', '/consumers/sr-user/key-auth', { body: { key: API_KEY } }),
       await admin.request('PATCH', `/key-auths/${key.body.id}`, { body: { tags: ['x'] } }),
       await admin.request('PUT', `/consumers/sr-user/jwt/sr-iss`, { body: { secret: JWT_SECRET } }),
@@ -116,10 +134,23 @@ describe('database mode', () => {
 
 test('log redaction covers both admin token headers, proxy credentials and whole request bodies', () => {
   const lines: string[] = [];
-  const sink = new Writable({ write: (chunk, _enc, done) => { lines.push(String(chunk)); done(); } });
+  const sink = new Writable({
+    write: (chunk, _enc, done) => {
+      lines.push(String(chunk));
+      done();
+    },
+  });
   const logger = pino({ redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
   const token = 'pcat_sr-token-never-logged';
-  logger.info({ req: { headers: { 'kong-admin-token': token, authorization: `Bearer ${token}`, 'proxy-authorization': token }, body: { config: { redis: { password: REDIS_PASSWORD } } } } }, 'request');
+  logger.info(
+    {
+      req: {
+        headers: { 'kong-admin-token': token, authorization: `Bearer ${token}`, 'proxy-authorization': token },
+        body: { config: { redis: { password: REDIS_PASSWORD } } },
+      },
+    },
+    'request',
+  );
   logger.info({ headers: { 'kong-admin-token': token, 'proxy-authorization': token } }, 'headers');
   logger.info({ body: { key: API_KEY, credentials: [{ secret: JWT_SECRET }] } }, 'body');
   const log = lines.join('');
@@ -137,7 +168,11 @@ describe('DB-less mode: YAML sent to POST /config', () => {
   let url: string;
   const ADMIN = 'sr-dbless-admin-token';
   const post = async (body: unknown) => {
-    const res = await fetch(`${url}/config`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${url}/config`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, text: await res.text() };
   };
 

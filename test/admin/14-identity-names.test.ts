@@ -53,7 +53,10 @@ function identitySuite(driver: string, start: () => Promise<TestAdmin>): void {
         const problem = expectProblem(await admin.request('POST', '/consumers', { body }), 400, 'ADMIN_SCHEMA_VIOLATION', JSON.stringify(body).slice(0, 80));
         assert.ok(problem.fields[field], `${field}: ${JSON.stringify(problem.fields).slice(0, 200)}`);
       }
-      assert.match(expectProblem(await admin.request('POST', '/consumers', { body: { username: 'a\u202Eb' } }), 400, 'ADMIN_SCHEMA_VIOLATION').fields.username, /U\+202E/);
+      assert.match(
+        expectProblem(await admin.request('POST', '/consumers', { body: { username: 'a\u202Eb' } }), 400, 'ADMIN_SCHEMA_VIOLATION').fields.username,
+        /U\+202E/,
+      );
       for (const [path, body, field] of [
         ['/services', { name: 'svc\u200D', url: 'http://127.0.0.1:9' }, 'name'],
         ['/services', { name: 'svc\u00A0x', url: 'http://127.0.0.1:9' }, 'name'],
@@ -63,19 +66,27 @@ function identitySuite(driver: string, start: () => Promise<TestAdmin>): void {
         ['/consumers/alice/acls', { group: 'admins\r\n' }, 'group'],
         ['/consumers/alice/acls', { group: 'g'.repeat(256) }, 'group'],
       ] as const) {
-        const problem = expectProblem(await admin.request('POST', path, { body }), 400, 'ADMIN_SCHEMA_VIOLATION', `${path} ${JSON.stringify(body).slice(0, 60)}`);
+        const problem = expectProblem(
+          await admin.request('POST', path, { body }),
+          400,
+          'ADMIN_SCHEMA_VIOLATION',
+          `${path} ${JSON.stringify(body).slice(0, 60)}`,
+        );
         assert.ok(problem.fields[field], `${path}: ${JSON.stringify(problem.fields)}`);
       }
       assert.deepEqual(await admin.snapshotEntities(), before, 'nothing refused was stored');
       // admin token names too: the audit log names actors by them
       for (const name of ['ci\u202Eevil', 'c\u200Bi', ' ci']) {
-        assert.ok(expectProblem(await admin.request('POST', '/admin-tokens', { body: { name, role: 'read-only' } }), 400, 'ADMIN_SCHEMA_VIOLATION', name).fields.name);
+        assert.ok(
+          expectProblem(await admin.request('POST', '/admin-tokens', { body: { name, role: 'read-only' } }), 400, 'ADMIN_SCHEMA_VIOLATION', name).fields.name,
+        );
       }
       // what stays allowed: inner plain spaces in usernames, non-ASCII letters, 255 characters
-      for (const username of ['Jane Smith', 'Zoë', 'z'.repeat(255), 'юрий']) assert.equal((await admin.request('POST', '/consumers', { body: { username } })).status, 201, username);
+      for (const username of ['Jane Smith', 'Zoë', 'z'.repeat(255), 'юрий'])
+        assert.equal((await admin.request('POST', '/consumers', { body: { username } })).status, 201, username);
     });
 
-    test('a lookalike of a stored identity is refused inside the write (409 naming it); the very same text keeps Kong\'s 409', async () => {
+    test("a lookalike of a stored identity is refused inside the write (409 naming it); the very same text keeps Kong's 409", async () => {
       for (const username of ['ａｌｉｃｅ', 'Alice', 'ALICE', 'аlice', 'b\u043Eb', 'cafe\u0301']) {
         const problem = expectProblem(await admin.request('POST', '/consumers', { body: { username } }), 409, 'ADMIN_LOOKALIKE_VIOLATION', username);
         assert.match(problem.fields.username, /looks the same as "(alice|bob|café)"/, username);
@@ -97,12 +108,16 @@ function identitySuite(driver: string, start: () => Promise<TestAdmin>): void {
       assert.equal((await admin.request('POST', '/upstreams', { body: { name: 'backend.internal' } })).status, 201);
       expectProblem(await admin.request('POST', '/upstreams', { body: { name: 'BACKEND.internal' } }), 409, 'ADMIN_LOOKALIKE_VIOLATION');
       assert.equal((await admin.request('POST', '/plugins', { body: { name: 'cors', instance_name: 'edge-cors' } })).status, 201);
-      expectProblem(await admin.request('POST', '/services/orders/plugins', { body: { name: 'cors', instance_name: 'Edge-Cors' } }), 409, 'ADMIN_LOOKALIKE_VIOLATION');
+      expectProblem(
+        await admin.request('POST', '/services/orders/plugins', { body: { name: 'cors', instance_name: 'Edge-Cors' } }),
+        409,
+        'ADMIN_LOOKALIKE_VIOLATION',
+      );
       // the schema dry run says nothing of other rows (as for plain uniqueness)
       assert.equal((await admin.request('POST', '/schemas/consumers/validate', { body: { username: 'ALICE' }, token: admin.readOnlyToken })).status, 200);
     });
 
-    test('consumers need a username or a custom_id (Kong\'s message at @entity)', async () => {
+    test("consumers need a username or a custom_id (Kong's message at @entity)", async () => {
       for (const body of [{}, { username: null, custom_id: null }, { tags: ['x'] }]) {
         const problem = expectProblem(await admin.request('POST', '/consumers', { body }), 400, 'ADMIN_SCHEMA_VIOLATION', JSON.stringify(body));
         assert.equal(problem.fields['@entity'], KONG_CONSUMER);
@@ -116,7 +131,11 @@ function identitySuite(driver: string, start: () => Promise<TestAdmin>): void {
 
     test('form field names nest at most 32 levels and JSON bodies 64: deeper is a 400, also for a read-only token', async () => {
       const deep = `${Array.from({ length: 100_000 }, () => 'a').join('.')}=1`;
-      const res = await admin.request('POST', '/schemas/plugins/validate', { body: `name=cors&config.${deep}`, contentType: 'application/x-www-form-urlencoded', token: admin.readOnlyToken });
+      const res = await admin.request('POST', '/schemas/plugins/validate', {
+        body: `name=cors&config.${deep}`,
+        contentType: 'application/x-www-form-urlencoded',
+        token: admin.readOnlyToken,
+      });
       assert.match(expectProblem(res, 400, 'ADMIN_MALFORMED_BODY').detail, /at most 32 levels/);
       // the JSON twin: a few thousand brackets parse, then overflowed the checks' recursion (500)
       for (const depth of [65, 2000, 200_000]) {
@@ -124,7 +143,11 @@ function identitySuite(driver: string, start: () => Promise<TestAdmin>): void {
         const deepJson = await admin.request('POST', '/schemas/plugins/validate', { body: json, contentType: 'application/json', token: admin.readOnlyToken });
         assert.match(expectProblem(deepJson, 400, 'ADMIN_MALFORMED_BODY', String(depth)).detail, /at most 64 levels/);
       }
-      const ok = await admin.request('POST', '/schemas/routes/validate', { body: 'paths[]=/x&headers.x-a[1]=a', contentType: 'application/x-www-form-urlencoded', token: admin.readOnlyToken });
+      const ok = await admin.request('POST', '/schemas/routes/validate', {
+        body: 'paths[]=/x&headers.x-a[1]=a',
+        contentType: 'application/x-www-form-urlencoded',
+        token: admin.readOnlyToken,
+      });
       assert.equal(ok.status, 200, ok.text);
     });
   });
@@ -146,13 +169,21 @@ describe('a database from before the lookalike keys upgrades in place', () => {
       const registry = await plugins();
       const codec = createSecretCodec(keyringFromKeys([{ id: 'k', key: randomBytes(32) }]));
       const logged: string[] = [];
-      const logger = pino({ level: 'warn' }, { write: (line: string) => { logged.push(line); } });
+      const logger = pino(
+        { level: 'warn' },
+        {
+          write: (line: string) => {
+            logged.push(line);
+          },
+        },
+      );
       const dataDir = driver === 'PGlite' ? await mkdtemp(join(tmpdir(), 'portcullis-lookalike-')) : undefined;
       const db = driver === 'PostgreSQL' ? await createTestDatabase('portcullis_lookalike_upgrade') : undefined;
       const open = () => openStore({ dataDir, databaseUrl: db?.url, codec, plugins: registry, logger });
       try {
         let store = await open();
-        const write = (username: string) => store.write([{ op: 'insert', kind: 'consumers', record: { id: randomUUID(), username } }], { actor: ACTOR, requestId: 'r', check: () => {} });
+        const write = (username: string) =>
+          store.write([{ op: 'insert', kind: 'consumers', record: { id: randomUUID(), username } }], { actor: ACTOR, requestId: 'r', check: () => {} });
         await write('carol');
         await write('dave');
         // as an older node left it: no keys, and a lookalike pair it let in
@@ -162,9 +193,17 @@ describe('a database from before the lookalike keys upgrades in place', () => {
         await store.close();
 
         store = await open();
-        const keys = (await store.sql.query<{ username: string; username_key: string | null }>('SELECT username, username_key FROM consumers ORDER BY created_at, id')).rows;
-        assert.deepEqual(keys, [{ username: 'carol', username_key: 'carol' }, { username: 'ＣＡＲＯＬ', username_key: null }]);
-        assert.ok(logged.some((l) => l.includes('looks like another')), 'the kept lookalike is logged');
+        const keys = (
+          await store.sql.query<{ username: string; username_key: string | null }>('SELECT username, username_key FROM consumers ORDER BY created_at, id')
+        ).rows;
+        assert.deepEqual(keys, [
+          { username: 'carol', username_key: 'carol' },
+          { username: 'ＣＡＲＯＬ', username_key: null },
+        ]);
+        assert.ok(
+          logged.some((l) => l.includes('looks like another')),
+          'the kept lookalike is logged',
+        );
         await assert.rejects(write('Carol'), (err) => isGatewayError(err) && err.code === 'ADMIN_LOOKALIKE_VIOLATION');
         await write('erin');
         await store.close();
@@ -181,7 +220,10 @@ describe('declarative files: lookalikes within one file are an error', () => {
     const registry = await plugins();
     const doc = {
       _format_version: '3.0',
-      services: [{ name: 'orders', url: 'http://127.0.0.1:9' }, { name: 'ORDERS', url: 'http://127.0.0.1:9' }],
+      services: [
+        { name: 'orders', url: 'http://127.0.0.1:9' },
+        { name: 'ORDERS', url: 'http://127.0.0.1:9' },
+      ],
       consumers: [{ username: 'alice' }, { username: 'ａｌｉｃｅ' }, { username: 'bob' }, { username: 'b\u043Eb' }, {}, { custom_id: 'x\ny' }],
       upstreams: [{ name: 'up.internal' }, { name: 'UP.internal' }],
     };
@@ -208,7 +250,8 @@ describe('declarative files: lookalikes within one file are an error', () => {
       const run = await runCli(['validate', file], {});
       assert.equal(run.code, 1, run.stdout + run.stderr);
       const out = run.stdout + run.stderr;
-      for (const path of ['services[1].name', 'consumers[1].username', 'consumers[3].username', 'consumers[4]:', 'consumers[5].custom_id']) assert.ok(out.includes(path), `${path} in:\n${out}`);
+      for (const path of ['services[1].name', 'consumers[1].username', 'consumers[3].username', 'consumers[4]:', 'consumers[5].custom_id'])
+        assert.ok(out.includes(path), `${path} in:\n${out}`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -221,8 +264,21 @@ test('the lookalike key: every printable ASCII character keys as its fullwidth t
     const wide = `x${String.fromCharCode(c + 0xfee0)}y`;
     assert.equal(lookalikeKey(ascii), lookalikeKey(wide), `${ascii} / ${wide}`);
   }
-  for (const [a, b] of [['paypal', 'pаypаl'], ['admin', 'ADMIN'], ['straße', 'STRASSE'], ['café', 'cafe\u0301'], ['user1', 'userl'], ['rn', 'm'], ['ﬁle', 'file']] as const) {
+  for (const [a, b] of [
+    ['paypal', 'pаypаl'],
+    ['admin', 'ADMIN'],
+    ['straße', 'STRASSE'],
+    ['café', 'cafe\u0301'],
+    ['user1', 'userl'],
+    ['rn', 'm'],
+    ['ﬁle', 'file'],
+  ] as const) {
     assert.equal(lookalikeKey(a), lookalikeKey(b), `${a} / ${b}`);
   }
-  for (const [a, b] of [['alice', 'alicia'], ['bob', 'b0bby'], ['ca', 'cafe']] as const) assert.notEqual(lookalikeKey(a), lookalikeKey(b));
+  for (const [a, b] of [
+    ['alice', 'alicia'],
+    ['bob', 'b0bby'],
+    ['ca', 'cafe'],
+  ] as const)
+    assert.notEqual(lookalikeKey(a), lookalikeKey(b));
 });

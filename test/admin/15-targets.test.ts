@@ -27,7 +27,12 @@ describe('targets and service hosts over the admin API', () => {
   test('target ports are 1-65535; malformed addresses are refused at `target`', async () => {
     const before = await admin.snapshotEntities();
     for (const target of ['10.0.0.1:0', '10.0.0.1:65536', '10.0.0.1:99999', '10.0.0.1:', '256.1.1.1:80', '1.2.3.4.5:80', '[zz::1]:80', 'a:b']) {
-      const problem = expectProblem(await admin.request('POST', '/upstreams/pool.internal/targets', { body: { target } }), 400, 'ADMIN_SCHEMA_VIOLATION', target);
+      const problem = expectProblem(
+        await admin.request('POST', '/upstreams/pool.internal/targets', { body: { target } }),
+        400,
+        'ADMIN_SCHEMA_VIOLATION',
+        target,
+      );
       assert.ok(problem.fields.target, `${target}: ${JSON.stringify(problem.fields)}`);
     }
     assert.deepEqual(await admin.snapshotEntities(), before);
@@ -74,17 +79,27 @@ describe('targets and service hosts over the admin API', () => {
 
 test('declarative files: target ports and numeric hosts are checked and normalised the same way', async () => {
   const registry = await plugins();
-  const doc = (targets: string[]) => ({ _format_version: '3.0', upstreams: [{ name: 'u.internal', targets: targets.map((target) => ({ target })) }], services: [{ name: 's', host: '2130706433' }] });
-  const loaded = loadDeclarative(doc(['2852039166:80', '10.0.0.1']), registry);
-  assert.deepEqual(loaded.targets.map((t) => t.target), ['169.254.169.254:80', '10.0.0.1']);
-  assert.equal(loaded.services[0]!.host, '127.0.0.1');
-  assert.throws(() => loadDeclarative(doc(['10.0.0.1:0', '10.0.0.1:65536', '169.254.169.254:80', '2852039166:80']), registry), (err) => {
-    assert.ok(err instanceof ConfigError);
-    const paths = err.errors.map((e) => e.path);
-    assert.ok(paths.includes('upstreams[0].targets[0].target'), paths.join());
-    assert.ok(paths.includes('upstreams[0].targets[1].target'), paths.join());
-    // written two ways, the same target twice
-    assert.ok(paths.includes('upstreams[0].targets[3].target'), paths.join());
-    return true;
+  const doc = (targets: string[]) => ({
+    _format_version: '3.0',
+    upstreams: [{ name: 'u.internal', targets: targets.map((target) => ({ target })) }],
+    services: [{ name: 's', host: '2130706433' }],
   });
+  const loaded = loadDeclarative(doc(['2852039166:80', '10.0.0.1']), registry);
+  assert.deepEqual(
+    loaded.targets.map((t) => t.target),
+    ['169.254.169.254:80', '10.0.0.1'],
+  );
+  assert.equal(loaded.services[0]!.host, '127.0.0.1');
+  assert.throws(
+    () => loadDeclarative(doc(['10.0.0.1:0', '10.0.0.1:65536', '169.254.169.254:80', '2852039166:80']), registry),
+    (err) => {
+      assert.ok(err instanceof ConfigError);
+      const paths = err.errors.map((e) => e.path);
+      assert.ok(paths.includes('upstreams[0].targets[0].target'), paths.join());
+      assert.ok(paths.includes('upstreams[0].targets[1].target'), paths.join());
+      // written two ways, the same target twice
+      assert.ok(paths.includes('upstreams[0].targets[3].target'), paths.join());
+      return true;
+    },
+  );
 });

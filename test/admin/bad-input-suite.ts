@@ -65,12 +65,29 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
   }
 
   test('malformed bodies on every write endpoint: 400, never 500, nothing changed', async () => {
-    const bodies: (string | Uint8Array)[] = ['{', '{"host":', '{"a":1,}', '{"a":1} trailing', "{'a':1}", 'NaN', '[1,2]', '"just a string"', 'null', '123', 'true',
-      '[]'.padStart(200_000, '['), new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])];
+    const bodies: (string | Uint8Array)[] = [
+      '{',
+      '{"host":',
+      '{"a":1,}',
+      '{"a":1} trailing',
+      "{'a':1}",
+      'NaN',
+      '[1,2]',
+      '"just a string"',
+      'null',
+      '123',
+      'true',
+      '[]'.padStart(200_000, '['),
+      new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+    ];
     await unchanged('malformed', async () => {
       for (const { method, path, label } of writeTargets()) {
         for (const body of bodies) {
-          const res = await fetch(`${admin.url}${path}`, { method, headers: { authorization: `Bearer ${admin.adminToken}`, 'content-type': 'application/json' }, body });
+          const res = await fetch(`${admin.url}${path}`, {
+            method,
+            headers: { authorization: `Bearer ${admin.adminToken}`, 'content-type': 'application/json' },
+            body,
+          });
           const text = await res.text();
           assert.equal(res.status, 400, `${label} ${String(body).slice(0, 30)}: ${text}`);
           assert.ok(['ADMIN_MALFORMED_BODY', 'ADMIN_SCHEMA_VIOLATION'].includes(JSON.parse(text).code), text);
@@ -83,7 +100,12 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
     await unchanged('wrong types', async () => {
       for (const kind of KINDS) {
         const { path, body } = fx.create[kind]('wt');
-        const unknown = expectProblem(await admin.request('POST', path, { body: { ...body, no_such_field: 'x' } }), 400, 'ADMIN_SCHEMA_VIOLATION', `${kind} unknown`);
+        const unknown = expectProblem(
+          await admin.request('POST', path, { body: { ...body, no_such_field: 'x' } }),
+          400,
+          'ADMIN_SCHEMA_VIOLATION',
+          `${kind} unknown`,
+        );
         assert.ok(unknown.fields.no_such_field, `${kind}: ${JSON.stringify(unknown.fields)}`);
         for (const [field, schema] of Object.entries((ENTITIES[kind].schema as TSchema).properties as Record<string, TSchema>)) {
           // a parent the path names (`/upstreams/{u}/targets`) is taken from the path
@@ -92,7 +114,10 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
           if (wrong === undefined) continue;
           const res = await admin.request('POST', path, { body: { ...body, [field]: wrong } });
           const problem = expectProblem(res, 400, 'ADMIN_SCHEMA_VIOLATION', `${kind}.${field} = ${JSON.stringify(wrong)}`);
-          assert.ok(Object.keys(problem.fields).some((f) => f === field || f.startsWith(`${field}.`) || f.startsWith(`${field}[`)), `${kind}.${field}: ${JSON.stringify(problem.fields)}`);
+          assert.ok(
+            Object.keys(problem.fields).some((f) => f === field || f.startsWith(`${field}.`) || f.startsWith(`${field}[`)),
+            `${kind}.${field}: ${JSON.stringify(problem.fields)}`,
+          );
         }
       }
       for (const [name, id] of Object.entries(fx.plugins)) {
@@ -102,7 +127,10 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
           if (wrong === undefined) continue;
           const res = await admin.request('PATCH', `/plugins/${id}`, { body: { config: { [field]: wrong } } });
           const problem = expectProblem(res, 400, 'ADMIN_SCHEMA_VIOLATION', `${name}.config.${field}`);
-          assert.ok(Object.keys(problem.fields).some((f) => f.startsWith(`config.${field}`)), `${name}.config.${field}: ${JSON.stringify(problem.fields)}`);
+          assert.ok(
+            Object.keys(problem.fields).some((f) => f.startsWith(`config.${field}`)),
+            `${name}.config.${field}: ${JSON.stringify(problem.fields)}`,
+          );
         }
       }
     });
@@ -115,10 +143,17 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
       for (const res of floods) expectProblem(res, 413, 'ADMIN_BODY_TOO_LARGE');
       const manyKeys = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i]));
       expectProblem(await admin.request('POST', '/services', { body: { host: 'x', ...manyKeys } }), 400, 'ADMIN_SCHEMA_VIOLATION');
-      const longName = expectProblem(await admin.request('POST', '/services', { body: { host: 'x', name: 'n'.repeat(100_000) } }), 400, 'ADMIN_SCHEMA_VIOLATION');
+      const longName = expectProblem(
+        await admin.request('POST', '/services', { body: { host: 'x', name: 'n'.repeat(100_000) } }),
+        400,
+        'ADMIN_SCHEMA_VIOLATION',
+      );
       assert.ok(longName.fields.name);
       assert.ok(!JSON.stringify(longName).includes('n'.repeat(1000)), 'the value is not echoed back');
-      const deep = await admin.request('POST', '/plugins', { body: `{"name":"cors","config":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}}`, contentType: 'application/json' });
+      const deep = await admin.request('POST', '/plugins', {
+        body: `{"name":"cors","config":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}}`,
+        contentType: 'application/json',
+      });
       assert.equal(deep.status, 400, deep.text);
       assert.ok(['ADMIN_MALFORMED_BODY', 'ADMIN_SCHEMA_VIOLATION'].includes(deep.body.code), deep.text);
     });
@@ -146,7 +181,10 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
       for (const [method, path, body, field] of dupes) {
         const res = await admin.request(method, path, { body });
         const problem = expectProblem(res, 409, 'ADMIN_UNIQUE_VIOLATION', `${method} ${path} ${JSON.stringify(body)}`);
-        assert.ok(Object.keys(problem.fields).some((f) => f.includes(field)), `${path}: ${JSON.stringify(problem.fields)}`);
+        assert.ok(
+          Object.keys(problem.fields).some((f) => f.includes(field)),
+          `${path}: ${JSON.stringify(problem.fields)}`,
+        );
         assert.ok(!res.text.includes('bi-secret-api-key'), res.text);
       }
     });
@@ -175,7 +213,13 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
           assert.ok(res.body.fields.service || res.body.fields['service.id'], `${JSON.stringify(ref)}: ${res.text}`);
         }
       }
-      for (const path of [`/upstreams/${ghost}/targets`, '/consumers/ghost/key-auth', '/consumers/ghost/jwt', '/consumers/ghost/acls', '/services/ghost/routes']) {
+      for (const path of [
+        `/upstreams/${ghost}/targets`,
+        '/consumers/ghost/key-auth',
+        '/consumers/ghost/jwt',
+        '/consumers/ghost/acls',
+        '/services/ghost/routes',
+      ]) {
         expectProblem(await admin.request('POST', path, { body: { target: '1.2.3.4:80', group: 'g', paths: ['/g'] } }), 404, 'ADMIN_NOT_FOUND', path);
       }
     });
@@ -233,7 +277,9 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
     // (a plugin's own cross-field rule may name the config field it clashes with)
     const names = field.map((_, i) => field.slice(0, i + 1).join('.'));
     const within = field[0] === 'config' ? 'config.' : `${names[names.length - 1]}.`;
-    const named = Object.keys(res.body.fields ?? {}).some((f) => names.includes(f) || f.startsWith(within) || f.startsWith(`${names[names.length - 1]}[`) || f === '@entity');
+    const named = Object.keys(res.body.fields ?? {}).some(
+      (f) => names.includes(f) || f.startsWith(within) || f.startsWith(`${names[names.length - 1]}[`) || f === '@entity',
+    );
     // a config the gateway cannot build is refused naming the entity (the router, not the schema, said no)
     const builtNot = res.body.code === 'ADMIN_CONFIG_REFUSED' && res.text.includes(path.split('/').pop()!);
     assert.ok(named || builtNot, `${label}: ${res.text}`);
@@ -255,8 +301,18 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
   }
 
   test('hostile text in paths and query strings: a clean 4xx or an empty answer, never SQL', async () => {
-    const reads = (t: string) => [`/services/${t}`, `/consumers/${t}/acls`, `/services?tags=${t}`, `/services?offset=${t}`, `/services?size=${t}`,
-      `/consumers?custom_id=${t}`, `/audit?entity_id=${t}`, `/audit?offset=${t}`, `/schemas/${t}`, `/admin-tokens/${t}`];
+    const reads = (t: string) => [
+      `/services/${t}`,
+      `/consumers/${t}/acls`,
+      `/services?tags=${t}`,
+      `/services?offset=${t}`,
+      `/services?size=${t}`,
+      `/consumers?custom_id=${t}`,
+      `/audit?entity_id=${t}`,
+      `/audit?offset=${t}`,
+      `/schemas/${t}`,
+      `/admin-tokens/${t}`,
+    ];
     await unchanged('reads', async () => {
       for (const text of HOSTILE_TEXT) for (const path of reads(inUrl(text))) neverInternal(await admin.request('GET', path), `GET ${path}`);
     });
@@ -272,14 +328,30 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
 
   test('20 concurrent creates of one name: exactly one 201, the rest 409, one entity stored', async () => {
     for (const [path, body, count] of [
-      ['/services', { name: 'race-svc', host: 'r.internal' }, () => admin.snapshotEntities().then((e) => e.services.filter((s) => s.name === 'race-svc').length)],
+      [
+        '/services',
+        { name: 'race-svc', host: 'r.internal' },
+        () => admin.snapshotEntities().then((e) => e.services.filter((s) => s.name === 'race-svc').length),
+      ],
       ['/consumers', { username: 'race-user' }, () => admin.snapshotEntities().then((e) => e.consumers.filter((c) => c.username === 'race-user').length)],
-      [`/consumers/${fx.ids.consumers}/key-auth`, { key: 'race-api-key' }, () => admin.request('GET', `/consumers/${fx.ids.consumers}/key-auth?size=1000`).then((r) => r.body.data.length - 1)],
-      [`/upstreams/${fx.ids.upstreams}/targets`, { target: '10.9.9.9:80' }, () => admin.snapshotEntities().then((e) => e.targets.filter((t) => t.target === '10.9.9.9:80').length)],
+      [
+        `/consumers/${fx.ids.consumers}/key-auth`,
+        { key: 'race-api-key' },
+        () => admin.request('GET', `/consumers/${fx.ids.consumers}/key-auth?size=1000`).then((r) => r.body.data.length - 1),
+      ],
+      [
+        `/upstreams/${fx.ids.upstreams}/targets`,
+        { target: '10.9.9.9:80' },
+        () => admin.snapshotEntities().then((e) => e.targets.filter((t) => t.target === '10.9.9.9:80').length),
+      ],
     ] as const) {
       const results = await Promise.all(Array.from({ length: 20 }, () => admin.request('POST', path, { body })));
       const statuses = results.map((r) => r.status);
-      assert.equal(statuses.filter((s) => s === 201).length, 1, `${path}: ${statuses.join(',')} ${results.find((r) => r.status !== 201 && r.status !== 409)?.text ?? ''}`);
+      assert.equal(
+        statuses.filter((s) => s === 201).length,
+        1,
+        `${path}: ${statuses.join(',')} ${results.find((r) => r.status !== 201 && r.status !== 409)?.text ?? ''}`,
+      );
       assert.equal(statuses.filter((s) => s === 409).length, 19, `${path}: ${statuses.join(',')}`);
       for (const r of results.filter((x) => x.status === 409)) assert.ok(['ADMIN_UNIQUE_VIOLATION', 'STORE_CONFLICT'].includes(r.body.code), r.text);
       assert.equal(await count(), 1, path);
@@ -320,7 +392,8 @@ export function badInputSuite(start: () => Promise<TestAdmin>): void {
     for (const c of children) assert.ok([201, 400, 404].includes(c.status), c.text);
     const left = await admin.snapshotEntities();
     const consumers = new Set(left.consumers.map((c) => c.id));
-    for (const list of [left.acls, left.keyauth_credentials, left.jwt_secrets]) for (const row of list) assert.ok(consumers.has(row.consumerId), 'no orphaned credential');
+    for (const list of [left.acls, left.keyauth_credentials, left.jwt_secrets])
+      for (const row of list) assert.ok(consumers.has(row.consumerId), 'no orphaned credential');
     await tablesIntact();
   });
 }

@@ -48,7 +48,9 @@ ${opts.cors ? `      - name: cors\n        config: { origins: [https://app.examp
       - key: alice-key-0123456789
     acls:
       - group: staff
-${opts.withBob ? `  - username: bob
+${
+  opts.withBob
+    ? `  - username: bob
     keyauth_credentials:
       - key: bob-key-0123456789
     acls:
@@ -56,7 +58,9 @@ ${opts.withBob ? `  - username: bob
     jwt_secrets:
       - key: bob-issuer
         secret: bob-jwt-secret-0123456789abcdef-0123
-` : ''}upstreams:
+`
+    : ''
+}upstreams:
   - name: pool
     targets:
       - target: 127.0.0.1:9
@@ -117,16 +121,18 @@ const SECRET_FIELDS = new Set(['secret', 'key', 'key_hash']);
 function comparable(e: ConfigEntities): unknown {
   const out: Record<string, unknown> = {};
   for (const [kind, list] of Object.entries(e)) {
-    out[kind] = (list as Record<string, unknown>[]).map((row) => {
-      if (kind !== 'keyauth_credentials' && kind !== 'jwt_secrets') return row;
-      const shown = Object.fromEntries(Object.entries(row).filter(([field]) => !SECRET_FIELDS.has(field)));
-      return kind === 'jwt_secrets' ? { ...shown, key: row.key } : shown;
-    }).sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1));
+    out[kind] = (list as Record<string, unknown>[])
+      .map((row) => {
+        if (kind !== 'keyauth_credentials' && kind !== 'jwt_secrets') return row;
+        const shown = Object.fromEntries(Object.entries(row).filter(([field]) => !SECRET_FIELDS.has(field)));
+        return kind === 'jwt_secrets' ? { ...shown, key: row.key } : shown;
+      })
+      .sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1));
   }
   return out;
 }
 
-test('dump writes the live config without secrets; it loads to the file\'s entities and diffs clean', async () => {
+test("dump writes the live config without secrets; it loads to the file's entities and diffs clean", async () => {
   const dumpFile = join(dir, 'dump.yaml');
   const [dump, json, stdout] = await Promise.all([cli(['dump', '-o', dumpFile]), cli(['dump', '--format', 'json']), cli(['dump'])]);
   assert.equal(dump.code, 0, dump.stderr);
@@ -188,7 +194,10 @@ test('a write the server refuses stops the sync and names the field; nothing aft
   });
   assert.equal(made.status, 201);
   const file = join(dir, 'team.yaml');
-  await writeFile(file, `_format_version: "3.0"\n_info:\n  select_tags: [team-a]\nservices:\n  - name: taken\n    url: ${up.url}\n  - name: zz-after\n    url: ${up.url}\n`);
+  await writeFile(
+    file,
+    `_format_version: "3.0"\n_info:\n  select_tags: [team-a]\nservices:\n  - name: taken\n    url: ${up.url}\n  - name: zz-after\n    url: ${up.url}\n`,
+  );
   const sync = await cli(['sync', file]);
   assert.equal(sync.code, 1, sync.stdout + sync.stderr);
   assert.match(sync.stdout, /^creating service taken\nSummary:\n {2}Created: 0\n/);

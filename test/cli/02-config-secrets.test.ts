@@ -48,7 +48,11 @@ consumers:
 }
 
 async function jwtStatus(): Promise<number> {
-  const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('carol-issuer').setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer('carol-issuer')
+    .setExpirationTime('5m')
+    .sign(new TextEncoder().encode(SECRET));
   return (await fetch(`${n.proxyUrl}/jwt/x`, { headers: { authorization: `Bearer ${token}` } })).status;
 }
 

@@ -21,19 +21,35 @@ let node: NodeProcess | undefined;
 const tokens: Record<string, string> = {};
 let apiMadeId: string;
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** `portcullis admin-token ARGS --data <the test folder>` in a clean environment (no DATABASE_URL, no keys). */
 function adminToken(args: string[], withData = true): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['src/cli/main.ts', 'admin-token', ...args, ...(withData ? ['--data', data] : [])], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['src/cli/main.ts', 'admin-token', ...args, ...(withData ? ['--data', data] : [])],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 /** Nodes in these tests run on the folder, whatever the environment says. */
-const start = () => startNodeProcess(['--data', data, '--seed', seed], { DATABASE_URL: '', PORTCULLIS_DATA: '', PORTCULLIS_SECRET_KEY: '', PORTCULLIS_SECRET_KEYS: '', PORTCULLIS_KEY_FILE: '' });
+const start = () =>
+  startNodeProcess(['--data', data, '--seed', seed], {
+    DATABASE_URL: '',
+    PORTCULLIS_DATA: '',
+    PORTCULLIS_SECRET_KEY: '',
+    PORTCULLIS_SECRET_KEYS: '',
+    PORTCULLIS_KEY_FILE: '',
+  });
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'portcullis-admin-token-'));
@@ -112,7 +128,11 @@ test('the tokens work against a node started afterwards on the folder; while it 
   assert.equal(node.token, undefined, `tokens exist, so no first-start token:\n${node.output()}`);
   const services = await adminCall(node, tokens.ops!, 'GET', '/services');
   assert.equal(services.status, 200);
-  assert.deepEqual(services.body.data.map((s: { name: string }) => s.name), ['seeded'], 'tokens alone do not stop the first-start seed');
+  assert.deepEqual(
+    services.body.data.map((s: { name: string }) => s.name),
+    ['seeded'],
+    'tokens alone do not stop the first-start seed',
+  );
   assert.equal((await adminCall(node, tokens.viewer!, 'GET', '/services')).status, 200);
   assert.equal((await adminCall(node, tokens.viewer!, 'POST', '/services', { name: 'no', url: 'http://127.0.0.1:9' })).status, 403);
 

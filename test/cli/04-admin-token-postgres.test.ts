@@ -15,13 +15,22 @@ const skip = await postgresSkip();
 let db: TestDatabase | undefined;
 let node: NodeProcess | undefined;
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 function adminToken(args: string[], url = db!.url): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['src/cli/main.ts', 'admin-token', ...args, '--database-url', url], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORTCULLIS_SECRET_KEY: KEY } }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['src/cli/main.ts', 'admin-token', ...args, '--database-url', url],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORTCULLIS_SECRET_KEY: KEY } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -47,8 +56,18 @@ test('beside a running node: a created token works at once, a revoked one is ref
   const list = await adminToken(['list']);
   assert.equal(list.code, 0, list.stderr);
   // both were made within the same second or two: the list orders by created_at (seconds), so compare as a set
-  const rows = list.stdout.trimEnd().split('\n').slice(1).map((l) => l.split(/\s+/).slice(1, 3));
-  assert.deepEqual(rows.sort((a, b) => a[0]!.localeCompare(b[0]!)), [['ci', 'read-only'], ['initial-admin', 'admin']]);
+  const rows = list.stdout
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(/\s+/).slice(1, 3));
+  assert.deepEqual(
+    rows.sort((a, b) => a[0]!.localeCompare(b[0]!)),
+    [
+      ['ci', 'read-only'],
+      ['initial-admin', 'admin'],
+    ],
+  );
   assert.ok(!list.stdout.includes(ci) && !list.stdout.includes(first));
 
   const revoked = await adminToken(['revoke', 'ci']);

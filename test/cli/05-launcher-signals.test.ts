@@ -45,7 +45,10 @@ async function launch(command: string, args: string[]): Promise<{ launcher: Chil
   launcher.stdout!.on('data', (c) => (out += c));
   launcher.stderr!.on('data', (c) => (out += c));
   const lock = join(data, 'pglite.lock');
-  await until(() => `the node to serve:\n${out}`, () => /listening on/.test(out) || launcher.exitCode !== null);
+  await until(
+    () => `the node to serve:\n${out}`,
+    () => /listening on/.test(out) || launcher.exitCode !== null,
+  );
   assert.equal(launcher.exitCode, null, out);
   const nodePid = Number(readFileSync(lock, 'utf8'));
   assert.ok(nodePid > 0 && nodePid !== launcher.pid, 'the gateway runs in a process of its own under the launcher');
@@ -62,8 +65,16 @@ for (const [label, command, args, signal] of [
     const run = await launch(command, [...args]);
     try {
       run.launcher.kill(signal);
-      await until(() => `node pid ${run.nodePid} to exit:\n${run.output()}`, () => !alive(run.nodePid), 30_000);
-      await until(() => 'the lock file to go', () => !existsSync(run.lock), 5_000);
+      await until(
+        () => `node pid ${run.nodePid} to exit:\n${run.output()}`,
+        () => !alive(run.nodePid),
+        30_000,
+      );
+      await until(
+        () => 'the lock file to go',
+        () => !existsSync(run.lock),
+        5_000,
+      );
     } finally {
       if (alive(run.nodePid)) process.kill(run.nodePid, 'SIGKILL');
       run.launcher.kill('SIGKILL');
@@ -77,7 +88,11 @@ test('SIGHUP in database mode logs that it checked the store and which version i
   const node = await startNodeProcess(['--data', join(dir, 'data'), '--seed', join(ROOT, 'examples/demo/portcullis.yaml')], {}, 90_000);
   try {
     node.proc.kill('SIGHUP');
-    await until(() => 'the SIGHUP log line', () => /SIGHUP in database mode: no file to re-read.*version \d+/.test(node.output()), 30_000);
+    await until(
+      () => 'the SIGHUP log line',
+      () => /SIGHUP in database mode: no file to re-read.*version \d+/.test(node.output()),
+      30_000,
+    );
     assert.equal(node.proc.exitCode, null, 'SIGHUP does not stop the node');
   } finally {
     await node.stop();

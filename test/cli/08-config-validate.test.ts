@@ -8,16 +8,21 @@ import { join } from 'node:path';
 import { runCli, startCliNode, type CliNode } from './cli-node.ts';
 
 let n: CliNode;
-before(async () => {
-  n = await startCliNode();
-}, { timeout: 120_000 });
+before(
+  async () => {
+    n = await startCliNode();
+  },
+  { timeout: 120_000 },
+);
 after(async () => {
   await n?.close();
 });
 
 test('every error is listed, each once: a bad url is one error, duplicates show beside schema errors, not twice', async () => {
   const file = join(n.dir, 'bad.yaml');
-  await writeFile(file, `_format_version: "3.0"
+  await writeFile(
+    file,
+    `_format_version: "3.0"
 services:
   - name: svc
     url: not a url
@@ -29,7 +34,8 @@ services:
 consumers:
   - username: c1
   - username: c1
-`);
+`,
+  );
   const res = await runCli(['validate', file], {});
   assert.equal(res.code, 1);
   assert.deepEqual(res.stderr.split('\n').filter(Boolean), [
@@ -43,7 +49,9 @@ consumers:
 
 test('a dump of a node with API keys and jwt credentials validates, as it syncs back', async () => {
   const file = join(n.dir, 'kong.yaml');
-  await writeFile(file, `_format_version: "3.0"
+  await writeFile(
+    file,
+    `_format_version: "3.0"
 services:
   - name: api
     url: ${n.up.url}
@@ -59,7 +67,8 @@ consumers:
     jwt_secrets:
       - key: dora-issuer
         secret: dora-secret-0123456789abcdef0123
-`);
+`,
+  );
   assert.equal((await n.cli(['sync', file])).code, 0);
   const dumped = join(n.dir, 'dump.yaml');
   const dump = await n.cli(['dump', '-o', dumped]);

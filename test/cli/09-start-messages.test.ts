@@ -13,9 +13,14 @@ const NODE = join(ROOT, 'node_modules/.bin/node');
 
 function start(args: string[]): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(NODE, [join(ROOT, 'src/cli/main.ts'), 'start', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORTCULLIS_LOG_LEVEL: 'warn' }, timeout: 180_000 }, (err, _stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr });
-    });
+    execFile(
+      NODE,
+      [join(ROOT, 'src/cli/main.ts'), 'start', ...args],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', PORTCULLIS_LOG_LEVEL: 'warn' }, timeout: 180_000 },
+      (err, _stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr });
+      },
+    );
   });
 }
 
@@ -43,7 +48,10 @@ test('a first start says it is creating and seeding the database; a taken port i
     const admin = await start(['--data', data, '--seed', seed, '--listen', '127.0.0.1:0', '--admin-listen', `127.0.0.1:${taken.port}`]);
     assert.equal(admin.code, 1);
     assert.doesNotMatch(admin.stderr, /creating the database/, 'the database exists now');
-    assert.match(admin.stderr, new RegExp(`portcullis: cannot listen on 127\\.0\\.0\\.1:${taken.port} \\(already in use\\): stop what holds it, or pick another with --admin-listen\\n`));
+    assert.match(
+      admin.stderr,
+      new RegExp(`portcullis: cannot listen on 127\\.0\\.0\\.1:${taken.port} \\(already in use\\): stop what holds it, or pick another with --admin-listen\\n`),
+    );
     assert.doesNotMatch(admin.stderr, /3001|3002/);
   } finally {
     taken.server.close();

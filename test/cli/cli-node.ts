@@ -71,5 +71,8 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
 
 /** The decK action lines of an output, key-auth ids (random per run) masked. */
 export function actionLines(stdout: string): string[] {
-  return stdout.split('\n').filter((l) => /^(creating|updating|deleting) /.test(l)).map((l) => l.replace(/key-auth [0-9a-f-]{36}/, 'key-auth <id>'));
+  return stdout
+    .split('\n')
+    .filter((l) => /^(creating|updating|deleting) /.test(l))
+    .map((l) => l.replace(/key-auth [0-9a-f-]{36}/, 'key-auth <id>'));
 }

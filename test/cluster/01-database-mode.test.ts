@@ -20,7 +20,10 @@ before(async () => {
   up = await startUpstream();
   dir = await mkdtemp(join(tmpdir(), 'portcullis-dbmode-'));
   const seed = join(dir, 'seed.yaml');
-  await writeFile(seed, `_format_version: "3.0"\nservices:\n  - name: seeded\n    url: ${up.url}\n    routes:\n      - name: seeded\n        paths: [/seeded]\n`);
+  await writeFile(
+    seed,
+    `_format_version: "3.0"\nservices:\n  - name: seeded\n    url: ${up.url}\n    routes:\n      - name: seeded\n        paths: [/seeded]\n`,
+  );
   args = ['--data', join(dir, 'data'), '--seed', seed];
   node = await startNodeProcess(args);
 });
@@ -42,7 +45,10 @@ test('the first start seeds the empty database and prints the admin token once',
   assert.equal(await proxyStatus(node, '/seeded'), 200);
   const services = await adminCall(node, token, 'GET', '/services');
   assert.equal(services.status, 200);
-  assert.deepEqual(services.body.data.map((s: { name: string }) => s.name), ['seeded']);
+  assert.deepEqual(
+    services.body.data.map((s: { name: string }) => s.name),
+    ['seeded'],
+  );
   assert.equal((await adminCall(node, 'pcat_not-a-token', 'GET', '/services')).status, 401);
 });
 
@@ -95,5 +101,8 @@ test('a restart keeps the data and the token, and does not seed again', async ()
   assert.equal(await proxyStatus(node, '/seeded'), 404);
   const services = await adminCall(node, token, 'GET', '/services');
   assert.equal(services.status, 200);
-  assert.deepEqual(services.body.data.map((s: { name: string }) => s.name), ['added']);
+  assert.deepEqual(
+    services.body.data.map((s: { name: string }) => s.name),
+    ['added'],
+  );
 });

@@ -44,7 +44,10 @@ test('admin reads show what the file configured, for either token', async () => 
   for (const token of [ADMIN, READER]) {
     const services = await adminCall(node, token, 'GET', '/services');
     assert.equal(services.status, 200);
-    assert.deepEqual(services.body.data.map((s: { name: string }) => s.name), ['s']);
+    assert.deepEqual(
+      services.body.data.map((s: { name: string }) => s.name),
+      ['s'],
+    );
     assert.deepEqual((await adminCall(node, token, 'GET', '/routes/r')).body.paths, ['/one']);
   }
   assert.equal((await adminCall(node, 'wrong', 'GET', '/services')).status, 401);
@@ -73,7 +76,10 @@ test('POST /config swaps the running config; a read-only token may not', async (
 
 test('an invalid POST /config is refused with 400 and the old config keeps serving', async () => {
   const before = (await adminCall(node, ADMIN, 'GET', '/status')).body.configuration.version;
-  const invalid = await adminCall(node, ADMIN, 'POST', '/config', { _format_version: '3.0', services: [{ name: 's', url: 'not a url', routes: [{ paths: ['/three'] }] }] });
+  const invalid = await adminCall(node, ADMIN, 'POST', '/config', {
+    _format_version: '3.0',
+    services: [{ name: 's', url: 'not a url', routes: [{ paths: ['/three'] }] }],
+  });
   assert.equal(invalid.status, 400);
   assert.equal(invalid.body.code, 'ADMIN_CONFIG_REFUSED');
   assert.ok(Object.keys(invalid.body.fields).length > 0);
@@ -82,7 +88,10 @@ test('an invalid POST /config is refused with 400 and the old config keeps servi
   assert.equal(unbuildable.status, 400);
   assert.equal(unbuildable.body.code, 'ADMIN_CONFIG_REFUSED');
   // Valid by the plugin's schema, refused by its factory: DB-less has no database to count in.
-  const clusterPolicy = await adminCall(node, ADMIN, 'POST', '/config', { ...doc('/three'), plugins: [{ name: 'rate-limiting', config: { minute: 5, policy: 'cluster' } }] });
+  const clusterPolicy = await adminCall(node, ADMIN, 'POST', '/config', {
+    ...doc('/three'),
+    plugins: [{ name: 'rate-limiting', config: { minute: 5, policy: 'cluster' } }],
+  });
   assert.equal(clusterPolicy.status, 400);
   assert.equal(clusterPolicy.body.code, 'ADMIN_CONFIG_REFUSED');
   assert.match(JSON.stringify(clusterPolicy.body.fields), /config\.policy.*DB-less/);

@@ -17,15 +17,18 @@ let up: TestUpstream;
 let node: NodeProcess;
 let token: string;
 
-before(async () => {
-  if (skip) return;
-  pg = await startPrivatePostgres();
-  node = await startNodeProcess(['--database-url', pg.url, '--poll-interval', '1s'], { PORTCULLIS_SECRET_KEY: randomBytes(32).toString('base64') });
-  token = node.token!;
-  up = await startUpstream();
-  assert.equal((await adminCall(node, token, 'POST', '/services', { name: 'svc', url: up.url })).status, 201);
-  assert.equal((await adminCall(node, token, 'POST', '/services/svc/routes', { name: 'r', paths: ['/served'] })).status, 201);
-}, { timeout: 180_000 });
+before(
+  async () => {
+    if (skip) return;
+    pg = await startPrivatePostgres();
+    node = await startNodeProcess(['--database-url', pg.url, '--poll-interval', '1s'], { PORTCULLIS_SECRET_KEY: randomBytes(32).toString('base64') });
+    token = node.token!;
+    up = await startUpstream();
+    assert.equal((await adminCall(node, token, 'POST', '/services', { name: 'svc', url: up.url })).status, 201);
+    assert.equal((await adminCall(node, token, 'POST', '/services/svc/routes', { name: 'r', paths: ['/served'] })).status, 201);
+  },
+  { timeout: 180_000 },
+);
 
 after(async () => {
   await node?.stop();
@@ -70,10 +73,14 @@ test('PostgreSQL stopped and started mid-load: no acknowledged write is lost, th
     await pg.start();
     const startedAt = performance.now();
     // Recovered: every worker has written again since the server came back.
-    const recovery = await waitFor(async () => {
-      const since = outcomes.filter((o) => o.at > startedAt);
-      return since.filter((o) => o.status === 201).length >= WORKERS * 3;
-    }, 'writes after PostgreSQL came back', 20_000);
+    const recovery = await waitFor(
+      async () => {
+        const since = outcomes.filter((o) => o.at > startedAt);
+        return since.filter((o) => o.status === 201).length >= WORKERS * 3;
+      },
+      'writes after PostgreSQL came back',
+      20_000,
+    );
     const firstOk = outcomes.find((o) => o.at > startedAt && o.status === 201)!.at - startedAt;
     console.log(`postgres restart: first acknowledged write ${Math.round(firstOk)} ms after the server was up (${recovery} ms until ${WORKERS * 3} writes)`);
   } finally {
@@ -84,9 +91,14 @@ test('PostgreSQL stopped and started mid-load: no acknowledged write is lost, th
   const ok = outcomes.filter((o) => o.status === 201);
   const refused = outcomes.filter((o) => o.status === 503);
   const other = outcomes.filter((o) => o.status !== 201 && o.status !== 503);
-  console.log(`postgres restart under load (${WORKERS} writers): ${outcomes.length} writes, ${ok.length} acknowledged (201), ${refused.length} refused (503), ${other.length} other`);
+  console.log(
+    `postgres restart under load (${WORKERS} writers): ${outcomes.length} writes, ${ok.length} acknowledged (201), ${refused.length} refused (503), ${other.length} other`,
+  );
   assert.deepEqual(other, [], 'every write is either acknowledged or refused with 503');
-  assert.ok(refused.every((o) => o.code === 'STORE_UNAVAILABLE'), `503s carry STORE_UNAVAILABLE: ${[...new Set(refused.map((o) => o.code))]}`);
+  assert.ok(
+    refused.every((o) => o.code === 'STORE_UNAVAILABLE'),
+    `503s carry STORE_UNAVAILABLE: ${[...new Set(refused.map((o) => o.code))]}`,
+  );
 
   // Every acknowledged write is there (refused ones may or may not be: a commit can outrun a lost answer).
   const stored = new Set<string>();

@@ -37,15 +37,17 @@ async function configFile(routes: Record<string, object>): Promise<string> {
   const file = join(dir, `${randomUUID()}.json`);
   const doc = {
     _format_version: '3.0',
-    services: [{
-      name: 'api',
-      url: up.url,
-      routes: Object.entries(routes).map(([name, config]) => ({
-        name,
-        paths: [`/${name}`],
-        plugins: [{ id: randomUUID(), name: 'rate-limiting', config: { limit_by: 'ip', ...config } }],
-      })),
-    }],
+    services: [
+      {
+        name: 'api',
+        url: up.url,
+        routes: Object.entries(routes).map(([name, config]) => ({
+          name,
+          paths: [`/${name}`],
+          plugins: [{ id: randomUUID(), name: 'rate-limiting', config: { limit_by: 'ip', ...config } }],
+        })),
+      },
+    ],
   };
   await writeFile(file, JSON.stringify(doc));
   return file;
@@ -91,8 +93,15 @@ test('exact across nodes: 300 concurrent requests from six clients over three no
     assert.equal(count(samples, 200), 50);
     assert.equal(count(samples, 429), 250);
     assert.equal(up.requests.length - before, 50, 'the upstream saw exactly the 50 let through');
-    const remaining = samples.filter((s) => s.status === 200).map((s) => Number(s.remaining)).sort((a, b) => a - b);
-    assert.deepEqual(remaining, Array.from({ length: 50 }, (_, i) => i), 'each passing request saw its own place in the count');
+    const remaining = samples
+      .filter((s) => s.status === 200)
+      .map((s) => Number(s.remaining))
+      .sort((a, b) => a - b);
+    assert.deepEqual(
+      remaining,
+      Array.from({ length: 50 }, (_, i) => i),
+      'each passing request saw its own place in the count',
+    );
   } finally {
     for (const c of clients) c.destroy();
   }
@@ -109,7 +118,11 @@ test('Redis killed mid-load: fault_tolerant proxies, fail-closed answers 500; re
       for (const path of ['/ft', '/fc']) {
         const first: Sample[] = [];
         for (let i = 0; i < 8; i++) first.push(await at(i, path));
-        assert.deepEqual(first.map((s) => s.status), [200, 200, 200, 200, 200, 429, 429, 429], path);
+        assert.deepEqual(
+          first.map((s) => s.status),
+          [200, 200, 200, 200, 200, 429, 429, 429],
+          path,
+        );
       }
 
       // Load from four clients over both nodes and both routes; Redis dies once it is under way.
@@ -150,9 +163,13 @@ test('Redis killed mid-load: fault_tolerant proxies, fail-closed answers 500; re
   }
 });
 
-test('a DB-less node refuses to start with the cluster policy, naming the plugin\'s field', async () => {
+test("a DB-less node refuses to start with the cluster policy, naming the plugin's field", async () => {
   const file = await configFile({ c: { minute: 5, policy: 'cluster' } });
-  const proc = spawnTracked(process.execPath, [new URL('../../src/cli/main.ts', import.meta.url).pathname, 'start', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawnTracked(
+    process.execPath,
+    [new URL('../../src/cli/main.ts', import.meta.url).pathname, 'start', '--config', file, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   proc.stdout!.on('data', (c) => (out += c));
   proc.stderr!.on('data', (c) => (out += c));

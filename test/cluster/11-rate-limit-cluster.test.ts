@@ -44,14 +44,21 @@ function status(agent: Agent, url: string): Promise<number> {
 
 test('exact across nodes: 200 concurrent requests over two database-mode nodes, 40 per minute: exactly 40 pass', { skip }, async () => {
   const seed = join(dir, 'seed.json');
-  await writeFile(seed, JSON.stringify({
-    _format_version: '3.0',
-    services: [{
-      name: 'api',
-      url: up.url,
-      routes: [{ name: 'c', paths: ['/c'], plugins: [{ id: randomUUID(), name: 'rate-limiting', config: { minute: 40, policy: 'cluster', limit_by: 'ip' } }] }],
-    }],
-  }));
+  await writeFile(
+    seed,
+    JSON.stringify({
+      _format_version: '3.0',
+      services: [
+        {
+          name: 'api',
+          url: up.url,
+          routes: [
+            { name: 'c', paths: ['/c'], plugins: [{ id: randomUUID(), name: 'rate-limiting', config: { minute: 40, policy: 'cluster', limit_by: 'ip' } }] },
+          ],
+        },
+      ],
+    }),
+  );
   const env = { PORTCULLIS_SECRET_KEY: randomBytes(32).toString('base64'), PORTCULLIS_LOG_LEVEL: 'error' };
   const args = ['--database-url', db!.url, '--seed', seed];
   // The first node migrates and seeds the empty database; the second finds it ready.

@@ -33,7 +33,14 @@ async function unavailable(): Promise<string | undefined> {
   if (!bin || !(await stat(join(bin, 'initdb')).catch(() => null))) return 'PostgreSQL server binaries (initdb, pg_ctl) are not installed';
   const user = userInfo().username;
   if (user !== 'root' && user !== 'postgres') return 'a private PostgreSQL needs to run as root (to become postgres) or as postgres';
-  if (user === 'root' && !(await run('id', ['postgres']).then(() => true, () => false))) return 'there is no postgres user to run the server as';
+  if (
+    user === 'root' &&
+    !(await run('id', ['postgres']).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return 'there is no postgres user to run the server as';
   return undefined;
 }
 
@@ -60,9 +67,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const data = join(dir, 'data');
   const port = await freePort();
   await asPostgres(`${bin}/initdb -D ${data} -A trust -U postgres -E UTF8 --no-sync > ${dir}/initdb.log 2>&1`);
-  const pgCtl = (action: string) => asPostgres(
-    `${bin}/pg_ctl -D ${data} -l ${dir}/server.log -w -t 30 -m fast -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1" ${action} > /dev/null`,
-  );
+  const pgCtl = (action: string) =>
+    asPostgres(`${bin}/pg_ctl -D ${data} -l ${dir}/server.log -w -t 30 -m fast -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1" ${action} > /dev/null`);
   let running = false;
   const server: PrivatePostgres = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,

@@ -34,10 +34,10 @@ export async function createClusterDatabase(nodes: readonly string[]): Promise<C
       await admin.query(`ALTER ROLE ${role(node)} ${allowed ? 'LOGIN' : 'NOLOGIN'}`);
     },
     async terminateListen(node) {
-      const res = await admin.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND usename = $2 AND query ILIKE 'LISTEN%'`,
-        [name, role(node)],
-      );
+      const res = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND usename = $2 AND query ILIKE 'LISTEN%'`, [
+        name,
+        role(node),
+      ]);
       return res.rowCount ?? 0;
     },
     async drop() {

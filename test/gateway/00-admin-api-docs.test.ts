@@ -50,7 +50,9 @@ test('the reference states the body limits the server enforces (tested in 05-val
 });
 
 test('every admin route has a one-line summary for the reference', () => {
-  const missing = allAdminRoutes().filter((r) => !r.summary || r.summary.includes('\n')).map((r) => `${r.method} ${r.pattern}`);
+  const missing = allAdminRoutes()
+    .filter((r) => !r.summary || r.summary.includes('\n'))
+    .map((r) => `${r.method} ${r.pattern}`);
   assert.deepEqual(missing, []);
 });
 
@@ -62,11 +64,13 @@ test('database mode: a read-only token is refused (403) exactly where the refere
       const access = routeAccess(route);
       if (!access.database) {
         const res = await call(admin.url, admin.adminToken, route);
-        if (!MODE_REFUSALS.includes(res.code ?? '')) wrong.push(`${route.method} ${route.pattern}: documented DB-less only, database mode answered ${res.status} ${res.code}`);
+        if (!MODE_REFUSALS.includes(res.code ?? ''))
+          wrong.push(`${route.method} ${route.pattern}: documented DB-less only, database mode answered ${res.status} ${res.code}`);
         continue;
       }
       const res = await call(admin.url, admin.readOnlyToken, route);
-      if ((res.status === 403) !== (access.role === 'admin')) wrong.push(`${route.method} ${route.pattern}: documented ${access.role}, read-only token got ${res.status} ${res.code ?? ''}`);
+      if ((res.status === 403) !== (access.role === 'admin'))
+        wrong.push(`${route.method} ${route.pattern}: documented ${access.role}, read-only token got ${res.status} ${res.code ?? ''}`);
     }
     assert.deepEqual(wrong, []);
   } finally {
@@ -93,7 +97,10 @@ test('DB-less mode refuses exactly the routes the reference says it does not ser
     for (const route of allAdminRoutes()) {
       const res = await call(base, token, route);
       const refused = MODE_REFUSALS.includes(res.code ?? '');
-      if (refused === routeAccess(route).dbLess) wrong.push(`${route.method} ${route.pattern}: documented ${routeAccess(route).dbLess ? '' : 'not '}in DB-less, answered ${res.status} ${res.code ?? ''}`);
+      if (refused === routeAccess(route).dbLess)
+        wrong.push(
+          `${route.method} ${route.pattern}: documented ${routeAccess(route).dbLess ? '' : 'not '}in DB-less, answered ${res.status} ${res.code ?? ''}`,
+        );
     }
     assert.deepEqual(wrong, []);
   } finally {

@@ -100,9 +100,18 @@ test('a Kong 3.0 file with nested entities loads, with references resolved and K
 test('ids are stable across loads of the same file', async () => {
   const one = loadDeclarative(parseDeclarativeText(KONG_FILE), await plugins());
   const two = loadDeclarative(parseDeclarativeText(KONG_FILE), await plugins());
-  assert.deepEqual(one.services.map((s) => s.id), two.services.map((s) => s.id));
-  assert.deepEqual(one.routes.map((s) => s.id), two.routes.map((s) => s.id));
-  assert.deepEqual(one.plugins.map((s) => s.id), two.plugins.map((s) => s.id));
+  assert.deepEqual(
+    one.services.map((s) => s.id),
+    two.services.map((s) => s.id),
+  );
+  assert.deepEqual(
+    one.routes.map((s) => s.id),
+    two.routes.map((s) => s.id),
+  );
+  assert.deepEqual(
+    one.plugins.map((s) => s.id),
+    two.plugins.map((s) => s.id),
+  );
 });
 
 test('an invalid file lists every error with its path, not just the first', async () => {
@@ -157,7 +166,10 @@ bogus: 1
   ]) {
     assert.ok(paths.includes(expected), `missing error for ${expected}; got ${JSON.stringify(error.errors, null, 1)}`);
   }
-  assert.ok(error.errors.some((e) => e.path === 'services[1].name' || e.path.startsWith('services[1]')), 'duplicate service name');
+  assert.ok(
+    error.errors.some((e) => e.path === 'services[1].name' || e.path.startsWith('services[1]')),
+    'duplicate service name',
+  );
   // secrets are never echoed in errors
   assert.ok(!error.message.includes('dup,') && !JSON.stringify(error.errors).includes('"y"'));
 });
@@ -167,10 +179,20 @@ test('`portcullis config validate` exits 0 on a good file and 1 with every error
   const good = join(dir, 'good.yaml');
   const bad = join(dir, 'bad.json');
   await writeFile(good, KONG_FILE);
-  await writeFile(bad, JSON.stringify({ _format_version: '3.0', services: [{ name: 'x', host: 'h', routes: [{ paths: ['nope'] }] }], plugins: [{ name: 'jwt', config: { key_claim_name: 5 } }] }));
+  await writeFile(
+    bad,
+    JSON.stringify({
+      _format_version: '3.0',
+      services: [{ name: 'x', host: 'h', routes: [{ paths: ['nope'] }] }],
+      plugins: [{ name: 'jwt', config: { key_claim_name: 5 } }],
+    }),
+  );
   const ok = await run(process.execPath, [CLI, 'config', 'validate', good]);
   assert.match(ok.stdout, /valid \(1 services, 2 routes, 1 consumers/);
-  const failed = await run(process.execPath, [CLI, 'config', 'validate', bad]).then(() => null, (err: { code: number; stderr: string }) => err);
+  const failed = await run(process.execPath, [CLI, 'config', 'validate', bad]).then(
+    () => null,
+    (err: { code: number; stderr: string }) => err,
+  );
   assert.ok(failed, 'validate accepted a bad file');
   assert.equal(failed.code, 1);
   assert.match(failed.stderr, /services\[0\]\.routes\[0\]\.paths\[0\]/);
@@ -181,14 +203,17 @@ test('`portcullis start` refuses an invalid file and exits non-zero', async () =
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-'));
   const bad = join(dir, 'bad.yaml');
   await writeFile(bad, '_format_version: "3.0"\nservices:\n  - name: x\n');
-  const failed = await run(process.execPath, [CLI, 'start', '--config', bad, '--listen', '127.0.0.1:0']).then(() => null, (err: { code: number; stderr: string }) => err);
+  const failed = await run(process.execPath, [CLI, 'start', '--config', bad, '--listen', '127.0.0.1:0']).then(
+    () => null,
+    (err: { code: number; stderr: string }) => err,
+  );
   assert.ok(failed);
   assert.equal(failed.code, 1);
   assert.match(failed.stderr, /refusing to start/);
   assert.match(failed.stderr, /services\[0\]\.host/);
 });
 
-test('plugins that decide who the consumer is cannot be scoped to a consumer (Kong\'s no_consumer)', async () => {
+test("plugins that decide who the consumer is cannot be scoped to a consumer (Kong's no_consumer)", async () => {
   const doc = parseDeclarativeText(`
 _format_version: "3.0"
 consumers:

@@ -19,9 +19,25 @@ before(async () => {
   b = await startUpstream();
   gw = await startGateway({
     _format_version: '3.0',
-    upstreams: [{ name: 'pair', targets: [{ target: `127.0.0.1:${a.port}`, weight: 100 }, { target: `127.0.0.1:${b.port}`, weight: 100 }] }],
+    upstreams: [
+      {
+        name: 'pair',
+        targets: [
+          { target: `127.0.0.1:${a.port}`, weight: 100 },
+          { target: `127.0.0.1:${b.port}`, weight: 100 },
+        ],
+      },
+    ],
     services: [
-      { name: 'svc-a', url: `${a.url}/base`, routes: [{ name: 'a', paths: ['/a'] }, { name: 'a-keep', paths: ['/keep'], strip_path: false }, { name: 'a-host', hosts: ['api.example.com'], paths: ['/h'], preserve_host: true }] },
+      {
+        name: 'svc-a',
+        url: `${a.url}/base`,
+        routes: [
+          { name: 'a', paths: ['/a'] },
+          { name: 'a-keep', paths: ['/keep'], strip_path: false },
+          { name: 'a-host', hosts: ['api.example.com'], paths: ['/h'], preserve_host: true },
+        ],
+      },
       { name: 'balanced', host: 'pair', port: 80, protocol: 'http', routes: [{ name: 'rr', paths: ['/rr'] }] },
       { name: 'gets', url: a.url, routes: [{ name: 'gets', paths: ['/only-get'], methods: ['GET', 'HEAD'] }] },
     ],
@@ -43,9 +59,12 @@ test('routes by path prefix, strips it, and joins the service path', async () =>
   assert.equal(a.requests.at(-1)!.url, '/base/keep/me');
 });
 
-test('unknown paths and hosts get 404 problem+json with Kong\'s message, upstream untouched', async () => {
+test("unknown paths and hosts get 404 problem+json with Kong's message, upstream untouched", async () => {
   const before = a.requests.length + b.requests.length;
-  for (const [path, host] of [['/nope', undefined], ['/h/x', 'evil.example.com']] as const) {
+  for (const [path, host] of [
+    ['/nope', undefined],
+    ['/h/x', 'evil.example.com'],
+  ] as const) {
     const res = await httpRequest(`${gw.url}${path}`, { headers: host ? { host } : {} });
     assertRefused(res, { status: 404, code: 'ROUTE_NOT_FOUND', message: 'no Route matched with those values', label: path });
   }
@@ -91,7 +110,18 @@ test('hop-by-hop, Connection-named, identity and forwarding headers from the cli
   });
   assert.equal(res.status, 200);
   const h = a.requests.at(-1)!.headers;
-  for (const name of ['x-secret-hop', 'keep-alive', 'proxy-authorization', 'x-consumer-id', 'x-consumer-username', 'x-consumer-custom-id', 'x-consumer-groups', 'x-credential-identifier', 'x-anonymous-consumer', 'forwarded']) {
+  for (const name of [
+    'x-secret-hop',
+    'keep-alive',
+    'proxy-authorization',
+    'x-consumer-id',
+    'x-consumer-username',
+    'x-consumer-custom-id',
+    'x-consumer-groups',
+    'x-credential-identifier',
+    'x-anonymous-consumer',
+    'forwarded',
+  ]) {
     assert.equal(h[name], undefined, name);
   }
   assert.equal(h['x-keep'], 'yes');
@@ -173,7 +203,13 @@ test('a chunked request body of 2 MiB arrives intact upstream', async () => {
   const big = Buffer.alloc(2 * 1024 * 1024, 'abcdefgh');
   const res = await fetch(`${gw.url}/a/upload`, {
     method: 'POST',
-    body: new ReadableStream({ start(c) { c.enqueue(big.subarray(0, 1 << 20)); c.enqueue(big.subarray(1 << 20)); c.close(); } }),
+    body: new ReadableStream({
+      start(c) {
+        c.enqueue(big.subarray(0, 1 << 20));
+        c.enqueue(big.subarray(1 << 20));
+        c.close();
+      },
+    }),
     duplex: 'half',
   } as RequestInit);
   assert.equal(res.status, 200);
@@ -182,8 +218,9 @@ test('a chunked request body of 2 MiB arrives intact upstream', async () => {
   assert.equal(got.body, big.toString('utf8'));
 });
 
-test('weighted round-robin spreads requests over the upstream\'s targets', async () => {
-  const beforeA = a.requests.length, beforeB = b.requests.length;
+test("weighted round-robin spreads requests over the upstream's targets", async () => {
+  const beforeA = a.requests.length,
+    beforeB = b.requests.length;
   for (let i = 0; i < 20; i++) assert.equal((await fetch(`${gw.url}/rr/x`)).status, 200);
   assert.equal(a.requests.length - beforeA, 10);
   assert.equal(b.requests.length - beforeB, 10);
@@ -215,7 +252,9 @@ test('a refused connection is retried on another target; all targets down is 502
 });
 
 test('an upstream slower than read_timeout gets 504', async () => {
-  const hang = createServer(() => { /* never answers */ });
+  const hang = createServer(() => {
+    /* never answers */
+  });
   await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
   const port = (hang.address() as AddressInfo).port;
   const g = await startGateway({ _format_version: '3.0', services: [{ url: `http://127.0.0.1:${port}`, read_timeout: 200, routes: [{ paths: ['/'] }] }] });
@@ -233,7 +272,10 @@ test('an upstream that stops taking the request body gets write_timeout: 504', a
   const stuck = createServer((req) => req.pause()); // accepts the connection, never reads the body, never answers
   await new Promise<void>((r) => stuck.listen(0, '127.0.0.1', r));
   const port = (stuck.address() as AddressInfo).port;
-  const g = await startGateway({ _format_version: '3.0', services: [{ url: `http://127.0.0.1:${port}`, write_timeout: 300, read_timeout: 20_000, routes: [{ paths: ['/'] }] }] });
+  const g = await startGateway({
+    _format_version: '3.0',
+    services: [{ url: `http://127.0.0.1:${port}`, write_timeout: 300, read_timeout: 20_000, routes: [{ paths: ['/'] }] }],
+  });
   try {
     const chunk = Buffer.alloc(1 << 20, 'x');
     let sent = 0;
@@ -241,7 +283,12 @@ test('an upstream that stops taking the request body gets write_timeout: 504', a
     const res = await fetch(`${g.url}/upload`, {
       method: 'POST',
       // 64 MiB: far more than the socket buffers between gateway and upstream can hold
-      body: new ReadableStream({ pull(c) { if (sent++ < 64) c.enqueue(chunk); else c.close(); } }),
+      body: new ReadableStream({
+        pull(c) {
+          if (sent++ < 64) c.enqueue(chunk);
+          else c.close();
+        },
+      }),
       duplex: 'half',
     } as RequestInit).catch((err: Error) => err);
     assert.ok(!(res instanceof Error), `client saw ${res instanceof Error ? res.message : ''}`);

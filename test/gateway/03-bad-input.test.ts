@@ -10,14 +10,17 @@ let gw: TestGateway;
 
 before(async () => {
   up = await startUpstream();
-  gw = await startGateway({
-    _format_version: '3.0',
-    services: [
-      { name: 'orders', url: up.url, routes: [{ name: 'orders', paths: ['/api/orders'] }] },
-      // a route only an admin should reach: traversal from /api/orders must never land here
-      { name: 'admin', url: `${up.url}/admin`, routes: [{ name: 'admin', paths: ['/api/admin'] }] },
-    ],
-  }, { maxHeaderSize: 8 * 1024 });
+  gw = await startGateway(
+    {
+      _format_version: '3.0',
+      services: [
+        { name: 'orders', url: up.url, routes: [{ name: 'orders', paths: ['/api/orders'] }] },
+        // a route only an admin should reach: traversal from /api/orders must never land here
+        { name: 'admin', url: `${up.url}/admin`, routes: [{ name: 'admin', paths: ['/api/admin'] }] },
+      ],
+    },
+    { maxHeaderSize: 8 * 1024 },
+  );
 });
 
 after(async () => {
@@ -74,8 +77,14 @@ test('duplicate Content-Length is refused with 400 before any routing', async ()
 test('Content-Length together with Transfer-Encoding is refused (request smuggling)', async () => {
   const before = up.requests.length;
   // Read until the gateway closes: one answer, then nothing, so the smuggled GET was never parsed as a request.
-  const { responses } = await rawUntilClose(gw.port, 'POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /api/admin HTTP/1.1\r\nHost: x\r\n\r\n');
-  assert.deepEqual(responses.map((r) => r.status), [400]);
+  const { responses } = await rawUntilClose(
+    gw.port,
+    'POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /api/admin HTTP/1.1\r\nHost: x\r\n\r\n',
+  );
+  assert.deepEqual(
+    responses.map((r) => r.status),
+    [400],
+  );
   assert.equal(up.requests.length, before, 'a smuggled request reached the upstream');
 });
 

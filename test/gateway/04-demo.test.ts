@@ -69,13 +69,17 @@ test('403: partner-acme may not read users, nor write orders, but may read order
   const users = await fetch(`${base}/api/users`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(users.status, 403);
   assert.equal((await json(users)).message, 'You cannot consume this service');
-  const write = await fetch(`${base}/api/orders`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"item":"x","quantity":1}' });
+  const write = await fetch(`${base}/api/orders`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: '{"item":"x","quantity":1}',
+  });
   assert.equal(write.status, 403);
   const read = await fetch(`${base}/api/orders`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(read.status, 200);
 });
 
-test('429: partner-acme\'s budget runs out within the minute, with Retry-After', async () => {
+test("429: partner-acme's budget runs out within the minute, with Retry-After", async () => {
   const token = await mint('partner-acme');
   const statuses: number[] = [];
   let last: Response | undefined;

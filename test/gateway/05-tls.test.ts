@@ -17,19 +17,47 @@ let cert = '';
 
 before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-tls-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
   up = await startUpstream();
-  gw = await startGateway({
-    _format_version: '3.0',
-    services: [{ url: up.url, routes: [
-      { name: 'secure', paths: ['/secure'], protocols: ['https'] },
-      { name: 'redirect', paths: ['/moved'], protocols: ['https'], https_redirect_status_code: 308 },
-      { name: 'any', paths: ['/any'] },
-    ] }],
-  }, { tls: { cert, key: readFileSync(join(dir, 'key.pem'), 'utf8') } });
+  gw = await startGateway(
+    {
+      _format_version: '3.0',
+      services: [
+        {
+          url: up.url,
+          routes: [
+            { name: 'secure', paths: ['/secure'], protocols: ['https'] },
+            { name: 'redirect', paths: ['/moved'], protocols: ['https'], https_redirect_status_code: 308 },
+            { name: 'any', paths: ['/any'] },
+          ],
+        },
+      ],
+    },
+    { tls: { cert, key: readFileSync(join(dir, 'key.pem'), 'utf8') } },
+  );
 });
 
 after(async () => {
@@ -56,7 +84,7 @@ test('HTTPS is terminated with the configured certificate and the upstream hears
   assert.equal(up.requests.at(-1)!.headers['x-forwarded-port'], String(gw.tlsPort));
 });
 
-test('plain HTTP on an https-only route gets 426 with Kong\'s message, or the route\'s redirect', async () => {
+test("plain HTTP on an https-only route gets 426 with Kong's message, or the route's redirect", async () => {
   const before = up.requests.length;
   const refused = await httpRequest(`${gw.url}/secure/x`);
   assert.equal(refused.status, 426);

@@ -173,22 +173,48 @@ acls:
   tags: ~
   ws_id: ${WS_ID}
 plugins:${[
-  pluginRow('6e7f8a9b-0c1d-4e2f-8a3b-4c5d6e7f8a9b', 'key-auth', { service: SERVICE_ID },
-    '{ anonymous: ~, hide_credentials: false, key_in_body: false, key_in_header: true, key_in_query: true, key_names: [apikey], realm: ~, run_on_preflight: true }'),
-  pluginRow('7f8a9b0c-1d2e-4f3a-8b4c-5d6e7f8a9b0c', 'acl', { route: ROUTE_ID },
-    '{ allow: [partners], always_use_authenticated_groups: false, deny: ~, hide_groups_header: false }'),
-  pluginRow('8a9b0c1d-2e3f-4a4b-8c5d-6e7f8a9b0c1d', 'rate-limiting', { consumer: CONSUMER_ID },
+  pluginRow(
+    '6e7f8a9b-0c1d-4e2f-8a3b-4c5d6e7f8a9b',
+    'key-auth',
+    { service: SERVICE_ID },
+    '{ anonymous: ~, hide_credentials: false, key_in_body: false, key_in_header: true, key_in_query: true, key_names: [apikey], realm: ~, run_on_preflight: true }',
+  ),
+  pluginRow(
+    '7f8a9b0c-1d2e-4f3a-8b4c-5d6e7f8a9b0c',
+    'acl',
+    { route: ROUTE_ID },
+    '{ allow: [partners], always_use_authenticated_groups: false, deny: ~, hide_groups_header: false }',
+  ),
+  pluginRow(
+    '8a9b0c1d-2e3f-4a4b-8c5d-6e7f8a9b0c1d',
+    'rate-limiting',
+    { consumer: CONSUMER_ID },
     `{ day: ~, error_code: 429, error_message: API rate limit exceeded, fault_tolerant: true, header_name: ~, hide_client_headers: false, hour: ~,
       limit_by: consumer, minute: 100, month: ~, path: ~, policy: local, second: ~, sync_rate: -1, year: ~,
-      redis: { database: 0, host: ~, password: ~, port: 6379, server_name: ~, ssl: false, ssl_verify: false, timeout: 2000, username: ~ } }`),
+      redis: { database: 0, host: ~, password: ~, port: 6379, server_name: ~, ssl: false, ssl_verify: false, timeout: 2000, username: ~ } }`,
+  ),
   pluginRow('9b0c1d2e-3f4a-4b5c-8d6e-7f8a9b0c1d2e', 'correlation-id', {}, '{ echo_downstream: false, generator: uuid#counter, header_name: Kong-Request-ID }'),
   // disabled in Kong, so it must not run here either (it would refuse every request without a JWT)
-  pluginRow('0c1d2e3f-4a5b-4c6d-8e7f-8a9b0c1d2e3f', 'jwt', {},
-    '{ anonymous: ~, claims_to_verify: ~, cookie_names: [], header_names: [authorization], key_claim_name: iss, maximum_expiration: 0, realm: ~, run_on_preflight: true, secret_is_base64: false, uri_param_names: [jwt] }', false),
-  pluginRow('1d2e3f4a-5b6c-4d7e-8f8a-9b0c1d2e3f4a', 'cors', {},
-    '{ credentials: false, exposed_headers: ~, headers: ~, max_age: ~, methods: [GET, HEAD, PUT, PATCH, POST, DELETE, OPTIONS, TRACE, CONNECT], origins: ~, preflight_continue: false, private_network: false }'),
+  pluginRow(
+    '0c1d2e3f-4a5b-4c6d-8e7f-8a9b0c1d2e3f',
+    'jwt',
+    {},
+    '{ anonymous: ~, claims_to_verify: ~, cookie_names: [], header_names: [authorization], key_claim_name: iss, maximum_expiration: 0, realm: ~, run_on_preflight: true, secret_is_base64: false, uri_param_names: [jwt] }',
+    false,
+  ),
+  pluginRow(
+    '1d2e3f4a-5b6c-4d7e-8f8a-9b0c1d2e3f4a',
+    'cors',
+    {},
+    '{ credentials: false, exposed_headers: ~, headers: ~, max_age: ~, methods: [GET, HEAD, PUT, PATCH, POST, DELETE, OPTIONS, TRACE, CONNECT], origins: ~, preflight_continue: false, private_network: false }',
+  ),
   pluginRow('2e3f4a5b-6c7d-4e8f-9a0b-1c2d3e4f5a6b', 'ip-restriction', {}, '{ allow: [127.0.0.1], deny: ~, message: ~, status: ~ }'),
-  pluginRow('3f4a5b6c-7d8e-4f9a-8b1c-2d3e4f5a6b7c', 'request-size-limiting', {}, '{ allowed_payload_size: 128, require_content_length: false, size_unit: megabytes }'),
+  pluginRow(
+    '3f4a5b6c-7d8e-4f9a-8b1c-2d3e4f5a6b7c',
+    'request-size-limiting',
+    {},
+    '{ allowed_payload_size: 128, require_content_length: false, size_unit: megabytes }',
+  ),
 ].join('')}
 `;
 
@@ -325,8 +351,14 @@ test('settings Kong accepts and this gateway honours as written also load', asyn
   Object.assign(doc.services[0]!.routes[0]!, { sources: [], destinations: null, snis: null });
   Object.assign(doc.upstreams[0]!, {
     // hash parameters are inert while hash_on is none, in Kong as here
-    hash_on_header: 'x-user', hash_on_cookie: 'sticky', hash_on_query_arg: 'user',
-    healthchecks: { active: { type: 'https', http_path: '/health', https_sni: 'orders.internal', healthy: { successes: 2 } }, passive: { healthy: { successes: 5 } }, threshold: 25 },
+    hash_on_header: 'x-user',
+    hash_on_cookie: 'sticky',
+    hash_on_query_arg: 'user',
+    healthchecks: {
+      active: { type: 'https', http_path: '/health', https_sni: 'orders.internal', healthy: { successes: 2 } },
+      passive: { healthy: { successes: 5 } },
+      threshold: 25,
+    },
   });
   doc.plugins[0]!.protocols = ['http', 'https'];
   doc.plugins[0]!.ordering = { before: null, after: null };
@@ -339,7 +371,11 @@ test('plugin protocols as Kong reads them: any HTTP-subsystem protocol runs it o
   doc.services[0] = { name: 'orders', url: up.url, routes: doc.services[0]!.routes };
   // Kong's should_process_plugin looks at the subsystem, not at the request's scheme: an https-only key-auth
   // still guards plain http requests, and a tcp-only one is never run by the HTTP proxy.
-  for (const [protocols, status] of [[['grpcs', 'https'], 401], [['ws'], 401], [['tcp', 'tls'], 200]] as const) {
+  for (const [protocols, status] of [
+    [['grpcs', 'https'], 401],
+    [['ws'], 401],
+    [['tcp', 'tls'], 200],
+  ] as const) {
     doc.plugins[0]!.protocols = [...protocols];
     const gw = await startGateway(doc);
     try {
@@ -356,7 +392,11 @@ test('plugin protocols as Kong reads them: any HTTP-subsystem protocol runs it o
 function minimal() {
   return {
     _format_version: '3.0',
-    services: [{ name: 'orders', host: 'orders.upstream', routes: [{ name: 'orders', paths: ['/orders'] } as Record<string, unknown>] } as Record<string, unknown> & { routes: Record<string, unknown>[] }],
+    services: [
+      { name: 'orders', host: 'orders.upstream', routes: [{ name: 'orders', paths: ['/orders'] } as Record<string, unknown>] } as Record<string, unknown> & {
+        routes: Record<string, unknown>[];
+      },
+    ],
     upstreams: [{ name: 'orders.upstream', targets: [{ target: '127.0.0.1:9' }] } as Record<string, unknown>],
     consumers: [{ username: 'acme', keyauth_credentials: [{ key: 'k' }] } as Record<string, unknown>],
     plugins: [{ name: 'key-auth' } as Record<string, unknown>],
@@ -365,56 +405,168 @@ function minimal() {
 
 type Doc = ReturnType<typeof minimal>;
 const REFUSED: [string, (doc: Doc) => void, string[]][] = [
-  ['upstream algorithm least-connections', (d) => { d.upstreams[0]!.algorithm = 'least-connections'; }, ['upstreams[0].algorithm']],
-  ['upstream algorithm consistent-hashing on a header', (d) => Object.assign(d.upstreams[0]!, { algorithm: 'consistent-hashing', hash_on: 'header', hash_on_header: 'x-user' }), ['upstreams[0].algorithm', 'upstreams[0].hash_on']],
-  ['hash_on consumer with an ip fallback', (d) => Object.assign(d.upstreams[0]!, { hash_on: 'consumer', hash_fallback: 'ip' }), ['upstreams[0].hash_on', 'upstreams[0].hash_fallback']],
-  ['active probes of healthy targets', (d) => { d.upstreams[0]!.healthchecks = { active: { healthy: { interval: 5 } } }; }, ['upstreams[0].healthchecks.active.healthy.interval']],
-  ['active probes of unhealthy targets', (d) => { d.upstreams[0]!.healthchecks = { active: { unhealthy: { interval: 0.5 } } }; }, ['upstreams[0].healthchecks.active.unhealthy.interval']],
-  ['a passive circuit breaker', (d) => { d.upstreams[0]!.healthchecks = { passive: { unhealthy: { tcp_failures: 2, timeouts: 1, http_failures: 3 } } }; },
-    ['upstreams[0].healthchecks.passive.unhealthy.tcp_failures', 'upstreams[0].healthchecks.passive.unhealthy.timeouts', 'upstreams[0].healthchecks.passive.unhealthy.http_failures']],
-  ['SRV names', (d) => { d.upstreams[0]!.use_srv_name = true; }, ['upstreams[0].use_srv_name']],
-  ['an upstream client certificate', (d) => { d.upstreams[0]!.client_certificate = 'c0ffee00-0000-4000-8000-000000000001'; }, ['upstreams[0].client_certificate']],
-  ['a gRPC service', (d) => { d.services[0]!.protocol = 'grpc'; }, ['services[0].protocol']],
+  [
+    'upstream algorithm least-connections',
+    (d) => {
+      d.upstreams[0]!.algorithm = 'least-connections';
+    },
+    ['upstreams[0].algorithm'],
+  ],
+  [
+    'upstream algorithm consistent-hashing on a header',
+    (d) => Object.assign(d.upstreams[0]!, { algorithm: 'consistent-hashing', hash_on: 'header', hash_on_header: 'x-user' }),
+    ['upstreams[0].algorithm', 'upstreams[0].hash_on'],
+  ],
+  [
+    'hash_on consumer with an ip fallback',
+    (d) => Object.assign(d.upstreams[0]!, { hash_on: 'consumer', hash_fallback: 'ip' }),
+    ['upstreams[0].hash_on', 'upstreams[0].hash_fallback'],
+  ],
+  [
+    'active probes of healthy targets',
+    (d) => {
+      d.upstreams[0]!.healthchecks = { active: { healthy: { interval: 5 } } };
+    },
+    ['upstreams[0].healthchecks.active.healthy.interval'],
+  ],
+  [
+    'active probes of unhealthy targets',
+    (d) => {
+      d.upstreams[0]!.healthchecks = { active: { unhealthy: { interval: 0.5 } } };
+    },
+    ['upstreams[0].healthchecks.active.unhealthy.interval'],
+  ],
+  [
+    'a passive circuit breaker',
+    (d) => {
+      d.upstreams[0]!.healthchecks = { passive: { unhealthy: { tcp_failures: 2, timeouts: 1, http_failures: 3 } } };
+    },
+    [
+      'upstreams[0].healthchecks.passive.unhealthy.tcp_failures',
+      'upstreams[0].healthchecks.passive.unhealthy.timeouts',
+      'upstreams[0].healthchecks.passive.unhealthy.http_failures',
+    ],
+  ],
+  [
+    'SRV names',
+    (d) => {
+      d.upstreams[0]!.use_srv_name = true;
+    },
+    ['upstreams[0].use_srv_name'],
+  ],
+  [
+    'an upstream client certificate',
+    (d) => {
+      d.upstreams[0]!.client_certificate = 'c0ffee00-0000-4000-8000-000000000001';
+    },
+    ['upstreams[0].client_certificate'],
+  ],
+  [
+    'a gRPC service',
+    (d) => {
+      d.services[0]!.protocol = 'grpc';
+    },
+    ['services[0].protocol'],
+  ],
   ['a service that skips certificate verification', (d) => Object.assign(d.services[0]!, { protocol: 'https', tls_verify: false }), ['services[0].tls_verify']],
   ['a certificate chain depth', (d) => Object.assign(d.services[0]!, { protocol: 'https', tls_verify_depth: 3 }), ['services[0].tls_verify_depth']],
-  ['a service client certificate', (d) => Object.assign(d.services[0]!, { protocol: 'https', client_certificate: { id: 'c0ffee00-0000-4000-8000-000000000001' } }), ['services[0].client_certificate']],
-  ['service CA certificates', (d) => Object.assign(d.services[0]!, { protocol: 'https', ca_certificates: ['c0ffee00-0000-4000-8000-000000000002'] }), ['services[0].ca_certificates']],
-  ['a route also serving tcp', (d) => { d.services[0]!.routes[0]!.protocols = ['http', 'tcp']; }, ['services[0].routes[0].protocols[1]']],
-  ['route sources', (d) => { d.services[0]!.routes[0]!.sources = [{ ip: '10.0.0.0/8' }]; }, ['services[0].routes[0].sources']],
-  ['route destinations', (d) => { d.services[0]!.routes[0]!.destinations = [{ port: 8443 }]; }, ['services[0].routes[0].destinations']],
-  ['dynamic plugin ordering', (d) => { d.plugins[0]!.ordering = { before: { access: ['rate-limiting'] } }; }, ['plugins[0].ordering']],
+  [
+    'a service client certificate',
+    (d) => Object.assign(d.services[0]!, { protocol: 'https', client_certificate: { id: 'c0ffee00-0000-4000-8000-000000000001' } }),
+    ['services[0].client_certificate'],
+  ],
+  [
+    'service CA certificates',
+    (d) => Object.assign(d.services[0]!, { protocol: 'https', ca_certificates: ['c0ffee00-0000-4000-8000-000000000002'] }),
+    ['services[0].ca_certificates'],
+  ],
+  [
+    'a route also serving tcp',
+    (d) => {
+      d.services[0]!.routes[0]!.protocols = ['http', 'tcp'];
+    },
+    ['services[0].routes[0].protocols[1]'],
+  ],
+  [
+    'route sources',
+    (d) => {
+      d.services[0]!.routes[0]!.sources = [{ ip: '10.0.0.0/8' }];
+    },
+    ['services[0].routes[0].sources'],
+  ],
+  [
+    'route destinations',
+    (d) => {
+      d.services[0]!.routes[0]!.destinations = [{ port: 8443 }];
+    },
+    ['services[0].routes[0].destinations'],
+  ],
+  [
+    'dynamic plugin ordering',
+    (d) => {
+      d.plugins[0]!.ordering = { before: { access: ['rate-limiting'] } };
+    },
+    ['plugins[0].ordering'],
+  ],
   // entities that refer to a refused one (here by name, as flat exports do by id) add no errors of their own
-  ['a refused upstream with a flat target', (d) => {
-    d.upstreams[0]!.algorithm = 'least-connections';
-    Object.assign(d, { targets: [{ upstream: 'orders.upstream', target: '127.0.0.1:10' }] });
-  }, ['upstreams[0].algorithm']],
-  ['a refused service with a flat route and plugin', (d) => {
-    d.services[0]!.protocol = 'grpcs';
-    Object.assign(d, { routes: [{ service: 'orders', paths: ['/flat'] }] });
-    d.plugins.push({ name: 'rate-limiting', service: 'orders', config: { minute: 5 } });
-  }, ['services[0].protocol']],
-  ['entities from two workspaces', (d) => {
-    d.services[0]!.ws_id = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
-    d.consumers[0]!.ws_id = 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e';
-  }, ['consumers[0].ws_id']],
+  [
+    'a refused upstream with a flat target',
+    (d) => {
+      d.upstreams[0]!.algorithm = 'least-connections';
+      Object.assign(d, { targets: [{ upstream: 'orders.upstream', target: '127.0.0.1:10' }] });
+    },
+    ['upstreams[0].algorithm'],
+  ],
+  [
+    'a refused service with a flat route and plugin',
+    (d) => {
+      d.services[0]!.protocol = 'grpcs';
+      Object.assign(d, { routes: [{ service: 'orders', paths: ['/flat'] }] });
+      d.plugins.push({ name: 'rate-limiting', service: 'orders', config: { minute: 5 } });
+    },
+    ['services[0].protocol'],
+  ],
+  [
+    'entities from two workspaces',
+    (d) => {
+      d.services[0]!.ws_id = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+      d.consumers[0]!.ws_id = 'b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e';
+    },
+    ['consumers[0].ws_id'],
+  ],
 ];
 
 for (const [what, graft, paths] of REFUSED) {
   test(`refused when the file loads, at its path: ${what}`, async () => {
     const doc = minimal();
     graft(doc);
-    const error = await startGateway(doc).then(async (gw) => { await gw.close(); return null; }, (err: unknown) => err);
+    const error = await startGateway(doc).then(
+      async (gw) => {
+        await gw.close();
+        return null;
+      },
+      (err: unknown) => err,
+    );
     assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
     assert.deepEqual(error.errors.map((e) => e.path).sort(), [...paths].sort(), JSON.stringify(error.errors, null, 1));
     for (const e of error.errors) assert.match(e.message, /not supported yet by this gateway/);
   });
 }
 
-test('Kong\'s _comment and _ignore notes must have Kong\'s types', async () => {
+test("Kong's _comment and _ignore notes must have Kong's types", async () => {
   const doc = minimal();
   Object.assign(doc.services[0]!, { _comment: ['not', 'a', 'string'] });
   Object.assign(doc.consumers[0]!, { _ignore: 'not an array' });
-  const error = await startGateway(doc).then(() => null, (err: unknown) => err);
+  const error = await startGateway(doc).then(
+    () => null,
+    (err: unknown) => err,
+  );
   assert.ok(error instanceof ConfigError);
-  assert.deepEqual(error.errors.map((e) => [e.path, e.message]), [['services[0]._comment', 'expected a string'], ['consumers[0]._ignore', 'expected an array']]);
+  assert.deepEqual(
+    error.errors.map((e) => [e.path, e.message]),
+    [
+      ['services[0]._comment', 'expected a string'],
+      ['consumers[0]._ignore', 'expected an array'],
+    ],
+  );
 });

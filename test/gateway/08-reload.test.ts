@@ -13,7 +13,8 @@ let node: NodeProcess;
 let base = '';
 let file = '';
 
-const config = (paths: string[]) => `_format_version: "3.0"\nservices:\n  - name: s\n    url: ${up.url}\n    routes:\n${paths.map((p) => `      - paths: [${p}]\n`).join('')}`;
+const config = (paths: string[]) =>
+  `_format_version: "3.0"\nservices:\n  - name: s\n    url: ${up.url}\n    routes:\n${paths.map((p) => `      - paths: [${p}]\n`).join('')}`;
 
 before(async () => {
   up = await startUpstream();

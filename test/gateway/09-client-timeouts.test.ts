@@ -36,10 +36,13 @@ before(async () => {
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-  gw = await startGateway({
-    _format_version: '3.0',
-    services: [{ name: 's', url, routes: [{ name: 'r', paths: ['/'] }] }],
-  }, { clientTimeouts: { headerMs: HEADER_MS, bodyMs: BODY_MS, keepAliveMs: KEEPALIVE_MS } });
+  gw = await startGateway(
+    {
+      _format_version: '3.0',
+      services: [{ name: 's', url, routes: [{ name: 'r', paths: ['/'] }] }],
+    },
+    { clientTimeouts: { headerMs: HEADER_MS, bodyMs: BODY_MS, keepAliveMs: KEEPALIVE_MS } },
+  );
 });
 
 after(async () => {
@@ -151,12 +154,34 @@ test('a request target longer than 8 KiB gets 414 URI_TOO_LONG; one that overflo
 
 test('a TLS client that never finishes its handshake is cut at the header timeout', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-tls-timeout-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-    '-subj', '/CN=localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-  const tls = await startGateway({ _format_version: '3.0' }, {
-    tls: { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') },
-    clientTimeouts: { headerMs: HEADER_MS, bodyMs: BODY_MS, keepAliveMs: KEEPALIVE_MS },
-  });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
+  const tls = await startGateway(
+    { _format_version: '3.0' },
+    {
+      tls: { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') },
+      clientTimeouts: { headerMs: HEADER_MS, bodyMs: BODY_MS, keepAliveMs: KEEPALIVE_MS },
+    },
+  );
   try {
     const c = await openRaw(tls.tlsPort!);
     c.socket.write('\x16\x03\x01'); // the start of a ClientHello, and then nothing

@@ -30,28 +30,32 @@ before(async () => {
   const dead = await freePort();
   dir = await mkdtemp(join(tmpdir(), 'portcullis-soak-'));
   const file = join(dir, 'kong.json');
-  await writeFile(file, JSON.stringify({
-    _format_version: '3.0',
-    consumers: [{ username: 'c', keyauth_credentials: [{ key: 'soak-key-0123456789abcdef' }] }],
-    services: [
-      {
-        name: 'open', url: up.url, routes: [
-          { name: 'open', paths: ['/open'] },
-          { name: 'get-only', paths: ['/get-only'], methods: ['GET'] },
-          { name: 'limited', paths: ['/limited'], plugins: [{ name: 'request-size-limiting', config: { allowed_payload_size: 1, size_unit: 'kilobytes' } }] },
-          { name: 'auth', paths: ['/auth'], plugins: [{ name: 'key-auth' }] },
-          { name: 'deny', paths: ['/deny'], plugins: [{ name: 'ip-restriction', config: { deny: ['127.0.0.1'] } }] },
-          { name: 'rl', paths: ['/rl'], plugins: [{ name: 'rate-limiting', config: { minute: 1, policy: 'local' } }] },
-        ],
-      },
-      { name: 'dead', url: `http://127.0.0.1:${dead}`, routes: [{ name: 'dead', paths: ['/dead'] }] },
-      { name: 'slow', url: `${up.url}/slow`, read_timeout: 300, routes: [{ name: 'slow', paths: ['/slow'] }] },
-    ],
-  }));
-  node = await startNodeProcess(
-    ['--config', file, '--client-header-timeout', '800ms', '--client-body-timeout', '800ms', '--keepalive-timeout', '1s'],
-    { PORTCULLIS_ADMIN_TOKEN: ADMIN },
+  await writeFile(
+    file,
+    JSON.stringify({
+      _format_version: '3.0',
+      consumers: [{ username: 'c', keyauth_credentials: [{ key: 'soak-key-0123456789abcdef' }] }],
+      services: [
+        {
+          name: 'open',
+          url: up.url,
+          routes: [
+            { name: 'open', paths: ['/open'] },
+            { name: 'get-only', paths: ['/get-only'], methods: ['GET'] },
+            { name: 'limited', paths: ['/limited'], plugins: [{ name: 'request-size-limiting', config: { allowed_payload_size: 1, size_unit: 'kilobytes' } }] },
+            { name: 'auth', paths: ['/auth'], plugins: [{ name: 'key-auth' }] },
+            { name: 'deny', paths: ['/deny'], plugins: [{ name: 'ip-restriction', config: { deny: ['127.0.0.1'] } }] },
+            { name: 'rl', paths: ['/rl'], plugins: [{ name: 'rate-limiting', config: { minute: 1, policy: 'local' } }] },
+          ],
+        },
+        { name: 'dead', url: `http://127.0.0.1:${dead}`, routes: [{ name: 'dead', paths: ['/dead'] }] },
+        { name: 'slow', url: `${up.url}/slow`, read_timeout: 300, routes: [{ name: 'slow', paths: ['/slow'] }] },
+      ],
+    }),
   );
+  node = await startNodeProcess(['--config', file, '--client-header-timeout', '800ms', '--client-body-timeout', '800ms', '--keepalive-timeout', '1s'], {
+    PORTCULLIS_ADMIN_TOKEN: ADMIN,
+  });
   port = Number(new URL(node.proxy).port);
 });
 
@@ -82,7 +86,8 @@ async function heapUsed(): Promise<number> {
 
 const head = (method: string, path: string, extra = '') => `${method} ${path} HTTP/1.1\r\nHost: x\r\n${extra}`;
 const withLength = (method: string, path: string, body: string, extra = '') => `${head(method, path, extra)}Content-Length: ${body.length}\r\n\r\n${body}`;
-const chunked = (method: string, path: string, body: string, extra = '') => `${head(method, path, extra)}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+const chunked = (method: string, path: string, body: string, extra = '') =>
+  `${head(method, path, extra)}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
 
 /** Every refusal the edge can give, each as one complete request (keep-alive unless the gateway closes). */
 function refusals(): Array<{ status: number; payload: string }> {
@@ -134,40 +139,55 @@ test('every refusal, framed every way, pipelined, aborted and slow: the node kee
     const work: Promise<unknown>[] = [];
     // each refusal alone, then the same requests cut off half-way (aborted mid-head or mid-body)
     for (const r of refusals()) {
-      work.push(rawRequest(port, r.payload, 5000).then((res) => {
-        if (r.status !== 429 || res.status === 429) assert.equal(res.status, r.status, r.payload.slice(0, 60));
-        seen.add(res.status);
-      }));
-      work.push(openRaw(port).then((c) => {
-        c.socket.write(r.payload.slice(0, Math.max(10, r.payload.length >> 1)));
-        setTimeout(() => c.socket.destroy(), 20);
-        return c.closed;
-      }));
+      work.push(
+        rawRequest(port, r.payload, 5000).then((res) => {
+          if (r.status !== 429 || res.status === 429) assert.equal(res.status, r.status, r.payload.slice(0, 60));
+          seen.add(res.status);
+        }),
+      );
+      work.push(
+        openRaw(port).then((c) => {
+          c.socket.write(r.payload.slice(0, Math.max(10, r.payload.length >> 1)));
+          setTimeout(() => c.socket.destroy(), 20);
+          return c.closed;
+        }),
+      );
     }
     // pipelined: two refusals and a good request in one write; the gateway answers what it can, in order
-    work.push(openRaw(port).then(async (c) => {
-      c.socket.write(withLength('POST', '/auth', 'a') + withLength('POST', '/get-only', 'b') + `${head('GET', '/open', 'Connection: close\r\n')}\r\n`);
-      await c.closed;
-      assert.deepEqual(statuses(c.received()), [401, 405, 200]);
-    }));
-    work.push(openRaw(port).then(async (c) => {
-      c.socket.write(chunked('POST', '/limited', 'y'.repeat(2048)) + withLength('POST', '/open', 'after'));
-      await c.closed;
-      assert.equal(statuses(c.received())[0], 413);
-    }));
-    // slow: a trickled head, a stalled Content-Length body, a stalled chunked body, a silent connection
-    work.push(openRaw(port).then(async (c) => {
-      void c.trickle(`${head('GET', '/open')}X-Slow: ${'s'.repeat(200)}\r\n\r\n`, 30);
-      await c.closed;
-      assert.equal(c.status(), 408);
-      seen.add(408);
-    }));
-    for (const stalled of [`${head('POST', '/open')}Content-Length: 1000\r\n\r\nabc`, `${head('POST', '/slow')}Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n`]) {
-      work.push(openRaw(port).then(async (c) => {
-        c.socket.write(stalled);
+    work.push(
+      openRaw(port).then(async (c) => {
+        c.socket.write(withLength('POST', '/auth', 'a') + withLength('POST', '/get-only', 'b') + `${head('GET', '/open', 'Connection: close\r\n')}\r\n`);
         await c.closed;
-        assert.equal(c.status(), 408, c.received());
-      }));
+        assert.deepEqual(statuses(c.received()), [401, 405, 200]);
+      }),
+    );
+    work.push(
+      openRaw(port).then(async (c) => {
+        c.socket.write(chunked('POST', '/limited', 'y'.repeat(2048)) + withLength('POST', '/open', 'after'));
+        await c.closed;
+        assert.equal(statuses(c.received())[0], 413);
+      }),
+    );
+    // slow: a trickled head, a stalled Content-Length body, a stalled chunked body, a silent connection
+    work.push(
+      openRaw(port).then(async (c) => {
+        void c.trickle(`${head('GET', '/open')}X-Slow: ${'s'.repeat(200)}\r\n\r\n`, 30);
+        await c.closed;
+        assert.equal(c.status(), 408);
+        seen.add(408);
+      }),
+    );
+    for (const stalled of [
+      `${head('POST', '/open')}Content-Length: 1000\r\n\r\nabc`,
+      `${head('POST', '/slow')}Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n`,
+    ]) {
+      work.push(
+        openRaw(port).then(async (c) => {
+          c.socket.write(stalled);
+          await c.closed;
+          assert.equal(c.status(), 408, c.received());
+        }),
+      );
     }
     work.push(openRaw(port).then((c) => c.closed));
     await Promise.all(work);

@@ -38,9 +38,29 @@ const muteSockets = new Set<Socket>();
 
 function selfSigned(cn: string): { cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-ws-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-    '-subj', `/CN=${cn}`, '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
 }
 
@@ -73,35 +93,61 @@ before(async () => {
   });
   await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
   const echoUrl = `http://127.0.0.1:${echo.port}`;
-  gw = await startGateway({
-    _format_version: '3.0',
-    services: [
-      // Kong's 09-websockets_spec: an http service with path /ws behind an http route /up-ws
-      { name: 'ws', url: `${echoUrl}/ws`, routes: [
-        { name: 'up-ws', paths: ['/up-ws'], protocols: ['http', 'https'] },
-        { name: 'ws-only', paths: ['/ws-only'], protocols: ['ws', 'wss'] },
-        { name: 'plain-ws-only', paths: ['/plain-ws-only'], protocols: ['ws'] },
-        { name: 'wss-only', paths: ['/wss-only'], protocols: ['wss'] },
-        { name: 'keyed', paths: ['/keyed'], plugins: [{ name: 'key-auth', config: { key_names: ['apikey'] } }, { name: 'acl', config: { allow: ['chat'] } }] },
-        { name: 'jwt-ws', paths: ['/jwt-ws'], plugins: [{ name: 'jwt', config: { claims_to_verify: ['exp'] } }] },
-        { name: 'limited', paths: ['/limited'], plugins: [{ name: 'rate-limiting', config: { minute: 2, policy: 'local' } }] },
-      ] },
-      { name: 'ws-protocol', url: `ws://127.0.0.1:${echo.port}/ws`, routes: [{ name: 'ws-protocol', paths: ['/ws-protocol'], protocols: ['ws'] }] },
-      { name: 'wss-upstream', url: `wss://localhost:${tlsEcho.port}/secure`, routes: [{ name: 'wss-upstream', paths: ['/wss-upstream'] }] },
-      { name: 'untrusted', url: `wss://localhost:${untrustedEcho.port}/`, retries: 0, routes: [{ name: 'untrusted', paths: ['/untrusted'] }] },
-      { name: 'refusing', url: `http://127.0.0.1:${refusing.port}`, routes: [{ name: 'refusing', paths: ['/refusing'] }] },
-      { name: 'dead', url: `http://127.0.0.1:${deadPort}`, retries: 0, routes: [{ name: 'dead', paths: ['/dead'] }] },
-      { name: 'silent', url: `http://127.0.0.1:${silent.port}`, read_timeout: 300, routes: [{ name: 'silent', paths: ['/silent'] }] },
-      { name: 'idle', url: echoUrl, read_timeout: 400, routes: [{ name: 'idle', paths: ['/idle'] }] },
-      { name: 'stalled', url: echoUrl, write_timeout: 300, routes: [{ name: 'stalled', paths: ['/stalled'] }] },
-      { name: 'tls-stall', url: `wss://127.0.0.1:${(mute.address() as AddressInfo).port}`, connect_timeout: 300, retries: 0, routes: [{ name: 'tls-stall', paths: ['/tls-stall'] }] },
-      { name: 'plain-http', url: http.url, routes: [{ name: 'plain-http', paths: ['/plain-http'] }] },
-    ],
-    consumers: [
-      { username: 'alice', custom_id: 'alice-1', keyauth_credentials: [{ key: ALICE_KEY }], acls: [{ group: 'chat' }], jwt_secrets: [{ key: 'ws-iss', secret: JWT_SECRET, algorithm: 'HS256' }] },
-      { username: 'bob', keyauth_credentials: [{ key: BOB_KEY }], acls: [{ group: 'other' }] },
-    ],
-  }, { tls: pair });
+  gw = await startGateway(
+    {
+      _format_version: '3.0',
+      services: [
+        // Kong's 09-websockets_spec: an http service with path /ws behind an http route /up-ws
+        {
+          name: 'ws',
+          url: `${echoUrl}/ws`,
+          routes: [
+            { name: 'up-ws', paths: ['/up-ws'], protocols: ['http', 'https'] },
+            { name: 'ws-only', paths: ['/ws-only'], protocols: ['ws', 'wss'] },
+            { name: 'plain-ws-only', paths: ['/plain-ws-only'], protocols: ['ws'] },
+            { name: 'wss-only', paths: ['/wss-only'], protocols: ['wss'] },
+            {
+              name: 'keyed',
+              paths: ['/keyed'],
+              plugins: [
+                { name: 'key-auth', config: { key_names: ['apikey'] } },
+                { name: 'acl', config: { allow: ['chat'] } },
+              ],
+            },
+            { name: 'jwt-ws', paths: ['/jwt-ws'], plugins: [{ name: 'jwt', config: { claims_to_verify: ['exp'] } }] },
+            { name: 'limited', paths: ['/limited'], plugins: [{ name: 'rate-limiting', config: { minute: 2, policy: 'local' } }] },
+          ],
+        },
+        { name: 'ws-protocol', url: `ws://127.0.0.1:${echo.port}/ws`, routes: [{ name: 'ws-protocol', paths: ['/ws-protocol'], protocols: ['ws'] }] },
+        { name: 'wss-upstream', url: `wss://localhost:${tlsEcho.port}/secure`, routes: [{ name: 'wss-upstream', paths: ['/wss-upstream'] }] },
+        { name: 'untrusted', url: `wss://localhost:${untrustedEcho.port}/`, retries: 0, routes: [{ name: 'untrusted', paths: ['/untrusted'] }] },
+        { name: 'refusing', url: `http://127.0.0.1:${refusing.port}`, routes: [{ name: 'refusing', paths: ['/refusing'] }] },
+        { name: 'dead', url: `http://127.0.0.1:${deadPort}`, retries: 0, routes: [{ name: 'dead', paths: ['/dead'] }] },
+        { name: 'silent', url: `http://127.0.0.1:${silent.port}`, read_timeout: 300, routes: [{ name: 'silent', paths: ['/silent'] }] },
+        { name: 'idle', url: echoUrl, read_timeout: 400, routes: [{ name: 'idle', paths: ['/idle'] }] },
+        { name: 'stalled', url: echoUrl, write_timeout: 300, routes: [{ name: 'stalled', paths: ['/stalled'] }] },
+        {
+          name: 'tls-stall',
+          url: `wss://127.0.0.1:${(mute.address() as AddressInfo).port}`,
+          connect_timeout: 300,
+          retries: 0,
+          routes: [{ name: 'tls-stall', paths: ['/tls-stall'] }],
+        },
+        { name: 'plain-http', url: http.url, routes: [{ name: 'plain-http', paths: ['/plain-http'] }] },
+      ],
+      consumers: [
+        {
+          username: 'alice',
+          custom_id: 'alice-1',
+          keyauth_credentials: [{ key: ALICE_KEY }],
+          acls: [{ group: 'chat' }],
+          jwt_secrets: [{ key: 'ws-iss', secret: JWT_SECRET, algorithm: 'HS256' }],
+        },
+        { username: 'bob', keyauth_credentials: [{ key: BOB_KEY }], acls: [{ group: 'other' }] },
+      ],
+    },
+    { tls: pair },
+  );
 });
 
 after(async () => {
@@ -115,12 +161,16 @@ type Handshake = SimpleResponse & { rawHeaders: string[]; socket?: Socket; head?
 
 /** A WebSocket handshake with node:http: the upstream's 101 (socket kept) or whatever else the gateway answers. */
 function handshake(path: string, options: { headers?: Record<string, string>; tls?: boolean } = {}): Promise<Handshake> {
-  const headers = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': randomBytes(16).toString('base64'), 'sec-websocket-version': '13', ...options.headers };
+  const headers = {
+    connection: 'Upgrade',
+    upgrade: 'websocket',
+    'sec-websocket-key': randomBytes(16).toString('base64'),
+    'sec-websocket-version': '13',
+    ...options.headers,
+  };
   return new Promise((resolve, reject) => {
     const common = { host: '127.0.0.1', path, headers, agent: false } as const;
-    const req = options.tls
-      ? httpsRequestRaw({ ...common, port: gw.tlsPort, servername: 'localhost' })
-      : httpRequestRaw({ ...common, port: gw.port });
+    const req = options.tls ? httpsRequestRaw({ ...common, port: gw.tlsPort, servername: 'localhost' }) : httpRequestRaw({ ...common, port: gw.port });
     req.setTimeout(5000, () => req.destroy(new Error('handshake timed out')));
     req.on('upgrade', (res, socket: Socket, head: Buffer) => {
       socket.on('error', () => {});
@@ -199,11 +249,14 @@ async function waitFor(what: string | (() => string), check: () => Promise<boole
 /** Both ends of every tunnel closed: the gateway's client sockets and the upstream's. */
 async function noSocketsLeft(): Promise<void> {
   let counts = '';
-  await waitFor(() => `sockets to close (${counts})`, async () => {
-    const [gateway, upstream] = [await gw.gateway.connections(), await echo.connections()];
-    counts = `gateway ${gateway}, upstream ${upstream}`;
-    return gateway === 0 && upstream === 0;
-  });
+  await waitFor(
+    () => `sockets to close (${counts})`,
+    async () => {
+      const [gateway, upstream] = [await gw.gateway.connections(), await echo.connections()];
+      counts = `gateway ${gateway}, upstream ${upstream}`;
+      return gateway === 0 && upstream === 0;
+    },
+  );
 }
 
 function hs256(claims: object): string {
@@ -219,7 +272,7 @@ test('Kong 09-websockets: the handshake is answered 101 with Connection: upgrade
   const pairs = raw.flatMap((v, i) => (i % 2 === 0 ? [`${v}: ${raw[i + 1]}`] : []));
   assert.ok(pairs.includes('Connection: upgrade'), pairs.join('\n'));
   assert.ok(pairs.includes('Upgrade: websocket'), pairs.join('\n'));
-  assert.ok(res.headers['sec-websocket-accept'], 'the upstream\'s accept key is relayed');
+  assert.ok(res.headers['sec-websocket-accept'], "the upstream's accept key is relayed");
   assert.equal(echo.handshakes.at(-1)!.url, '/ws', 'strip_path: /up-ws becomes the service path /ws');
   res.socket!.destroy();
   await noSocketsLeft();
@@ -233,7 +286,7 @@ test('Kong 09-websockets: text and binary echo through the gateway, plain and ov
     ws.send(payload);
     assert.deepEqual(JSON.parse(String(await nextMessage(ws))), { message: 'hello websocket' }, url);
     ws.send(new Uint8Array([0, 1, 2, 255]));
-    assert.deepEqual([...new Uint8Array(await nextMessage(ws) as ArrayBuffer)], [0, 1, 2, 255], url);
+    assert.deepEqual([...new Uint8Array((await nextMessage(ws)) as ArrayBuffer)], [0, 1, 2, 255], url);
     ws.close(1000);
     await closed(ws);
   }
@@ -259,7 +312,9 @@ test('frames the client sends right behind its handshake reach the upstream', as
   let buffer = Buffer.alloc(0);
   socket.on('data', (c: Buffer) => (buffer = Buffer.concat([buffer, c])));
   const key = randomBytes(16).toString('base64');
-  socket.write(`GET /up-ws HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  socket.write(
+    `GET /up-ws HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
   socket.write(clientFrame(0x1, Buffer.from('early')));
   await waitFor('the 101 and the echo of the early frame', () => {
     const end = buffer.indexOf('\r\n\r\n');
@@ -289,7 +344,11 @@ test('key-auth: no key is 401 before any upgrade (the upstream never hears of it
 
 test('acl: an authenticated consumer outside the allowed group is 403 before any upgrade', async () => {
   const before = echo.handshakes.length;
-  assertRefused(await handshake('/keyed', { headers: { apikey: BOB_KEY } }), { status: 403, code: 'ACL_FORBIDDEN', message: 'You cannot consume this service' });
+  assertRefused(await handshake('/keyed', { headers: { apikey: BOB_KEY } }), {
+    status: 403,
+    code: 'ACL_FORBIDDEN',
+    message: 'You cannot consume this service',
+  });
   assert.equal(echo.handshakes.length, before);
   await noSocketsLeft();
 });
@@ -308,9 +367,16 @@ test('jwt: no token is 401; a valid token opens the WebSocket', async () => {
   await noSocketsLeft();
 });
 
-test('identity headers: the gateway\'s reach the upstream in the handshake; client-forged ones never do', async () => {
+test("identity headers: the gateway's reach the upstream in the handshake; client-forged ones never do", async () => {
   const res = await handshake('/keyed', {
-    headers: { apikey: ALICE_KEY, 'x-consumer-username': 'mallory', 'x-consumer-id': 'forged', 'x-anonymous-consumer': 'true', 'x-credential-identifier': 'forged', 'x-forwarded-for': '6.6.6.6' },
+    headers: {
+      apikey: ALICE_KEY,
+      'x-consumer-username': 'mallory',
+      'x-consumer-id': 'forged',
+      'x-anonymous-consumer': 'true',
+      'x-credential-identifier': 'forged',
+      'x-forwarded-for': '6.6.6.6',
+    },
   });
   assert.equal(res.status, 101);
   const h = echo.handshakes.at(-1)!.headers;
@@ -320,11 +386,11 @@ test('identity headers: the gateway\'s reach the upstream in the handshake; clie
   assert.notEqual(h['x-consumer-id'], 'forged');
   assert.notEqual(h['x-credential-identifier'], 'forged');
   assert.equal(h['x-anonymous-consumer'], undefined);
-  assert.equal(h['x-forwarded-for'], '127.0.0.1', 'an untrusted client\'s X-Forwarded-For is replaced');
+  assert.equal(h['x-forwarded-for'], '127.0.0.1', "an untrusted client's X-Forwarded-For is replaced");
   assert.equal(h['x-real-ip'], '127.0.0.1');
   assert.equal(h.connection, 'Upgrade');
   assert.equal(h.upgrade, 'websocket');
-  assert.ok(h['sec-websocket-key'], 'the client\'s handshake headers are passed on');
+  assert.ok(h['sec-websocket-key'], "the client's handshake headers are passed on");
   res.socket!.destroy();
   await noSocketsLeft();
 });
@@ -339,7 +405,12 @@ test('rate limiting counts handshakes: the third in a minute is 429; the 101 car
   assert.equal(second.status, 101);
   second.socket!.destroy();
   const before = echo.handshakes.length;
-  assertRefused(await handshake('/limited'), { status: 429, code: 'RATE_LIMITED', message: 'API rate limit exceeded', headers: { 'x-ratelimit-remaining-minute': '0' } });
+  assertRefused(await handshake('/limited'), {
+    status: 429,
+    code: 'RATE_LIMITED',
+    message: 'API rate limit exceeded',
+    headers: { 'x-ratelimit-remaining-minute': '0' },
+  });
   assert.equal(echo.handshakes.length, before);
   await noSocketsLeft();
 });
@@ -373,9 +444,9 @@ test('many tunnels opened and dropped leave no socket behind', async () => {
   await noSocketsLeft();
 });
 
-test('nothing listening upstream: 502 with Kong\'s message', async () => {
+test("nothing listening upstream: 502 with Kong's message", async () => {
   assertRefused(await handshake('/dead'), { status: 502, code: 'UPSTREAM_UNAVAILABLE', message: 'An invalid response was received from the upstream server' });
-  await waitFor('the refused handshake\'s socket to close', async () => (await gw.gateway.connections()) === 0);
+  await waitFor("the refused handshake's socket to close", async () => (await gw.gateway.connections()) === 0);
 });
 
 test('an upstream that answers the handshake with anything but 101: its answer is relayed as a response', async () => {
@@ -388,14 +459,14 @@ test('an upstream that answers the handshake with anything but 101: its answer i
   await waitFor('the socket to close', async () => (await gw.gateway.connections()) === 0 && (await refusing.connections()) === 0);
 });
 
-test('an upstream that never answers the handshake: 504 after the service\'s read_timeout', async () => {
+test("an upstream that never answers the handshake: 504 after the service's read_timeout", async () => {
   const started = Date.now();
   assertRefused(await handshake('/silent'), { status: 504, code: 'UPSTREAM_TIMEOUT', message: 'The upstream server is timing out' });
   assert.ok(Date.now() - started >= 280, `waited ${Date.now() - started} ms`);
   await waitFor('the sockets to close', async () => (await gw.gateway.connections()) === 0 && (await silent.connections()) === 0);
 });
 
-test('a silent tunnel is closed after the service\'s read_timeout; traffic either way keeps it open', async () => {
+test("a silent tunnel is closed after the service's read_timeout; traffic either way keeps it open", async () => {
   const ws = await openClient(`ws://127.0.0.1:${gw.port}/idle`);
   const started = Date.now();
   for (let i = 0; i < 4; i++) {
@@ -413,7 +484,12 @@ test('a silent tunnel is closed after the service\'s read_timeout; traffic eithe
 
 test('ws and wss routes: handshakes only; a plain request is 426 Upgrade required; wss demands TLS', async () => {
   const before = echo.handshakes.length;
-  assertRefused(await httpRequest(`${gw.url}/ws-only`), { status: 426, code: 'WEBSOCKET_REQUIRED', message: 'Upgrade required', headers: { upgrade: 'websocket' } });
+  assertRefused(await httpRequest(`${gw.url}/ws-only`), {
+    status: 426,
+    code: 'WEBSOCKET_REQUIRED',
+    message: 'Upgrade required',
+    headers: { upgrade: 'websocket' },
+  });
   assert.equal(echo.handshakes.length, before);
   const plain = await handshake('/ws-only');
   assert.equal(plain.status, 101);
@@ -444,7 +520,11 @@ test('ws and wss services: ws:// connects in plain, wss:// over verified TLS; an
   wss.close();
   await closed(wss);
   const before = untrustedEcho.handshakes.length;
-  const refused = assertRefused(await handshake('/untrusted'), { status: 502, code: 'UPSTREAM_UNAVAILABLE', message: 'An invalid response was received from the upstream server' });
+  const refused = assertRefused(await handshake('/untrusted'), {
+    status: 502,
+    code: 'UPSTREAM_UNAVAILABLE',
+    message: 'An invalid response was received from the upstream server',
+  });
   assert.match(String(refused.detail), /self-signed|SELF_SIGNED|certificate/i);
   assert.equal(untrustedEcho.handshakes.length, before, 'no handshake sent over an unverified connection');
   await noSocketsLeft();
@@ -460,7 +540,11 @@ test('an Upgrade other than websocket is a normal request: answered by the upstr
 
 test('a handshake with a body, without Host or with two is refused (400) before routing', async () => {
   const before = echo.handshakes.length;
-  assertRefused(await handshake('/up-ws', { headers: { 'content-length': '5' } }), { status: 400, code: 'WEBSOCKET_HANDSHAKE_INVALID', message: 'Bad request' });
+  assertRefused(await handshake('/up-ws', { headers: { 'content-length': '5' } }), {
+    status: 400,
+    code: 'WEBSOCKET_HANDSHAKE_INVALID',
+    message: 'Bad request',
+  });
   const head = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
   for (const hosts of ['', 'Host: a\r\nHost: b\r\n']) {
     const res = await rawRequest(gw.port, `GET /up-ws HTTP/1.1\r\n${hosts}${head}\r\n`);
@@ -473,20 +557,37 @@ test('a handshake with a body, without Host or with two is refused (400) before 
 
 test('clients vanishing at any point of the handshake leave no socket behind', async () => {
   const paths = ['/up-ws', '/keyed', '/limited', '/dead', '/silent', '/refusing', '/wss-upstream/x', '/ws-only'];
-  await Promise.all(Array.from({ length: 80 }, (_, i) => new Promise<void>((resolve) => {
-    const socket = connect(gw.port, '127.0.0.1');
-    socket.on('error', () => {});
-    socket.on('close', () => resolve());
-    const key = randomBytes(16).toString('base64');
-    socket.write(`GET ${paths[i % paths.length]} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\napikey: ${ALICE_KEY}\r\n\r\n`);
-    setTimeout(() => (i % 2 === 0 ? socket.destroy() : socket.resetAndDestroy()), i % 7);
-  })));
+  await Promise.all(
+    Array.from(
+      { length: 80 },
+      (_, i) =>
+        new Promise<void>((resolve) => {
+          const socket = connect(gw.port, '127.0.0.1');
+          socket.on('error', () => {});
+          socket.on('close', () => resolve());
+          const key = randomBytes(16).toString('base64');
+          socket.write(
+            `GET ${paths[i % paths.length]} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\napikey: ${ALICE_KEY}\r\n\r\n`,
+          );
+          setTimeout(() => (i % 2 === 0 ? socket.destroy() : socket.resetAndDestroy()), i % 7);
+        }),
+    ),
+  );
   let counts = '';
-  await waitFor(() => `every socket to close (${counts})`, async () => {
-    const all = [await gw.gateway.connections(), await echo.connections(), await silent.connections(), await refusing.connections(), await tlsEcho.connections()];
-    counts = all.join(', ');
-    return all.every((n) => n === 0);
-  });
+  await waitFor(
+    () => `every socket to close (${counts})`,
+    async () => {
+      const all = [
+        await gw.gateway.connections(),
+        await echo.connections(),
+        await silent.connections(),
+        await refusing.connections(),
+        await tlsEcho.connections(),
+      ];
+      counts = all.join(', ');
+      return all.every((n) => n === 0);
+    },
+  );
 });
 
 test('closing the gateway ends open tunnels after the grace period', async () => {

@@ -18,26 +18,36 @@ let up: TestUpstream;
 let gw: TestGateway;
 let trusting: TestGateway;
 
-const consumer = (username: string, groups: string[]) => ({ username, keyauth_credentials: [{ key: `${username}-key-0123456789` }], acls: groups.map((group) => ({ group })) });
+const consumer = (username: string, groups: string[]) => ({
+  username,
+  keyauth_credentials: [{ key: `${username}-key-0123456789` }],
+  acls: groups.map((group) => ({ group })),
+});
 const keyOf = (username: string) => `${username}-key-0123456789`;
 
 const config = () => ({
   _format_version: '3.0',
   consumers: [consumer('alice', ['users']), consumer('root', ['admins'])],
-  services: [{
-    name: 'api',
-    url: up.url,
-    routes: [
-      { name: 'plain', paths: ['/plain'] },
-      { name: 'kept', paths: ['/kept'], strip_path: false },
-      { name: 'root', paths: ['/'] },
-      // users may GET and POST only; DELETE is for admins
-      { name: 'methods', paths: ['/methods'], plugins: [{ name: 'key-auth' }, { name: 'acl', config: { allow: ['admins', 'users'], group_methods: { users: ['GET', 'POST'] } } }] },
-      { name: 'groups', paths: ['/groups'], plugins: [{ name: 'key-auth' }, { name: 'acl', config: { allow: ['admins', 'users'] } }] },
-      { name: 'underscore-key', paths: ['/underscore-key'], plugins: [{ name: 'key-auth', config: { key_names: ['api_key'] } }] },
-      { name: 'default-key', paths: ['/default-key'], plugins: [{ name: 'key-auth' }] },
-    ],
-  }],
+  services: [
+    {
+      name: 'api',
+      url: up.url,
+      routes: [
+        { name: 'plain', paths: ['/plain'] },
+        { name: 'kept', paths: ['/kept'], strip_path: false },
+        { name: 'root', paths: ['/'] },
+        // users may GET and POST only; DELETE is for admins
+        {
+          name: 'methods',
+          paths: ['/methods'],
+          plugins: [{ name: 'key-auth' }, { name: 'acl', config: { allow: ['admins', 'users'], group_methods: { users: ['GET', 'POST'] } } }],
+        },
+        { name: 'groups', paths: ['/groups'], plugins: [{ name: 'key-auth' }, { name: 'acl', config: { allow: ['admins', 'users'] } }] },
+        { name: 'underscore-key', paths: ['/underscore-key'], plugins: [{ name: 'key-auth', config: { key_names: ['api_key'] } }] },
+        { name: 'default-key', paths: ['/default-key'], plugins: [{ name: 'key-auth' }] },
+      ],
+    },
+  ],
 });
 
 before(async () => {
@@ -139,7 +149,7 @@ test('elsewhere a method override is stripped, and the request goes on with its 
   }
 });
 
-test('key-auth finds Kong\'s documented underscore key name: key_names [api_key], header api_key', async () => {
+test("key-auth finds Kong's documented underscore key name: key_names [api_key], header api_key", async () => {
   assert.equal((await through(gw, '/underscore-key/x', { api_key: keyOf('alice') })).res.status, 200);
   const wrong = await httpRequest(`${gw.url}/underscore-key/x`, { headers: { api_key: 'nope' } });
   assertRefused(wrong, { status: 401, code: 'KEY_AUTH_INVALID', message: 'Unauthorized', headers: { 'www-authenticate': 'Key' } });
@@ -148,7 +158,7 @@ test('key-auth finds Kong\'s documented underscore key name: key_names [api_key]
   assert.equal(upstream.headers['x-consumer-username'], 'alice');
 });
 
-test('the operator\'s extra identity headers are stripped like Kong\'s, underscore spellings too', async () => {
+test("the operator's extra identity headers are stripped like Kong's, underscore spellings too", async () => {
   const { upstream } = await through(gw, '/plain/x', { 'X-User-Id': 'root', 'x-tenant': 'other', X_User_Id: 'root', 'X-Keep': 'yes' });
   assert.equal(upstream.headers['x-user-id'], undefined);
   assert.equal(upstream.headers['x-tenant'], undefined);
@@ -182,8 +192,14 @@ test('portcullis start --identity-headers strips them on a real node', async () 
 
 test('portcullis start refuses an --identity-headers name that is no header, or one requests need (exit 2)', () => {
   const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-  for (const [value, message] of [['X-Ok,bad name', /'bad name' is not a valid header name/], ['X-Ok,Host', /'host' cannot be stripped/]] as const) {
-    const run = spawnSync(process.execPath, [cli, 'start', '--config', '/nonexistent.yaml', '--identity-headers', value], { encoding: 'utf8', timeout: 60_000 });
+  for (const [value, message] of [
+    ['X-Ok,bad name', /'bad name' is not a valid header name/],
+    ['X-Ok,Host', /'host' cannot be stripped/],
+  ] as const) {
+    const run = spawnSync(process.execPath, [cli, 'start', '--config', '/nonexistent.yaml', '--identity-headers', value], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(run.status, 2, `${value}: ${run.stderr}`);
     assert.match(run.stderr, message);
   }
@@ -191,7 +207,10 @@ test('portcullis start refuses an --identity-headers name that is no header, or 
 
 test('X-Forwarded-Path is the path the client sent (before normalisation, no query), as Kong', async () => {
   const seen = up.requests.length;
-  const res = await rawRequest(gw.port, 'GET /plain/a/../b//c?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Path: /spoofed\r\nX-Forwarded-Prefix: /spoofed\r\nConnection: close\r\n\r\n');
+  const res = await rawRequest(
+    gw.port,
+    'GET /plain/a/../b//c?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Path: /spoofed\r\nX-Forwarded-Prefix: /spoofed\r\nConnection: close\r\n\r\n',
+  );
   assert.equal(res.status, 200, res.body);
   const h = up.requests[seen]!.headers;
   assert.equal(up.requests[seen]!.url, '/b/c?x=1');
@@ -210,7 +229,7 @@ test('X-Forwarded-Prefix only when strip_path removed more than /, as Kong', asy
   assert.equal(root.upstream.headers['x-forwarded-path'], '/elsewhere');
 });
 
-test('a trusted proxy\'s X-Forwarded-Path and X-Forwarded-Prefix are kept, stripped or not', async () => {
+test("a trusted proxy's X-Forwarded-Path and X-Forwarded-Prefix are kept, stripped or not", async () => {
   const stripped = await through(trusting, '/plain/x?y=1', { 'X-Forwarded-Path': '/original-path', 'X-Forwarded-Prefix': '/preserved' });
   assert.equal(stripped.upstream.headers['x-forwarded-path'], '/original-path');
   assert.equal(stripped.upstream.headers['x-forwarded-prefix'], '/preserved');

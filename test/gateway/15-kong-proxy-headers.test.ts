@@ -50,8 +50,16 @@ const config = () => ({
         { name: 'error-access', hosts: ['error-access.test'], plugins: [{ name: 'error-generator', config: { access: true } }] },
         { name: 'key-auth', hosts: ['non-proxied-request.test'], plugins: [{ name: 'key-auth' }] },
         { name: 'status-changed', hosts: ['plugin-changes-200-to-500.test'], plugins: [{ name: 'dummy', config: { resp_code: 500 } }] },
-        { name: 'pf-access', hosts: ['post-function-access'], plugins: [{ name: 'request-transformer', config: { add: { headers: ['X-Kong-Request-Id:overwritten'] } } }] },
-        { name: 'pf-header-filter', hosts: ['post-function-header-filter'], plugins: [{ name: 'response-transformer', config: { add: { headers: ['X-Kong-Request-Id:overwritten'] } } }] },
+        {
+          name: 'pf-access',
+          hosts: ['post-function-access'],
+          plugins: [{ name: 'request-transformer', config: { add: { headers: ['X-Kong-Request-Id:overwritten'] } } }],
+        },
+        {
+          name: 'pf-header-filter',
+          hosts: ['post-function-header-filter'],
+          plugins: [{ name: 'response-transformer', config: { add: { headers: ['X-Kong-Request-Id:overwritten'] } } }],
+        },
       ],
     },
     { name: 'via_service', url: `${up.url}/via`, routes: [{ name: 'via_route', hosts: ['test.via'], paths: ['/get'] }] },
@@ -82,7 +90,12 @@ before(async () => {
     }
     if (req.url.startsWith('/via')) {
       const body = JSON.stringify({ via: String(req.headers.via) });
-      res.writeHead(200, { server: 'http-mock', via: '2 nginx, HTTP/1.1 http_mock', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(200, {
+        server: 'http-mock',
+        via: '2 nginx, HTTP/1.1 http_mock',
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      });
       return res.end(body);
     }
     const body = JSON.stringify({ method: req.method, url: req.url, headers: req.headers });
@@ -100,7 +113,7 @@ after(async () => {
 
 // --- 14-server_tokens_spec: Server/Via -----------------------------------------------------------------------
 
-test('14 (defaults): proxied responses get Kong\'s Via and keep the upstream\'s Server', async () => {
+test("14 (defaults): proxied responses get Kong's Via and keep the upstream's Server", async () => {
   const send = await kong();
   const res = await send('headers-inspect.test', '/get');
   assert.equal(res.status, 200);
@@ -123,7 +136,7 @@ test('14 (defaults): no route matched: Server is ours, no Via', async () => {
   assert.equal(res.headers.via, undefined);
 });
 
-test('14 (defaults): a short-circuit whose plugin wrote Kong\'s own Via keeps the plugin\'s Server', async () => {
+test("14 (defaults): a short-circuit whose plugin wrote Kong's own Via keeps the plugin's Server", async () => {
   const send = await kong();
   const res = await send('short-circuit.test', '/get');
   assert.equal(res.status, 200);
@@ -150,7 +163,7 @@ for (const [setting, via, server404] of [
   });
 }
 
-test('14 (headers = off): a plugin\'s Server on a short-circuit is removed, as Kong does', async () => {
+test("14 (headers = off): a plugin's Server on a short-circuit is removed, as Kong does", async () => {
   const send = await kong('off');
   const res = await send('short-circuit.test', '/get');
   assert.equal(res.status, 200);
@@ -160,7 +173,11 @@ test('14 (headers = off): a plugin\'s Server on a short-circuit is removed, as K
 // --- 14-server_tokens_spec: X-Kong-Proxy-Latency / X-Kong-Upstream-Latency / X-Kong-Response-Latency ---------
 
 function assertLatencies(res: SpecResponse, expected: { upstream: boolean; proxy: boolean; response: boolean }, label: string): void {
-  for (const [name, present] of [[UPSTREAM_LATENCY, expected.upstream], [PROXY_LATENCY, expected.proxy], [RESPONSE_LATENCY, expected.response]] as const) {
+  for (const [name, present] of [
+    [UPSTREAM_LATENCY, expected.upstream],
+    [PROXY_LATENCY, expected.proxy],
+    [RESPONSE_LATENCY, expected.response],
+  ] as const) {
     if (present) assert.match(String(res.headers[name]), /^\d+$/, `${label}: ${name}`);
     else assert.equal(res.headers[name], undefined, `${label}: ${name}`);
   }
@@ -242,7 +259,10 @@ for (const setting of ['server_tokens, X-Kong-Proxy-Latency', 'server_tokens, of
 }
 
 test('14: an unknown value in --headers refuses the start, naming it', async () => {
-  await assert.rejects(startGateway(config(), { pluginDirs: [FIXTURE_PLUGINS_DIR], headers: 'server_tokens, X-Kong-Nonsense' }), /unknown value 'x-kong-nonsense'/);
+  await assert.rejects(
+    startGateway(config(), { pluginDirs: [FIXTURE_PLUGINS_DIR], headers: 'server_tokens, X-Kong-Nonsense' }),
+    /unknown value 'x-kong-nonsense'/,
+  );
   // a name every object inherits is no setting either (the token table was an object literal)
   await assert.rejects(startGateway(config(), { pluginDirs: [FIXTURE_PLUGINS_DIR], headers: 'constructor' }), /unknown value 'constructor'/);
   await assert.rejects(startGateway(config(), { pluginDirs: [FIXTURE_PLUGINS_DIR], headersUpstream: 'Via' }), /headers-upstream: unknown value 'via'/);
@@ -276,7 +296,7 @@ test('33 (downstream): headers = X-Kong-Request-Id sends it; headers = off does 
   assert.equal((await (await kong('off'))('request_id', '/')).headers[REQUEST_ID], undefined);
 });
 
-test('33 (upstream, defaults): the upstream receives the id the client gets, never the client\'s or a plugin\'s', async () => {
+test("33 (upstream, defaults): the upstream receives the id the client gets, never the client's or a plugin's", async () => {
   const send = await kong();
   const res = await send('request_id', '/anything');
   assert.match(String(res.upstream?.headers[REQUEST_ID]), HEX);
@@ -303,7 +323,7 @@ test('35: HTTP/1.1 in both directions: Via appended towards the upstream and on 
   assert.equal(res.headers.server, 'http-mock');
 });
 
-test('35: the upstream\'s Via is appended whatever `headers` says (Kong sets it unconditionally)', async () => {
+test("35: the upstream's Via is appended whatever `headers` says (Kong sets it unconditionally)", async () => {
   const send = await kong('off');
   const res = await send('test.via', '/get');
   assert.deepEqual(res.json, { via: VIA });
@@ -320,7 +340,7 @@ test('35: an HTTP/1.0 client is named as such in the Via the upstream receives',
 
 // --- 15-upstream-status-header_spec ------------------------------------------------------------------------
 
-test('15 (headers = server_tokens,latency_tokens,x-kong-upstream-status): the upstream\'s status, even when a plugin changes it', async () => {
+test("15 (headers = server_tokens,latency_tokens,x-kong-upstream-status): the upstream's status, even when a plugin changes it", async () => {
   const send = await kong('server_tokens,latency_tokens,x-kong-upstream-status');
   const res = await send('headers-inspect.test', '/status/200');
   assert.equal(res.status, 200);
@@ -380,7 +400,10 @@ test('portcullis start takes --headers and --headers-upstream, or PORTCULLIS_HEA
 
 test('portcullis start refuses an unknown --headers or --headers-upstream value (exit 2)', () => {
   const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-  for (const [flag, value, message] of [['--headers', 'server_tokens,Nope', /--headers: unknown value 'nope'/], ['--headers-upstream', 'Via', /--headers-upstream: unknown value 'via'/]] as const) {
+  for (const [flag, value, message] of [
+    ['--headers', 'server_tokens,Nope', /--headers: unknown value 'nope'/],
+    ['--headers-upstream', 'Via', /--headers-upstream: unknown value 'via'/],
+  ] as const) {
     const run = spawnSync(process.execPath, [cli, 'start', '--config', '/nonexistent.yaml', flag, value], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(run.status, 2, `${value}: ${run.stderr}`);
     assert.match(run.stderr, message);

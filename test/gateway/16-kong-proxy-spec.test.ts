@@ -71,21 +71,42 @@ const config = () => ({
         {
           name: 'error',
           hosts: ['error.test'],
-          plugins: [{ name: 'error-generator', config: { access: true } }, { name: 'response-transformer', config: { add: { headers: ['X-Header-Filter:ran'] } } }],
+          plugins: [
+            { name: 'error-generator', config: { access: true } },
+            { name: 'response-transformer', config: { add: { headers: ['X-Header-Filter:ran'] } } },
+          ],
         },
         { name: 'root', hosts: ['root.test'], paths: ['/'], strip_path: true },
       ],
     },
     // 12 and 07: an upstream that never answers (read_timeout), one that never finishes a TLS handshake (connect_timeout)
-    { name: 'api-1', url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, read_timeout: 200, retries: 0, routes: [{ name: 'api-1', hosts: ['timeout.test'], methods: ['GET', 'HEAD'] }] },
-    { name: 'api-connect', url: `https://127.0.0.1:${(mute.address() as AddressInfo).port}`, connect_timeout: 200, retries: 0, routes: [{ name: 'api-connect', hosts: ['connect-timeout.test'] }] },
+    {
+      name: 'api-1',
+      url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      read_timeout: 200,
+      retries: 0,
+      routes: [{ name: 'api-1', hosts: ['timeout.test'], methods: ['GET', 'HEAD'] }],
+    },
+    {
+      name: 'api-connect',
+      url: `https://127.0.0.1:${(mute.address() as AddressInfo).port}`,
+      connect_timeout: 200,
+      retries: 0,
+      routes: [{ name: 'api-connect', hosts: ['connect-timeout.test'] }],
+    },
     {
       name: 'api-connect-buffered',
       url: `https://127.0.0.1:${(mute.address() as AddressInfo).port}`,
       connect_timeout: 200,
       retries: 0,
       // request-transformer rewriting a JSON body reads it whole first: Kong's enable_buffering()
-      routes: [{ name: 'api-connect-buffered', hosts: ['connect-timeout-buffered.test'], plugins: [{ name: 'request-transformer', config: { add: { body: ['buffered:1'] } } }] }],
+      routes: [
+        {
+          name: 'api-connect-buffered',
+          hosts: ['connect-timeout-buffered.test'],
+          plugins: [{ name: 'request-transformer', config: { add: { body: ['buffered:1'] } } }],
+        },
+      ],
     },
   ],
 });
@@ -139,7 +160,7 @@ test('01 (proxy interface listeners, multiple): --listen takes several addresses
 
 // --- 12-error_default_type_spec ----------------------------------------------------------------------------
 
-test('12: without Accept the 504 is application/problem+json with Kong\'s message (Kong: error_default_type, text/plain)', async () => {
+test("12: without Accept the 504 is application/problem+json with Kong's message (Kong: error_default_type, text/plain)", async () => {
   const res = await send('timeout.test', '/');
   const body = assertRefused(res, { status: 504, code: 'UPSTREAM_TIMEOUT', message: TIMING_OUT });
   assert.equal(body.request_id, res.headers['x-kong-request-id']);
@@ -151,7 +172,7 @@ test('12: a HEAD request gets no body', async () => {
   assert.equal(res.body, '');
 });
 
-test('12: Accept text/html, application/xml and text/plain get Kong\'s templates with the request id; application/json the problem', async () => {
+test("12: Accept text/html, application/xml and text/plain get Kong's templates with the request id; application/json the problem", async () => {
   for (const [accept, contentType, template] of [
     ['text/html', 'text/html; charset=utf-8', HTML_TEMPLATE],
     ['application/xml', 'application/xml; charset=utf-8', XML_TEMPLATE],
@@ -182,7 +203,7 @@ test('12 (with q-values): q defaults to 1, the highest q wins, the first of equa
   assert.equal((await send('timeout.test', '/', { headers: { accept: 'text/*' } })).headers['content-type'], 'text/plain; charset=utf-8');
 });
 
-test('12: every gateway refusal follows Accept, as kong.response.error does: no route, a plugin\'s 401', async () => {
+test("12: every gateway refusal follows Accept, as kong.response.error does: no route, a plugin's 401", async () => {
   const missed = await send('404.test', '/nowhere', { headers: { accept: 'text/plain' } });
   assert.equal(missed.status, 404);
   assert.equal(missed.body, PLAIN_TEMPLATE('no Route matched with those values', String(missed.headers['x-kong-request-id'])));
@@ -203,7 +224,7 @@ test('13 (HTTP 400): a head over the limit is refused with Server: portcullis/x 
   assert.equal(JSON.parse(res.body).message, 'Request header or cookie too large');
 });
 
-test('13: TRACE is refused with 405 and Server before routing, in Kong\'s plain-text body when asked; never proxied', async () => {
+test("13: TRACE is refused with 405 and Server before routing, in Kong's plain-text body when asked; never proxied", async () => {
   const before = up.requests.length;
   const res = await send('mock_upstream', '/', { method: 'TRACE' });
   assertRefused(res, { status: 405, code: 'TRACE_NOT_ALLOWED', message: 'Method not allowed', headers: { server: SERVER_TOKEN } }, up, before);
@@ -215,7 +236,7 @@ test('13: TRACE is refused with 405 and Server before routing, in Kong\'s plain-
 
 // --- 29-collect-plugin-errors_spec ----------------------------------------------------------------------------
 
-test('29: a plugin failing in access: 500 with Kong\'s message, and the other plugins\' header filters still run', async () => {
+test("29: a plugin failing in access: 500 with Kong's message, and the other plugins' header filters still run", async () => {
   const before = up.requests.length;
   const res = await send('error.test', '/get');
   assertRefused(res, { status: 500, code: 'INTERNAL', message: 'An unexpected error occurred', headers: { 'x-header-filter': 'ran' } }, up, before);
@@ -257,7 +278,12 @@ test('08 (#1975, #1480, #749): query strings reach the upstream byte for byte: n
 });
 
 test('08 (#688, #2512): an encoded slash in the path is refused with 400 (Kong passes /request/foo%2Fbar through)', async () => {
-  for (const [host, path] of [['mock_upstream', '/request/foo%2Fbar'], ['mock_upstream', '/request/auth%2F123'], ['any.test', '/request/auth%2F123'], ['any.test', '/stripped-path/request/auth%2F123']] as const) {
+  for (const [host, path] of [
+    ['mock_upstream', '/request/foo%2Fbar'],
+    ['mock_upstream', '/request/auth%2F123'],
+    ['any.test', '/request/auth%2F123'],
+    ['any.test', '/stripped-path/request/auth%2F123'],
+  ] as const) {
     const before = up.requests.length;
     assertRefused(await send(host, path), { status: 400, code: 'PATH_AMBIGUOUS', message: 'Bad request', label: path }, up, before);
   }
@@ -327,11 +353,20 @@ test('03 (hop-by-hop): a WebSocket Upgrade reaches the upstream (which may decli
 });
 
 test('03 (hop-by-hop): a request-transformer setting Proxy-Authorization is refused at load (Kong lets a plugin set it)', async () => {
-  const proxyAuth = { name: 'request-transformer', config: { add: { headers: ['Proxy-Authorization:Basic ZGVtbzp0ZXN0'] }, replace: { headers: ['Proxy-Authorization:Basic ZGVtbzp0ZXN0'] } } };
+  const proxyAuth = {
+    name: 'request-transformer',
+    config: { add: { headers: ['Proxy-Authorization:Basic ZGVtbzp0ZXN0'] }, replace: { headers: ['Proxy-Authorization:Basic ZGVtbzp0ZXN0'] } },
+  };
   await assert.rejects(
-    startGateway({ _format_version: '3.0', services: [{ name: 's', url: up.url, routes: [{ name: 'r', paths: ['/proxy-authorization'], plugins: [proxyAuth] }] }] }),
+    startGateway({
+      _format_version: '3.0',
+      services: [{ name: 's', url: up.url, routes: [{ name: 'r', paths: ['/proxy-authorization'], plugins: [proxyAuth] }] }],
+    }),
     (err: Error & { errors?: { path: string; message: string }[] }) => {
-      assert.deepEqual(err.errors?.map((e) => e.path).sort(), ['services[0].routes[0].plugins[0].config.add.headers[0]', 'services[0].routes[0].plugins[0].config.replace.headers[0]']);
+      assert.deepEqual(err.errors?.map((e) => e.path).sort(), [
+        'services[0].routes[0].plugins[0].config.add.headers[0]',
+        'services[0].routes[0].plugins[0].config.replace.headers[0]',
+      ]);
       return true;
     },
   );
@@ -359,7 +394,7 @@ const SPOOFED_FORWARDING = {
   'X-Forwarded-Path': '/replaced',
 };
 
-test('03 (default configuration): X-Real-IP and X-Forwarded-* set by the gateway, the client\'s replaced', async () => {
+test("03 (default configuration): X-Real-IP and X-Forwarded-* set by the gateway, the client's replaced", async () => {
   for (const headers of [{}, SPOOFED_FORWARDING]) {
     const h = (await send('headers-inspect.test', '/', { headers })).upstream!.headers;
     assert.equal(h['x-real-ip'], '127.0.0.1');
@@ -373,7 +408,7 @@ test('03 (default configuration): X-Real-IP and X-Forwarded-* set by the gateway
   }
 });
 
-test('03 (default configuration): X-Forwarded-Prefix when strip_path removed more than /, the client\'s replaced', async () => {
+test("03 (default configuration): X-Forwarded-Prefix when strip_path removed more than /, the client's replaced", async () => {
   assert.equal((await send('any.test', '/foo/status/200')).upstream?.headers['x-forwarded-prefix'], '/foo');
   assert.equal((await send('any.test', '/foo', { headers: { 'X-Forwarded-Prefix': '/replaced' } })).upstream?.headers['x-forwarded-prefix'], '/foo');
   assert.equal((await send('any.test', '/status/200')).upstream?.headers['x-forwarded-prefix'], undefined);
@@ -390,7 +425,7 @@ test('03 (default configuration): with the downstream host preserved, the forwar
   assert.equal(h['x-forwarded-path'], '/');
 });
 
-test('03 (trusted configuration): a trusted proxy\'s X-Real-IP and X-Forwarded-* are forwarded, X-Forwarded-For appended', async () => {
+test("03 (trusted configuration): a trusted proxy's X-Real-IP and X-Forwarded-* are forwarded, X-Forwarded-For appended", async () => {
   const trusted = specClient(trusting.url, up);
   const bare = (await trusted('headers-inspect.test', '/')).upstream!.headers;
   assert.equal(bare['x-real-ip'], '127.0.0.1');

@@ -41,7 +41,10 @@ const config = () => ({
 before(async () => {
   up = await startUpstream();
   gw = await startGateway(config());
-  methods = await startGateway({ ...config(), services: [service('method-only', '/s1', [{ name: 'r1', methods: ['GET'], strip_path: false }]), ...config().services] });
+  methods = await startGateway({
+    ...config(),
+    services: [service('method-only', '/s1', [{ name: 'r1', methods: ['GET'], strip_path: false }]), ...config().services],
+  });
   send = specClient(gw.url, up);
 });
 
@@ -58,11 +61,11 @@ after(async () => {
   await up.close();
 });
 
-test('02 (no routes match): 404 with Kong\'s message', async () => {
+test("02 (no routes match): 404 with Kong's message", async () => {
   assertRefused(await send('nowhere.test', '/nowhere'), { status: 404, code: 'ROUTE_NOT_FOUND', message: 'no Route matched with those values' });
 });
 
-test('02: a route without a service: 503 with Kong\'s message', async () => {
+test("02: a route without a service: 503 with Kong's message", async () => {
   assertRefused(await send('serviceless-route-http.test', '/'), { status: 503, code: 'SERVICE_NOT_FOUND', message: 'no Service found with those values' });
 });
 
@@ -70,7 +73,12 @@ test('02: a route is restricted to its methods (ours: 405 with Allow where Kong 
   const res = await send('any.test', '/post', { method: 'POST' });
   assert.equal(res.status, 200);
   assert.equal(res.upstream?.url, '/s2/post');
-  assertRefused(await send('any.test', '/post', { method: 'DELETE' }), { status: 405, code: 'METHOD_NOT_ALLOWED', message: 'Method not allowed', headers: { allow: 'POST, PUT' } });
+  assertRefused(await send('any.test', '/post', { method: 'DELETE' }), {
+    status: 405,
+    code: 'METHOD_NOT_ALLOWED',
+    message: 'Method not allowed',
+    headers: { allow: 'POST, PUT' },
+  });
 });
 
 test('02: routes by method only if nothing else matches', async () => {

@@ -56,13 +56,14 @@ export interface TestAdmin {
   close(): Promise<void>;
 }
 
-
 /**
  * `databaseUrl`: run on that PostgreSQL database (see pg-database.ts) instead of PGlite in a temp folder.
  * `plugins`: another registry than the bundled plugins (a test's own plugin besides them).
  */
-export async function startTestAdmin(options: { routes?: AdminRoute[]; maxBodyBytes?: number; databaseUrl?: string; plugins?: PluginRegistry } = {}): Promise<TestAdmin> {
-  const registry = options.plugins ?? await plugins();
+export async function startTestAdmin(
+  options: { routes?: AdminRoute[]; maxBodyBytes?: number; databaseUrl?: string; plugins?: PluginRegistry } = {},
+): Promise<TestAdmin> {
+  const registry = options.plugins ?? (await plugins());
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const dataDir = options.databaseUrl === undefined ? await mkdtemp(join(tmpdir(), 'portcullis-admin-')) : undefined;
   const codec = createSecretCodec(keyringFromKeys([{ id: 'test', key: randomBytes(32) }]));

@@ -50,7 +50,12 @@ export async function startGateway(config: object, options: TestGatewayOptions =
   const compileOptions = { allowedPrivateNetworks: options.jwksAllowPrivate ? parseAllowedNetworks(options.jwksAllowPrivate) : undefined };
   const compiled = compileDocument(config, registry, state, compileOptions);
   const gateway = await startGatewayServer(compiled, {
-    listen: options.tls ? [{ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0, tls: options.tls }] : [{ host: '127.0.0.1', port: 0 }],
+    listen: options.tls
+      ? [
+          { host: '127.0.0.1', port: 0 },
+          { host: '127.0.0.1', port: 0, tls: options.tls },
+        ]
+      : [{ host: '127.0.0.1', port: 0 }],
     trustedProxies: options.trustedProxies,
     identityHeaders: options.identityHeaders,
     maxHeaderSize: options.maxHeaderSize,

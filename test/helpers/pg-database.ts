@@ -19,7 +19,10 @@ const PORT = Number(process.env.PGPORT_TEST ?? 5432);
 const USERS = [...new Set(['postgres', process.env.USER].filter((u): u is string => !!u))];
 const MAINTENANCE_DBS = ['test', 'postgres'];
 
-interface Access { user: string; database: string }
+interface Access {
+  user: string;
+  database: string;
+}
 let access: Promise<Access | Error> | undefined;
 
 /** The first user/database pair that connects (trust auth), or the last error. */

@@ -60,7 +60,10 @@ function declarativeConfig(setup: PluginGatewaySetup, url: string): object {
 export async function assertGatewayRefuses(plugin: { name: string; config: object }, field: string, message: RegExp): Promise<void> {
   const document = { _format_version: '3.0', services: [{ name: 's', url: 'http://127.0.0.1:9', routes: [{ name: 'r', paths: ['/'] }], plugins: [plugin] }] };
   await assert.rejects(startGateway(document), (err: Error & { errors?: FieldError[] }) => {
-    assert.ok(err.errors?.some((e) => e.path === `services[0].plugins[0].${field}` && message.test(e.message)), JSON.stringify(err.errors));
+    assert.ok(
+      err.errors?.some((e) => e.path === `services[0].plugins[0].${field}` && message.test(e.message)),
+      JSON.stringify(err.errors),
+    );
     return true;
   });
 }

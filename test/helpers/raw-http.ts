@@ -53,7 +53,11 @@ export function rawUntilClose(port: number, payload: string, timeoutMs = 10_000)
     socket.on('close', () => {
       clearTimeout(timer);
       const raw = Buffer.concat(chunks).toString('latin1');
-      const responses = raw.split(/(?=HTTP\/1\.[01] \d{3} )/).map(parse).filter((r) => r !== null).map((r) => r.response);
+      const responses = raw
+        .split(/(?=HTTP\/1\.[01] \d{3} )/)
+        .map(parse)
+        .filter((r) => r !== null)
+        .map((r) => r.response);
       resolve({ responses, raw });
     });
     socket.write(payload);

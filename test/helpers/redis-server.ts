@@ -22,7 +22,7 @@ export async function sharedRedisSkip(): Promise<string | false> {
 /** Whether `redis-server` can be started (required when CI=true). */
 export async function redisServerSkip(): Promise<string | false> {
   const child = spawn('redis-server', ['--version'], { stdio: 'ignore' });
-  const [code] = await Promise.race([once(child, 'exit'), once(child, 'error').then(() => [-1])]) as [number];
+  const [code] = (await Promise.race([once(child, 'exit'), once(child, 'error').then(() => [-1])])) as [number];
   if (code === 0) return false;
   return skipUnlessCi('redis-server is not installed');
 }
@@ -62,7 +62,9 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
 }
 
 async function launch(port: number): Promise<ChildProcess> {
-  const child = spawnTracked('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+  const child = spawnTracked('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+    stdio: 'ignore',
+  });
   child.on('error', () => {});
   for (let i = 0; i < 200; i++) {
     if (await answersPing(port)) return child;

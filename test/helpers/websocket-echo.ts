@@ -42,11 +42,12 @@ export async function startWebSocketEcho(options: { tls?: { cert: string; key: s
     closeAll() {
       for (const s of sockets) s.end(frame(0x8, Buffer.from([0x03, 0xe8])));
     },
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   server.on('request', (_req, res) => {
     res.writeHead(426, { upgrade: 'websocket', connection: 'Upgrade', 'content-type': 'text/plain' });
@@ -59,13 +60,21 @@ export async function startWebSocketEcho(options: { tls?: { cert: string; key: s
     state.handshakes.push({ url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders });
     const refuse = state.refuseWith;
     if (refuse) {
-      const headers = Object.entries(refuse.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-      socket.end(`HTTP/1.1 ${refuse.status} Refused\r\ncontent-type: text/plain\r\n${headers}content-length: ${Buffer.byteLength(refuse.body)}\r\nconnection: close\r\n\r\n${refuse.body}`);
+      const headers = Object.entries(refuse.headers ?? {})
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      socket.end(
+        `HTTP/1.1 ${refuse.status} Refused\r\ncontent-type: text/plain\r\n${headers}content-length: ${Buffer.byteLength(refuse.body)}\r\nconnection: close\r\n\r\n${refuse.body}`,
+      );
       return;
     }
     const key = String(req.headers['sec-websocket-key'] ?? '');
-    const accept = createHash('sha1').update(key + GUID).digest('base64');
-    const extra = Object.entries(state.extraHeaders).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    const accept = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
+    const extra = Object.entries(state.extraHeaders)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${extra}\r\n`);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -123,7 +132,12 @@ export function parseFrame(b: Buffer): { opcode: number; payload: Buffer; size: 
 /** A server frame (unmasked, FIN set). */
 export function frame(opcode: number, payload: Buffer): Buffer {
   const len = payload.length;
-  const header = len < 126 ? Buffer.from([0x80 | opcode, len]) : len < 65536 ? Buffer.from([0x80 | opcode, 126, len >> 8, len & 0xff]) : Buffer.concat([Buffer.from([0x80 | opcode, 127]), bigLength(len)]);
+  const header =
+    len < 126
+      ? Buffer.from([0x80 | opcode, len])
+      : len < 65536
+        ? Buffer.from([0x80 | opcode, 126, len >> 8, len & 0xff])
+        : Buffer.concat([Buffer.from([0x80 | opcode, 127]), bigLength(len)]);
   return Buffer.concat([header, payload]);
 }
 

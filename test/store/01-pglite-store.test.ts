@@ -11,9 +11,13 @@ import { runStoreContract } from './contract/store-contract.ts';
 const dir = await mkdtemp(join(tmpdir(), 'portcullis-store-'));
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-runStoreContract('pglite', async ({ codec, plugins }) => {
-  const store = await openStore({ dataDir: dir, codec, plugins, logger });
-  assert.equal(store.driver, 'pglite');
-  assert.ok(existsSync(join(dir, 'pglite')), 'PGlite keeps its files in <dataDir>/pglite');
-  return store;
-}, () => rm(dir, { recursive: true, force: true }));
+runStoreContract(
+  'pglite',
+  async ({ codec, plugins }) => {
+    const store = await openStore({ dataDir: dir, codec, plugins, logger });
+    assert.equal(store.driver, 'pglite');
+    assert.ok(existsSync(join(dir, 'pglite')), 'PGlite keeps its files in <dataDir>/pglite');
+    return store;
+  },
+  () => rm(dir, { recursive: true, force: true }),
+);

@@ -35,8 +35,16 @@ if (skip) {
       const store = await openStore({ databaseUrl: db.url, codec, plugins, logger });
       const seen: (number | null)[] = [];
       let wake = () => {};
-      const until = async (ok: () => boolean) => { while (!ok()) await new Promise<void>((resolve) => { wake = resolve; }); };
-      const stop = await store.watch((v) => { seen.push(v); wake(); });
+      const until = async (ok: () => boolean) => {
+        while (!ok())
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+      };
+      const stop = await store.watch((v) => {
+        seen.push(v);
+        wake();
+      });
       try {
         // Kill our LISTEN backend, as a database restart or failover would.
         const killed = await store.sql.query(
@@ -59,7 +67,10 @@ if (skip) {
       const schema = `portcullis_s_${randomBytes(4).toString('hex')}`;
       const isolated = await openStore({ databaseUrl: db.url, pgSchema: schema, codec, plugins, logger });
       try {
-        const tables = await isolated.sql.query<{ n: number }>(`SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'services'`, [schema]);
+        const tables = await isolated.sql.query<{ n: number }>(
+          `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'services'`,
+          [schema],
+        );
         assert.equal(tables.rows.at(0)?.n, 1);
         assert.equal(await isolated.version(), 0);
         assert.deepEqual((await isolated.list('services', { size: 10 })).data, []);

@@ -26,8 +26,13 @@ const DOC = {
   _format_version: '3.0',
   services: [
     {
-      name: 'orders', url: 'http://orders.internal:8080/v1', tags: ['team-a', 'shop'],
-      routes: [{ name: 'orders-route', paths: ['/orders'], tags: ['team-a'] }, { name: 'orders-admin', paths: ['/orders/admin'] }],
+      name: 'orders',
+      url: 'http://orders.internal:8080/v1',
+      tags: ['team-a', 'shop'],
+      routes: [
+        { name: 'orders-route', paths: ['/orders'], tags: ['team-a'] },
+        { name: 'orders-admin', paths: ['/orders/admin'] },
+      ],
       plugins: [{ name: 'rate-limiting', config: { minute: 10, policy: 'local', redis: { password: REDIS_PASSWORD } } }],
     },
     { name: 'billing', host: 'billing.internal', tags: ['team-b', 'shop'] },
@@ -36,7 +41,9 @@ const DOC = {
   upstreams: [{ name: 'orders.internal', targets: [{ target: '10.0.0.1:8080' }, { target: '10.0.0.2:8080', weight: 50 }] }],
   consumers: [
     {
-      username: 'alice', custom_id: 'a-1', tags: ['team-a'],
+      username: 'alice',
+      custom_id: 'a-1',
+      tags: ['team-a'],
       jwt_secrets: [{ key: 'alice-iss', secret: JWT_SECRET }],
       keyauth_credentials: [{ key: API_KEY }],
       acls: [{ group: 'admins' }],
@@ -57,8 +64,7 @@ before(async () => {
   // The same entities in a database store (in-memory PGlite), written as the admin API would.
   const codec = createSecretCodec(keyringFromKeys([{ id: 'k1', key: randomBytes(32) }]));
   db = await openStore({ codec, plugins, logger: pino({ level: 'silent' }) });
-  const ops = KINDS.flatMap((kind) => rowsOf(entities, kind)
-    .map((row) => ({ op: 'insert' as const, kind, record: toAdminRecord(kind, row) })));
+  const ops = KINDS.flatMap((kind) => rowsOf(entities, kind).map((row) => ({ op: 'insert' as const, kind, record: toAdminRecord(kind, row) })));
   await db.write(ops, { actor: { id: 'test', name: 'test', role: 'admin' } });
 });
 after(() => db?.close());
@@ -97,7 +103,10 @@ describe('file store', () => {
     const bob = id('consumers', (c) => c.username === 'bob');
     assert.equal((await files.get('services', 'orders'))?.name, 'orders');
     assert.equal((await files.get('consumers', 'alice'))?.id, alice);
-    assert.equal((await files.get('keyauth_credentials', API_KEY))?.id, id('keyauth_credentials', () => true));
+    assert.equal(
+      (await files.get('keyauth_credentials', API_KEY))?.id,
+      id('keyauth_credentials', () => true),
+    );
     assert.equal((await files.get('keyauth_credentials', API_KEY, { field: 'consumer', id: alice }))?.consumer && true, true);
     assert.equal(await files.get('keyauth_credentials', API_KEY, { field: 'consumer', id: bob }), undefined);
     assert.equal((await files.get('acls', 'admins', { field: 'consumer', id: alice }))?.group, 'admins');
@@ -114,7 +123,8 @@ describe('file store', () => {
     } while (offset);
     assert.equal(seen.length, 12);
     assert.deepEqual(seen, [...seen].sort());
-    const names = async (values: string[], match: 'all' | 'any') => (await files.list('services', { size: 100, tags: { values, match } })).data.map((r) => r.name).sort();
+    const names = async (values: string[], match: 'all' | 'any') =>
+      (await files.list('services', { size: 100, tags: { values, match } })).data.map((r) => r.name).sort();
     assert.deepEqual(await names(['team-a', 'shop'], 'all'), ['orders']);
     assert.deepEqual(await names(['team-a', 'team-b'], 'any'), ['billing', 'orders']);
     const orders = id('services', (s) => s.name === 'orders');

@@ -75,7 +75,8 @@ async function seed(store: Store): Promise<{ jwtId: string; serviceId: string }>
     { op: 'insert', kind: 'plugins', record: b.plugin('key-auth', {}, { route: ref(route.id) }) },
     { op: 'insert', kind: 'plugins', record: b.plugin('acl', { allow: ['g'] }, { service: ref(service.id) }) },
     {
-      op: 'insert', kind: 'plugins',
+      op: 'insert',
+      kind: 'plugins',
       record: b.plugin('rate-limiting', { minute: 5, policy: 'redis', redis: { host: '127.0.0.1', password: 'redis-secret' } }, { consumer: ref(other.id) }),
     },
   ];
@@ -93,9 +94,18 @@ function runOn(label: string, open: (codec: SecretCodec) => Promise<Store>): voi
       try {
         const { jwtId } = await seed(store);
         const expected = await reference(store, codec);
-        assert.ok(expected.jwt_secrets.every((s) => typeof s.secret === 'string'), 'jwt secrets decrypted');
-        assert.ok(expected.plugins.some((p) => fieldOf(fieldOf(p.config, 'redis'), 'password') === 'redis-secret'), 'nested plugin secret merged');
-        assert.ok(expected.services.some((s) => !('name' in s)), 'the stored unset null dropped');
+        assert.ok(
+          expected.jwt_secrets.every((s) => typeof s.secret === 'string'),
+          'jwt secrets decrypted',
+        );
+        assert.ok(
+          expected.plugins.some((p) => fieldOf(fieldOf(p.config, 'redis'), 'password') === 'redis-secret'),
+          'nested plugin secret merged',
+        );
+        assert.ok(
+          expected.services.some((s) => !('name' in s)),
+          'the stored unset null dropped',
+        );
 
         const first = (await store.snapshot()).entities;
         assert.equal(JSON.stringify(first), JSON.stringify(expected));

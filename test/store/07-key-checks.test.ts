@@ -31,14 +31,20 @@ test('key check values: first keying, a new key, a differing key, and rekey repl
       assert.match(err.message, /key id 'k1' names a different key here than in the database\)\. This node's keyring: 'k1'; the database's keys: 'k1'\./);
       return true;
     });
-    await assert.rejects(checkSecretKeys(sql, codec(key('other'))), /this node holds none of the keys the database was keyed with\)\. This node's keyring: 'other'; the database's keys: 'k1'\./);
+    await assert.rejects(
+      checkSecretKeys(sql, codec(key('other'))),
+      /this node holds none of the keys the database was keyed with\)\. This node's keyring: 'other'; the database's keys: 'k1'\./,
+    );
     assert.deepEqual(await recorded(), ['k1'], 'a refused keyring records nothing');
 
     // Rotation step 1: the new key joins the record.
     assert.deepEqual(await checkSecretKeys(sql, codec(k2, k1)), { recorded: ['k2'], absent: [] });
 
     // rekey under a keyring whose 'k2' is another key: refused before anything is re-wrapped.
-    await assert.rejects(createStore(sql, { codec: codec(key('k2'), k1), plugins: new Map(), logger }).rekeySecrets(ACTOR), /key id 'k2' names a different key/);
+    await assert.rejects(
+      createStore(sql, { codec: codec(key('k2'), k1), plugins: new Map(), logger }).rekeySecrets(ACTOR),
+      /key id 'k2' names a different key/,
+    );
 
     // rekey with the new key alone: the record becomes exactly that keyring, so the old key alone is refused.
     await createStore(sql, { codec: codec(k2), plugins: new Map(), logger }).rekeySecrets(ACTOR);

@@ -43,7 +43,7 @@ test('the first new database leaves the template; the next, on disk, loads it an
   // Reopened, it is the folder's own cluster, not the template again.
   const reopened = await createPgliteClient({ dataDir: join(dataDir, 'pglite') });
   try {
-    assert.deepEqual((await runMigrations(reopened)), []);
+    assert.deepEqual(await runMigrations(reopened), []);
   } finally {
     await reopened.close();
   }

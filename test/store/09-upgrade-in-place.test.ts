@@ -50,9 +50,11 @@ function jwtFor(iss: string, secret: string): string {
 }
 
 async function checkUpgraded(store: Store): Promise<void> {
-  const migrations = (await store.sql.query<{ owner: string; version: string }>('SELECT owner, version FROM schema_migrations ORDER BY owner, version')).rows
-    .map((r) => `${r.owner}/${r.version}`);
-  for (const id of ['core/001', 'core/006', 'jwt/001', 'key-auth/001', 'acl/001', 'rate-limiting/001']) assert.ok(migrations.includes(id), `${id} in ${migrations.join(', ')}`);
+  const migrations = (
+    await store.sql.query<{ owner: string; version: string }>('SELECT owner, version FROM schema_migrations ORDER BY owner, version')
+  ).rows.map((r) => `${r.owner}/${r.version}`);
+  for (const id of ['core/001', 'core/006', 'jwt/001', 'key-auth/001', 'acl/001', 'rate-limiting/001'])
+    assert.ok(migrations.includes(id), `${id} in ${migrations.join(', ')}`);
 
   const { entities } = await store.snapshot();
   assert.deepEqual(entities.consumers.map((c) => c.username).sort(), ['alice', 'bob']);
@@ -68,10 +70,13 @@ async function checkUpgraded(store: Store): Promise<void> {
   assert.ok(alice, 'found by the hash of the API key');
   const bob = await store.get('consumers', 'bob');
   assert.ok(bob);
-  await store.write([
-    { op: 'insert', kind: 'keyauth_credentials', record: { id: '6f1f9a52-2a7e-4c1b-9d3e-111111111111', consumer: { id: bob.id }, key: 'bob-new-key-0003' } },
-    { op: 'insert', kind: 'acls', record: { id: '6f1f9a52-2a7e-4c1b-9d3e-222222222222', consumer: { id: bob.id }, group: 'staff' } },
-  ], { actor: ACTOR });
+  await store.write(
+    [
+      { op: 'insert', kind: 'keyauth_credentials', record: { id: '6f1f9a52-2a7e-4c1b-9d3e-111111111111', consumer: { id: bob.id }, key: 'bob-new-key-0003' } },
+      { op: 'insert', kind: 'acls', record: { id: '6f1f9a52-2a7e-4c1b-9d3e-222222222222', consumer: { id: bob.id }, group: 'staff' } },
+    ],
+    { actor: ACTOR },
+  );
   assert.equal((await store.get('keyauth_credentials', 'bob-new-key-0003'))?.id, '6f1f9a52-2a7e-4c1b-9d3e-111111111111');
 
   // Served through a real gateway: the users route (key-auth + acl staff), the orders route (jwt).
@@ -81,13 +86,19 @@ async function checkUpgraded(store: Store): Promise<void> {
   const port = Number(new URL(upstream.url).port);
   for (const service of served.services) service.port = port;
   for (const target of served.targets) target.target = `127.0.0.1:${port}`;
-  const gateway = await startGateway(compileConfig(served, plugins, new PersistentState(), logger, { codec, sql: store.sql }), { listen: [{ host: '127.0.0.1', port: 0 }], logger });
+  const gateway = await startGateway(compileConfig(served, plugins, new PersistentState(), logger, { codec, sql: store.sql }), {
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    logger,
+  });
   cleanup.push(() => gateway.close(200));
   const base = `http://127.0.0.1:${gateway.addresses()[0]?.port}`;
   assert.equal((await httpRequest(`${base}/users`, { headers: { apikey: 'alice-secret-api-key-0001' } })).status, 200);
   assert.equal((await httpRequest(`${base}/users`, { headers: { apikey: 'bob-new-key-0003' } })).status, 200, 'the new key and the new group work');
   assert.equal((await httpRequest(`${base}/users`, { headers: { apikey: 'not-a-key' } })).status, 401);
-  assert.equal((await httpRequest(`${base}/orders`, { headers: { authorization: `Bearer ${jwtFor('alice-iss', 'alice-hs256-secret-that-is-long-enough-000')}` } })).status, 200);
+  assert.equal(
+    (await httpRequest(`${base}/orders`, { headers: { authorization: `Bearer ${jwtFor('alice-iss', 'alice-hs256-secret-that-is-long-enough-000')}` } })).status,
+    200,
+  );
   await gateway.close(200);
 
   // Deleting a consumer still cascades to the rows in the plugins' tables.
@@ -130,7 +141,10 @@ test('PostgreSQL: a database from before plugin-owned tables opens, upgrades and
     // core's migrations and every bundled plugin's, each once
     const folders = [new URL('../../src/store/migrations/', import.meta.url), ...PLUGIN_DAOS.map((daos) => daos.migrations)];
     const files = await Promise.all(folders.map(async (folder) => (await readdir(folder)).filter((name) => name.endsWith('.sql')).length));
-    assert.equal(again, files.reduce((sum, n) => sum + n, 0));
+    assert.equal(
+      again,
+      files.reduce((sum, n) => sum + n, 0),
+    );
   } finally {
     await store.close();
   }

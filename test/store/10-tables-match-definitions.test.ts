@@ -17,8 +17,14 @@ after(() => sql.close());
 await runMigrations(sql);
 
 const columnsOf = async (table: string) =>
-  new Set((await sql.query<{ column_name: string }>('SELECT column_name FROM information_schema.columns WHERE table_name = $1', [table])).rows.map((r) => r.column_name));
-const constraints = new Map((await sql.query<{ conname: string; confdeltype: string }>("SELECT conname, confdeltype FROM pg_constraint")).rows.map((r) => [r.conname, r.confdeltype]));
+  new Set(
+    (await sql.query<{ column_name: string }>('SELECT column_name FROM information_schema.columns WHERE table_name = $1', [table])).rows.map(
+      (r) => r.column_name,
+    ),
+  );
+const constraints = new Map(
+  (await sql.query<{ conname: string; confdeltype: string }>('SELECT conname, confdeltype FROM pg_constraint')).rows.map((r) => [r.conname, r.confdeltype]),
+);
 const indexes = new Set((await sql.query<{ indexname: string }>('SELECT indexname FROM pg_indexes')).rows.map((r) => r.indexname));
 
 for (const kind of KINDS) {

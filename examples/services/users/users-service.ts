@@ -7,16 +7,22 @@ const users = [
 ];
 
 export function startUsersService(port: number) {
-  return startJsonServer('users', [
-    { method: 'GET', pattern: /^\/?$/, handler: (_req, caller) => ({ status: 200, body: { service: 'users', caller, users } }) },
-    { method: 'GET', pattern: /^\/me$/, handler: (_req, caller) => ({ status: 200, body: { service: 'users', caller } }) },
-    {
-      method: 'GET', pattern: /^\/([\w-]+)$/, handler: (_req, caller, _b, [id]) => {
-        const user = users.find((u) => u.id === id);
-        return user ? { status: 200, body: { service: 'users', caller, user } } : { status: 404, body: { error: 'no such user' } };
+  return startJsonServer(
+    'users',
+    [
+      { method: 'GET', pattern: /^\/?$/, handler: (_req, caller) => ({ status: 200, body: { service: 'users', caller, users } }) },
+      { method: 'GET', pattern: /^\/me$/, handler: (_req, caller) => ({ status: 200, body: { service: 'users', caller } }) },
+      {
+        method: 'GET',
+        pattern: /^\/([\w-]+)$/,
+        handler: (_req, caller, _b, [id]) => {
+          const user = users.find((u) => u.id === id);
+          return user ? { status: 200, body: { service: 'users', caller, user } } : { status: 404, body: { error: 'no such user' } };
+        },
       },
-    },
-  ], port);
+    ],
+    port,
+  );
 }
 
 if (import.meta.main) await serveAsProgram('users', startUsersService, 3001);

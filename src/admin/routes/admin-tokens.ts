@@ -9,14 +9,26 @@ import { applySchema } from '../../schema/validate.ts';
 import { schemaViolation } from '../entity-input.ts';
 import { IDENTITY_KEYWORD, identityTextProblem } from '../../schema/identity-text.ts';
 
-export const AdminTokenInputSchema = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\x00-\\x1f\\x7f]+$', [IDENTITY_KEYWORD]: 'label', description: 'What the token is for (shown in the audit log): no invisible characters.' }),
-  role: Type.Union([Type.Literal('read-only'), Type.Literal('admin')], { description: '`read-only` may only read; `admin` may also write and manage tokens.' }),
-}, { additionalProperties: false });
+export const AdminTokenInputSchema = Type.Object(
+  {
+    name: Type.String({
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[^\\x00-\\x1f\\x7f]+$',
+      [IDENTITY_KEYWORD]: 'label',
+      description: 'What the token is for (shown in the audit log): no invisible characters.',
+    }),
+    role: Type.Union([Type.Literal('read-only'), Type.Literal('admin')], {
+      description: '`read-only` may only read; `admin` may also write and manage tokens.',
+    }),
+  },
+  { additionalProperties: false },
+);
 
 function tokenStore(req: AdminRequest, ctx: AdminContext): Store['adminTokens'] {
   if (req.actor.role !== 'admin') throw new GatewayError('ADMIN_FORBIDDEN', { detail: 'managing admin tokens needs the admin role' });
-  if (ctx.mode !== 'database' || !('adminTokens' in ctx.store)) throw new GatewayError('ADMIN_TOKENS_DB_LESS', { detail: 'in DB-less mode tokens come from PORTCULLIS_ADMIN_TOKEN and PORTCULLIS_ADMIN_READONLY_TOKEN' });
+  if (ctx.mode !== 'database' || !('adminTokens' in ctx.store))
+    throw new GatewayError('ADMIN_TOKENS_DB_LESS', { detail: 'in DB-less mode tokens come from PORTCULLIS_ADMIN_TOKEN and PORTCULLIS_ADMIN_READONLY_TOKEN' });
   return ctx.store.adminTokens;
 }
 
@@ -51,7 +63,10 @@ async function deleteToken(req: AdminRequest, ctx: AdminContext) {
     if (target === undefined) return; // Kong: deleting what is not there is not an error
     if (target.role === 'admin' && all.filter((t) => t.role === 'admin').length === 1) {
       throw new GatewayError('ADMIN_LAST_ADMIN_TOKEN', {
-        detail: target.id === req.actor.id ? 'this is the last admin token: create another admin token first, or nobody could manage the API' : 'it is the last admin token: create another admin token first',
+        detail:
+          target.id === req.actor.id
+            ? 'this is the last admin token: create another admin token first, or nobody could manage the API'
+            : 'it is the last admin token: create another admin token first',
       });
     }
     await tokens.delete(target.id, req.actor);

@@ -44,5 +44,11 @@ async function listAudit(req: AdminRequest, ctx: AdminContext): Promise<AdminRes
 }
 
 export const auditRoutes: AdminRoute[] = [
-  { method: 'GET', pattern: '/audit', write: false, handle: listAudit, summary: 'change log, newest first: who, when, before and after, secrets redacted (`?kind=`, `?entity_id=`)' },
+  {
+    method: 'GET',
+    pattern: '/audit',
+    write: false,
+    handle: listAudit,
+    summary: 'change log, newest first: who, when, before and after, secrets redacted (`?kind=`, `?entity_id=`)',
+  },
 ];

@@ -24,7 +24,13 @@ async function getConfig(req: AdminRequest, ctx: AdminContext): Promise<AdminRes
     throw new GatewayError('ADMIN_INVALID_QUERY', { detail: `format: '${format.slice(0, 32)}'`, fields: { format: "expected 'json' or 'yaml'" } });
   }
   const tags = req.query.get('select_tags');
-  const selectTags = tags === null ? undefined : tags.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  const selectTags =
+    tags === null
+      ? undefined
+      : tags
+          .split(',')
+          .map((t) => t.trim())
+          .filter((t) => t !== '');
   const snapshot = await ctx.store.snapshot();
   const doc = exported(ctx, snapshot.entities, selectTags);
   const headers = { 'X-Config-Version': String(snapshot.version) };
@@ -60,7 +66,10 @@ function asRefusal(err: unknown): unknown {
     const earlier = fields.get(field);
     fields.set(field, earlier === undefined ? e.message : `${earlier}; ${e.message}`);
   }
-  return new GatewayError('ADMIN_CONFIG_REFUSED', { detail: err.errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; '), fields: Object.fromEntries(fields) });
+  return new GatewayError('ADMIN_CONFIG_REFUSED', {
+    detail: err.errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; '),
+    fields: Object.fromEntries(fields),
+  });
 }
 
 /** Kong's answer to POST /config: entities by kind, then by id, secrets left out. */
@@ -77,7 +86,9 @@ export function servedEntities(ctx: AdminContext, entities: ConfigEntities): Rec
 
 async function postConfig(req: AdminRequest, ctx: AdminContext): Promise<AdminResponse> {
   if (ctx.mode !== 'db-less' || ctx.replaceConfig === undefined) {
-    throw new GatewayError('ADMIN_DB_MODE_ONLY_DBLESS', { detail: 'in database mode change entities through their endpoints, or use `portcullis config sync`' });
+    throw new GatewayError('ADMIN_DB_MODE_ONLY_DBLESS', {
+      detail: 'in database mode change entities through their endpoints, or use `portcullis config sync`',
+    });
   }
   // ?flatten_errors=1 is accepted for Kong clients: `fields` is always flat here, one path per error.
   const doc = documentFrom(req.body);
@@ -101,6 +112,19 @@ async function postConfig(req: AdminRequest, ctx: AdminContext): Promise<AdminRe
 }
 
 export const configRoutes: AdminRoute[] = [
-  { method: 'GET', pattern: '/config', write: false, handle: getConfig, summary: 'the configuration as a declarative document (`?format=yaml`, `?select_tags=`), secrets left out' },
-  { method: 'POST', pattern: '/config', write: true, handle: postConfig, modes: ['db-less'], summary: 'replace the whole configuration (DB-less only; 400 lists every error, the old one keeps serving)' },
+  {
+    method: 'GET',
+    pattern: '/config',
+    write: false,
+    handle: getConfig,
+    summary: 'the configuration as a declarative document (`?format=yaml`, `?select_tags=`), secrets left out',
+  },
+  {
+    method: 'POST',
+    pattern: '/config',
+    write: true,
+    handle: postConfig,
+    modes: ['db-less'],
+    summary: 'replace the whole configuration (DB-less only; 400 lists every error, the old one keeps serving)',
+  },
 ];

@@ -5,8 +5,18 @@
 import { ENTITIES, KINDS, type Kind, kindOf, parentKindOf } from '../../schema/entity-catalogue.ts';
 import type { AdminRoute } from '../admin-route.ts';
 import {
-  createHandler, deleteHandler, foreignDeleteHandler, foreignGetHandler, foreignPatchHandler, foreignPutHandler,
-  getHandler, listHandler, PARAM, patchHandler, putHandler, type Scope,
+  createHandler,
+  deleteHandler,
+  foreignDeleteHandler,
+  foreignGetHandler,
+  foreignPatchHandler,
+  foreignPutHandler,
+  getHandler,
+  listHandler,
+  PARAM,
+  patchHandler,
+  putHandler,
+  type Scope,
 } from './entity-handlers.ts';
 
 /** Kinds Kong serves only nested (`/targets` is disabled in favour of `/upstreams/{u}/targets`). */
@@ -19,7 +29,8 @@ const byKey = (kind: Kind) => `by id or ${ENTITIES[kind].endpointKey ?? 'id'}`;
 
 /** What else a delete does: children that go with the entity, children that refuse it. */
 function deleteRule(kind: Kind): string {
-  const children = (rule: 'cascade' | 'restrict') => KINDS.filter((k) => Object.values(ENTITIES[k].foreign).some((fk) => kindOf(fk.kind) === kind && fk.onDelete === rule));
+  const children = (rule: 'cascade' | 'restrict') =>
+    KINDS.filter((k) => Object.values(ENTITIES[k].foreign).some((fk) => kindOf(fk.kind) === kind && fk.onDelete === rule));
   const cascade = children('cascade').map((k) => k.replaceAll('_', ' '));
   const restrict = children('restrict').map((k) => k.replaceAll('_', ' '));
   return (cascade.length > 0 ? ` with its ${cascade.join(', ')}` : '') + (restrict.length > 0 ? `; refused while ${restrict.join(', ')} refer to it` : '');
@@ -29,7 +40,13 @@ function collection(path: string, kind: Kind, scope?: Scope): AdminRoute[] {
   const list = `list ${kind.replaceAll('_', ' ')}${scope ? ` of the ${one(scope.parent)}` : ''} (\`size\`, \`offset\`, \`tags\`)`;
   return [
     { method: 'GET', pattern: path, write: false, handle: listHandler(kind, scope), summary: list },
-    { method: 'POST', pattern: path, write: true, handle: createHandler(kind, scope), summary: `create ${a(kind)}${scope ? ` for the ${one(scope.parent)}` : ''}` },
+    {
+      method: 'POST',
+      pattern: path,
+      write: true,
+      handle: createHandler(kind, scope),
+      summary: `create ${a(kind)}${scope ? ` for the ${one(scope.parent)}` : ''}`,
+    },
   ];
 }
 
@@ -49,9 +66,21 @@ function foreignEntity(path: string, kind: Kind, field: string): AdminRoute[] {
   const it = `the ${one(target)} this ${one(kind)} refers to`;
   return [
     { method: 'GET', pattern: path, write: false, handle: foreignGetHandler(kind, field), summary: `fetch ${it}` },
-    { method: 'PUT', pattern: path, write: true, handle: foreignPutHandler(kind, field), summary: `replace it (or create one and point the ${one(kind)} at it)` },
+    {
+      method: 'PUT',
+      pattern: path,
+      write: true,
+      handle: foreignPutHandler(kind, field),
+      summary: `replace it (or create one and point the ${one(kind)} at it)`,
+    },
     { method: 'PATCH', pattern: path, write: true, handle: foreignPatchHandler(kind, field), summary: 'update some of its fields' },
-    { method: 'DELETE', pattern: path, write: true, handle: foreignDeleteHandler(kind, field), summary: `refused (405) as in Kong: delete the ${one(target)} at its own path` },
+    {
+      method: 'DELETE',
+      pattern: path,
+      write: true,
+      handle: foreignDeleteHandler(kind, field),
+      summary: `refused (405) as in Kong: delete the ${one(target)} at its own path`,
+    },
   ];
 }
 
@@ -72,7 +101,10 @@ function generate(): AdminRoute[] {
   }
   // Kong 3.x keeps `/upstreams/{u}/targets/all` from the days of target history: the same list
   routes.push({
-    method: 'GET', pattern: '/upstreams/:upstream/targets/all', write: false, summary: 'the same list as `/upstreams/{upstream}/targets`',
+    method: 'GET',
+    pattern: '/upstreams/:upstream/targets/all',
+    write: false,
+    summary: 'the same list as `/upstreams/{upstream}/targets`',
     handle: listHandler('targets', { field: 'upstream', parent: 'upstreams' }),
   });
   routes.push({

@@ -19,7 +19,8 @@ type Handler = (req: AdminRequest, ctx: AdminContext) => Promise<AdminResponse>;
  * (the path segment, singular, without dashes).
  */
 export const PARAM: Readonly<Record<Kind, string>> = mapKinds((definition) =>
-  (definition.nestedPath ?? definition.adminPath.replace(/s$/, '')).replaceAll('-', ''));
+  (definition.nestedPath ?? definition.adminPath.replace(/s$/, '')).replaceAll('-', ''),
+);
 
 /** A collection nested under a parent: the child's foreign-key field and the parent's kind. */
 export interface Scope {
@@ -54,7 +55,8 @@ export function listHandler(kind: Kind, scope?: Scope): Handler {
 /** Kong's `GET /consumers?custom_id=`: the one consumer with that custom_id, as a one-page list. */
 async function consumerByCustomId(req: AdminRequest, ctx: AdminContext): Promise<AdminResponse> {
   const customId = req.query.get('custom_id');
-  if (!customId) throw new GatewayError('ADMIN_INVALID_QUERY', { message: 'custom_id must be an unempty string', fields: { custom_id: 'must be an unempty string' } });
+  if (!customId)
+    throw new GatewayError('ADMIN_INVALID_QUERY', { message: 'custom_id must be an unempty string', fields: { custom_id: 'must be an unempty string' } });
   let offset: string | undefined;
   do {
     const page = await ctx.store.list('consumers', { size: 1000, offset });
@@ -93,7 +95,14 @@ export function putHandler(kind: Kind, scope?: Scope): Handler {
   };
 }
 
-async function upsert(req: AdminRequest, ctx: AdminContext, kind: Kind, key: string, body: Record<string, unknown>, parent?: { field: string; id: string }): Promise<AdminResponse> {
+async function upsert(
+  req: AdminRequest,
+  ctx: AdminContext,
+  kind: Kind,
+  key: string,
+  body: Record<string, unknown>,
+  parent?: { field: string; id: string },
+): Promise<AdminResponse> {
   let existing = await ctx.store.get(kind, key, parent);
   // a UUID names an id, never an endpoint key that happens to look like one
   if (existing && isUuid(key) && existing.id.toLowerCase() !== key.toLowerCase()) existing = undefined;
@@ -106,7 +115,10 @@ async function upsert(req: AdminRequest, ctx: AdminContext, kind: Kind, key: str
   }
   if (!existing && isUuid(key) && parent && (await ctx.store.get(kind, key))) {
     // the id is taken by an entity of another parent: a nested PUT never moves it
-    throw new GatewayError('ADMIN_UNIQUE_VIOLATION', { message: `primary key violation on key '{id="${key}"}'`, fields: { id: `already used under another ${parent.field}` } });
+    throw new GatewayError('ADMIN_UNIQUE_VIOLATION', {
+      message: `primary key violation on key '{id="${key}"}'`,
+      fields: { id: `already used under another ${parent.field}` },
+    });
   }
   const id = existing?.id ?? (isUuid(key) ? key : randomUUID());
   const built = await buildRecord(ctx, { kind, body, id, generate: true, parent });
@@ -182,7 +194,10 @@ export function foreignPutHandler(kind: Kind, field: string): Handler {
     const stored = { ...owner };
     delete stored.updated_at;
     const relinked = await buildRecord(ctx, { kind, body: { ...stored, [field]: { id } }, id: owner.id, generate: false, parent: { field, id } });
-    const result = await commit(ctx, req, [{ op: 'insert', kind: target, record: created.record }, { op: 'update', kind, record: relinked.record }]);
+    const result = await commit(ctx, req, [
+      { op: 'insert', kind: target, record: created.record },
+      { op: 'update', kind, record: relinked.record },
+    ]);
     return { status: 200, body: present(ctx, target, result.records[0], created.generated) };
   };
 }

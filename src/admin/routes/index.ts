@@ -19,7 +19,13 @@ export function endpointsRoute(routes: readonly AdminRoute[]): AdminRoute {
     const kb = b.replaceAll('/', '\u0000');
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
-  return { method: 'GET', pattern: '/endpoints', write: false, summary: 'every path of this API', handle: () => Promise.resolve({ status: 200, body: { data: paths } }) };
+  return {
+    method: 'GET',
+    pattern: '/endpoints',
+    write: false,
+    summary: 'every path of this API',
+    handle: () => Promise.resolve({ status: 200, body: { data: paths } }),
+  };
 }
 
 export function allAdminRoutes(): AdminRoute[] {

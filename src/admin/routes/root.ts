@@ -27,7 +27,9 @@ async function nodeInfo(req: AdminRequest, ctx: AdminContext) {
     available[name] = { version: ctx.node.version, priority: module.priority };
   }
   const socket = req.raw.socket;
-  const adminListen = socket.localAddress ? [`${socket.localAddress.includes(':') ? `[${socket.localAddress}]` : socket.localAddress}:${socket.localPort}`] : [];
+  const adminListen = socket.localAddress
+    ? [`${socket.localAddress.includes(':') ? `[${socket.localAddress}]` : socket.localAddress}:${socket.localPort}`]
+    : [];
   return {
     tagline: TAGLINE,
     version: ctx.node.version,
@@ -49,7 +51,10 @@ async function nodeInfo(req: AdminRequest, ctx: AdminContext) {
 
 export const rootRoutes: AdminRoute[] = [
   {
-    method: 'GET', pattern: '/', write: false, summary: 'node information: version, hostname, node id, plugins available and in use',
+    method: 'GET',
+    pattern: '/',
+    write: false,
+    summary: 'node information: version, hostname, node id, plugins available and in use',
     handle: async (req, ctx) => ({ status: 200, body: await nodeInfo(req, ctx) }),
   },
 ];

@@ -74,13 +74,22 @@ export const schemaRoutes: AdminRoute[] = [
       const name = nameParam(req);
       const module = ctx.plugins.get(name);
       if (!module) {
-        throw new GatewayError('ADMIN_NOT_FOUND', { message: `No plugin named '${name}'`, detail: `installed plugins: ${[...ctx.plugins.keys()].sort().join(', ')}` });
+        throw new GatewayError('ADMIN_NOT_FOUND', {
+          message: `No plugin named '${name}'`,
+          detail: `installed plugins: ${[...ctx.plugins.keys()].sort().join(', ')}`,
+        });
       }
       return Promise.resolve({ status: 200, body: toJsonSchema(module.configSchema) });
     },
   },
   // A dry run writes nothing: allowed to read-only tokens and in DB-less mode, as Kong allows it there.
-  { method: 'POST', pattern: '/schemas/plugins/validate', write: false, summary: 'dry run: validate a plugin entity, nothing written', handle: (req, ctx) => validate(req, ctx, 'plugins') },
+  {
+    method: 'POST',
+    pattern: '/schemas/plugins/validate',
+    write: false,
+    summary: 'dry run: validate a plugin entity, nothing written',
+    handle: (req, ctx) => validate(req, ctx, 'plugins'),
+  },
   {
     method: 'POST',
     pattern: '/schemas/:name/validate',

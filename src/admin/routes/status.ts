@@ -20,7 +20,13 @@ async function databaseReachable(ctx: AdminContext): Promise<boolean> {
     timer.unref();
   });
   try {
-    return await Promise.race([ctx.store.version().then(() => true, () => false), timeout]);
+    return await Promise.race([
+      ctx.store.version().then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -38,7 +44,11 @@ export function bytesToString(bytes: number, unit: string, scale: number): strin
   const u = unit.toLowerCase();
   if (u === 'b') return bytes;
   const known = UNITS.get(u);
-  if (known === undefined) throw new GatewayError('ADMIN_INVALID_QUERY', { message: `invalid unit '${unit}' (expected 'k/K', 'm/M', or 'g/G')`, fields: { unit: "expected one of 'b', 'k', 'm', 'g'" } });
+  if (known === undefined)
+    throw new GatewayError('ADMIN_INVALID_QUERY', {
+      message: `invalid unit '${unit}' (expected 'k/K', 'm/M', or 'g/G')`,
+      fields: { unit: "expected one of 'b', 'k', 'm', 'g'" },
+    });
   return `${(bytes / 1024 ** known.power).toFixed(scale)} ${known.name}`;
 }
 
@@ -115,7 +125,10 @@ async function ready(ctx: AdminContext): Promise<string[]> {
 
 export const statusRoutes: AdminRoute[] = [
   {
-    method: 'GET', pattern: '/status', write: false, summary: 'health: database reachable, connections, memory (`?unit=`, `?scale=`), config version served',
+    method: 'GET',
+    pattern: '/status',
+    write: false,
+    summary: 'health: database reachable, connections, memory (`?unit=`, `?scale=`), config version served',
     handle: async (req, ctx) => ({ status: 200, body: await status(req, ctx) }),
   },
   {

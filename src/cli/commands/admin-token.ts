@@ -25,11 +25,19 @@ const STORE_OPTIONS = {
 } as const;
 
 /** The admin API equivalents, for the message shown while a node holds the PGlite folder. */
-const WHILE_RUNNING = 'While it runs, use its admin API with an admin token: POST /admin-tokens {"name":…,"role":…} to create, '
-  + 'GET /admin-tokens to list, DELETE /admin-tokens/{id} to revoke.';
+const WHILE_RUNNING =
+  'While it runs, use its admin API with an admin token: POST /admin-tokens {"name":…,"role":…} to create, ' +
+  'GET /admin-tokens to list, DELETE /admin-tokens/{id} to revoke.';
 
 function open(values: { data: string; 'database-url'?: string; 'key-file'?: string }, createDatabase: boolean): Promise<Store> {
-  return openLocalStore({ data: values.data, databaseUrl: values['database-url'], keyFile: values['key-file'], createDatabase, whileRunning: WHILE_RUNNING, entities: false });
+  return openLocalStore({
+    data: values.data,
+    databaseUrl: values['database-url'],
+    keyFile: values['key-file'],
+    createDatabase,
+    whileRunning: WHILE_RUNNING,
+    entities: false,
+  });
 }
 
 function noPositionals(positionals: string[], usage: string): void {
@@ -37,7 +45,11 @@ function noPositionals(positionals: string[], usage: string): void {
 }
 
 export async function runAdminTokenCreate(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { ...STORE_OPTIONS, name: { type: 'string' }, role: { type: 'string', default: 'admin' } }, USAGE.create);
+  const { values, positionals } = parseCommandArgs(
+    args,
+    { ...STORE_OPTIONS, name: { type: 'string' }, role: { type: 'string', default: 'admin' } },
+    USAGE.create,
+  );
   noPositionals(positionals, USAGE.create);
   if (values.name === undefined) throw new CliError(`--name is required (what the token is for; the audit log shows it)\nusage: ${USAGE.create}`, 2);
   // The admin API's own rules for a token's name and role.
@@ -97,8 +109,10 @@ export async function runAdminTokenRevoke(args: string[]): Promise<number> {
     if (target === undefined) throw new CliError(`no admin token with id or name '${wanted}' (see \`portcullis admin-token list\`)`);
     const lastAdmin = target.role === 'admin' && all.filter((t) => t.role === 'admin').length === 1;
     if (lastAdmin && !values.force) {
-      throw new CliError(`'${target.name}' is the last admin token: without one nobody can manage the admin API. `
-        + 'Create another first (portcullis admin-token create --name NAME), or pass --force to revoke it anyway');
+      throw new CliError(
+        `'${target.name}' is the last admin token: without one nobody can manage the admin API. ` +
+          'Create another first (portcullis admin-token create --name NAME), or pass --force to revoke it anyway',
+      );
     }
     await store.adminTokens.delete(target.id, CLI_ACTOR);
     process.stdout.write(`revoked ${target.role} token '${target.name}' (id ${target.id})\n`);

@@ -10,11 +10,15 @@ import { CliError } from '../cli-error.ts';
 const USAGE = 'portcullis config diff FILE [--select-tag TAG]... [--exit-code] [--admin-url URL] [--admin-token TOKEN]';
 
 export async function runConfigDiff(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...ADMIN_FLAGS,
-    'select-tag': { type: 'string', multiple: true },
-    'exit-code': { type: 'boolean', default: false },
-  }, USAGE);
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      ...ADMIN_FLAGS,
+      'select-tag': { type: 'string', multiple: true },
+      'exit-code': { type: 'boolean', default: false },
+    },
+    USAGE,
+  );
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new CliError(`config diff needs one FILE\nusage: ${USAGE}`, EXIT.usage);
   const client = adminClientFrom(values);

@@ -12,12 +12,16 @@ import { CliError } from '../cli-error.ts';
 const USAGE = 'portcullis config dump [-o FILE] [--format yaml|json] [--select-tag TAG]... [--admin-url URL] [--admin-token TOKEN]';
 
 export async function runConfigDump(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...ADMIN_FLAGS,
-    output: { type: 'string', short: 'o' },
-    format: { type: 'string' },
-    'select-tag': { type: 'string', multiple: true },
-  }, USAGE);
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      ...ADMIN_FLAGS,
+      output: { type: 'string', short: 'o' },
+      format: { type: 'string' },
+      'select-tag': { type: 'string', multiple: true },
+    },
+    USAGE,
+  );
   if (positionals.length > 0) throw new CliError(`config dump takes no arguments\nusage: ${USAGE}`, EXIT.usage);
   const format = values.format ?? (values.output?.endsWith('.json') ? 'json' : 'yaml');
   if (format !== 'yaml' && format !== 'json') throw new CliError(`--format must be yaml or json\nusage: ${USAGE}`, EXIT.usage);

@@ -14,11 +14,15 @@ import { CliError } from '../cli-error.ts';
 const USAGE = 'portcullis config sync FILE [--dry-run] [--select-tag TAG]... [--admin-url URL] [--admin-token TOKEN]';
 
 export async function runConfigSync(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...ADMIN_FLAGS,
-    'select-tag': { type: 'string', multiple: true },
-    'dry-run': { type: 'boolean', default: false },
-  }, USAGE);
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      ...ADMIN_FLAGS,
+      'select-tag': { type: 'string', multiple: true },
+      'dry-run': { type: 'boolean', default: false },
+    },
+    USAGE,
+  );
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new CliError(`config sync needs one FILE\nusage: ${USAGE}`, EXIT.usage);
   const client = adminClientFrom(values);

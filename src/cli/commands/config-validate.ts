@@ -13,11 +13,15 @@ import { CliError } from '../cli-error.ts';
 const USAGE = 'portcullis config validate FILE [--online [--select-tag TAG]... [--admin-url URL] [--admin-token TOKEN]]';
 
 export async function runConfigValidate(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...ADMIN_FLAGS,
-    online: { type: 'boolean', default: false },
-    'select-tag': { type: 'string', multiple: true },
-  }, USAGE);
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      ...ADMIN_FLAGS,
+      online: { type: 'boolean', default: false },
+      'select-tag': { type: 'string', multiple: true },
+    },
+    USAGE,
+  );
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new CliError(`config validate needs a FILE\nusage: ${USAGE}`, EXIT.usage);
   const plugins = await loadPluginRegistry();
@@ -26,7 +30,9 @@ export async function runConfigValidate(args: string[]): Promise<number> {
     // Building proves plugin factories accept it too. A dump carries API keys only as `key_hash`, which only the
     // node's keyring can check (sync hands them over as they are): the build here takes them unchecked.
     compileConfig(entities, plugins, undefined, undefined, { keyedHashesUnchecked: true });
-    process.stdout.write(`${file}: valid (${entities.services.length} services, ${entities.routes.length} routes, ${entities.consumers.length} consumers, ${entities.plugins.length} plugins)\n`);
+    process.stdout.write(
+      `${file}: valid (${entities.services.length} services, ${entities.routes.length} routes, ${entities.consumers.length} consumers, ${entities.plugins.length} plugins)\n`,
+    );
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${file}: ${err.errors.length} error(s)\n`);

@@ -49,7 +49,9 @@ export async function runSecretsRekey(args: string[]): Promise<number> {
       if (kid !== codec.activeKeyId) older.set(kid, (older.get(kid) ?? 0) + 1);
     }
     for (const [kid, n] of older) {
-      process.stdout.write(`${n} API key(s) are hashed under key '${kid}' and cannot be re-keyed (their plaintext is not stored): they verify only while '${kid}' stays in the keyring; reissue them before removing it\n`);
+      process.stdout.write(
+        `${n} API key(s) are hashed under key '${kid}' and cannot be re-keyed (their plaintext is not stored): they verify only while '${kid}' stays in the keyring; reissue them before removing it\n`,
+      );
     }
     return 0;
   } finally {

@@ -63,7 +63,10 @@ export async function runStart(args: string[]): Promise<number> {
   const listen: ListenSpec[] = values.listen.split(',').map((address) => parseListen(address.trim(), '--listen'));
   if (values['tls-listen']) {
     if (!values['tls-cert'] || !values['tls-key']) throw new CliError('--tls-listen needs --tls-cert and --tls-key', 2);
-    listen.push({ ...parseListen(values['tls-listen'], '--tls-listen'), tls: { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']) } });
+    listen.push({
+      ...parseListen(values['tls-listen'], '--tls-listen'),
+      tls: { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']) },
+    });
   }
   const adminListen = parseListen(values['admin-listen'], '--admin-listen');
   const identityHeaders = parseIdentityHeaders(values['identity-headers']);
@@ -106,9 +109,12 @@ export async function runStart(args: string[]): Promise<number> {
         databaseUrl: dbLess ? undefined : databaseUrl,
         dataDir: values.data,
         seedFile: values.seed ?? (demo && !dbLess ? DEMO_CONFIG : undefined),
-        seedEdit: demo && values.seed === undefined ? (entities) => {
-          pointDemoAt(entities, demoPorts);
-        } : undefined,
+        seedEdit:
+          demo && values.seed === undefined
+            ? (entities) => {
+                pointDemoAt(entities, demoPorts);
+              }
+            : undefined,
         keyFile: values['key-file'],
         listen,
         adminListen,
@@ -178,9 +184,14 @@ export async function runStart(args: string[]): Promise<number> {
   logger.info({ listen: addresses.map(hostPort), admin_listen: hostPort(adminAddress), mode: node.mode }, 'gateway started');
   const first = addresses.at(0);
   if (first === undefined) throw new Error('a started gateway listens on at least one address');
-  process.stdout.write(demo
-    ? demoBanner(first.port, demoPorts, admin)
-    : plainBanner(addresses.map((a, i) => `${listen.at(i)?.tls ? 'https' : 'http'}://${hostPort(a)}`), admin));
+  process.stdout.write(
+    demo
+      ? demoBanner(first.port, demoPorts, admin)
+      : plainBanner(
+          addresses.map((a, i) => `${listen.at(i)?.tls ? 'https' : 'http'}://${hostPort(a)}`),
+          admin,
+        ),
+  );
   return 0;
 }
 
@@ -197,7 +208,10 @@ function parseDemoPorts(value: string): DemoPorts {
 
 /** The demo file names the example services at their default ports; the seed follows where they really listen. */
 function pointDemoAt(entities: ConfigEntities, ports: DemoPorts): void {
-  const moved = new Map([[DEMO_PORTS.users, ports.users], [DEMO_PORTS.orders, ports.orders]]);
+  const moved = new Map([
+    [DEMO_PORTS.users, ports.users],
+    [DEMO_PORTS.orders, ports.orders],
+  ]);
   for (const service of entities.services) {
     if (service.host === '127.0.0.1' && service.port !== undefined) service.port = moved.get(service.port) ?? service.port;
   }
@@ -215,7 +229,9 @@ async function explainBindErrors<T>(portOwner: (port: number | undefined) => str
     if (err instanceof Error && 'code' in err && (err.code === 'EADDRINUSE' || err.code === 'EACCES')) {
       const address = 'address' in err && typeof err.address === 'string' ? err.address : undefined;
       const port = 'port' in err && typeof err.port === 'number' ? err.port : undefined;
-      throw new CliError(`cannot listen on ${String(address)}:${String(port)} (${err.code === 'EADDRINUSE' ? 'already in use' : 'permission denied'}): ${portOwner(port)}`);
+      throw new CliError(
+        `cannot listen on ${String(address)}:${String(port)} (${err.code === 'EADDRINUSE' ? 'already in use' : 'permission denied'}): ${portOwner(port)}`,
+      );
     }
     throw err;
   }
@@ -251,6 +267,7 @@ function parseHeaderSettings(headers: string, headersUpstream: string): KongHead
 function parseDuration(value: string, flag: string, minMs: number): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value.trim());
   const ms = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : NaN;
-  if (!Number.isFinite(ms) || ms < minMs || ms > 3_600_000) throw new CliError(`${flag} '${value}' must be a duration from ${minMs}ms to 3600s (e.g. 5s or 5000)`, 2);
+  if (!Number.isFinite(ms) || ms < minMs || ms > 3_600_000)
+    throw new CliError(`${flag} '${value}' must be a duration from ${minMs}ms to 3600s (e.g. 5s or 5000)`, 2);
   return Math.round(ms);
 }

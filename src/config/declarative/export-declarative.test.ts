@@ -65,20 +65,41 @@ test('the demo export is nested like a decK dump, sorted, with ids and defaults'
   const doc = exportDeclarative(await loadEntitiesFromFile(DEMO_CONFIG, plugins), { plugins });
   assert.deepEqual(Object.keys(doc), ['_format_version', 'consumers', 'plugins', 'services']);
   assert.equal(doc._format_version, '3.0');
-  assert.deepEqual(each(doc, ['services'], (s) => at(s, 'name')), ['orders', 'users']);
+  assert.deepEqual(
+    each(doc, ['services'], (s) => at(s, 'name')),
+    ['orders', 'users'],
+  );
   const users = at(doc, 'services', 1);
   assert.ok(isObjectNode(users));
   assert.deepEqual(Object.keys(users), [...Object.keys(users)].sort());
   assert.match(String(users.id), /^[0-9a-f-]{36}$/);
   assert.equal(users.port, 3001);
   assert.equal(users.retries, 5, 'defaults are written out');
-  assert.deepEqual(each(users, ['routes'], (r) => [at(r, 'name'), at(r, 'paths'), has(r, 'service')]), [['users', ['/api/users'], false]]);
-  assert.deepEqual(each(users, ['plugins'], (p) => at(p, 'name')), ['acl']);
-  assert.deepEqual(each(doc, ['plugins'], (p) => at(p, 'name')), ['correlation-id', 'jwt', 'rate-limiting']);
-  assert.deepEqual(each(doc, ['consumers'], (c) => at(c, 'username')), ['mobile-app', 'partner-acme', 'web-app']);
+  assert.deepEqual(
+    each(users, ['routes'], (r) => [at(r, 'name'), at(r, 'paths'), has(r, 'service')]),
+    [['users', ['/api/users'], false]],
+  );
+  assert.deepEqual(
+    each(users, ['plugins'], (p) => at(p, 'name')),
+    ['acl'],
+  );
+  assert.deepEqual(
+    each(doc, ['plugins'], (p) => at(p, 'name')),
+    ['correlation-id', 'jwt', 'rate-limiting'],
+  );
+  assert.deepEqual(
+    each(doc, ['consumers'], (c) => at(c, 'username')),
+    ['mobile-app', 'partner-acme', 'web-app'],
+  );
   const acme = at(doc, 'consumers', 1);
-  assert.deepEqual(each(acme, ['jwt_secrets'], (s) => [at(s, 'key'), at(s, 'algorithm'), has(s, 'secret'), has(s, 'consumer')]), [['partner-acme', 'HS256', false, false]]);
-  assert.deepEqual(each(acme, ['acls'], (a) => at(a, 'group')), ['partners']);
+  assert.deepEqual(
+    each(acme, ['jwt_secrets'], (s) => [at(s, 'key'), at(s, 'algorithm'), has(s, 'secret'), has(s, 'consumer')]),
+    [['partner-acme', 'HS256', false, false]],
+  );
+  assert.deepEqual(
+    each(acme, ['acls'], (a) => at(a, 'group')),
+    ['partners'],
+  );
   assert.equal(at(acme, 'plugins', 0, 'config', 'minute'), 5);
 });
 
@@ -105,17 +126,32 @@ test('secrets never leave: API keys become key_hash, plugin passwords and plaint
   const doc = exportDeclarative(entities, { plugins });
   const text = serializeDeclarative(doc, 'yaml');
   assert.doesNotMatch(text, /hunter2|alice-plaintext-key/);
-  assert.deepEqual(each(doc, ['consumers', 0, 'keyauth_credentials'], (k) => [at(k, 'key_hash'), has(k, 'key')]), [[hash, false]]);
+  assert.deepEqual(
+    each(doc, ['consumers', 0, 'keyauth_credentials'], (k) => [at(k, 'key_hash'), has(k, 'key')]),
+    [[hash, false]],
+  );
   // Two scopes: top level, references by name.
   const plugin = at(doc, 'plugins', 0);
   assert.deepEqual([at(plugin, 'service'), at(plugin, 'consumer'), has(plugin, 'route')], ['svc', 'alice', false]);
   assert.equal(at(plugin, 'config', 'redis', 'password'), undefined);
-  assert.deepEqual(each(doc, ['routes'], (r) => at(r, 'name')), ['loose']);
-  assert.deepEqual(each(doc, ['services', 0, 'routes', 0, 'plugins'], (p) => at(p, 'name')), ['key-auth']);
-  assert.deepEqual(each(doc, ['upstreams', 0, 'targets'], (t) => [at(t, 'target'), at(t, 'weight')]), [['127.0.0.1:9001', 5]]);
+  assert.deepEqual(
+    each(doc, ['routes'], (r) => at(r, 'name')),
+    ['loose'],
+  );
+  assert.deepEqual(
+    each(doc, ['services', 0, 'routes', 0, 'plugins'], (p) => at(p, 'name')),
+    ['key-auth'],
+  );
+  assert.deepEqual(
+    each(doc, ['upstreams', 0, 'targets'], (t) => [at(t, 'target'), at(t, 'weight')]),
+    [['127.0.0.1:9001', 5]],
+  );
 
   const back = reload(text);
-  assert.deepEqual(back.keyauth_credentials.map((k) => [k.id, k.key_hash, k.key]), entities.keyauth_credentials.map((k) => [k.id, hash, undefined]));
+  assert.deepEqual(
+    back.keyauth_credentials.map((k) => [k.id, k.key_hash, k.key]),
+    entities.keyauth_credentials.map((k) => [k.id, hash, undefined]),
+  );
   const expected = structuredClone(entities);
   const redis = at(expected.plugins.find((p) => p.name === 'rate-limiting')?.config, 'redis');
   assert.ok(isObjectNode(redis));
@@ -138,7 +174,10 @@ test('select tags: only entities carrying every tag, children of unselected pare
   const doc = exportDeclarative(entities, { plugins, selectTags: ['team'] });
   assert.deepEqual(Object.keys(doc), ['_format_version', '_info', 'acls']);
   assert.deepEqual(doc._info, { select_tags: ['team'] });
-  assert.deepEqual(each(doc, ['acls'], (a) => [at(a, 'group'), at(a, 'consumer')]), [['g1', 'alice']]);
+  assert.deepEqual(
+    each(doc, ['acls'], (a) => [at(a, 'group'), at(a, 'consumer')]),
+    [['g1', 'alice']],
+  );
 });
 
 test('the loader takes key_hash instead of key, never both', () => {
@@ -146,6 +185,9 @@ test('the loader takes key_hash instead of key, never both', () => {
   assert.equal(loadDeclarative(doc({ key_hash: 'hmac-sha256:k1:abc' }), plugins).keyauth_credentials.at(0)?.key_hash, 'hmac-sha256:k1:abc');
   assert.throws(() => loadDeclarative(doc({ key: 'x', key_hash: 'hmac-sha256:k1:abc' }), plugins), /key_hash: cannot be set together with 'key'/);
   assert.throws(() => loadDeclarative(doc({ key_hash: 'plain' }), plugins), /key_hash/);
-  const two = { _format_version: '3.0', consumers: [{ username: 'a', keyauth_credentials: [{ key_hash: 'hmac-sha256:k1:abc' }, { key_hash: 'hmac-sha256:k1:abc' }] }] };
+  const two = {
+    _format_version: '3.0',
+    consumers: [{ username: 'a', keyauth_credentials: [{ key_hash: 'hmac-sha256:k1:abc' }, { key_hash: 'hmac-sha256:k1:abc' }] }],
+  };
   assert.throws(() => loadDeclarative(two, plugins), /keyauth_credentials\[1\]\.key_hash: must be unique/);
 });

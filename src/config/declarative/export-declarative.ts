@@ -19,11 +19,13 @@ type Doc = Record<string, unknown>;
 
 /** Each kind's foreign keys as `[field, parent kind]`. */
 const FOREIGN: Readonly<Record<Kind, readonly (readonly [string, Kind])[]>> = mapKinds((definition) =>
-  Object.entries(definition.foreign).map(([field, key]) => [field, kindOf(key.kind)] as const));
+  Object.entries(definition.foreign).map(([field, key]) => [field, kindOf(key.kind)] as const),
+);
 
 /** Row fields that are not Kong fields: references are written as nesting or as `service: <name>`. */
-const ROW_ONLY: Readonly<Record<Kind, ReadonlySet<string>>> = mapKinds((_, kind) =>
-  new Set([...FOREIGN[kind].map(([field]) => `${field}Id`), 'created_at', 'updated_at']));
+const ROW_ONLY: Readonly<Record<Kind, ReadonlySet<string>>> = mapKinds(
+  (_, kind) => new Set([...FOREIGN[kind].map(([field]) => `${field}Id`), 'created_at', 'updated_at']),
+);
 
 export function exportDeclarative(entities: ConfigEntities, options: ExportOptions): Doc {
   const tags = options.selectTags ?? [];

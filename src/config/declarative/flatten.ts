@@ -16,7 +16,8 @@ export interface RawRecord {
 
 /** Which children each kind may nest, as Kong's declarative format allows: every kind with a foreign key to it. */
 const NESTED: Readonly<Record<Kind, readonly Kind[]>> = mapKinds((_, parent) =>
-  KINDS.filter((child) => Object.values(ENTITIES[child].foreign).some((key) => key.kind === parent)));
+  KINDS.filter((child) => Object.values(ENTITIES[child].foreign).some((key) => key.kind === parent)),
+);
 
 const META_KEYS = new Set(['_format_version', '_transform', '_comment', '_ignore', '_workspace', '_info']);
 /** Opaque notes Kong allows on any entity and ignores: `_comment` (a string) and `_ignore` (an array). */

@@ -87,7 +87,10 @@ function buildIndex(rows: Map<Kind, Row[]>, errors: FieldError[], derivedClashes
     for (const row of list) {
       const same = byKey.get(row.value.id);
       if (same !== undefined && same !== row) {
-        (row.explicitId ? errors : derivedClashes).push({ path: `${row.record.path}.id`, message: `duplicate id ${row.value.id} (also at ${same.record.path})` });
+        (row.explicitId ? errors : derivedClashes).push({
+          path: `${row.record.path}.id`,
+          message: `duplicate id ${row.value.id} (also at ${same.record.path})`,
+        });
       }
       byKey.set(row.value.id, row);
       for (const field of ['name', 'username'] as const) {
@@ -131,7 +134,10 @@ function resolveRefs(kind: Kind, row: Row, index: Index, refused: Refused, error
         continue;
       }
       if (!found) {
-        errors.push({ path: `${row.record.path}.${field}`, message: `references ${target.replace(/s$/, '')} ${JSON.stringify(name ?? ref)} which does not exist` });
+        errors.push({
+          path: `${row.record.path}.${field}`,
+          message: `references ${target.replace(/s$/, '')} ${JSON.stringify(name ?? ref)} which does not exist`,
+        });
         continue;
       }
       if (id !== null && id !== found.value.id) {
@@ -151,7 +157,10 @@ function resolveRefs(kind: Kind, row: Row, index: Index, refused: Refused, error
 
 /** The foreign keys an entity cannot exist without (a target's upstream, a credential's consumer). */
 const REQUIRED_REFERENCES: Readonly<Record<Kind, readonly string[]>> = mapKinds((definition) =>
-  Object.entries(definition.foreign).filter(([, key]) => key.required).map(([field]) => field));
+  Object.entries(definition.foreign)
+    .filter(([, key]) => key.required)
+    .map(([field]) => field),
+);
 
 /** A reference written as an object names its entity by id, name or username. */
 function referenceName(ref: unknown): unknown {
@@ -175,7 +184,8 @@ const PLAIN_UNIQUE: readonly [Kind, string][] = KINDS.flatMap((kind) => {
 
 /** Unique sets that name a reference (a target per upstream, a group per consumer, a plugin per scope). */
 const RESOLVED_UNIQUE: readonly [Kind, readonly string[]][] = KINDS.flatMap((kind) =>
-  ENTITIES[kind].unique.filter((set) => set.length > 1).map((set): [Kind, readonly string[]] => [kind, set]));
+  ENTITIES[kind].unique.filter((set) => set.length > 1).map((set): [Kind, readonly string[]] => [kind, set]),
+);
 
 /**
  * Unique fields, in file order. Plain fields (names, usernames, credential keys) are compared across every record,
@@ -208,7 +218,7 @@ function checkUniqueness(records: readonly RawRecord[], rows: Map<Kind, Row[]>, 
     // the clash is reported at the set's own field (`target`, `group`, `name`), not at a reference
     const at = fields.filter((f) => !(f in foreign)).at(-1) ?? fields.at(0) ?? 'id';
     for (const row of rows.get(kind) ?? []) {
-      const key = JSON.stringify(fields.map((f) => (f in foreign ? row.resolved[f] ?? null : row.value[f] ?? null)));
+      const key = JSON.stringify(fields.map((f) => (f in foreign ? (row.resolved[f] ?? null) : (row.value[f] ?? null))));
       const first = seen.get(key);
       if (first) clash(row.record.path, at, first.record.path);
       else seen.set(key, row);
@@ -228,7 +238,8 @@ function checkLookalikes(rows: Map<Kind, Row[]>, errors: FieldError[]): void {
         const first = seen.get(key);
         if (!first) seen.set(key, row);
         // the same text twice is the exact check's error
-        else if (first.value[field] !== row.value[field]) errors.push({ path: `${row.record.path}.${field}`, message: lookalikeMessage(String(first.value[field]), first.record.path) });
+        else if (first.value[field] !== row.value[field])
+          errors.push({ path: `${row.record.path}.${field}`, message: lookalikeMessage(String(first.value[field]), first.record.path) });
       }
     }
   }

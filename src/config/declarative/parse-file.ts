@@ -11,7 +11,10 @@ export async function readDeclarativeFile(file: string): Promise<Record<string, 
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ConfigError([{ path: '', message: `cannot read ${file}: ${err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : String(err)}` }], file);
+    throw new ConfigError(
+      [{ path: '', message: `cannot read ${file}: ${err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : String(err)}` }],
+      file,
+    );
   }
   return parseDeclarativeText(text, file);
 }

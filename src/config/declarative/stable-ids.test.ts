@@ -11,9 +11,15 @@ test('top-level targets naming their upstream by a record key by what it names',
   const doc = {
     _format_version: '3.0',
     upstreams: [{ name: 'a' }, { name: 'b' }],
-    targets: [{ target: '127.0.0.1:80', upstream: { name: 'a' } }, { target: '127.0.0.1:80', upstream: { name: 'b' } }],
+    targets: [
+      { target: '127.0.0.1:80', upstream: { name: 'a' } },
+      { target: '127.0.0.1:80', upstream: { name: 'b' } },
+    ],
   };
   const once = loadDeclarative(doc, plugins);
   assert.equal(new Set(once.targets.map((t) => t.id)).size, 2);
-  assert.deepEqual(loadDeclarative(doc, plugins).targets.map((t) => t.id), once.targets.map((t) => t.id));
+  assert.deepEqual(
+    loadDeclarative(doc, plugins).targets.map((t) => t.id),
+    once.targets.map((t) => t.id),
+  );
 });

@@ -37,28 +37,49 @@ function hashInput(field: string): Rule {
   return {
     field,
     check: (v, report) => {
-      if (HASH_INPUTS.includes(v)) report(`${field} '${String(v)}' is not supported yet by this gateway: targets are picked by weighted round-robin (hash_on: none)`);
+      if (HASH_INPUTS.includes(v))
+        report(`${field} '${String(v)}' is not supported yet by this gateway: targets are picked by weighted round-robin (hash_on: none)`);
     },
   };
 }
 
 function activeProbe(state: 'healthy' | 'unhealthy'): Rule {
   const field = `healthchecks.active.${state}.interval`;
-  return { field, check: (v, report) => { if (positive(v)) report(`active health checks are not supported yet by this gateway (${field} must be 0)`); } };
+  return {
+    field,
+    check: (v, report) => {
+      if (positive(v)) report(`active health checks are not supported yet by this gateway (${field} must be 0)`);
+    },
+  };
 }
 
 function circuitBreaker(counter: 'tcp_failures' | 'timeouts' | 'http_failures'): Rule {
   const field = `healthchecks.passive.unhealthy.${counter}`;
-  return { field, check: (v, report) => { if (positive(v)) report(`passive health checks (circuit breaker) are not supported yet by this gateway (${field} must be 0)`); } };
+  return {
+    field,
+    check: (v, report) => {
+      if (positive(v)) report(`passive health checks (circuit breaker) are not supported yet by this gateway (${field} must be 0)`);
+    },
+  };
 }
 
 const RULES: Partial<Record<Kind, readonly Rule[]>> = {
   services: [
     // Only HTTP(S) and WebSockets are proxied: a gRPC or stream service would be spoken to in the wrong protocol.
-    { field: 'protocol', check: (v, report) => { if (OTHER_PROTOCOLS.includes(v)) report(`protocol '${String(v)}' is not supported yet by this gateway (only http, https, ws and wss)`); } },
+    {
+      field: 'protocol',
+      check: (v, report) => {
+        if (OTHER_PROTOCOLS.includes(v)) report(`protocol '${String(v)}' is not supported yet by this gateway (only http, https, ws and wss)`);
+      },
+    },
     // Upstream certificates are always verified against the system trust store; skipping that cannot be honoured.
     // (true and null both mean "verify" here; in Kong null defers to nginx, which does not verify by default.)
-    { field: 'tls_verify', check: (v, report) => { if (v === false) report('tls_verify: false is not supported yet by this gateway: upstream certificates are always verified'); } },
+    {
+      field: 'tls_verify',
+      check: (v, report) => {
+        if (v === false) report('tls_verify: false is not supported yet by this gateway: upstream certificates are always verified');
+      },
+    },
     { field: 'tls_verify_depth', check: onlyNull('tls_verify_depth (a maximum certificate chain depth)') },
     { field: 'client_certificate', check: onlyNull('client_certificate (mutual TLS to the upstream)') },
     { field: 'ca_certificates', check: onlyNull('ca_certificates (a trust store per service)') },
@@ -68,7 +89,9 @@ const RULES: Partial<Record<Kind, readonly Rule[]>> = {
       field: 'protocols',
       check: (v, report) => {
         if (!Array.isArray(v)) return;
-        v.forEach((p, i) => { if (OTHER_PROTOCOLS.includes(p)) report(`protocol '${String(p)}' is not supported yet by this gateway (only http, https, ws and wss)`, `[${i}]`); });
+        v.forEach((p, i) => {
+          if (OTHER_PROTOCOLS.includes(p)) report(`protocol '${String(p)}' is not supported yet by this gateway (only http, https, ws and wss)`, `[${i}]`);
+        });
       },
     },
     // Stream routing (tcp/tls/udp) matches on the connection's addresses; HTTP routes here never look at them.
@@ -76,7 +99,12 @@ const RULES: Partial<Record<Kind, readonly Rule[]>> = {
     { field: 'destinations', check: onlyNull('destinations (stream routing)') },
   ],
   upstreams: [
-    { field: 'algorithm', check: (v, report) => { if (OTHER_ALGORITHMS.includes(v)) report(`algorithm '${String(v)}' is not supported yet by this gateway (only round-robin)`); } },
+    {
+      field: 'algorithm',
+      check: (v, report) => {
+        if (OTHER_ALGORITHMS.includes(v)) report(`algorithm '${String(v)}' is not supported yet by this gateway (only round-robin)`);
+      },
+    },
     hashInput('hash_on'),
     hashInput('hash_fallback'),
     // Nothing probes targets or counts their failures: every target stays in rotation whatever it answers.
@@ -86,7 +114,12 @@ const RULES: Partial<Record<Kind, readonly Rule[]>> = {
     circuitBreaker('timeouts'),
     circuitBreaker('http_failures'),
     // Targets are resolved as A/AAAA names; SRV records (and so their names) are never looked up.
-    { field: 'use_srv_name', check: (v, report) => { if (v === true) report('use_srv_name is not supported yet by this gateway: SRV records are not resolved'); } },
+    {
+      field: 'use_srv_name',
+      check: (v, report) => {
+        if (v === true) report('use_srv_name is not supported yet by this gateway: SRV records are not resolved');
+      },
+    },
     { field: 'client_certificate', check: onlyNull('client_certificate (mutual TLS to targets)') },
   ],
   plugins: [
@@ -122,7 +155,10 @@ export function unsupportedWorkspaces(records: readonly RawRecord[]): FieldError
     if (typeof ws !== 'string') continue;
     if (!first) first = record;
     else if (ws !== first.fields.ws_id) {
-      errors.push({ path: `${record.path}.ws_id`, message: `entities from more than one workspace are not supported yet by this gateway (${first.path} is in workspace ${String(first.fields.ws_id)})` });
+      errors.push({
+        path: `${record.path}.ws_id`,
+        message: `entities from more than one workspace are not supported yet by this gateway (${first.path} is in workspace ${String(first.fields.ws_id)})`,
+      });
     }
   }
   return errors;

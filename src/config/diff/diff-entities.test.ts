@@ -16,7 +16,8 @@ import { formatChange, formatSummary } from './format-changes.ts';
 const plugins = await loadPluginRegistry();
 const demo = () => loadEntitiesFromFile(DEMO_CONFIG, plugins);
 /** What the CLI sees of the server: its export, loaded back (no secrets, nothing generated). */
-const liveOf = (e: ConfigEntities) => loadDeclarative(parsed(serializeDeclarative(exportDeclarative(e, { plugins }), 'yaml')), plugins, 'live', { generateSecrets: false });
+const liveOf = (e: ConfigEntities) =>
+  loadDeclarative(parsed(serializeDeclarative(exportDeclarative(e, { plugins }), 'yaml')), plugins, 'live', { generateSecrets: false });
 
 /** A YAML document, checked to be a mapping. */
 function parsed(text: string): Record<string, unknown> {
@@ -45,13 +46,25 @@ test('into an empty server: everything created, parents first, in KINDS', async 
   const empty = loadDeclarative({ _format_version: '3.0' }, plugins);
   const changes = diffEntities(empty, await demo(), { plugins });
   assert.deepEqual(lines(changes), [
-    'create service orders', 'create service users',
-    'create route orders', 'create route users',
-    'create consumer mobile-app', 'create consumer partner-acme', 'create consumer web-app',
-    'create jwt-auth mobile-app for consumer mobile-app', 'create jwt-auth partner-acme for consumer partner-acme', 'create jwt-auth web-app for consumer web-app',
-    'create acl-group first-party for consumer mobile-app', 'create acl-group first-party for consumer web-app', 'create acl-group partners for consumer partner-acme',
-    'create plugin acl for service orders', 'create plugin acl for service users', 'create plugin correlation-id (global)', 'create plugin jwt (global)',
-    'create plugin rate-limiting (global)', 'create plugin rate-limiting for consumer partner-acme',
+    'create service orders',
+    'create service users',
+    'create route orders',
+    'create route users',
+    'create consumer mobile-app',
+    'create consumer partner-acme',
+    'create consumer web-app',
+    'create jwt-auth mobile-app for consumer mobile-app',
+    'create jwt-auth partner-acme for consumer partner-acme',
+    'create jwt-auth web-app for consumer web-app',
+    'create acl-group first-party for consumer mobile-app',
+    'create acl-group first-party for consumer web-app',
+    'create acl-group partners for consumer partner-acme',
+    'create plugin acl for service orders',
+    'create plugin acl for service users',
+    'create plugin correlation-id (global)',
+    'create plugin jwt (global)',
+    'create plugin rate-limiting (global)',
+    'create plugin rate-limiting for consumer partner-acme',
   ]);
   const jwt = changes.find((c) => c.kindLabel === 'jwt-auth')!;
   assert.equal(typeof jwt.body!.secret, 'string', 'the PUT body carries the secret the file gives');
@@ -116,7 +129,12 @@ test('entities made on the server with other ids match by natural key; children 
 });
 
 test('API keys: same hash or the server-confirmed owner means unchanged; another key is an update that never shows it', () => {
-  const doc = (cred: object) => ({ _format_version: '3.0', consumers: [{ id: '8a1d2f0e-4a4b-4c3d-9e8f-0a1b2c3d4e5f', username: 'alice', keyauth_credentials: [{ id: '1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a5b', ...cred }] }] });
+  const doc = (cred: object) => ({
+    _format_version: '3.0',
+    consumers: [
+      { id: '8a1d2f0e-4a4b-4c3d-9e8f-0a1b2c3d4e5f', username: 'alice', keyauth_credentials: [{ id: '1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a5b', ...cred }] },
+    ],
+  });
   const hash = 'hmac-sha256:k1:abcDEF123';
   const live = loadDeclarative(doc({ key_hash: hash, tags: ['a'] }), plugins, 'live', { generateSecrets: false });
   const load = (cred: object) => loadDeclarative(doc({ tags: ['a'], ...cred }), plugins, 'file', { generateSecrets: false });
@@ -135,9 +153,18 @@ test('API keys: same hash or the server-confirmed owner means unchanged; another
   assert.match(text, /\n\+ {2}"key": "\[CHANGED\]",\n- {2}"key_hash": "hmac-sha256:k1:abcDEF123",\n/);
 
   // Matched by key when the file's credential has no id: the server's answer names it.
-  const noId = loadDeclarative({ _format_version: '3.0', consumers: [{ id: '8a1d2f0e-4a4b-4c3d-9e8f-0a1b2c3d4e5f', username: 'alice', keyauth_credentials: [{ key: 'k-plain', tags: ['a'] }] }] }, plugins);
+  const noId = loadDeclarative(
+    {
+      _format_version: '3.0',
+      consumers: [{ id: '8a1d2f0e-4a4b-4c3d-9e8f-0a1b2c3d4e5f', username: 'alice', keyauth_credentials: [{ key: 'k-plain', tags: ['a'] }] }],
+    },
+    plugins,
+  );
   assert.deepEqual(diffEntities(live, noId, { plugins, keyOwners: new Map([['k-plain', credId]]) }), []);
-  assert.deepEqual(lines(diffEntities(live, noId, { plugins, keyOwners: new Map([['k-plain', null]]) })).map((l) => l.split(' ')[0]), ['create', 'delete']);
+  assert.deepEqual(
+    lines(diffEntities(live, noId, { plugins, keyOwners: new Map([['k-plain', null]]) })).map((l) => l.split(' ')[0]),
+    ['create', 'delete'],
+  );
 });
 
 test('plugin config secrets are write-only too: a password the server does not show is not a change', () => {
@@ -157,11 +184,27 @@ test('plugin config secrets are write-only too: a password the server does not s
 });
 
 test('select tags: untagged live entities are left alone, wanted ones get the tags', () => {
-  const live = loadDeclarative({
-    _format_version: '3.0',
-    services: [{ name: 'theirs', host: 'a.test' }, { name: 'ours-old', host: 'b.test', tags: ['team-a'] }, { name: 'ours', host: 'c.test', tags: ['team-a', 'x'] }],
-  }, plugins);
-  const wanted = loadDeclarative({ _format_version: '3.0', services: [{ name: 'ours', host: 'c.test', tags: ['x'] }, { name: 'new', host: 'd.test' }] }, plugins);
+  const live = loadDeclarative(
+    {
+      _format_version: '3.0',
+      services: [
+        { name: 'theirs', host: 'a.test' },
+        { name: 'ours-old', host: 'b.test', tags: ['team-a'] },
+        { name: 'ours', host: 'c.test', tags: ['team-a', 'x'] },
+      ],
+    },
+    plugins,
+  );
+  const wanted = loadDeclarative(
+    {
+      _format_version: '3.0',
+      services: [
+        { name: 'ours', host: 'c.test', tags: ['x'] },
+        { name: 'new', host: 'd.test' },
+      ],
+    },
+    plugins,
+  );
   const changes = diffEntities(live, wanted, { plugins, selectTags: ['team-a'] });
   assert.deepEqual(lines(changes), ['create service new', 'delete service ours-old']);
   assert.deepEqual(changes.at(0)?.body?.tags, ['team-a']);
@@ -176,8 +219,16 @@ test('tags compare as a set; null and absent are the same', () => {
 test('an update that leaves a stored secret out is a PATCH naming every field but that secret', () => {
   const consumer = { id: '8a1d2f0e-4a4b-4c3d-9e8f-0a1b2c3d4e5f', username: 'alice' };
   const jwt = { id: '2c3d4e5f-6071-4829-9bac-1d2e3f4a5b6c', key: 'alice-iss' };
-  const live = loadDeclarative({ _format_version: '3.0', consumers: [{ ...consumer, jwt_secrets: [{ ...jwt, tags: ['old'], rsa_public_key: null }] }] }, plugins, 'live', { generateSecrets: false });
-  const load = (cred: object) => loadDeclarative({ _format_version: '3.0', consumers: [{ ...consumer, jwt_secrets: [{ ...jwt, algorithm: 'HS512', ...cred }] }] }, plugins, 'file', { generateSecrets: false });
+  const live = loadDeclarative(
+    { _format_version: '3.0', consumers: [{ ...consumer, jwt_secrets: [{ ...jwt, tags: ['old'], rsa_public_key: null }] }] },
+    plugins,
+    'live',
+    { generateSecrets: false },
+  );
+  const load = (cred: object) =>
+    loadDeclarative({ _format_version: '3.0', consumers: [{ ...consumer, jwt_secrets: [{ ...jwt, algorithm: 'HS512', ...cred }] }] }, plugins, 'file', {
+      generateSecrets: false,
+    });
 
   const [kept] = diffEntities(live, load({}), { plugins });
   assert.ok(kept);
@@ -188,7 +239,10 @@ test('an update that leaves a stored secret out is a PATCH naming every field bu
   assert.equal(given.patch, undefined, 'a secret the file gives is written with a PUT');
   assert.equal(given.body!.secret, 'new-secret-value-long-enough-for-hs512-0123456789abcdef0123456789');
 
-  const rl = (minute: number, extra: object = {}) => ({ _format_version: '3.0', plugins: [{ id: '3d4e5f60-7182-4a3b-8cde-2f3a4b5c6d7e', name: 'rate-limiting', config: { minute, policy: 'local', ...extra } }] });
+  const rl = (minute: number, extra: object = {}) => ({
+    _format_version: '3.0',
+    plugins: [{ id: '3d4e5f60-7182-4a3b-8cde-2f3a4b5c6d7e', name: 'rate-limiting', config: { minute, policy: 'local', ...extra } }],
+  });
   const [plugin] = diffEntities(liveOf(loadDeclarative(rl(5, { redis: { password: 'pw-123' } }), plugins)), loadDeclarative(rl(6), plugins), { plugins });
   assert.ok(plugin);
   const redis = fieldOf(plugin.patch?.config, 'redis');

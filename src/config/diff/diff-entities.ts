@@ -98,11 +98,13 @@ export function diffEntities(live: ConfigEntities, wanted: ConfigEntities, optio
     }
     upserts.push(...kindChanges.sort(byLabel));
 
-    const gone = liveRows.filter((r) => !matched.has(r.id)).map((r): Change => {
-      const liveBody = bodyOf(r.id);
-      const before = display(kind, liveBody, comparable(kind, liveBody, options.plugins));
-      return { action: 'delete', kind, kindLabel: KIND_LABEL[kind], id: r.id, label: entityLabel(kind, r, live), before };
-    });
+    const gone = liveRows
+      .filter((r) => !matched.has(r.id))
+      .map((r): Change => {
+        const liveBody = bodyOf(r.id);
+        const before = display(kind, liveBody, comparable(kind, liveBody, options.plugins));
+        return { action: 'delete', kind, kindLabel: KIND_LABEL[kind], id: r.id, label: entityLabel(kind, r, live), before };
+      });
     deletes.unshift(...gone.sort(byLabel));
   }
   return [...upserts, ...deletes];
@@ -139,7 +141,13 @@ function keyedSecret(kind: Kind, body: EntityBody): string | undefined {
  * key, the server's own answer to "who holds this key"; a plaintext password always (only the server could
  * tell, by a slow hash). A credential naming neither keeps its secret.
  */
-function secretChanged(kind: Kind, body: EntityBody, live: EntityBody, liveId: string, owners: ReadonlyMap<string, string | null> | undefined): string | undefined {
+function secretChanged(
+  kind: Kind,
+  body: EntityBody,
+  live: EntityBody,
+  liveId: string,
+  owners: ReadonlyMap<string, string | null> | undefined,
+): string | undefined {
   const hashed = ENTITIES[kind].hashed;
   if (hashed === undefined) return undefined;
   const hash = body[hashed.stored];

@@ -10,7 +10,6 @@ import { referenceId, toAdminRecord } from '../../store/records.ts';
 export type Row = RowView;
 export type EntityBody = Record<string, unknown>;
 
-
 const TIMESTAMPS = new Set(['created_at', 'updated_at']);
 
 /**

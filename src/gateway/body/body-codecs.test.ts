@@ -24,20 +24,40 @@ async function decode(body: Buffer, contentType: string): Promise<[string, strin
 }
 
 test('multipart: parses what FormData writes, files included; writes it back byte for byte', async () => {
-  const { body, contentType } = await formData([['a', '1'], ['file', new Blob(['hello\r\nworld'], { type: 'text/plain' }), 'a.txt'], ['a', '2']]);
+  const { body, contentType } = await formData([
+    ['a', '1'],
+    ['file', new Blob(['hello\r\nworld'], { type: 'text/plain' }), 'a.txt'],
+    ['a', '2'],
+  ]);
   const parsed = MultipartBody.parse(body, contentType)!;
-  assert.deepEqual(parsed.parts.map((p) => [p.name, p.value.toString()]), [['a', '1'], ['file', 'hello\r\nworld'], ['a', '2']]);
+  assert.deepEqual(
+    parsed.parts.map((p) => [p.name, p.value.toString()]),
+    [
+      ['a', '1'],
+      ['file', 'hello\r\nworld'],
+      ['a', '2'],
+    ],
+  );
   assert.deepEqual(parsed.serialize(), body);
 });
 
 test('multipart: remove, set and add keep the other parts (and files) intact', async () => {
-  const { body, contentType } = await formData([['apikey', 'k'], ['file', new Blob(['x'], { type: 'image/png' }), 'p.png'], ['b', 'old'], ['b', 'older']]);
+  const { body, contentType } = await formData([
+    ['apikey', 'k'],
+    ['file', new Blob(['x'], { type: 'image/png' }), 'p.png'],
+    ['b', 'old'],
+    ['b', 'older'],
+  ]);
   const parsed = MultipartBody.parse(body, contentType)!;
   assert.equal(parsed.remove('apikey'), true);
   assert.equal(parsed.remove('missing'), false);
   parsed.set('b', 'new');
   parsed.set('c', 'with "quotes"');
-  assert.deepEqual(await decode(parsed.serialize(), parsed.contentType(contentType)), [['file', 'file:p.png:image/png:x'], ['b', 'new'], ['c', 'with "quotes"']]);
+  assert.deepEqual(await decode(parsed.serialize(), parsed.contentType(contentType)), [
+    ['file', 'file:p.png:image/png:x'],
+    ['b', 'new'],
+    ['c', 'with "quotes"'],
+  ]);
 });
 
 test('multipart: a written value containing the boundary gets a fresh one', () => {
@@ -46,12 +66,21 @@ test('multipart: a written value containing the boundary gets a fresh one', () =
   const out = parsed.serialize();
   assert.notEqual(parsed.boundary, 'b');
   const again = MultipartBody.parse(out, parsed.contentType('multipart/form-data; boundary=b'))!;
-  assert.deepEqual(again.parts.map((p) => p.name), ['a', 'x']);
+  assert.deepEqual(
+    again.parts.map((p) => p.name),
+    ['a', 'x'],
+  );
 });
 
 test('multipart: malformed bodies are null, never a throw', () => {
   const ct = 'multipart/form-data; boundary=b';
-  for (const body of ['no delimiter', '--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nunterminated', '--bX', 'x--b\r\n\r\n--b--', '--b\r\nheaders without end\r\n--b--']) {
+  for (const body of [
+    'no delimiter',
+    '--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nunterminated',
+    '--bX',
+    'x--b\r\n\r\n--b--',
+    '--b\r\nheaders without end\r\n--b--',
+  ]) {
     assert.equal(MultipartBody.parse(Buffer.from(body), ct), null, JSON.stringify(body));
   }
   assert.equal(MultipartBody.parse(Buffer.from('--b--'), 'multipart/form-data'), null, 'no boundary');
@@ -78,7 +107,7 @@ test('url pairs: untouched pairs keep their bytes; edits by decoded name', () =>
   assert.equal(r.toString(), 'new=1', 'the rename target is overwritten, as Kong');
 });
 
-test('media types: Kong\'s three body formats by prefix, parameters ignored', () => {
+test("media types: Kong's three body formats by prefix, parameters ignored", () => {
   assert.equal(bodyFormat('application/json; charset=utf-8'), 'json');
   assert.equal(bodyFormat('Application/X-WWW-Form-Urlencoded'), 'form');
   assert.equal(bodyFormat('multipart/form-data; boundary=x'), 'multipart');

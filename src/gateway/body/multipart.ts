@@ -45,7 +45,8 @@ export class MultipartBody {
       const raw = body.subarray(start, end);
       let head = '';
       let value: Buffer;
-      if (raw[0] === 0x0d && raw[1] === 0x0a) value = raw.subarray(2); // a part without headers
+      if (raw[0] === 0x0d && raw[1] === 0x0a)
+        value = raw.subarray(2); // a part without headers
       else {
         const headEnd = raw.indexOf('\r\n\r\n');
         if (headEnd === -1 || headEnd > MAX_PART_HEAD) return null;

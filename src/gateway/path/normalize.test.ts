@@ -134,13 +134,27 @@ describe('normalizeRequestTarget: absolute-form takes the path, other forms are 
 describe('normalizeRequestTarget: rejection classes', () => {
   const ambiguous: Record<string, string[]> = {
     'encoded slash': [
-      '/api/orders%2Fusers', '/api/orders%2fusers', '/api/orders/%2E%2E%2Fusers', '/api/orders/..%2fusers',
-      '/api/orders/..%2Fusers', '/%2F', '/a/%2f/b',
+      '/api/orders%2Fusers',
+      '/api/orders%2fusers',
+      '/api/orders/%2E%2E%2Fusers',
+      '/api/orders/..%2fusers',
+      '/api/orders/..%2Fusers',
+      '/%2F',
+      '/a/%2f/b',
     ],
     'encoded backslash': ['/api/orders%5c..%5cusers', '/api/orders%5C..%5Cusers', '/a/..%5c', '/%5C'],
     'dot segments above the root': [
-      '/..', '/../etc/passwd', '/a/../..', '/a/../../b', '/%2e%2e', '/%2E%2E/x', '/.%2e/x', '/%2e./x',
-      '/api/%2e%2e/%2e%2e/etc', '/./..', '/a/./../../b',
+      '/..',
+      '/../etc/passwd',
+      '/a/../..',
+      '/a/../../b',
+      '/%2e%2e',
+      '/%2E%2E/x',
+      '/.%2e/x',
+      '/%2e./x',
+      '/api/%2e%2e/%2e%2e/etc',
+      '/./..',
+      '/a/./../../b',
     ],
     'invalid escapes': ['/a%zz', '/a%', '/a%4', '/a%4g', '/%%41', '/a%g0b', '/%u002e'],
     'double encoding': ['/%252e%252e/x', '/a/%252F', '/%252f', '/a%2541', '/a%2532'],
@@ -172,7 +186,7 @@ describe('normalizeRequestTarget: rejection classes', () => {
   const bad: Record<string, string[]> = {
     'raw backslash': ['/api/orders\\..\\users', '/a\\b', '\\a'],
     'raw control characters and spaces': ['/a b', '/a\u0000b', '/a\tb', '/a\r\nb', '/a\u007fb', '/a\u001bb'],
-    'fragments': ['/a#b', '/#'],
+    fragments: ['/a#b', '/#'],
     'characters beyond latin1': ['/caf\u00e9\u20ac', '/\u2025'],
   };
   for (const [klass, targets] of Object.entries(bad)) {
@@ -185,8 +199,16 @@ describe('normalizeRequestTarget: rejection classes', () => {
 describe('normalizeRequestTarget: different spellings of one path normalise to one path', () => {
   it('ACL-relevant spellings of /api/users all become /api/users', () => {
     const spellings = [
-      '/api/users', '/api/orders/../users', '/api/orders/%2e%2e/users', '/api/orders/.%2E/users', '/api//users',
-      '/api/./users', '/%61pi/%75sers', '/API/../api/users', '//api/users', '/api/users/.',
+      '/api/users',
+      '/api/orders/../users',
+      '/api/orders/%2e%2e/users',
+      '/api/orders/.%2E/users',
+      '/api//users',
+      '/api/./users',
+      '/%61pi/%75sers',
+      '/API/../api/users',
+      '//api/users',
+      '/api/users/.',
     ];
     for (const s of spellings) {
       const p = normalizeRequestTarget(s).path;

@@ -161,7 +161,11 @@ function checkQuery(query: string): void {
  * `need` continuation bytes are expected; the next one must lie in [lo, hi] (this rejects overlongs,
  * surrogates and code points above U+10FFFF: the Unicode "well-formed byte sequences" table).
  */
-interface Utf8State { need: number; lo: number; hi: number }
+interface Utf8State {
+  need: number;
+  lo: number;
+  hi: number;
+}
 
 function feedUtf8(s: Utf8State, b: number): void {
   if (s.need > 0) {
@@ -172,13 +176,38 @@ function feedUtf8(s: Utf8State, b: number): void {
     return;
   }
   if (b < 0x80) return;
-  if (b >= 0xc2 && b <= 0xdf) { s.need = 1; return; }
-  if (b === 0xe0) { s.need = 2; s.lo = 0xa0; return; }
-  if ((b >= 0xe1 && b <= 0xec) || b === 0xee || b === 0xef) { s.need = 2; return; }
-  if (b === 0xed) { s.need = 2; s.hi = 0x9f; return; }
-  if (b === 0xf0) { s.need = 3; s.lo = 0x90; return; }
-  if (b >= 0xf1 && b <= 0xf3) { s.need = 3; return; }
-  if (b === 0xf4) { s.need = 3; s.hi = 0x8f; return; }
+  if (b >= 0xc2 && b <= 0xdf) {
+    s.need = 1;
+    return;
+  }
+  if (b === 0xe0) {
+    s.need = 2;
+    s.lo = 0xa0;
+    return;
+  }
+  if ((b >= 0xe1 && b <= 0xec) || b === 0xee || b === 0xef) {
+    s.need = 2;
+    return;
+  }
+  if (b === 0xed) {
+    s.need = 2;
+    s.hi = 0x9f;
+    return;
+  }
+  if (b === 0xf0) {
+    s.need = 3;
+    s.lo = 0x90;
+    return;
+  }
+  if (b >= 0xf1 && b <= 0xf3) {
+    s.need = 3;
+    return;
+  }
+  if (b === 0xf4) {
+    s.need = 3;
+    s.hi = 0x8f;
+    return;
+  }
   ambiguous('path is not valid UTF-8 (overlong or malformed sequence)');
 }
 

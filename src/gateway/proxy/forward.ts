@@ -15,7 +15,16 @@ import { bufferingResponse, RESPONSE_BODY_BUFFER_LIMIT, type BodyTransform } fro
 import { nextTarget } from '../balancer/weighted-round-robin.ts';
 
 /** Errors that mean "never connected": safe to try another target. */
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'ECONNRESET']);
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'ECONNRESET',
+]);
 const TIMEOUT_ERRORS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export interface ForwardOptions {
@@ -61,8 +70,12 @@ export async function forward(o: ForwardOptions): Promise<number> {
         continue;
       }
       if (o.res.headersSent) throw err;
-      if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || code === 'ERR_BODY_LIMIT' || code === 'ERR_WRITE_TIMEOUT' || code === 'ERR_CLIENT_BODY_TIMEOUT') throw bodyError(err);
-      throw new GatewayError(TIMEOUT_ERRORS.has(code) ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE', { detail: `${o.service.name ?? o.service.host}: ${code || (err as Error).message}`, cause: err });
+      if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH' || code === 'ERR_BODY_LIMIT' || code === 'ERR_WRITE_TIMEOUT' || code === 'ERR_CLIENT_BODY_TIMEOUT')
+        throw bodyError(err);
+      throw new GatewayError(TIMEOUT_ERRORS.has(code) ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE', {
+        detail: `${o.service.name ?? o.service.host}: ${code || (err as Error).message}`,
+        cause: err,
+      });
     }
   }
 }

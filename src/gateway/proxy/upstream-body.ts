@@ -15,7 +15,10 @@ export function upstreamBody(req: IncomingMessage, limit: number | null, writeTi
   let abort: (err: Error) => void = () => {};
   const aborted = new Promise<never>((_, reject) => (abort = reject));
   aborted.catch(() => {});
-  const body: Readable = Readable.from(relay(req, limit, writeTimeout, (err) => body.destroy(err), aborted), { objectMode: false });
+  const body: Readable = Readable.from(
+    relay(req, limit, writeTimeout, (err) => body.destroy(err), aborted),
+    { objectMode: false },
+  );
   if (watch) {
     watch.abortBody = (err) => {
       abort(err);
@@ -31,7 +34,13 @@ export function bodyTimeoutError(idleMs: number): BodyError {
   return bodyError('ERR_CLIENT_BODY_TIMEOUT', new GatewayError('REQUEST_TIMEOUT', { detail: `no request body data received for ${idleMs} ms` }));
 }
 
-async function* relay(req: IncomingMessage, limit: number | null, writeTimeout: number, fail: (err: Error) => void, aborted: Promise<never>): AsyncGenerator<Buffer> {
+async function* relay(
+  req: IncomingMessage,
+  limit: number | null,
+  writeTimeout: number,
+  fail: (err: Error) => void,
+  aborted: Promise<never>,
+): AsyncGenerator<Buffer> {
   // Not destroyed on the way out: a refused body is drained (lingering close) rather than reset.
   const chunks = req.iterator({ destroyOnReturn: false });
   let seen = 0;

@@ -1,7 +1,14 @@
 // A WebSocket handshake sent upstream and, once the upstream answers 101, the two connections spliced: frames
 // relayed both ways untouched, either side closing closes the other, idle or stalled connections cut at the
 // service's timeouts (nginx on an upgraded connection: proxy_read_timeout idle, proxy_send_timeout per write).
-import { request as httpRequest, validateHeaderName, validateHeaderValue, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import {
+  request as httpRequest,
+  validateHeaderName,
+  validateHeaderValue,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { CompiledService, UpstreamTarget } from '../../config/compiled.ts';
@@ -32,9 +39,7 @@ export interface TunnelOptions {
   headerFilter(head: ResponseHead): void;
 }
 
-type Answer =
-  | { kind: 'upgrade'; response: IncomingMessage; socket: Socket; head: Buffer }
-  | { kind: 'response'; response: IncomingMessage };
+type Answer = { kind: 'upgrade'; response: IncomingMessage; socket: Socket; head: Buffer } | { kind: 'response'; response: IncomingMessage };
 
 /**
  * Resolves with the status sent once the connection is over (101 for a tunnel, when both sides have closed).
@@ -58,7 +63,10 @@ export async function tunnel(o: TunnelOptions): Promise<number> {
         attempts++;
         continue;
       }
-      throw new GatewayError(TIMEOUT_ERRORS.has(code) ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE', { detail: `${o.service.name ?? o.service.host}: ${code || (err as Error).message}`, cause: err });
+      throw new GatewayError(TIMEOUT_ERRORS.has(code) ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE', {
+        detail: `${o.service.name ?? o.service.host}: ${code || (err as Error).message}`,
+        cause: err,
+      });
     }
     return answer.kind === 'response' ? relayResponse(o, answer.response) : splice(o, answer);
   }
@@ -91,7 +99,14 @@ function handshake(o: TunnelOptions, target: UpstreamTarget): Promise<Answer> {
     };
     // agent false: a connection of its own, never pooled (it becomes the tunnel). TLS verifies the certificate
     // against the Host sent upstream (SNI too), as forward.ts does through undici.
-    const req = (tls ? httpsRequest : httpRequest)({ host: target.host, port: target.port, method: o.ctx.method, path: o.path, headers: outgoing, agent: false });
+    const req = (tls ? httpsRequest : httpRequest)({
+      host: target.host,
+      port: target.port,
+      method: o.ctx.method,
+      path: o.path,
+      headers: outgoing,
+      agent: false,
+    });
     timer = setTimeout(() => {
       fail(codeError('ERR_CONNECT_TIMEOUT', `no connection within ${o.service.connectTimeout} ms`));
     }, o.service.connectTimeout);
@@ -220,8 +235,12 @@ function relay(client: Socket, upstream: Socket, service: CompiledService): Prom
     };
     client.on('error', cut);
     upstream.on('error', cut);
-    for (const [socket, other] of [[client, upstream], [upstream, client]] as const) {
-      if (socket.closed) onClose(other)(true); // gone before the splice: its 'close' will not come again
+    for (const [socket, other] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      if (socket.closed)
+        onClose(other)(true); // gone before the splice: its 'close' will not come again
       else socket.once('close', onClose(other));
     }
   });

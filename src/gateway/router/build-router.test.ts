@@ -213,7 +213,12 @@ describe('WebSocket protocols (ws plain, wss over TLS: handshakes only)', () => 
     assert.equal(matched(rs, request({ path: '/both', scheme: 'https', upgrade: true })), 'ws-any');
   });
   it('a request that is no handshake on a WebSocket-only winner: websocket-required (426), no fall-through to /', () => {
-    for (const [path, scheme] of [['/ws', 'http'], ['/both', 'http'], ['/both', 'https'], ['/wss', 'https']] as const) {
+    for (const [path, scheme] of [
+      ['/ws', 'http'],
+      ['/both', 'http'],
+      ['/both', 'https'],
+      ['/wss', 'https'],
+    ] as const) {
       const r = find(rs, request({ path, scheme }));
       assert.equal(r.kind, 'websocket-required', `${scheme} ${path}`);
     }

@@ -9,13 +9,7 @@
 
 const INLINE_FLAGS = /^\(\?([a-zA-Z]+)\)/;
 
-export function compileUserRegex(
-  source: string,
-  flags: string,
-  routeId: string,
-  what: string,
-  anchorAtStart = false,
-): RegExp {
+export function compileUserRegex(source: string, flags: string, routeId: string, what: string, anchorAtStart = false): RegExp {
   let src = source.replace(/\(\?P</g, '(?<');
   let allFlags = flags;
   const inline = INLINE_FLAGS.exec(src);

@@ -104,20 +104,22 @@ export function compileRoute(route: RouterRoute, configIndex: number): CompiledR
   };
   const paths = route.paths ?? [];
   if (paths.length === 0) {
-    return [{
-      ...shared,
-      priority: routePriority(route, configIndex, false, 0),
-      prefixResults: null,
-      regexes: null,
-      regexSources: null,
-    }];
+    return [
+      {
+        ...shared,
+        priority: routePriority(route, configIndex, false, 0),
+        prefixResults: null,
+        regexes: null,
+        regexSources: null,
+      },
+    ];
   }
   return groupPaths(paths, id).map((group): CompiledRoute => {
     if (group.regex) {
       return {
         ...shared,
         priority: routePriority(route, configIndex, true, 0),
-          prefixResults: null,
+        prefixResults: null,
         regexes: group.paths.map((src) => compileUserRegex(src, '', id, 'path', true)),
         regexSources: group.paths,
       };

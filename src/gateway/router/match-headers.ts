@@ -65,10 +65,7 @@ function matchAnyValue(rule: HeaderRule, values: Indexed<string>): boolean {
   return false;
 }
 
-export function matchHeaders(
-  rules: readonly HeaderRule[],
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-): boolean {
+export function matchHeaders(rules: readonly HeaderRule[], headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
   const list: Indexed<HeaderRule> = rules;
   for (let r = 0; r < list.length; r++) {
     const rule = list[r];

@@ -43,8 +43,15 @@ function rng(seed: number): () => number {
 
 const SEGMENTS = ['api', 'ap', 'orders', 'ord', 'users', 'v1', 'v10', 'x', '1', '42', 'a.b'];
 const REGEXES = [
-  '~/api/\\d+', '~/orders/(?<id>\\d+)', '~/(api|users)/x', '~/ord[a-z]*', '~/users/\\d+/?$', '~/v1\\.?/', '~/[0-9]+',
-  '~/api/v1|/users', '~/a\\.b/',
+  '~/api/\\d+',
+  '~/orders/(?<id>\\d+)',
+  '~/(api|users)/x',
+  '~/ord[a-z]*',
+  '~/users/\\d+/?$',
+  '~/v1\\.?/',
+  '~/[0-9]+',
+  '~/api/v1|/users',
+  '~/a\\.b/',
 ];
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
 const HOSTS = ['example.com', 'api.example.com', '*.example.com', 'example.*', 'other.test'];

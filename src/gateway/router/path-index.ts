@@ -37,7 +37,10 @@ export function buildPathIndex(sorted: readonly CompiledRoute[]): PathIndex {
   }
   const buckets = new Map<string, readonly CompiledRoute[]>();
   for (const key of allKeys) {
-    buckets.set(key, piecesWhere(keyed, (keys) => canMatchSegment(keys, key)));
+    buckets.set(
+      key,
+      piecesWhere(keyed, (keys) => canMatchSegment(keys, key)),
+    );
   }
   const stems = buildStemTrie(keyed);
 
@@ -95,7 +98,10 @@ function buildStemTrie(keyed: readonly KeyedPiece[]): StemNode {
     node.list = stem === undefined ? inherited : piecesWhere(keyed, (keys) => keys.any || keys.stems.some((s) => stem.startsWith(s)));
     for (const child of node.children.values()) fill(child, node.list);
   };
-  fill(root, piecesWhere(keyed, (keys) => keys.any));
+  fill(
+    root,
+    piecesWhere(keyed, (keys) => keys.any),
+  );
   return root;
 }
 

@@ -20,10 +20,7 @@ function winnerAnyOrder(routes: RouterRoute[], req: RouteRequest): string {
 }
 
 describe('Kong docs "Matching priorities": the route with the most attributes is tried first', () => {
-  const routes = [
-    route({ name: 'host-only', hosts: ['example.com'] }),
-    route({ name: 'host-and-method', hosts: ['example.com'], methods: ['POST'] }),
-  ];
+  const routes = [route({ name: 'host-only', hosts: ['example.com'] }), route({ name: 'host-and-method', hosts: ['example.com'], methods: ['POST'] })];
   it('GET / Host: example.com -> the first route', () => {
     assert.equal(winnerAnyOrder(routes, request({ path: '/', method: 'GET' })), 'host-only');
   });
@@ -52,34 +49,22 @@ describe('Kong docs, path evaluation order: regexes by regex_priority, then pref
     it(`${path} -> ${expected}`, () => assert.equal(winnerAnyOrder(routes, request({ path })), expected));
   }
   it('a regex beats a longer prefix that also matches', () => {
-    const rs = [
-      route({ name: 'long-prefix', paths: ['/version/1/status/2/and/more'] }),
-      route({ name: 'regex', paths: ['~/version/\\d+'] }),
-    ];
+    const rs = [route({ name: 'long-prefix', paths: ['/version/1/status/2/and/more'] }), route({ name: 'regex', paths: ['~/version/\\d+'] })];
     assert.equal(winnerAnyOrder(rs, request({ path: '/version/1/status/2/and/more' })), 'regex');
   });
   it('regex_priority is ignored for prefix paths (longest prefix wins)', () => {
-    const rs = [
-      route({ name: 'short-high', paths: ['/x'], regex_priority: 100 }),
-      route({ name: 'long-low', paths: ['/x/y'], regex_priority: 0 }),
-    ];
+    const rs = [route({ name: 'short-high', paths: ['/x'], regex_priority: 100 }), route({ name: 'long-low', paths: ['/x/y'], regex_priority: 0 })];
     assert.equal(winnerAnyOrder(rs, request({ path: '/x/y/z' })), 'long-low');
   });
   it('negative regex_priority sorts below 0', () => {
-    const rs = [
-      route({ name: 'neg', paths: ['~/a'], regex_priority: -5 }),
-      route({ name: 'zero', paths: ['~/a/b'], regex_priority: 0 }),
-    ];
+    const rs = [route({ name: 'neg', paths: ['~/a'], regex_priority: -5 }), route({ name: 'zero', paths: ['~/a/b'], regex_priority: 0 })];
     assert.equal(winnerAnyOrder(rs, request({ path: '/a/b' })), 'zero');
   });
 });
 
 describe('ties: older created_at first, then config order', () => {
   it('same regex_priority: lower created_at wins (Kong docs for regex_priority)', () => {
-    const rs = [
-      route({ name: 'newer', paths: ['~/a'], created_at: 2000 }),
-      route({ name: 'older', paths: ['~/a/b'], created_at: 1000 }),
-    ];
+    const rs = [route({ name: 'newer', paths: ['~/a'], created_at: 2000 }), route({ name: 'older', paths: ['~/a/b'], created_at: 1000 })];
     assert.equal(winnerAnyOrder(rs, request({ path: '/a/b' })), 'older');
   });
   it('same prefix length and created_at: first in config order wins', () => {
@@ -104,10 +89,7 @@ describe('bit order: weight > plain hosts > header count > regex > regex_priorit
     assert.equal(winnerAnyOrder(rs, request({ path: '/x', headers })), 'paths+hosts+methods');
   });
   it('plain hosts beat wildcard hosts at equal weight', () => {
-    const rs = [
-      route({ name: 'wildcard', hosts: ['*.example.com'] }),
-      route({ name: 'plain', hosts: ['api.example.com'] }),
-    ];
+    const rs = [route({ name: 'wildcard', hosts: ['*.example.com'] }), route({ name: 'plain', hosts: ['api.example.com'] })];
     assert.equal(winnerAnyOrder(rs, request({ path: '/', host: 'api.example.com' })), 'plain');
     assert.equal(winnerAnyOrder(rs, request({ path: '/', host: 'www.example.com' })), 'wildcard');
   });
@@ -134,10 +116,7 @@ describe('bit order: weight > plain hosts > header count > regex > regex_priorit
     assert.equal(winnerAnyOrder(rs, request({ path: '/a', headers: { a: '1', b: '1' } })), 'prefix+2-headers');
   });
   it('regex_priority beats a longer regex', () => {
-    const rs = [
-      route({ name: 'long', paths: ['~/aaaaaaaaaaaaaaaa'], regex_priority: 1 }),
-      route({ name: 'short', paths: ['~/a'], regex_priority: 2 }),
-    ];
+    const rs = [route({ name: 'long', paths: ['~/aaaaaaaaaaaaaaaa'], regex_priority: 1 }), route({ name: 'short', paths: ['~/a'], regex_priority: 2 })];
     assert.equal(winnerAnyOrder(rs, request({ path: '/aaaaaaaaaaaaaaaa' })), 'short');
   });
   it('a route with no attributes at all is the last resort', () => {
@@ -148,18 +127,12 @@ describe('bit order: weight > plain hosts > header count > regex > regex_priorit
 });
 
 describe('routes with several paths are split per path kind and length (Kong split_routes_and_services_by_path)', () => {
-  const rs = [
-    route({ name: 'R', paths: ['/a', '/a/b/c'] }),
-    route({ name: 'S', paths: ['/a/b'] }),
-  ];
+  const rs = [route({ name: 'R', paths: ['/a', '/a/b/c'] }), route({ name: 'S', paths: ['/a/b'] })];
   it('/a/b/c/d -> R through its /a/b/c piece', () => assert.equal(winnerAnyOrder(rs, request({ path: '/a/b/c/d' })), 'R'));
-  it('/a/b/x -> S: R\'s /a piece is shorter than /a/b', () => assert.equal(winnerAnyOrder(rs, request({ path: '/a/b/x' })), 'S'));
+  it("/a/b/x -> S: R's /a piece is shorter than /a/b", () => assert.equal(winnerAnyOrder(rs, request({ path: '/a/b/x' })), 'S'));
   it('/a/x -> R', () => assert.equal(winnerAnyOrder(rs, request({ path: '/a/x' })), 'R'));
   it('the regex piece of a mixed route sorts with regexes', () => {
-    const mixed = [
-      route({ name: 'mixed', paths: ['/zz', '~/a/\\d+'] }),
-      route({ name: 'prefix', paths: ['/a/1234567890'] }),
-    ];
+    const mixed = [route({ name: 'mixed', paths: ['/zz', '~/a/\\d+'] }), route({ name: 'prefix', paths: ['/a/1234567890'] })];
     assert.equal(winnerAnyOrder(mixed, request({ path: '/a/1234567890' })), 'mixed');
     const m = buildRouter(mixed).find(request({ path: '/zz' }));
     assert.equal(m.kind === 'match' && m.matchedPath, '/zz');
@@ -168,10 +141,7 @@ describe('routes with several paths are split per path kind and length (Kong spl
 
 describe('routePriority / comparePriority', () => {
   it('counts methods, hosts, headers, snis and paths once each', () => {
-    const p = routePriority(
-      route({ name: 'all', methods: ['GET'], hosts: ['h'], headers: { a: ['1'], b: ['2'] }, snis: ['h'], paths: ['/x'] }),
-      0, false, 2,
-    );
+    const p = routePriority(route({ name: 'all', methods: ['GET'], hosts: ['h'], headers: { a: ['1'], b: ['2'] }, snis: ['h'], paths: ['/x'] }), 0, false, 2);
     assert.equal(p.weight, 5);
     assert.equal(p.headerCount, 2);
     assert.equal(p.plainHostsOnly, true);

@@ -39,12 +39,7 @@ function nonEmpty(v: readonly unknown[] | null | undefined): boolean {
 }
 
 /** `regex` / `prefixLength` describe the path group this piece of the route carries. */
-export function routePriority(
-  route: RouterRoute,
-  configIndex: number,
-  regex: boolean,
-  prefixLength: number,
-): RoutePriority {
+export function routePriority(route: RouterRoute, configIndex: number, regex: boolean, prefixLength: number): RoutePriority {
   const headerNames = route.headers ? Object.keys(route.headers).length : 0;
   let weight = 0;
   if (nonEmpty(route.methods)) weight++;

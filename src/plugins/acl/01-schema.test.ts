@@ -9,14 +9,14 @@ import { checkPluginConfig, pluginConfig } from '../../../test/helpers/plugin-co
 
 const errorsOf = (input: Record<string, unknown>) => checkPluginConfig(plugin, input).errors;
 
-test('the module is Kong\'s acl plugin at Kong 3.x priority', () => {
+test("the module is Kong's acl plugin at Kong 3.x priority", () => {
   assert.equal(plugin.name, 'acl');
   assert.equal(plugin.priority, 950);
   assert.equal(plugin.configSchema, AclConfigSchema);
   assert.ok(plugin.validate === validateAclConfig, 'validate is validateAclConfig');
 });
 
-test('defaults are Kong 3.x\'s; group_methods defaults to no restriction', () => {
+test("defaults are Kong 3.x's; group_methods defaults to no restriction", () => {
   assert.deepEqual(pluginConfig(plugin, { allow: ['admin'] }), {
     allow: ['admin'],
     deny: null,
@@ -30,13 +30,17 @@ test('every field documents itself and has a default', () => {
   assertFieldsDocumented(AclConfigSchema);
 });
 
-test('exactly one of allow and deny must be non-empty, with Kong\'s messages', () => {
+test("exactly one of allow and deny must be non-empty, with Kong's messages", () => {
   assert.deepEqual(errorsOf({ allow: ['a'] }), {});
   assert.deepEqual(errorsOf({ deny: ['a'] }), {});
   assert.deepEqual(errorsOf({ allow: ['a'], deny: [] }), {});
   assert.deepEqual(errorsOf({ allow: ['a'], deny: ['b'] }), { 'config.allow': "only one of these fields must be non-empty: 'config.allow', 'config.deny'" });
   for (const input of [{}, { allow: [] }, { allow: [], deny: [] }, { allow: null, deny: null }]) {
-    assert.deepEqual(errorsOf(input), { 'config.allow': "at least one of these fields must be non-empty: 'config.allow', 'config.deny'" }, JSON.stringify(input));
+    assert.deepEqual(
+      errorsOf(input),
+      { 'config.allow': "at least one of these fields must be non-empty: 'config.allow', 'config.deny'" },
+      JSON.stringify(input),
+    );
   }
 });
 

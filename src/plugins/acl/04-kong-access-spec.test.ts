@@ -24,11 +24,19 @@ function passed(res: SpecResponse): Record<string, unknown> {
 
 const acl = (config: Record<string, unknown>) => ({ name: 'acl', config });
 const keyAuth = (config: Record<string, unknown> = {}) => ({ name: 'key-auth', config });
-const groups = (list: string[]) => ({ name: 'ctx-checker', config: { ctx_kind: 'kong.ctx.shared', ctx_set_field: 'authenticated_groups', ctx_set_array: list } });
+const groups = (list: string[]) => ({
+  name: 'ctx-checker',
+  config: { ctx_kind: 'kong.ctx.shared', ctx_set_field: 'authenticated_groups', ctx_set_array: list },
+});
 const route = (host: string, ...plugins: object[]) => ({ name: host.replace(/\./g, '-'), hosts: [host], plugins });
 
 describe('Plugin: ACL (access)', () => {
-  const consumer = (username: string, key: string, acls: string[]) => ({ id: randomUUID(), username, keyauth_credentials: [{ key }], acls: acls.map((group) => ({ group })) });
+  const consumer = (username: string, key: string, acls: string[]) => ({
+    id: randomUUID(),
+    username,
+    keyauth_credentials: [{ key }],
+    acls: acls.map((group) => ({ group })),
+  });
   const anonymous = { id: randomUUID(), username: 'anonymous', acls: [{ group: 'anonymous' }] };
   let gw: PluginGateway;
   let send: ReturnType<typeof specClient>;
@@ -46,7 +54,10 @@ describe('Plugin: ACL (access)', () => {
       ],
       routes: [
         route('acl1.test', acl({ allow: ['admin'] })),
-        route('acl1b.test', acl({ allow: ['admin'] }), { name: 'ctx-checker', config: { ctx_set_field: 'authenticated_credential', ctx_set_value: 'dummy-credential' } }),
+        route('acl1b.test', acl({ allow: ['admin'] }), {
+          name: 'ctx-checker',
+          config: { ctx_set_field: 'authenticated_credential', ctx_set_value: 'dummy-credential' },
+        }),
         route('acl2.test', acl({ allow: ['admin'] }), keyAuth()),
         route('acl2b.test', acl({ allow: ['admin'] }), groups(['admin'])),
         route('acl2c.test', acl({ allow: ['admin'] }), groups([])),
@@ -263,10 +274,14 @@ describe('Plugin: ACL (access)', () => {
     });
   });
 
-  test('cache warmup acls group', { skip: 'needs pre-function and kong.cache: this gateway has neither (consumers and groups are compiled into the config, so there is no cache to warm)' }, () => {});
+  test(
+    'cache warmup acls group',
+    { skip: 'needs pre-function and kong.cache: this gateway has neither (consumers and groups are compiled into the config, so there is no cache to warm)' },
+    () => {},
+  );
 
   describe('always_use_authenticated_groups', () => {
-    test('if authenticated_groups is set, it\'ll be used', async () => {
+    test("if authenticated_groups is set, it'll be used", async () => {
       const headers = passed(await send('acl15.test', '/request?apikey=apikey127'));
       assert.equal(headers['x-authenticated-groups'], 'auth_group1');
       assert.equal(headers['x-consumer-groups'], undefined);
@@ -280,7 +295,7 @@ describe('Plugin: ACL (access)', () => {
     });
   });
 
-  test('a refusal names the plugin that refused, beside Kong\'s message', async () => {
+  test("a refusal names the plugin that refused, beside Kong's message", async () => {
     const res = await send('acl2.test', '/status/200?apikey=apikey123');
     assert.equal(res.json?.plugin, 'acl');
     assert.equal(res.json?.code, 'ACL_FORBIDDEN');

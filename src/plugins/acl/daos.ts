@@ -5,11 +5,19 @@ import { defineEntity } from '../../schema/entity-definition.ts';
 import { IDENTITY_KEYWORD } from '../../schema/identity-text.ts';
 import { definePluginDaos } from '../plugin-daos.ts';
 
-export const AclSchema = Type.Object({
-  ...EntityBase,
-  consumer: Type.Optional(Nullable(ForeignRef)),
-  group: Type.String({ minLength: 1, maxLength: 255, [IDENTITY_KEYWORD]: 'label', description: 'Group name (sent upstream in X-Consumer-Groups): no invisible characters.' }),
-}, { additionalProperties: false, $id: 'acl' });
+export const AclSchema = Type.Object(
+  {
+    ...EntityBase,
+    consumer: Type.Optional(Nullable(ForeignRef)),
+    group: Type.String({
+      minLength: 1,
+      maxLength: 255,
+      [IDENTITY_KEYWORD]: 'label',
+      description: 'Group name (sent upstream in X-Consumer-Groups): no invisible characters.',
+    }),
+  },
+  { additionalProperties: false, $id: 'acl' },
+);
 
 export type Acl = Static<typeof AclSchema>;
 

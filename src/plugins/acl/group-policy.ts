@@ -22,7 +22,7 @@ export interface GroupPolicy {
 
 export function compileGroupPolicy(config: AclConfig): GroupPolicy {
   const isAllowList = config.allow !== null && config.allow.length > 0;
-  const listed = new Set(isAllowList ? config.allow : config.deny ?? []);
+  const listed = new Set(isAllowList ? config.allow : (config.deny ?? []));
   const methodsOf = new Map<string, ReadonlySet<string>>();
   for (const [group, methods] of Object.entries(config.group_methods)) methodsOf.set(group, new Set(methods));
   const memo = new WeakMap<readonly string[], GroupVerdict>();

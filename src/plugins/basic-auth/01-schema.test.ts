@@ -13,7 +13,7 @@ import { checkPluginConfig, pluginConfig } from '../../../test/helpers/plugin-co
 
 const errorsOf = (input: Record<string, unknown>) => checkPluginConfig(plugin, input).errors;
 
-test('the module is Kong\'s basic-auth plugin at Kong\'s priority, owning basicauth_credentials', () => {
+test("the module is Kong's basic-auth plugin at Kong's priority, owning basicauth_credentials", () => {
   assert.equal(plugin.name, 'basic-auth');
   assert.equal(plugin.priority, 1100);
   assert.equal(plugin.noConsumer, true, 'Kong: typedefs.no_consumer');
@@ -22,7 +22,7 @@ test('the module is Kong\'s basic-auth plugin at Kong\'s priority, owning basica
   assert.deepEqual(daos.entities, [BasicAuthCredentials]);
 });
 
-test('an empty config gets Kong\'s defaults', () => {
+test("an empty config gets Kong's defaults", () => {
   assert.deepEqual(pluginConfig(plugin), { anonymous: null, hide_credentials: false, realm: 'service' });
 });
 
@@ -43,7 +43,7 @@ test('the schema refuses what Kong refuses, and realms no header can carry', () 
   assert.deepEqual(errorsOf({ realm: 'say "hi" \\o/', anonymous: 'guest', hide_credentials: true }), {});
 });
 
-test('the entity is Kong\'s basicauth_credentials: admin paths, endpoint key, unique username, cascading consumer', () => {
+test("the entity is Kong's basicauth_credentials: admin paths, endpoint key, unique username, cascading consumer", () => {
   const e = BasicAuthCredentials;
   assert.equal(e.kind, 'basicauth_credentials');
   assert.equal(e.adminPath, 'basic-auths');
@@ -55,7 +55,10 @@ test('the entity is Kong\'s basicauth_credentials: admin paths, endpoint key, un
   assert.deepEqual(e.hashed, { field: 'password', stored: 'password_hash', scheme: 'password' });
   assert.equal(e.label, 'basic-auth');
   assert.equal(e.naturalKey({ fields: { username: 'bob' }, refs: {}, parentKey: '', path: 'x' }), 'bob');
-  assert.equal(e.describe({ id: 'x', username: 'bob' }, () => 'alice'), 'bob for consumer alice');
+  assert.equal(
+    e.describe({ id: 'x', username: 'bob' }, () => 'alice'),
+    'bob for consumer alice',
+  );
 });
 
 test('a credential needs a password or a dumped password_hash; the hash must be one secrets/password-hash.ts makes', async () => {
@@ -67,17 +70,20 @@ test('a credential needs a password or a dumped password_hash; the hash must be 
   assert.equal(ok({ username: 'bob:x', password: 'kong' }), false, 'a username with : can never be sent');
   assert.equal(ok({ username: 'bob', password: '' }), false);
   assert.equal(ok({ password: 'kong' }), false, 'username is required');
-  assert.equal(ok({ username: 'bob', password_hash: 'd0f1e2c3b4a5968778695a4b3c2d1e0f12345678' }), false, 'Kong\'s sha1 is not a hash this build can check');
+  assert.equal(ok({ username: 'bob', password_hash: 'd0f1e2c3b4a5968778695a4b3c2d1e0f12345678' }), false, "Kong's sha1 is not a hash this build can check");
   assert.equal(ok({ username: 'bob', password_hash: hash.replace('ln=15', 'ln=30') }), false, 'a cost that would stall every check');
 
-  assert.deepEqual(BasicAuthCredentials.check?.({ username: 'bob', password: 'kong', password_hash: hash }, 'x'), [{ path: 'x.password_hash', message: "cannot be set together with 'password'" }]);
+  assert.deepEqual(BasicAuthCredentials.check?.({ username: 'bob', password: 'kong', password_hash: hash }, 'x'), [
+    { path: 'x.password_hash', message: "cannot be set together with 'password'" },
+  ]);
   assert.deepEqual(BasicAuthCredentials.check?.({ username: 'bob', password: 'kong' }, ''), []);
   assert.deepEqual(BasicAuthCredentials.check?.({ username: 'bob', password_hash: hash }, ''), []);
   assert.equal('generate' in BasicAuthCredentials, false, 'nothing generated: a whole write without a password is refused');
 });
 
 test('a whole write (create, PUT, a file) needs the password or its dumped hash; a partial update keeps the stored one', async () => {
-  const errors = (fields: Record<string, unknown>, generate?: boolean) => validateEntityFields('basicauth_credentials', fields, { path: 'c', plugins: new Map(), generate });
+  const errors = (fields: Record<string, unknown>, generate?: boolean) =>
+    validateEntityFields('basicauth_credentials', fields, { path: 'c', plugins: new Map(), generate });
   assert.deepEqual(errors({ username: 'bob' }), [{ path: 'c.password', message: 'required field missing' }]);
   assert.deepEqual(errors({ username: 'bob', password: 'kong' }), []);
   assert.deepEqual(errors({ username: 'bob', password_hash: await hashPassword('kong') }), []);

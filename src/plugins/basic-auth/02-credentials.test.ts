@@ -12,7 +12,7 @@ const b64 = (text: string) => Buffer.from(text).toString('base64');
 test('Kong\'s header forms: Basic/basic, spaces optional, password with ":" and whitespace kept', () => {
   assert.deepEqual(parseBasicCredentials('Basic Ym9iOmtvbmc='), { username: 'bob', password: 'kong' });
   assert.deepEqual(parseBasicCredentials('basic Ym9iOmtvbmc='), { username: 'bob', password: 'kong' });
-  assert.deepEqual(parseBasicCredentials('BasicYm9iOmtvbmc='), { username: 'bob', password: 'kong' }, 'Kong\'s \\s* allows no space');
+  assert.deepEqual(parseBasicCredentials('BasicYm9iOmtvbmc='), { username: 'bob', password: 'kong' }, "Kong's \\s* allows no space");
   assert.deepEqual(parseBasicCredentials('Basic dXNlcjMyMTpwYXNzd29yZDoxMjM='), { username: 'user321', password: 'password:123' });
   assert.deepEqual(parseBasicCredentials(`Basic ${b64('bob: kong ')}`), { username: 'bob', password: ' kong ' });
   assert.deepEqual(parseBasicCredentials(`Basic ${b64('bob:')}`), { username: 'bob', password: '' }, 'an empty password is a password (Kong: "" is truthy)');
@@ -20,9 +20,20 @@ test('Kong\'s header forms: Basic/basic, spaces optional, password with ":" and 
 });
 
 test('what Kong finds no credentials in', () => {
-  for (const header of [undefined, '', 'foobar', 'Bearer abc', 'Basic', 'Basic a29uZw==' /* kong */, 'Basic Ym9i' /* bob */,
-    'Basic adXNlcjEyMzpwYXNzd29yZDEyMw==' /* Kong's 'valid Base64 encoding' case: bytes without ':' */, 'Basic Ym9i Omtvbmc=', 'Basic Ym9i*mtvbmc=',
-    `Basic ${b64(':kong')}`, `Basic ${Buffer.from([0x62, 0xff, 0x3a, 0x61]).toString('base64')}` /* not UTF-8 */]) {
+  for (const header of [
+    undefined,
+    '',
+    'foobar',
+    'Bearer abc',
+    'Basic',
+    'Basic a29uZw==' /* kong */,
+    'Basic Ym9i' /* bob */,
+    'Basic adXNlcjEyMzpwYXNzd29yZDEyMw==' /* Kong's 'valid Base64 encoding' case: bytes without ':' */,
+    'Basic Ym9i Omtvbmc=',
+    'Basic Ym9i*mtvbmc=',
+    `Basic ${b64(':kong')}`,
+    `Basic ${Buffer.from([0x62, 0xff, 0x3a, 0x61]).toString('base64')}` /* not UTF-8 */,
+  ]) {
     assert.equal(parseBasicCredentials(header), undefined, JSON.stringify(header));
   }
 });
@@ -31,7 +42,7 @@ test('nginx base64: stops at the first =, refuses 4n+1 characters and foreign on
   assert.equal(decodeBase64AsNginx('Ym9iOmtvbmc=trailing')?.toString(), 'bob:kong');
   assert.equal(decodeBase64AsNginx('Ym9iOmtvbmc')?.toString(), 'bob:kong');
   assert.equal(decodeBase64AsNginx('Ym9iO'), undefined);
-  assert.equal(decodeBase64AsNginx('Ym9i-mtv'), undefined, 'the URL-safe alphabet is not nginx\'s');
+  assert.equal(decodeBase64AsNginx('Ym9i-mtv'), undefined, "the URL-safe alphabet is not nginx's");
 });
 
 test('a password proven once is answered synchronously; a wrong one is checked (and refused) every time', async () => {
@@ -81,12 +92,15 @@ test('checks of one pair share a run; at most `concurrency` run at once; beyond 
 test('the index finds credentials by exact username; file rows compare plaintext, store rows their hash', async () => {
   const checker = createPasswordChecker();
   const hash = await hashPassword('from-store');
-  const index = buildCredentialIndex([
-    { id: '1', consumerId: 'c1', username: 'file', password: 'from-file' },
-    { id: '2', consumerId: 'c2', username: 'store', password_hash: hash },
-    { id: '3', consumerId: 'c3', username: 'broken' },
-  ], checker);
-  assert.equal(index.get('File'), undefined, 'usernames are case-sensitive, as Kong\'s cache key');
+  const index = buildCredentialIndex(
+    [
+      { id: '1', consumerId: 'c1', username: 'file', password: 'from-file' },
+      { id: '2', consumerId: 'c2', username: 'store', password_hash: hash },
+      { id: '3', consumerId: 'c3', username: 'broken' },
+    ],
+    checker,
+  );
+  assert.equal(index.get('File'), undefined, "usernames are case-sensitive, as Kong's cache key");
   assert.equal(index.get('file')?.check('from-file'), true);
   assert.equal(index.get('file')?.check('from-file '), false);
   assert.equal(index.get('file')?.check(''), false);

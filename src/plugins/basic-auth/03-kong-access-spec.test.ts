@@ -82,7 +82,7 @@ describe('Plugin: basic-auth (access)', () => {
       assert.equal(res.upstream!.headers['x-consumer-username'], 'bob');
       assert.equal(res.upstream!.headers['x-credential-identifier'], 'user123');
     });
-    test('authenticates with a password containing \':\'', async () => {
+    test("authenticates with a password containing ':'", async () => {
       const res = await send('basic-auth1.test', '/request', { headers: { Authorization: 'Basic dXNlcjMyMTpwYXNzd29yZDoxMjM=' } });
       assert.equal(res.status, 200);
       assert.equal(res.upstream!.headers['x-consumer-username'], 'bob');
@@ -111,7 +111,7 @@ describe('Plugin: basic-auth (access)', () => {
       const res = await send('basic-auth1.test', '/request', { headers: { Authorization: 'Basic Ym9iOmtvbmc=' } });
       assert.equal(res.upstream!.headers.authorization, 'Basic Ym9iOmtvbmc=');
     });
-    test('true doesn\'t send key to upstream', async () => {
+    test("true doesn't send key to upstream", async () => {
       const res = await send('basic-auth2.test', '/request', { headers: { Authorization: 'Basic Ym9iOmtvbmc=' } });
       assert.equal(res.status, 200);
       assert.equal(res.upstream!.headers.authorization, undefined);
@@ -139,7 +139,7 @@ describe('Plugin: basic-auth (access)', () => {
       assert.equal(res.upstream!.headers['x-anonymous-consumer'], 'true');
       assert.equal(res.upstream!.headers['x-consumer-username'], 'no-body');
     });
-    test('errors when anonymous user doesn\'t exist', async () => {
+    test("errors when anonymous user doesn't exist", async () => {
       const res = await send('basic-auth4.test', '/request');
       assert.equal(res.status, 500);
       assert.equal(res.json?.message, `anonymous consumer ${NONEXISTING_ANONYMOUS} is configured but doesn't exist`);
@@ -167,7 +167,10 @@ describe('Plugin: basic-auth (access) with key-auth', () => {
         {
           name: 'logical-or',
           hosts: ['logical-or.test'],
-          plugins: [{ name: 'basic-auth', config: { anonymous: ANONYMOUS.id } }, { name: 'key-auth', config: { anonymous: ANONYMOUS.id } }],
+          plugins: [
+            { name: 'basic-auth', config: { anonymous: ANONYMOUS.id } },
+            { name: 'key-auth', config: { anonymous: ANONYMOUS.id } },
+          ],
         },
       ],
     });

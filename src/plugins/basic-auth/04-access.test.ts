@@ -19,10 +19,21 @@ before(async () => {
   const route = (name: string, config: Record<string, unknown> = {}) => ({ name, hosts: [`${name}.test`], plugins: [{ name: 'basic-auth', config }] });
   gw = await startPluginGateway({
     consumers: [
-      { ...ALICE, basicauth_credentials: [{ username: 'alice', password: 'wonder land' }, { username: 'älice', password: 'pässwörd' }] },
+      {
+        ...ALICE,
+        basicauth_credentials: [
+          { username: 'alice', password: 'wonder land' },
+          { username: 'älice', password: 'pässwörd' },
+        ],
+      },
       GUEST,
     ],
-    routes: [route('plain'), route('hidden', { hide_credentials: true }), route('anon-hidden', { hide_credentials: true, anonymous: GUEST.username }), route('quoted', { realm: 'say "hi" \\o/' })],
+    routes: [
+      route('plain'),
+      route('hidden', { hide_credentials: true }),
+      route('anon-hidden', { hide_credentials: true, anonymous: GUEST.username }),
+      route('quoted', { realm: 'say "hi" \\o/' }),
+    ],
   });
   send = specClient(gw.url, gw.upstream);
 });
@@ -32,7 +43,12 @@ after(() => gw?.close());
 async function refused(host: string, headers: Record<string, string | string[]>, code: ErrorCode, challenge = 'Basic realm="service"') {
   const before = gw.upstream.requests.length;
   const res = await send(`${host}.test`, '/x', { headers });
-  assertRefused(res, { status: 401, code, message: 'Unauthorized', headers: { 'www-authenticate': challenge }, label: JSON.stringify(headers) }, gw.upstream, before);
+  assertRefused(
+    res,
+    { status: 401, code, message: 'Unauthorized', headers: { 'www-authenticate': challenge }, label: JSON.stringify(headers) },
+    gw.upstream,
+    before,
+  );
 }
 
 test('no credentials: BASIC_AUTH_MISSING; malformed, unknown or wrong ones: BASIC_AUTH_INVALID; both "Unauthorized"', async () => {
@@ -46,8 +62,10 @@ test('no credentials: BASIC_AUTH_MISSING; malformed, unknown or wrong ones: BASI
   await refused('quoted', {}, 'BASIC_AUTH_MISSING', 'Basic realm="say \\"hi\\" \\\\o/"');
 });
 
-test('a good password authenticates: Kong\'s identity headers upstream, spoofed ones from the client gone', async () => {
-  const res = await send('plain.test', '/x', { headers: { authorization: basic('alice:wonder land'), 'x-consumer-username': 'admin', 'x-anonymous-consumer': 'true', 'x-credential-identifier': 'root' } });
+test("a good password authenticates: Kong's identity headers upstream, spoofed ones from the client gone", async () => {
+  const res = await send('plain.test', '/x', {
+    headers: { authorization: basic('alice:wonder land'), 'x-consumer-username': 'admin', 'x-anonymous-consumer': 'true', 'x-credential-identifier': 'root' },
+  });
   assert.equal(res.status, 200);
   const h = res.upstream!.headers;
   assert.equal(h['x-consumer-id'], ALICE.id);
@@ -80,7 +98,9 @@ test('hide_credentials removes the Authorization header read, also when anonymou
   assert.equal(anon.upstream!.headers['x-anonymous-consumer'], 'true');
   assert.equal(anon.upstream!.headers.authorization, undefined, 'a wrong password is not passed on either');
   // Kong leaves Authorization alone when Proxy-Authorization settled it
-  const viaProxy = await send('hidden.test', '/x', { headers: { 'proxy-authorization': basic('alice:wonder land'), authorization: 'Bearer for-the-upstream' } });
+  const viaProxy = await send('hidden.test', '/x', {
+    headers: { 'proxy-authorization': basic('alice:wonder land'), authorization: 'Bearer for-the-upstream' },
+  });
   assert.equal(viaProxy.status, 200);
   assert.equal(viaProxy.upstream!.headers.authorization, 'Bearer for-the-upstream');
 });

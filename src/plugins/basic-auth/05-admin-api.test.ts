@@ -77,7 +77,8 @@ describe('/consumers/:consumer/basic-auth/', () => {
       const res = await call('POST', '/consumers/bob/basic-auth', { body: { username: 'bob', password: 'kong' } });
       assert.equal(res.status, 201, res.text);
       assertNoSecret(res.text);
-      const row = (await admin.store.sql.query<{ data: Record<string, unknown> }>('SELECT data FROM basicauth_credentials WHERE id = $1', [res.body.id])).rows[0];
+      const row = (await admin.store.sql.query<{ data: Record<string, unknown> }>('SELECT data FROM basicauth_credentials WHERE id = $1', [res.body.id]))
+        .rows[0];
       assert.ok(row);
       assert.match(String(row.data.password_hash), /^\$scrypt\$ln=15,r=8,p=1\$/);
       assert.equal(row.data.password, undefined, 'the password itself is never stored');
@@ -155,7 +156,11 @@ describe('/consumers/:consumer/basic-auth/:id', () => {
       assert.equal((await proxy(basic('robert:kong'))).status, 200);
     });
     test('errors: returns bad request', async () => {
-      const body = problem(await call('PUT', '/consumers/bob/basic-auth/b59d82f6-c839-4a60-b491-c6cdff4cd5d3', { body: { username: 123 } }), 400, 'ADMIN_SCHEMA_VIOLATION');
+      const body = problem(
+        await call('PUT', '/consumers/bob/basic-auth/b59d82f6-c839-4a60-b491-c6cdff4cd5d3', { body: { username: 123 } }),
+        400,
+        'ADMIN_SCHEMA_VIOLATION',
+      );
       assert.ok(body.fields.username, JSON.stringify(body.fields));
       assert.equal(body.fields.password, 'required field missing');
     });

@@ -40,7 +40,7 @@ consumers:
 `;
 }
 
-test('a synced file\'s password works; the dump holds its scrypt hash only', async () => {
+test("a synced file's password works; the dump holds its scrypt hash only", async () => {
   const path = join(n.dir, 'kong.yaml');
   await writeFile(path, file('first password'));
   const sync = await n.cli(['sync', path]);

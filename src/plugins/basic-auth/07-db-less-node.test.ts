@@ -34,7 +34,15 @@ before(async () => {
   hashed = await hashPassword('from a dump');
   dir = await mkdtemp(join(tmpdir(), 'portcullis-basic-auth-'));
   const file = join(dir, 'kong.json');
-  await writeFile(file, JSON.stringify(doc([{ username: 'erin', password: 'plain in the file' }, { username: 'erin-dumped', password_hash: hashed }])));
+  await writeFile(
+    file,
+    JSON.stringify(
+      doc([
+        { username: 'erin', password: 'plain in the file' },
+        { username: 'erin-dumped', password_hash: hashed },
+      ]),
+    ),
+  );
   node = await startNodeProcess(['--config', file], { PORTCULLIS_ADMIN_TOKEN: ADMIN });
 });
 

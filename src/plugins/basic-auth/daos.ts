@@ -11,16 +11,39 @@ import { definePluginDaos } from '../plugin-daos.ts';
 /** secrets/password-hash.ts's PHC form, with the cost bounds isPasswordHash() accepts (2^10 to 2^20). */
 const PASSWORD_HASH_PATTERN = '^\\$scrypt\\$ln=(1[0-9]|20),r=\\d{1,2},p=\\d{1,2}\\$[A-Za-z0-9+/]{16,}\\$[A-Za-z0-9+/]{32,}$';
 
-export const BasicAuthCredentialSchema = Type.Object({
-  ...EntityBase,
-  consumer: Type.Optional(Nullable(ForeignRef)),
-  // Sent upstream as X-Credential-Identifier: identity text. A `:` could never be sent (it ends the
-  // username in `user:pass`), so it is refused rather than stored as a credential that cannot work.
-  username: Type.String({ minLength: 1, maxLength: 255, pattern: '^[^:]+$', [IDENTITY_KEYWORD]: 'label', description: 'Unique username the client sends in `Authorization: Basic base64(username:password)`; sent upstream as X-Credential-Identifier. No `:`, no invisible characters, and not a lookalike of another username.' }),
-  password: Type.Optional(Type.String({ minLength: 1, description: 'The password, as given (whitespace kept). Required when creating, unless `password_hash` is given. Write-only: stored as a salted scrypt hash, never returned by reads.', 'x-secret': 'hashed' })),
-  // What `config dump` writes instead of the password: the stored hash round-trips without revealing it.
-  password_hash: Type.Optional(Type.String({ pattern: PASSWORD_HASH_PATTERN, description: 'The stored scrypt hash of the password (`$scrypt$ln=15,r=8,p=1$<salt>$<hash>`), as `config dump` exports it; instead of `password`, never with it.' })),
-}, { additionalProperties: false, $id: 'basicauth_credential' });
+export const BasicAuthCredentialSchema = Type.Object(
+  {
+    ...EntityBase,
+    consumer: Type.Optional(Nullable(ForeignRef)),
+    // Sent upstream as X-Credential-Identifier: identity text. A `:` could never be sent (it ends the
+    // username in `user:pass`), so it is refused rather than stored as a credential that cannot work.
+    username: Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[^:]+$',
+      [IDENTITY_KEYWORD]: 'label',
+      description:
+        'Unique username the client sends in `Authorization: Basic base64(username:password)`; sent upstream as X-Credential-Identifier. No `:`, no invisible characters, and not a lookalike of another username.',
+    }),
+    password: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'The password, as given (whitespace kept). Required when creating, unless `password_hash` is given. Write-only: stored as a salted scrypt hash, never returned by reads.',
+        'x-secret': 'hashed',
+      }),
+    ),
+    // What `config dump` writes instead of the password: the stored hash round-trips without revealing it.
+    password_hash: Type.Optional(
+      Type.String({
+        pattern: PASSWORD_HASH_PATTERN,
+        description:
+          'The stored scrypt hash of the password (`$scrypt$ln=15,r=8,p=1$<salt>$<hash>`), as `config dump` exports it; instead of `password`, never with it.',
+      }),
+    ),
+  },
+  { additionalProperties: false, $id: 'basicauth_credential' },
+);
 
 export type BasicAuthCredential = Static<typeof BasicAuthCredentialSchema>;
 
@@ -36,9 +59,10 @@ export const BasicAuthCredentials = defineEntity({
   hashed: { field: 'password', stored: 'password_hash', scheme: 'password' },
   // Kong's `password = { required = true }`: no `generate`, so a whole write must give the password (or the
   // hash a dump carries) while a partial update keeps it (config/validate-entity.ts). Not both at once:
-  check: (fields, path) => (fields.password !== undefined && fields.password_hash !== undefined
-    ? [{ path: fieldPath(path, 'password_hash'), message: "cannot be set together with 'password'" }]
-    : []),
+  check: (fields, path) =>
+    fields.password !== undefined && fields.password_hash !== undefined
+      ? [{ path: fieldPath(path, 'password_hash'), message: "cannot be set together with 'password'" }]
+      : [],
   sortBy: ['username'],
   naturalKey: ({ fields }) => String(fields.username),
   label: 'basic-auth',

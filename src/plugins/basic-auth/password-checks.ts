@@ -93,4 +93,3 @@ export function createPasswordChecker(options: PasswordCheckerOptions = {}): Pas
     },
   };
 }
-

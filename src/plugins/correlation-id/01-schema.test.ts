@@ -8,13 +8,13 @@ import { checkPluginConfig, pluginConfig } from '../../../test/helpers/plugin-co
 
 const errorsOf = (input: Record<string, unknown>) => checkPluginConfig(plugin, input).errors;
 
-test('the module is Kong\'s correlation-id at Kong 3.x priority', () => {
+test("the module is Kong's correlation-id at Kong 3.x priority", () => {
   assert.equal(plugin.name, 'correlation-id');
   assert.equal(plugin.priority, 100001);
   assert.equal(plugin.configSchema, CorrelationIdConfigSchema);
 });
 
-test('an empty config gets Kong\'s defaults', () => {
+test("an empty config gets Kong's defaults", () => {
   assert.deepEqual(pluginConfig(plugin), { header_name: 'Kong-Request-ID', generator: 'uuid#counter', echo_downstream: false });
 });
 

@@ -76,7 +76,7 @@ test('the tracker generator names host, process, sequence and time', async () =>
   assert.ok(Math.abs(seconds - Date.now() / 1000) < 60);
 });
 
-test('echo_downstream returns the id the upstream saw, overriding the upstream\'s own header', async () => {
+test("echo_downstream returns the id the upstream saw, overriding the upstream's own header", async () => {
   upstream.handler = (_req, res) => {
     res.writeHead(200, { 'kong-request-id': 'made-up-by-upstream', 'content-length': '2' });
     res.end('ok');

@@ -8,7 +8,7 @@ import { checkPluginConfig, pluginConfig } from '../../../test/helpers/plugin-co
 
 const errorsOf = (input: Record<string, unknown>) => checkPluginConfig(plugin, input).errors;
 
-test('the module is Kong\'s cors at Kong 3.x priority', () => {
+test("the module is Kong's cors at Kong 3.x priority", () => {
   assert.equal(plugin.name, 'cors');
   assert.equal(plugin.priority, 2000);
   assert.equal(plugin.configSchema, CorsConfigSchema);
@@ -37,7 +37,7 @@ test('origins may be exact origins, `*`, or regexes', () => {
   assert.deepEqual(errorsOf({ origins: ['http://a.example', '*', 'https://(.+)\\.example\\.org', '^.*\\.example\\.net$'] }), {});
 });
 
-test('refuses an origin regex that does not compile, with Kong\'s message', () => {
+test("refuses an origin regex that does not compile, with Kong's message", () => {
   const errors = errorsOf({ origins: ['http://ok.example', 'https://(unclosed.example'] });
   assert.deepEqual(errors, { 'config.origins[1]': "'https://(unclosed.example' is not a valid regex" });
 });

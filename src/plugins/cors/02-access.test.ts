@@ -85,7 +85,7 @@ test('allow_origin_absent=false leaves requests without an Origin alone', async 
   assert.equal(cors.headers['access-control-allow-origin'], '*');
 });
 
-test('a preflight is answered by the gateway with Kong\'s defaults and never reaches the upstream', async () => {
+test("a preflight is answered by the gateway with Kong's defaults and never reaches the upstream", async () => {
   const before = upstream.requests.length;
   const res = await preflight('/any', { 'access-control-request-headers': 'x-custom, content-type' });
   assert.equal(res.status, 200);
@@ -113,7 +113,7 @@ test('a preflight with configured methods, headers, max_age and credentials', as
   assert.equal(upstream.requests.length, before);
 });
 
-test('on proxied responses the gateway\'s CORS headers replace the upstream\'s; Vary gains Origin', async () => {
+test("on proxied responses the gateway's CORS headers replace the upstream's; Vary gains Origin", async () => {
   const res = await withUpstreamCorsHeaders(() => httpRequest(`${gw.url}/fixed`, { headers: { origin: 'http://app.example' } }));
   assert.equal(res.status, 200);
   assert.equal(res.body, 'ok');
@@ -144,7 +144,7 @@ test('a list of origins reflects the normalised request origin when one matches'
     assert.equal(res.headers.vary, 'Accept-Encoding, Origin', origin);
   }
   const noOrigin = await withUpstreamCorsHeaders(() => httpRequest(`${gw.url}/list`));
-  assert.equal(noOrigin.headers['access-control-allow-origin'], undefined, 'the upstream\'s value is cleared');
+  assert.equal(noOrigin.headers['access-control-allow-origin'], undefined, "the upstream's value is cleared");
 });
 
 test('a preflight from an origin outside the list gets no Allow-Origin', async () => {
@@ -204,5 +204,10 @@ test('an OPTIONS without Access-Control-Request-Method is not a preflight: it is
 test('refusals by later plugins carry CORS headers too, so the browser can read the error', async () => {
   const before = upstream.requests.length;
   const res = await httpRequest(`${gw.url}/refused`, { headers: { origin: 'http://app.example' } });
-  assertRefused(res, { status: 403, code: 'IP_FORBIDDEN', message: 'IP address not allowed: 127.0.0.1', headers: { 'access-control-allow-origin': '*' } }, upstream, before);
+  assertRefused(
+    res,
+    { status: 403, code: 'IP_FORBIDDEN', message: 'IP address not allowed: 127.0.0.1', headers: { 'access-control-allow-origin': '*' } },
+    upstream,
+    before,
+  );
 });

@@ -9,15 +9,15 @@ import { checkPluginConfig, pluginConfig } from '../../../test/helpers/plugin-co
 
 const errorsOf = (input: Record<string, unknown>) => checkPluginConfig(plugin, input).errors;
 
-test('the module is Kong\'s hmac-auth plugin at Kong\'s priority, owning hmacauth_credentials', () => {
+test("the module is Kong's hmac-auth plugin at Kong's priority, owning hmacauth_credentials", () => {
   assert.equal(plugin.name, 'hmac-auth');
   assert.equal(plugin.priority, 1030);
-  assert.equal(plugin.noConsumer, true, 'Kong\'s no_consumer: it decides who the consumer is');
+  assert.equal(plugin.noConsumer, true, "Kong's no_consumer: it decides who the consumer is");
   assert.equal(plugin.configSchema, HmacAuthConfigSchema);
   assert.equal(HmacAuthCredentials.kind, 'hmacauth_credentials');
 });
 
-test('accepts empty config, with Kong\'s defaults', () => {
+test("accepts empty config, with Kong's defaults", () => {
   assert.deepEqual(pluginConfig(plugin), {
     hide_credentials: false,
     clock_skew: 300,

@@ -19,7 +19,10 @@ function kong(value: string) {
 
 test('the parameters of a well-formed header', () => {
   assert.deepEqual(parseAuthorizationParams('hmac username="bob", algorithm="hmac-sha256", headers="date request-line", signature="c2ln"'), {
-    username: 'bob', algorithm: 'hmac-sha256', headers: ['date', 'request-line'], signature: 'c2ln',
+    username: 'bob',
+    algorithm: 'hmac-sha256',
+    headers: ['date', 'request-line'],
+    signature: 'c2ln',
   });
   // Kong's spec spellings: no spaces, extra spaces, `Hmac`, a stray quote before the scheme
   assert.equal(parseAuthorizationParams('hmac username="bob",algorithm="hmac-sha1",  headers="date",signature="x"')?.username, 'bob');
@@ -29,22 +32,26 @@ test('the parameters of a well-formed header', () => {
   assert.deepEqual(parseAuthorizationParams('hmac username="u",algorithm="a",headers="  date",signature="s"')?.headers, ['', '', 'date']);
 });
 
-test('what Kong\'s pattern refuses is refused', () => {
+test("what Kong's pattern refuses is refused", () => {
   for (const value of [
-    'asd', 'hmac username', 'hmac :dXNlcm5hbWU6cGFzc3dvcmQ=', 'hmac username=,algorithm,headers,dXNlcm5hbWU6cGFzc3dvcmQ=',
+    'asd',
+    'hmac username',
+    'hmac :dXNlcm5hbWU6cGFzc3dvcmQ=',
+    'hmac username=,algorithm,headers,dXNlcm5hbWU6cGFzc3dvcmQ=',
     'hmac algorithm="hmac-sha1",headers="date",signature="x"', // no username
     'hmac username="bob",algorithm="hmac-sha1",headers="date"', // no signature
     'hmac username="",  algorithm="hmac-sha1", headers="date", signature="x"', // empty username
     'hmac username="bob",  algorithm="hmac-sha1",   wrong_header="date", signature="x"',
     'hmac username="bob",  algorithm="hmac-sha1" headers="date", signature="x"', // comma missing
     'HMAC username="bob",algorithm="a",headers="h",signature="s"', // only [Hh]mac
-  ]) assert.equal(parseAuthorizationParams(value), null, value);
+  ])
+    assert.equal(parseAuthorizationParams(value), null, value);
 });
 
-test('the same groups as Kong\'s greedy pattern, on every arrangement of its delimiters', () => {
+test("the same groups as Kong's greedy pattern, on every arrangement of its delimiters", () => {
   const pieces = ['hmac username="', '",algorithm="', '", headers="', '",\tsignature="', '"', 'x', ' ', ',', '"', 'Hmac', 'username="', '\u00a0'];
   let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let n = 0; n < 20000; n++) {
     let value = '';
     const length = 1 + Math.floor(random() * 12);
@@ -56,14 +63,14 @@ test('the same groups as Kong\'s greedy pattern, on every arrangement of its del
   assert.deepEqual(parseAuthorizationParams(tricky), kong(tricky));
 });
 
-test('a crafted header is parsed in linear time (Kong\'s pattern backtracks for ages on it)', () => {
+test("a crafted header is parsed in linear time (Kong's pattern backtracks for ages on it)", () => {
   const value = `hmac username="${'",algorithm="",headers="'.repeat(2000)}`;
   const started = performance.now();
   assert.equal(parseAuthorizationParams(value), null);
   assert.ok(performance.now() - started < 200, 'parsed quickly');
 });
 
-test('HTTP dates in nginx\'s three forms; the zone and weekday are not read', () => {
+test("HTTP dates in nginx's three forms; the zone and weekday are not read", () => {
   const t = Date.UTC(1994, 10, 6, 8, 49, 37) / 1000;
   assert.equal(parseHttpDate('Sun, 06 Nov 1994 08:49:37 GMT'), t);
   assert.equal(parseHttpDate('Sunday, 06-Nov-94 08:49:37 GMT'), t);
@@ -74,15 +81,29 @@ test('HTTP dates in nginx\'s three forms; the zone and weekday are not read', ()
   assert.equal(parseHttpDate('Mon, 01-Jan-69 00:00:00 GMT'), Date.UTC(2069, 0, 1) / 1000);
   assert.equal(parseHttpDate(new Date(1_700_000_000_000).toUTCString()), 1_700_000_000);
   assert.equal(parseHttpDate('Tue, 29 Feb 2000 00:00:00 GMT'), Date.UTC(2000, 1, 29) / 1000);
-  for (const bad of ['wrong date', '', 'Sun, 06 Nov 1994', 'Sun, 31 Nov 1994 08:49:37 GMT', 'Sun, 29 Feb 1900 00:00:00 GMT',
-    'Sun, 06 Nov 1994 24:00:00 GMT', 'Sun, 06 Nov 1994 08:60:00 GMT', 'Sun, 6 Nov 1994 08:49:37 GMT', '1994-11-06T08:49:37Z',
-    'Sun, 06 Foo 1994 08:49:37 GMT', '784111777']) {
+  for (const bad of [
+    'wrong date',
+    '',
+    'Sun, 06 Nov 1994',
+    'Sun, 31 Nov 1994 08:49:37 GMT',
+    'Sun, 29 Feb 1900 00:00:00 GMT',
+    'Sun, 06 Nov 1994 24:00:00 GMT',
+    'Sun, 06 Nov 1994 08:60:00 GMT',
+    'Sun, 6 Nov 1994 08:49:37 GMT',
+    '1994-11-06T08:49:37Z',
+    'Sun, 06 Foo 1994 08:49:37 GMT',
+    '784111777',
+  ]) {
     assert.equal(parseHttpDate(bad), null, bad);
   }
 });
 
 const request = (headers: Record<string, string>, extra: Partial<SignedRequest> = {}): SignedRequest => ({
-  method: 'GET', requestUri: '/request?a=1', httpVersion: '1.1', header: (name) => headers[name], ...extra,
+  method: 'GET',
+  requestUri: '/request?a=1',
+  httpVersion: '1.1',
+  header: (name) => headers[name],
+  ...extra,
 });
 
 test('the signing string: one line per listed name, request-line and @request-target computed', () => {
@@ -99,7 +120,12 @@ test('the signing string: one line per listed name, request-line and @request-ta
 
 test('a signature matches only its own HMAC, whatever the algorithm', () => {
   const signing = 'date: D\nGET / HTTP/1.1';
-  for (const [algorithm, digest] of [['hmac-sha1', 'sha1'], ['hmac-sha256', 'sha256'], ['hmac-sha384', 'sha384'], ['hmac-sha512', 'sha512']] as const) {
+  for (const [algorithm, digest] of [
+    ['hmac-sha1', 'sha1'],
+    ['hmac-sha256', 'sha256'],
+    ['hmac-sha384', 'sha384'],
+    ['hmac-sha512', 'sha512'],
+  ] as const) {
     const sent = createHmac(digest, 'secret').update(signing).digest('base64');
     assert.ok(signatureMatches(createSigner(algorithm, 'secret'), signing, sent), algorithm);
     assert.ok(!signatureMatches(createSigner(algorithm, 'other'), signing, sent), `${algorithm}, other secret`);
@@ -114,7 +140,12 @@ test('a signature matches only its own HMAC, whatever the algorithm', () => {
 
 test('the precomputed signer is RFC 2104 HMAC for every algorithm and key length, a key longer than the block included', () => {
   const message = Buffer.from('date: D\nGET / HTTP/1.1');
-  for (const [algorithm, digest] of [['hmac-sha1', 'sha1'], ['hmac-sha256', 'sha256'], ['hmac-sha384', 'sha384'], ['hmac-sha512', 'sha512']] as const) {
+  for (const [algorithm, digest] of [
+    ['hmac-sha1', 'sha1'],
+    ['hmac-sha256', 'sha256'],
+    ['hmac-sha384', 'sha384'],
+    ['hmac-sha512', 'sha512'],
+  ] as const) {
     for (const secret of ['s', 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(65), 'w'.repeat(128), 'v'.repeat(129), 'sécret ✓']) {
       const signer = createSigner(algorithm, secret);
       const expected = createHmac(digest, Buffer.from(secret, 'utf8')).update(message).digest();
@@ -128,7 +159,9 @@ test('a UTF-8 secret and header bytes sign as Kong signs them', () => {
   // a header value arrives as latin1 characters, one per byte; the secret is the stored UTF-8 text
   const value = Buffer.from('café', 'utf8').toString('latin1');
   const signing = signingString(request({ 'x-name': value }), ['x-name']);
-  const expected = createHmac('sha256', Buffer.from('sécret', 'utf8')).update(Buffer.concat([Buffer.from('x-name: '), Buffer.from('café', 'utf8')])).digest('base64');
+  const expected = createHmac('sha256', Buffer.from('sécret', 'utf8'))
+    .update(Buffer.concat([Buffer.from('x-name: '), Buffer.from('café', 'utf8')]))
+    .digest('base64');
   assert.ok(signatureMatches(createSigner('hmac-sha256', 'sécret'), signing, expected));
   assert.equal(computeSignature('hmac-sha256', 'sécret', signing).toString('base64'), expected);
 });

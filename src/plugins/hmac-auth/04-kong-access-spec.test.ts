@@ -37,7 +37,11 @@ describe('Plugin: hmac-auth (access)', () => {
   let send: ReturnType<typeof specClient>;
 
   before(async () => {
-    const route = (host: string, config: Record<string, unknown>) => ({ name: host.replace(/\./g, '-'), hosts: [host], plugins: [{ name: 'hmac-auth', config }] });
+    const route = (host: string, config: Record<string, unknown>) => ({
+      name: host.replace(/\./g, '-'),
+      hosts: [host],
+      plugins: [{ name: 'hmac-auth', config }],
+    });
     gw = await startPluginGateway({
       consumers: [{ ...consumer, hmacauth_credentials: [credential] }, anonymousUser],
       routes: [
@@ -46,7 +50,12 @@ describe('Plugin: hmac-auth (access)', () => {
         route('hmacauth3.test', { anonymous: nonexistingAnonymous, clock_skew: 3000 }),
         route('hmacauth4.test', { clock_skew: 3000, validate_request_body: true }),
         route('hmacauth5.test', { clock_skew: 3000, enforce_headers: ['date', 'request-line'], validate_request_body: true }),
-        route('hmacauth6.test', { clock_skew: 3000, enforce_headers: ['date', 'request-line'], algorithms: ['hmac-sha1', 'hmac-sha256'], validate_request_body: true }),
+        route('hmacauth6.test', {
+          clock_skew: 3000,
+          enforce_headers: ['date', 'request-line'],
+          algorithms: ['hmac-sha1', 'hmac-sha256'],
+          validate_request_body: true,
+        }),
         route('hmacauth7.test', { anonymous: anonymousUser.username, clock_skew: 3000 }),
       ],
     });
@@ -67,12 +76,20 @@ describe('Plugin: hmac-auth (access)', () => {
     test('rejects gRPC call without credentials', { skip: 'gRPC is not proxied by this gateway (http and https only)' }, () => {});
 
     test('should not be authorized when the HMAC signature is wrong', async () => {
-      unauthorized(await send('hmacauth.test', '/', { method: 'POST', headers: { date: httpDate(), authorization: 'asd' } }), SIGNATURE_NOT_VALID, 'hmac realm="test-realm"');
+      unauthorized(
+        await send('hmacauth.test', '/', { method: 'POST', headers: { date: httpDate(), authorization: 'asd' } }),
+        SIGNATURE_NOT_VALID,
+        'hmac realm="test-realm"',
+      );
     });
 
     test('should not be authorized when the HMAC signature is not properly base64 encoded', async () => {
       const hmacAuth = '"hmac username="bob",algorithm="hmac-sha1",headers="date",signature="not really a base64 encoded value!!!"';
-      unauthorized(await send('hmacauth.test', '/', { method: 'POST', headers: { date: httpDate(), authorization: hmacAuth } }), SIGNATURE_NOT_SAME, 'hmac realm="test-realm"');
+      unauthorized(
+        await send('hmacauth.test', '/', { method: 'POST', headers: { date: httpDate(), authorization: hmacAuth } }),
+        SIGNATURE_NOT_SAME,
+        'hmac realm="test-realm"',
+      );
     });
 
     test('should not be authorized when date header is missing', async () => {
@@ -80,7 +97,11 @@ describe('Plugin: hmac-auth (access)', () => {
     });
 
     test('should not be authorized with signature is wrong in proxy-authorization', async () => {
-      unauthorized(await send('hmacauth.test', '/', { method: 'POST', headers: { date: httpDate(), 'proxy-authorization': 'asd' } }), SIGNATURE_NOT_VALID, 'hmac realm="test-realm"');
+      unauthorized(
+        await send('hmacauth.test', '/', { method: 'POST', headers: { date: httpDate(), 'proxy-authorization': 'asd' } }),
+        SIGNATURE_NOT_VALID,
+        'hmac realm="test-realm"',
+      );
     });
 
     test('should not pass when passing only the digest', async () => {
@@ -90,13 +111,20 @@ describe('Plugin: hmac-auth (access)', () => {
 
     test('should not pass when passing wrong hmac parameters (proxy-authorization, then authorization)', async () => {
       for (const header of ['proxy-authorization', 'authorization']) {
-        const res = await send('hmacauth.test', '/', { method: 'POST', headers: { date: httpDate(), [header]: 'hmac username=,algorithm,headers,dXNlcm5hbWU6cGFzc3dvcmQ=' } });
+        const res = await send('hmacauth.test', '/', {
+          method: 'POST',
+          headers: { date: httpDate(), [header]: 'hmac username=,algorithm,headers,dXNlcm5hbWU6cGFzc3dvcmQ=' },
+        });
         unauthorized(res, SIGNATURE_NOT_VALID, 'hmac realm="test-realm"');
       }
     });
 
     test('should not be authorized when passing only the username', async () => {
-      unauthorized(await send('hmacauth.test', '/', { method: 'POST', headers: { date: httpDate(), authorization: 'hmac username' } }), SIGNATURE_NOT_VALID, 'hmac realm="test-realm"');
+      unauthorized(
+        await send('hmacauth.test', '/', { method: 'POST', headers: { date: httpDate(), authorization: 'hmac username' } }),
+        SIGNATURE_NOT_VALID,
+        'hmac realm="test-realm"',
+      );
     });
 
     test('should not be authorized when authorization header is missing', async () => {
@@ -111,7 +139,9 @@ describe('Plugin: hmac-auth (access)', () => {
     });
 
     test('should not pass with signature missing', async () => {
-      const res = await send('hmacauth.test', '/request', { headers: { date: httpDate(), authorization: 'hmac username="bob",algorithm="hmac-sha1",headers="date"' } });
+      const res = await send('hmacauth.test', '/request', {
+        headers: { date: httpDate(), authorization: 'hmac username="bob",algorithm="hmac-sha1",headers="date"' },
+      });
       unauthorized(res, SIGNATURE_NOT_VALID, 'hmac realm="test-realm"');
     });
 
@@ -124,7 +154,11 @@ describe('Plugin: hmac-auth (access)', () => {
     });
 
     test('accepts authorized gRPC calls', { skip: 'gRPC is not proxied by this gateway (http and https only)' }, () => {});
-    test('accepts authorized gRPC calls with @request-target (HTTP/2 test), bug #3789', { skip: 'gRPC is not proxied; @request-target over HTTP/1.1 is below' }, () => {});
+    test(
+      'accepts authorized gRPC calls with @request-target (HTTP/2 test), bug #3789',
+      { skip: 'gRPC is not proxied; @request-target over HTTP/1.1 is below' },
+      () => {},
+    );
 
     test('should pass with GET and proxy-authorization', async () => {
       const date = httpDate();
@@ -146,7 +180,10 @@ describe('Plugin: hmac-auth (access)', () => {
     test('should pass with GET and valid authorization and wrong proxy-authorization', async () => {
       const date = httpDate();
       const hmacAuth = `hmac username="bob",algorithm="hmac-sha1",headers="date",signature="${sha1(`date: ${date}`)}"`;
-      const res = await send('hmacauth.test', '/request', { method: 'POST', headers: { date, 'proxy-authorization': 'hmac username', authorization: hmacAuth } });
+      const res = await send('hmacauth.test', '/request', {
+        method: 'POST',
+        headers: { date, 'proxy-authorization': 'hmac username', authorization: hmacAuth },
+      });
       assert.equal(res.status, 200);
       assert.equal(res.upstream!.headers.authorization, hmacAuth);
     });
@@ -182,15 +219,21 @@ describe('Plugin: hmac-auth (access)', () => {
     test('should encode http-1 requests as http/1.0', async () => {
       const date = httpDate();
       const hmacAuth = `hmac username="bob",  algorithm="hmac-sha1", headers="date content-md5 request-line", signature="${sha1(`date: ${date}\ncontent-md5: md5\nGET /request HTTP/1.0`)}"`;
-      const res = await rawRequest(gw.port, `GET /request HTTP/1.0\r\nHost: hmacauth.test\r\nDate: ${date}\r\nProxy-Authorization: ${hmacAuth}\r\nAuthorization: hello\r\nContent-MD5: md5\r\n\r\n`);
+      const res = await rawRequest(
+        gw.port,
+        `GET /request HTTP/1.0\r\nHost: hmacauth.test\r\nDate: ${date}\r\nProxy-Authorization: ${hmacAuth}\r\nAuthorization: hello\r\nContent-MD5: md5\r\n\r\n`,
+      );
       assert.equal(res.status, 200, res.body);
     });
 
     // Not in Kong's spec: an absolute-form target signs as nginx's $request_uri, the path and query only.
-    test('an absolute-form request line signs its path and query, as nginx\'s $request_uri', async () => {
+    test("an absolute-form request line signs its path and query, as nginx's $request_uri", async () => {
       const date = httpDate();
       const hmacAuth = `hmac username="bob", algorithm="hmac-sha1", headers="date request-line", signature="${sha1(`date: ${date}\nGET /request?a=1 HTTP/1.1`)}"`;
-      const res = await rawRequest(gw.port, `GET http://hmacauth.test/request?a=1 HTTP/1.1\r\nHost: hmacauth.test\r\nDate: ${date}\r\nAuthorization: ${hmacAuth}\r\nConnection: close\r\n\r\n`);
+      const res = await rawRequest(
+        gw.port,
+        `GET http://hmacauth.test/request?a=1 HTTP/1.1\r\nHost: hmacauth.test\r\nDate: ${date}\r\nAuthorization: ${hmacAuth}\r\nConnection: close\r\n\r\n`,
+      );
       assert.equal(res.status, 200, res.body);
     });
 
@@ -224,7 +267,9 @@ describe('Plugin: hmac-auth (access)', () => {
         `hmac username="bob",  algorithm="hmac-sha1" headers="date content-md5 request-line", signature="${signature}"`,
         `hmac username="bob",  algorithm="hmac-sha1" headers="  date content-md5 request-line",signature="${signature}"`,
       ]) {
-        const res = await send('hmacauth.test', '/request', { headers: { date, 'proxy-authorization': hmacAuth, authorization: 'hello', 'content-md5': 'md5' } });
+        const res = await send('hmacauth.test', '/request', {
+          headers: { date, 'proxy-authorization': hmacAuth, authorization: 'hello', 'content-md5': 'md5' },
+        });
         unauthorized(res, SIGNATURE_NOT_VALID, 'hmac realm="test-realm"');
       }
     });
@@ -279,7 +324,9 @@ describe('Plugin: hmac-auth (access)', () => {
 
     test('should pass with GET with x-date malformed but date correct', async () => {
       const hmacAuth = `hmac username="bob",algorithm="hmac-sha1",  headers="content-md5 request-line",signature="${sha1('content-md5: md5\nGET /request HTTP/1.1')}"`;
-      const res = await send('hmacauth.test', '/request', { headers: { 'x-date': 'wrong date', date: httpDate(), authorization: hmacAuth, 'content-md5': 'md5' } });
+      const res = await send('hmacauth.test', '/request', {
+        headers: { 'x-date': 'wrong date', date: httpDate(), authorization: hmacAuth, 'content-md5': 'md5' },
+      });
       assert.equal(res.status, 200);
     });
 
@@ -292,13 +339,17 @@ describe('Plugin: hmac-auth (access)', () => {
 
     test('should with x-date malformed and used for signature but skew test pass', async () => {
       const hmacAuth = `hmac username="bob",algorithm="hmac-sha1",  headers="x-date content-md5 request-line",signature="${sha1('x-date: wrong date\ncontent-md5: md5\nGET /request HTTP/1.1')}"`;
-      const res = await send('hmacauth.test', '/request', { headers: { 'x-date': 'wrong date', date: httpDate(), authorization: hmacAuth, 'content-md5': 'md5' } });
+      const res = await send('hmacauth.test', '/request', {
+        headers: { 'x-date': 'wrong date', date: httpDate(), authorization: hmacAuth, 'content-md5': 'md5' },
+      });
       assert.equal(res.status, 200);
     });
 
     test('should pass with date malformed and used for signature but skew test pass', async () => {
       const hmacAuth = `hmac username="bob",algorithm="hmac-sha1",  headers="date content-md5 request-line",signature="${sha1('date: wrong date\ncontent-md5: md5\nGET /request HTTP/1.1')}"`;
-      const res = await send('hmacauth.test', '/request', { headers: { 'x-date': httpDate(), date: 'wrong date', authorization: hmacAuth, 'content-md5': 'md5' } });
+      const res = await send('hmacauth.test', '/request', {
+        headers: { 'x-date': httpDate(), date: 'wrong date', authorization: hmacAuth, 'content-md5': 'md5' },
+      });
       assert.equal(res.status, 200);
     });
 
@@ -351,7 +402,7 @@ describe('Plugin: hmac-auth (access)', () => {
       assert.equal(res.upstream!.headers['x-consumer-username'], 'no-body');
     });
 
-    test('errors when anonymous user doesn\'t exist', async () => {
+    test("errors when anonymous user doesn't exist", async () => {
       const res = await send('hmacauth3.test', '/request');
       assert.equal(res.status, 500);
       assert.equal(res.json?.message, `anonymous consumer ${nonexistingAnonymous} is configured but doesn't exist`);
@@ -395,7 +446,11 @@ describe('Plugin: hmac-auth (access)', () => {
       const date = httpDate();
       const digest = bodyDigest(postBody);
       const hmacAuth = `"hmac username="bob",algorithm="hmac-sha1",headers="date digest",signature="${sha1(`date: ${date}\ndigest: ${digest}`)}"`;
-      const res = await send('hmacauth4.test', '/request', { method: 'POST', body: postBody, headers: { date, digest: `${digest}spoofed`, authorization: hmacAuth } });
+      const res = await send('hmacauth4.test', '/request', {
+        method: 'POST',
+        body: postBody,
+        headers: { date, digest: `${digest}spoofed`, authorization: hmacAuth },
+      });
       unauthorized(res, SIGNATURE_NOT_SAME, 'hmac');
     });
 
@@ -407,9 +462,16 @@ describe('Plugin: hmac-auth (access)', () => {
 
     test('should fail with GET with request-line having query param but signed without query param', async () => {
       const date = httpDate();
-      for (const [signedUri, sentUri] of [['/request', '/request?name=foo'], ['/request/', '/request/?name=foo']] as const) {
+      for (const [signedUri, sentUri] of [
+        ['/request', '/request?name=foo'],
+        ['/request/', '/request/?name=foo'],
+      ] as const) {
         const hmacAuth = `hmac username="bob",  algorithm="hmac-sha1", headers="date content-md5 request-line", signature="${sha1(`date: ${date}\ncontent-md5: md5\nGET ${signedUri} HTTP/1.1`)}"`;
-        unauthorized(await send('hmacauth5.test', sentUri, { headers: { date, 'proxy-authorization': hmacAuth, 'content-md5': 'md5' } }), SIGNATURE_NOT_SAME, 'hmac');
+        unauthorized(
+          await send('hmacauth5.test', sentUri, { headers: { date, 'proxy-authorization': hmacAuth, 'content-md5': 'md5' } }),
+          SIGNATURE_NOT_SAME,
+          'hmac',
+        );
       }
     });
 
@@ -455,7 +517,11 @@ describe('Plugin: hmac-auth (access)', () => {
     test('should fail with GET when enforced header request-line missing', async () => {
       const date = httpDate();
       const hmacAuth = `hmac username="bob",  algorithm="hmac-sha1", headers="date content-md5", signature="${sha1(`date: ${date}\ncontent-md5: md5`)}"`;
-      unauthorized(await send('hmacauth5.test', '/request', { headers: { date, 'proxy-authorization': hmacAuth, 'content-md5': 'md5' } }), SIGNATURE_NOT_VALID, 'hmac');
+      unauthorized(
+        await send('hmacauth5.test', '/request', { headers: { date, 'proxy-authorization': hmacAuth, 'content-md5': 'md5' } }),
+        SIGNATURE_NOT_VALID,
+        'hmac',
+      );
     });
 
     test('should pass with GET with hmac-sha384 and hmac-sha512', async () => {
@@ -463,15 +529,23 @@ describe('Plugin: hmac-auth (access)', () => {
         const date = httpDate();
         const signature = hmacBase64(algorithm, 'secret', `date: ${date}\ncontent-md5: md5\nGET /request HTTP/1.1`);
         const hmacAuth = `hmac username="bob",  algorithm="${algorithm}", headers="date content-md5 request-line", signature="${signature}"`;
-        assert.equal((await send('hmacauth5.test', '/request', { headers: { date, 'proxy-authorization': hmacAuth, 'content-md5': 'md5' } })).status, 200, algorithm);
+        assert.equal(
+          (await send('hmacauth5.test', '/request', { headers: { date, 'proxy-authorization': hmacAuth, 'content-md5': 'md5' } })).status,
+          200,
+          algorithm,
+        );
       }
     });
 
-    test('should not pass with hmac-sha512 (not in the route\'s algorithms)', async () => {
+    test("should not pass with hmac-sha512 (not in the route's algorithms)", async () => {
       const date = httpDate();
       const signature = hmacBase64('hmac-sha512', 'secret', `date: ${date}\ncontent-md5: md5\nGET /request HTTP/1.1`);
       const hmacAuth = `hmac username="bob",  algorithm="hmac-sha512", headers="date content-md5 request-line", signature="${signature}"`;
-      unauthorized(await send('hmacauth6.test', '/request', { headers: { date, 'proxy-authorization': hmacAuth, 'content-md5': 'md5' } }), SIGNATURE_NOT_VALID, 'hmac');
+      unauthorized(
+        await send('hmacauth6.test', '/request', { headers: { date, 'proxy-authorization': hmacAuth, 'content-md5': 'md5' } }),
+        SIGNATURE_NOT_VALID,
+        'hmac',
+      );
     });
 
     test('should pass with hmac-sha1', async () => {
@@ -496,7 +570,14 @@ describe('Plugin: hmac-auth (access): multiple auth plugins', () => {
       consumers: [anonymous, user1, user2],
       routes: [
         { name: 'and', hosts: ['logical-and.test'], plugins: [{ name: 'hmac-auth' }, { name: 'key-auth' }] },
-        { name: 'or', hosts: ['logical-or.test'], plugins: [{ name: 'hmac-auth', config: { anonymous: anonymous.id } }, { name: 'key-auth', config: { anonymous: anonymous.id } }] },
+        {
+          name: 'or',
+          hosts: ['logical-or.test'],
+          plugins: [
+            { name: 'hmac-auth', config: { anonymous: anonymous.id } },
+            { name: 'key-auth', config: { anonymous: anonymous.id } },
+          ],
+        },
       ],
     });
     send = specClient(gw.url, gw.upstream);

@@ -120,7 +120,11 @@ describe('Plugin: hmac-auth (API)', () => {
 
     test('PATCH [FAILURE] should return proper errors', async () => {
       await fresh();
-      const problem = expectProblem(await admin.request('PATCH', `/consumers/bob/hmac-auth/${credential.id}`, { body: { username: '' } }), 400, 'ADMIN_SCHEMA_VIOLATION');
+      const problem = expectProblem(
+        await admin.request('PATCH', `/consumers/bob/hmac-auth/${credential.id}`, { body: { username: '' } }),
+        400,
+        'ADMIN_SCHEMA_VIOLATION',
+      );
       assert.deepEqual(Object.keys(problem.fields), ['username']);
     });
 
@@ -254,7 +258,9 @@ describe('Plugin: hmac-auth (invalidations)', () => {
   });
 
   test('should invalidate when Hmac Auth Credential entity is updated', async () => {
-    const created = await admin.request('POST', '/consumers/consumer1/hmac-auth/', { body: { username: 'bob', secret: 'secret', consumer: { id: consumer.id } } });
+    const created = await admin.request('POST', '/consumers/consumer1/hmac-auth/', {
+      body: { username: 'bob', secret: 'secret', consumer: { id: consumer.id } },
+    });
     assert.equal(created.status, 201, created.text);
     assert.equal(await proxied('bob'), 200);
     assert.equal(await proxied('hello123'), 401);

@@ -110,6 +110,6 @@ describe('database mode: config sync and config dump', () => {
     assert.deepEqual(actionLines((await n.cli(['diff', dumpPath])).stdout), [], 'a dump is what the node holds');
     assert.equal((await n.cli(['sync', dumpPath])).code, 0);
     assert.equal((await signedStatus(n.proxyUrl, n.up, 'alice-signer', ALICE_SECRET)).status, 200, 'the secret the dump left out is still the stored one');
-    assert.deepEqual(actionLines((await n.cli(['diff', path])).stdout), [], 'the file\'s secrets are the ones the node holds');
+    assert.deepEqual(actionLines((await n.cli(['diff', path])).stdout), [], "the file's secrets are the ones the node holds");
   });
 });

@@ -7,21 +7,28 @@ import { defineEntity } from '../../schema/entity-definition.ts';
 import { IDENTITY_KEYWORD } from '../../schema/identity-text.ts';
 import { definePluginDaos } from '../plugin-daos.ts';
 
-export const HmacAuthCredentialSchema = Type.Object({
-  ...EntityBase,
-  consumer: Type.Optional(Nullable(ForeignRef)),
-  username: Type.String({
-    minLength: 1,
-    maxLength: 255,
-    [IDENTITY_KEYWORD]: 'label',
-    description: 'The name a client signs as (`hmac username="…"`), sent upstream as X-Credential-Identifier. Unique; no invisible characters, and not a lookalike of another username.',
-  }),
-  secret: Type.Optional(Type.String({
-    minLength: 1,
-    description: 'The shared HMAC secret; generated (64 hex characters) when left out and then shown once, in the answer to the create. Write-only: stored encrypted, never returned by reads.',
-    'x-secret': 'encrypted',
-  })),
-}, { additionalProperties: false, $id: 'hmacauth_credential' });
+export const HmacAuthCredentialSchema = Type.Object(
+  {
+    ...EntityBase,
+    consumer: Type.Optional(Nullable(ForeignRef)),
+    username: Type.String({
+      minLength: 1,
+      maxLength: 255,
+      [IDENTITY_KEYWORD]: 'label',
+      description:
+        'The name a client signs as (`hmac username="…"`), sent upstream as X-Credential-Identifier. Unique; no invisible characters, and not a lookalike of another username.',
+    }),
+    secret: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'The shared HMAC secret; generated (64 hex characters) when left out and then shown once, in the answer to the create. Write-only: stored encrypted, never returned by reads.',
+        'x-secret': 'encrypted',
+      }),
+    ),
+  },
+  { additionalProperties: false, $id: 'hmacauth_credential' },
+);
 
 export type HmacAuthCredential = Static<typeof HmacAuthCredentialSchema>;
 

@@ -83,8 +83,13 @@ export function createHmacAuthHandler(config: HmacAuthConfig, deps: HmacAuthDeps
   }
 
   /** Kong's validate_params, plus: no header the signature covers may be sent twice. */
-  function checkParams(params: AuthorizationParams | null, headers: ClientHeaders, carrier: string): Failure | (AuthorizationParams & { algorithm: HmacAlgorithm }) {
-    if (params === null) return { code: 'HMAC_AUTH_INVALID', detail: 'no hmac username, algorithm, headers and signature in Proxy-Authorization or Authorization' };
+  function checkParams(
+    params: AuthorizationParams | null,
+    headers: ClientHeaders,
+    carrier: string,
+  ): Failure | (AuthorizationParams & { algorithm: HmacAlgorithm }) {
+    if (params === null)
+      return { code: 'HMAC_AUTH_INVALID', detail: 'no hmac username, algorithm, headers and signature in Proxy-Authorization or Authorization' };
     for (const name of enforced) {
       if (!params.headers.includes(name)) return { code: 'HMAC_AUTH_INVALID', detail: 'enforced header not used for signature creation' };
     }
@@ -118,7 +123,10 @@ export function createHmacAuthHandler(config: HmacAuthConfig, deps: HmacAuthDeps
       // Logical OR: a credential from a higher-priority auth plugin already settles it.
       if (anonymous !== null && ctx.credential !== null) return;
       const failure = authenticate(ctx);
-      if (failure instanceof Promise) return failure.then((f) => { decide(ctx, f); });
+      if (failure instanceof Promise)
+        return failure.then((f) => {
+          decide(ctx, f);
+        });
       decide(ctx, failure);
     },
   };

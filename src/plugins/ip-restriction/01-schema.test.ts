@@ -8,7 +8,7 @@ import { checkPluginConfig, pluginConfig } from '../../../test/helpers/plugin-co
 
 const errorsOf = (input: Record<string, unknown>) => checkPluginConfig(plugin, input).errors;
 
-test('the module is Kong\'s ip-restriction at Kong 3.x priority', () => {
+test("the module is Kong's ip-restriction at Kong 3.x priority", () => {
   assert.equal(plugin.name, 'ip-restriction');
   assert.equal(plugin.priority, 990);
   assert.equal(plugin.configSchema, IpRestrictionConfigSchema);
@@ -23,7 +23,7 @@ test('every field documents itself and has a default', () => {
   assertFieldsDocumented(IpRestrictionConfigSchema);
 });
 
-test('at least one of allow and deny, with Kong\'s message', () => {
+test("at least one of allow and deny, with Kong's message", () => {
   const errors = errorsOf({});
   assert.deepEqual(Object.keys(errors), ['config.allow']);
   assert.match(errors['config.allow'] ?? '', /at least one of these fields must be non-empty: 'config.allow', 'config.deny'/);

@@ -52,7 +52,7 @@ test('a client on the allow list (host, block, or IPv4-mapped form) is proxied',
   }
 });
 
-test('a client off the allow list gets 403 with Kong 3.x\'s message naming its address', async () => {
+test("a client off the allow list gets 403 with Kong 3.x's message naming its address", async () => {
   const before = upstream.requests.length;
   refused(await httpRequest(`${gw.url}/allow-other`), 403, 'IP address not allowed: 127.0.0.1', before);
 });
@@ -81,6 +81,11 @@ test('behind a trusted proxy the X-Forwarded-For client is judged; from anyone e
   const viaProxy = await httpRequest(`${behindProxy.url}/allow-doc`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
   assert.equal(viaProxy.status, 200);
   const before = upstream.requests.length;
-  refused(await httpRequest(`${behindProxy.url}/deny-block`, { headers: { 'x-forwarded-for': '192.0.2.55' } }), 403, 'IP address not allowed: 192.0.2.55', before);
+  refused(
+    await httpRequest(`${behindProxy.url}/deny-block`, { headers: { 'x-forwarded-for': '192.0.2.55' } }),
+    403,
+    'IP address not allowed: 192.0.2.55',
+    before,
+  );
   refused(await httpRequest(`${gw.url}/allow-doc`, { headers: { 'x-forwarded-for': '203.0.113.7' } }), 403, 'IP address not allowed: 127.0.0.1', before);
 });

@@ -30,4 +30,3 @@ export function createIpRestriction(config: IpRestrictionConfig): PluginHandler 
 function refusal(status: number, message: string): GatewayError {
   return new GatewayError('IP_FORBIDDEN', { status, message });
 }
-

@@ -6,24 +6,27 @@ if (!FormatRegistry.Has('ip-or-cidr')) FormatRegistry.Set('ip-or-cidr', isIpOrCi
 
 const IpOrCidr = Type.String({ format: 'ip-or-cidr', description: 'IPv4 or IPv6 address, optionally with a /prefix.' });
 
-export const IpRestrictionConfigSchema = Type.Object({
-  allow: Type.Union([Type.Array(IpOrCidr), Type.Null()], {
-    default: null,
-    description: 'IPs or CIDR blocks allowed in; any other client is refused. At least one of `allow` and `deny` is required.',
-  }),
-  deny: Type.Union([Type.Array(IpOrCidr), Type.Null()], {
-    default: null,
-    description: 'IPs or CIDR blocks refused; checked before `allow`. At least one of `allow` and `deny` is required.',
-  }),
-  status: Type.Union([Type.Integer({ minimum: 100, maximum: 599 }), Type.Null()], {
-    default: null,
-    description: 'HTTP status for refused requests (null: 403).',
-  }),
-  message: Type.Union([Type.String(), Type.Null()], {
-    default: null,
-    description: 'Message for refused requests (null: `IP address not allowed: {client ip}`, as Kong 3.x).',
-  }),
-}, { additionalProperties: false });
+export const IpRestrictionConfigSchema = Type.Object(
+  {
+    allow: Type.Union([Type.Array(IpOrCidr), Type.Null()], {
+      default: null,
+      description: 'IPs or CIDR blocks allowed in; any other client is refused. At least one of `allow` and `deny` is required.',
+    }),
+    deny: Type.Union([Type.Array(IpOrCidr), Type.Null()], {
+      default: null,
+      description: 'IPs or CIDR blocks refused; checked before `allow`. At least one of `allow` and `deny` is required.',
+    }),
+    status: Type.Union([Type.Integer({ minimum: 100, maximum: 599 }), Type.Null()], {
+      default: null,
+      description: 'HTTP status for refused requests (null: 403).',
+    }),
+    message: Type.Union([Type.String(), Type.Null()], {
+      default: null,
+      description: 'Message for refused requests (null: `IP address not allowed: {client ip}`, as Kong 3.x).',
+    }),
+  },
+  { additionalProperties: false },
+);
 
 export type IpRestrictionConfig = Static<typeof IpRestrictionConfigSchema>;
 

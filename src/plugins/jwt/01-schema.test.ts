@@ -9,7 +9,7 @@ import { checkPluginConfig } from '../../../test/helpers/plugin-config.ts';
 
 const errorsOf = (input: Record<string, unknown>) => checkPluginConfig(plugin, input).errors;
 
-test('the module is Kong\'s jwt plugin at Kong 3.x priority', () => {
+test("the module is Kong's jwt plugin at Kong 3.x priority", () => {
   assert.equal(plugin.name, 'jwt');
   assert.equal(plugin.priority, 1450);
   assert.equal(plugin.configSchema, JwtConfigSchema);

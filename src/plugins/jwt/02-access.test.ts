@@ -21,8 +21,11 @@ const pairs = Object.fromEntries(ASYM.map((alg) => [alg, keyPair(alg)])) as Reco
 let upstream: TestUpstream;
 let gw: PluginGateway;
 
-const jwtRoute = (name: string, config: Record<string, unknown> = {}, extra: Record<string, unknown>[] = []) =>
-  ({ name, paths: [`/${name}`], plugins: [{ name: 'jwt', config }, ...extra] });
+const jwtRoute = (name: string, config: Record<string, unknown> = {}, extra: Record<string, unknown>[] = []) => ({
+  name,
+  paths: [`/${name}`],
+  plugins: [{ name: 'jwt', config }, ...extra],
+});
 
 before(async () => {
   gw = await startPluginGateway({
@@ -84,7 +87,7 @@ async function passed(path: string, headers: Record<string, string>, method = 'G
   return last.headers;
 }
 
-test('a valid HS256 token passes with Kong\'s identity headers upstream', async () => {
+test("a valid HS256 token passes with Kong's identity headers upstream", async () => {
   const seen = await passed('/kong', bearer(hs({ iss: 'alice-hs256' })));
   assert.equal(seen['x-consumer-id'], alice.id);
   assert.equal(seen['x-consumer-username'], 'alice');
@@ -94,7 +97,13 @@ test('a valid HS256 token passes with Kong\'s identity headers upstream', async 
 });
 
 test('identity headers sent by the client never reach the upstream', async () => {
-  const spoof = { 'x-consumer-username': 'admin', 'x-consumer-id': 'spoofed', 'x-consumer-custom-id': 'spoofed', 'x-credential-identifier': 'spoofed', 'x-anonymous-consumer': 'false' };
+  const spoof = {
+    'x-consumer-username': 'admin',
+    'x-consumer-id': 'spoofed',
+    'x-consumer-custom-id': 'spoofed',
+    'x-credential-identifier': 'spoofed',
+    'x-anonymous-consumer': 'false',
+  };
   const seen = await passed('/kong', { ...spoof, ...bearer(hs({ iss: 'alice-hs256' })) });
   assert.equal(seen['x-consumer-username'], 'alice');
   assert.equal(seen['x-consumer-id'], alice.id);
@@ -120,7 +129,7 @@ test('no token: 401 Unauthorized with a bare Bearer challenge', async () => {
   await refused('/realm', bearer('garbage'), 'JWT_MALFORMED', 'Bad token; invalid JSON', 'Bearer realm="orders", error="invalid_token"');
 });
 
-test('each refusal class answers Kong\'s message and forwards nothing', async () => {
+test("each refusal class answers Kong's message and forwards nothing", async () => {
   const now = nowS();
   const token = hs({ iss: 'alice-hs256' });
   const [h, p, s] = token.split('.');
@@ -132,7 +141,12 @@ test('each refusal class answers Kong\'s message and forwards nothing', async ()
   for (const alg of ['none', 'None', 'NONE']) {
     await refused('/kong', bearer(`${b64({ alg, typ: 'JWT' })}.${p}.`), 'JWT_INVALID_ALGORITHM', 'Bad token; invalid alg');
   }
-  await refused('/kong', bearer(signToken({ alg: 'HS256', crit: ['b64'], b64: false }, { iss: 'alice-hs256' }, SECRET)), 'JWT_MALFORMED', 'Bad token; unsupported crit header');
+  await refused(
+    '/kong',
+    bearer(signToken({ alg: 'HS256', crit: ['b64'], b64: false }, { iss: 'alice-hs256' }, SECRET)),
+    'JWT_MALFORMED',
+    'Bad token; unsupported crit header',
+  );
   await refused('/kong', bearer(hs({ sub: 'x' })), 'JWT_MISSING_KEY_CLAIM', "No mandatory 'iss' in claims");
   await refused('/subclaim', bearer(hs({ iss: 'alice-hs256' })), 'JWT_MISSING_KEY_CLAIM', "No mandatory 'sub' in claims");
   await refused('/kong', bearer(hs({ iss: 'nobody' })), 'JWT_NO_CREDENTIAL', "No credentials found for given 'iss'");
@@ -194,7 +208,12 @@ test('anonymous: failures fall back to the anonymous consumer; success still win
 
 test('an anonymous consumer that does not exist is a 500, as in Kong', async () => {
   const before = upstream.requests.length;
-  assertRefused(await get('/anon-missing', {}), { status: 500, code: 'ANONYMOUS_CONSUMER_MISSING', message: "anonymous consumer no-such-consumer is configured but doesn't exist" }, upstream, before);
+  assertRefused(
+    await get('/anon-missing', {}),
+    { status: 500, code: 'ANONYMOUS_CONSUMER_MISSING', message: "anonymous consumer no-such-consumer is configured but doesn't exist" },
+    upstream,
+    before,
+  );
 });
 
 test('logical OR with key-auth: either credential is enough', async () => {

@@ -28,16 +28,35 @@ before(async () => {
   rotating = await startJwksServer([jwk(es, 'gen-1')]);
   const port = await deadPort();
   const issuer = (iss: string, uri: string, extra: Record<string, unknown> = {}) => ({ issuer: iss, jwks_uri: uri, ...extra });
-  gw = await startPluginGateway({
-    routes: [
-      { name: 'partner', paths: ['/partner'], plugins: [{ name: 'jwt', config: { issuers: [issuer(ISS, idp.url, { audiences: ['orders'] })], jwks_refresh_cooldown: 300 } }] },
-      { name: 'rotating', paths: ['/rotating'], plugins: [{ name: 'jwt', config: { issuers: [issuer(ROTATING, rotating.url)], jwks_refresh_cooldown: 0.3 } }] },
-      { name: 'down', paths: ['/down'], plugins: [{ name: 'jwt', config: { issuers: [issuer(DOWN, `http://127.0.0.1:${port}/jwks`)], jwks_timeout: 500 } }] },
-      { name: 'down-anon', paths: ['/down-anon'], plugins: [{ name: 'jwt', config: { issuers: [issuer(DOWN, `http://127.0.0.1:${port}/jwks`)], anonymous: 'guest' } }] },
-      { name: 'partner-anon', paths: ['/partner-anon'], plugins: [{ name: 'jwt', config: { issuers: [issuer(ISS, idp.url, { audiences: ['orders'] })], anonymous: 'guest' } }] },
-    ],
-    consumers: [partner, guest],
-  }, { jwksAllowPrivate: LOOPBACK_JWKS });
+  gw = await startPluginGateway(
+    {
+      routes: [
+        {
+          name: 'partner',
+          paths: ['/partner'],
+          plugins: [{ name: 'jwt', config: { issuers: [issuer(ISS, idp.url, { audiences: ['orders'] })], jwks_refresh_cooldown: 300 } }],
+        },
+        {
+          name: 'rotating',
+          paths: ['/rotating'],
+          plugins: [{ name: 'jwt', config: { issuers: [issuer(ROTATING, rotating.url)], jwks_refresh_cooldown: 0.3 } }],
+        },
+        { name: 'down', paths: ['/down'], plugins: [{ name: 'jwt', config: { issuers: [issuer(DOWN, `http://127.0.0.1:${port}/jwks`)], jwks_timeout: 500 } }] },
+        {
+          name: 'down-anon',
+          paths: ['/down-anon'],
+          plugins: [{ name: 'jwt', config: { issuers: [issuer(DOWN, `http://127.0.0.1:${port}/jwks`)], anonymous: 'guest' } }],
+        },
+        {
+          name: 'partner-anon',
+          paths: ['/partner-anon'],
+          plugins: [{ name: 'jwt', config: { issuers: [issuer(ISS, idp.url, { audiences: ['orders'] })], anonymous: 'guest' } }],
+        },
+      ],
+      consumers: [partner, guest],
+    },
+    { jwksAllowPrivate: LOOPBACK_JWKS },
+  );
   upstream = gw.upstream;
 });
 
@@ -88,7 +107,13 @@ test('issuer tokens are refused for a bad audience, expiry, key, signature or co
   await refused('/partner', token({ sub: 'stranger' }), 401, 'JWT_NO_CONSUMER', 'Unauthorized');
   await refused('/partner', token({}, 'rs-1'), 401, 'JWT_INVALID_ALGORITHM', 'Invalid algorithm');
   // HMAC with the issuer's public key: never an HMAC secret
-  await refused('/partner', signToken({ alg: 'HS256', kid: 'es-1' }, { iss: ISS, sub: 'client-abc', aud: 'orders' }, es.publicPem), 401, 'JWT_INVALID_ALGORITHM', 'Invalid algorithm');
+  await refused(
+    '/partner',
+    signToken({ alg: 'HS256', kid: 'es-1' }, { iss: ISS, sub: 'client-abc', aud: 'orders' }, es.publicPem),
+    401,
+    'JWT_INVALID_ALGORITHM',
+    'Invalid algorithm',
+  );
   // another issuer: not trusted here, and there is no such credential either
   await refused('/partner', token({ iss: 'https://evil.test' }), 401, 'JWT_NO_CREDENTIAL', "No credentials found for given 'iss'");
 });

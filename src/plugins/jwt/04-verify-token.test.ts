@@ -17,19 +17,27 @@ const pairs = Object.fromEntries(ASYM.map((alg) => [alg, keyPair(alg)])) as Reco
 // 64 bytes: long enough for HS512 (RFC 7518 §3.2)
 const SECRET = 'a-very-secret-hmac-key-for-tests-long-enough-for-hs512-0123456789';
 
-const consumers = directory([alice, bob], [
-  { key: 'hs256-key', consumerId: alice.id, algorithm: 'HS256', secret: SECRET },
-  { key: 'hs384-key', consumerId: alice.id, algorithm: 'HS384', secret: SECRET },
-  { key: 'hs512-key', consumerId: bob.id, algorithm: 'HS512', secret: SECRET },
-  ...ASYM.map((alg) => ({ key: `${alg}-key`, consumerId: alice.id, algorithm: alg, rsa_public_key: pairs[alg].publicPem })),
-  { key: 'b64-key', consumerId: bob.id, algorithm: 'HS256', secret: Buffer.from('raw secret bytes, thirty-two or more').toString('base64') },
-  { key: 'bad-b64-key', consumerId: bob.id, algorithm: 'HS256', secret: 'not base64!' },
-  { key: 'orphan-key', consumerId: 'ffffffff-ffff-4fff-8fff-ffffffffffff', algorithm: 'HS256', secret: SECRET },
-  { key: 'es-with-rsa-key', consumerId: alice.id, algorithm: 'ES256', rsa_public_key: pairs.RS256.publicPem },
-  { key: 'rs-bad-pem', consumerId: alice.id, algorithm: 'RS256', rsa_public_key: '-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----' },
-  { key: 'rs-short', consumerId: alice.id, algorithm: 'RS256', rsa_public_key: generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString() },
-  { key: 'rs-no-pem', consumerId: alice.id, algorithm: 'RS256' },
-]);
+const consumers = directory(
+  [alice, bob],
+  [
+    { key: 'hs256-key', consumerId: alice.id, algorithm: 'HS256', secret: SECRET },
+    { key: 'hs384-key', consumerId: alice.id, algorithm: 'HS384', secret: SECRET },
+    { key: 'hs512-key', consumerId: bob.id, algorithm: 'HS512', secret: SECRET },
+    ...ASYM.map((alg) => ({ key: `${alg}-key`, consumerId: alice.id, algorithm: alg, rsa_public_key: pairs[alg].publicPem })),
+    { key: 'b64-key', consumerId: bob.id, algorithm: 'HS256', secret: Buffer.from('raw secret bytes, thirty-two or more').toString('base64') },
+    { key: 'bad-b64-key', consumerId: bob.id, algorithm: 'HS256', secret: 'not base64!' },
+    { key: 'orphan-key', consumerId: 'ffffffff-ffff-4fff-8fff-ffffffffffff', algorithm: 'HS256', secret: SECRET },
+    { key: 'es-with-rsa-key', consumerId: alice.id, algorithm: 'ES256', rsa_public_key: pairs.RS256.publicPem },
+    { key: 'rs-bad-pem', consumerId: alice.id, algorithm: 'RS256', rsa_public_key: '-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----' },
+    {
+      key: 'rs-short',
+      consumerId: alice.id,
+      algorithm: 'RS256',
+      rsa_public_key: generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    },
+    { key: 'rs-no-pem', consumerId: alice.id, algorithm: 'RS256' },
+  ],
+);
 
 function verifier(overrides: Partial<JwtConfig> = {}) {
   const { verify } = createTokenVerifier(jwtConfig(overrides), pluginEnv(consumers));
@@ -51,7 +59,6 @@ function refuses(fn: () => unknown, code: ErrorCode, message?: string): void {
 
 const hs = (payload: Record<string, unknown>, alg = 'HS256', secret: string | Buffer = SECRET) => signToken({ alg, typ: 'JWT' }, payload, secret);
 
-
 /** A compact JWS's three segments; throws on any other shape. */
 function segments(token: string): [string, string, string] {
   const [h, p, s, ...rest] = token.split('.');
@@ -61,7 +68,11 @@ function segments(token: string): [string, string, string] {
 
 test('HS256/384/512 credential tokens verify and name the credential and its consumer', () => {
   const verify = verifier();
-  for (const [alg, key, consumer] of [['HS256', 'hs256-key', alice], ['HS384', 'hs384-key', alice], ['HS512', 'hs512-key', bob]] as const) {
+  for (const [alg, key, consumer] of [
+    ['HS256', 'hs256-key', alice],
+    ['HS384', 'hs384-key', alice],
+    ['HS512', 'hs512-key', bob],
+  ] as const) {
     const result = verify(hs({ iss: key, sub: 'x' }, alg));
     assert.equal(result.consumer.id, consumer.id);
     assert.equal(result.credential.type, 'jwt');
@@ -115,7 +126,11 @@ test('malformed tokens get Kong\'s "Bad token; ..." messages', () => {
 });
 
 test('a crit header is refused even when correctly signed', () => {
-  refuses(() => verifier()(signToken({ alg: 'HS256', crit: ['exp'], exp: 1 }, { iss: 'hs256-key' }, SECRET)), 'JWT_MALFORMED', 'Bad token; unsupported crit header');
+  refuses(
+    () => verifier()(signToken({ alg: 'HS256', crit: ['exp'], exp: 1 }, { iss: 'hs256-key' }, SECRET)),
+    'JWT_MALFORMED',
+    'Bad token; unsupported crit header',
+  );
 });
 
 test('the key claim: payload first, then header; missing or empty named after key_claim_name', () => {
@@ -134,7 +149,7 @@ test('unknown credential key', () => {
   refuses(() => verifier()(hs({ iss: 'nobody' })), 'JWT_NO_CREDENTIAL', "No credentials found for given 'iss'");
 });
 
-test('the token alg must equal the credential\'s pinned algorithm (no HS256-with-public-key confusion)', () => {
+test("the token alg must equal the credential's pinned algorithm (no HS256-with-public-key confusion)", () => {
   const verify = verifier();
   // Classic confusion: HMAC "signed" with the RS256 credential's public PEM as secret.
   refuses(() => verify(hs({ iss: 'RS256-key' }, 'HS256', pairs.RS256.publicPem)), 'JWT_INVALID_ALGORITHM', 'Invalid algorithm');
@@ -158,7 +173,7 @@ test('unusable credential keys answer "Invalid key/secret"', () => {
   refuses(() => verify(signToken({ alg: 'RS256' }, { iss: 'rs-no-pem' }, pairs.RS256.privateKey)), 'JWT_INVALID_KEY', 'Invalid key/secret');
 });
 
-test('ES signatures must be raw r||s of the curve\'s exact size', () => {
+test("ES signatures must be raw r||s of the curve's exact size", () => {
   const verify = verifier();
   const token = signToken({ alg: 'ES256' }, { iss: 'ES256-key' }, pairs.ES256.privateKey);
   const [h, p, s] = segments(token);
@@ -175,7 +190,7 @@ test('secret_is_base64 signs with the decoded secret', () => {
   refuses(() => verify(hs({ iss: 'bad-b64-key' }, 'HS256', 'not base64!')), 'JWT_INVALID_KEY', 'Invalid key/secret');
 });
 
-test('claims_to_verify: exp and nbf with Kong\'s messages, absent or non-numeric claims refused', () => {
+test("claims_to_verify: exp and nbf with Kong's messages, absent or non-numeric claims refused", () => {
   const now = nowS();
   const verify = verifier({ claims_to_verify: ['exp', 'nbf'] });
   assert.ok(verify(hs({ iss: 'hs256-key', exp: now + 60, nbf: now - 60 })));
@@ -219,7 +234,7 @@ test('issuers_allowed and audiences for credential tokens', () => {
   refuses(() => verify(token({ iss: 'https://good', aud: [1, 2] })), 'JWT_AUDIENCE_INVALID');
 });
 
-test('a credential whose consumer is gone is refused with Kong\'s message', () => {
+test("a credential whose consumer is gone is refused with Kong's message", () => {
   refuses(() => verifier()(hs({ iss: 'orphan-key' })), 'JWT_NO_CONSUMER', "Could not find consumer for 'iss=orphan-key'");
 });
 

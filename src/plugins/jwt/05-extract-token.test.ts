@@ -55,7 +55,10 @@ test('the same token twice is one token; two distinct tokens are refused', () =>
   const extract = createTokenExtractor({ uri_param_names: ['jwt'], cookie_names: ['jwt'], header_names: ['authorization'] });
   assert.equal(extract(ctx({ authorization: 'Bearer same', cookie: 'jwt=same' }, 'jwt=same&jwt=same')), 'same');
   const multiple = (c: RequestContext) =>
-    assert.throws(() => extract(c), (err: unknown) => err instanceof GatewayError && err.code === 'JWT_MULTIPLE_TOKENS' && err.kongMessage === 'Multiple tokens provided');
+    assert.throws(
+      () => extract(c),
+      (err: unknown) => err instanceof GatewayError && err.code === 'JWT_MULTIPLE_TOKENS' && err.kongMessage === 'Multiple tokens provided',
+    );
   multiple(ctx({}, 'jwt=a&jwt=b'));
   multiple(ctx({ authorization: 'Bearer a' }, 'jwt=b'));
   multiple(ctx({ authorization: 'Bearer a', cookie: 'jwt=b' }));
@@ -68,8 +71,12 @@ test('a header not configured is ignored', () => {
   assert.equal(extract(ctx({ 'x-jwt': 'Bearer c' })), 'c');
 });
 
-const entry = (n: number): VerifiedToken =>
-  ({ consumer: { id: String(n) }, credential: { id: String(n), type: 'jwt', identifier: String(n) }, validFrom: 0, validUntil: Infinity });
+const entry = (n: number): VerifiedToken => ({
+  consumer: { id: String(n) },
+  credential: { id: String(n), type: 'jwt', identifier: String(n) },
+  validFrom: 0,
+  validUntil: Infinity,
+});
 
 test('the verified-token cache is bounded and keeps what is in use', () => {
   const cache = new VerifiedTokenCache(100);

@@ -10,7 +10,19 @@ import { parseJwks, findKey } from './jwks-keys.ts';
 import { createTokenVerifier } from './verify-token.ts';
 import type { JwtConfig } from './schema.ts';
 import type { VerifiedToken } from './verified-token-cache.ts';
-import { deadPort, directory, jwk, jwtConfig, keyPair, LOOPBACK_JWKS, nowS, pluginEnv, signToken, startJwksServer, type JwksServer } from '../../../test/plugins/jwt/test-support.ts';
+import {
+  deadPort,
+  directory,
+  jwk,
+  jwtConfig,
+  keyPair,
+  LOOPBACK_JWKS,
+  nowS,
+  pluginEnv,
+  signToken,
+  startJwksServer,
+  type JwksServer,
+} from '../../../test/plugins/jwt/test-support.ts';
 
 const ISS = 'https://idp.test';
 const es = keyPair('ES256');
@@ -30,7 +42,10 @@ async function jwks(keys: Record<string, unknown>[]): Promise<JwksServer> {
 }
 
 function issuerVerifier(uri: string, overrides: Partial<JwtConfig> = {}, issuer: Record<string, unknown> = {}) {
-  const parts = createTokenVerifier(jwtConfig({ issuers: [{ issuer: ISS, jwks_uri: uri, ...issuer } as never], ...overrides }), pluginEnv(consumers, { jwksAllowPrivate: LOOPBACK_JWKS }));
+  const parts = createTokenVerifier(
+    jwtConfig({ issuers: [{ issuer: ISS, jwks_uri: uri, ...issuer } as never], ...overrides }),
+    pluginEnv(consumers, { jwksAllowPrivate: LOOPBACK_JWKS }),
+  );
   const cache = parts.issuers.get(ISS)!.jwks;
   return { verify: async (token: string): Promise<VerifiedToken> => parts.verify(token, nowS()), cache, sync: parts.verify };
 }

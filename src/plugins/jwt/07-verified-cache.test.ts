@@ -12,10 +12,13 @@ import { directory, jwtConfig, keyPair, nowS, pluginEnv, signToken } from '../..
 const SECRET = 'cache-test-secret-0123456789abcdef';
 const es = keyPair('ES256');
 const alice = { id: '9c7d3d0e-1111-4e0a-9d55-000000000001', username: 'alice' };
-const consumers = directory([alice], [
-  { key: 'alice-hs', consumerId: alice.id, algorithm: 'HS256', secret: SECRET },
-  { key: 'alice-es', consumerId: alice.id, algorithm: 'ES256', rsa_public_key: es.publicPem },
-]);
+const consumers = directory(
+  [alice],
+  [
+    { key: 'alice-hs', consumerId: alice.id, algorithm: 'HS256', secret: SECRET },
+    { key: 'alice-es', consumerId: alice.id, algorithm: 'ES256', rsa_public_key: es.publicPem },
+  ],
+);
 
 function handler(overrides: Partial<JwtConfig> = {}) {
   return plugin.create(jwtConfig(overrides), pluginEnv(consumers));
@@ -23,7 +26,14 @@ function handler(overrides: Partial<JwtConfig> = {}) {
 
 function request(token: string): RequestContext {
   return new RequestContext({
-    id: 'r', method: 'GET', path: '/', querystring: '', headers: { authorization: `Bearer ${token}` }, clientIp: '127.0.0.1', scheme: 'http', host: 'x',
+    id: 'r',
+    method: 'GET',
+    path: '/',
+    querystring: '',
+    headers: { authorization: `Bearer ${token}` },
+    clientIp: '127.0.0.1',
+    scheme: 'http',
+    host: 'x',
   });
 }
 
@@ -72,19 +82,27 @@ test('a cached token is refused the second its exp passes', async () => {
   run(h, token);
   run(h, token);
   await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 20));
-  assert.throws(() => run(h, token), (err: unknown) => err instanceof GatewayError && err.code === 'JWT_EXPIRED');
+  assert.throws(
+    () => run(h, token),
+    (err: unknown) => err instanceof GatewayError && err.code === 'JWT_EXPIRED',
+  );
 });
 
 test('failures are not cached: a refused token is refused again with the same verdict', () => {
   const h = handler();
   const token = signToken({ alg: 'HS256' }, { iss: 'alice-hs' }, 'wrong');
   for (let i = 0; i < 3; i++) {
-    assert.throws(() => run(h, token), (err: unknown) => err instanceof GatewayError && err.code === 'JWT_INVALID_SIGNATURE');
+    assert.throws(
+      () => run(h, token),
+      (err: unknown) => err instanceof GatewayError && err.code === 'JWT_INVALID_SIGNATURE',
+    );
   }
 });
 
-test('a refusal carries Kong\'s WWW-Authenticate challenge, with a quoted realm', () => {
+test("a refusal carries Kong's WWW-Authenticate challenge, with a quoted realm", () => {
   const h = handler({ realm: 'say "hi"' });
-  assert.throws(() => run(h, 'x.y.z'), (err: unknown) =>
-    err instanceof GatewayError && err.headers?.['WWW-Authenticate'] === 'Bearer realm="say \\"hi\\"", error="invalid_token"');
+  assert.throws(
+    () => run(h, 'x.y.z'),
+    (err: unknown) => err instanceof GatewayError && err.headers?.['WWW-Authenticate'] === 'Bearer realm="say \\"hi\\"", error="invalid_token"',
+  );
 });

@@ -44,7 +44,12 @@ const jwt = (claims: Record<string, unknown>) => signToken({ typ: 'JWT', alg: 'H
 async function claimRefusal(path: string, token: string, code: ErrorCode, message: string, kongMap: Record<string, string>) {
   const before = upstream.requests.length;
   const res = await httpRequest(`${gw.url}${path}?jwt=${token}`);
-  const body = assertRefused(res, { status: 401, code, message, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, label: path }, upstream, before) as unknown as Record<string, unknown>;
+  const body = assertRefused(
+    res,
+    { status: 401, code, message, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, label: path },
+    upstream,
+    before,
+  ) as unknown as Record<string, unknown>;
   for (const [claim, error] of Object.entries(kongMap)) assert.equal(body[claim], error, `${path}: body.${claim}`);
   // only the claims that failed, as Kong's map holds only those
   for (const claim of ['exp', 'nbf', 'iat']) if (!(claim in kongMap)) assert.equal(body[claim], undefined, `${path}: body.${claim}`);
@@ -64,14 +69,19 @@ test('JWT private claims checks: `nbf` claim ({"nbf":"token not valid yet"})', a
   await claimRefusal('/jwt3', jwt({ exp: now + 10, nbf: now + 5 }), 'JWT_NOT_YET_VALID', 'token not valid yet', { nbf: 'token not valid yet' });
 });
 
-test('both time claims failing are both listed, as Kong\'s map does', async () => {
+test("both time claims failing are both listed, as Kong's map does", async () => {
   const now = nowS();
-  await claimRefusal('/jwt3', jwt({ exp: now - 10, nbf: now + 60 }), 'JWT_NOT_YET_VALID', 'token not valid yet', { nbf: 'token not valid yet', exp: 'token expired' });
+  await claimRefusal('/jwt3', jwt({ exp: now - 10, nbf: now + 60 }), 'JWT_NOT_YET_VALID', 'token not valid yet', {
+    nbf: 'token not valid yet',
+    exp: 'token expired',
+  });
 });
 
 test('returns 401 if the token exceeds the maximum allowed expiration limit ({"exp":"exceeds maximum allowed expiration"})', async () => {
   const now = nowS();
-  await claimRefusal('/jwt11', jwt({ exp: now + 3600, nbf: now - 30 }), 'JWT_EXPIRATION_TOO_LONG', 'exceeds maximum allowed expiration', { exp: 'exceeds maximum allowed expiration' });
+  await claimRefusal('/jwt11', jwt({ exp: now + 3600, nbf: now - 30 }), 'JWT_EXPIRATION_TOO_LONG', 'exceeds maximum allowed expiration', {
+    exp: 'exceeds maximum allowed expiration',
+  });
   const ok = await httpRequest(`${gw.url}/jwt11?jwt=${jwt({ exp: now + 270, nbf: now - 30 })}`);
   assert.equal(ok.status, 200, ok.body);
 });

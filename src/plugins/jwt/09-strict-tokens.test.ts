@@ -25,7 +25,15 @@ before(async () => {
       { name: 'any-typ', paths: ['/any-typ'], plugins: [{ name: 'jwt', config: { typ: null } }] },
       { name: 'dpop-only', paths: ['/dpop-only'], plugins: [{ name: 'jwt', config: { typ: ['application/dpop+jwt'] } }] },
     ],
-    consumers: [{ ...alice, jwt_secrets: [{ key: 'alice-hs', secret: SECRET }, { key: 'alice-es', algorithm: 'ES256', rsa_public_key: es.publicPem }] }],
+    consumers: [
+      {
+        ...alice,
+        jwt_secrets: [
+          { key: 'alice-hs', secret: SECRET },
+          { key: 'alice-es', algorithm: 'ES256', rsa_public_key: es.publicPem },
+        ],
+      },
+    ],
   });
   upstream = gw.upstream;
 });
@@ -43,9 +51,13 @@ async function passes(path: string, token: string) {
 async function refused(path: string, token: string, code: ErrorCode, message: string) {
   const before = upstream.requests.length;
   const res = await httpRequest(`${gw.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  return assertRefused(res, { status: 401, code, message, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, label: path }, upstream, before) as unknown as Record<string, unknown>;
+  return assertRefused(
+    res,
+    { status: 401, code, message, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, label: path },
+    upstream,
+    before,
+  ) as unknown as Record<string, unknown>;
 }
-
 
 /** A compact JWS's three segments; throws on any other shape. */
 function segments(token: string): [string, string, string] {

@@ -60,7 +60,7 @@ function fieldReason(problem: unknown, field: string): string {
   return typeof reason === 'string' ? reason : `no reason for ${field} in ${JSON.stringify(problem)}`;
 }
 
-test('a config file with unusable key material is refused at the credential\'s field path', async () => {
+test("a config file with unusable key material is refused at the credential's field path", async () => {
   const registry = await plugins();
   for (const [i, [fields, field, message]] of CASES.entries()) {
     const doc = { _format_version: '3.0', consumers: [{ username: 'c', jwt_secrets: [{ key: `k${i}`, ...fields }] }] };
@@ -69,14 +69,18 @@ test('a config file with unusable key material is refused at the credential\'s f
       assert.doesNotThrow(() => loadDeclarative(structuredClone(doc), registry), label);
       continue;
     }
-    assert.throws(() => loadDeclarative(structuredClone(doc), registry), (err: Error & { errors?: FieldError[] }) => {
-      const found = err.errors?.find((e) => e.path === `consumers[0].jwt_secrets[0].${field}`);
-      assert.ok(found, `${label}: ${JSON.stringify(err.errors)}`);
-      assert.match(found.message, message!, label);
-      // never the secret itself in the error
-      if (typeof fields.secret === 'string') assert.ok(!JSON.stringify(err.errors).includes(fields.secret), label);
-      return true;
-    }, label);
+    assert.throws(
+      () => loadDeclarative(structuredClone(doc), registry),
+      (err: Error & { errors?: FieldError[] }) => {
+        const found = err.errors?.find((e) => e.path === `consumers[0].jwt_secrets[0].${field}`);
+        assert.ok(found, `${label}: ${JSON.stringify(err.errors)}`);
+        assert.match(found.message, message!, label);
+        // never the secret itself in the error
+        if (typeof fields.secret === 'string') assert.ok(!JSON.stringify(err.errors).includes(fields.secret), label);
+        return true;
+      },
+      label,
+    );
   }
 });
 
@@ -95,23 +99,35 @@ test('the admin API refuses the same writes with 400 and the field, and stores n
   // PUT and PATCH too
   expectProblem(await admin.request('PUT', '/consumers/keys/jwt/put-key', { body: { secret: bytes(10) } }), 400, 'ADMIN_SCHEMA_VIOLATION');
   expectProblem(await admin.request('PATCH', '/consumers/keys/jwt/admin-k1', { body: { secret: bytes(10) } }), 400, 'ADMIN_SCHEMA_VIOLATION');
-  const patched: unknown = expectProblem(await admin.request('PATCH', '/consumers/keys/jwt/admin-k18', { body: { rsa_public_key: rsa1024Pem } }), 400, 'ADMIN_SCHEMA_VIOLATION');
+  const patched: unknown = expectProblem(
+    await admin.request('PATCH', '/consumers/keys/jwt/admin-k18', { body: { rsa_public_key: rsa1024Pem } }),
+    400,
+    'ADMIN_SCHEMA_VIOLATION',
+  );
   assert.match(fieldReason(patched, 'rsa_public_key'), /shorter than 2048/);
 });
 
 test('rows that skipped these checks are refused when used: a short (decoded) secret is an unusable key', () => {
   const alice = { id: '7b2f1d3c-0000-4000-8000-000000000001', username: 'alice' };
-  const consumers = directory([alice], [
-    { key: 'short', consumerId: alice.id, algorithm: 'HS256', secret: bytes(16) },
-    // 44 base64 characters pass the write check but decode to 32 bytes; 40 decode to 30
-    { key: 'b64-short', consumerId: alice.id, algorithm: 'HS256', secret: Buffer.alloc(30, 7).toString('base64') },
-    { key: 'b64-ok', consumerId: alice.id, algorithm: 'HS256', secret: Buffer.alloc(32, 7).toString('base64') },
-  ]);
+  const consumers = directory(
+    [alice],
+    [
+      { key: 'short', consumerId: alice.id, algorithm: 'HS256', secret: bytes(16) },
+      // 44 base64 characters pass the write check but decode to 32 bytes; 40 decode to 30
+      { key: 'b64-short', consumerId: alice.id, algorithm: 'HS256', secret: Buffer.alloc(30, 7).toString('base64') },
+      { key: 'b64-ok', consumerId: alice.id, algorithm: 'HS256', secret: Buffer.alloc(32, 7).toString('base64') },
+    ],
+  );
   const plain = createTokenVerifier(jwtConfig(), pluginEnv(consumers)).verify;
   const b64 = createTokenVerifier(jwtConfig({ secret_is_base64: true }), pluginEnv(consumers)).verify;
-  assert.throws(() => plain(signToken({ alg: 'HS256' }, { iss: 'short' }, bytes(16)), 0), (err: { code?: string; detail?: string }) =>
-    err.code === 'JWT_INVALID_KEY' && /shorter than 32 bytes/.test(err.detail ?? ''));
-  assert.throws(() => b64(signToken({ alg: 'HS256' }, { iss: 'b64-short' }, Buffer.alloc(30, 7)), 0), (err: { code?: string }) => err.code === 'JWT_INVALID_KEY');
+  assert.throws(
+    () => plain(signToken({ alg: 'HS256' }, { iss: 'short' }, bytes(16)), 0),
+    (err: { code?: string; detail?: string }) => err.code === 'JWT_INVALID_KEY' && /shorter than 32 bytes/.test(err.detail ?? ''),
+  );
+  assert.throws(
+    () => b64(signToken({ alg: 'HS256' }, { iss: 'b64-short' }, Buffer.alloc(30, 7)), 0),
+    (err: { code?: string }) => err.code === 'JWT_INVALID_KEY',
+  );
   const ok = b64(signToken({ alg: 'HS256' }, { iss: 'b64-ok' }, Buffer.alloc(32, 7)), 0);
   assert.equal((ok as { consumer: { id: string } }).consumer.id, alice.id);
 });

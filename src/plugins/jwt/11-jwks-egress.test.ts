@@ -57,8 +57,26 @@ async function until(condition: () => boolean, what: string, timeoutMs = 5000): 
 }
 
 test('address policy: loopback, RFC 1918, CGNAT, link-local, ULA, unspecified and IPv4-mapped forms are refused; public is not', () => {
-  for (const address of ['127.0.0.1', '127.8.9.10', '10.1.2.3', '172.16.0.1', '192.168.1.1', '100.64.0.1', '169.254.169.254', '0.0.0.0',
-    '::', '::1', 'fc00::1', 'fd12:3456::1', 'fe80::1', '::ffff:127.0.0.1', '::ffff:169.254.169.254', '::ffff:a9fe:a9fe', '::127.0.0.1', '224.0.0.1']) {
+  for (const address of [
+    '127.0.0.1',
+    '127.8.9.10',
+    '10.1.2.3',
+    '172.16.0.1',
+    '192.168.1.1',
+    '100.64.0.1',
+    '169.254.169.254',
+    '0.0.0.0',
+    '::',
+    '::1',
+    'fc00::1',
+    'fd12:3456::1',
+    'fe80::1',
+    '::ffff:127.0.0.1',
+    '::ffff:169.254.169.254',
+    '::ffff:a9fe:a9fe',
+    '::127.0.0.1',
+    '224.0.0.1',
+  ]) {
     assert.match(refusedAddress(address, undefined) ?? 'allowed', /loopback, private, link-local or reserved/, address);
   }
   for (const address of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8']) assert.equal(refusedAddress(address, undefined), null, address);
@@ -66,21 +84,29 @@ test('address policy: loopback, RFC 1918, CGNAT, link-local, ULA, unspecified an
   assert.equal(refusedAddress('10.9.9.9', allowed), null);
   assert.equal(refusedAddress('::1', allowed), null);
   assert.notEqual(refusedAddress('192.168.0.1', allowed), null);
-  for (const bad of ['10.0.0.0/33', 'example.com', '10.0.0.0/8/1', '::1/129', '10.0.0.0/x']) assert.throws(() => parseAllowedNetworks([bad]), /not an IP address or CIDR/, bad);
+  for (const bad of ['10.0.0.0/33', 'example.com', '10.0.0.0/8/1', '::1/129', '10.0.0.0/x'])
+    assert.throws(() => parseAllowedNetworks([bad]), /not an IP address or CIDR/, bad);
 });
 
 test('a fetch to a loopback JWKS is refused before connecting: IP literal, IPv4-mapped literal, and a name that resolves to it', async () => {
   const server = await jwksServer();
   const port = new URL(server.url).port;
-  const spellings = [server.url, `http://[::ffff:127.0.0.1]:${port}/jwks`, `http://[::1]:${port}/jwks`, `http://localhost:${port}/jwks`,
-    `http://2130706433:${port}/jwks`, `http://0x7f.1:${port}/jwks`, `http://127.1:${port}/jwks`];
+  const spellings = [
+    server.url,
+    `http://[::ffff:127.0.0.1]:${port}/jwks`,
+    `http://[::1]:${port}/jwks`,
+    `http://localhost:${port}/jwks`,
+    `http://2130706433:${port}/jwks`,
+    `http://0x7f.1:${port}/jwks`,
+    `http://127.1:${port}/jwks`,
+  ];
   for (const uri of spellings) {
     await assert.rejects(fetchJwks(uri, LIMITS), /JWKS host refused: .*loopback, private, link-local or reserved/, uri);
   }
   assert.equal(server.fetches, 0, 'nothing reached the server');
 });
 
-test('the operator\'s allowance opens exactly the named networks, names resolved through the checked lookup', async () => {
+test("the operator's allowance opens exactly the named networks, names resolved through the checked lookup", async () => {
   const server = await jwksServer();
   const port = new URL(server.url).port;
   const doc = (await fetchJwks(server.url, { ...LIMITS, allowedNetworks: parseAllowedNetworks(['127.0.0.1/32']) })) as { keys: unknown[] };
@@ -126,20 +152,23 @@ test('a gateway without the opt-in answers 503 for a loopback issuer and never c
     const res = await httpRequest(`${gw.url}/idp`, { headers: { authorization: `Bearer ${token}` } });
     const body = assertRefused(res, { status: 503, code: 'JWKS_UNAVAILABLE', message: 'An unexpected error occurred' });
     // the reason is logged, not told to the client
-    assert.equal(body.detail, 'the issuer\'s signing keys could not be fetched; retry later');
+    assert.equal(body.detail, "the issuer's signing keys could not be fetched; retry later");
     assert.equal(server.fetches, 0);
   } finally {
     await gw.close();
   }
 });
 
-test('checking a config (an admin write\'s trial build) fetches nothing; serving it does', async () => {
+test("checking a config (an admin write's trial build) fetches nothing; serving it does", async () => {
   const server = await jwksServer();
   const registry = await plugins();
-  const entities = loadDeclarative({
-    _format_version: '3.0',
-    plugins: [{ name: 'jwt', config: { issuers: [{ issuer: 'https://idp.test', jwks_uri: server.url }] } }],
-  }, registry);
+  const entities = loadDeclarative(
+    {
+      _format_version: '3.0',
+      plugins: [{ name: 'jwt', config: { issuers: [{ issuer: 'https://idp.test', jwks_uri: server.url }] } }],
+    },
+    registry,
+  );
   const builder = createConfigBuilder({ plugins: registry, logger: pino({ level: 'silent' }), allowedPrivateNetworks: parseAllowedNetworks(['127.0.0.1/32']) });
   try {
     for (let i = 0; i < 5; i++) builder.check(entities);
@@ -157,12 +186,15 @@ test('startNode passes the allowance through: PORTCULLIS_JWKS_ALLOW_PRIVATE, or 
   const server = await jwksServer();
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-jwks-'));
   const file = join(dir, 'kong.json');
-  await writeFile(file, JSON.stringify({
-    _format_version: '3.0',
-    services: [{ name: 's', url: 'http://127.0.0.1:9', routes: [{ name: 'r', paths: ['/idp'] }] }],
-    plugins: [{ name: 'jwt', config: { issuers: [{ issuer: 'https://idp.test', jwks_uri: server.url }] } }],
-    consumers: [{ username: 'partner', custom_id: 'client-1' }],
-  }));
+  await writeFile(
+    file,
+    JSON.stringify({
+      _format_version: '3.0',
+      services: [{ name: 's', url: 'http://127.0.0.1:9', routes: [{ name: 'r', paths: ['/idp'] }] }],
+      plugins: [{ name: 'jwt', config: { issuers: [{ issuer: 'https://idp.test', jwks_uri: server.url }] } }],
+      consumers: [{ username: 'partner', custom_id: 'client-1' }],
+    }),
+  );
   const token = signToken({ alg: 'ES256', kid: 'k1' }, { iss: 'https://idp.test', sub: 'client-1', exp: nowS() + 60 }, es.privateKey);
   const statusWith = async (extra: { env?: Record<string, string>; jwksAllowPrivate?: string[] }) => {
     const node = await startNode({

@@ -2,9 +2,7 @@
 import { constants, type KeyObject } from 'node:crypto';
 
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
-export const ASYMMETRIC_ALGORITHMS = [
-  'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA',
-] as const;
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const;
 export const ALL_ALGORITHMS = [...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS] as const;
 
 export type HmacAlgorithm = (typeof HMAC_ALGORITHMS)[number];
@@ -85,7 +83,10 @@ export function keyMismatch(spec: AlgorithmSpec, key: KeyObject): string | null 
  * What `crypto.verify` takes as its key argument for `spec`: built once per key, so verifying a
  * token allocates nothing for options.
  */
-export function verifyKeyInput(spec: AlgorithmSpec, key: KeyObject): KeyObject | { key: KeyObject; padding?: number; saltLength?: number; dsaEncoding?: 'ieee-p1363' } {
+export function verifyKeyInput(
+  spec: AlgorithmSpec,
+  key: KeyObject,
+): KeyObject | { key: KeyObject; padding?: number; saltLength?: number; dsaEncoding?: 'ieee-p1363' } {
   switch (spec.family) {
     case 'PS':
       // RFC 7518 §3.5: the salt is as long as the hash.

@@ -18,10 +18,12 @@ export function jwtSecretErrors(fields: Record<string, unknown>, path: string): 
     const minimum = hmacMinimumBytes(spec);
     const length = Buffer.byteLength(secret, 'utf8');
     if (length >= minimum) return [];
-    return [{
-      path: fieldPath(path, 'secret'),
-      message: `must be at least ${minimum} bytes for ${spec.name}, got ${length}: RFC 7518 §3.2 requires an HMAC key at least as long as the hash output`,
-    }];
+    return [
+      {
+        path: fieldPath(path, 'secret'),
+        message: `must be at least ${minimum} bytes for ${spec.name}, got ${length}: RFC 7518 §3.2 requires an HMAC key at least as long as the hash output`,
+      },
+    ];
   }
   const at = fieldPath(path, 'rsa_public_key');
   const pem = fields.rsa_public_key;

@@ -41,10 +41,10 @@ export function createCredentialVerifier(options: CredentialVerifierOptions): Cr
     // The credential pins the algorithm: an HS256 token can't be "signed" with an RS256 credential's public key.
     const alg = token.alg.name;
     if (alg !== secret.algorithm) {
-      throw new GatewayError('JWT_INVALID_ALGORITHM', { detail: 'the token\'s alg differs from the credential\'s algorithm' });
+      throw new GatewayError('JWT_INVALID_ALGORITHM', { detail: "the token's alg differs from the credential's algorithm" });
     }
     if (allowedAlgorithms !== null && !allowedAlgorithms.has(alg)) {
-      throw new GatewayError('JWT_INVALID_ALGORITHM', { detail: 'the token\'s alg is not in allowed_algorithms' });
+      throw new GatewayError('JWT_INVALID_ALGORITHM', { detail: "the token's alg is not in allowed_algorithms" });
     }
     if (!verifySignature(token, keys.get(secret))) throw new GatewayError('JWT_INVALID_SIGNATURE');
 

@@ -11,14 +11,31 @@ export const JwtAlgorithm = Type.Union(
   { default: 'HS256' },
 );
 
-export const JwtSecretSchema = Type.Object({
-  ...EntityBase,
-  consumer: Type.Optional(Nullable(ForeignRef)),
-  key: Type.Optional(Type.String({ minLength: 1, description: 'Value of the key claim (default `iss`) that selects this credential.' })),
-  secret: Type.Optional(Type.String({ minLength: 1, description: 'HMAC secret (HS*), at least as long as the hash: 32 bytes for HS256, 48 for HS384, 64 for HS512 (RFC 7518 §3.2); generated (64 bytes) when left out. Write-only: stored encrypted, never returned by reads.', 'x-secret': 'encrypted' })),
-  rsa_public_key: Type.Optional(Nullable(Type.String({ description: 'PEM public key for RS/ES/PS/EdDSA; required for those algorithms and checked when written: a public key (never a private one) of the algorithm\'s type and curve, RSA at least 2048 bits.' }))),
-  algorithm: JwtAlgorithm,
-}, { additionalProperties: false, $id: 'jwt_secret' });
+export const JwtSecretSchema = Type.Object(
+  {
+    ...EntityBase,
+    consumer: Type.Optional(Nullable(ForeignRef)),
+    key: Type.Optional(Type.String({ minLength: 1, description: 'Value of the key claim (default `iss`) that selects this credential.' })),
+    secret: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'HMAC secret (HS*), at least as long as the hash: 32 bytes for HS256, 48 for HS384, 64 for HS512 (RFC 7518 §3.2); generated (64 bytes) when left out. Write-only: stored encrypted, never returned by reads.',
+        'x-secret': 'encrypted',
+      }),
+    ),
+    rsa_public_key: Type.Optional(
+      Nullable(
+        Type.String({
+          description:
+            "PEM public key for RS/ES/PS/EdDSA; required for those algorithms and checked when written: a public key (never a private one) of the algorithm's type and curve, RSA at least 2048 bits.",
+        }),
+      ),
+    ),
+    algorithm: JwtAlgorithm,
+  },
+  { additionalProperties: false, $id: 'jwt_secret' },
+);
 
 export type JwtSecret = Static<typeof JwtSecretSchema>;
 

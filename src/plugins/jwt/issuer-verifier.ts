@@ -37,7 +37,7 @@ export function createIssuerVerifier(consumers: ConsumerDirectory): IssuerVerifi
 
   return (issuer, token, now) => {
     if (!issuer.algorithms.has(token.alg.name)) {
-      throw new GatewayError('JWT_INVALID_ALGORITHM', { detail: 'the issuer does not sign with the token\'s alg' });
+      throw new GatewayError('JWT_INVALID_ALGORITHM', { detail: "the issuer does not sign with the token's alg" });
     }
     const kid = member(token.header, 'kid');
     if (kid !== undefined && typeof kid !== 'string') throw new GatewayError('JWT_UNKNOWN_KID', { detail: 'kid is not a string' });

@@ -121,7 +121,12 @@ export class JwksCache {
     const suppressed = this.#unloggedFailures;
     this.#unloggedFailures = 0;
     this.#env.logger.warn(
-      { jwks_uri: safeUri(this.options.uri), err: this.#lastError, keeping_previous_keys: this.#keys !== null, ...(suppressed > 0 ? { failures_not_logged: suppressed } : {}) },
+      {
+        jwks_uri: safeUri(this.options.uri),
+        err: this.#lastError,
+        keeping_previous_keys: this.#keys !== null,
+        ...(suppressed > 0 ? { failures_not_logged: suppressed } : {}),
+      },
       'JWKS fetch failed',
     );
   }
@@ -135,7 +140,7 @@ export class JwksCache {
     const keys = this.#keys;
     if (keys === null) {
       // The reason (an internal address, a connect error) is for the log, not for the client.
-      throw new GatewayError('JWKS_UNAVAILABLE', { detail: 'the issuer\'s signing keys could not be fetched; retry later' });
+      throw new GatewayError('JWKS_UNAVAILABLE', { detail: "the issuer's signing keys could not be fetched; retry later" });
     }
     const found = findKey(keys, kid, alg);
     if (typeof found !== 'string') return found;
@@ -156,10 +161,10 @@ export function safeUri(uri: string): string {
 function lookupError(found: Exclude<KeyLookup, PreparedKey>): GatewayError {
   switch (found) {
     case 'wrong-alg':
-      return new GatewayError('JWT_INVALID_ALGORITHM', { detail: 'the key named by kid does not support the token\'s alg' });
+      return new GatewayError('JWT_INVALID_ALGORITHM', { detail: "the key named by kid does not support the token's alg" });
     case 'ambiguous':
       return new GatewayError('JWT_UNKNOWN_KID', { detail: 'the token has no kid and the issuer publishes several keys for its alg' });
     default:
-      return new GatewayError('JWT_UNKNOWN_KID', { detail: 'no key with the token\'s kid' });
+      return new GatewayError('JWT_UNKNOWN_KID', { detail: "no key with the token's kid" });
   }
 }

@@ -20,20 +20,29 @@ export interface JwksKeySet {
 export const MAX_JWKS_KEYS = 100;
 
 const RSA_ALGS: readonly Algorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
-const EC_ALGS: ReadonlyMap<unknown, Algorithm> = new Map([['P-256', 'ES256'], ['P-384', 'ES384'], ['P-521', 'ES512']]);
+const EC_ALGS: ReadonlyMap<unknown, Algorithm> = new Map([
+  ['P-256', 'ES256'],
+  ['P-384', 'ES384'],
+  ['P-521', 'ES512'],
+]);
 
 /** Algorithms a JWK may verify, from its own members; empty for symmetric or unknown keys. */
 function algorithmsFor(jwk: Record<string, unknown>): readonly Algorithm[] {
   let algs: readonly Algorithm[];
   switch (jwk.kty) {
-    case 'RSA': algs = RSA_ALGS; break;
+    case 'RSA':
+      algs = RSA_ALGS;
+      break;
     case 'EC': {
       const alg = EC_ALGS.get(jwk.crv);
       algs = alg === undefined ? [] : [alg];
       break;
     }
-    case 'OKP': algs = jwk.crv === 'Ed25519' || jwk.crv === 'Ed448' ? ['EdDSA'] : []; break;
-    default: return []; // "oct" and anything else: never
+    case 'OKP':
+      algs = jwk.crv === 'Ed25519' || jwk.crv === 'Ed448' ? ['EdDSA'] : [];
+      break;
+    default:
+      return []; // "oct" and anything else: never
   }
   if (jwk.alg === undefined) return algs;
   const declared = algs.find((a) => a === jwk.alg);

@@ -84,7 +84,7 @@ export function verifyClaims(claims: JsonObject, rules: ClaimRules, now: number)
   if (rules.issuers !== null) {
     const iss = member(claims, 'iss');
     if (typeof iss !== 'string' || !rules.issuers.has(iss)) {
-      throw new GatewayError('JWT_ISSUER_INVALID', { detail: 'the token\'s issuer is not in issuers_allowed' });
+      throw new GatewayError('JWT_ISSUER_INVALID', { detail: "the token's issuer is not in issuers_allowed" });
     }
   }
   if (rules.audiences !== null && !audienceMatches(member(claims, 'aud'), rules.audiences)) {

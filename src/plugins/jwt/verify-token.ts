@@ -20,12 +20,15 @@ export interface TokenVerifierParts {
   issuers: ReadonlyMap<string, TrustedIssuer>;
 }
 
-export function createTokenVerifier(config: JwtConfig, env: Pick<PluginEnv, 'consumers' | 'entities' | 'shared' | 'persistent' | 'logger' | 'allowedPrivateNetworks'>): TokenVerifierParts {
+export function createTokenVerifier(
+  config: JwtConfig,
+  env: Pick<PluginEnv, 'consumers' | 'entities' | 'shared' | 'persistent' | 'logger' | 'allowedPrivateNetworks'>,
+): TokenVerifierParts {
   const claimsToVerify = config.claims_to_verify ?? [];
   const allowedAlgorithms = config.allowed_algorithms ? new Set<string>(config.allowed_algorithms) : null;
   const timeRules = (otherwise: TimeClaimRule) =>
     (['exp', 'nbf'] as const)
-      .map((name) => ({ name, rule: claimsToVerify.includes(name) ? 'required' as const : otherwise }))
+      .map((name) => ({ name, rule: claimsToVerify.includes(name) ? ('required' as const) : otherwise }))
       // Kong checks claims in the order they are configured.
       .sort((a, b) => order(claimsToVerify, a.name) - order(claimsToVerify, b.name));
 

@@ -8,11 +8,11 @@ import { checkPluginConfig, pluginConfig } from '../../../test/helpers/plugin-co
 
 const errorsOf = (input: Record<string, unknown>) => checkPluginConfig(plugin, input).errors;
 
-test('the module is Kong\'s key-auth plugin at Kong 3.x priority', () => {
+test("the module is Kong's key-auth plugin at Kong 3.x priority", () => {
   assert.equal(plugin.name, 'key-auth');
   assert.equal(plugin.priority, 1250);
   assert.equal(plugin.configSchema, KeyAuthConfigSchema);
-  assert.ok(plugin.validate === undefined, 'Kong\'s schema has no cross-field rule for key-auth');
+  assert.ok(plugin.validate === undefined, "Kong's schema has no cross-field rule for key-auth");
 });
 
 test('an empty config gets Kong 3.x defaults', () => {
@@ -50,13 +50,12 @@ test('a realm with quotes or backslashes is accepted: the challenge escapes them
   assert.deepEqual(errorsOf({ realm: 'say "hi" \\o/' }), {});
 });
 
-test('keys in bodies are accepted (Kong\'s key_in_body)', () => {
+test("keys in bodies are accepted (Kong's key_in_body)", () => {
   assert.deepEqual(errorsOf({ key_in_body: true }), {});
   assert.deepEqual(errorsOf({ key_in_body: true, key_in_header: false, key_in_query: false }), {});
 });
 
-test('turning off every key location is accepted, as Kong\'s schema does (every request then answers 401)', () => {
+test("turning off every key location is accepted, as Kong's schema does (every request then answers 401)", () => {
   assert.deepEqual(errorsOf({ key_in_header: false, key_in_query: false }), {});
   assert.deepEqual(errorsOf({ key_in_header: false }), {});
 });
-

@@ -63,7 +63,7 @@ async function refused(path: string, headers: Record<string, string>, code: Erro
   assertRefused(res, { status: 401, code, message, headers: { 'www-authenticate': challenge }, label: `${path} ${JSON.stringify(headers)}` }, upstream, before);
 }
 
-test('no key: 401 KEY_AUTH_MISSING with Kong\'s message and a Key challenge; the upstream sees nothing', async () => {
+test("no key: 401 KEY_AUTH_MISSING with Kong's message and a Key challenge; the upstream sees nothing", async () => {
   await refused('/default', {}, 'KEY_AUTH_MISSING', 'No API key found in request');
   await refused('/default', { apikey: '' }, 'KEY_AUTH_MISSING', 'No API key found in request');
   await refused('/default?apikey=', {}, 'KEY_AUTH_MISSING', 'No API key found in request');
@@ -74,7 +74,7 @@ test('an unknown key: 401 KEY_AUTH_INVALID with Kong 3.x\'s "Unauthorized"', asy
   await refused('/default?apikey=nope', {}, 'KEY_AUTH_INVALID', 'Unauthorized');
 });
 
-test('a key in the header authenticates; the upstream gets Kong\'s identity headers', async () => {
+test("a key in the header authenticates; the upstream gets Kong's identity headers", async () => {
   const { res, upstream: seen } = await send('/default/x', { apikey: ALICE_KEY.key, 'x-consumer-username': 'spoofed' });
   assert.ok(seen, 'proxied');
   assert.equal(res.status, 200);
@@ -166,7 +166,12 @@ test('anonymous: a missing or wrong key proxies as the anonymous consumer; a goo
 
 test('an anonymous consumer that does not exist is a 500, never a silent pass', async () => {
   const before = upstream.requests.length;
-  assertRefused((await send('/anon-missing')).res, { status: 500, code: 'ANONYMOUS_CONSUMER_MISSING', message: "anonymous consumer nobody is configured but doesn't exist" }, upstream, before);
+  assertRefused(
+    (await send('/anon-missing')).res,
+    { status: 500, code: 'ANONYMOUS_CONSUMER_MISSING', message: "anonymous consumer nobody is configured but doesn't exist" },
+    upstream,
+    before,
+  );
   assert.equal((await send('/anon-missing', { apikey: ALICE_KEY.key })).res.status, 200);
 });
 

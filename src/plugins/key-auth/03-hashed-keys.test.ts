@@ -127,11 +127,14 @@ test('after the old key leaves the keyring, keys hashed under it no longer match
 });
 
 test('hashed keys without a codec are a compile error, naming the credential and not the key', () => {
-  assert.throws(() => compileConfig(entities, new Map()), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    assert.equal(err.errors.length, 2);
-    assert.match(String(err.errors[0]?.path), /^keyauth_credentials\..+\.key$/);
-    assert.match(err.message, /no secret codec/);
-    return true;
-  });
+  assert.throws(
+    () => compileConfig(entities, new Map()),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.errors.length, 2);
+      assert.match(String(err.errors[0]?.path), /^keyauth_credentials\..+\.key$/);
+      assert.match(err.message, /no secret codec/);
+      return true;
+    },
+  );
 });

@@ -142,7 +142,7 @@ describe('Plugin: key-auth (access)', () => {
       const res = await send('key-auth1.test', '/request?apikey=kong');
       assert.equal(new URLSearchParams(res.upstream!.url.split('?')[1]).get('apikey'), 'kong');
     });
-    test('uri_args: true doesn\'t send key to upstream', async () => {
+    test("uri_args: true doesn't send key to upstream", async () => {
       const res = await send('key-auth2.test', '/request?apikey=kong');
       assert.equal(res.status, 200);
       assert.equal(res.upstream!.url, '/request');
@@ -150,7 +150,7 @@ describe('Plugin: key-auth (access)', () => {
     test('headers: false sends key to upstream', async () => {
       assert.equal((await send('key-auth1.test', '/request', { headers: { apikey: 'kong' } })).upstream!.headers.apikey, 'kong');
     });
-    test('headers: true doesn\'t send key to upstream', async () => {
+    test("headers: true doesn't send key to upstream", async () => {
       const res = await send('key-auth2.test', '/request', { headers: { apikey: 'kong' } });
       assert.equal(res.status, 200);
       assert.equal(res.upstream!.headers.apikey, undefined);
@@ -200,7 +200,7 @@ describe('Plugin: key-auth (access)', () => {
       assert.equal(res.upstream!.headers['x-anonymous-consumer'], 'true');
       assert.equal(res.upstream!.headers['x-consumer-username'], 'no-body');
     });
-    test('errors when anonymous user doesn\'t exist', async () => {
+    test("errors when anonymous user doesn't exist", async () => {
       const res = await send('key-auth4.test', '/request');
       assert.equal(res.status, 500);
       assert.equal(res.json?.message, `anonymous consumer ${NONEXISTING_ANONYMOUS} is configured but doesn't exist`);
@@ -210,7 +210,7 @@ describe('Plugin: key-auth (access)', () => {
     });
   });
 
-  test('a refusal names the plugin that refused, beside Kong\'s message', async () => {
+  test("a refusal names the plugin that refused, beside Kong's message", async () => {
     const res = await send('key-auth1.test', '/status/200');
     assert.equal(res.json?.plugin, 'key-auth');
     assert.equal(res.json?.code, 'KEY_AUTH_MISSING');
@@ -235,7 +235,14 @@ describe('Plugin: key-auth (access): multiple auth plugins', () => {
       consumers: [anonymous, user1, user2],
       routes: [
         { name: 'and', hosts: ['logical-and.test'], plugins: [{ name: 'jwt' }, { name: 'key-auth' }] },
-        { name: 'or', hosts: ['logical-or.test'], plugins: [{ name: 'jwt', config: { anonymous: anonymous.id } }, { name: 'key-auth', config: { anonymous: anonymous.id } }] },
+        {
+          name: 'or',
+          hosts: ['logical-or.test'],
+          plugins: [
+            { name: 'jwt', config: { anonymous: anonymous.id } },
+            { name: 'key-auth', config: { anonymous: anonymous.id } },
+          ],
+        },
       ],
     });
     send = specClient(gw.url, gw.upstream);

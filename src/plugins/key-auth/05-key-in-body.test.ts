@@ -15,7 +15,11 @@ const TYPES: BodyType[] = ['form', 'json', 'multipart'];
 let gw: PluginGateway;
 
 before(async () => {
-  const route = (name: string, config: Record<string, unknown>, extra: object[] = []) => ({ name, paths: [`/${name}`], plugins: [{ name: 'key-auth', config }, ...extra] });
+  const route = (name: string, config: Record<string, unknown>, extra: object[] = []) => ({
+    name,
+    paths: [`/${name}`],
+    plugins: [{ name: 'key-auth', config }, ...extra],
+  });
   gw = await startPluginGateway({
     consumers: [{ username: 'bob', keyauth_credentials: [{ key: KEY }] }],
     routes: [
@@ -50,7 +54,12 @@ for (const type of TYPES) {
     assert.equal((await post(`/body?apikey=${KEY}`, type, { non_apikey: 'x' })).res.status, 200);
     assert.equal((await post('/body', type, { non_apikey: 'x' }, { apikey: KEY })).res.status, 200);
     const before = gw.upstream.requests.length;
-    assertRefused((await post('/body', type, { apikey: '123' })).res, { status: 401, code: 'KEY_AUTH_INVALID', message: 'Unauthorized', headers: { 'www-authenticate': 'Key' } }, gw.upstream, before);
+    assertRefused(
+      (await post('/body', type, { apikey: '123' })).res,
+      { status: 401, code: 'KEY_AUTH_INVALID', message: 'Unauthorized', headers: { 'www-authenticate': 'Key' } },
+      gw.upstream,
+      before,
+    );
   });
 
   test(`${type}: hide_credentials removes the key from the body, keeps the other fields and the MIME type`, async () => {
@@ -88,7 +97,11 @@ test('duplicates: a JSON list or a repeated form field is "Duplicate API key fou
 });
 
 test('an unsupported content type, malformed JSON or multipart: no key found (Kong treats the body as empty)', async () => {
-  const cases: [string, string][] = [['text/plain', `apikey=${KEY}`], ['application/json', `{"apikey":"${KEY}"`], ['multipart/form-data', `apikey=${KEY}`]];
+  const cases: [string, string][] = [
+    ['text/plain', `apikey=${KEY}`],
+    ['application/json', `{"apikey":"${KEY}"`],
+    ['multipart/form-data', `apikey=${KEY}`],
+  ];
   for (const [contentType, body] of cases) {
     const before = gw.upstream.requests.length;
     const res = await httpRequest(`${gw.url}/hidden`, { method: 'POST', headers: { 'content-type': contentType }, body });
@@ -96,7 +109,7 @@ test('an unsupported content type, malformed JSON or multipart: no key found (Ko
   }
 });
 
-test('Kong\'s header/query/body matrix: each place counts only when its key_in_* is on', async () => {
+test("Kong's header/query/body matrix: each place counts only when its key_in_* is on", async () => {
   const cases: [string, Record<string, string>, string, number][] = [
     ['/fft', { apikey: 'wrong' }, KEY, 200], // body only: the header is not looked at
     ['/fft', { apikey: KEY }, 'wrong', 401],
@@ -114,7 +127,10 @@ test('a chunked body is read whole and sent upstream with a Content-Length', asy
   const half = body.length >> 1;
   const chunk = (s: string) => `${s.length.toString(16)}\r\n${s}\r\n`;
   const seen = gw.upstream.requests.length;
-  const res = await rawRequest(gw.port, `POST /body HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk(body.slice(0, half))}${chunk(body.slice(half))}0\r\n\r\n`);
+  const res = await rawRequest(
+    gw.port,
+    `POST /body HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk(body.slice(0, half))}${chunk(body.slice(half))}0\r\n\r\n`,
+  );
   assert.equal(res.status, 200, res.body);
   const upstream = gw.upstream.requests.at(seen);
   assert.ok(upstream, 'proxied');
@@ -143,19 +159,24 @@ test('Expect: 100-continue: the client gets its go-ahead before the gateway read
       }
     });
     socket.on('error', reject);
-    socket.write(`POST /body HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`);
+    socket.write(
+      `POST /body HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`,
+    );
   });
   assert.match(response, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
   assert.equal(response.match(/100 Continue/g)?.length, 1, 'one 100 Continue only');
 });
 
-test('the route\'s request-size limit bounds the body read for the key: 413 beyond, declared or chunked', async () => {
+test("the route's request-size limit bounds the body read for the key: 413 beyond, declared or chunked", async () => {
   const big = JSON.stringify({ apikey: KEY, pad: 'x'.repeat(100) });
   let before = gw.upstream.requests.length;
   const declared = await httpRequest(`${gw.url}/small`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
   assertRefused(declared, { status: 413, code: 'REQUEST_TOO_LARGE', message: 'Request size limit exceeded' }, gw.upstream, before);
   before = gw.upstream.requests.length;
-  const chunked = await rawRequest(gw.port, `POST /small HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`);
+  const chunked = await rawRequest(
+    gw.port,
+    `POST /small HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`,
+  );
   assert.equal(chunked.status, 413, chunked.raw);
   assert.equal(gw.upstream.requests.length, before);
   assert.equal((await post('/small', 'json', { apikey: KEY })).res.status, 200, 'a body within the limit passes');

@@ -107,10 +107,13 @@ function hideKey(ctx: RequestContext, key: KeyName): void {
  * re-encoding them (as URLSearchParams, or Kong's ada-based clear_query_arg, would) changes what the upstream receives.
  */
 export function withoutQueryParam(querystring: string, name: string): string {
-  return querystring.split('&').filter((part) => {
-    const eq = part.indexOf('=');
-    return decodeComponent(eq === -1 ? part : part.slice(0, eq)) !== name;
-  }).join('&');
+  return querystring
+    .split('&')
+    .filter((part) => {
+      const eq = part.indexOf('=');
+      return decodeComponent(eq === -1 ? part : part.slice(0, eq)) !== name;
+    })
+    .join('&');
 }
 
 function decodeComponent(text: string): string {

@@ -13,14 +13,14 @@ import { checkPluginConfig, pluginConfig } from '../../../test/helpers/plugin-co
 
 const errorsOf = (input: Record<string, unknown>) => checkPluginConfig(plugin, input).errors;
 
-test('the module is Kong\'s rate-limiting plugin at Kong 3.x priority', () => {
+test("the module is Kong's rate-limiting plugin at Kong 3.x priority", () => {
   assert.equal(plugin.name, 'rate-limiting');
   assert.equal(plugin.priority, 910);
   assert.equal(plugin.configSchema, RateLimitingConfigSchema);
   assert.ok(plugin.validate === validateRateLimitingConfig, 'validate is validateRateLimitingConfig');
 });
 
-test('defaults are Kong 3.x\'s', () => {
+test("defaults are Kong 3.x's", () => {
   assert.deepEqual(pluginConfig(plugin, { minute: 10 }), {
     second: null,
     minute: 10,
@@ -65,16 +65,19 @@ test('the schema refuses what Kong refuses', () => {
 });
 
 test('at least one period must be limited', () => {
-  assert.equal(errorsOf({}).config, "at least one of these fields must be non-empty: 'config.second', 'config.minute', 'config.hour', 'config.day', 'config.month', 'config.year'");
+  assert.equal(
+    errorsOf({}).config,
+    "at least one of these fields must be non-empty: 'config.second', 'config.minute', 'config.hour', 'config.day', 'config.month', 'config.year'",
+  );
 });
 
-test('a longer period may not allow fewer requests than a shorter one (Kong\'s message)', () => {
+test("a longer period may not allow fewer requests than a shorter one (Kong's message)", () => {
   assert.equal(errorsOf({ minute: 10, hour: 5 }).config, 'The limit for hour(5.0) cannot be lower than the limit for minute(10.0)');
   assert.equal(errorsOf({ second: 3, year: 2 }).config, 'The limit for year(2.0) cannot be lower than the limit for second(3.0)');
   assert.deepEqual(errorsOf({ second: 3, minute: 3, day: 100 }), {});
 });
 
-test('every policy and window type is accepted; redis needs redis.host and redis.port (Kong\'s entity checks)', () => {
+test("every policy and window type is accepted; redis needs redis.host and redis.port (Kong's entity checks)", () => {
   for (const policy of ['local', 'cluster', 'redis']) {
     for (const window_type of ['fixed', 'sliding']) {
       assert.deepEqual(errorsOf({ minute: 1, policy, window_type, redis: { host: 'localhost', port: 6379 } }), {}, `${policy} ${window_type}`);
@@ -98,12 +101,27 @@ test('the gateway refuses a redis-policy config without a Redis host at load tim
   await assertGatewayRefuses({ name: 'rate-limiting', config: { minute: 5, policy: 'redis' } }, 'config.redis.host', /required field missing/);
 });
 
-test('a DB-less gateway refuses the cluster policy at load time, naming the plugin\'s field', async () => {
+test("a DB-less gateway refuses the cluster policy at load time, naming the plugin's field", async () => {
   const id = '5f0b6d1e-8c1a-4f3e-9a57-1d1d2a3b4c5d';
-  const document = { _format_version: '3.0', services: [{ name: 's', url: 'http://127.0.0.1:9', routes: [{ name: 'r', paths: ['/'] }], plugins: [{ id, name: 'rate-limiting', config: { minute: 5, policy: 'cluster' } }] }] };
+  const document = {
+    _format_version: '3.0',
+    services: [
+      {
+        name: 's',
+        url: 'http://127.0.0.1:9',
+        routes: [{ name: 'r', paths: ['/'] }],
+        plugins: [{ id, name: 'rate-limiting', config: { minute: 5, policy: 'cluster' } }],
+      },
+    ],
+  };
   await assert.rejects(startGateway(document), (err: Error & { errors?: FieldError[] }) => {
     assert.ok(err instanceof ConfigError, String(err));
-    assert.deepEqual(err.errors, [{ path: `plugins.${id}.config.policy`, message: "policy 'cluster' keeps counters in the database, and DB-less mode has none: use 'redis' to share counters between nodes, or 'local'" }]);
+    assert.deepEqual(err.errors, [
+      {
+        path: `plugins.${id}.config.policy`,
+        message: "policy 'cluster' keeps counters in the database, and DB-less mode has none: use 'redis' to share counters between nodes, or 'local'",
+      },
+    ]);
     return true;
   });
 });

@@ -44,11 +44,16 @@ const setup = (): PluginGatewaySetup => ({
     limited('scoped', { hour: 5 }, [keyAuth()]),
     limited('reloaded', { hour: 2, limit_by: 'ip' }),
   ],
-  services: [{
-    name: 'shared-svc',
-    plugins: [{ name: 'rate-limiting', config: { hour: 3, limit_by: 'service' } }],
-    routes: [{ name: 'svc-a', paths: ['/svc-a'] }, { name: 'svc-b', paths: ['/svc-b'] }],
-  }],
+  services: [
+    {
+      name: 'shared-svc',
+      plugins: [{ name: 'rate-limiting', config: { hour: 3, limit_by: 'service' } }],
+      routes: [
+        { name: 'svc-a', paths: ['/svc-a'] },
+        { name: 'svc-b', paths: ['/svc-b'] },
+      ],
+    },
+  ],
 });
 
 before(async () => {
@@ -92,10 +97,14 @@ test('exact under concurrency: 200 simultaneous requests against a limit of 50 l
     assert.equal(res.headers['x-ratelimit-remaining-hour'], '0');
   }
   const remaining = ok.map((r) => Number(r.headers['x-ratelimit-remaining-hour'])).sort((a, b) => a - b);
-  assert.deepEqual(remaining, Array.from({ length: 50 }, (_, i) => i), 'every allowed request saw its own count');
+  assert.deepEqual(
+    remaining,
+    Array.from({ length: 50 }, (_, i) => i),
+    'every allowed request saw its own count',
+  );
 });
 
-test('Kong\'s headers: per-period limits and remaining, RateLimit-* for the tightest, Retry-After on 429', async () => {
+test("Kong's headers: per-period limits and remaining, RateLimit-* for the tightest, Retry-After on 429", async () => {
   await awayFromBoundary(60_000, 3000);
   const who = from('10.0.0.60');
   const first = await get('/headers', who);
@@ -208,7 +217,7 @@ test('error_code and error_message change the refusal, headers included', async 
   assert.ok(Number(refused.headers['retry-after']) >= 1);
 });
 
-test('a consumer-scoped plugin overrides the route\'s limit for that consumer only', async () => {
+test("a consumer-scoped plugin overrides the route's limit for that consumer only", async () => {
   const vip = await get('/scoped', { apikey: 'vip-key' });
   assert.equal(vip.headers['x-ratelimit-limit-hour'], '2');
   assert.equal((await get('/scoped', { apikey: 'vip-key' })).status, 200);

@@ -11,7 +11,7 @@ const at = (instant: string) => {
   return Object.fromEntries(PERIODS.map((p, i) => [p, [iso(w.starts[i]), iso(w.ends[i])]]));
 };
 
-test('every period\'s window around an instant, in UTC', () => {
+test("every period's window around an instant, in UTC", () => {
   assert.deepEqual(at('2024-02-29T13:45:12.345Z'), {
     second: ['2024-02-29T13:45:12.000Z', '2024-02-29T13:45:13.000Z'],
     minute: ['2024-02-29T13:45:00.000Z', '2024-02-29T13:46:00.000Z'],
@@ -36,12 +36,15 @@ test('a boundary instant opens the next window; going back in time is recomputed
 
 test('the window before and the end of the window after, calendar-aware, for sliding windows', () => {
   const w = windowsAt(Date.parse('2024-01-31T23:59:59.500Z'));
-  assert.deepEqual(PERIODS.map((_, i) => [iso(w.prevStarts[i]), iso(w.nextEnds[i])]), [
-    ['2024-01-31T23:59:58.000Z', '2024-02-01T00:00:01.000Z'],
-    ['2024-01-31T23:58:00.000Z', '2024-02-01T00:01:00.000Z'],
-    ['2024-01-31T22:00:00.000Z', '2024-02-01T01:00:00.000Z'],
-    ['2024-01-30T00:00:00.000Z', '2024-02-02T00:00:00.000Z'],
-    ['2023-12-01T00:00:00.000Z', '2024-03-01T00:00:00.000Z'],
-    ['2023-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'],
-  ]);
+  assert.deepEqual(
+    PERIODS.map((_, i) => [iso(w.prevStarts[i]), iso(w.nextEnds[i])]),
+    [
+      ['2024-01-31T23:59:58.000Z', '2024-02-01T00:00:01.000Z'],
+      ['2024-01-31T23:58:00.000Z', '2024-02-01T00:01:00.000Z'],
+      ['2024-01-31T22:00:00.000Z', '2024-02-01T01:00:00.000Z'],
+      ['2024-01-30T00:00:00.000Z', '2024-02-02T00:00:00.000Z'],
+      ['2023-12-01T00:00:00.000Z', '2024-03-01T00:00:00.000Z'],
+      ['2023-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'],
+    ],
+  );
 });

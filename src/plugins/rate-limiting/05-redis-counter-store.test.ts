@@ -16,7 +16,15 @@ const skip = await sharedRedisSkip();
 const privateSkip = skip || (await redisServerSkip());
 const RUN = `test-${randomUUID()}`;
 const settings = (port = SHARED_REDIS.port, timeout = 2000): RedisSettings => ({
-  host: '127.0.0.1', port, database: 0, username: null, password: null, timeout, ssl: false, ssl_verify: false, server_name: null,
+  host: '127.0.0.1',
+  port,
+  database: 0,
+  username: null,
+  password: null,
+  timeout,
+  ssl: false,
+  ssl_verify: false,
+  server_name: null,
 });
 let scopes = 0;
 const newScope = () => `${RUN}-${++scopes}`;
@@ -36,7 +44,12 @@ counterStoreContract('redis', () => new RedisCounterStore(settings(), newScope()
 
 const minute: PeriodLimit[] = [{ period: 'minute', index: PERIODS.indexOf('minute'), limit: 1000 }];
 
-async function consume(store: RedisCounterStore, id: string, limits: PeriodLimit[] = minute, at = Date.now()): Promise<{ refusedBy: number; counts: number[] }> {
+async function consume(
+  store: RedisCounterStore,
+  id: string,
+  limits: PeriodLimit[] = minute,
+  at = Date.now(),
+): Promise<{ refusedBy: number; counts: number[] }> {
   const counts = new Float64Array(limits.length);
   const refusedBy = await store.consume(id, limits, copyWindows(windowsAt(at)), counts);
   return { refusedBy, counts: [...counts] };
@@ -65,12 +78,18 @@ test('exact across connections: two clients (as two nodes) racing 300 calls agai
   // Different timeouts are different settings, hence two connections.
   const a = new RedisCounterStore(settings(SHARED_REDIS.port, 2000), scope);
   const b = new RedisCounterStore(settings(SHARED_REDIS.port, 2001), scope);
-  const limits = [{ period: 'hour' as const, index: PERIODS.indexOf('hour'), limit: 40 }, { period: 'day' as const, index: PERIODS.indexOf('day'), limit: 10_000 }];
+  const limits = [
+    { period: 'hour' as const, index: PERIODS.indexOf('hour'), limit: 40 },
+    { period: 'day' as const, index: PERIODS.indexOf('day'), limit: 10_000 },
+  ];
   const at = Date.now();
   const results = await Promise.all(Array.from({ length: 300 }, (_, i) => consume(i % 2 ? a : b, 'shared', limits, at)));
   const passed = results.filter((r) => r.refusedBy === -1);
   assert.equal(passed.length, 40);
-  assert.deepEqual(passed.flatMap((r) => r.counts.slice(0, 1)).sort((x, y) => x - y), Array.from({ length: 40 }, (_, i) => i + 1));
+  assert.deepEqual(
+    passed.flatMap((r) => r.counts.slice(0, 1)).sort((x, y) => x - y),
+    Array.from({ length: 40 }, (_, i) => i + 1),
+  );
   assert.equal((await consume(a, 'shared', limits, at)).counts[1], 40, 'refused calls used up none of the day either');
 });
 

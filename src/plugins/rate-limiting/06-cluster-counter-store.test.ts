@@ -24,7 +24,11 @@ const newScope = () => `test-${randomUUID()}`;
 
 /** Only this plugin's migration: the store's own are tested by the store. */
 async function migrate(sql: SqlClient): Promise<void> {
-  await runMigrations(sql, undefined, (await loadMigrations()).filter((m) => m.name === 'rate_limiting_counters'));
+  await runMigrations(
+    sql,
+    undefined,
+    (await loadMigrations()).filter((m) => m.name === 'rate_limiting_counters'),
+  );
 }
 
 before(async () => {
@@ -66,7 +70,10 @@ test('two nodes (two pools) racing 300 calls on one counter over three periods c
   const results = await Promise.all(Array.from({ length: 300 }, (_, i) => consume(i % 2 ? a : b, 'shared', limits, at)));
   const passed = results.filter((r) => r.refusedBy === -1);
   assert.equal(passed.length, 45);
-  assert.deepEqual(passed.flatMap((r) => r.counts.slice(0, 1)).sort((x, y) => x - y), Array.from({ length: 45 }, (_, i) => i + 1));
+  assert.deepEqual(
+    passed.flatMap((r) => r.counts.slice(0, 1)).sort((x, y) => x - y),
+    Array.from({ length: 45 }, (_, i) => i + 1),
+  );
   assert.deepEqual((await consume(a, 'shared', limits, at)).counts, [45, 45, 45], 'refusals used up none of hour and day');
 });
 
@@ -87,13 +94,16 @@ test('rows whose windows are over are deleted now and then', { skip }, async () 
   const store = new ClusterCounterStore(nodeB, scope);
   const t = Date.UTC(2032, 0, 1, 0, 0, 0);
   await consume(store, 'old', [limit('second', 10), limit('day', 10)], t);
-  const rows = async () => (await nodeA.query<{ period: string }>('SELECT period FROM rate_limiting_counters WHERE scope = $1 ORDER BY period', [scope])).rows.map((r) => r.period);
+  const rows = async () =>
+    (await nodeA.query<{ period: string }>('SELECT period FROM rate_limiting_counters WHERE scope = $1 ORDER BY period', [scope])).rows.map((r) => r.period);
   assert.deepEqual(await rows(), ['day', 'second']);
   // Two minutes later the second's window is long over (the day's is not); the next call cleans up.
   await consume(store, 'new', [limit('second', 10)], t + 120_000);
   let left = await rows();
   for (let i = 0; i < 100 && left.length !== 2; i++) left = await rows();
   assert.deepEqual(left, ['day', 'second'], "the old second's row went; the day's and the new second's stay");
-  const starts = (await nodeA.query<{ window_start: number }>("SELECT window_start FROM rate_limiting_counters WHERE scope = $1 AND period = 'second'", [scope])).rows;
+  const starts = (
+    await nodeA.query<{ window_start: number }>("SELECT window_start FROM rate_limiting_counters WHERE scope = $1 AND period = 'second'", [scope])
+  ).rows;
   assert.deepEqual(starts, [{ window_start: t + 120_000 }]);
 });

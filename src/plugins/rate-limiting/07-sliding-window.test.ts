@@ -62,9 +62,13 @@ test('headers: remaining from the estimate; Reset is the window end while reques
   const some: Record<string, string | string[]> = {};
   headers.write(some, Float64Array.of(5, 50), windows, { weights, previous: Float64Array.of(10, 0) }, NOW);
   assert.deepEqual(some, {
-    'x-ratelimit-limit-minute': '10', 'x-ratelimit-remaining-minute': '3',
-    'x-ratelimit-limit-hour': '100', 'x-ratelimit-remaining-hour': '50',
-    'ratelimit-limit': '10', 'ratelimit-remaining': '3', 'ratelimit-reset': '15',
+    'x-ratelimit-limit-minute': '10',
+    'x-ratelimit-remaining-minute': '3',
+    'x-ratelimit-limit-hour': '100',
+    'x-ratelimit-remaining-hour': '50',
+    'ratelimit-limit': '10',
+    'ratelimit-remaining': '3',
+    'ratelimit-reset': '15',
   });
   const none: Record<string, string | string[]> = {};
   const reset = headers.write(none, Float64Array.of(8, 50), windows, { weights, previous: Float64Array.of(10, 0) }, NOW);
@@ -87,7 +91,9 @@ let gw: PluginGateway | undefined;
 after(() => gw?.close());
 
 test('over sockets: a sliding limit counts, refuses with Retry-After, and reports the estimate', async () => {
-  gw = await startPluginGateway({ routes: [{ name: 'slide', paths: ['/slide'], plugins: [{ name: 'rate-limiting', config: { hour: 3, window_type: 'sliding', limit_by: 'ip' } }] }] });
+  gw = await startPluginGateway({
+    routes: [{ name: 'slide', paths: ['/slide'], plugins: [{ name: 'rate-limiting', config: { hour: 3, window_type: 'sliding', limit_by: 'ip' } }] }],
+  });
   const statuses: number[] = [];
   for (let i = 0; i < 3; i++) statuses.push((await httpRequest(`${gw.url}/slide`)).status);
   assert.deepEqual(statuses, [200, 200, 200]);

@@ -44,13 +44,16 @@ async function startNode(doc: object, sql?: SqlClient): Promise<Node> {
   const registry = await plugins();
   const state = new PersistentState();
   const logs: Record<string, unknown>[] = [];
-  const logger: Logger = pino({ level: 'info' }, {
-    write: (line: string) => {
-      const parsed: unknown = JSON.parse(line);
-      if (typeof parsed !== 'object' || parsed === null) throw new Error(`log line is not an object: ${line}`);
-      logs.push({ ...parsed });
+  const logger: Logger = pino(
+    { level: 'info' },
+    {
+      write: (line: string) => {
+        const parsed: unknown = JSON.parse(line);
+        if (typeof parsed !== 'object' || parsed === null) throw new Error(`log line is not an object: ${line}`);
+        logs.push({ ...parsed });
+      },
     },
-  });
+  );
   const compile = (d: object) => compileConfig(loadDeclarative(structuredClone(d) as Record<string, unknown>, registry), registry, state, logger, { sql });
   const gateway: Gateway = await startGateway(compile(doc), { listen: [{ host: '127.0.0.1', port: 0 }], logger });
   const port = gateway.addresses()[0]?.port;
@@ -71,7 +74,11 @@ async function startNode(doc: object, sql?: SqlClient): Promise<Node> {
 }
 
 const documentOf = (routes: object[]) => ({ _format_version: '3.0', services: [{ name: 'api', url: upstream.url, routes }] });
-const limited = (name: string, config: object) => ({ name, paths: [`/${name}`], plugins: [{ name: 'rate-limiting', config: { hour: 2, limit_by: 'ip', ...config } }] });
+const limited = (name: string, config: object) => ({
+  name,
+  paths: [`/${name}`],
+  plugins: [{ name: 'rate-limiting', config: { hour: 2, limit_by: 'ip', ...config } }],
+});
 const get = (node: Node, path: string) => httpRequest(`${node.url}${path}`);
 const statuses = async (node: Node, path: string, n: number) => {
   const out: number[] = [];
@@ -126,7 +133,7 @@ test('a reload that changes the Redis settings moves to a new connection and clo
   node.reload(on(15));
   assert.equal((await get(node, '/moves')).status, 200);
   for (let i = 0; i < 100 && openRedisClients() !== 1; i++) await new Promise((r) => setTimeout(r, 50));
-  assert.equal(openRedisClients(), 1, 'the old settings\' connection closed after its grace period');
+  assert.equal(openRedisClients(), 1, "the old settings' connection closed after its grace period");
   node.reload(documentOf([limited('moves', { hour: 1000 })]));
   for (let i = 0; i < 100 && openRedisClients() !== 0; i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(openRedisClients(), 0, 'no redis policy left, no connection left');
@@ -135,14 +142,24 @@ test('a reload that changes the Redis settings moves to a new connection and clo
 test('cluster policy: two gateways on one database share exact counts; a lost database is fault_tolerant or 500', async () => {
   const sql = await createPgliteClient();
   try {
-    await runMigrations(sql, undefined, (await loadMigrations()).filter((m) => m.name === 'rate_limiting_counters'));
+    await runMigrations(
+      sql,
+      undefined,
+      (await loadMigrations()).filter((m) => m.name === 'rate_limiting_counters'),
+    );
     const doc = documentOf([limited('c', { hour: 7, policy: 'cluster' }), limited('cfc', { policy: 'cluster', fault_tolerant: false })]);
     const a = await startNode(doc, sql);
     const b = await startNode(doc, sql);
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => get(i % 2 ? a : b, '/c')));
     assert.equal(results.filter((r) => r.status === 200).length, 7);
     assert.equal(results.filter((r) => r.status === 429).length, 23);
-    assert.deepEqual(results.filter((r) => r.status === 200).map((r) => Number(r.headers['x-ratelimit-remaining-hour'])).sort(), [0, 1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      results
+        .filter((r) => r.status === 200)
+        .map((r) => Number(r.headers['x-ratelimit-remaining-hour']))
+        .sort(),
+      [0, 1, 2, 3, 4, 5, 6],
+    );
 
     await sql.close();
     assert.equal((await get(a, '/c')).status, 200, 'fault_tolerant: proxied while the database is gone');

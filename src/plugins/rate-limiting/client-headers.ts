@@ -69,7 +69,9 @@ export class ClientHeaders {
     } else {
       let waitMs = 0;
       i = 0;
-      for (const { limit: { limit, index } } of entries) {
+      for (const {
+        limit: { limit, index },
+      } of entries) {
         const at = i++;
         if ((remaining[at] ?? 0) > 0) continue;
         waitMs = Math.max(waitMs, slidingWaitMs(limit, counts[at] ?? 0, sliding.previous[at] ?? 0, windows, index, nowMs));

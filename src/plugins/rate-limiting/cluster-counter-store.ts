@@ -44,7 +44,11 @@ export class ClusterCounterStore implements CounterStore {
     });
     // Everything read from `windows` and `sliding.weights` above, before the first await.
     this.cleanup(now);
-    const { rows } = await this.sql.query<{ r: ConsumeReply }>('SELECT rate_limiting_consume($1, $2, $3::jsonb) AS r', [this.scope, escapeNul(identifier), spec]);
+    const { rows } = await this.sql.query<{ r: ConsumeReply }>('SELECT rate_limiting_consume($1, $2, $3::jsonb) AS r', [
+      this.scope,
+      escapeNul(identifier),
+      spec,
+    ]);
     const row = rows.at(0);
     if (row === undefined) throw new Error('rate_limiting_consume() returned no row');
     const reply = row.r;

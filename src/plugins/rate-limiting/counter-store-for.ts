@@ -18,16 +18,22 @@ export function counterStoreFor(config: RateLimitingConfig, env: PluginEnv): Cou
       const settings: RedisSettings = { ...config.redis, host, port };
       // Hashed: the key would otherwise hold the password. New settings, new store; the old one is disposed.
       const fingerprint = createHash('sha256').update(JSON.stringify(settings)).digest('hex');
-      return env.persistent(`redis-counters ${fingerprint}`, () => new RedisCounterStore(settings, env.instanceId), (store) => {
-        store.close();
-      });
+      return env.persistent(
+        `redis-counters ${fingerprint}`,
+        () => new RedisCounterStore(settings, env.instanceId),
+        (store) => {
+          store.close();
+        },
+      );
     }
     case 'cluster':
       if (env.sql === undefined) {
-        throw new ConfigError([{
-          path: `plugins.${env.instanceId}.config.policy`,
-          message: "policy 'cluster' keeps counters in the database, and DB-less mode has none: use 'redis' to share counters between nodes, or 'local'",
-        }]);
+        throw new ConfigError([
+          {
+            path: `plugins.${env.instanceId}.config.policy`,
+            message: "policy 'cluster' keeps counters in the database, and DB-less mode has none: use 'redis' to share counters between nodes, or 'local'",
+          },
+        ]);
       }
       return new ClusterCounterStore(env.sql, env.instanceId);
     case 'local':

@@ -5,7 +5,8 @@ import { PERIODS, type Windows, type Slots } from './periods.ts';
 import { slidingUsed } from './sliding-window.ts';
 
 const SLOTS = PERIODS.length;
-const COUNT = SLOTS, PREVIOUS = 2 * SLOTS;
+const COUNT = SLOTS,
+  PREVIOUS = 2 * SLOTS;
 
 /**
  * Per identifier, indexed by period: [window start × 6, its count × 6, the count of the window just before

@@ -21,7 +21,10 @@ export interface Windows {
   readonly nextEnds: Slots;
 }
 
-const SECOND = 1000, MINUTE = 60 * SECOND, HOUR = 60 * MINUTE, DAY = 24 * HOUR;
+const SECOND = 1000,
+  MINUTE = 60 * SECOND,
+  HOUR = 60 * MINUTE,
+  DAY = 24 * HOUR;
 /** Lengths of the epoch-aligned periods (second..day); month and year follow the calendar. */
 const FIXED = [SECOND, MINUTE, HOUR, DAY];
 
@@ -63,7 +66,8 @@ function compute(nowMs: number): void {
     nextEnds[i] = start + 2 * length;
   }
   const date = new Date(nowMs);
-  const year = date.getUTCFullYear(), month = date.getUTCMonth();
+  const year = date.getUTCFullYear(),
+    month = date.getUTCMonth();
   starts[4] = Date.UTC(year, month, 1);
   ends[4] = Date.UTC(year, month + 1, 1);
   prevStarts[4] = Date.UTC(year, month - 1, 1);

@@ -46,7 +46,9 @@ const entries = new Map<string, Entry>();
 /** Leases the shared client for `settings`, connecting it on first use. */
 export function leaseRedisClient(settings: RedisSettings, scripts: Record<string, { lua: string }>): RedisLease {
   // Hashed: the map key would otherwise hold the password in clear.
-  const key = createHash('sha256').update(JSON.stringify([settings, Object.keys(scripts).sort()])).digest('hex');
+  const key = createHash('sha256')
+    .update(JSON.stringify([settings, Object.keys(scripts).sort()]))
+    .digest('hex');
   let entry = entries.get(key);
   if (entry === undefined) {
     entry = { client: connect(settings, scripts), leases: 0, closeTimer: null, settled: false, connecting: null };

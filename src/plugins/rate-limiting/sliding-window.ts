@@ -26,7 +26,8 @@ export function slidingWeights(limits: readonly PeriodLimit[], windows: Windows,
  * the weighted previous one. 0 when a request would pass now.
  */
 export function slidingWaitMs(limit: number, current: number, previous: number, windows: Windows, index: number, nowMs: number): number {
-  const start = windows.starts[index] ?? 0, end = windows.ends[index] ?? 0;
+  const start = windows.starts[index] ?? 0,
+    end = windows.ends[index] ?? 0;
   // floor(previous × w) + current < limit  ⟺  previous × w < room, with room the smallest integer ≥ limit − current.
   const room = Math.ceil(limit - current);
   if (room > 0) {

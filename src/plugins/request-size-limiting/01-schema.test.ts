@@ -8,13 +8,13 @@ import { checkPluginConfig, pluginConfig } from '../../../test/helpers/plugin-co
 
 const errorsOf = (input: Record<string, unknown>) => checkPluginConfig(plugin, input).errors;
 
-test('the module is Kong\'s request-size-limiting at Kong 3.x priority', () => {
+test("the module is Kong's request-size-limiting at Kong 3.x priority", () => {
   assert.equal(plugin.name, 'request-size-limiting');
   assert.equal(plugin.priority, 951);
   assert.equal(plugin.configSchema, RequestSizeLimitingConfigSchema);
 });
 
-test('an empty config gets Kong\'s defaults: 128 megabytes, Content-Length not required', () => {
+test("an empty config gets Kong's defaults: 128 megabytes, Content-Length not required", () => {
   assert.deepEqual(pluginConfig(plugin), { allowed_payload_size: 128, size_unit: 'megabytes', require_content_length: false });
 });
 

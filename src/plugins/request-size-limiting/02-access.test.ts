@@ -108,7 +108,10 @@ test('a chunked body that passes the limit is cut off: 413, and the upstream nev
   // A request sent after the refusal reaches the upstream alone: the cut-off upload never completed there.
   const barrier = await httpRequest(`${gw.url}/kib`, { method: 'POST', headers: { 'content-length': '1' }, body: 'x' });
   assert.equal(barrier.status, 200);
-  assert.deepEqual(upstream.requests.slice(before).map((r) => r.body), ['x']);
+  assert.deepEqual(
+    upstream.requests.slice(before).map((r) => r.body),
+    ['x'],
+  );
   assertRefused(res, TOO_LARGE, upstream, before + 1);
 });
 

@@ -22,7 +22,8 @@ export function createRequestSizeLimiting(config: RequestSizeLimitingConfig): Pl
       if (requireContentLength && !isChunked(ctx)) throw new GatewayError('LENGTH_REQUIRED');
       // A higher-priority plugin (key-auth's key_in_body) may have buffered a chunked body already.
       const received = ctx.receivedBodyLength;
-      if (received !== null && received > limit) throw new GatewayError('REQUEST_TOO_LARGE', { detail: `body of ${received} bytes exceeds the ${limit}-byte limit` });
+      if (received !== null && received > limit)
+        throw new GatewayError('REQUEST_TOO_LARGE', { detail: `body of ${received} bytes exceeds the ${limit}-byte limit` });
       // The strictest limit wins when several plugins (or scopes) set one.
       if (ctx.requestBodyLimit === null || ctx.requestBodyLimit > limit) ctx.requestBodyLimit = limit;
     },

@@ -13,7 +13,7 @@ import { checkPluginConfig, pluginConfig } from '../../../test/helpers/plugin-co
 const errorsOf = (input: Record<string, unknown>) => checkPluginConfig(plugin, input).errors;
 const parts = { body: [], headers: [], querystring: [] };
 
-test('the module is Kong\'s request-transformer at Kong 3.x priority', () => {
+test("the module is Kong's request-transformer at Kong 3.x priority", () => {
   assert.equal(plugin.name, 'request-transformer');
   assert.equal(plugin.priority, 801);
   assert.equal(plugin.configSchema, RequestTransformerConfigSchema);
@@ -35,7 +35,7 @@ test('every field documents itself and has a default', () => {
   assertFieldsDocumented(RequestTransformerConfigSchema);
 });
 
-test('Kong\'s accepted configs are accepted', () => {
+test("Kong's accepted configs are accepted", () => {
   const good: Record<string, unknown>[] = [
     { http_method: 'GET' },
     { add: { querystring: ['uri_param1:$(uri_captures.user1)', 'uri_param2:$(uri_captures.user2)'] } },
@@ -43,7 +43,7 @@ test('Kong\'s accepted configs are accepted', () => {
     { add: { headers: ['h1:v1', 'h2:value:2'], body: ['p1:v1'] } },
     { rename: { headers: ['x-to-rename:x-is-renamed'], body: ['a:b'], querystring: ['a:b'] } },
     { replace: { uri: '/requests/user2/$(uri_captures.user2)/user1/$(uri_captures["user1"])' } },
-    { add: { querystring: ['q1:$(uri_captures.user1 or \'default1\')', "q2:$('$(uri_captures.user1)')"] } },
+    { add: { querystring: ["q1:$(uri_captures.user1 or 'default1')", "q2:$('$(uri_captures.user1)')"] } },
     { add: { headers: ['x-consumer-id:fixed-by-the-operator'] } }, // an operator's fixed value: their choice
     { add: { querystring: ['consumer:$(headers["x-consumer-id"])'] } },
   ];
@@ -65,7 +65,14 @@ test('the schema refuses what Kong refuses', () => {
 });
 
 test('templates outside the supported subset are refused at load, never passed through as text', () => {
-  for (const value of ['$(10 * uri_captures.user1)', '$(type(headers.x))', '$(ERROR())', '$(shared.written = true)', "$(require('inspect')(query_params.user))", '$(ngx.var.x)']) {
+  for (const value of [
+    '$(10 * uri_captures.user1)',
+    '$(type(headers.x))',
+    '$(ERROR())',
+    '$(shared.written = true)',
+    "$(require('inspect')(query_params.user))",
+    '$(ngx.var.x)',
+  ]) {
     const errors = errorsOf({ add: { headers: [`x-a:${value}`] } });
     assert.match(String(errors['config.add.headers[0]']), /not supported by this gateway/, value);
   }
@@ -94,13 +101,13 @@ test('a client can never be let to set an identity header, nor can a transformer
   }
 });
 
-test('name:value splits as Kong\'s ^([^:]+):*(.-)$, and templates render the supported subset', () => {
+test("name:value splits as Kong's ^([^:]+):*(.-)$, and templates render the supported subset", () => {
   assert.deepEqual(splitPair('h2:value:2'), ['h2', 'value:2']);
   assert.deepEqual(splitPair('a::b'), ['a', 'b']);
   const env = {
-    header: (n: string) => ({ 'x-foo': 'bar' } as Record<string, string>)[n],
-    query: (n: string) => ({ q: '1' } as Record<string, string>)[n],
-    capture: (n: string) => ({ user1: 'foo', 0: '/whole' } as Record<string, string>)[n],
+    header: (n: string) => (({ 'x-foo': 'bar' }) as Record<string, string>)[n],
+    query: (n: string) => (({ q: '1' }) as Record<string, string>)[n],
+    capture: (n: string) => (({ user1: 'foo', 0: '/whole' }) as Record<string, string>)[n],
     shared: () => undefined,
   };
   assert.equal(compileTemplate('$(headers["x-foo"])-$(query_params.q)/$(uri_captures[0])').render(env), 'bar-1//whole');

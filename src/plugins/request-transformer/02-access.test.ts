@@ -30,12 +30,29 @@ before(async () => {
       }),
       rt('remove', { remove: { headers: ['x-to-remove'], querystring: ['q1'], body: ['toremoveform'] } }),
       rt('replace', { replace: { headers: ['h1:v1'], querystring: ['q1:v1'], body: ['p1:v1'] } }),
-      rt('append', { append: { headers: ['h1:v1', 'h1:v2', 'h1:#value_with_hash', 'h2:v1'], querystring: ['q1:v1', 'q1:v2', 'q2:v1'], body: ['p1:v1', 'p1:v2', 'p2:value:1'] } }),
+      rt('append', {
+        append: {
+          headers: ['h1:v1', 'h1:v2', 'h1:#value_with_hash', 'h2:v1'],
+          querystring: ['q1:v1', 'q1:v2', 'q2:v1'],
+          body: ['p1:v1', 'p1:v2', 'p2:value:1'],
+        },
+      }),
       rt('to-post', { http_method: 'POST' }),
       rt('to-get', { http_method: 'GET' }),
       rt('rename', { rename: { headers: ['x-to-rename:x-is-renamed'], querystring: ['originalparam:renamedparam'], body: ['originalparam:renamedparam'] } }),
-      rt('captures', { add: { querystring: ['uri_param1:$(uri_captures.user1)', 'uri_param2:$(headers.host)'], headers: ['x-test-header:$(query_params.q1)'] }, remove: { querystring: ['q1'] } }, { paths: ['~/requests/user1/(?<user1>\\w+)/user2/(?<user2>\\S+)'], strip_path: false }),
-      rt('swap', { replace: { uri: '/requests/user2/$(uri_captures.user2)/user1/$(uri_captures.user1)' } }, { paths: ['~/swap/user1/(?<user1>\\w+)/user2/(?<user2>\\S+)'] }),
+      rt(
+        'captures',
+        {
+          add: { querystring: ['uri_param1:$(uri_captures.user1)', 'uri_param2:$(headers.host)'], headers: ['x-test-header:$(query_params.q1)'] },
+          remove: { querystring: ['q1'] },
+        },
+        { paths: ['~/requests/user1/(?<user1>\\w+)/user2/(?<user2>\\S+)'], strip_path: false },
+      ),
+      rt(
+        'swap',
+        { replace: { uri: '/requests/user2/$(uri_captures.user2)/user1/$(uri_captures.user1)' } },
+        { paths: ['~/swap/user1/(?<user1>\\w+)/user2/(?<user2>\\S+)'] },
+      ),
       rt('defaults', { add: { querystring: ["uri_param1:$(uri_captures.user1 or 'default1')", "uri_param2:$(uri_captures.user2 or 'default2')"] } }),
       rt('old-values', {
         replace: { querystring: ["q2:$(headers['x-remove-header'])"] },
@@ -53,14 +70,23 @@ before(async () => {
       {
         name: 'who',
         paths: ['/who'],
-        plugins: [{ name: 'key-auth', config: {} }, { name: 'request-transformer', config: { add: { querystring: ['consumer:$(headers["x-consumer-username"])'] }, rename: { headers: ['x-consumer-id:x-seen-id'] } } }],
+        plugins: [
+          { name: 'key-auth', config: {} },
+          {
+            name: 'request-transformer',
+            config: { add: { querystring: ['consumer:$(headers["x-consumer-username"])'] }, rename: { headers: ['x-consumer-id:x-seen-id'] } },
+          },
+        ],
       },
     ],
   });
 });
 after(() => gw?.close());
 
-async function send(path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; upstream: RecordedRequest; query: URLSearchParams; path: string }> {
+async function send(
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; upstream: RecordedRequest; query: URLSearchParams; path: string }> {
   const seen = gw.upstream.requests.length;
   const res = await httpRequest(`${gw.url}${path}`, options);
   assert.equal(res.status, 200, `${path}: ${res.body}`);
@@ -168,7 +194,7 @@ test('add: new headers, query parameters and body fields; existing values are ne
   }
 });
 
-test('add: the Host header is never added (preserve_host keeps the client\'s)', async () => {
+test("add: the Host header is never added (preserve_host keeps the client's)", async () => {
   const { upstream } = await send('/preserve', { headers: { host: 'test2.test' } });
   assert.equal(upstream.headers.host, 'test2.test');
 });
@@ -184,7 +210,7 @@ test('append: header lines, query parameters and form fields gain values; multip
   assert.deepEqual((await sendBody('/append', 'multipart', { p1: 'This should not change' })).fields, { p1: ['This should not change'] });
 });
 
-test('remove, replace, add and append together, in Kong\'s order', async () => {
+test("remove, replace, add and append together, in Kong's order", async () => {
   const h = await send('/combo', { headers: { 'x-to-remove': 'true', 'x-to-replace': 'true', 'x-added3': 'c1' } });
   assert.equal(h.upstream.headers['x-to-remove'], undefined);
   assert.equal(h.upstream.headers['x-to-replace'], 'false');
@@ -202,7 +228,7 @@ test('remove, replace, add and append together, in Kong\'s order', async () => {
   assert.equal((await send('/combo?query-added=oldvalue')).query.get('query-added'), 'oldvalue');
 });
 
-test('templates: uri captures, the Host and query parameters as they arrived (before this plugin\'s changes)', async () => {
+test("templates: uri captures, the Host and query parameters as they arrived (before this plugin's changes)", async () => {
   const r = await send('/requests/user1/foo/user2/bar?q1=20', { headers: { host: 'test15.test' } });
   assert.equal(r.query.get('q1'), null);
   assert.equal(r.query.get('uri_param1'), 'foo');
@@ -231,7 +257,7 @@ test('remove then add a header: the added value, whether or not the client sent 
   }
 });
 
-test('a route without query steps sends the query\'s bytes as they came', async () => {
+test("a route without query steps sends the query's bytes as they came", async () => {
   const { upstream } = await send('/untouched?expected=$&+,/:;?@');
   assert.equal(upstream.url, '/?expected=$&+,/:;?@');
 });
@@ -240,17 +266,20 @@ test('replace host sets the Host the upstream receives', async () => {
   assert.equal((await send('/replace-host')).upstream.headers.host, 'upstream.example');
 });
 
-test('identity headers: a client\'s copy never arrives; the transformer sees the ones authentication set', async () => {
+test("identity headers: a client's copy never arrives; the transformer sees the ones authentication set", async () => {
   const { upstream, query } = await send('/who', { headers: { apikey: 'bob-key', 'x-consumer-username': 'mallory' } });
   assert.equal(query.get('consumer'), 'bob');
   assert.equal(upstream.headers['x-consumer-username'], 'bob');
   assert.equal(upstream.headers['x-seen-id'], '8c3e6d7a-5b4f-4a3e-9d2c-1b0a9f8e7d6c');
-  assert.equal(upstream.headers['x-consumer-id'], undefined, 'renamed away by the operator\'s config');
+  assert.equal(upstream.headers['x-consumer-id'], undefined, "renamed away by the operator's config");
 });
 
 test('a route that only transforms headers still streams the body (not buffered: chunked stays chunked)', async () => {
   const seen = gw.upstream.requests.length;
-  const res = await rawRequest(gw.port, 'POST /headers-only HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\n{"a":\r\n2\r\n1}\r\n0\r\n\r\n');
+  const res = await rawRequest(
+    gw.port,
+    'POST /headers-only HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\n{"a":\r\n2\r\n1}\r\n0\r\n\r\n',
+  );
   assert.equal(res.status, 200);
   const upstream = gw.upstream.requests.at(seen);
   assert.ok(upstream, 'proxied');
@@ -260,7 +289,8 @@ test('a route that only transforms headers still streams the body (not buffered:
 });
 
 test('a multipart file part nobody touches keeps its filename and type', async () => {
-  const body = '--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b\r\nContent-Disposition: form-data; name="toremoveform"\r\n\r\nx\r\n--b--\r\n';
+  const body =
+    '--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b\r\nContent-Disposition: form-data; name="toremoveform"\r\n\r\nx\r\n--b--\r\n';
   const { upstream } = await send('/remove', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' }, body });
   assert.equal(upstream.body, '--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b--\r\n');
   assert.equal(upstream.headers['content-length'], String(upstream.body.length));

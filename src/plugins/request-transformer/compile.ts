@@ -40,14 +40,16 @@ export interface CompiledTransformer {
 }
 
 export function compileTransformer(config: RequestTransformerConfig): CompiledTransformer {
-  const entries = (list: string[], lower = false): Entry[] => list.map((e) => {
-    const [name, value] = splitPair(e);
-    return { name: lower ? name.toLowerCase() : name, value: compileTemplate(value) };
-  });
-  const renames = (list: string[], lower = false): Rename[] => list.map((e) => {
-    const [from, to] = splitPair(e);
-    return lower ? { from: from.toLowerCase(), to: to.toLowerCase() } : { from, to };
-  });
+  const entries = (list: string[], lower = false): Entry[] =>
+    list.map((e) => {
+      const [name, value] = splitPair(e);
+      return { name: lower ? name.toLowerCase() : name, value: compileTemplate(value) };
+    });
+  const renames = (list: string[], lower = false): Rename[] =>
+    list.map((e) => {
+      const [from, to] = splitPair(e);
+      return lower ? { from: from.toLowerCase(), to: to.toLowerCase() } : { from, to };
+    });
   const steps = (part: 'headers' | 'querystring' | 'body'): Steps<Entry> => {
     const lower = part === 'headers';
     return {
@@ -107,6 +109,7 @@ export function templateEnv(ctx: RequestContext, templated: boolean): TemplateEn
 
 /** A rendered header value the upstream request can carry (a query parameter may decode to anything). */
 export function headerValue(value: string, name: string): string {
-  if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) throw new GatewayError('BAD_REQUEST', { detail: `the value rendered for header ${name} is not a valid header value` });
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(value))
+    throw new GatewayError('BAD_REQUEST', { detail: `the value rendered for header ${name} is not a valid header value` });
   return value;
 }

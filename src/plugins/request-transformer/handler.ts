@@ -96,6 +96,7 @@ function transformQuery(ctx: RequestContext, c: CompiledTransformer, env: Templa
 
 /** replace.uri as rendered: an absolute path, with what may not stand in a path percent-encoded. */
 function upstreamPath(rendered: string): string {
-  if (!rendered.startsWith('/')) throw new GatewayError('INTERNAL', { detail: `request-transformer: replace.uri rendered to a path that does not start with '/'` });
+  if (!rendered.startsWith('/'))
+    throw new GatewayError('INTERNAL', { detail: `request-transformer: replace.uri rendered to a path that does not start with '/'` });
   return rendered.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/g, (ch) => encodeURIComponent(ch));
 }

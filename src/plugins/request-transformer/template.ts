@@ -31,7 +31,9 @@ export interface Template {
 
 const SOURCES: readonly string[] = ['headers', 'query_params', 'uri_captures', 'shared'];
 const STRING = String.raw`(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")`;
-const REFERENCE = new RegExp(String.raw`^\s*(?:([A-Za-z_]+)\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*(?:${STRING}|(\d+))\s*\])(?:\s+or\s+${STRING})?|${STRING})\s*$`);
+const REFERENCE = new RegExp(
+  String.raw`^\s*(?:([A-Za-z_]+)\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*(?:${STRING}|(\d+))\s*\])(?:\s+or\s+${STRING})?|${STRING})\s*$`,
+);
 
 /** Compiles a value; throws an Error with a message fit for the config error when it is outside the subset. */
 export function compileTemplate(value: string): Template {
@@ -52,7 +54,7 @@ export function compileTemplate(value: string): Template {
   return {
     dynamic: refs.length > 0,
     sources: new Set(refs.map((r) => r.source)),
-    render: literal !== null ? () => literal : (env) => pieces.map((p) => (typeof p === 'string' ? p : lookup(env, p) ?? p.fallback ?? '')).join(''),
+    render: literal !== null ? () => literal : (env) => pieces.map((p) => (typeof p === 'string' ? p : (lookup(env, p) ?? p.fallback ?? ''))).join(''),
   };
 }
 
@@ -91,14 +93,20 @@ function unescape(text: string): string {
 }
 
 function unsupported(expression: string): Error {
-  return new Error(`template $(${expression}) is not supported by this gateway: only $(headers.<name>), $(query_params.<name>), $(uri_captures.<name>) and $(shared.<name>) (also with ["<name>"], and optionally followed by or '<default>'), or a quoted literal, are rendered; Lua expressions are not evaluated`);
+  return new Error(
+    `template $(${expression}) is not supported by this gateway: only $(headers.<name>), $(query_params.<name>), $(uri_captures.<name>) and $(shared.<name>) (also with ["<name>"], and optionally followed by or '<default>'), or a quoted literal, are rendered; Lua expressions are not evaluated`,
+  );
 }
 
 function lookup(env: TemplateEnv, ref: Reference): string | undefined {
   switch (ref.source) {
-    case 'headers': return env.header(ref.key);
-    case 'query_params': return env.query(ref.key);
-    case 'uri_captures': return env.capture(ref.key);
-    case 'shared': return env.shared(ref.key);
+    case 'headers':
+      return env.header(ref.key);
+    case 'query_params':
+      return env.query(ref.key);
+    case 'uri_captures':
+      return env.capture(ref.key);
+    case 'shared':
+      return env.shared(ref.key);
   }
 }

@@ -15,10 +15,14 @@ export interface NewBody {
 /** The transformed body, or null to leave it as it is (nothing to do, or a body that does not parse). */
 export function transformBody(steps: Steps<Entry>, contentType: string | undefined, body: Buffer, env: TemplateEnv): NewBody | null {
   switch (bodyFormat(contentType)) {
-    case 'json': return json(steps, body, env);
-    case 'form': return form(steps, body, env);
-    case 'multipart': return contentType === undefined ? null : multipart(steps, body, contentType, env);
-    default: return null;
+    case 'json':
+      return json(steps, body, env);
+    case 'form':
+      return form(steps, body, env);
+    case 'multipart':
+      return contentType === undefined ? null : multipart(steps, body, contentType, env);
+    default:
+      return null;
   }
 }
 

@@ -9,7 +9,7 @@ import { checkPluginConfig, pluginConfig } from '../../../test/helpers/plugin-co
 
 const errorsOf = (input: Record<string, unknown>) => checkPluginConfig(plugin, input).errors;
 
-test('the module is Kong\'s response-transformer at Kong 3.x priority', () => {
+test("the module is Kong's response-transformer at Kong 3.x priority", () => {
   assert.equal(plugin.name, 'response-transformer');
   assert.equal(plugin.priority, 800);
   assert.equal(plugin.configSchema, ResponseTransformerConfigSchema);
@@ -31,7 +31,7 @@ test('every field documents itself and has a default', () => {
   assertFieldsDocumented(ResponseTransformerConfigSchema);
 });
 
-test('Kong\'s configs are accepted', () => {
+test("Kong's configs are accepted", () => {
   const good: Record<string, unknown>[] = [
     { remove: { headers: ['Access-Control-Allow-Origin'], json: ['url'] } },
     { replace: { json: ['headers:/hello/world', 'uri_args:this is a / test', 'url:"wot"'] } },
@@ -55,5 +55,9 @@ test('the schema refuses what Kong refuses, and headers a response cannot carry'
 });
 
 test('the gateway refuses such a config as a whole, naming the plugin field', async () => {
-  await assertGatewayRefuses({ name: 'response-transformer', config: { add: { headers: ['connection:close'] } } }, 'config.add.headers[0]', /frames the response/);
+  await assertGatewayRefuses(
+    { name: 'response-transformer', config: { add: { headers: ['connection:close'] } } },
+    'config.add.headers[0]',
+    /frames the response/,
+  );
 });

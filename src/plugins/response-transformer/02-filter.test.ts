@@ -9,7 +9,11 @@ import { httpRequest, type SimpleResponse } from '../../../test/helpers/http.ts'
 import { RESPONSE_BODY_BUFFER_LIMIT } from '../../gateway/proxy/response-body.ts';
 
 let gw: PluginGateway;
-const rt = (name: string, config: Record<string, unknown>, extra: object[] = []) => ({ name, paths: [`/${name}`], plugins: [{ name: 'response-transformer', config }, ...extra] });
+const rt = (name: string, config: Record<string, unknown>, extra: object[] = []) => ({
+  name,
+  paths: [`/${name}`],
+  plugins: [{ name: 'response-transformer', config }, ...extra],
+});
 
 before(async () => {
   gw = await startPluginGateway({
@@ -21,12 +25,30 @@ before(async () => {
         add: { headers: ['h5:added', 'h6:not-added'] },
         append: { headers: ['h7:appended', 'h8:appended'] },
       }),
-      rt('add', { add: { json: ['p1:v1', 'p3:value:3', 'p4:"v1"', 'p5:-1', 'p6:false', 'p7:true'], json_types: ['string', 'string', 'string', 'number', 'boolean', 'boolean'] } }),
-      rt('append', { append: { json: ['p1:v1', 'p3:"v1"', 'p4:-1', 'p5:false', 'p6:true'], json_types: ['string', 'string', 'number', 'boolean', 'boolean'] } }),
+      rt('add', {
+        add: {
+          json: ['p1:v1', 'p3:value:3', 'p4:"v1"', 'p5:-1', 'p6:false', 'p7:true'],
+          json_types: ['string', 'string', 'string', 'number', 'boolean', 'boolean'],
+        },
+      }),
+      rt('append', {
+        append: { json: ['p1:v1', 'p3:"v1"', 'p4:-1', 'p5:false', 'p6:true'], json_types: ['string', 'string', 'number', 'boolean', 'boolean'] },
+      }),
       rt('remove', { remove: { json: ['p1', 'p2'] } }),
       rt('rename', { rename: { json: ['p1:k1', 'p2:k2', 'p3:k3', 'p4:k4', 'p5:k5'] } }),
-      rt('replace', { replace: { json: ['p1:v2', 'p2:"v2"', 'p3:-1', 'p4:false', 'p5:true', 'headers:/hello/world'], json_types: ['string', 'string', 'number', 'boolean', 'boolean'] } }),
-      rt('combo', { remove: { json: ['p1'] }, rename: { json: ['p4:p2'] }, replace: { json: ['p2:v2'] }, add: { json: ['p3:v1'] }, append: { json: ['p3:v2'] } }),
+      rt('replace', {
+        replace: {
+          json: ['p1:v2', 'p2:"v2"', 'p3:-1', 'p4:false', 'p5:true', 'headers:/hello/world'],
+          json_types: ['string', 'string', 'number', 'boolean', 'boolean'],
+        },
+      }),
+      rt('combo', {
+        remove: { json: ['p1'] },
+        rename: { json: ['p4:p2'] },
+        replace: { json: ['p2:v2'] },
+        add: { json: ['p3:v1'] },
+        append: { json: ['p3:v2'] },
+      }),
       rt('header-only', { remove: { headers: ['h1', 'h2', 'h3'] } }),
       rt('short-circuit', { remove: { json: ['ip'] }, add: { headers: ['x-transformed:yes'] } }, [{ name: 'key-auth', config: {} }]),
     ],
@@ -35,7 +57,12 @@ before(async () => {
 after(() => gw?.close());
 
 /** Has the upstream answer `body` with `headers`, then sends a request through `path`. */
-async function through(path: string, body: string | Buffer, headers: Record<string, string | string[]> = { 'content-type': 'application/json' }, options: { chunked?: boolean; method?: string } = {}): Promise<SimpleResponse> {
+async function through(
+  path: string,
+  body: string | Buffer,
+  headers: Record<string, string | string[]> = { 'content-type': 'application/json' },
+  options: { chunked?: boolean; method?: string } = {},
+): Promise<SimpleResponse> {
   gw.upstream.handler = (_req, res: ServerResponse) => {
     const h: Record<string, string | string[]> = { ...headers };
     if (!options.chunked) h['content-length'] = String(Buffer.byteLength(body));
@@ -59,7 +86,15 @@ function assertFramed(res: SimpleResponse): void {
 }
 
 test('headers: remove, rename, replace and add when present or absent, append as another line', async () => {
-  const res = await through('/headers', '{}', { 'content-type': 'application/json', h1: 'v', h2: 'v2', h3: 'v3', h6: 'kept', h8: 'first', 'access-control-allow-origin': '*' });
+  const res = await through('/headers', '{}', {
+    'content-type': 'application/json',
+    h1: 'v',
+    h2: 'v2',
+    h3: 'v3',
+    h6: 'kept',
+    h8: 'first',
+    'access-control-allow-origin': '*',
+  });
   assert.equal(res.headers.h1, undefined);
   assert.equal(res.headers['access-control-allow-origin'], undefined);
   assert.equal(res.headers.h2, undefined);
@@ -77,21 +112,49 @@ test('JSON add: typed values for absent fields; present ones (false counts as ab
   const res = await through('/add', '{"p2":"v1"}');
   assert.deepEqual(JSON.parse(res.body), { p2: 'v1', p1: 'v1', p3: 'value:3', p4: '"v1"', p5: -1, p6: false, p7: true });
   assertFramed(res);
-  assert.deepEqual(JSON.parse((await through('/add', '{"p2":-1,"p1":"mine","a":[]}')).body), { p2: -1, p1: 'mine', a: [], p3: 'value:3', p4: '"v1"', p5: -1, p6: false, p7: true });
+  assert.deepEqual(JSON.parse((await through('/add', '{"p2":-1,"p1":"mine","a":[]}')).body), {
+    p2: -1,
+    p1: 'mine',
+    a: [],
+    p3: 'value:3',
+    p4: '"v1"',
+    p5: -1,
+    p6: false,
+    p7: true,
+  });
 });
 
 test('JSON append: a list, after an existing string value', async () => {
   assert.deepEqual(JSON.parse((await through('/append', '{"p2":"v1"}')).body), { p2: 'v1', p1: ['v1'], p3: ['"v1"'], p4: [-1], p5: [false], p6: [true] });
-  assert.deepEqual(JSON.parse((await through('/append', '{"p1":"v2","p5":"v5","a":[]}')).body), { p1: ['v2', 'v1'], p5: ['v5', false], a: [], p3: ['"v1"'], p4: [-1], p6: [true] });
+  assert.deepEqual(JSON.parse((await through('/append', '{"p1":"v2","p5":"v5","a":[]}')).body), {
+    p1: ['v2', 'v1'],
+    p5: ['v5', false],
+    a: [],
+    p3: ['"v1"'],
+    p4: [-1],
+    p6: [true],
+  });
 });
 
 test('JSON remove and rename (numbers, booleans and empty arrays keep their type)', async () => {
   assert.equal((await through('/remove', '{"p1" : "v1", "p2" : "v1"}')).body, '{}');
-  assert.deepEqual(JSON.parse((await through('/rename', '{"p1":"v1","p2":"v2","p3":[],"p4":false,"p5":true}')).body), { k1: 'v1', k2: 'v2', k3: [], k4: false, k5: true });
+  assert.deepEqual(JSON.parse((await through('/rename', '{"p1":"v1","p2":"v2","p3":[],"p4":false,"p5":true}')).body), {
+    k1: 'v1',
+    k2: 'v2',
+    k3: [],
+    k4: false,
+    k5: true,
+  });
 });
 
-test('JSON replace: only fields that exist; values as configured, literally (Kong\'s filter spec)', async () => {
-  assert.deepEqual(JSON.parse((await through('/replace', '{"p1":"v1","p2":"v1","p3":"v1","p4":"v4","p5":"v5"}')).body), { p1: 'v2', p2: '"v2"', p3: -1, p4: false, p5: true });
+test("JSON replace: only fields that exist; values as configured, literally (Kong's filter spec)", async () => {
+  assert.deepEqual(JSON.parse((await through('/replace', '{"p1":"v1","p2":"v1","p3":"v1","p4":"v4","p5":"v5"}')).body), {
+    p1: 'v2',
+    p2: '"v2"',
+    p3: -1,
+    p4: false,
+    p5: true,
+  });
   assert.deepEqual(JSON.parse((await through('/replace', '{"p1":"v1","headers":{"a":"b"}}')).body), { p1: 'v2', headers: '/hello/world' });
 });
 
@@ -100,7 +163,12 @@ test('JSON remove, rename, replace, add, append together', async () => {
 });
 
 test('a chunked JSON response is transformed and sent with its Content-Length', async () => {
-  const res = await through('/remove', JSON.stringify({ p1: 1, keep: 'x'.repeat(5000) }), { 'content-type': 'application/json; charset=utf-8' }, { chunked: true });
+  const res = await through(
+    '/remove',
+    JSON.stringify({ p1: 1, keep: 'x'.repeat(5000) }),
+    { 'content-type': 'application/json; charset=utf-8' },
+    { chunked: true },
+  );
   assert.deepEqual(JSON.parse(res.body), { keep: 'x'.repeat(5000) });
   assertFramed(res);
 });

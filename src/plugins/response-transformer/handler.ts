@@ -42,5 +42,7 @@ export function createResponseTransformer(config: ResponseTransformerConfig): Pl
 function isJson(headers: Partial<ResponseHead['headers']>): boolean {
   const ct = headers['content-type'];
   if (ct === undefined) return false;
-  return String(ct).split(',').some((part) => part.split(';')[0]?.trim().toLowerCase() === 'application/json');
+  return String(ct)
+    .split(',')
+    .some((part) => part.split(';')[0]?.trim().toLowerCase() === 'application/json');
 }

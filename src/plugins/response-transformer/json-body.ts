@@ -20,10 +20,11 @@ export interface JsonSteps {
 }
 
 export function compileJsonSteps(config: ResponseTransformerConfig): JsonSteps | null {
-  const values = (step: 'replace' | 'add' | 'append'): Value[] => config[step].json.map((entry, i) => {
-    const [name, raw] = splitPair(entry);
-    return { name, value: raw === '' ? undefined : cast(raw, config[step].json_types[i] ?? 'string') };
-  });
+  const values = (step: 'replace' | 'add' | 'append'): Value[] =>
+    config[step].json.map((entry, i) => {
+      const [name, raw] = splitPair(entry);
+      return { name, value: raw === '' ? undefined : cast(raw, config[step].json_types[i] ?? 'string') };
+    });
   const steps: JsonSteps = {
     remove: [...config.remove.json],
     rename: config.rename.json.map(splitPair).filter(([, to]) => to !== ''),

@@ -13,29 +13,43 @@ const headerRenames = Type.String({ pattern: `^${HEADER_NAME}:+${HEADER_NAME}$` 
 const JsonType = Type.Union([Type.Literal('boolean'), Type.Literal('number'), Type.Literal('string')]);
 
 function valueRecord(step: string, what: string) {
-  return Type.Object({
-    json: list(pairs, `\`name:value\` pairs: ${what} these top-level fields of a JSON response body.`),
-    json_types: list(JsonType, 'Type of each `json` value, by position: `string` (the default for a missing entry), `number` or `boolean` (`true` is true, anything else false). A `number` value that is not a number is skipped.'),
-    headers: list(pairs, `\`name:value\` pairs: ${what} these response headers.`),
-  }, { default: {}, additionalProperties: false, description: `Response headers and JSON fields to ${step}.` });
+  return Type.Object(
+    {
+      json: list(pairs, `\`name:value\` pairs: ${what} these top-level fields of a JSON response body.`),
+      json_types: list(
+        JsonType,
+        'Type of each `json` value, by position: `string` (the default for a missing entry), `number` or `boolean` (`true` is true, anything else false). A `number` value that is not a number is skipped.',
+      ),
+      headers: list(pairs, `\`name:value\` pairs: ${what} these response headers.`),
+    },
+    { default: {}, additionalProperties: false, description: `Response headers and JSON fields to ${step}.` },
+  );
 }
 
-export const ResponseTransformerConfigSchema = Type.Object({
-  remove: Type.Object({
-    json: list(names, 'Top-level fields to remove from a JSON response body.'),
-    headers: list(names, 'Response headers to remove.'),
-  }, { default: {}, additionalProperties: false, description: 'Response headers and JSON fields to remove (first of the five steps).' }),
-  rename: Type.Object({
-    json: list(pairs, '`old:new` pairs: top-level JSON fields to rename when present.'),
-    headers: list(headerRenames, '`old:new` pairs: response headers to rename when present.'),
-  }, { default: {}, additionalProperties: false, description: 'Response headers and JSON fields to rename (second step).' }),
-  replace: valueRecord('replace (third step)', 'replace the values of, when present,'),
-  add: valueRecord('add (fourth step)', 'add, when absent,'),
-  append: valueRecord('append (last step)', 'add a value to (a JSON field becomes a list)'),
-}, { additionalProperties: false });
+export const ResponseTransformerConfigSchema = Type.Object(
+  {
+    remove: Type.Object(
+      {
+        json: list(names, 'Top-level fields to remove from a JSON response body.'),
+        headers: list(names, 'Response headers to remove.'),
+      },
+      { default: {}, additionalProperties: false, description: 'Response headers and JSON fields to remove (first of the five steps).' },
+    ),
+    rename: Type.Object(
+      {
+        json: list(pairs, '`old:new` pairs: top-level JSON fields to rename when present.'),
+        headers: list(headerRenames, '`old:new` pairs: response headers to rename when present.'),
+      },
+      { default: {}, additionalProperties: false, description: 'Response headers and JSON fields to rename (second step).' },
+    ),
+    replace: valueRecord('replace (third step)', 'replace the values of, when present,'),
+    add: valueRecord('add (fourth step)', 'add, when absent,'),
+    append: valueRecord('append (last step)', 'add a value to (a JSON field becomes a list)'),
+  },
+  { additionalProperties: false },
+);
 
 export type ResponseTransformerConfig = Static<typeof ResponseTransformerConfigSchema>;
-
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
@@ -45,7 +59,8 @@ export function validateResponseTransformer(config: ResponseTransformerConfig): 
   const errors: Record<string, string> = {};
   const header = (path: string, name: string, value?: string) => {
     if (!TOKEN.test(name)) errors[path] = `'${name}' is not a valid header name`;
-    else if (FRAMING.has(name.toLowerCase())) errors[path] = `header '${name}' frames the response and is set by the gateway alone; a transformer may not touch it`;
+    else if (FRAMING.has(name.toLowerCase()))
+      errors[path] = `header '${name}' frames the response and is set by the gateway alone; a transformer may not touch it`;
     else if (value !== undefined && !VALUE.test(value)) errors[path] = `the value for header '${name}' has characters a header cannot carry`;
   };
   config.remove.headers.forEach((name, i) => {

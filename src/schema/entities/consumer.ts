@@ -7,11 +7,22 @@ import { defineEntity, keyText } from '../entity-definition.ts';
 /** Consumer identities: what upstreams receive in X-Consumer-Username / X-Consumer-Custom-ID. */
 const Identity = (description: string) => Type.String({ minLength: 1, maxLength: 255, [IDENTITY_KEYWORD]: 'label', description });
 
-export const ConsumerSchema = Type.Object({
-  ...EntityBase,
-  username: Type.Optional(Nullable(Identity('Unique username; at least one of `username` and `custom_id`. No invisible characters, and not a lookalike of another username.'))),
-  custom_id: Type.Optional(Nullable(Identity('Unique id from another system; at least one of `username` and `custom_id`. No invisible characters, and not a lookalike of another custom_id.'))),
-}, { additionalProperties: false, $id: 'consumer' });
+export const ConsumerSchema = Type.Object(
+  {
+    ...EntityBase,
+    username: Type.Optional(
+      Nullable(Identity('Unique username; at least one of `username` and `custom_id`. No invisible characters, and not a lookalike of another username.')),
+    ),
+    custom_id: Type.Optional(
+      Nullable(
+        Identity(
+          'Unique id from another system; at least one of `username` and `custom_id`. No invisible characters, and not a lookalike of another custom_id.',
+        ),
+      ),
+    ),
+  },
+  { additionalProperties: false, $id: 'consumer' },
+);
 
 export type Consumer = Static<typeof ConsumerSchema>;
 
@@ -28,9 +39,10 @@ export const Consumers = defineEntity({
   unique: [['username'], ['custom_id']],
   foreign: {},
   columns: { username: 'username', custom_id: 'custom_id' },
-  check: (fields, path) => ((fields.username ?? null) === null && (fields.custom_id ?? null) === null
-    ? [{ path: path === '' ? '@entity' : path, message: CONSUMER_IDENTITY_MESSAGE }]
-    : []),
+  check: (fields, path) =>
+    (fields.username ?? null) === null && (fields.custom_id ?? null) === null
+      ? [{ path: path === '' ? '@entity' : path, message: CONSUMER_IDENTITY_MESSAGE }]
+      : [],
   sortBy: ['username', 'custom_id'],
   naturalKey: ({ fields, path }) => keyText(fields.username ?? fields.custom_id, path),
   label: 'consumer',

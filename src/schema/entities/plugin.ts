@@ -7,22 +7,26 @@ import { defineEntity, keyText } from '../entity-definition.ts';
 const PhaseList = Nullable(Type.Object({ access: Type.Optional(Type.Array(Type.String({ minLength: 1 }))) }, { additionalProperties: false }));
 const Ordering = Type.Object({ before: Type.Optional(PhaseList), after: Type.Optional(PhaseList) }, { additionalProperties: false });
 
-export const PluginEntitySchema = Type.Object({
-  ...EntityBase,
-  name: Type.String({ minLength: 1 }),
-  instance_name: Type.Optional(Nullable(Name)),
-  enabled: Type.Boolean({ default: true }),
-  config: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: 'Validated against the plugin\'s own schema.' }),
-  protocols: Type.Array(KongProtocol, {
-    default: ['grpc', 'grpcs', 'http', 'https'],
-    minItems: 1,
-    description: 'Protocols the plugin runs on. As in Kong, a plugin runs on every HTTP request (http, https, ws, wss alike) when any of these belongs to the HTTP subsystem (grpc, grpcs, http, https, ws, wss), and never when all are stream protocols (tcp, tls, tls_passthrough, udp).',
-  }),
-  service: Type.Optional(Nullable(ForeignRef)),
-  route: Type.Optional(Nullable(ForeignRef)),
-  consumer: Type.Optional(Nullable(ForeignRef)),
-  ordering: Type.Optional(Nullable(Ordering)),
-}, { additionalProperties: false, $id: 'plugin' });
+export const PluginEntitySchema = Type.Object(
+  {
+    ...EntityBase,
+    name: Type.String({ minLength: 1 }),
+    instance_name: Type.Optional(Nullable(Name)),
+    enabled: Type.Boolean({ default: true }),
+    config: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: "Validated against the plugin's own schema." }),
+    protocols: Type.Array(KongProtocol, {
+      default: ['grpc', 'grpcs', 'http', 'https'],
+      minItems: 1,
+      description:
+        'Protocols the plugin runs on. As in Kong, a plugin runs on every HTTP request (http, https, ws, wss alike) when any of these belongs to the HTTP subsystem (grpc, grpcs, http, https, ws, wss), and never when all are stream protocols (tcp, tls, tls_passthrough, udp).',
+    }),
+    service: Type.Optional(Nullable(ForeignRef)),
+    route: Type.Optional(Nullable(ForeignRef)),
+    consumer: Type.Optional(Nullable(ForeignRef)),
+    ordering: Type.Optional(Nullable(Ordering)),
+  },
+  { additionalProperties: false, $id: 'plugin' },
+);
 
 export type PluginEntity = Static<typeof PluginEntitySchema>;
 

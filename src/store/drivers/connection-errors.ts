@@ -10,7 +10,14 @@ import { errorText } from '../error-fields.ts';
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
 const SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '3D000']);
 /** pg reports a lost or unusable connection by message only. */
-const MESSAGES = [/connection terminated/i, /not queryable/i, /timeout exceeded when trying to connect/i, /connection.*(ended|closed)/i, /pglite is closed/i, /cannot use a pool after calling end/i];
+const MESSAGES = [
+  /connection terminated/i,
+  /not queryable/i,
+  /timeout exceeded when trying to connect/i,
+  /connection.*(ended|closed)/i,
+  /pglite is closed/i,
+  /cannot use a pool after calling end/i,
+];
 
 export function isConnectionError(err: unknown): boolean {
   if (err === null || typeof err !== 'object') return false;
@@ -26,7 +33,9 @@ export function unavailable(err: unknown): never {
   if (!isGatewayError(err) && isConnectionError(err)) {
     // Server and socket messages name hosts, users and databases, never a password: safe to pass on.
     const code = errorText(err, 'code');
-    throw new GatewayError('STORE_UNAVAILABLE', { detail: `database unreachable: ${errorText(err, 'message') ?? 'connection failed'}${code === undefined ? '' : ` (${code})`}` });
+    throw new GatewayError('STORE_UNAVAILABLE', {
+      detail: `database unreachable: ${errorText(err, 'message') ?? 'connection failed'}${code === undefined ? '' : ` (${code})`}`,
+    });
   }
   throw err;
 }

@@ -57,26 +57,32 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
   return {
     driver: 'pglite',
     query: <R>(sql: string, params?: readonly SqlValue[]) => exclusive(() => run<R>(db, sql, params)),
-    transaction: <T>(fn: (tx: SqlQueryable) => Promise<T>) => exclusive(async () => {
-      try {
-        return await db.transaction((tx) => fn({ query: <R>(sql: string, params?: readonly SqlValue[]) => run<R>(tx, sql, params) }));
-      } catch (err) {
-        return unavailable(err);
-      }
-    }),
+    transaction: <T>(fn: (tx: SqlQueryable) => Promise<T>) =>
+      exclusive(async () => {
+        try {
+          return await db.transaction((tx) => fn({ query: <R>(sql: string, params?: readonly SqlValue[]) => run<R>(tx, sql, params) }));
+        } catch (err) {
+          return unavailable(err);
+        }
+      }),
     // In-process: notifications never get lost, so onReconnect has nothing to signal.
-    listen: (channel, onNotify) => exclusive(async () => {
-      const unlisten = await db.listen(channel, onNotify);
-      return () => exclusive(async () => { if (!closed) await unlisten(); });
-    }),
-    close: () => exclusive(async () => {
-      if (closed) return;
-      closed = true;
-      try {
-        await db.close();
-      } finally {
-        release();
-      }
-    }),
+    listen: (channel, onNotify) =>
+      exclusive(async () => {
+        const unlisten = await db.listen(channel, onNotify);
+        return () =>
+          exclusive(async () => {
+            if (!closed) await unlisten();
+          });
+      }),
+    close: () =>
+      exclusive(async () => {
+        if (closed) return;
+        closed = true;
+        try {
+          await db.close();
+        } finally {
+          release();
+        }
+      }),
   };
 }

@@ -92,7 +92,9 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
       let broken: Error | undefined;
       // pg-pool drops its error listener while a client is checked out: a connection lost between two
       // statements would be an unhandled 'error' event (a process crash). The next statement fails instead.
-      const onError = (err: Error) => { broken = err; };
+      const onError = (err: Error) => {
+        broken = err;
+      };
       client.on('error', onError);
       try {
         await run(client, 'BEGIN');
@@ -170,7 +172,9 @@ class ListenConnection {
 
   private connected(): Promise<pg.Client> {
     if (this.client) return Promise.resolve(this.client);
-    this.connecting ??= this.connect().finally(() => { this.connecting = undefined; });
+    this.connecting ??= this.connect().finally(() => {
+      this.connecting = undefined;
+    });
     return this.connecting;
   }
 

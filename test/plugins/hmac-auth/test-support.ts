@@ -9,7 +9,9 @@ export function httpDate(offsetS = 0): string {
 
 /** Base64 HMAC of `signing` under `secret`, `algorithm` as Kong names it (`hmac-sha256`). */
 export function hmacBase64(algorithm: string, secret: string, signing: string): string {
-  return createHmac(algorithm.replace(/^hmac-/, ''), secret).update(signing).digest('base64');
+  return createHmac(algorithm.replace(/^hmac-/, ''), secret)
+    .update(signing)
+    .digest('base64');
 }
 
 /** `SHA-256=<base64>` of `body`: the Digest header validate_request_body checks. */

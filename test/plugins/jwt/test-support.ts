@@ -12,8 +12,7 @@ import plugin from '../../../src/plugins/jwt/index.ts';
 import type { JwtConfig } from '../../../src/plugins/jwt/schema.ts';
 import type { Algorithm } from '../../../src/plugins/jwt/algorithms.ts';
 
-export const b64 = (value: unknown): string =>
-  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+export const b64 = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 export const nowS = (): number => Math.floor(Date.now() / 1000);
 
@@ -70,7 +69,10 @@ export function jwtConfig(overrides: Partial<JwtConfig> = {}): JwtConfig {
 }
 
 /** A real consumer directory (the gateway's own implementation) and entity set over the given rows. */
-export function directory(consumers: ConsumerRecord[], secrets: Omit<RowOf<'jwt_secrets'>, 'id'>[] = []): { consumers: ConsumerDirectory; entities: ConfigEntities } {
+export function directory(
+  consumers: ConsumerRecord[],
+  secrets: Omit<RowOf<'jwt_secrets'>, 'id'>[] = [],
+): { consumers: ConsumerDirectory; entities: ConfigEntities } {
   const entities = emptyEntities();
   entities.consumers = consumers;
   entities.jwt_secrets = secrets.map((s, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, ...s }));
@@ -132,10 +134,11 @@ export async function startJwksServer(keys: Record<string, unknown>[]): Promise<
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   state.url = `http://127.0.0.1:${port}/.well-known/jwks.json`;
-  state.close = () => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return state;
 }
 

@@ -86,7 +86,10 @@ export function counterStoreContract(name: string, makeStore: () => CounterStore
     const results = await Promise.all(Array.from({ length: 60 }, () => hit(store, 'a', limits, T0)));
     const passed = results.filter((r) => r.refusedBy === -1);
     assert.equal(passed.length, 25);
-    assert.deepEqual(passed.map((r) => r.counts[0] ?? -1).sort((a, b) => a - b), Array.from({ length: 25 }, (_, i) => i + 1));
+    assert.deepEqual(
+      passed.map((r) => r.counts[0] ?? -1).sort((a, b) => a - b),
+      Array.from({ length: 25 }, (_, i) => i + 1),
+    );
     assert.ok(results.filter((r) => r.refusedBy !== -1).every((r) => r.refusedBy === 0 && r.counts[0] === 25 && r.counts[1] === 25));
   });
 

@@ -15,7 +15,10 @@ export function entityCases(h: ContractHarness): void {
 
   it('has run every migration once; running them again applies nothing', async () => {
     const versions = (await h.store.sql.query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version);
-    assert.ok(['001', '002', '003'].every((v) => versions.includes(v)), `applied: ${versions.join(', ')}`);
+    assert.ok(
+      ['001', '002', '003'].every((v) => versions.includes(v)),
+      `applied: ${versions.join(', ')}`,
+    );
     assert.deepEqual(await runMigrations(h.store.sql), []);
   });
 
@@ -39,10 +42,15 @@ export function entityCases(h: ContractHarness): void {
       const created = await insert(h.store, kind, record);
       assert.equal(created.id, record.id);
       assert.deepEqual(await h.store.get(kind, record.id), created, `${kind} by id`);
-      const endpointKey = key ?? (kind === 'plugins' ? record.instance_name : kind === 'targets' ? record.target : kind === 'acls' ? record.group : record.key) as string;
+      const endpointKey =
+        key ?? ((kind === 'plugins' ? record.instance_name : kind === 'targets' ? record.target : kind === 'acls' ? record.group : record.key) as string);
       assert.equal((await h.store.get(kind, endpointKey))?.id, record.id, `${kind} by endpoint key`);
       const listed = await h.store.list(kind, { size: 1000 });
-      assert.deepEqual(listed.data.find((r) => r.id === record.id), created, `${kind} listed`);
+      assert.deepEqual(
+        listed.data.find((r) => r.id === record.id),
+        created,
+        `${kind} listed`,
+      );
       const updated = (await write(h.store, [{ op: 'update', kind, record: { ...record, tags: ['updated'] } }])).records[0]!;
       assert.deepEqual(updated.tags, ['updated']);
       assert.deepEqual((await h.store.get(kind, record.id))?.tags, ['updated']);
@@ -87,32 +95,55 @@ export function entityCases(h: ContractHarness): void {
 
   it("refuses duplicates of unique fields with Kong's 409, and lets NULLs repeat", async () => {
     const svc = await insert(h.store, 'services', b().service());
-    const err = await rejectsWith(insert(h.store, 'services', b().service({ name: svc.name })), 'ADMIN_UNIQUE_VIOLATION', `UNIQUE violation detected on '{name="${svc.name as string}"}'`);
+    const err = await rejectsWith(
+      insert(h.store, 'services', b().service({ name: svc.name })),
+      'ADMIN_UNIQUE_VIOLATION',
+      `UNIQUE violation detected on '{name="${svc.name as string}"}'`,
+    );
     assert.deepEqual((err as { fields?: unknown }).fields, { name: 'already exists' });
-    await rejectsWith(insert(h.store, 'services', { ...b().service(), id: svc.id }), 'ADMIN_UNIQUE_VIOLATION', `primary key violation on key '{id="${svc.id}"}'`);
+    await rejectsWith(
+      insert(h.store, 'services', { ...b().service(), id: svc.id }),
+      'ADMIN_UNIQUE_VIOLATION',
+      `primary key violation on key '{id="${svc.id}"}'`,
+    );
 
     await insert(h.store, 'consumers', b().consumer({ username: undefined, custom_id: uniq('cid') }));
     await insert(h.store, 'consumers', b().consumer({ username: undefined, custom_id: uniq('cid') }));
     const c = await insert(h.store, 'consumers', b().consumer({ custom_id: uniq('cid') }));
-    await rejectsWith(insert(h.store, 'consumers', b().consumer({ custom_id: c.custom_id })), 'ADMIN_UNIQUE_VIOLATION', `UNIQUE violation detected on '{custom_id="${c.custom_id as string}"}'`);
+    await rejectsWith(
+      insert(h.store, 'consumers', b().consumer({ custom_id: c.custom_id })),
+      'ADMIN_UNIQUE_VIOLATION',
+      `UNIQUE violation detected on '{custom_id="${c.custom_id as string}"}'`,
+    );
 
     const up = await insert(h.store, 'upstreams', b().upstream());
     const up2 = await insert(h.store, 'upstreams', b().upstream());
     const t = await insert(h.store, 'targets', b().target(up.id));
     await insert(h.store, 'targets', b().target(up2.id, { target: t.target }));
-    await rejectsWith(insert(h.store, 'targets', b().target(up.id, { target: t.target })), 'ADMIN_UNIQUE_VIOLATION', `UNIQUE violation detected on '{target="${t.target as string}",upstream={id="${up.id}"}}'`);
+    await rejectsWith(
+      insert(h.store, 'targets', b().target(up.id, { target: t.target })),
+      'ADMIN_UNIQUE_VIOLATION',
+      `UNIQUE violation detected on '{target="${t.target as string}",upstream={id="${up.id}"}}'`,
+    );
 
     const acl = await insert(h.store, 'acls', b().acl(c.id));
     await rejectsWith(insert(h.store, 'acls', b().acl(c.id, { group: acl.group })), 'ADMIN_UNIQUE_VIOLATION');
     const jwt = b().jwt(c.id);
     await insert(h.store, 'jwt_secrets', jwt);
-    await rejectsWith(insert(h.store, 'jwt_secrets', b().jwt(c.id, { key: jwt.key })), 'ADMIN_UNIQUE_VIOLATION', `UNIQUE violation detected on '{key="${jwt.key as string}"}'`);
+    await rejectsWith(
+      insert(h.store, 'jwt_secrets', b().jwt(c.id, { key: jwt.key })),
+      'ADMIN_UNIQUE_VIOLATION',
+      `UNIQUE violation detected on '{key="${jwt.key as string}"}'`,
+    );
 
     // Plugins: one of a name per scope; an unset scope counts as a value.
     const name = 'request-size-limiting';
     await insert(h.store, 'plugins', b().plugin(name, {}, { service: ref(svc.id) }));
-    await rejectsWith(insert(h.store, 'plugins', b().plugin(name, {}, { service: ref(svc.id) })), 'ADMIN_UNIQUE_VIOLATION',
-      `UNIQUE violation detected on '{consumer=null,name="${name}",route=null,service={id="${svc.id}"}}'`);
+    await rejectsWith(
+      insert(h.store, 'plugins', b().plugin(name, {}, { service: ref(svc.id) })),
+      'ADMIN_UNIQUE_VIOLATION',
+      `UNIQUE violation detected on '{consumer=null,name="${name}",route=null,service={id="${svc.id}"}}'`,
+    );
     await insert(h.store, 'plugins', b().plugin(name, {}, { consumer: ref(c.id) }));
     const instance = uniq('inst');
     await insert(h.store, 'plugins', b().plugin('cors', {}, { instance_name: instance }));
@@ -122,10 +153,7 @@ export function entityCases(h: ContractHarness): void {
 
   it('of two concurrent inserts of one name from two connections, exactly one wins', async () => {
     const name = uniq('race');
-    const results = await Promise.allSettled([
-      insert(h.store, 'services', b().service({ name })),
-      insert(h.other, 'services', b().service({ name })),
-    ]);
+    const results = await Promise.allSettled([insert(h.store, 'services', b().service({ name })), insert(h.other, 'services', b().service({ name }))]);
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
     const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     assert.ok(isGatewayError(failed.reason) && failed.reason.code === 'ADMIN_UNIQUE_VIOLATION', String(failed.reason));
@@ -134,8 +162,11 @@ export function entityCases(h: ContractHarness): void {
 
   it('refuses references to missing entities, and children without their required parent', async () => {
     const missing = randomUUID();
-    const err = await rejectsWith(insert(h.store, 'routes', b().route(missing)), 'ADMIN_FOREIGN_KEY_VIOLATION',
-      `the foreign key '{id="${missing}"}' does not reference an existing 'services' entity.`);
+    const err = await rejectsWith(
+      insert(h.store, 'routes', b().route(missing)),
+      'ADMIN_FOREIGN_KEY_VIOLATION',
+      `the foreign key '{id="${missing}"}' does not reference an existing 'services' entity.`,
+    );
     assert.ok((err as { fields?: Record<string, string> }).fields?.service);
     const up = await insert(h.store, 'upstreams', b().upstream());
     const target = b().target(up.id);
@@ -147,9 +178,16 @@ export function entityCases(h: ContractHarness): void {
     const svc = await insert(h.store, 'services', b().service());
     const route = await insert(h.store, 'routes', b().route(svc.id));
     const plugin = await insert(h.store, 'plugins', b().plugin('cors', {}, { service: ref(svc.id) }));
-    await rejectsWith(write(h.store, [{ op: 'delete', kind: 'services', id: svc.id }]), 'ADMIN_REFERENCED', "an existing 'routes' entity references this 'services' entity");
+    await rejectsWith(
+      write(h.store, [{ op: 'delete', kind: 'services', id: svc.id }]),
+      'ADMIN_REFERENCED',
+      "an existing 'routes' entity references this 'services' entity",
+    );
     assert.ok(await h.store.get('services', svc.id));
-    await write(h.store, [{ op: 'delete', kind: 'routes', id: route.id }, { op: 'delete', kind: 'services', id: svc.id }]);
+    await write(h.store, [
+      { op: 'delete', kind: 'routes', id: route.id },
+      { op: 'delete', kind: 'services', id: svc.id },
+    ]);
     assert.equal(await h.store.get('plugins', plugin.id), undefined);
 
     const consumer = await insert(h.store, 'consumers', b().consumer());
@@ -170,12 +208,24 @@ export function entityCases(h: ContractHarness): void {
 
   it('applies a multi-op write all or nothing', async () => {
     const a = b().service();
-    await rejectsWith(write(h.store, [{ op: 'insert', kind: 'services', record: a }, { op: 'insert', kind: 'services', record: b().service({ name: a.name }) }]), 'ADMIN_UNIQUE_VIOLATION');
+    await rejectsWith(
+      write(h.store, [
+        { op: 'insert', kind: 'services', record: a },
+        { op: 'insert', kind: 'services', record: b().service({ name: a.name }) },
+      ]),
+      'ADMIN_UNIQUE_VIOLATION',
+    );
     assert.equal(await h.store.get('services', a.id), undefined);
     const svc = b().service();
     const route = b().route(svc.id);
-    const result = await write(h.store, [{ op: 'insert', kind: 'services', record: svc }, { op: 'insert', kind: 'routes', record: route }]);
-    assert.deepEqual(result.records.map((r) => r?.id), [svc.id, route.id]);
+    const result = await write(h.store, [
+      { op: 'insert', kind: 'services', record: svc },
+      { op: 'insert', kind: 'routes', record: route },
+    ]);
+    assert.deepEqual(
+      result.records.map((r) => r?.id),
+      [svc.id, route.id],
+    );
   });
 
   it('pages walk every row exactly once, in id order, with an opaque offset', async () => {
@@ -216,7 +266,8 @@ export function entityCases(h: ContractHarness): void {
     const a = await insert(h.store, 'consumers', b().consumer({ tags: [t1, t2] }));
     const c = await insert(h.store, 'consumers', b().consumer({ tags: [t2, t3] }));
     const d = await insert(h.store, 'consumers', b().consumer({ tags: [t3] }));
-    const ids = async (values: string[], match: 'all' | 'any') => (await h.store.list('consumers', { size: 100, tags: { values, match } })).data.map((r) => r.id).sort();
+    const ids = async (values: string[], match: 'all' | 'any') =>
+      (await h.store.list('consumers', { size: 100, tags: { values, match } })).data.map((r) => r.id).sort();
     assert.deepEqual(await ids([t1, t2], 'all'), [a.id]);
     assert.deepEqual(await ids([t2], 'all'), [a.id, c.id].sort());
     assert.deepEqual(await ids([t1, t3], 'any'), [a.id, c.id, d.id].sort());
@@ -226,14 +277,30 @@ export function entityCases(h: ContractHarness): void {
     const version = await h.store.version();
     const consumer = b().consumer();
     const jwt = b().jwt(consumer.id);
-    const ops = [{ op: 'insert', kind: 'consumers', record: consumer }, { op: 'insert', kind: 'jwt_secrets', record: jwt }] as const;
-    await assert.rejects(h.store.write(ops, { actor: ACTOR, check: () => { throw new Error('refused by check'); } }), /refused by check/);
+    const ops = [
+      { op: 'insert', kind: 'consumers', record: consumer },
+      { op: 'insert', kind: 'jwt_secrets', record: jwt },
+    ] as const;
+    await assert.rejects(
+      h.store.write(ops, {
+        actor: ACTOR,
+        check: () => {
+          throw new Error('refused by check');
+        },
+      }),
+      /refused by check/,
+    );
     assert.equal(await h.store.get('consumers', consumer.id), undefined);
     assert.equal(await h.store.version(), version);
     assert.equal((await h.store.audit.list({ size: 10, entityId: consumer.id })).data.length, 0);
 
     let seen: unknown;
-    const result = await h.store.write(ops, { actor: ACTOR, check: (entities) => { seen = entities.jwt_secrets.find((j) => j.id === jwt.id)?.secret; } });
+    const result = await h.store.write(ops, {
+      actor: ACTOR,
+      check: (entities) => {
+        seen = entities.jwt_secrets.find((j) => j.id === jwt.id)?.secret;
+      },
+    });
     assert.equal(seen, jwt.secret);
     assert.equal(result.version, version + 1);
   });
@@ -250,10 +317,16 @@ export function entityCases(h: ContractHarness): void {
   it('tells watchers on another connection of each committed version', async () => {
     const seen: (number | null)[] = [];
     let wake: () => void = () => {};
-    const stop = await h.other.watch((v) => { seen.push(v); wake(); });
+    const stop = await h.other.watch((v) => {
+      seen.push(v);
+      wake();
+    });
     try {
       const { version } = await write(h.store, [{ op: 'insert', kind: 'upstreams', record: b().upstream() }]);
-      while (!seen.includes(version)) await new Promise<void>((resolve) => { wake = resolve; });
+      while (!seen.includes(version))
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
     } finally {
       await stop();
     }

@@ -42,12 +42,16 @@ export const ref = (id: string) => ({ id });
 export function builders(plugins: PluginRegistry) {
   return {
     service: (f: Record<string, unknown> = {}) => entity('services', { name: uniq('svc'), host: 'upstream.test', port: 80, ...f }, plugins),
-    route: (serviceId: string | null, f: Record<string, unknown> = {}) => entity('routes', { name: uniq('route'), service: serviceId && ref(serviceId), paths: ['/x'], ...f }, plugins),
+    route: (serviceId: string | null, f: Record<string, unknown> = {}) =>
+      entity('routes', { name: uniq('route'), service: serviceId && ref(serviceId), paths: ['/x'], ...f }, plugins),
     upstream: (f: Record<string, unknown> = {}) => entity('upstreams', { name: uniq('up'), ...f }, plugins),
-    target: (upstreamId: string, f: Record<string, unknown> = {}) => entity('targets', { upstream: ref(upstreamId), target: `${uniq('t')}:8080`, ...f }, plugins),
+    target: (upstreamId: string, f: Record<string, unknown> = {}) =>
+      entity('targets', { upstream: ref(upstreamId), target: `${uniq('t')}:8080`, ...f }, plugins),
     consumer: (f: Record<string, unknown> = {}) => entity('consumers', { username: uniq('user'), ...f }, plugins),
-    jwt: (consumerId: string, f: Record<string, unknown> = {}) => entity('jwt_secrets', { consumer: ref(consumerId), key: uniq('iss'), secret: secretValue('jwtsecret'), ...f }, plugins),
-    keyauth_credentials: (consumerId: string, f: Record<string, unknown> = {}) => entity('keyauth_credentials', { consumer: ref(consumerId), key: secretValue('apikey'), ...f }, plugins),
+    jwt: (consumerId: string, f: Record<string, unknown> = {}) =>
+      entity('jwt_secrets', { consumer: ref(consumerId), key: uniq('iss'), secret: secretValue('jwtsecret'), ...f }, plugins),
+    keyauth_credentials: (consumerId: string, f: Record<string, unknown> = {}) =>
+      entity('keyauth_credentials', { consumer: ref(consumerId), key: secretValue('apikey'), ...f }, plugins),
     acl: (consumerId: string, f: Record<string, unknown> = {}) => entity('acls', { consumer: ref(consumerId), group: uniq('group'), ...f }, plugins),
     plugin: (name: string, config: Record<string, unknown>, f: Record<string, unknown> = {}) => entity('plugins', { name, config, ...f }, plugins),
   };

@@ -133,8 +133,14 @@ export function securityCases(h: ContractHarness): void {
     await write(h.store, [{ op: 'delete', kind: 'jwt_secrets', id: f.jwt.id }], 'req-delete');
     const { data, offset } = await h.store.audit.list({ size: 10, entityId: f.jwt.id });
     assert.equal(offset, null);
-    assert.deepEqual(data.map((e) => e.action), ['delete', 'update', 'create']);
-    assert.deepEqual(data.map((e) => e.request_id), ['req-delete', 'req-update', 'req-contract']);
+    assert.deepEqual(
+      data.map((e) => e.action),
+      ['delete', 'update', 'create'],
+    );
+    assert.deepEqual(
+      data.map((e) => e.request_id),
+      ['req-delete', 'req-update', 'req-contract'],
+    );
     for (const e of data) {
       assert.deepEqual(e.actor, { id: ACTOR.id, name: ACTOR.name });
       assert.equal(e.kind, 'jwt_secrets');
@@ -159,7 +165,10 @@ export function securityCases(h: ContractHarness): void {
     const first = await h.store.audit.list({ size: 1, entityId: f.jwt.id });
     assert.ok(first.offset);
     const second = await h.store.audit.list({ size: 1, entityId: f.jwt.id, offset: first.offset });
-    assert.deepEqual(second.data.map((e) => e.action), ['update']);
+    assert.deepEqual(
+      second.data.map((e) => e.action),
+      ['update'],
+    );
   });
 
   it('audits each entity a delete cascades to: a delete row per child, same actor and request id, redacted', async () => {
@@ -172,7 +181,14 @@ export function securityCases(h: ContractHarness): void {
     const target0 = await insert(h.store, 'targets', b().target(up.id));
     const target1 = await insert(h.store, 'targets', b().target(up.id));
     await write(h.store, [{ op: 'delete', kind: 'consumers', id: f.consumer.id }], 'req-consumer');
-    await write(h.store, [{ op: 'delete', kind: 'routes', id: route.id }, { op: 'delete', kind: 'services', id: f.svc.id }], 'req-service');
+    await write(
+      h.store,
+      [
+        { op: 'delete', kind: 'routes', id: route.id },
+        { op: 'delete', kind: 'services', id: f.svc.id },
+      ],
+      'req-service',
+    );
     await write(h.store, [{ op: 'delete', kind: 'upstreams', id: up.id }], 'req-upstream');
 
     const deletion = async (kind: string, id: string) => {
@@ -233,7 +249,10 @@ export function securityCases(h: ContractHarness): void {
     assert.equal(await h.store.adminTokens.verify(token), undefined);
     assert.equal(await h.store.adminTokens.delete(record.id, ACTOR), false);
     const audit = await h.store.audit.list({ size: 10, kind: 'admin_tokens', entityId: record.id });
-    assert.deepEqual(audit.data.map((e) => e.action), ['token-delete', 'token-create']);
+    assert.deepEqual(
+      audit.data.map((e) => e.action),
+      ['token-delete', 'token-create'],
+    );
     assert.ok(!JSON.stringify(audit).includes(token.slice(5)));
   });
 

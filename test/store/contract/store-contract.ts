@@ -51,10 +51,18 @@ export function runStoreContract(name: string, open: OpenContractStore, cleanup:
     }
 
     const h: ContractHarness = {
-      get store() { return store!; },
-      get other() { return peer ?? store!; },
-      get plugins() { return plugins; },
-      get codec() { return codec; },
+      get store() {
+        return store!;
+      },
+      get other() {
+        return peer ?? store!;
+      },
+      get plugins() {
+        return plugins;
+      },
+      get codec() {
+        return codec;
+      },
       async reopen(next) {
         await closeAll();
         codec = next;
@@ -88,9 +96,11 @@ export function runStoreContract(name: string, open: OpenContractStore, cleanup:
         { op: 'insert', kind: 'plugins', record: plugin },
       ]);
       const version = await h.store.version();
-      const sealed = (await h.store.sql.query<{ n: number }>(
-        `SELECT (SELECT count(*) FROM jwt_secrets WHERE secrets IS NOT NULL) + (SELECT count(*) FROM plugins WHERE secrets IS NOT NULL) AS n`,
-      )).rows.at(0)?.n;
+      const sealed = (
+        await h.store.sql.query<{ n: number }>(
+          `SELECT (SELECT count(*) FROM jwt_secrets WHERE secrets IS NOT NULL) + (SELECT count(*) FROM plugins WHERE secrets IS NOT NULL) AS n`,
+        )
+      ).rows.at(0)?.n;
 
       // The new key first (active), the old one kept so values written under it still open.
       await h.reopen(createSecretCodec(keyringFromKeys([KEY_2, KEY_1])));
@@ -103,14 +113,24 @@ export function runStoreContract(name: string, open: OpenContractStore, cleanup:
       await rejectsWith(insert(h.store, 'keyauth_credentials', b.keyauth_credentials(consumer.id, { key: keyAuth.key })), 'ADMIN_UNIQUE_VIOLATION');
 
       assert.equal(await h.store.rekeySecrets(ACTOR), sealed);
-      const ids = (await h.store.sql.query<{ secrets: string }>('SELECT secrets FROM jwt_secrets WHERE secrets IS NOT NULL UNION ALL SELECT secrets FROM plugins WHERE secrets IS NOT NULL')).rows;
+      const ids = (
+        await h.store.sql.query<{ secrets: string }>(
+          'SELECT secrets FROM jwt_secrets WHERE secrets IS NOT NULL UNION ALL SELECT secrets FROM plugins WHERE secrets IS NOT NULL',
+        )
+      ).rows;
       assert.ok(ids.every((r) => h.codec.keyIdOf(r.secrets) === 'k2'));
       assert.equal(await h.store.rekeySecrets(ACTOR), 0);
       ({ entities } = await h.store.snapshot());
       assert.equal(entities.jwt_secrets.find((j) => j.id === jwt.id)?.secret, jwt.secret);
       assert.equal(fieldOf(fieldOf(entities.plugins.find((p) => p.id === plugin.id)?.config, 'redis'), 'password'), password);
       const rekeys = (await h.store.audit.list({ size: 2, kind: 'secrets' })).data;
-      assert.deepEqual(rekeys.map((e) => [e.action, e.after?.rewrapped]), [['rekey', 0], ['rekey', sealed]]);
+      assert.deepEqual(
+        rekeys.map((e) => [e.action, e.after?.rewrapped]),
+        [
+          ['rekey', 0],
+          ['rekey', sealed],
+        ],
+      );
     });
   });
 }
