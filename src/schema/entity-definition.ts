@@ -52,6 +52,19 @@ export function keyText(value: unknown, fallback = ''): string {
   return shown !== null && typeof shown === 'object' ? JSON.stringify(shown) : String(shown);
 }
 
+/**
+ * What every kind named by a unique `name` shares (services, routes, upstreams): the name is its endpoint key, its
+ * column, its sort order, its natural key and its label in `config diff` (the id when unnamed).
+ */
+export const NAMED_BY_NAME = {
+  endpointKey: 'name',
+  unique: [['name']],
+  columns: { name: 'name' },
+  sortBy: ['name'],
+  naturalKey: ({ fields, path }: NamingContext): string => keyText(fields.name, path),
+  describe: (row: RowView): string => (typeof row.name === 'string' && row.name !== '' ? row.name : row.id),
+} as const;
+
 /** A row as `config diff` and the compiled config see it: foreign keys as `<field>Id`. */
 export type RowView = Readonly<Record<string, unknown>> & { readonly id: string };
 

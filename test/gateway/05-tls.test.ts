@@ -2,11 +2,8 @@
 // scheme, and answers plain HTTP on https-only routes as Kong does (426, or the route's redirect code).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { selfSigned } from '../helpers/self-signed.ts';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { httpRequest } from '../helpers/http.ts';
@@ -16,31 +13,8 @@ let gw: TestGateway;
 let cert = '';
 
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  const pair = selfSigned();
+  cert = pair.cert;
   up = await startUpstream();
   gw = await startGateway(
     {
@@ -56,7 +30,7 @@ before(async () => {
         },
       ],
     },
-    { tls: { cert, key: readFileSync(join(dir, 'key.pem'), 'utf8') } },
+    { tls: { cert, key: pair.key } },
   );
 });
 

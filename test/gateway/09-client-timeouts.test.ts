@@ -3,16 +3,13 @@
 // a body stall while proxying aborts the upstream request, and slow clients never hold up anyone else.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
 import { openRaw, statuses } from '../helpers/slow-client.ts';
 import { waitFor } from '../cluster/node-process.ts';
+import { selfSigned } from '../helpers/self-signed.ts';
 
 const HEADER_MS = 600;
 const BODY_MS = 600;
@@ -153,32 +150,11 @@ test('a request target longer than 8 KiB gets 414 URI_TOO_LONG; one that overflo
 });
 
 test('a TLS client that never finishes its handshake is cut at the header timeout', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-tls-timeout-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
+  const pair = selfSigned();
   const tls = await startGateway(
     { _format_version: '3.0' },
     {
-      tls: { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') },
+      tls: pair,
       clientTimeouts: { headerMs: HEADER_MS, bodyMs: BODY_MS, keepAliveMs: KEEPALIVE_MS },
     },
   );

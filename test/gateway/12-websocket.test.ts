@@ -3,14 +3,10 @@
 // 09-websockets_spec.lua cases, ws/wss routes and services, upstream failures and timeouts, and no socket left behind.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
 import { request as httpRequestRaw } from 'node:http';
 import { request as httpsRequestRaw } from 'node:https';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
@@ -18,6 +14,7 @@ import { startWebSocketEcho, parseFrame, type WebSocketEcho } from '../helpers/w
 import { httpRequest, type SimpleResponse } from '../helpers/http.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
 import { assertRefused } from '../helpers/refusal.ts';
+import { selfSigned } from '../helpers/self-signed.ts';
 
 const ALICE_KEY = 'alice-ws-key-0123456789abcdef';
 const BOB_KEY = 'bob-ws-key-0123456789abcdef';
@@ -35,34 +32,6 @@ let deadPort = 0;
 /** Accepts TCP connections and never says a word: a TLS handshake with it never completes. */
 let mute: ReturnType<typeof createServer>;
 const muteSockets = new Set<Socket>();
-
-function selfSigned(cn: string): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-ws-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${cn}`,
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
-}
 
 async function closedPort(): Promise<number> {
   const server = createServer();

@@ -1,7 +1,7 @@
 // Route: how requests are matched to a service (Kong `routes`, traditional_compatible flavour).
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, Name, Nullable, Port } from '../common.ts';
-import { defineEntity, keyText } from '../entity-definition.ts';
+import { defineEntity, NAMED_BY_NAME } from '../entity-definition.ts';
 
 const StreamEndpoint = Type.Object({ ip: Type.Optional(Type.String({ minLength: 1 })), port: Type.Optional(Port) }, { additionalProperties: false });
 const Method = Type.String({ pattern: '^[A-Z]+$', description: 'HTTP method, upper case.' });
@@ -43,12 +43,7 @@ export const Routes = defineEntity({
   kind: 'routes',
   schema: RouteSchema,
   adminPath: 'routes',
-  endpointKey: 'name',
-  unique: [['name']],
+  ...NAMED_BY_NAME,
   foreign: { service: { kind: 'services', onDelete: 'restrict', required: false } },
-  columns: { name: 'name' },
-  sortBy: ['name'],
-  naturalKey: ({ fields, path }) => keyText(fields.name, path),
   label: 'route',
-  describe: (row) => (typeof row.name === 'string' && row.name !== '' ? row.name : row.id),
 });

@@ -1,7 +1,7 @@
 // Service: an upstream API (Kong `services`). `url` is shorthand for protocol/host/port/path.
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, Host, Name, Nullable, Port, TimeoutMs, Uuid } from '../common.ts';
-import { defineEntity, keyText } from '../entity-definition.ts';
+import { defineEntity, NAMED_BY_NAME } from '../entity-definition.ts';
 
 export const ServiceSchema = Type.Object(
   {
@@ -47,12 +47,7 @@ export const Services = defineEntity({
   kind: 'services',
   schema: ServiceSchema,
   adminPath: 'services',
-  endpointKey: 'name',
-  unique: [['name']],
+  ...NAMED_BY_NAME,
   foreign: {},
-  columns: { name: 'name' },
-  sortBy: ['name'],
-  naturalKey: ({ fields, path }) => keyText(fields.name, path),
   label: 'service',
-  describe: (row) => (typeof row.name === 'string' && row.name !== '' ? row.name : row.id),
 });

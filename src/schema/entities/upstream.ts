@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, HeaderName, Nullable, TimestampMs, Uuid } from '../common.ts';
 import { HealthchecksSchema } from './upstream-healthchecks.ts';
 import { IDENTITY_KEYWORD } from '../identity-text.ts';
-import { defineEntity, keyText } from '../entity-definition.ts';
+import { defineEntity, keyText, NAMED_BY_NAME } from '../entity-definition.ts';
 
 /** What Kong 3.x may hash on; only `none` (plain weighted round-robin) is served here, the rest are refused. */
 const HashInput = Type.Union(
@@ -66,14 +66,9 @@ export const Upstreams = defineEntity({
   kind: 'upstreams',
   schema: UpstreamSchema,
   adminPath: 'upstreams',
-  endpointKey: 'name',
-  unique: [['name']],
+  ...NAMED_BY_NAME,
   foreign: {},
-  columns: { name: 'name' },
-  sortBy: ['name'],
-  naturalKey: ({ fields, path }) => keyText(fields.name, path),
   label: 'upstream',
-  describe: (row) => (typeof row.name === 'string' && row.name !== '' ? row.name : row.id),
 });
 
 export const Targets = defineEntity({
