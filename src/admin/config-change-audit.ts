@@ -6,7 +6,7 @@ import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import { diffEntities, summarize } from '../config/diff/diff-entities.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import { KINDS, keyedSecrets, type Kind } from '../schema/entity-catalogue.ts';
-import { emptyEntities } from '../store/records.ts';
+import { emptyEntities } from '../schema/entity-shapes.ts';
 
 /** Most changes one entry lists; the rest are counted (`diff_omitted`). */
 export const MAX_LISTED_CHANGES = 100;

@@ -5,7 +5,7 @@ import type { PluginRegistry } from '../plugins/registry.ts';
 import { readDeclarativeFile } from '../config/declarative/parse-file.ts';
 import { loadDeclarative } from '../config/declarative/load-declarative.ts';
 import { ConfigError } from '../config/config-error.ts';
-import { fieldOf, isMapping } from '../config/object-node.ts';
+import { fieldOf, isMapping } from '../schema/object-node.ts';
 import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import { diffEntities, type Change } from '../config/diff/diff-entities.ts';
 import { ENTITIES, keyedSecrets } from '../schema/entity-catalogue.ts';

@@ -3,7 +3,7 @@
 // database snapshot, secrets unsealed with the node's keys.
 import { readDeclarativeFile } from '../config/declarative/parse-file.ts';
 import { flattenDeclarative, type RawRecord } from '../config/declarative/flatten.ts';
-import { fieldOf } from '../config/object-node.ts';
+import { fieldOf } from '../schema/object-node.ts';
 import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 
 export interface MintConsumer {

@@ -7,7 +7,7 @@ import { loadDeclarative } from './declarative/load-declarative.ts';
 import { compileConfig, type CompileOptions } from './compile.ts';
 import type { PersistentState } from './persistent-state.ts';
 import { ConfigError } from './config-error.ts';
-import { isMapping } from './object-node.ts';
+import { isMapping } from '../schema/object-node.ts';
 
 export async function loadEntitiesFromFile(file: string, plugins: PluginRegistry): Promise<ConfigEntities> {
   return loadDeclarative(await readDeclarativeFile(file), plugins, file);

@@ -12,7 +12,7 @@ import { createSecretCodec } from '../secrets/envelope-codec.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store, WriteOp } from '../store/store.ts';
 import { KINDS } from '../schema/entity-catalogue.ts';
-import { toAdminRecord } from '../store/records.ts';
+import { toAdminRecord } from '../schema/entity-shapes.ts';
 import { loadDeclarative } from '../config/declarative/load-declarative.ts';
 import type { CompiledConfig } from '../config/compiled.ts';
 import type { ConfigEntities } from '../schema/entity-catalogue.ts';

@@ -7,7 +7,7 @@ import type { Actor, Store, WriteOp } from '../store/store.ts';
 import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import { loadEntitiesFromFile } from '../config/load-config.ts';
 import { KINDS } from '../schema/entity-catalogue.ts';
-import { toAdminRecord } from '../store/records.ts';
+import { toAdminRecord } from '../schema/entity-shapes.ts';
 import { isGatewayError } from '../errors/gateway-error.ts';
 
 export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'system', role: 'admin' };

@@ -17,7 +17,7 @@ import { loadKeyring, type LoadedKeyring } from '../secrets/keyring.ts';
 import { createSecretCodec } from '../secrets/envelope-codec.ts';
 import { openStore, PGLITE_SUBDIR } from '../store/open-store.ts';
 import { checkSecretKeys } from '../store/key-checks.ts';
-import { emptyEntities } from '../store/records.ts';
+import { emptyEntities } from '../schema/entity-shapes.ts';
 import type { Store } from '../store/store.ts';
 import { startAdminServer, type AdminServer } from '../admin/server.ts';
 import { allAdminRoutes } from '../admin/routes/index.ts';

@@ -4,7 +4,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PluginModule } from './contract.ts';
-import { fieldOf } from '../config/object-node.ts';
+import { fieldOf } from '../schema/object-node.ts';
 
 export type PluginRegistry = ReadonlyMap<string, PluginModule>;
 

@@ -5,7 +5,8 @@ import type { SecretCodec } from '../secrets/secret-codec.ts';
 import { KINDS, ENTITIES, foreignKeyOf, rowsOf, type ConfigEntities, type Kind } from '../schema/entity-catalogue.ts';
 import type { RowView } from '../schema/entity-definition.ts';
 import { checkPageSize, decodeOffset, encodeOffset, tagsMatch } from './pagination.ts';
-import { publicRecord, rowForeignField, toAdminRecord } from './records.ts';
+import { publicRecord } from './records.ts';
+import { rowForeignField, toAdminRecord } from '../schema/entity-shapes.ts';
 import type { EntityRecord, ReadableStore } from './store.ts';
 import { TABLES, isUuid } from './tables.ts';
 

@@ -3,7 +3,7 @@
 // an older node during a rolling upgrade). Rows that already look like another keep a NULL key and a warning:
 // they stay as they are, but a new lookalike of either is refused.
 import type { Logger } from 'pino';
-import { lookalikeFields, lookalikeKeyOf } from '../config/identity-fields.ts';
+import { lookalikeFields, lookalikeKeyOf } from '../schema/identity-fields.ts';
 import { lookalikeKey } from '../schema/identity-text.ts';
 import { KINDS, type Kind } from '../schema/entity-catalogue.ts';
 import { CONFIG_WRITE_LOCK } from './locks.ts';

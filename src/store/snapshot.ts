@@ -1,9 +1,9 @@
 // The whole configuration as compileConfig reads it, from the tables: secrets decrypted (the gateway needs
 // jwt secrets and plugin passwords), API keys as their hashes only. Read at one point in time.
-import { dropUnsetNulls } from '../config/declarative/unset-nulls.ts';
+import { dropUnsetNulls } from '../schema/unset-nulls.ts';
 import { KINDS, ENTITIES, type ConfigEntities, type Kind } from '../schema/entity-catalogue.ts';
 import type { EntitySqlRow, ReadContext } from './entity-repository.ts';
-import { emptyEntities, rowForeignField } from './records.ts';
+import { emptyEntities, rowForeignField } from '../schema/entity-shapes.ts';
 import { addRow } from '../schema/entity-rows.ts';
 import { putAtPath, unseal, type SecretValues } from './sealed-secrets.ts';
 import type { SqlClient, SqlQueryable } from './sql-client.ts';

@@ -6,9 +6,9 @@ import type { PluginRegistry } from '../plugins/registry.ts';
 import { declaredSecretFields, pluginNameOf, REDACTED } from '../secrets/secret-fields.ts';
 import { foreignKeyOf, parentKindOf, type Kind } from '../schema/entity-catalogue.ts';
 import { errorText } from './error-fields.ts';
-import { referenceId } from './records.ts';
+import { referenceId } from '../schema/entity-shapes.ts';
 import { FOREIGN_CONSTRAINTS, LOOKALIKE_INDEXES, UNIQUE_CONSTRAINTS } from './tables.ts';
-import { lookalikeMessage } from '../config/identity-fields.ts';
+import { lookalikeMessage } from '../schema/identity-fields.ts';
 
 /** PostgreSQL serialization_failure and deadlock_detected: the write may simply be retried. */
 export function isRetryable(err: unknown): boolean {

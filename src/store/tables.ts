@@ -2,7 +2,7 @@
 // unique or lookup fields and a keyed hash, and the constraint names the database reports back on a violation
 // (`<kind>_<fields>_unique`, `<kind>_<field>_fkey`, `<kind>_<field>_key_unique`), which every migration follows.
 import { ENTITIES, KINDS, mapKinds, type Kind } from '../schema/entity-catalogue.ts';
-import { lookalikeFields } from '../config/identity-fields.ts';
+import { lookalikeFields } from '../schema/identity-fields.ts';
 import type { ForeignKey } from '../schema/entity-definition.ts';
 
 /** A foreign key with its column: what writes, cascades and snapshots walk. */

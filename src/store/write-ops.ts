@@ -4,11 +4,12 @@
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { SecretCodec } from '../secrets/secret-codec.ts';
 import { REDACTED, redactSecrets } from '../secrets/secret-fields.ts';
-import { dropUnsetNulls } from '../config/declarative/unset-nulls.ts';
+import { dropUnsetNulls } from '../schema/unset-nulls.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { ENTITIES, KINDS, kindOf, type Kind } from '../schema/entity-catalogue.ts';
 import { recordFromRow, selectById, type EntitySqlRow } from './entity-repository.ts';
-import { publicRecord, referenceId } from './records.ts';
+import { publicRecord } from './records.ts';
+import { referenceId } from '../schema/entity-shapes.ts';
 import { hasPath, mergeSecrets, seal, splitSecrets, unseal, type SecretValues } from './sealed-secrets.ts';
 import type { SqlQueryable, SqlValue } from './sql-client.ts';
 import { mapWriteError, schemaViolation, uniqueViolation } from './store-errors.ts';

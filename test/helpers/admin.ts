@@ -18,7 +18,7 @@ import { createSecretCodec } from '../../src/secrets/envelope-codec.ts';
 import { keyringFromKeys } from '../../src/secrets/keyring.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/store.ts';
-import { emptyEntities } from '../../src/store/records.ts';
+import { emptyEntities } from '../../src/schema/entity-shapes.ts';
 import type { PluginRegistry } from '../../src/plugins/registry.ts';
 import { plugins } from './gateway.ts';
 import type { JsonBody } from './json.ts';

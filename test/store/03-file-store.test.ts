@@ -15,7 +15,7 @@ import { KINDS, rowsOf, type Kind } from '../../src/schema/entity-catalogue.ts';
 import type { RowView } from '../../src/schema/entity-definition.ts';
 import { createFileStore } from '../../src/store/file-store.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import { toAdminRecord } from '../../src/store/records.ts';
+import { toAdminRecord } from '../../src/schema/entity-shapes.ts';
 import type { EntityRecord, ReadableStore, Store } from '../../src/store/store.ts';
 
 const JWT_SECRET = `jwt-${randomBytes(16).toString('hex')}`;

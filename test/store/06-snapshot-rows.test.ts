@@ -15,13 +15,13 @@ import { builders, ref } from './contract/fixtures.ts';
 import { KINDS } from '../../src/schema/entity-catalogue.ts';
 import { recordFromRow, type EntitySqlRow } from '../../src/store/entity-repository.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import { emptyEntities, fromAdminRecord } from '../../src/store/records.ts';
+import { emptyEntities, fromAdminRecord } from '../../src/schema/entity-shapes.ts';
 import { mergeSecrets, unseal } from '../../src/store/sealed-secrets.ts';
 import { loadEntities } from '../../src/store/snapshot.ts';
 import type { Store, WriteOp } from '../../src/store/store.ts';
 import { TABLES } from '../../src/store/tables.ts';
 import { createTestDatabase, postgresSkip } from '../helpers/pg-database.ts';
-import { fieldOf } from '../../src/config/object-node.ts';
+import { fieldOf } from '../../src/schema/object-node.ts';
 
 const ACTOR = { id: 'test', name: 'test', role: 'admin' } as const;
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

@@ -10,7 +10,7 @@ import { createPgliteClient } from '../../src/store/drivers/pglite-client.ts';
 import { keyColumn } from '../../src/store/lookalike-keys.ts';
 import { runMigrations } from '../../src/store/migrate.ts';
 import { FOREIGN_CONSTRAINTS, LOOKALIKE_INDEXES, TABLES, UNIQUE_CONSTRAINTS } from '../../src/store/tables.ts';
-import { lookalikeFields } from '../../src/config/identity-fields.ts';
+import { lookalikeFields } from '../../src/schema/identity-fields.ts';
 
 const sql = await createPgliteClient();
 after(() => sql.close());

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { ENTITIES, type Kind, mapKinds, parentKindOf } from '../../schema/entity-catalogue.ts';
-import { referenceId } from '../../store/records.ts';
+import { referenceId } from '../../schema/entity-shapes.ts';
 import { isUuid } from '../../store/tables.ts';
 import type { EntityRecord } from '../../store/store.ts';
 import type { AdminContext, AdminRequest, AdminResponse } from '../admin-route.ts';

@@ -5,7 +5,7 @@ import { loadPluginRegistry } from '../../plugins/registry.ts';
 import type { Change } from '../../config/diff/diff-entities.ts';
 import { formatChange, formatSummary } from '../../config/diff/format-changes.ts';
 import { ENTITIES } from '../../schema/entity-catalogue.ts';
-import { fieldOf } from '../../config/object-node.ts';
+import { fieldOf } from '../../schema/object-node.ts';
 import { ADMIN_FLAGS, AdminRefusal, adminClientFrom, EXIT, type AdminClient } from '../admin-client.ts';
 import { planChanges } from '../config-plan.ts';
 import { parseCommandArgs } from '../parse-command-args.ts';

@@ -6,7 +6,7 @@ import { loadPluginRegistry } from '../../plugins/registry.ts';
 import { loadEntitiesFromFile } from '../load-config.ts';
 import { DEMO_CONFIG } from '../../../examples/demo/paths.ts';
 import { KINDS, rowsOf, type ConfigEntities } from '../../schema/entity-catalogue.ts';
-import { isMapping, isObjectNode } from '../object-node.ts';
+import { isMapping, isObjectNode } from '../../schema/object-node.ts';
 import { loadDeclarative } from './load-declarative.ts';
 import { exportDeclarative, serializeDeclarative } from './export-declarative.ts';
 

@@ -6,7 +6,7 @@ import type { PluginRegistry } from '../../plugins/registry.ts';
 import { declaredSecretFields, stripSecrets } from '../../secrets/secret-fields.ts';
 import { ENTITIES, KINDS, kindOf, mapKinds, rowsOf, type ConfigEntities, type Kind } from '../../schema/entity-catalogue.ts';
 import type { RowView } from '../../schema/entity-definition.ts';
-import { isMapping, isObjectNode } from '../object-node.ts';
+import { isMapping, isObjectNode } from '../../schema/object-node.ts';
 
 export interface ExportOptions {
   /** Plugin config fields their schema marks `'x-secret'` are left out; required so none can slip through. */

@@ -7,10 +7,10 @@ import { checkRouteRules, validateEntityFields } from '../validate-entity.ts';
 import { ENTITIES, KINDS, kindOf, mapKinds, type ConfigEntities, type Kind } from '../../schema/entity-catalogue.ts';
 import { addRow } from '../../schema/entity-rows.ts';
 import { keyText } from '../../schema/entity-definition.ts';
-import { emptyEntities } from '../../store/records.ts';
+import { emptyEntities } from '../../schema/entity-shapes.ts';
 import { flattenDeclarative, type RawRecord } from './flatten.ts';
 import { unsupportedWorkspaces } from './unsupported-features.ts';
-import { lookalikeFields, lookalikeKeyOf, lookalikeMessage } from '../identity-fields.ts';
+import { lookalikeFields, lookalikeKeyOf, lookalikeMessage } from '../../schema/identity-fields.ts';
 
 interface Row {
   record: RawRecord;

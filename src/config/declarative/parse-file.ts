@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigError } from '../config-error.ts';
-import { isMapping } from '../object-node.ts';
+import { isMapping } from '../../schema/object-node.ts';
 
 export const SUPPORTED_FORMAT_VERSIONS = ['3.0', '2.1', '1.1'] as const;
 

@@ -4,7 +4,7 @@ import { fieldPath, type FieldError } from '../../schema/validate.ts';
 import { KONG_PROTOCOLS } from '../../schema/common.ts';
 import type { RawRecord } from './flatten.ts';
 import type { Kind } from '../../schema/entity-catalogue.ts';
-import { isObjectNode } from '../object-node.ts';
+import { isObjectNode } from '../../schema/object-node.ts';
 
 type Report = (message: string, suffix?: string) => void;
 

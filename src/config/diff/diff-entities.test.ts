@@ -9,7 +9,7 @@ import { loadDeclarative } from '../declarative/load-declarative.ts';
 import { exportDeclarative, serializeDeclarative } from '../declarative/export-declarative.ts';
 import { DEMO_CONFIG } from '../../../examples/demo/paths.ts';
 import type { ConfigEntities } from '../../schema/entity-catalogue.ts';
-import { fieldOf, isMapping, isObjectNode } from '../object-node.ts';
+import { fieldOf, isMapping, isObjectNode } from '../../schema/object-node.ts';
 import { diffEntities, type Change } from './diff-entities.ts';
 import { formatChange, formatSummary } from './format-changes.ts';
 

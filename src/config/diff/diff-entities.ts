@@ -6,7 +6,7 @@ import { ENTITIES, KINDS, rowsOf, type ConfigEntities, type Kind } from '../../s
 import { declaredSecretFields } from '../../secrets/secret-fields.ts';
 import { comparable, sameValue, toBody, type EntityBody, type Row } from './entity-records.ts';
 import { entityLabel, KIND_LABEL } from './entity-labels.ts';
-import { isObjectNode } from '../object-node.ts';
+import { isObjectNode } from '../../schema/object-node.ts';
 
 export interface DiffOptions {
   /** Which plugin config fields are secrets (never compared, never shown). */

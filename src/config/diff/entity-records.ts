@@ -3,9 +3,9 @@
 import type { PluginRegistry } from '../../plugins/registry.ts';
 import { stripSecrets } from '../../secrets/secret-fields.ts';
 import { ENTITIES, foreignKeyOf, kindOf, type Kind } from '../../schema/entity-catalogue.ts';
-import { isMapping } from '../object-node.ts';
+import { isMapping } from '../../schema/object-node.ts';
 import type { RowView } from '../../schema/entity-definition.ts';
-import { referenceId, toAdminRecord } from '../../store/records.ts';
+import { referenceId, toAdminRecord } from '../../schema/entity-shapes.ts';
 
 export type Row = RowView;
 export type EntityBody = Record<string, unknown>;

@@ -8,7 +8,7 @@ import plugin from './index.ts';
 import { AUTHENTICATED_GROUPS_KEY } from './handler.ts';
 import { RequestContext } from '../../gateway/context.ts';
 import { buildConsumerDirectory } from '../../config/consumer-directory.ts';
-import { emptyEntities } from '../../store/records.ts';
+import { emptyEntities } from '../../schema/entity-shapes.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { pluginConfig } from '../../../test/helpers/plugin-config.ts';
 

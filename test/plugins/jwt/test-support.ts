@@ -5,7 +5,7 @@ import { parseAllowedNetworks } from '../../../src/plugins/jwt/jwks-address-poli
 import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { buildConsumerDirectory, type ConsumerDirectory, type ConsumerRecord } from '../../../src/config/consumer-directory.ts';
 import type { ConfigEntities, RowOf } from '../../../src/schema/entity-catalogue.ts';
-import { emptyEntities } from '../../../src/store/records.ts';
+import { emptyEntities } from '../../../src/schema/entity-shapes.ts';
 import { PersistentState } from '../../../src/config/persistent-state.ts';
 import { pluginConfig } from '../../helpers/plugin-config.ts';
 import plugin from '../../../src/plugins/jwt/index.ts';

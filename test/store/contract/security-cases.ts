@@ -9,7 +9,7 @@ import { REDACTED } from '../../../src/secrets/secret-fields.ts';
 import { ACTOR, builders, insert, ref, rejectsWith, rawTable, secretValue, write } from './fixtures.ts';
 import type { ContractHarness } from './harness.ts';
 import type { AuditEntry } from '../../../src/store/store.ts';
-import { fieldOf, isObjectNode } from '../../../src/config/object-node.ts';
+import { fieldOf, isObjectNode } from '../../../src/schema/object-node.ts';
 
 export function securityCases(h: ContractHarness): void {
   const b = () => builders(h.plugins);

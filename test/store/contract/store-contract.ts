@@ -12,7 +12,7 @@ import { ACTOR, builders, insert, ref, rejectsWith, secretValue, write } from '.
 import type { ContractHarness } from './harness.ts';
 import { securityCases } from './security-cases.ts';
 import type { Store } from '../../../src/store/store.ts';
-import { fieldOf } from '../../../src/config/object-node.ts';
+import { fieldOf } from '../../../src/schema/object-node.ts';
 
 export interface StoreDeps {
   codec: SecretCodec;

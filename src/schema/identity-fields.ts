@@ -2,9 +2,9 @@
 // and which of them are unique by lookalike key too: a kind's single-field unique sets of identity text
 // (service, route, upstream and plugin instance names, consumer usernames and custom ids).
 import type { TSchema } from '@sinclair/typebox';
-import { identityStyle, identityTextProblem, lookalikeKey } from '../schema/identity-text.ts';
-import { fieldPath, type FieldError } from '../schema/validate.ts';
-import { ENTITIES, type Kind } from '../schema/entity-catalogue.ts';
+import { identityStyle, identityTextProblem, lookalikeKey } from './identity-text.ts';
+import { fieldPath, type FieldError } from './validate.ts';
+import { ENTITIES, type Kind } from './entity-catalogue.ts';
 
 function props(kind: Kind): Record<string, TSchema> {
   return ENTITIES[kind].schema.properties;

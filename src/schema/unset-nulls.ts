@@ -1,7 +1,7 @@
 // Kong writes `null` for every unset field (`kong config db_export` emits ngx.null as `~`). On a field our
 // schema makes optional and never null, that null means "absent", exactly as it does in Kong.
 import { KindGuard, type TObject, type TSchema } from '@sinclair/typebox';
-import { isObjectNode } from '../object-node.ts';
+import { isObjectNode } from './object-node.ts';
 import { Value } from '@sinclair/typebox/value';
 
 /** Per object schema, worked out once: which fields a null is dropped from, and which to descend into. */
