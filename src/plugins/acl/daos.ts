@@ -1,6 +1,7 @@
 // The acl plugin's entity (Kong's acl/daos.lua): `acls`, the groups a consumer belongs to.
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, Nullable } from '../../schema/common.ts';
+import { ofConsumer } from '../../schema/entities/consumer.ts';
 import { defineEntity } from '../../schema/entity-definition.ts';
 import { IDENTITY_KEYWORD } from '../../schema/identity-text.ts';
 import { definePluginDaos } from '../plugin-daos.ts';
@@ -27,12 +28,11 @@ export const Acls = defineEntity({
   adminPath: 'acls',
   endpointKey: 'group',
   unique: [['consumer', 'group']],
-  foreign: { consumer: { kind: 'consumers', onDelete: 'cascade', required: true } },
+  ...ofConsumer('group'),
   columns: { group: 'group_name' },
   sortBy: ['group'],
   naturalKey: ({ fields, refs, parentKey }) => `${parentKey}|${JSON.stringify(refs.consumer ?? '')}|${String(fields.group)}`,
   label: 'acl-group',
-  describe: (row, parent) => `${String(row.group)} for consumer ${parent('consumer')}`,
 });
 
 export default definePluginDaos({ plugin: 'acl', entities: [Acls], migrations: new URL('./migrations/', import.meta.url) });

@@ -3,6 +3,7 @@
 // where Kong keeps sha1(password .. consumer_id): a leaked dump must not give the passwords back.
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, Nullable } from '../../schema/common.ts';
+import { ofConsumer } from '../../schema/entities/consumer.ts';
 import { defineEntity } from '../../schema/entity-definition.ts';
 import { IDENTITY_KEYWORD } from '../../schema/identity-text.ts';
 import { fieldPath } from '../../schema/validate.ts';
@@ -54,7 +55,7 @@ export const BasicAuthCredentials = defineEntity({
   nestedPath: 'basic-auth',
   endpointKey: 'username',
   unique: [['username']],
-  foreign: { consumer: { kind: 'consumers', onDelete: 'cascade', required: true } },
+  ...ofConsumer('username'),
   columns: { username: 'username' },
   hashed: { field: 'password', stored: 'password_hash', scheme: 'password' },
   // Kong's `password = { required = true }`: no `generate`, so a whole write must give the password (or the
@@ -66,7 +67,6 @@ export const BasicAuthCredentials = defineEntity({
   sortBy: ['username'],
   naturalKey: ({ fields }) => String(fields.username),
   label: 'basic-auth',
-  describe: (row, parent) => `${String(row.username)} for consumer ${parent('consumer')}`,
 });
 
 export default definePluginDaos({ plugin: 'basic-auth', entities: [BasicAuthCredentials], migrations: new URL('./migrations/', import.meta.url) });

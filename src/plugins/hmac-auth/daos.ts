@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, Nullable } from '../../schema/common.ts';
+import { ofConsumer } from '../../schema/entities/consumer.ts';
 import { defineEntity } from '../../schema/entity-definition.ts';
 import { IDENTITY_KEYWORD } from '../../schema/identity-text.ts';
 import { definePluginDaos } from '../plugin-daos.ts';
@@ -39,7 +40,7 @@ export const HmacAuthCredentials = defineEntity({
   nestedPath: 'hmac-auth',
   endpointKey: 'username',
   unique: [['username']],
-  foreign: { consumer: { kind: 'consumers', onDelete: 'cascade', required: true } },
+  ...ofConsumer('username'),
   columns: { username: 'username' },
   // Kong's `secret = { type = "string", auto = true }`
   generate(fields) {
@@ -49,7 +50,6 @@ export const HmacAuthCredentials = defineEntity({
   sortBy: ['username'],
   naturalKey: ({ fields }) => String(fields.username),
   label: 'hmac-auth',
-  describe: (row, parent) => `${String(row.username)} for consumer ${parent('consumer')}`,
 });
 
 export default definePluginDaos({ plugin: 'hmac-auth', entities: [HmacAuthCredentials], migrations: new URL('./migrations/', import.meta.url) });

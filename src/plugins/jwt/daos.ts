@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, Nullable } from '../../schema/common.ts';
+import { ofConsumer } from '../../schema/entities/consumer.ts';
 import { defineEntity } from '../../schema/entity-definition.ts';
 import { definePluginDaos } from '../plugin-daos.ts';
 import { jwtSecretErrors } from './credential-check.ts';
@@ -46,7 +47,7 @@ export const JwtSecrets = defineEntity({
   nestedPath: 'jwt',
   endpointKey: 'key',
   unique: [['key']],
-  foreign: { consumer: { kind: 'consumers', onDelete: 'cascade', required: true } },
+  ...ofConsumer('key'),
   columns: { key: 'key' },
   generate(fields) {
     fields.key ??= randomBytes(16).toString('hex');
@@ -57,7 +58,6 @@ export const JwtSecrets = defineEntity({
   sortBy: ['key'],
   naturalKey: ({ fields }) => String(fields.key),
   label: 'jwt-auth',
-  describe: (row, parent) => `${String(row.key)} for consumer ${parent('consumer')}`,
 });
 
 export default definePluginDaos({ plugin: 'jwt', entities: [JwtSecrets], migrations: new URL('./migrations/', import.meta.url) });

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, Nullable } from '../../schema/common.ts';
+import { ofConsumer } from '../../schema/entities/consumer.ts';
 import { defineEntity, keyText } from '../../schema/entity-definition.ts';
 import { fieldPath } from '../../schema/validate.ts';
 import { definePluginDaos } from '../plugin-daos.ts';
@@ -36,7 +37,7 @@ export const KeyAuthCredentials = defineEntity({
   nestedPath: 'key-auth',
   endpointKey: 'key',
   unique: [['key']],
-  foreign: { consumer: { kind: 'consumers', onDelete: 'cascade', required: true } },
+  ...ofConsumer('id'),
   columns: {},
   hashed: { field: 'key', stored: 'key_hash', scheme: 'keyed' },
   // a dumped credential carries the stored hash of its key instead of the key
@@ -50,7 +51,6 @@ export const KeyAuthCredentials = defineEntity({
   sortBy: [],
   naturalKey: ({ fields, path }) => keyText(fields.key ?? fields.key_hash, path),
   label: 'key-auth',
-  describe: (row, parent) => `${row.id} for consumer ${parent('consumer')}`,
 });
 
 export default definePluginDaos({ plugin: 'key-auth', entities: [KeyAuthCredentials], migrations: new URL('./migrations/', import.meta.url) });

@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, Nullable } from '../common.ts';
 import { IDENTITY_KEYWORD } from '../identity-text.ts';
-import { defineEntity, keyText } from '../entity-definition.ts';
+import { defineEntity, keyText, type RowView } from '../entity-definition.ts';
 
 /** Consumer identities: what upstreams receive in X-Consumer-Username / X-Consumer-Custom-ID. */
 const Identity = (description: string) => Type.String({ minLength: 1, maxLength: 255, [IDENTITY_KEYWORD]: 'label', description });
@@ -48,3 +48,15 @@ export const Consumers = defineEntity({
   label: 'consumer',
   describe: (row) => str(row.username) ?? str(row.custom_id) ?? row.id,
 });
+
+/**
+ * What a consumer's credential or ACL group declares about its consumer (Kong's `consumer = { type = "foreign",
+ * reference = "consumers", required = true, on_delete = "cascade" }`): it cannot exist without one, goes when it
+ * goes, and `config diff` names it after it (`alice-iss for consumer alice`), by `field` (the id when absent).
+ */
+export function ofConsumer(field: string) {
+  return {
+    foreign: { consumer: { kind: 'consumers', onDelete: 'cascade', required: true } },
+    describe: (row: RowView, parent: (field: string) => string): string => `${keyText(row[field], row.id)} for consumer ${parent('consumer')}`,
+  } as const;
+}
