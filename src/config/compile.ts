@@ -1,6 +1,6 @@
 // ConfigEntities -> CompiledConfig: builds the router, consumer directory, balancers and plugin instances once,
 // so the request path only reads frozen, precomputed data.
-import { ENTITIES, KINDS, rowsOf, type ConfigEntities, type RowOf } from '../schema/entity-catalogue.ts';
+import { ENTITIES, keyedSecrets, type ConfigEntities, type RowOf } from '../schema/entity-catalogue.ts';
 import type { CompiledConfig, CompiledService, PluginRuntime, UpstreamTarget } from './compiled.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { PluginModule } from '../plugins/contract.ts';
@@ -134,37 +134,32 @@ export function compileConfig(
  * operator should hear about.
  */
 function checkKeyHashes(entities: ConfigEntities, codec: SecretCodec | undefined, logger: Logger): void {
-  for (const kind of KINDS) {
-    const hashed = ENTITIES[kind].hashed;
-    if (hashed?.scheme !== 'keyed') continue;
-    const rows = rowsOf(entities, kind).flatMap((row) => {
-      const hash = row[hashed.stored];
-      return typeof hash === 'string' ? [{ id: row.id, hash }] : [];
-    });
-    if (rows.length === 0) continue;
-    if (codec === undefined) {
-      throw new ConfigError(
-        rows.map((row) => ({
-          path: `${kind}.${row.id}.${hashed.field}`,
-          message: 'stored as a hash, but no secret codec was given to check it against',
-        })),
-      );
+  const hashed = keyedSecrets(entities).flatMap(({ kind, id, hash }) => (hash === undefined ? [] : [{ kind, id, hash }]));
+  if (hashed.length === 0) return;
+  if (codec === undefined) {
+    throw new ConfigError(
+      hashed.map(({ kind, id }) => ({
+        path: `${kind}.${id}.${ENTITIES[kind].hashed?.field ?? 'key'}`,
+        message: 'stored as a hash, but no secret codec was given to check it against',
+      })),
+    );
+  }
+  const known = new Set(codec.keyIds);
+  const kidOf = (hash: string) => {
+    try {
+      return codec.keyIdOf(hash);
+    } catch {
+      return undefined; // malformed: can never match either
     }
-    const known = new Set(codec.keyIds);
-    const kidOf = (hash: string) => {
-      try {
-        return codec.keyIdOf(hash);
-      } catch {
-        return undefined; // malformed: can never match either
-      }
-    };
-    const orphans = rows.filter((row) => !known.has(kidOf(row.hash) ?? ''));
-    if (orphans.length > 0) {
-      logger.warn(
-        { kind, credentials: orphans.map((row) => row.id) },
-        `${kind} hashed under a secret key no longer in the keyring can never authenticate: restore that key or issue new ones`,
-      );
-    }
+  };
+  for (const [kind, orphans] of Map.groupBy(
+    hashed.filter((row) => !known.has(kidOf(row.hash) ?? '')),
+    (row) => row.kind,
+  )) {
+    logger.warn(
+      { kind, credentials: orphans.map((row) => row.id) },
+      `${kind} hashed under a secret key no longer in the keyring can never authenticate: restore that key or issue new ones`,
+    );
   }
 }
 

@@ -55,7 +55,7 @@ export function validateEntityFields(kind: Kind, fields: Record<string, unknown>
     ...refused,
     ...applySchema(definition.schema, fields, path).filter((e) => !coveredBy(refused, e.path) && !(urlRefused && e.path === fieldPath(path, 'host'))),
   );
-  errors.push(...identityErrors(kind, fields, path).filter((e) => !errors.some((found) => found.path === e.path)));
+  pushUnreported(errors, identityErrors(kind, fields, path));
   // A hashed secret the kind does not generate (a password) is Kong's `required`: a whole write must give it,
   // or the hash a dump carries; a partial update keeps the stored one.
   const hashed = definition.hashed;
@@ -69,13 +69,17 @@ export function validateEntityFields(kind: Kind, fields: Record<string, unknown>
     errors.push({ path: fieldPath(path, hashed.field), message: 'required field missing' });
   }
   // rules across fields run even when a field failed, as Kong's entity checks do, but never repeat its error
-  const checked = definition.check?.(fields, path) ?? [];
-  errors.push(...checked.filter((e) => !errors.some((found) => found.path === e.path)));
+  pushUnreported(errors, definition.check?.(fields, path) ?? []);
   if (kind === 'plugins') validatePluginConfig(fields, options, errors);
   if (errors.length === 0) canonicalHosts(kind, fields, path, errors);
   if (errors.length > 0) return errors;
   if (kind === 'services' && fields.port === undefined) fields.port = defaultServicePort(fields.protocol);
   return errors;
+}
+
+/** Adds the errors of `more` at paths `errors` has none at: one mistake is reported once, by the first check. */
+function pushUnreported(errors: FieldError[], more: readonly FieldError[]): void {
+  errors.push(...more.filter((e) => !errors.some((found) => found.path === e.path)));
 }
 
 /**

@@ -104,6 +104,13 @@ export function rowsOf(entities: ConfigEntities, kind: Kind): readonly RowView[]
   return entities[kind];
 }
 
+/** The stored hash of `kind`'s hashed secret (`key_hash`, `password_hash`) that a row or admin body carries, if any. */
+export function storedHashOf(kind: Kind, record: Readonly<Record<string, unknown>>): string | undefined {
+  const stored = ENTITIES[kind].hashed?.stored;
+  const hash = stored === undefined ? undefined : record[stored];
+  return typeof hash === 'string' ? hash : undefined;
+}
+
 /** A credential whose secret the store keeps only as a keyed hash (an API key): its plaintext or its hash. */
 export interface KeyedSecret {
   kind: Kind;
@@ -122,8 +129,8 @@ export function keyedSecrets(entities: ConfigEntities): KeyedSecret[] {
     if (hashed?.scheme !== 'keyed') continue;
     for (const row of rowsOf(entities, kind)) {
       const plain = row[hashed.field];
-      const hash = row[hashed.stored];
-      out.push({ kind, id: row.id, ...(typeof plain === 'string' ? { plain } : {}), ...(typeof hash === 'string' ? { hash } : {}) });
+      const hash = storedHashOf(kind, row);
+      out.push({ kind, id: row.id, ...(typeof plain === 'string' ? { plain } : {}), ...(hash === undefined ? {} : { hash }) });
     }
   }
   return out;

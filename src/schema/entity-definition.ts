@@ -65,6 +65,11 @@ export const NAMED_BY_NAME = {
   describe: (row: RowView): string => (typeof row.name === 'string' && row.name !== '' ? row.name : row.id),
 } as const;
 
+/** The row field holding a foreign key: `service` -> `serviceId`. */
+export function rowForeignField(field: string): string {
+  return `${field}Id`;
+}
+
 /** A row as `config diff` and the compiled config see it: foreign keys as `<field>Id`. */
 export type RowView = Readonly<Record<string, unknown>> & { readonly id: string };
 

@@ -4,13 +4,14 @@
 // closed instead of reaching the request path.
 import { Type, type TObject, type TSchema } from '@sinclair/typebox';
 import { fits, misfit } from './fits.ts';
+import { rowForeignField } from './entity-definition.ts';
 import { mapKinds, type ConfigEntities, type Kind, type RowOf } from './entity-catalogue.ts';
 
 const ROW_SCHEMAS: Readonly<Record<Kind, TObject>> = mapKinds((definition) => {
   const properties: Record<string, TSchema> = { ...definition.schema.properties };
   for (const [field, key] of Object.entries(definition.foreign)) {
     Reflect.deleteProperty(properties, field);
-    properties[`${field}Id`] = key.required ? Type.String() : Type.Union([Type.String(), Type.Null()]);
+    properties[rowForeignField(field)] = key.required ? Type.String() : Type.Union([Type.String(), Type.Null()]);
   }
   // Rows keep what the store adds besides the schema (a keyed hash's column) and the id is always set.
   properties.id = Type.String();

@@ -1,6 +1,7 @@
 // Two shapes of an entity: a ConfigEntities row (what compileConfig reads: foreign keys as `serviceId`) and
 // an admin record (Kong's: foreign keys as `{ id }` or null), and the conversions between them.
 import { dropUnsetNulls } from './unset-nulls.ts';
+import { rowForeignField } from './entity-definition.ts';
 import { ENTITIES, mapKinds, type ConfigEntities, type Kind } from './entity-catalogue.ts';
 
 /** An entity in the admin API's shape: fields by name, with its id. */
@@ -8,11 +9,6 @@ export type AdminRecord = Record<string, unknown> & { id: string };
 
 export function emptyEntities(): ConfigEntities {
   return mapKinds(() => []);
-}
-
-/** ConfigEntities row field holding a foreign key: `service` -> `serviceId`. */
-export function rowForeignField(field: string): string {
-  return `${field}Id`;
 }
 
 /** Id of a foreign reference as written: `{ id }`, a bare id, or null. */

@@ -6,7 +6,8 @@ import { KINDS, ENTITIES, foreignKeyOf, rowsOf, type ConfigEntities, type Kind }
 import type { RowView } from '../schema/entity-definition.ts';
 import { checkPageSize, decodeOffset, encodeOffset, tagsMatch } from './pagination.ts';
 import { publicRecord } from './records.ts';
-import { rowForeignField, toAdminRecord } from '../schema/entity-shapes.ts';
+import { toAdminRecord } from '../schema/entity-shapes.ts';
+import { rowForeignField } from '../schema/entity-definition.ts';
 import type { EntityRecord, ReadableStore } from './store.ts';
 import { TABLES, isUuid } from './tables.ts';
 

@@ -3,7 +3,8 @@
 import { dropUnsetNulls } from '../schema/unset-nulls.ts';
 import { KINDS, ENTITIES, type ConfigEntities, type Kind } from '../schema/entity-catalogue.ts';
 import type { EntitySqlRow, ReadContext } from './entity-repository.ts';
-import { emptyEntities, rowForeignField } from '../schema/entity-shapes.ts';
+import { emptyEntities } from '../schema/entity-shapes.ts';
+import { rowForeignField } from '../schema/entity-definition.ts';
 import { addRow } from '../schema/entity-rows.ts';
 import { putAtPath, unseal, type SecretValues } from './sealed-secrets.ts';
 import type { SqlClient, SqlQueryable } from './sql-client.ts';

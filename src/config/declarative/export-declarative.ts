@@ -5,7 +5,7 @@ import { stringify as stringifyYaml } from 'yaml';
 import type { PluginRegistry } from '../../plugins/registry.ts';
 import { declaredSecretFields, stripSecrets } from '../../secrets/secret-fields.ts';
 import { ENTITIES, KINDS, kindOf, mapKinds, rowsOf, type ConfigEntities, type Kind } from '../../schema/entity-catalogue.ts';
-import type { RowView } from '../../schema/entity-definition.ts';
+import { rowForeignField, type RowView } from '../../schema/entity-definition.ts';
 import { isMapping, isObjectNode } from '../../schema/object-node.ts';
 
 export interface ExportOptions {
@@ -24,7 +24,7 @@ const FOREIGN: Readonly<Record<Kind, readonly (readonly [string, Kind])[]>> = ma
 
 /** Row fields that are not Kong fields: references are written as nesting or as `service: <name>`. */
 const ROW_ONLY: Readonly<Record<Kind, ReadonlySet<string>>> = mapKinds(
-  (_, kind) => new Set([...FOREIGN[kind].map(([field]) => `${field}Id`), 'created_at', 'updated_at']),
+  (_, kind) => new Set([...FOREIGN[kind].map(([field]) => rowForeignField(field)), 'created_at', 'updated_at']),
 );
 
 export function exportDeclarative(entities: ConfigEntities, options: ExportOptions): Doc {
@@ -41,10 +41,10 @@ export function exportDeclarative(entities: ConfigEntities, options: ExportOptio
 
   /** The one exported entity a row nests under: its only set reference, when that parent is exported too. */
   const nestParent = (kind: Kind, row: RowView): { kind: Kind; id: string } | undefined => {
-    const set = FOREIGN[kind].filter(([field]) => typeof row[`${field}Id`] === 'string');
+    const set = FOREIGN[kind].filter(([field]) => typeof row[rowForeignField(field)] === 'string');
     const only = set.length === 1 ? set[0] : undefined;
     if (only === undefined) return undefined;
-    const id = row[`${only[0]}Id`];
+    const id = row[rowForeignField(only[0])];
     return typeof id === 'string' && present[only[1]].has(id) ? { kind: only[1], id } : undefined;
   };
 
@@ -79,7 +79,7 @@ export function exportDeclarative(entities: ConfigEntities, options: ExportOptio
     const list = sorted(kind, topLevel[kind]).map((row) => {
       const out = render(kind, row);
       for (const [field, parent] of FOREIGN[kind]) {
-        const id = row[`${field}Id`];
+        const id = row[rowForeignField(field)];
         if (typeof id === 'string') out[field] = nameOf(parent, id);
       }
       return out;

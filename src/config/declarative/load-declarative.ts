@@ -6,7 +6,7 @@ import { stableId } from '../stable-id.ts';
 import { checkRouteRules, validateEntityFields } from '../validate-entity.ts';
 import { ENTITIES, KINDS, kindOf, mapKinds, type ConfigEntities, type Kind } from '../../schema/entity-catalogue.ts';
 import { addRow } from '../../schema/entity-rows.ts';
-import { keyText } from '../../schema/entity-definition.ts';
+import { keyText, rowForeignField } from '../../schema/entity-definition.ts';
 import { emptyEntities } from '../../schema/entity-shapes.ts';
 import { flattenDeclarative, type RawRecord } from './flatten.ts';
 import { unsupportedWorkspaces } from './unsupported-features.ts';
@@ -258,7 +258,7 @@ function toEntities(rows: Map<Kind, Row[]>): ConfigEntities {
       const value: Record<string, unknown> & { id: string } = { ...row.value };
       for (const field of foreign) {
         Reflect.deleteProperty(value, field);
-        value[`${field}Id`] = row.resolved[field] ?? null;
+        value[rowForeignField(field)] = row.resolved[field] ?? null;
       }
       addRow(entities, kind, value);
     }

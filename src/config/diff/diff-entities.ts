@@ -2,7 +2,7 @@
 // match by id, else by natural key (names; consumer username/custom_id; upstream+target; consumer+group;
 // plugin name+scope+instance_name; API key), parents first so children follow their matched parent's id.
 import type { PluginRegistry } from '../../plugins/registry.ts';
-import { ENTITIES, KINDS, rowsOf, type ConfigEntities, type Kind } from '../../schema/entity-catalogue.ts';
+import { ENTITIES, KINDS, rowsOf, storedHashOf, type ConfigEntities, type Kind } from '../../schema/entity-catalogue.ts';
 import { declaredSecretFields } from '../../secrets/secret-fields.ts';
 import { comparable, sameValue, toBody, type EntityBody, type Row } from './entity-records.ts';
 import { entityLabel, KIND_LABEL } from './entity-labels.ts';
@@ -150,8 +150,8 @@ function secretChanged(
 ): string | undefined {
   const hashed = ENTITIES[kind].hashed;
   if (hashed === undefined) return undefined;
-  const hash = body[hashed.stored];
-  if (typeof hash === 'string') return hash !== live[hashed.stored] ? hashed.field : undefined;
+  const hash = storedHashOf(kind, body);
+  if (hash !== undefined) return hash !== storedHashOf(kind, live) ? hashed.field : undefined;
   const plain = body[hashed.field];
   if (typeof plain !== 'string') return undefined;
   return hashed.scheme === 'password' || owners?.get(plain) !== liveId ? hashed.field : undefined;
@@ -160,11 +160,10 @@ function secretChanged(
 /** The PATCH body for an update whose file leaves out a secret the server keeps; undefined when none is left out. */
 function keepingSecrets(kind: Kind, body: EntityBody, live: EntityBody, plugins: PluginRegistry): EntityBody | undefined {
   const name = kind === 'plugins' && typeof body.name === 'string' ? body.name : undefined;
-  // a hashed secret is kept by sending neither it nor its hash
-  const hashed = ENTITIES[kind].hashed;
-  const hashGiven = hashed !== undefined && typeof body[hashed.stored] === 'string';
+  // a body carrying a secret's hash gives that secret (a secret is kept by sending neither it nor its hash)
+  const keptByHash = storedHashOf(kind, body) === undefined ? undefined : ENTITIES[kind].hashed?.field;
   const declared = declaredSecretFields(kind, name, plugins).filter((f) => !f.path.includes('*'));
-  const missing = declared.filter((f) => valueAt(body, f.path) == null && !(hashGiven && f.path.join('.') === hashed.field));
+  const missing = declared.filter((f) => valueAt(body, f.path) == null && f.path.join('.') !== keptByHash);
   if (missing.length === 0) return undefined;
   const patch = structuredClone(body);
   for (const f of missing) removeAt(patch, f.path);
@@ -190,9 +189,9 @@ function withTags(body: EntityBody, tags: readonly string[]): EntityBody {
 
 /** `form` (the body's comparable form) plus a hashed secret's stored hash (not a secret), for showing what changes. */
 function display(kind: Kind, body: EntityBody, form: EntityBody): EntityBody {
-  const hashed = ENTITIES[kind].hashed;
-  const hash = hashed === undefined ? undefined : body[hashed.stored];
-  return hashed !== undefined && typeof hash === 'string' ? { ...form, [hashed.stored]: hash } : form;
+  const stored = ENTITIES[kind].hashed?.stored;
+  const hash = storedHashOf(kind, body);
+  return stored !== undefined && hash !== undefined ? { ...form, [stored]: hash } : form;
 }
 
 /** By label, then id; a label that starts with its id (a key-auth credential's) goes by the rest first. */

@@ -2,7 +2,7 @@
 // definition's `label`) and a human label (`users`, `acl for service users`, `web-app for consumer web-app`,
 // each definition's `describe`). API keys are never shown.
 import { ENTITIES, foreignKeyOf, kindOf, mapKinds, rowsOf, type ConfigEntities, type Kind } from '../../schema/entity-catalogue.ts';
-import type { RowView } from '../../schema/entity-definition.ts';
+import { rowForeignField, type RowView } from '../../schema/entity-definition.ts';
 
 export const KIND_LABEL: Readonly<Record<Kind, string>> = mapKinds((definition) => definition.label);
 
@@ -10,7 +10,7 @@ export const KIND_LABEL: Readonly<Record<Kind, string>> = mapKinds((definition) 
 export function entityLabel(kind: Kind, row: RowView, entities: ConfigEntities): string {
   const parent = (field: string): string => {
     const key = foreignKeyOf(kind, field);
-    const id = row[`${field}Id`];
+    const id = row[rowForeignField(field)];
     if (key === undefined) return String(id);
     const target = kindOf(key.kind);
     const found = rowsOf(entities, target).find((r) => r.id === id);

@@ -1,7 +1,7 @@
 // Plugin instance: a named plugin with config, scoped globally or to a service, route and/or consumer.
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, KongProtocol, Name, Nullable } from '../common.ts';
-import { defineEntity, keyText } from '../entity-definition.ts';
+import { defineEntity, keyText, rowForeignField } from '../entity-definition.ts';
 
 /** Kong Enterprise's dynamic ordering (`ordering.before.access: [...]`); exports carry it as null. */
 const PhaseList = Nullable(Type.Object({ access: Type.Optional(Type.Array(Type.String({ minLength: 1 }))) }, { additionalProperties: false }));
@@ -48,7 +48,7 @@ export const Plugins = defineEntity({
   label: 'plugin',
   describe(row, parent) {
     const scopes: string[] = [];
-    for (const field of ['service', 'route', 'consumer'] as const) if (row[`${field}Id`]) scopes.push(`${field} ${parent(field)}`);
+    for (const field of ['service', 'route', 'consumer'] as const) if (row[rowForeignField(field)]) scopes.push(`${field} ${parent(field)}`);
     const instance = typeof row.instance_name === 'string' && row.instance_name !== '' ? ` (${row.instance_name})` : '';
     return `${String(row.name)}${instance} ${scopes.length === 0 ? '(global)' : `for ${scopes.join(' and ')}`}`;
   },
