@@ -9,6 +9,7 @@ import { addRow } from '../../schema/entity-rows.ts';
 import { keyText, rowForeignField } from '../../schema/entity-definition.ts';
 import { emptyEntities } from '../../schema/entity-shapes.ts';
 import { flattenDeclarative, type RawRecord } from './flatten.ts';
+import { isObjectNode } from '../../schema/object-node.ts';
 import { unsupportedWorkspaces } from './unsupported-features.ts';
 import { lookalikeFields, lookalikeKeyOf, lookalikeMessage } from '../../schema/identity-fields.ts';
 
@@ -74,7 +75,7 @@ function validateRecord(record: RawRecord, plugins: PluginRegistry, errors: Fiel
 
 function naturalKey(record: RawRecord, fields: Record<string, unknown>, refs: Record<string, unknown>): string {
   const parent = record.parent;
-  const parentKey = parent ? `${parent.kind}:${keyText(parent.fields.id ?? parent.fields.name ?? parent.fields.username, parent.path)}` : '';
+  const parentKey = parent ? `${parent.kind}:${keyText(referenceName(parent.fields), parent.path)}` : '';
   return ENTITIES[record.kind].naturalKey({ fields, refs, parentKey, path: record.path });
 }
 
@@ -93,7 +94,7 @@ function buildIndex(rows: Map<Kind, Row[]>, errors: FieldError[], derivedClashes
         });
       }
       byKey.set(row.value.id, row);
-      for (const field of ['name', 'username'] as const) {
+      for (const field of NAMING_FIELDS.slice(1)) {
         const key = row.value[field];
         if (typeof key === 'string' && !byKey.has(key)) byKey.set(key, row);
       }
@@ -108,7 +109,7 @@ type Refused = Map<Kind, Set<RawRecord>>;
 
 function isRefused(refused: Refused, kind: Kind, key: unknown): boolean {
   for (const record of refused.get(kind) ?? []) {
-    if (record === key || (typeof key === 'string' && [record.fields.id, record.fields.name, record.fields.username].includes(key))) return true;
+    if (record === key || (typeof key === 'string' && NAMING_FIELDS.some((field) => record.fields[field] === key))) return true;
   }
   return false;
 }
@@ -162,12 +163,13 @@ const REQUIRED_REFERENCES: Readonly<Record<Kind, readonly string[]>> = mapKinds(
     .map(([field]) => field),
 );
 
-/** A reference written as an object names its entity by id, name or username. */
+/** What an entity may be named by in a reference (`service: users`, `consumer: { username: alice }`): id, name, username. */
+const NAMING_FIELDS = ['id', 'name', 'username'] as const;
+
+/** The first of an entity's naming fields that is set (a reference written as an object, or a parent's fields). */
 function referenceName(ref: unknown): unknown {
-  if (ref === null || typeof ref !== 'object') return undefined;
-  if ('id' in ref && ref.id !== undefined && ref.id !== null) return ref.id;
-  if ('name' in ref && ref.name !== undefined && ref.name !== null) return ref.name;
-  return 'username' in ref ? ref.username : undefined;
+  if (!isObjectNode(ref)) return undefined;
+  return NAMING_FIELDS.map((field) => ref[field]).find((value) => value !== undefined && value !== null);
 }
 
 function findRowByRecord(index: Index, record: RawRecord): Row | undefined {
