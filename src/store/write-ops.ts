@@ -6,7 +6,7 @@ import type { SecretCodec } from '../secrets/secret-codec.ts';
 import { REDACTED, redactSecrets } from '../secrets/secret-fields.ts';
 import { dropUnsetNulls } from '../schema/unset-nulls.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { ENTITIES, KINDS, kindOf, type Kind } from '../schema/entity-catalogue.ts';
+import { ENTITIES, KINDS, kindOf, type Kind, storedHashOf } from '../schema/entity-catalogue.ts';
 import { recordFromRow, selectById, type EntitySqlRow } from './entity-repository.ts';
 import { publicRecord } from './records.ts';
 import { referenceId } from '../schema/entity-shapes.ts';
@@ -188,10 +188,8 @@ function auditImage(
 
 /** The hash a row keeps of its hashed secret (a keyed hash's column, or a password hash in `data`), if any. */
 function storedHash(kind: Kind, row: EntitySqlRow): string | null {
-  const hashed = ENTITIES[kind].hashed;
-  if (hashed === undefined) return null;
-  const value = hashed.scheme === 'keyed' ? row[hashed.stored] : row.data[hashed.stored];
-  return typeof value === 'string' ? value : null;
+  // a keyed hash has a column of its own; a password hash travels in `data`
+  return storedHashOf(kind, ENTITIES[kind].hashed?.scheme === 'keyed' ? row : row.data) ?? null;
 }
 
 async function rowValues(
