@@ -53,15 +53,22 @@ export function keyText(value: unknown, fallback = ''): string {
 }
 
 /**
- * What every kind named by a unique `name` shares (services, routes, upstreams): the name is its endpoint key, its
- * column, its sort order, its natural key and its label in `config diff` (the id when unnamed).
+ * What a kind named by one unique field shares: that field is its endpoint key, its column, its sort order and
+ * its natural key (the path in the file when unset).
  */
+export function namedBy<F extends string>(field: F) {
+  return {
+    endpointKey: field,
+    unique: [[field]],
+    columns: { [field]: field },
+    sortBy: [field],
+    naturalKey: ({ fields, path }: NamingContext): string => keyText(fields[field], path),
+  } as const;
+}
+
+/** Services, routes and upstreams: named by `name`, which also labels them in `config diff` (the id when unnamed). */
 export const NAMED_BY_NAME = {
-  endpointKey: 'name',
-  unique: [['name']],
-  columns: { name: 'name' },
-  sortBy: ['name'],
-  naturalKey: ({ fields, path }: NamingContext): string => keyText(fields.name, path),
+  ...namedBy('name'),
   describe: (row: RowView): string => (typeof row.name === 'string' && row.name !== '' ? row.name : row.id),
 } as const;
 

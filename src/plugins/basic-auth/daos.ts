@@ -4,7 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, Nullable } from '../../schema/common.ts';
 import { ofConsumer } from '../../schema/entities/consumer.ts';
-import { defineEntity } from '../../schema/entity-definition.ts';
+import { namedBy, defineEntity } from '../../schema/entity-definition.ts';
 import { IDENTITY_KEYWORD } from '../../schema/identity-text.ts';
 import { fieldPath } from '../../schema/validate.ts';
 import { definePluginDaos } from '../plugin-daos.ts';
@@ -53,10 +53,8 @@ export const BasicAuthCredentials = defineEntity({
   schema: BasicAuthCredentialSchema,
   adminPath: 'basic-auths',
   nestedPath: 'basic-auth',
-  endpointKey: 'username',
-  unique: [['username']],
+  ...namedBy('username'),
   ...ofConsumer('username'),
-  columns: { username: 'username' },
   hashed: { field: 'password', stored: 'password_hash', scheme: 'password' },
   // Kong's `password = { required = true }`: no `generate`, so a whole write must give the password (or the
   // hash a dump carries) while a partial update keeps it (config/validate-entity.ts). Not both at once:
@@ -64,8 +62,6 @@ export const BasicAuthCredentials = defineEntity({
     fields.password !== undefined && fields.password_hash !== undefined
       ? [{ path: fieldPath(path, 'password_hash'), message: "cannot be set together with 'password'" }]
       : [],
-  sortBy: ['username'],
-  naturalKey: ({ fields }) => String(fields.username),
   label: 'basic-auth',
 });
 

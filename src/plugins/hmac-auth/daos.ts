@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { EntityBase, ForeignRef, Nullable } from '../../schema/common.ts';
 import { ofConsumer } from '../../schema/entities/consumer.ts';
-import { defineEntity } from '../../schema/entity-definition.ts';
+import { namedBy, defineEntity } from '../../schema/entity-definition.ts';
 import { IDENTITY_KEYWORD } from '../../schema/identity-text.ts';
 import { definePluginDaos } from '../plugin-daos.ts';
 
@@ -38,17 +38,13 @@ export const HmacAuthCredentials = defineEntity({
   schema: HmacAuthCredentialSchema,
   adminPath: 'hmac-auths',
   nestedPath: 'hmac-auth',
-  endpointKey: 'username',
-  unique: [['username']],
+  ...namedBy('username'),
   ...ofConsumer('username'),
-  columns: { username: 'username' },
   // Kong's `secret = { type = "string", auto = true }`
   generate(fields) {
     fields.secret ??= randomBytes(32).toString('hex');
   },
   generatedSecrets: ['secret'],
-  sortBy: ['username'],
-  naturalKey: ({ fields }) => String(fields.username),
   label: 'hmac-auth',
 });
 
