@@ -19,12 +19,12 @@ const ROW_SCHEMAS: Readonly<Record<Kind, TObject>> = mapKinds((definition) => {
 });
 
 /** Whether `row` fits its kind's row shape. */
-export function isRowOf<K extends Kind>(kind: K, row: unknown): row is RowOf<K> {
+function isRowOf<K extends Kind>(kind: K, row: unknown): row is RowOf<K> {
   return fits(ROW_SCHEMAS[kind], row);
 }
 
 /** What is wrong with a row that does not fit, for the error that refuses it. */
-export function rowProblem(kind: Kind, row: unknown): string {
+function rowProblem(kind: Kind, row: unknown): string {
   return misfit(ROW_SCHEMAS[kind], row);
 }
 
