@@ -84,7 +84,7 @@ await pglite.close();
 if (await postgresSkip()) console.log('cluster (PostgreSQL): skipped (127.0.0.1:5432 not reachable)');
 else {
   const db = await createTestDatabase();
-  const pg = await createPostgresClient({ connectionString: db.url, max: 16 });
+  const pg = await createPostgresClient({ connectionString: db.url, poolSize: 16 });
   try {
     await migrate(pg);
     await bench('cluster (PostgreSQL, pool of 16)', () => new ClusterCounterStore(pg, `bench-${randomUUID()}`));

@@ -10,11 +10,19 @@ import { loadKeyring } from '../secrets/keyring.ts';
 import { SecretError } from '../secrets/secret-error.ts';
 import { DataDirInUseError } from '../store/drivers/data-dir-lock.ts';
 import { openStore, PGLITE_SUBDIR } from '../store/open-store.ts';
+import type { PgPoolSettings } from '../store/drivers/postgres-client.ts';
 import type { Store } from '../store/store.ts';
 import { CliError } from './cli-error.ts';
 
 /** Exit code when the database cannot be reached (the config commands use 3 for an unreachable admin API). */
 export const EXIT_UNREACHABLE = 3;
+
+/**
+ * What a command run beside the nodes may take of the server's connections: they work one statement at a time,
+ * and the second connection only covers a statement issued while a transaction is open. Few, so that the
+ * rescue (`admin-token create`) still gets in when the nodes use their whole budget.
+ */
+export const CLI_PG_POOL: PgPoolSettings = { size: 2 };
 
 export interface LocalStoreOptions {
   /** PGlite data folder, as given to `portcullis start --data`. */
@@ -57,7 +65,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<Store>
   const logger = createLogger(process.env.PORTCULLIS_LOG_LEVEL ?? 'warn');
   try {
     const plugins = options.entities ? await loadPluginRegistry() : new Map();
-    return await openStore({ databaseUrl, dataDir: databaseUrl ? undefined : dataDir, codec: createSecretCodec(keyring), plugins, logger });
+    return await openStore({ databaseUrl, dataDir: databaseUrl ? undefined : dataDir, pgPool: CLI_PG_POOL, codec: createSecretCodec(keyring), plugins, logger });
   } catch (err) {
     if (err instanceof DataDirInUseError) {
       throw new CliError(
@@ -67,7 +75,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<Store>
           `  (If pid ${err.pid} is not a portcullis node, the lock is stale: remove ${err.lockFile}.)`,
       );
     }
-    if (isGatewayError(err) && err.code === 'STORE_UNAVAILABLE') throw new CliError(err.detail ?? err.message, EXIT_UNREACHABLE);
+    if (isGatewayError(err) && (err.code === 'STORE_UNAVAILABLE' || err.code === 'STORE_BUSY')) throw new CliError(err.detail ?? err.message, EXIT_UNREACHABLE);
     throw err;
   }
 }

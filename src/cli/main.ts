@@ -9,11 +9,15 @@ commands:
         [--tls-listen HOST:PORT --tls-cert FILE --tls-key FILE] [--trusted-proxies CIDR,...]
         [--identity-headers NAME,...] [--jwks-allow-private CIDR,...]
         [--client-header-timeout 10s] [--client-body-timeout 10s] [--keepalive-timeout 60s]
+        [--pg-pool-size 5] [--pg-pool-timeout 5s]
                                           run a gateway node: --config FILE is DB-less (admin API read-only
                                           but for POST /config); else database mode on DATABASE_URL
                                           (PostgreSQL; several nodes share it) or on PGlite in --data
                                           (default ./data). Default (npm start): --demo, seeding the demo
-                                          config on first start. Env: PORTCULLIS_LISTEN, PORTCULLIS_ADMIN_LISTEN
+                                          config on first start. A PostgreSQL node opens at most
+                                          --pg-pool-size connections plus one for LISTEN; a write waits up
+                                          to --pg-pool-timeout for one, then 503 STORE_BUSY (README: sizing).
+                                          Env: PORTCULLIS_LISTEN, PORTCULLIS_ADMIN_LISTEN
                                           (default 127.0.0.1:8001), PORTCULLIS_NODE_ID, PORTCULLIS_SECRET_KEY
   config validate FILE [--online]         check a declarative file; lists every error with its path
                                           (--online: also ask the admin API to validate each change)

@@ -16,6 +16,7 @@ import { loadPluginRegistry, type PluginRegistry } from '../plugins/registry.ts'
 import { loadKeyring, type LoadedKeyring } from '../secrets/keyring.ts';
 import { createSecretCodec } from '../secrets/envelope-codec.ts';
 import { openStore, PGLITE_SUBDIR } from '../store/open-store.ts';
+import type { PgPoolSettings } from '../store/drivers/postgres-client.ts';
 import { checkSecretKeys } from '../store/key-checks.ts';
 import { emptyEntities } from '../schema/entity-shapes.ts';
 import type { Store } from '../store/store.ts';
@@ -44,6 +45,8 @@ export interface StartNodeOptions {
   dataDir?: string;
   /** PostgreSQL schema instead of `public` (several clusters, or tests, on one database). */
   pgSchema?: string;
+  /** PostgreSQL: this node's connections for queries (one more for LISTEN) and how long a write waits for one. */
+  pgPool?: PgPoolSettings;
   listen: readonly ListenSpec[];
   adminListen?: { host: string; port: number };
   trustedProxies?: readonly string[];
@@ -176,7 +179,7 @@ async function startDatabase(
   const creating = dataDir !== undefined && !existsSync(join(dataDir, PGLITE_SUBDIR));
   const started = performance.now();
   if (creating) options.progress?.(`creating the database in ${dataDir} (first start: PGlite initialises it, a few seconds)...`);
-  const store = await openStore({ databaseUrl: options.databaseUrl, dataDir, pgSchema: options.pgSchema, codec, plugins, logger });
+  const store = await openStore({ databaseUrl: options.databaseUrl, dataDir, pgSchema: options.pgSchema, pgPool: options.pgPool, codec, plugins, logger });
   if (creating) options.progress?.(`database created in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   let builder: ConfigBuilder | undefined;
   let sync: DatabaseSync | undefined;

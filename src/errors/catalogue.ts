@@ -128,6 +128,7 @@ export const catalogue = {
   ADMIN_LAST_ADMIN_TOKEN: { status: 400, title: 'Would delete the last admin token', message: 'cannot delete the last admin token' },
   ADMIN_NOT_READY: { status: 503, title: 'Node not ready to serve traffic', message: 'not ready' },
   STORE_UNAVAILABLE: { status: 503, title: 'Database unreachable', message: 'database unavailable' },
+  STORE_BUSY: { status: 503, title: 'Every database connection busy; retry shortly', message: 'database busy' },
   STORE_CONFLICT: { status: 409, title: 'Concurrent write conflict; retry', message: 'concurrent modification; retry' },
 
   // --- admin data validation (identities) ---------------------------------------------------------

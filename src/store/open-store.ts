@@ -9,7 +9,7 @@ import { adminTokens } from './admin-tokens.ts';
 import { appendAudit, listAudit } from './audit-log.ts';
 import { configChannel, watchChanges } from './change-feed.ts';
 import { createPgliteClient } from './drivers/pglite-client.ts';
-import { createPostgresClient } from './drivers/postgres-client.ts';
+import { createPostgresClient, type PgPoolSettings } from './drivers/postgres-client.ts';
 import { KINDS } from '../schema/entity-catalogue.ts';
 import { recordKeys, verifyKeys } from './key-checks.ts';
 import { getEntity, listEntities, type ReadContext } from './entity-repository.ts';
@@ -31,6 +31,8 @@ export interface OpenStoreOptions {
   dataDir?: string;
   /** Schema to use instead of `public` (isolates tests sharing one database). */
   pgSchema?: string;
+  /** PostgreSQL only: connections for queries (one more for LISTEN) and the wait for one. */
+  pgPool?: PgPoolSettings;
   codec: SecretCodec;
   plugins: PluginRegistry;
   logger: Logger;
@@ -42,7 +44,13 @@ export const PGLITE_SUBDIR = 'pglite';
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const sql =
     options.databaseUrl !== undefined
-      ? await createPostgresClient({ connectionString: options.databaseUrl, schema: options.pgSchema, logger: options.logger })
+      ? await createPostgresClient({
+          connectionString: options.databaseUrl,
+          schema: options.pgSchema,
+          poolSize: options.pgPool?.size,
+          poolTimeoutMs: options.pgPool?.timeoutMs,
+          logger: options.logger,
+        })
       : await createPgliteClient({ dataDir: options.dataDir === undefined ? undefined : join(options.dataDir, PGLITE_SUBDIR), schema: options.pgSchema });
   try {
     await runMigrations(sql, options.logger);

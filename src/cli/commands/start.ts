@@ -20,6 +20,7 @@ import { splitList } from '../../net/ip-ranges.ts';
 import { watchLauncher } from '../launcher-watch.ts';
 import { DEFAULT_HEADERS, DEFAULT_HEADERS_UPSTREAM, parseKongHeaders, type KongHeaders } from '../../gateway/kong-headers.ts';
 import { startNode, DEFAULT_DATA_DIR, DEFAULT_POLL_INTERVAL_MS, type RunningNode } from '../../control-plane/start-node.ts';
+import { DEFAULT_POOL_SIZE, DEFAULT_POOL_TIMEOUT_MS } from '../../store/drivers/postgres-client.ts';
 
 export async function runStart(args: string[]): Promise<number> {
   const env = process.env;
@@ -35,6 +36,8 @@ export async function runStart(args: string[]): Promise<number> {
       listen: { type: 'string', default: env.PORTCULLIS_LISTEN || '127.0.0.1:8000' },
       'admin-listen': { type: 'string', default: env.PORTCULLIS_ADMIN_LISTEN || '127.0.0.1:8001' },
       'poll-interval': { type: 'string', default: env.PORTCULLIS_POLL_INTERVAL || String(DEFAULT_POLL_INTERVAL_MS) },
+      'pg-pool-size': { type: 'string', default: env.PORTCULLIS_PG_POOL_SIZE || String(DEFAULT_POOL_SIZE) },
+      'pg-pool-timeout': { type: 'string', default: env.PORTCULLIS_PG_POOL_TIMEOUT || `${DEFAULT_POOL_TIMEOUT_MS}ms` },
       'node-id': { type: 'string', default: env.PORTCULLIS_NODE_ID || undefined },
       'tls-listen': { type: 'string' },
       'tls-cert': { type: 'string' },
@@ -77,6 +80,7 @@ export async function runStart(args: string[]): Promise<number> {
     throw new CliError(`--jwks-allow-private: ${err instanceof Error ? err.message : String(err)}`, 2);
   }
   const pollIntervalMs = parseDuration(values['poll-interval'], '--poll-interval', 100);
+  const pgPool = { size: parsePoolSize(values['pg-pool-size']), timeoutMs: parseDuration(values['pg-pool-timeout'], '--pg-pool-timeout', 100) };
   const clientTimeouts = {
     headerMs: parseDuration(values['client-header-timeout'], '--client-header-timeout', 100),
     bodyMs: parseDuration(values['client-body-timeout'], '--client-body-timeout', 100),
@@ -119,6 +123,7 @@ export async function runStart(args: string[]): Promise<number> {
         listen,
         adminListen,
         pollIntervalMs,
+        pgPool,
         nodeId: values['node-id'],
         trustedProxies: splitList(values['trusted-proxies']),
         identityHeaders,
@@ -261,6 +266,13 @@ function parseHeaderSettings(headers: string, headersUpstream: string): KongHead
   } catch (err) {
     throw new CliError(`--${err instanceof Error ? err.message : String(err)}`, 2);
   }
+}
+
+/** Whole connections, at least 1; the ceiling only catches a typo (a budget of thousands is no budget). */
+function parsePoolSize(value: string): number {
+  const size = Number(value.trim());
+  if (!Number.isInteger(size) || size < 1 || size > 1000) throw new CliError(`--pg-pool-size '${value}' must be a whole number of connections from 1 to 1000`, 2);
+  return size;
 }
 
 /** `500`, `500ms` or `5s` -> milliseconds. */

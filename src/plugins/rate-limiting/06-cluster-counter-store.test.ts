@@ -36,8 +36,8 @@ before(async () => {
   await migrate(embedded);
   if (skip) return;
   db = await createTestDatabase();
-  nodeA = await createPostgresClient({ connectionString: db.url, max: 8 });
-  nodeB = await createPostgresClient({ connectionString: db.url, max: 8 });
+  nodeA = await createPostgresClient({ connectionString: db.url, poolSize: 8 });
+  nodeB = await createPostgresClient({ connectionString: db.url, poolSize: 8 });
   await migrate(nodeA);
 });
 

@@ -1,10 +1,14 @@
-// SqlClient over PostgreSQL (`pg`): a pool for queries and transactions, plus one dedicated connection for
-// LISTEN that comes back by itself after a loss (restart, failover, idle kill) and then tells its listeners
-// to catch up on what they missed.
+// SqlClient over PostgreSQL (`pg`): a pool of at most `poolSize` connections for queries and transactions,
+// plus one dedicated connection for LISTEN that comes back by itself after a loss (restart, failover, idle
+// kill) and then tells its listeners to catch up on what they missed. So a node holds at most poolSize + 1
+// connections: the budget the README's sizing rule counts. A caller waits up to `poolTimeoutMs` for a free
+// connection (or for the server to have a slot again), then gets STORE_BUSY.
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { SqlClient, SqlQueryable, SqlResult, SqlValue } from '../sql-client.ts';
-import { unavailable } from './connection-errors.ts';
+import { BudgetTimeout, ConnectionBudget } from './connection-budget.ts';
+import { busy, isTooManyConnections, unavailable } from './connection-errors.ts';
+import { isGatewayError } from '../../errors/gateway-error.ts';
 import { errorText } from '../error-fields.ts';
 import { quoteIdent } from './identifiers.ts';
 
@@ -12,13 +16,28 @@ export interface PostgresClientOptions {
   connectionString: string;
   /** Schema to create and put first on the search_path of every connection (test isolation). */
   schema?: string;
-  /** Pool size (default 10). */
-  max?: number;
+  /** Connections for queries and transactions (the LISTEN connection is one more); default DEFAULT_POOL_SIZE. */
+  poolSize?: number;
+  /** How long a query waits for a free connection, or for a slot on a full server; default DEFAULT_POOL_TIMEOUT_MS. */
+  poolTimeoutMs?: number;
   logger?: Logger;
 }
 
+/** `portcullis start --pg-pool-size / --pg-pool-timeout`: this node's share of the server's connections. */
+export interface PgPoolSettings {
+  size?: number;
+  timeoutMs?: number;
+}
+
+/** Small on purpose: every node and every worker-less CLI run takes from the server's max_connections. */
+export const DEFAULT_POOL_SIZE = 5;
+export const DEFAULT_POOL_TIMEOUT_MS = 5000;
+
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5000;
+/** Retrying a server that refused for want of slots: soon (a slot frees when any write ends), never in a tight loop. */
+const REFUSED_RETRY_MIN_MS = 25;
+const REFUSED_RETRY_MAX_MS = 500;
 
 /** int8 as number (counters and unix timestamps stay far below 2^53); every other type as pg parses it. */
 const types: pg.CustomTypesConfig = {
@@ -54,19 +73,74 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
     }
   }
 
-  const pool = new pg.Pool({ ...config, max: options.max ?? 10 });
+  const budget = new ConnectionBudget(options.poolSize ?? DEFAULT_POOL_SIZE);
+  const waitMs = options.poolTimeoutMs ?? DEFAULT_POOL_TIMEOUT_MS;
+  // pg-pool never queues here (the budget hands out at most `max` permits), so its connection timeout only
+  // bounds connecting to the server: an unreachable server stays STORE_UNAVAILABLE, a busy pool is STORE_BUSY.
+  const pool = new pg.Pool({ ...config, max: budget.size });
   // An idle client losing its connection must not crash the process; the pool drops it.
   pool.on('error', (err) => {
     logger?.warn({ err: { message: err.message, code: errorText(err, 'code') } }, 'store: idle database connection lost');
   });
-  try {
-    await pool.query('SELECT 1');
-  } catch (err) {
-    await pool.end().catch(() => {});
-    unavailable(err);
+
+  /** A connection of the budget and its permit, within the wait: refusals for want of server slots are retried until then. */
+  async function checkout(): Promise<{ client: pg.PoolClient; permit: () => void }> {
+    const started = performance.now();
+    let permit: () => void;
+    try {
+      permit = await budget.acquire(waitMs);
+    } catch (err) {
+      if (err instanceof BudgetTimeout) throw busy(`all ${budget.size} database connections of this node stayed busy for ${waitMs} ms`);
+      throw err;
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return { client: await pool.connect(), permit };
+      } catch (err) {
+        const left = waitMs - (performance.now() - started);
+        if (isTooManyConnections(err) && left > 0) {
+          if (attempt === 0) logger?.warn('store: the database server refused a connection (too many connections); waiting for a slot');
+          // Jittered so that several nodes refused at once do not come back at once; one last try at the deadline.
+          const pause = Math.min(REFUSED_RETRY_MAX_MS, REFUSED_RETRY_MIN_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
+          await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+          continue;
+        }
+        permit();
+        if (isTooManyConnections(err)) throw busy(`the database server had no free connection slot for ${waitMs} ms (53300)`);
+        return unavailable(err);
+      }
+    }
   }
 
-  async function run<R>(q: pg.Pool | pg.PoolClient, sql: string, params?: readonly SqlValue[]): Promise<SqlResult<R>> {
+  /**
+   * Runs `fn` on one connection of the budget. pg-pool drops its error listener while a client is checked out:
+   * a connection lost between two statements would be an unhandled 'error' event (a process crash). The next
+   * statement fails instead, and a connection marked broken is destroyed rather than reused.
+   */
+  async function withConnection<T>(fn: (client: pg.PoolClient, broken: (err: Error) => void) => Promise<T>): Promise<T> {
+    const { client, permit } = await checkout();
+    let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onError);
+    try {
+      return await fn(client, onError);
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+      permit();
+    }
+  }
+
+  try {
+    await withConnection((client) => run(client, 'SELECT 1'));
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
+
+  async function run<R>(q: pg.PoolClient, sql: string, params?: readonly SqlValue[]): Promise<SqlResult<R>> {
     try {
       // Casts kept: pg only reads `params` (its type just isn't readonly), and a row's type is the caller's
       // statement's, which no check here could know (SqlQueryable.query<R> is the boundary that names it).
@@ -81,37 +155,31 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
   let closed = false;
   return {
     driver: 'postgres',
-    query: <R>(sql: string, params?: readonly SqlValue[]) => run<R>(pool, sql, params),
-    async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (err) {
-        return unavailable(err);
-      }
-      let broken: Error | undefined;
-      // pg-pool drops its error listener while a client is checked out: a connection lost between two
-      // statements would be an unhandled 'error' event (a process crash). The next statement fails instead.
-      const onError = (err: Error) => {
-        broken = err;
-      };
-      client.on('error', onError);
-      try {
-        await run(client, 'BEGIN');
-        const result = await fn({ query: <R>(sql: string, params?: readonly SqlValue[]) => run<R>(client, sql, params) });
-        await run(client, 'COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
-          broken = rollbackErr instanceof Error ? rollbackErr : new Error('ROLLBACK failed');
-        });
-        throw err;
-      } finally {
-        // A connection that could not roll back is in an unknown state: destroy it rather than reuse it.
-        client.off('error', onError);
-        client.release(broken);
-      }
-    },
+    query: <R>(sql: string, params?: readonly SqlValue[]) =>
+      withConnection(async (client, broken) => {
+        try {
+          return await run<R>(client, sql, params);
+        } catch (err) {
+          // A connection-class failure (run turned it into a GatewayError) leaves the connection unusable.
+          if (isGatewayError(err)) broken(err);
+          throw err;
+        }
+      }),
+    transaction: <T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> =>
+      withConnection(async (client, broken) => {
+        try {
+          await run(client, 'BEGIN');
+          const result = await fn({ query: <R>(sql: string, params?: readonly SqlValue[]) => run<R>(client, sql, params) });
+          await run(client, 'COMMIT');
+          return result;
+        } catch (err) {
+          // A connection that could not roll back is in an unknown state: destroy it rather than reuse it.
+          await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+            broken(rollbackErr instanceof Error ? rollbackErr : new Error('ROLLBACK failed'));
+          });
+          throw err;
+        }
+      }),
     listen: (channel, onNotify, onReconnect) => feed.add(channel, { onNotify, onReconnect }),
     async close() {
       if (closed) return;
@@ -140,16 +208,22 @@ class ListenConnection {
 
   async add(channel: string, listener: Listener): Promise<() => Promise<void>> {
     const quoted = quoteIdent(channel);
-    const client = await this.connected();
     let set = this.channels.get(channel);
     if (!set) {
       set = new Set();
       this.channels.set(channel, set);
       try {
+        const client = await this.connected();
         await client.query(`LISTEN ${quoted}`);
       } catch (err) {
-        this.channels.delete(channel);
-        unavailable(err);
+        if (!(isGatewayError(err) && err.code === 'STORE_BUSY')) {
+          this.channels.delete(channel);
+          unavailable(err);
+        }
+        // A full server is no reason not to start: the version poll covers until a slot frees and the
+        // reconnect, as after a loss, LISTENs and tells the listener to catch up.
+        this.logger?.warn('store: no connection slot for LISTEN yet (too many connections); polling until one frees');
+        this.scheduleReconnect();
       }
     }
     set.add(listener);
