@@ -65,7 +65,14 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<Store>
   const logger = createLogger(process.env.PORTCULLIS_LOG_LEVEL ?? 'warn');
   try {
     const plugins = options.entities ? await loadPluginRegistry() : new Map();
-    return await openStore({ databaseUrl, dataDir: databaseUrl ? undefined : dataDir, pgPool: CLI_PG_POOL, codec: createSecretCodec(keyring), plugins, logger });
+    return await openStore({
+      databaseUrl,
+      dataDir: databaseUrl ? undefined : dataDir,
+      pgPool: CLI_PG_POOL,
+      codec: createSecretCodec(keyring),
+      plugins,
+      logger,
+    });
   } catch (err) {
     if (err instanceof DataDirInUseError) {
       throw new CliError(

@@ -56,7 +56,10 @@ async function asPostgres(command: string): Promise<void> {
   else await run('su', ['postgres', '-c', command]);
 }
 
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+/** Server settings given on the command line (`-c name=value`; no spaces or quotes), e.g. `{ max_connections: 10 }`. */
+export type ServerSettings = Readonly<Record<string, string | number>>;
+
+export async function startPrivatePostgres(settings: ServerSettings = {}): Promise<PrivatePostgres> {
   const bin = (await binDir())!;
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-pg-'));
   if (userInfo().username === 'root') {
@@ -67,8 +70,13 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const data = join(dir, 'data');
   const port = await freePort();
   await asPostgres(`${bin}/initdb -D ${data} -A trust -U postgres -E UTF8 --no-sync > ${dir}/initdb.log 2>&1`);
+  const extra = Object.entries(settings)
+    .map(([name, value]) => ` -c ${name}=${value}`)
+    .join('');
   const pgCtl = (action: string) =>
-    asPostgres(`${bin}/pg_ctl -D ${data} -l ${dir}/server.log -w -t 30 -m fast -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1" ${action} > /dev/null`);
+    asPostgres(
+      `${bin}/pg_ctl -D ${data} -l ${dir}/server.log -w -t 30 -m fast -o "-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${extra}" ${action} > /dev/null`,
+    );
   let running = false;
   const server: PrivatePostgres = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,

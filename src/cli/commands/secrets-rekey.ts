@@ -38,7 +38,14 @@ export async function runSecretsRekey(args: string[]): Promise<number> {
   }
   const codec = createSecretCodec(keyring);
   const logger = createLogger(process.env.PORTCULLIS_LOG_LEVEL ?? 'warn');
-  const store = await openStore({ databaseUrl, dataDir: databaseUrl ? undefined : dataDir, pgPool: CLI_PG_POOL, codec, plugins: await loadPluginRegistry(), logger });
+  const store = await openStore({
+    databaseUrl,
+    dataDir: databaseUrl ? undefined : dataDir,
+    pgPool: CLI_PG_POOL,
+    codec,
+    plugins: await loadPluginRegistry(),
+    logger,
+  });
   try {
     const count = await store.rekeySecrets({ id: 'cli', name: 'cli', role: 'admin' });
     process.stdout.write(`re-encrypted the secrets of ${count} entit${count === 1 ? 'y' : 'ies'} under key '${codec.activeKeyId}'\n`);

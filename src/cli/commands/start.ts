@@ -271,7 +271,8 @@ function parseHeaderSettings(headers: string, headersUpstream: string): KongHead
 /** Whole connections, at least 1; the ceiling only catches a typo (a budget of thousands is no budget). */
 function parsePoolSize(value: string): number {
   const size = Number(value.trim());
-  if (!Number.isInteger(size) || size < 1 || size > 1000) throw new CliError(`--pg-pool-size '${value}' must be a whole number of connections from 1 to 1000`, 2);
+  if (!Number.isInteger(size) || size < 1 || size > 1000)
+    throw new CliError(`--pg-pool-size '${value}' must be a whole number of connections from 1 to 1000`, 2);
   return size;
 }
 

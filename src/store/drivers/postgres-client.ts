@@ -33,6 +33,11 @@ export interface PgPoolSettings {
 export const DEFAULT_POOL_SIZE = 5;
 export const DEFAULT_POOL_TIMEOUT_MS = 5000;
 
+/**
+ * A connection idle this long goes back to the server: on slots shared by several nodes, an idle connection one
+ * node keeps is one another node's write waits for. Reconnecting costs milliseconds; a busy pool never idles.
+ */
+const IDLE_CLOSE_MS = 2000;
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5000;
 /** Retrying a server that refused for want of slots: soon (a slot frees when any write ends), never in a tight loop. */
@@ -77,7 +82,7 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
   const waitMs = options.poolTimeoutMs ?? DEFAULT_POOL_TIMEOUT_MS;
   // pg-pool never queues here (the budget hands out at most `max` permits), so its connection timeout only
   // bounds connecting to the server: an unreachable server stays STORE_UNAVAILABLE, a busy pool is STORE_BUSY.
-  const pool = new pg.Pool({ ...config, max: budget.size });
+  const pool = new pg.Pool({ ...config, max: budget.size, idleTimeoutMillis: IDLE_CLOSE_MS });
   // An idle client losing its connection must not crash the process; the pool drops it.
   pool.on('error', (err) => {
     logger?.warn({ err: { message: err.message, code: errorText(err, 'code') } }, 'store: idle database connection lost');
