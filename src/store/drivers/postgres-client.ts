@@ -29,7 +29,7 @@ export interface PgPoolSettings {
   timeoutMs?: number;
 }
 
-/** Small on purpose: every node and every worker-less CLI run takes from the server's max_connections. */
+/** Small on purpose: every node, and every CLI command beside them, takes from the server's max_connections. */
 export const DEFAULT_POOL_SIZE = 5;
 export const DEFAULT_POOL_TIMEOUT_MS = 5000;
 
@@ -43,6 +43,7 @@ const RECONNECT_MAX_MS = 5000;
 /** Retrying a server that refused for want of slots: soon (a slot frees when any write ends), never in a tight loop. */
 const REFUSED_RETRY_MIN_MS = 25;
 const REFUSED_RETRY_MAX_MS = 500;
+const REFUSED_WARN_EVERY_MS = 10_000;
 
 /** int8 as number (counters and unix timestamps stay far below 2^53); every other type as pg parses it. */
 const types: pg.CustomTypesConfig = {
@@ -88,6 +89,20 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
     logger?.warn({ err: { message: err.message, code: errorText(err, 'code') } }, 'store: idle database connection lost');
   });
 
+  // Said once per REFUSED_WARN_EVERY_MS with how often since: an oversubscribed server refuses on every write.
+  let refusedSince = 0;
+  let warnedAt = -Infinity;
+  function warnRefused(): void {
+    refusedSince++;
+    if (performance.now() - warnedAt < REFUSED_WARN_EVERY_MS) return;
+    warnedAt = performance.now();
+    logger?.warn(
+      { refused: refusedSince, pool_size: budget.size },
+      'store: the database server refused connections (too many connections); waiting for a slot: nodes × (pool size + 1) exceeds what max_connections leaves them (README: sizing)',
+    );
+    refusedSince = 0;
+  }
+
   /** A connection of the budget and its permit, within the wait: refusals for want of server slots are retried until then. */
   async function checkout(): Promise<{ client: pg.PoolClient; permit: () => void }> {
     const started = performance.now();
@@ -104,7 +119,7 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
       } catch (err) {
         const left = waitMs - (performance.now() - started);
         if (isTooManyConnections(err) && left > 0) {
-          if (attempt === 0) logger?.warn('store: the database server refused a connection (too many connections); waiting for a slot');
+          if (attempt === 0) warnRefused();
           // Jittered so that several nodes refused at once do not come back at once; one last try at the deadline.
           const pause = Math.min(REFUSED_RETRY_MAX_MS, REFUSED_RETRY_MIN_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
           await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
