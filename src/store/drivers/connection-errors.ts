@@ -16,6 +16,7 @@ const MESSAGES = [
   /connection terminated/i,
   /not queryable/i,
   /timeout exceeded when trying to connect/i,
+  /^timeout expired$/i, // pg's own connectionTimeoutMillis
   /connection.*(ended|closed)/i,
   /pglite is closed/i,
   /cannot use a pool after calling end/i,

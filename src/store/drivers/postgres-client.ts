@@ -79,15 +79,9 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
     }
   }
 
-  const budget = new ConnectionBudget(options.poolSize ?? DEFAULT_POOL_SIZE);
   const waitMs = options.poolTimeoutMs ?? DEFAULT_POOL_TIMEOUT_MS;
-  // pg-pool never queues here (the budget hands out at most `max` permits), so its connection timeout only
-  // bounds connecting to the server: an unreachable server stays STORE_UNAVAILABLE, a busy pool is STORE_BUSY.
-  const pool = new pg.Pool({ ...config, max: budget.size, idleTimeoutMillis: IDLE_CLOSE_MS });
-  // An idle client losing its connection must not crash the process; the pool drops it.
-  pool.on('error', (err) => {
-    logger?.warn({ err: { message: err.message, code: errorText(err, 'code') } }, 'store: idle database connection lost');
-  });
+  /** Connections whose socket failed: never given to another caller. */
+  const lost = new WeakSet<pg.Client>();
 
   // Said once per REFUSED_WARN_EVERY_MS with how often since: an oversubscribed server refuses on every write.
   let refusedSince = 0;
@@ -103,64 +97,69 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
     refusedSince = 0;
   }
 
-  /** A connection of the budget and its permit, within the wait: refusals for want of server slots are retried until then. */
-  async function checkout(): Promise<{ client: pg.PoolClient; permit: () => void }> {
-    const started = performance.now();
-    let permit: () => void;
-    try {
-      permit = await budget.acquire(waitMs);
-    } catch (err) {
-      if (err instanceof BudgetTimeout) throw busy(`all ${budget.size} database connections of this node stayed busy for ${waitMs} ms`);
-      throw err;
-    }
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return { client: await pool.connect(), permit };
-      } catch (err) {
-        const left = waitMs - (performance.now() - started);
-        if (isTooManyConnections(err) && left > 0) {
-          if (attempt === 0) warnRefused();
-          // Jittered so that several nodes refused at once do not come back at once; one last try at the deadline.
-          const pause = Math.min(REFUSED_RETRY_MAX_MS, REFUSED_RETRY_MIN_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
-          await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
-          continue;
+  const budget: ConnectionBudget<pg.Client> = new ConnectionBudget<pg.Client>(
+    options.poolSize ?? DEFAULT_POOL_SIZE,
+    {
+      /** Connects before `deadline`: a server refusing for want of slots (53300) is asked again, with pauses, until then. */
+      async open(deadline) {
+        for (let attempt = 0; ; attempt++) {
+          const client = new pg.Client(config);
+          // Always listened to: an 'error' nobody hears would crash the process. Idle, the connection is dropped;
+          // in use, the statement under way fails and the holder gives it back broken.
+          client.on('error', (err) => {
+            lost.add(client);
+            if (budget.discard(client)) logger?.warn({ err: { message: err.message, code: errorText(err, 'code') } }, 'store: idle database connection lost');
+          });
+          try {
+            await client.connect();
+            return client;
+          } catch (err) {
+            client.end().catch(() => {});
+            const left = deadline - performance.now();
+            if (!isTooManyConnections(err)) return unavailable(err);
+            if (left <= 0) throw busy(`the database server had no free connection slot within ${waitMs} ms (53300)`);
+            if (attempt === 0) warnRefused();
+            // Jittered so that several nodes refused at once do not come back at once; one last try at the deadline.
+            const pause = Math.min(REFUSED_RETRY_MAX_MS, REFUSED_RETRY_MIN_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
+            await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+          }
         }
-        permit();
-        if (isTooManyConnections(err)) throw busy(`the database server had no free connection slot for ${waitMs} ms (53300)`);
-        return unavailable(err);
-      }
-    }
-  }
+      },
+      close: (client) => client.end().catch(() => {}),
+    },
+    IDLE_CLOSE_MS,
+  );
 
   /**
-   * Runs `fn` on one connection of the budget. pg-pool drops its error listener while a client is checked out:
-   * a connection lost between two statements would be an unhandled 'error' event (a process crash). The next
-   * statement fails instead, and a connection marked broken is destroyed rather than reused.
+   * Runs `fn` on one connection of the budget, waiting for one up to the pool timeout (then STORE_BUSY). A
+   * connection whose socket failed, or that `fn` marks broken, is closed rather than reused.
    */
-  async function withConnection<T>(fn: (client: pg.PoolClient, broken: (err: Error) => void) => Promise<T>): Promise<T> {
-    const { client, permit } = await checkout();
-    let broken: Error | undefined;
-    const onError = (err: Error) => {
-      broken = err;
-    };
-    client.on('error', onError);
+  async function withConnection<T>(fn: (client: pg.Client, broken: () => void) => Promise<T>): Promise<T> {
+    let client: pg.Client;
     try {
-      return await fn(client, onError);
+      client = await budget.acquire(waitMs);
+    } catch (err) {
+      if (err instanceof BudgetTimeout) throw busy(`all ${budget.size} database connections of this node stayed busy for ${waitMs} ms`);
+      return unavailable(err);
+    }
+    const marked = { broken: false };
+    try {
+      return await fn(client, () => {
+        marked.broken = true;
+      });
     } finally {
-      client.off('error', onError);
-      client.release(broken);
-      permit();
+      budget.release(client, marked.broken || lost.has(client));
     }
   }
 
   try {
     await withConnection((client) => run(client, 'SELECT 1'));
   } catch (err) {
-    await pool.end().catch(() => {});
+    await budget.end();
     throw err;
   }
 
-  async function run<R>(q: pg.PoolClient, sql: string, params?: readonly SqlValue[]): Promise<SqlResult<R>> {
+  async function run<R>(q: pg.Client, sql: string, params?: readonly SqlValue[]): Promise<SqlResult<R>> {
     try {
       // Casts kept: pg only reads `params` (its type just isn't readonly), and a row's type is the caller's
       // statement's, which no check here could know (SqlQueryable.query<R> is the boundary that names it).
@@ -181,7 +180,7 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
           return await run<R>(client, sql, params);
         } catch (err) {
           // A connection-class failure (run turned it into a GatewayError) leaves the connection unusable.
-          if (isGatewayError(err)) broken(err);
+          if (isGatewayError(err)) broken();
           throw err;
         }
       }),
@@ -194,9 +193,7 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
           return result;
         } catch (err) {
           // A connection that could not roll back is in an unknown state: destroy it rather than reuse it.
-          await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
-            broken(rollbackErr instanceof Error ? rollbackErr : new Error('ROLLBACK failed'));
-          });
+          await client.query('ROLLBACK').catch(broken);
           throw err;
         }
       }),
@@ -205,7 +202,7 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
       if (closed) return;
       closed = true;
       await feed.close();
-      await pool.end();
+      await budget.end();
     },
   };
 }
