@@ -5,7 +5,7 @@
 //
 // Layout: a small header, then GROUPS groups. An identifier hashes to exactly one group (no probing into others,
 // so one lock covers every place its bucket can be) of SLOTS_PER_GROUP buckets:
-//   group: [lock, waiters, seed-free padding…][32 tags][32 expiries]   (SLOT_BASE bytes, scanned in one go)
+//   group: [lock, padding to a cache line][32 tags][32 expiries]   (SLOT_BASE bytes, scanned in one go)
 //   slot:  [instance tag ×4, key length, window starts ×6, pad][key: 56 UTF-16 units][counts ×6][previous ×6]
 // Memory is fixed: a bucket whose windows are all over is reused in place; when every bucket of a group is
 // still live a new identifier cannot be counted and consume() throws CounterTableFull, which the handler treats
@@ -31,9 +31,8 @@ const KEY_UNITS = 56;
 const LONG_KEY = 0x10000; // added to a long key's stored length: never equal to a short key's length
 const HEADER_BYTES = 64;
 const SLOT_BYTES = 256;
-/** Group header: lock and waiter count, padded to a cache line, then the tags and expiries of its buckets. */
+/** Group header: its lock, padded to a cache line, then the tags and expiries of its buckets. */
 const LOCK = 0,
-  WAITERS = 1,
   TAGS = 16,
   EXPIRIES = TAGS + SLOTS_PER_GROUP;
 const SLOT_BASE = (EXPIRIES + SLOTS_PER_GROUP) * 4;
@@ -53,6 +52,8 @@ const SEED_WRITING = 1,
 /** A lock held this long is taken over: its holder died mid-update (a terminated worker runs no `finally`). */
 const ABANDONED_LOCK_MS = 250;
 const SPINS = 64;
+/** The lock word's low bit: some thread may be sleeping on the lock (tokens are even). */
+const SLEEPERS = 1;
 
 /** Bytes a node shares for `groups` groups of SLOTS_PER_GROUP buckets. */
 export function sharedCounterBytes(groups: number): number {
@@ -217,45 +218,57 @@ export class SharedCounterStore implements CounterStore {
       const lastEnd = seconds(lastEnds[p]);
       if (lastEnd > expiresAt) expiresAt = lastEnd;
     }
-    uints[expiry] = expiresAt;
+    if (expiresAt !== uints[expiry]) uints[expiry] = expiresAt; // unchanged most calls: leave its cache line clean
     return -1;
   }
 
   /**
-   * Takes the group's lock: spins briefly (it is held for well under a microsecond), then sleeps on it. Returns
-   * this holder's token. A lock held past ABANDONED_LOCK_MS by the same holder is taken over.
+   * Takes the group's lock: spins briefly (it is held for well under a microsecond), then sleeps on it. The lock
+   * word holds its holder's token (even), plus SLEEPERS when a thread may be sleeping on it; returns the word as
+   * this holder left it. A lock held past ABANDONED_LOCK_MS by the same holder is taken over.
    */
   private lock(base: number): number {
     const { ints } = this;
-    const token = (((threadId % 2047) + 1) << 20) | (this.sequence = (this.sequence + 1) & 0xfffff);
-    let held = Atomics.compareExchange(ints, base + LOCK, 0, token);
+    const at = base + LOCK;
+    const token = (((threadId % 1023) + 1) << 21) | ((this.sequence = (this.sequence + 1) & 0xfffff) << 1);
+    let held = Atomics.compareExchange(ints, at, 0, token);
     if (held === 0) return token;
     for (let spin = 0; spin < SPINS; spin++) {
-      held = Atomics.compareExchange(ints, base + LOCK, 0, token);
+      held = Atomics.compareExchange(ints, at, 0, token);
       if (held === 0) return token;
     }
-    let holder = held,
+    let holder = held & ~SLEEPERS,
       since = performance.now();
     for (;;) {
-      Atomics.add(ints, base + WAITERS, 1);
-      Atomics.wait(ints, base + LOCK, held, 10);
-      Atomics.sub(ints, base + WAITERS, 1);
-      held = Atomics.compareExchange(ints, base + LOCK, 0, token);
-      if (held === 0) return token;
+      // Taken while others may sleep, the lock keeps SLEEPERS, so its release wakes one of them.
+      held = Atomics.compareExchange(ints, at, 0, token | SLEEPERS);
+      if (held === 0) return token | SLEEPERS;
+      if ((held & SLEEPERS) !== 0 || Atomics.compareExchange(ints, at, held, held | SLEEPERS) === held) Atomics.wait(ints, at, held | SLEEPERS, 10);
       const now = performance.now();
-      if (held !== holder) {
-        holder = held;
+      if ((held & ~SLEEPERS) !== holder) {
+        holder = held & ~SLEEPERS;
         since = now;
-      } else if (now - since > ABANDONED_LOCK_MS && Atomics.compareExchange(ints, base + LOCK, held, token) === held) {
-        return token;
+      } else if (now - since > ABANDONED_LOCK_MS) {
+        const word = Atomics.load(ints, at);
+        if ((word & ~SLEEPERS) === holder && Atomics.compareExchange(ints, at, word, token | SLEEPERS) === word) return token | SLEEPERS;
       }
     }
   }
 
-  private unlock(base: number, token: number): void {
+  /** Releases the lock taken as `held` (one atomic step when nobody waited), waking a sleeper if one may wait. */
+  private unlock(base: number, held: number): void {
     const { ints } = this;
-    // A lock taken over from us (we stalled past ABANDONED_LOCK_MS) is not ours to release.
-    if (Atomics.compareExchange(ints, base + LOCK, token, 0) === token && Atomics.load(ints, base + WAITERS) > 0) Atomics.notify(ints, base + LOCK, 1);
+    const at = base + LOCK;
+    let word = Atomics.compareExchange(ints, at, held, 0);
+    if (word === held) {
+      if ((held & SLEEPERS) !== 0) Atomics.notify(ints, at, 1);
+      return;
+    }
+    // A waiter marked SLEEPERS while we held it; a different token means the lock was taken over from us (we
+    // stalled past ABANDONED_LOCK_MS): not ours to release.
+    if (word !== (held | SLEEPERS)) return;
+    word = Atomics.compareExchange(ints, at, word, 0);
+    if (word === (held | SLEEPERS)) Atomics.notify(ints, at, 1);
   }
 }
 
@@ -277,16 +290,20 @@ function nodeSeed(ints: Int32Array): number {
   return Atomics.load(ints, H_SEED);
 }
 
-/** A 32-bit hash of the key's UTF-16 units (murmur3's mixing, one unit at a time): picks the group and tags. */
+/**
+ * A 32-bit hash of the key (murmur3 over pairs of UTF-16 units): picks the group and tags. Pairs halve the chain
+ * of dependent multiplications, which is what a hash of a 36-unit UUID costs.
+ */
 function hashKey(key: string, seed: number): number {
   let h = seed;
-  for (let i = 0; i < key.length; i++) {
-    let k = Math.imul(key.charCodeAt(i), 0xcc9e2d51);
+  const n = key.length;
+  for (let i = 0; i < n; i += 2) {
+    let k = Math.imul(key.charCodeAt(i) | ((i + 1 < n ? key.charCodeAt(i + 1) : 0) << 16), 0xcc9e2d51);
     k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
     h ^= k;
-    h = Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64;
+    h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
   }
-  h ^= key.length;
+  h ^= n;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return h ^ (h >>> 16);
