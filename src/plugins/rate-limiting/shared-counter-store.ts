@@ -61,10 +61,11 @@ export function sharedCounterBytes(groups: number): number {
 }
 
 /**
- * rate-limiting's share of node memory: 4096 groups, 131,072 buckets, 33.2 MiB. A bucket holds every period of one
- * identifier of one plugin instance, so this tracks ~65,000 identifiers live at once across all rate-limiting
- * instances of a node with little risk of a full group (half full on average: a group overflows with probability
- * ~10^-4), about what Kong's 12 MiB `kong_rate_limiting_counters` dict holds at one key per period.
+ * rate-limiting's share of node memory: 4096 groups, 131,072 buckets, 33.2 MiB (untouched pages cost nothing). A
+ * bucket holds every period of one identifier of one plugin instance. Identifiers spread over groups at random, so
+ * with 32,000 of them live at once across a node's rate-limiting instances a new one finds its group full with
+ * probability ~10^-10, with 65,000 (half the buckets) ~3·10^-4, with 98,000 ~7%. Kong's 12 MiB
+ * `kong_rate_limiting_counters` dict holds some 60,000 counters of one period each.
  */
 export const SHARED_COUNTER_BYTES = sharedCounterBytes(4096);
 
