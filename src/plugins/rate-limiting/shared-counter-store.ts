@@ -44,11 +44,8 @@ const S_INSTANCE = 0,
 const S_KEY_BYTES = 48,
   S_DOUBLES_BYTES = S_KEY_BYTES + KEY_UNITS * 2;
 const PERIOD_COUNT = PERIODS.length;
-/** Header words: the node's hash seed, and whether it has been written. */
-const H_STATE = 0,
-  H_SEED = 1;
-const SEED_WRITING = 1,
-  SEED_READY = 2;
+/** Header word: the node's hash seed. */
+const H_SEED = 0;
 /** A lock held this long is taken over: its holder died mid-update (a terminated worker runs no `finally`). */
 const ABANDONED_LOCK_MS = 250;
 const SPINS = 64;
@@ -278,17 +275,14 @@ function seconds(ms: number | undefined): number {
   return ((ms ?? 0) / 1000) >>> 0;
 }
 
-/** The node's random hash seed, written once by whichever thread gets there first. */
+/**
+ * The node's random hash seed: the first thread to propose one sets it in one atomic step (0 is "none yet"), so a
+ * worker that dies at any point leaves nobody waiting.
+ */
 function nodeSeed(ints: Int32Array): number {
-  const state = Atomics.compareExchange(ints, H_STATE, 0, SEED_WRITING);
-  if (state === 0) {
-    Atomics.store(ints, H_SEED, randomInt(1, 2 ** 31));
-    Atomics.store(ints, H_STATE, SEED_READY);
-    Atomics.notify(ints, H_STATE);
-  } else {
-    while (Atomics.load(ints, H_STATE) !== SEED_READY) Atomics.wait(ints, H_STATE, SEED_WRITING, 10);
-  }
-  return Atomics.load(ints, H_SEED);
+  const proposed = randomInt(1, 2 ** 31);
+  const seed = Atomics.compareExchange(ints, H_SEED, 0, proposed);
+  return seed === 0 ? proposed : seed;
 }
 
 /**
