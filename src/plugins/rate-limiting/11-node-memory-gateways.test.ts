@@ -11,6 +11,8 @@ import { startGateway, type Gateway } from '../../gateway/server.ts';
 import { plugins } from '../../../test/helpers/gateway.ts';
 import { startUpstream, type TestUpstream } from '../../../test/helpers/upstream.ts';
 import { httpRequest } from '../../../test/helpers/http.ts';
+import { assertRefused } from '../../../test/helpers/refusal.ts';
+import { sharedCounterBytes } from './shared-counter-store.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -64,4 +66,35 @@ test('two gateways sharing node memory let exactly the limit through between the
   assert.deepEqual(rest.map((r) => r.status).sort(), [200, 200, ...Array<number>(8).fill(429)]);
   const last = await httpRequest(urls[1] ?? '');
   assert.equal(last.headers['x-ratelimit-remaining-hour'], '0');
+});
+
+test('node memory full of live identifiers: a new one is let through (fault_tolerant) or refused with 500, known ones still limited', async () => {
+  const upstream: TestUpstream = await startUpstream();
+  cleanups.push(() => upstream.close());
+  const registry = await plugins();
+  // One group: room for 32 identifiers.
+  const nodeMemory = new Map([['rate-limiting', new SharedArrayBuffer(sharedCounterBytes(1))]]);
+  const route = (name: string, faultTolerant: boolean) => ({
+    name,
+    paths: [`/${name}`],
+    plugins: [{ name: 'rate-limiting', config: { hour: 1, limit_by: 'header', header_name: 'X-Tenant', fault_tolerant: faultTolerant } }],
+  });
+  const doc = { _format_version: '3.0', services: [{ name: 'api', url: upstream.url, routes: [route('tolerant', true), route('strict', false)] }] };
+  const state = new PersistentState();
+  const gateway = await startGateway(compileConfig(loadDeclarative(doc, registry), registry, state, undefined, { nodeMemory }), {
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    logger: pino({ level: 'silent' }),
+  });
+  cleanups.push(async () => {
+    await gateway.close(200);
+    state.dispose();
+  });
+  const base = `http://127.0.0.1:${gateway.addresses()[0]?.port ?? 0}`;
+  const as = (path: string, tenant: string) => httpRequest(`${base}${path}`, { headers: { 'x-tenant': tenant } });
+  for (let i = 0; i < 32; i++) assert.equal((await as('/tolerant', `t${i}`)).status, 200);
+  const letThrough = await as('/tolerant', 'newcomer');
+  assert.equal(letThrough.status, 200);
+  assert.equal(letThrough.headers['x-ratelimit-remaining-hour'], undefined, 'not counted: no headers');
+  assertRefused(await as('/strict', 'newcomer'), { status: 500, code: 'RATE_LIMIT_STORE_UNAVAILABLE', message: 'An unexpected error occurred' });
+  assertRefused(await as('/tolerant', 't7'), { status: 429, code: 'RATE_LIMITED', message: 'API rate limit exceeded' });
 });
