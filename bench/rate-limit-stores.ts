@@ -1,15 +1,21 @@
-// Micro-benchmark (not a test): what one rate-limiting consume() costs per policy's store, sequentially
-// (latency per call) and with 64 calls in flight (throughput), on 1000 identifiers with minute + hour limits.
-// Local is in-process; redis uses 127.0.0.1:6379; cluster uses PGlite (in-process) and PostgreSQL
-// (127.0.0.1:5432, a throwaway database). Stores that cannot be reached are skipped.
+// Micro-benchmark (not a test): what one rate-limiting consume() costs per policy's store, on 1000 identifiers
+// with minute + hour limits. First the synchronous `local` stores in ns per call, side by side: this process's
+// LocalCounterStore and the node-wide SharedCounterStore, on one thread and on two worker threads (each with its
+// own LocalCounterStore, or both on one shared buffer; and both on one hot identifier). Then every store
+// sequentially (latency per call) and with 64 calls in flight (throughput). redis uses 127.0.0.1:6379; cluster
+// uses PGlite (in-process) and PostgreSQL (127.0.0.1:5432, a throwaway database). Stores that cannot be reached
+// are skipped.
 // Run: ./node_modules/.bin/node bench/rate-limit-stores.ts
 import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import type { CounterStore, PeriodLimit } from '../src/plugins/rate-limiting/counter-store.ts';
 import { LocalCounterStore } from '../src/plugins/rate-limiting/local-counter-store.ts';
 import { RedisCounterStore } from '../src/plugins/rate-limiting/redis-counter-store.ts';
 import { closeAllRedisClients } from '../src/plugins/rate-limiting/redis-clients.ts';
 import { ClusterCounterStore } from '../src/plugins/rate-limiting/cluster-counter-store.ts';
 import { PERIODS, copyWindows, windowsAt } from '../src/plugins/rate-limiting/periods.ts';
+import { SHARED_COUNTER_BYTES } from '../src/plugins/rate-limiting/shared-counter-store.ts';
+import type { LoopInput } from './rate-limit-sync-loop.ts';
 import { slidingWeights } from '../src/plugins/rate-limiting/sliding-window.ts';
 import { createPgliteClient } from '../src/store/drivers/pglite-client.ts';
 import { createPostgresClient } from '../src/store/drivers/postgres-client.ts';
@@ -60,6 +66,58 @@ const migrate = async (sql: SqlClient) =>
     (await loadMigrations()).filter((m) => m.name === 'rate_limiting_counters'),
   );
 
+/** ns per consume() on each of `threads` worker threads running the loop at once. */
+async function inThreads(threads: number, input: LoopInput): Promise<number[]> {
+  const start = new SharedArrayBuffer(4);
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(new URL('./rate-limit-sync-loop.ts', import.meta.url), { workerData: { ...input, start, threads } }),
+  );
+  try {
+    return await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<number>((resolve, reject) => {
+            w.once('message', (ns: number) => {
+              resolve(ns);
+            });
+            w.once('error', reject);
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+async function syncBench(): Promise<void> {
+  const identifiers = Array.from({ length: 1000 }, () => randomUUID());
+  const row = (label: string, ns: number[]) => {
+    const each = ns.map((n) => n.toFixed(0).padStart(5)).join(' ');
+    // Together: the calls both threads complete per second, from each one's ns per call.
+    console.log(
+      `${label.padEnd(56)} ${each} ns/consume${ns.length > 1 ? ` (per thread; ${ns.reduce((sum, n) => sum + 1e3 / n, 0).toFixed(1)} M calls/s together)` : ''}`,
+    );
+  };
+  for (const sliding of [false, true]) {
+    const kind = sliding ? 'sliding' : 'fixed';
+    const base = { identifiers, sliding, durationMs: DURATION_MS };
+    // Each row in fresh worker threads, so no store's run shapes the JIT state another is measured in.
+    const [local = NaN] = await inThreads(1, base);
+    const [shared = NaN] = await inThreads(1, { ...base, memory: new SharedArrayBuffer(SHARED_COUNTER_BYTES) });
+    row(`local (this thread's Map), ${kind}, 1 thread`, [local]);
+    row(`shared (node buffer), ${kind}, 1 thread`, [shared]);
+    console.log(`${'  shared ÷ local, 1 thread'.padEnd(56)} ${(shared / local).toFixed(2)}×`);
+    row(`local, ${kind}, 2 threads (a Map each: not per node)`, await inThreads(2, base));
+    row(`shared, ${kind}, 2 threads on one buffer`, await inThreads(2, { ...base, memory: new SharedArrayBuffer(SHARED_COUNTER_BYTES) }));
+    row(
+      `shared, ${kind}, 2 threads, one hot identifier`,
+      await inThreads(2, { ...base, identifiers: ['hot'], memory: new SharedArrayBuffer(SHARED_COUNTER_BYTES) }),
+    );
+  }
+}
+
+await syncBench();
 await bench('local', () => new LocalCounterStore());
 
 if (await sharedRedisSkip()) console.log('redis: skipped (127.0.0.1:6379 not reachable)');

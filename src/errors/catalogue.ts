@@ -82,7 +82,7 @@ export const catalogue = {
   IP_FORBIDDEN: { status: 403, title: 'Client address not allowed', message: 'IP address not allowed: {client ip}' },
   RATE_LIMITED: { status: 429, title: 'Rate limit exceeded', message: 'API rate limit exceeded' },
   RATE_LIMIT_IDENTIFIER_MISSING: { status: 500, title: 'Rate limit identifier missing', message: 'An unexpected error occurred' },
-  RATE_LIMIT_STORE_UNAVAILABLE: { status: 500, title: 'Rate-limit counters unreachable', message: 'An unexpected error occurred' },
+  RATE_LIMIT_STORE_UNAVAILABLE: { status: 500, title: 'Rate-limit counters unavailable', message: 'An unexpected error occurred' },
 
   // --- upstream ----------------------------------------------------------------------------------
   UPSTREAM_UNAVAILABLE: { status: 502, title: 'Upstream connection failed', message: 'An invalid response was received from the upstream server' },

@@ -68,6 +68,12 @@ export interface PluginEnv {
    * `--jwks-allow-private`); none when absent, so such addresses are refused.
    */
   allowedPrivateNetworks?: BlockList;
+  /**
+   * The node's memory for this plugin (its module's `sharedMemoryBytes`), shared by every worker thread of the node:
+   * state that must be exact per node, such as rate-limiting's `local` counters. Absent when the plugin asks for
+   * none, or when nothing shares this process's state (one thread).
+   */
+  nodeMemory?: SharedArrayBuffer;
 }
 
 export interface PluginModule<S extends TSchema = TSchema> {
@@ -82,6 +88,11 @@ export interface PluginModule<S extends TSchema = TSchema> {
    * config path (e.g. `config.limit_by`); empty when valid.
    */
   validate?(config: Static<S>): Record<string, string>;
+  /**
+   * Bytes of memory shared by every worker thread of a node; the node allocates one SharedArrayBuffer per plugin
+   * that asks, once, surviving worker restarts, and hands it to every instance as `env.nodeMemory`.
+   */
+  sharedMemoryBytes?: number;
   /** Called once per plugin entity per compiled config: precompute here, keep the request path lean. */
   create(config: Static<S>, env: PluginEnv): PluginHandler;
 }

@@ -102,8 +102,8 @@ test('Redis killed: fault_tolerant proxies unlimited and warns sparingly, otherw
       assert.equal(res.headers['x-ratelimit-remaining-hour'], undefined, 'nothing counted, nothing reported');
     }
     for (const res of await Promise.all(Array.from({ length: 10 }, () => get(node, '/fc')))) storeDown(res);
-    const warnings = node.logs.filter((l) => l.msg === 'rate-limiting counter store unreachable; requests let through unlimited (fault_tolerant)');
-    const errors = node.logs.filter((l) => l.msg === 'rate-limiting counter store unreachable; requests refused with 500 (fault_tolerant is false)');
+    const warnings = node.logs.filter((l) => l.msg === 'rate-limiting counter store unavailable; requests let through unlimited (fault_tolerant)');
+    const errors = node.logs.filter((l) => l.msg === 'rate-limiting counter store unavailable; requests refused with 500 (fault_tolerant is false)');
     assert.ok(warnings.length >= 1 && warnings.length < 10, `${warnings.length} warnings for 10 failures`);
     assert.ok(errors.length >= 1 && errors.length < 10, `${errors.length} errors for 10 failures`);
     assert.equal(warnings[0]?.policy, 'redis');

@@ -1,5 +1,6 @@
-// Which counter store a rate-limiting instance counts in, per `policy`: this process's memory, the shared Redis
-// (one connection per distinct settings, kept across rebuilds), or the database of a database-mode cluster.
+// Which counter store a rate-limiting instance counts in, per `policy`: this node's memory (shared by its worker
+// threads, or this process's alone), the shared Redis (one connection per distinct settings, kept across
+// rebuilds), or the database of a database-mode cluster.
 import { createHash } from 'node:crypto';
 import type { PluginEnv } from '../contract.ts';
 import { ConfigError } from '../../config/config-error.ts';
@@ -7,6 +8,7 @@ import type { CounterStore } from './counter-store.ts';
 import { ClusterCounterStore } from './cluster-counter-store.ts';
 import { LocalCounterStore } from './local-counter-store.ts';
 import { RedisCounterStore } from './redis-counter-store.ts';
+import { SharedCounterStore } from './shared-counter-store.ts';
 import type { RedisSettings } from './redis-clients.ts';
 import type { RateLimitingConfig } from './schema.ts';
 
@@ -38,7 +40,9 @@ export function counterStoreFor(config: RateLimitingConfig, env: PluginEnv): Cou
       return new ClusterCounterStore(env.sql, env.instanceId);
     case 'local':
     default:
-      // Counters outlive config rebuilds.
+      // Counters outlive config rebuilds: in the node's memory, which outlives every config and every worker
+      // (instances keyed by id), or in this process's, kept across rebuilds.
+      if (env.nodeMemory !== undefined) return new SharedCounterStore(env.nodeMemory, env.instanceId);
       return env.persistent('local-counters', () => new LocalCounterStore());
   }
 }

@@ -1,6 +1,7 @@
 // rate-limiting's access phase: count the request against the caller's windows (fixed or sliding) in the
 // policy's store, then either add the rate-limit headers to the response or refuse with Kong's 429, headers
-// and Retry-After. A store that cannot be reached lets traffic through (fault_tolerant) or fails it with 500.
+// and Retry-After. A store that cannot be reached (or, local, has no room for a new identifier) lets traffic
+// through (fault_tolerant) or fails it with 500.
 import type { PluginEnv, PluginHandler } from '../contract.ts';
 import type { RequestContext } from '../../gateway/context.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
@@ -13,7 +14,7 @@ import { PERIODS, copyWindows, windowsAt, type Windows } from './periods.ts';
 import { slidingWeights } from './sliding-window.ts';
 import type { RateLimitingConfig } from './schema.ts';
 
-/** An unreachable store is logged at most this often per plugin instance; every request would flood the log. */
+/** An unavailable store is logged at most this often per plugin instance; every request would flood the log. */
 const STORE_WARNING_INTERVAL_MS = 5000;
 
 export function createRateLimitingHandler(config: RateLimitingConfig, env: PluginEnv): PluginHandler {
@@ -54,8 +55,8 @@ export function createRateLimitingHandler(config: RateLimitingConfig, env: Plugi
       nextWarningAt = now + STORE_WARNING_INTERVAL_MS;
       const detail = { err, policy: config.policy, unlogged_failures: unlogged };
       unlogged = 0;
-      if (faultTolerant) env.logger.warn(detail, 'rate-limiting counter store unreachable; requests let through unlimited (fault_tolerant)');
-      else env.logger.error(detail, 'rate-limiting counter store unreachable; requests refused with 500 (fault_tolerant is false)');
+      if (faultTolerant) env.logger.warn(detail, 'rate-limiting counter store unavailable; requests let through unlimited (fault_tolerant)');
+      else env.logger.error(detail, 'rate-limiting counter store unavailable; requests refused with 500 (fault_tolerant is false)');
     } else unlogged++;
     if (!faultTolerant) throw new GatewayError('RATE_LIMIT_STORE_UNAVAILABLE', { cause: err });
   }

@@ -3,11 +3,14 @@
 import { definePlugin } from '../contract.ts';
 import { createRateLimitingHandler } from './handler.ts';
 import { RateLimitingConfigSchema, validateRateLimitingConfig } from './schema.ts';
+import { SHARED_COUNTER_BYTES } from './shared-counter-store.ts';
 
 export default definePlugin({
   name: 'rate-limiting',
   priority: 910,
   configSchema: RateLimitingConfigSchema,
   validate: validateRateLimitingConfig,
+  // `policy: local` counts per node, whichever worker thread a request lands on.
+  sharedMemoryBytes: SHARED_COUNTER_BYTES,
   create: createRateLimitingHandler,
 });

@@ -63,12 +63,12 @@ export const RateLimitingConfigSchema = Type.Object(
     path: Nullable(Type.String({ pattern: '^/', minLength: 1 }), 'Path whose requests share one counter, with `limit_by: path`.'),
     policy: Type.Union([Type.Literal('local'), Type.Literal('cluster'), Type.Literal('redis')], {
       description:
-        'Where counters live. `local`: in this process (each node counts on its own). `redis`: in Redis (`config.redis`), shared by every node. `cluster`: in the database, shared by every node of a database-mode cluster; refused in DB-less mode, as Kong does. Redis and database counters are exact across nodes: one atomic round trip checks every limited window and counts the request in all of them or none.',
+        "Where counters live. `local`: in this node's memory, shared by its worker threads, so a limit holds exactly per node (each node counts on its own). `redis`: in Redis (`config.redis`), shared by every node. `cluster`: in the database, shared by every node of a database-mode cluster; refused in DB-less mode, as Kong does. Redis and database counters are exact across nodes: one atomic round trip checks every limited window and counts the request in all of them or none.",
       default: 'local',
     }),
     fault_tolerant: Type.Boolean({
       description:
-        'What happens while the counter store (Redis or the database) cannot be reached. If true, requests are proxied without limits and a warning is logged (at most one every few seconds); if false, clients get `500` (`RATE_LIMIT_STORE_UNAVAILABLE`). Limiting resumes by itself once the store is back.',
+        "What happens while the counter store (Redis or the database) cannot be reached, or when `local` counters have no room for a new identifier (the node's table is full of live ones: identifiers already counted keep counting). If true, requests are proxied without limits and a warning is logged (at most one every few seconds); if false, clients get `500` (`RATE_LIMIT_STORE_UNAVAILABLE`). Limiting resumes by itself once the store is back (or buckets expire).",
       default: true,
     }),
     redis: RedisSchema,
