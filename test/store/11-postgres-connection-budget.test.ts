@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { isGatewayError, type GatewayError } from '../../src/errors/gateway-error.ts';
 import { createPostgresClient } from '../../src/store/drivers/postgres-client.ts';
 import type { SqlClient } from '../../src/store/sql-client.ts';
+import { pino } from 'pino';
 import { connectAsAdmin, createTestDatabase, databaseUrl, postgresSkip, uniqueDatabaseName, type TestDatabase } from '../helpers/pg-database.ts';
 
 const skip = await postgresSkip();
@@ -105,4 +106,32 @@ test('a server without a slot (53300) is waited for, then STORE_BUSY; never "too
   } finally {
     if (!firstClosed) await first.close();
   }
+});
+
+/** A pino logger whose warnings land in `lines` (msg text only). */
+function capturingLogger(lines: string[]) {
+  return pino({ level: 'warn' }, { write: (line: string) => lines.push(String((JSON.parse(line) as { msg?: unknown }).msg)) });
+}
+
+test('at start, a node connecting as a superuser, or with a pool the server cannot hold, is told so', { skip, timeout: 60_000 }, async () => {
+  const superuserLines: string[] = [];
+  const asSuperuser = await createPostgresClient({ connectionString: db.url, poolSize: 1, logger: capturingLogger(superuserLines) });
+  await asSuperuser.close();
+  assert.ok(
+    superuserLines.some((l) => l.includes('as a superuser')),
+    `the shared test server's default user is a superuser: ${superuserLines.join(' | ')}`,
+  );
+
+  const ordinaryLines: string[] = [];
+  const ordinary = await createPostgresClient({ connectionString: databaseUrl(db.name, role), poolSize: 1, logger: capturingLogger(ordinaryLines) });
+  await ordinary.close();
+  assert.ok(!ordinaryLines.some((l) => l.includes('as a superuser')), 'an ordinary role is not warned');
+
+  const hugeLines: string[] = [];
+  const huge = await createPostgresClient({ connectionString: db.url, poolSize: 100_000, logger: capturingLogger(hugeLines) });
+  await huge.close();
+  assert.ok(
+    hugeLines.some((l) => l.includes('exceeds the')),
+    `a pool larger than max_connections is named: ${hugeLines.join(' | ')}`,
+  );
 });

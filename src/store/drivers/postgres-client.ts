@@ -153,7 +153,9 @@ export async function createPostgresClient(options: PostgresClientOptions): Prom
   }
 
   try {
-    await withConnection((client) => run(client, 'SELECT 1'));
+    const facts = await withConnection((client) => run<ServerFacts>(client, SERVER_FACTS_SQL));
+    const first = facts.rows.at(0);
+    if (first !== undefined) warnAboutBudget(first, budget.size, logger);
   } catch (err) {
     await budget.end();
     throw err;
@@ -331,5 +333,36 @@ class ListenConnection {
     this.logger?.info('store: LISTEN connection re-established');
     // Notifications sent while we were away are gone: listeners re-read what they need.
     for (const set of this.channels.values()) for (const listener of set) listener.onReconnect?.();
+  }
+}
+
+/** What the first connection learns about the server: enough to tell an operator their budget cannot hold. */
+interface ServerFacts {
+  superuser: boolean;
+  max_connections: number;
+  reserved: number;
+}
+
+const SERVER_FACTS_SQL = `SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
+  current_setting('max_connections')::int AS max_connections,
+  current_setting('superuser_reserved_connections')::int AS reserved`;
+
+/**
+ * Said once at start: a node connecting as a superuser may take the slots PostgreSQL keeps for the operator
+ * (the issue's psql lock-out), and a pool that alone exceeds what the server allows can never be filled.
+ */
+function warnAboutBudget(facts: ServerFacts, poolSize: number, logger: Logger | undefined): void {
+  const open = facts.max_connections - facts.reserved;
+  if (facts.superuser) {
+    logger?.warn(
+      { max_connections: facts.max_connections, superuser_reserved_connections: facts.reserved },
+      'store: this node connects to PostgreSQL as a superuser, so it can use the connection slots reserved for the operator: connect nodes as an ordinary role (README: sizing)',
+    );
+  }
+  if (poolSize + 1 > open) {
+    logger?.warn(
+      { pool_size: poolSize, max_connections: facts.max_connections, superuser_reserved_connections: facts.reserved },
+      `store: pool size + 1 (LISTEN) = ${poolSize + 1} exceeds the ${open} connections max_connections leaves ordinary roles: lower --pg-pool-size (README: sizing)`,
+    );
   }
 }
