@@ -43,6 +43,8 @@ export interface CompileOptions {
   keyedHashesUnchecked?: boolean;
   /** Non-public networks plugins' own fetches may reach (PluginEnv.allowedPrivateNetworks). */
   allowedPrivateNetworks?: BlockList;
+  /** Node-wide shared memory by plugin name (PluginEnv.nodeMemory), for plugins that declare sharedMemoryBytes. */
+  nodeMemory?: ReadonlyMap<string, SharedArrayBuffer>;
 }
 
 const HTTP_SUBSYSTEM: ReadonlySet<string> = new Set(['grpc', 'grpcs', 'http', 'https', 'ws', 'wss']);
@@ -96,6 +98,7 @@ export function compileConfig(
         persistent: (key, init, dispose) => state.get(`${row.id}:${key}`, init, dispose),
         sql: options.sql,
         allowedPrivateNetworks: options.allowedPrivateNetworks,
+        nodeMemory: options.nodeMemory?.get(row.name),
       }),
     };
     scoped.push({ runtime, routeId: row.routeId, serviceId: row.serviceId, consumerId: row.consumerId });

@@ -36,6 +36,8 @@ export interface GatewayOptions {
   clientTimeouts?: Partial<ClientTimeouts>;
   /** Kong's `headers` / `headers_upstream` (kong-headers.ts parseKongHeaders); Kong's defaults when absent. */
   kongHeaders?: KongHeaders;
+  /** SO_REUSEPORT on every listener: worker threads bind the same address and the kernel spreads connections. */
+  reusePort?: boolean;
   logger: Logger;
 }
 
@@ -116,7 +118,7 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
       () =>
         new Promise<void>((resolve, reject) => {
           server.once('error', reject);
-          server.listen(spec.port, spec.host, () => {
+          server.listen({ port: spec.port, host: spec.host, reusePort: options.reusePort === true }, () => {
             server.off('error', reject);
             resolve();
           });

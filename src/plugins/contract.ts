@@ -68,6 +68,11 @@ export interface PluginEnv {
    * `--jwks-allow-private`); none when absent, so such addresses are refused.
    */
   allowedPrivateNetworks?: BlockList;
+  /**
+   * This plugin's node-wide shared memory (`sharedMemoryBytes` of it, zeroed at node start): the same buffer in
+   * every worker thread, and across a worker's restart, so counters kept in it are exact node-wide.
+   */
+  nodeMemory?: SharedArrayBuffer;
 }
 
 export interface PluginModule<S extends TSchema = TSchema> {
@@ -75,6 +80,8 @@ export interface PluginModule<S extends TSchema = TSchema> {
   priority: number;
   /** Kong's `no_consumer`: the plugin decides who the consumer is, so it cannot be scoped to one. */
   noConsumer?: boolean;
+  /** Bytes of node-wide shared memory the plugin needs (PluginEnv.nodeMemory): allocated once per node. */
+  sharedMemoryBytes?: number;
   /** The config schema: types, defaults, validation and docs from one place. */
   configSchema: S;
   /**

@@ -113,6 +113,8 @@ async function status(req: AdminRequest, ctx: AdminContext) {
     node_id: ctx.node.id,
   };
   if (ctx.mode === 'db-less') body.configuration_hash = await configurationHash(ctx);
+  // One entry per proxy worker thread; connections_proxy above is their sum.
+  if (ctx.workers) body.workers = await ctx.workers();
   return body;
 }
 
