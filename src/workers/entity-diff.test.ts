@@ -70,7 +70,7 @@ test('deletes, appends and mid-list inserts give the snapshot order exactly', ()
 
 test('random edits over every kind: the worker copy equals the snapshot, order included', () => {
   let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   let current = consumers(Array.from({ length: 200 }, (_, i) => String(i).padStart(4, '0')));
   let worker = structuredClone(current);
   for (let round = 0; round < 50; round++) {
@@ -87,7 +87,11 @@ test('random edits over every kind: the worker copy equals the snapshot, order i
     assert.equal(diff.consumers?.order, undefined, 'deletes, updates and inserts anywhere need no order list');
     worker = applyEntitiesDiff(worker, diff);
     assert.deepEqual(worker, next, `round ${round}`);
-    for (const kind of KINDS) assert.deepEqual(worker[kind].map((r) => r.id), next[kind].map((r) => r.id));
+    for (const kind of KINDS)
+      assert.deepEqual(
+        worker[kind].map((r) => r.id),
+        next[kind].map((r) => r.id),
+      );
     current = next;
   }
 });

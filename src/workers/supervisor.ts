@@ -49,6 +49,8 @@ export interface WorkerInfo {
   thread_id: number;
   started_at: string;
   restarts: number;
+  /** False while a (replacement) thread compiles and binds. */
+  listening: boolean;
   connections: number;
 }
 
@@ -304,6 +306,7 @@ export async function startWorkerPool(initial: ConfigEntities, options: WorkerPo
           thread_id: slot.threadId,
           started_at: new Date(slot.startedAt).toISOString(),
           restarts: slot.restarts,
+          listening: slot.listening,
           connections: await askConnections(slot),
         })),
       ),

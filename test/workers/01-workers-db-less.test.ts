@@ -54,6 +54,7 @@ test('both workers serve the port (given as 0) and take connections; /status sum
   assert.equal(new Set(workers.map((w) => w.thread_id)).size, 2);
   for (const w of workers) {
     assert.equal(w.restarts, 0);
+    assert.equal(w.listening, true);
     assert.ok(Date.parse(w.started_at) > 0);
   }
 });

@@ -12,7 +12,10 @@ export interface Connections {
 
 /** `count` keep-alive connections to `origin`, each opened by a first request (so the kernel placed it on a worker). */
 export async function openConnections(origin: string, count: number, warmPath = '/'): Promise<Connections> {
-  const clients = Array.from({ length: count }, () => new Client(origin, { pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 10_000, bodyTimeout: 10_000 }));
+  const clients = Array.from(
+    { length: count },
+    () => new Client(origin, { pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 10_000, bodyTimeout: 10_000 }),
+  );
   const ask = async (client: Client, path: string, headers: Record<string, string> = {}) => {
     const res = await client.request({ method: 'GET', path, headers });
     await res.body.dump();
@@ -38,6 +41,7 @@ export interface WorkerStatus {
   thread_id: number;
   started_at: string;
   restarts: number;
+  listening: boolean;
   connections: number;
 }
 
