@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
 import { adminCall, startNodeProcess, waitFor, type NodeProcess } from '../cluster/node-process.ts';
 import { openConnections, workerStatus, type Connections } from './worker-node.ts';
@@ -76,4 +77,11 @@ test('a refused POST /config reaches no worker', async () => {
   const res = await adminCall(node, TOKEN, 'POST', '/config', { _format_version: '3.0', services: [{ name: 's', url: 'not a url' }] });
   assert.equal(res.status, 400);
   assert.deepEqual(await conns!.statuses('/three'), Array<number>(CONNECTIONS).fill(200));
+});
+
+test('a --workers that is neither auto nor a thread count is a usage error', () => {
+  const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+  const run = spawnSync(process.execPath, [cli, 'start', '--config', join(dir, 'kong.json'), '--workers', '0'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.status, 2, run.stderr);
+  assert.match(run.stderr, /--workers '0' must be auto or a number of threads from 1 to \d+/);
 });
