@@ -40,7 +40,7 @@ export interface WorkerSettings {
   seq: number;
 }
 
-export type ToWorker = { type: 'config'; seq: number; diff: EntitiesDiff } | { type: 'connections'; ask: number } | { type: 'stop'; graceMs: number };
+export type ToWorker = { type: 'config'; seq: number; diff: EntitiesDiff } | { type: 'stats'; ask: number } | { type: 'stop'; graceMs: number };
 
 export type FromWorker =
   | { type: 'listening'; ports: number[] }
@@ -48,7 +48,8 @@ export type FromWorker =
   | { type: 'failed'; message: string; code?: string; address?: string; port?: number }
   | { type: 'applied'; seq: number }
   | { type: 'refused'; seq: number; error: string }
-  | { type: 'connections'; ask: number; count: number };
+  /** Open proxy connections and the thread's JS heap in use (bytes). */
+  | { type: 'stats'; ask: number; connections: number; heapUsed: number };
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
@@ -73,8 +74,8 @@ export function isFromWorker(m: unknown): m is FromWorker {
       return isNumber(fieldOf(m, 'seq'));
     case 'refused':
       return isNumber(fieldOf(m, 'seq')) && isString(fieldOf(m, 'error'));
-    case 'connections':
-      return isNumber(fieldOf(m, 'ask')) && isNumber(fieldOf(m, 'count'));
+    case 'stats':
+      return isNumber(fieldOf(m, 'ask')) && isNumber(fieldOf(m, 'connections')) && isNumber(fieldOf(m, 'heapUsed'));
     default:
       return false;
   }
@@ -84,7 +85,7 @@ export function isToWorker(m: unknown): m is ToWorker {
   switch (fieldOf(m, 'type')) {
     case 'config':
       return isNumber(fieldOf(m, 'seq')) && isEntitiesDiff(fieldOf(m, 'diff'));
-    case 'connections':
+    case 'stats':
       return isNumber(fieldOf(m, 'ask'));
     case 'stop':
       return isNumber(fieldOf(m, 'graceMs'));

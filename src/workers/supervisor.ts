@@ -20,8 +20,14 @@ const RESTART_BACKOFF_MS = 100;
 const RESTART_BACKOFF_MAX_MS = 5_000;
 /** A worker that lived this long before dying starts its successor's backoff afresh. */
 const HEALTHY_LIFE_MS = 10_000;
-/** How long /status waits for a worker's connection count before counting it as 0 (a busy thread must not hang /status). */
-const CONNECTIONS_ASK_MS = 1_000;
+/** How long /status waits for a worker's numbers before counting them as 0 (a busy thread must not hang /status). */
+const STATS_ASK_MS = 1_000;
+
+interface Stats {
+  connections: number;
+  heapUsed: number;
+}
+const NO_STATS: Stats = { connections: 0, heapUsed: 0 };
 
 export interface WorkerPoolOptions {
   count: number;
@@ -52,6 +58,8 @@ export interface WorkerInfo {
   /** False while a (replacement) thread compiles and binds. */
   listening: boolean;
   connections: number;
+  /** The thread's JS heap in use, bytes (0 when it did not answer in time). */
+  heap_used: number;
 }
 
 export interface WorkerPool {
@@ -76,7 +84,7 @@ interface Slot {
   applied: number;
   listening: boolean;
   closeSql: (() => void) | undefined;
-  replies: Map<number, (count: number) => void>;
+  replies: Map<number, (stats: Stats) => void>;
 }
 
 export async function startWorkerPool(initial: ConfigEntities, options: WorkerPoolOptions): Promise<WorkerPool> {
@@ -160,7 +168,7 @@ export async function startWorkerPool(initial: ConfigEntities, options: WorkerPo
         slot.worker = undefined;
         slot.listening = false;
         slot.closeSql?.();
-        for (const reply of slot.replies.values()) reply(0);
+        for (const reply of slot.replies.values()) reply(NO_STATS);
         slot.replies.clear();
         settle();
         if (!wasListening) reject(failure ?? new Error(`proxy worker ${slot.id} exited (code ${code}) before it was listening`));
@@ -178,8 +186,8 @@ export async function startWorkerPool(initial: ConfigEntities, options: WorkerPo
     } else if (m.type === 'refused') {
       // The main thread built this config; a worker that cannot is out of step: it exits and is replaced with the full set.
       logger.error({ worker: slot.id, seq: m.seq, err: m.error }, 'proxy worker could not build a configuration the main thread built');
-    } else if (m.type === 'connections') {
-      slot.replies.get(m.ask)?.(m.count);
+    } else if (m.type === 'stats') {
+      slot.replies.get(m.ask)?.({ connections: m.connections, heapUsed: m.heapUsed });
       slot.replies.delete(m.ask);
     }
   }
@@ -213,20 +221,20 @@ export async function startWorkerPool(initial: ConfigEntities, options: WorkerPo
     }
   }
 
-  function askConnections(slot: Slot): Promise<number> {
-    if (slot.worker === undefined || !slot.listening) return Promise.resolve(0);
+  function askStats(slot: Slot): Promise<Stats> {
+    if (slot.worker === undefined || !slot.listening) return Promise.resolve(NO_STATS);
     const ask = ++nextAsk;
-    return new Promise<number>((resolve) => {
+    return new Promise<Stats>((resolve) => {
       const timer = setTimeout(() => {
         slot.replies.delete(ask);
-        resolve(0);
-      }, CONNECTIONS_ASK_MS);
+        resolve(NO_STATS);
+      }, STATS_ASK_MS);
       timer.unref();
-      slot.replies.set(ask, (count) => {
+      slot.replies.set(ask, (stats) => {
         clearTimeout(timer);
-        resolve(count);
+        resolve(stats);
       });
-      post(slot, { type: 'connections', ask });
+      post(slot, { type: 'stats', ask });
     });
   }
 
@@ -298,7 +306,7 @@ export async function startWorkerPool(initial: ConfigEntities, options: WorkerPo
         settle();
       });
     },
-    connections: async () => (await Promise.all(slots.map(askConnections))).reduce((a, b) => a + b, 0),
+    connections: async () => (await Promise.all(slots.map(askStats))).reduce((sum, s) => sum + s.connections, 0),
     workers: async () =>
       Promise.all(
         slots.map(async (slot) => ({
@@ -307,7 +315,7 @@ export async function startWorkerPool(initial: ConfigEntities, options: WorkerPo
           started_at: new Date(slot.startedAt).toISOString(),
           restarts: slot.restarts,
           listening: slot.listening,
-          connections: await askConnections(slot),
+          ...statsFields(await askStats(slot)),
         })),
       ),
     close,
@@ -321,4 +329,8 @@ function tlsBytes(tls: { cert: string | Buffer; key: string | Buffer }): { cert:
 /** A worker's start failure as the error a bind would have thrown here (the CLI explains EADDRINUSE from its fields). */
 function startFailure(m: Extract<FromWorker, { type: 'failed' }>): Error {
   return Object.assign(new Error(m.message), { code: m.code, address: m.address, port: m.port });
+}
+
+function statsFields(stats: Stats): Pick<WorkerInfo, 'connections' | 'heap_used'> {
+  return { connections: stats.connections, heap_used: stats.heapUsed };
 }

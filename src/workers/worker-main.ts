@@ -34,10 +34,10 @@ let chain: Promise<unknown> = new Promise<void>((resolve) => {
 let gateway: Gateway | undefined;
 port.on('message', (m: unknown) => {
   if (!isToWorker(m)) return;
-  // Answered at once: a count must not wait behind a config build.
-  if (m.type === 'connections') {
-    void (gateway?.connections() ?? Promise.resolve(0)).then((count) => {
-      send({ type: 'connections', ask: m.ask, count });
+  // Answered at once: /status must not wait behind a config build.
+  if (m.type === 'stats') {
+    void (gateway?.connections() ?? Promise.resolve(0)).then((connections) => {
+      send({ type: 'stats', ask: m.ask, connections, heapUsed: process.memoryUsage().heapUsed });
     });
     return;
   }
@@ -88,7 +88,7 @@ async function start(): Promise<void> {
   }
 }
 
-async function handle(m: Exclude<ToWorker, { type: 'connections' }>): Promise<void> {
+async function handle(m: Exclude<ToWorker, { type: 'stats' }>): Promise<void> {
   if (m.type === 'stop') {
     await gateway?.close(m.graceMs);
     builder.close();

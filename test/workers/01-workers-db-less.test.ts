@@ -53,7 +53,15 @@ test('both workers serve the port (given as 0) and take connections; /status sum
     [1, 2],
   );
   assert.equal(new Set(workers.map((w) => w.thread_id)).size, 2);
+  // Kong's workers_lua_vms: one entry per worker, its own heap.
+  const status = await adminCall(node, TOKEN, 'GET', '/status?unit=b');
+  assert.deepEqual(
+    status.body.memory.workers_lua_vms.map((vm: { thread_id: number }) => vm.thread_id),
+    workers.map((w) => w.thread_id),
+  );
+  for (const vm of status.body.memory.workers_lua_vms) assert.ok(vm.http_allocated_gc > 0);
   for (const w of workers) {
+    assert.ok(w.heap_used > 0);
     assert.equal(w.restarts, 0);
     assert.equal(w.listening, true);
     assert.ok(Date.parse(w.started_at) > 0);

@@ -43,6 +43,7 @@ export interface WorkerStatus {
   restarts: number;
   listening: boolean;
   connections: number;
+  heap_used: number;
 }
 
 /** GET /status: the node's workers and its proxy connection count. */
