@@ -3,6 +3,7 @@
 // swapped it in, replaces a thread that dies (with the config current then, after a backoff), and stops them
 // gracefully. The first thread binds alone, so a port 0 is resolved once and the others bind the same port.
 import { Worker, type MessagePort } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { ConfigEntities } from '../schema/entity-catalogue.ts';
@@ -20,6 +21,7 @@ const RESTART_BACKOFF_MS = 100;
 const RESTART_BACKOFF_MAX_MS = 5_000;
 /** A worker that lived this long before dying starts its successor's backoff afresh. */
 const HEALTHY_LIFE_MS = 10_000;
+const HEAP_LIMIT_MB = Math.floor(getHeapStatistics().heap_size_limit / 1024 / 1024);
 /** How long /status waits for a worker's numbers before counting them as 0 (a busy thread must not hang /status). */
 const STATS_ASK_MS = 1_000;
 
@@ -138,6 +140,9 @@ export async function startWorkerPool(initial: ConfigEntities, options: WorkerPo
       // The thread's own output goes straight to the process's (pino writes to fd 1 itself).
       stdout: false,
       stderr: false,
+      // With a limit of its own, a thread out of memory ends alone (ERR_WORKER_OUT_OF_MEMORY) and is replaced;
+      // without one V8 would abort the whole process. Same size as this thread's (--max-old-space-size).
+      resourceLimits: { maxOldGenerationSizeMb: HEAP_LIMIT_MB },
     });
     slot.worker = worker;
     slot.threadId = worker.threadId;

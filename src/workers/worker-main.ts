@@ -75,6 +75,8 @@ async function start(): Promise<void> {
       logger,
     });
     send({ type: 'listening', ports: gateway.addresses().map((a) => a.port) });
+    // performance.now() counts from this thread's start: module loading and the first compile are most of it.
+    logger.info({ startup_ms: Math.round(performance.now()), version: settings.seq }, 'proxy worker listening');
   } catch (err) {
     const [code, address, bound] = [fieldOf(err, 'code'), fieldOf(err, 'address'), fieldOf(err, 'port')];
     send({
