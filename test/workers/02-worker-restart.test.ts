@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
-import { startNodeProcess, waitFor, type NodeProcess } from '../cluster/node-process.ts';
+import { adminCall, startNodeProcess, waitFor, type NodeProcess } from '../cluster/node-process.ts';
 import { openConnections, workerStatus } from './worker-node.ts';
 
 const TOKEN = `pcat_${randomBytes(24).toString('base64url')}`;
@@ -20,12 +20,17 @@ let up: TestUpstream;
 let dir: string;
 let node: NodeProcess;
 
+const doc = (paths: string[]) => ({
+  _format_version: '3.0',
+  services: [{ name: 's', url: up.url, routes: [{ name: 'r', paths }] }],
+  plugins: [{ name: 'exit-worker' }],
+});
+
 before(async () => {
   up = await startUpstream();
   dir = await mkdtemp(join(tmpdir(), 'portcullis-worker-restart-'));
   const file = join(dir, 'kong.json');
-  const doc = { _format_version: '3.0', services: [{ name: 's', url: up.url, routes: [{ name: 'r', paths: ['/'] }] }], plugins: [{ name: 'exit-worker' }] };
-  await writeFile(file, JSON.stringify(doc));
+  await writeFile(file, JSON.stringify(doc(['/load'])));
   node = await startNodeProcess(['--config', file, '--workers', '2', '--plugin-dir', PLUGIN_DIR], { PORTCULLIS_ADMIN_TOKEN: TOKEN });
 });
 
@@ -55,7 +60,9 @@ function fresh(headers: Record<string, string> = {}): Promise<number | string> {
   });
 }
 
-test('a killed worker is replaced under load; the port keeps answering', async () => {
+test('a killed worker is replaced under load, with the current config; the port keeps answering', async () => {
+  // A change after start: the replacement must come up with it, not with the config the node started with.
+  assert.equal((await adminCall(node, TOKEN, 'POST', '/config', doc(['/load', '/current']))).status, 201);
   const before = await workerStatus(node, TOKEN);
   assert.equal(before.workers.length, 2);
   const outcomes: (number | string)[] = [];
@@ -99,10 +106,10 @@ test('a killed worker is replaced under load; the port keeps answering', async (
   assert.ok(Date.parse(replaced.started_at) > Date.parse(previous?.started_at ?? ''));
   assert.match(node.output(), /proxy worker exited; its in-flight requests are lost, replacing it/);
 
-  // The replacement takes connections like its sibling.
-  const conns = await openConnections(node.proxy, 24, '/again');
+  // The replacement takes connections like its sibling, and serves the current config.
+  const conns = await openConnections(node.proxy, 24, '/current');
   try {
-    assert.deepEqual(await conns.statuses('/again'), Array<number>(24).fill(200));
+    assert.deepEqual(await conns.statuses('/current'), Array<number>(24).fill(200));
     await waitFor(async () => (await workerStatus(node, TOKEN)).workers.every((w) => w.connections > 0), 'both workers holding connections');
   } finally {
     await conns.close();
