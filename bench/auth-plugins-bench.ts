@@ -53,7 +53,7 @@ async function main(): Promise<number> {
     'portcullis',
     0,
     process.execPath,
-    [PORTCULLIS_CLI, 'start', '--config', configPath, '--listen', `127.0.0.1:${port}`, '--admin-listen', '127.0.0.1:0'],
+    [PORTCULLIS_CLI, 'start', '--config', configPath, '--listen', `127.0.0.1:${port}`, '--admin-listen', '127.0.0.1:0', '--workers', '1'],
     join(dir, 'portcullis.log'),
   );
   const base = `http://127.0.0.1:${port}`;

@@ -30,15 +30,15 @@ export async function freePort(): Promise<number> {
 }
 
 /** Command line pinned to one core with taskset (or unpinned, when pinning is unavailable). */
-export function pinned(core: number, command: string, args: string[]): [string, string[]] {
-  return PINNING ? ['taskset', ['-c', String(core), command, ...args]] : [command, args];
+export function pinned(core: number | null, command: string, args: string[]): [string, string[]] {
+  return PINNING && core !== null ? ['taskset', ['-c', String(core), command, ...args]] : [command, args];
 }
 
 /**
  * Output goes to `logPath`, not a pipe: a gateway that logs every request must not make the bench process
  * (which is not pinned) compete for CPU while it reads that pipe.
  */
-export function spawnChild(name: string, core: number, command: string, args: string[], logPath: string, env: Record<string, string> = {}): Child {
+export function spawnChild(name: string, core: number | null, command: string, args: string[], logPath: string, env: Record<string, string> = {}): Child {
   const [cmd, argv] = pinned(core, command, args);
   const fd = openSync(logPath, 'a');
   const proc = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });

@@ -7,6 +7,7 @@ import { PINNING, runMain, stopAll } from './processes.ts';
 import { markdownTable, summarise, textTable } from './report.ts';
 import { startEndpoints, startUpstream, TARGETS, type Endpoint, type TargetName } from './targets.ts';
 import { verifyGateway, verifyUpstream } from './verify.ts';
+import { workersMode } from './workers-mode.ts';
 
 const USAGE = `usage: npm run bench -- [options]
   --duration S      seconds per timed run (default 10)
@@ -16,7 +17,8 @@ const USAGE = `usage: npm run bench -- [options]
   --quick           one 5 s run per target (same as --runs 1 --duration 5)
   --tool T          wrk | autocannon (default: wrk if installed)
   --targets LIST    comma list of ${TARGETS.join(',')} (default all)
-  --algs LIST       comma list of ${ALGS.join(',')} (default both)`;
+  --algs LIST       comma list of ${ALGS.join(',')} (default both)
+  --workers-mode    instead: Portcullis with --workers 1 and 2 (req/s, CPU µs/request, startup, placement)`;
 
 function options() {
   const { values } = parseArgs({
@@ -29,6 +31,7 @@ function options() {
       tool: { type: 'string' },
       targets: { type: 'string', default: TARGETS.join(',') },
       algs: { type: 'string', default: ALGS.join(',') },
+      'workers-mode': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -58,11 +61,13 @@ function options() {
     tool: detectTool(values.tool),
     targets: list<TargetName>('targets', values.targets, TARGETS),
     algs: list<Alg>('algs', values.algs, ALGS),
+    workersMode: values['workers-mode'],
   };
 }
 
 async function main(): Promise<number> {
   const opts = options();
+  if (opts.workersMode) return workersMode(opts);
   const dir = makeWorkDir();
   console.log(`bench: ${opts.tool}, ${opts.connections} connections, ${opts.runs} × ${opts.duration} s per target after ${opts.warmup} s warm-up`);
   console.log(

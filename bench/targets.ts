@@ -35,6 +35,10 @@ export interface StartOptions {
   nodeArgs?: string[];
   /** Portcullis only: with or without the jwt plugin's verified-token cache (default: with). */
   variant?: PortcullisVariant;
+  /** Portcullis only: proxy worker threads (default 1: one thread, pinned beside its peers on one core). */
+  workers?: number;
+  /** Portcullis only: run on every core instead of the gateway core (worker threads need more than one). */
+  unpinned?: boolean;
 }
 
 export async function startPortcullis(fixtures: Fixtures, options: StartOptions = {}): Promise<{ url: string; child: Child }> {
@@ -54,8 +58,10 @@ export async function startPortcullis(fixtures: Fixtures, options: StartOptions 
     `127.0.0.1:${port}`,
     '--admin-listen',
     '127.0.0.1:0',
+    '--workers',
+    String(options.workers ?? 1),
   ];
-  const child = spawnChild(name, GATEWAY_CORE, process.execPath, args, join(fixtures.dir, `${name}.log`));
+  const child = spawnChild(name, options.unpinned ? null : GATEWAY_CORE, process.execPath, args, join(fixtures.dir, `${name}-w${options.workers ?? 1}.log`));
   const url = `http://127.0.0.1:${port}/`;
   await waitReady(child, url);
   return { url, child };

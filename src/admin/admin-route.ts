@@ -6,6 +6,7 @@ import type { PluginRegistry } from '../plugins/registry.ts';
 import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import type { Actor, AdminRole, AuditEntry, ReadableStore, Store } from '../store/store.ts';
 import type { BodyType } from './read-body.ts';
+import type { WorkerInfo } from '../workers/supervisor.ts';
 
 export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -64,6 +65,8 @@ export interface AdminContext {
   configState(): { version: number | null; builtAt: number; lastError: string | null };
   /** Open connections on this node's proxy listeners, for /status (set once the proxy listens). */
   proxyConnections?(): Promise<number>;
+  /** The proxy's worker threads (`--workers N`), for /status; absent when the node serves from one thread. */
+  workers?(): Promise<WorkerInfo[]>;
 }
 
 export interface AdminRoute {

@@ -9,7 +9,7 @@ commands:
         [--tls-listen HOST:PORT --tls-cert FILE --tls-key FILE] [--trusted-proxies CIDR,...]
         [--identity-headers NAME,...] [--jwks-allow-private CIDR,...]
         [--client-header-timeout 10s] [--client-body-timeout 10s] [--keepalive-timeout 60s]
-        [--pg-pool-size 5] [--pg-pool-timeout 5s]
+        [--pg-pool-size 5] [--pg-pool-timeout 5s] [--workers N|auto] [--plugin-dir DIR]...
                                           run a gateway node: --config FILE is DB-less (admin API read-only
                                           but for POST /config); else database mode on DATABASE_URL
                                           (PostgreSQL; several nodes share it) or on PGlite in --data
@@ -18,7 +18,10 @@ commands:
                                           --pg-pool-size connections plus one for LISTEN; a write waits up
                                           to --pg-pool-timeout for one, then 503 STORE_BUSY (README: sizing).
                                           Env: PORTCULLIS_LISTEN, PORTCULLIS_ADMIN_LISTEN
-                                          (default 127.0.0.1:8001), PORTCULLIS_NODE_ID, PORTCULLIS_SECRET_KEY
+                                          (default 127.0.0.1:8001), PORTCULLIS_NODE_ID, PORTCULLIS_SECRET_KEY.
+                                          --workers: proxy threads on the same port (default auto: one per
+                                          core; 1: no threads; env PORTCULLIS_WORKERS); --plugin-dir: load
+                                          your own plugins (DIR/<name>/index.ts) beside the bundled ones
   config validate FILE [--online]         check a declarative file; lists every error with its path
                                           (--online: also ask the admin API to validate each change)
   config diff FILE [--select-tag TAG]... [--exit-code]

@@ -22,6 +22,8 @@ export interface ConfigBuilderOptions {
   sql?: SqlClient;
   /** Non-public networks plugins' own fetches may reach (jwt's JWKS; `--jwks-allow-private`). */
   allowedPrivateNetworks?: BlockList;
+  /** Node-wide shared memory by plugin name (worker threads: the same buffers in every worker). */
+  nodeMemory?: ReadonlyMap<string, SharedArrayBuffer>;
 }
 
 export interface BuildState {
@@ -33,7 +35,7 @@ export interface BuildState {
 
 export interface ConfigBuilder {
   /** Compiles with the shared state; on failure logs, records lastError and throws ADMIN_CONFIG_REFUSED. */
-  build(entities: ConfigEntities, version: number): CompiledConfig;
+  build(entities: ConfigEntities, version: number): Promise<CompiledConfig>;
   /** Compiles with a throw-away state (no counters touched); throws ADMIN_CONFIG_REFUSED with fields on failure. */
   check(entities: ConfigEntities): void;
   /** Marks `version` as served (after the caller swapped it in). */
@@ -51,12 +53,14 @@ export function createConfigBuilder(options: ConfigBuilderOptions): ConfigBuilde
       codec: options.codec,
       sql: options.sql,
       allowedPrivateNetworks: options.allowedPrivateNetworks,
+      nodeMemory: options.nodeMemory,
     });
 
   return {
-    build(entities, version) {
+    // Async for callers' sake: a build may yield to traffic (cooperative compile), so every caller awaits it.
+    async build(entities, version) {
       try {
-        const config = compile(entities, shared);
+        const config = await Promise.resolve(compile(entities, shared));
         current.lastError = null;
         return config;
       } catch (err) {

@@ -60,7 +60,15 @@ async function until(check: () => boolean, what: string): Promise<void> {
 function harness(source: Store, pollIntervalMs = 60_000): { sync: DatabaseSync; builder: ConfigBuilder; swapped: number[] } {
   const builder = createConfigBuilder({ plugins, logger });
   const swapped: number[] = [];
-  const sync = createDatabaseSync({ store: source, builder, logger, pollIntervalMs, swap: (_config, version) => swapped.push(version) });
+  const sync = createDatabaseSync({
+    store: source,
+    builder,
+    logger,
+    pollIntervalMs,
+    swap: (_config, version) => {
+      swapped.push(version);
+    },
+  });
   return { sync, builder, swapped };
 }
 
@@ -169,7 +177,15 @@ test("a local write's checked entities are built without reading the store again
   });
   const configs = new Map<number, CompiledConfig>();
   const builder = createConfigBuilder({ plugins, logger });
-  const sync = createDatabaseSync({ store: counting, builder, logger, pollIntervalMs: 60_000, swap: (config, version) => configs.set(version, config) });
+  const sync = createDatabaseSync({
+    store: counting,
+    builder,
+    logger,
+    pollIntervalMs: 60_000,
+    swap: (config, version) => {
+      configs.set(version, config);
+    },
+  });
   await sync.start();
   // As the admin API commits: the check sees the whole config inside the write's transaction.
   const checkedWrite = async (name: string, path: string) => {

@@ -11,8 +11,8 @@ import type { ConfigBuilder } from './config-builder.ts';
 export interface DatabaseSyncOptions {
   store: Store;
   builder: ConfigBuilder;
-  /** Puts a freshly built config into service (gateway.swap). */
-  swap(config: CompiledConfig, version: number): void;
+  /** Puts a freshly built config into service (gateway.swap; with worker threads, resolves once every worker serves it). */
+  swap(config: CompiledConfig, version: number, entities: ConfigEntities): void | Promise<void>;
   logger: Logger;
   /** Full check of store.version() every so often, in case a notification was lost. Default 5000 ms. */
   pollIntervalMs?: number;
@@ -22,7 +22,7 @@ export interface DatabaseSyncOptions {
 
 export interface DatabaseSync {
   /** Builds the current version (the gateway needs one to start), then listens and polls. */
-  start(): Promise<CompiledConfig | undefined>;
+  start(): Promise<{ config: CompiledConfig; entities: ConfigEntities } | undefined>;
   /**
    * Rebuilds now unless already at `version` or newer; resolves once this node serves it (or the build failed).
    * `committed`: the entities this node's own write checked inside its transaction, i.e. exactly the store at
@@ -103,12 +103,12 @@ export function createDatabaseSync(options: DatabaseSyncOptions): DatabaseSync {
       const started = performance.now();
       let config: CompiledConfig;
       try {
-        config = builder.build(snapshot.entities, snapshot.version);
+        config = await builder.build(snapshot.entities, snapshot.version);
       } catch {
         failed = snapshot.version; // logged by the builder
         return;
       }
-      options.swap(config, snapshot.version);
+      await options.swap(config, snapshot.version, snapshot.entities);
       builder.served(snapshot.version);
       logger.info({ version: snapshot.version, previous: served, build_ms: Math.round(performance.now() - started) }, 'configuration applied');
       served = snapshot.version;
@@ -135,11 +135,11 @@ export function createDatabaseSync(options: DatabaseSyncOptions): DatabaseSync {
 
   return {
     async start() {
-      let config: CompiledConfig | undefined;
+      let first: { config: CompiledConfig; entities: ConfigEntities } | undefined;
       try {
         const snapshot = await store.snapshot();
         try {
-          config = builder.build(snapshot.entities, snapshot.version);
+          first = { config: await builder.build(snapshot.entities, snapshot.version), entities: snapshot.entities };
           builder.served(snapshot.version);
           served = snapshot.version;
         } catch {
@@ -152,7 +152,7 @@ export function createDatabaseSync(options: DatabaseSyncOptions): DatabaseSync {
       unwatch = await store.watch(onChange);
       poller = setInterval(() => void request(), pollIntervalMs);
       poller.unref();
-      return config;
+      return first;
     },
     async catchUp(version, committed) {
       if (version !== undefined && served !== null && served >= version) return;

@@ -17,7 +17,8 @@ export interface FileConfigOptions {
   file: string;
   plugins: PluginRegistry;
   builder: ConfigBuilder;
-  swap(config: CompiledConfig): void;
+  /** Puts a built config into service; with worker threads, resolves once every worker serves it. */
+  swap(config: CompiledConfig, entities: ConfigEntities): void | Promise<void>;
   audit: MemoryAudit;
   logger: Logger;
 }
@@ -41,9 +42,16 @@ export function createFileConfig(options: FileConfigOptions): FileConfig {
   let served: ConfigEntities | undefined;
   // DB-less has no store version: count the configs served, so /status can tell one from the next.
   let version = 0;
+  // Builds are async (and wait for worker threads): one change at a time, so configs are served in the order asked.
+  let queue: Promise<unknown> = Promise.resolve();
+  function oneAtATime<T>(change: () => Promise<T>): Promise<T> {
+    const next = queue.then(change, change);
+    queue = next.catch(() => undefined);
+    return next;
+  }
 
-  function serve(entities: ConfigEntities, config: CompiledConfig): void {
-    options.swap(config);
+  async function serve(entities: ConfigEntities, config: CompiledConfig): Promise<void> {
+    await options.swap(config, entities);
     version += 1;
     builder.served(version);
     view = createFileStore(entities);
@@ -53,38 +61,39 @@ export function createFileConfig(options: FileConfigOptions): FileConfig {
   return {
     async load() {
       const entities = await loadEntitiesFromFile(options.file, options.plugins);
-      serve(entities, builder.build(entities, version + 1));
+      await serve(entities, await builder.build(entities, version + 1));
     },
     store() {
       if (!view) throw new Error('the configuration file is not loaded yet');
       return view;
     },
-    async reload() {
-      try {
-        const entities = await loadEntitiesFromFile(options.file, options.plugins);
-        const config = builder.build(entities, version + 1);
-        const before = served;
-        serve(entities, config);
-        // The same trail POST /config leaves (it records its own): who replaced what, and what changed.
-        options.audit.record({
-          actor: SIGHUP_ACTOR,
-          request_id: null,
-          action: 'replace-config',
-          kind: 'config',
-          entity_id: null,
-          ...configChangeImages(before, entities, options.plugins),
-        });
-        logger.info({ config: options.file, version }, 'configuration reloaded');
-        return true;
-      } catch (err) {
-        const refused = refusal(err);
-        logger.error({ config: options.file, err: refused.fields ?? refused.message }, 'reload refused; still serving the previous configuration');
-        return false;
-      }
-    },
-    replace(document, actor) {
-      // Swapped synchronously, as the admin route expects; any failure comes back as a rejection.
-      return new Promise<ConfigEntities>((resolve) => {
+    reload: () =>
+      oneAtATime(async () => {
+        try {
+          const entities = await loadEntitiesFromFile(options.file, options.plugins);
+          const config = await builder.build(entities, version + 1);
+          const before = served;
+          await serve(entities, config);
+          // The same trail POST /config leaves (it records its own): who replaced what, and what changed.
+          options.audit.record({
+            actor: SIGHUP_ACTOR,
+            request_id: null,
+            action: 'replace-config',
+            kind: 'config',
+            entity_id: null,
+            ...configChangeImages(before, entities, options.plugins),
+          });
+          logger.info({ config: options.file, version }, 'configuration reloaded');
+          return true;
+        } catch (err) {
+          const refused = refusal(err);
+          logger.error({ config: options.file, err: refused.fields ?? refused.message }, 'reload refused; still serving the previous configuration');
+          return false;
+        }
+      }),
+    // Resolves once the new config is served (by every worker thread): the next request on any connection sees it.
+    replace: (document, actor) =>
+      oneAtATime(async () => {
         let entities: ConfigEntities;
         try {
           // structuredClone: validation fills defaults in place, and the caller's object must stay untouched
@@ -92,10 +101,9 @@ export function createFileConfig(options: FileConfigOptions): FileConfig {
         } catch (err) {
           throw refusal(err);
         }
-        serve(entities, builder.build(entities, version + 1));
+        await serve(entities, await builder.build(entities, version + 1));
         logger.info({ actor: actor.name, version }, 'configuration replaced through the admin API');
-        resolve(entities);
-      });
-    },
+        return entities;
+      }),
   };
 }

@@ -12,7 +12,7 @@ import { compileConfig } from '../config/compile.ts';
 import { startGateway, type Gateway, type ListenSpec } from '../gateway/server.ts';
 import type { ClientTimeouts } from '../gateway/client-timeouts.ts';
 import type { KongHeaders } from '../gateway/kong-headers.ts';
-import { loadPluginRegistry, type PluginRegistry } from '../plugins/registry.ts';
+import { BUNDLED_PLUGINS_DIR, loadPluginRegistry, type PluginRegistry } from '../plugins/registry.ts';
 import { loadKeyring, type LoadedKeyring } from '../secrets/keyring.ts';
 import { createSecretCodec } from '../secrets/envelope-codec.ts';
 import { openStore, PGLITE_SUBDIR } from '../store/open-store.ts';
@@ -31,6 +31,12 @@ import { databaseAdminContext, dbLessAdminContext, envTokenAuth, type NodeIdenti
 import { seedIfEmpty } from './seed.ts';
 import { parseAllowedNetworks } from '../plugins/jwt/jwks-address-policy.ts';
 import { splitList } from '../net/ip-ranges.ts';
+import type { AddressInfo } from 'node:net';
+import type { SqlClient } from '../store/sql-client.ts';
+import { DEFAULT_CLIENT_TIMEOUTS } from '../gateway/client-timeouts.ts';
+import { DEFAULT_KONG_HEADERS } from '../gateway/kong-headers.ts';
+import { startWorkerPool, type WorkerInfo } from '../workers/supervisor.ts';
+import { nodeSharedMemory } from '../workers/node-memory.ts';
 
 export const DEFAULT_ADMIN_LISTEN = { host: '127.0.0.1', port: 8001 };
 export const DEFAULT_DATA_DIR = './data';
@@ -70,13 +76,34 @@ export interface StartNodeOptions {
   env?: NodeJS.ProcessEnv;
   logger: Logger;
   plugins?: PluginRegistry;
+  /** Plugin folders beside the bundled one (`--plugin-dir`); ignored when `plugins` is given. */
+  pluginDirs?: readonly string[];
+  /**
+   * Proxy worker threads (`--workers`): 1 (the default) serves from this thread as ever; more serve from that
+   * many threads on the same addresses while this thread keeps the store, the admin API and the config builds.
+   */
+  workers?: number;
+  /** Log level the worker threads' own loggers use (default: PORTCULLIS_LOG_LEVEL, else info). */
+  logLevel?: string;
   /** Human progress lines for the slow first start (PGlite creating its database, seeding); the CLI prints them on stderr. */
   progress?: (line: string) => void;
 }
 
+/** The proxy as the node drives it: one in-thread gateway, or a pool of worker threads. */
+export interface ProxyPlane {
+  /** Bound addresses, in the order of `listen`. */
+  addresses(): AddressInfo[];
+  /** Puts a built config into service; resolves once every listener (every worker) serves it. */
+  serve(config: CompiledConfig, entities: ConfigEntities): void | Promise<void>;
+  connections(): Promise<number>;
+  /** Worker threads, when the node runs them (for /status). */
+  workers?: () => Promise<WorkerInfo[]>;
+  close(graceMs?: number): Promise<void>;
+}
+
 export interface RunningNode {
   mode: 'database' | 'db-less';
-  gateway: Gateway;
+  gateway: ProxyPlane;
   admin: AdminServer;
   /** Database mode only. */
   store?: Store;
@@ -94,7 +121,7 @@ export interface RunningNode {
 
 export async function startNode(options: StartNodeOptions): Promise<RunningNode> {
   const env = options.env ?? process.env;
-  const plugins = options.plugins ?? (await loadPluginRegistry());
+  const plugins = options.plugins ?? (await loadPluginRegistry([BUNDLED_PLUGINS_DIR, ...(options.pluginDirs ?? [])]));
   const node: NodeIdentity = {
     id: options.nodeId ?? env.PORTCULLIS_NODE_ID ?? randomUUID(),
     hostname: hostname(),
@@ -126,18 +153,16 @@ async function startDbLess(
     file,
     plugins,
     builder,
-    swap: (c) => {
-      served.swap(c);
-    },
+    swap: (c, entities) => served.swap(c, entities),
     audit,
     logger,
   });
   await fileConfig.load(); // a ConfigError here refuses the start, listing every problem
   const auth = envTokenAuth(env);
   const context = dbLessAdminContext({ plugins, builder, logger, node, file: fileConfig, auth, audit });
-  let bound: { gateway: Gateway; admin: AdminServer };
+  let bound: { gateway: ProxyPlane; admin: AdminServer };
   try {
-    bound = await listen(options, served, context, logger);
+    bound = await listen(options, served, context, logger, { id: node.id, plugins, keys: [], sql: undefined });
   } catch (err) {
     builder.close();
     throw err;
@@ -203,19 +228,21 @@ async function startDatabase(
     sync = createDatabaseSync({
       store,
       builder,
-      swap: (c) => {
-        served.swap(c);
-      },
+      swap: (c, _version, entities) => served.swap(c, entities),
       logger,
       pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
     });
     const first = await sync.start();
     // A stored config that does not build (say, a plugin since removed) must not keep the admin API away:
     // serve nothing (404s) until it is fixed through the API, rather than refuse to start.
-    served.swap(served.current ?? first ?? compileConfig(emptyEntities(), plugins));
+    if (served.current === undefined) {
+      const empty = emptyEntities();
+      const fallback = first ?? { config: compileConfig(empty, plugins), entities: empty };
+      await served.swap(fallback.config, fallback.entities);
+    }
     const context: AdminContext = databaseAdminContext({ plugins, builder, logger, node, store, sync });
     const owned = { builder, sync };
-    const { gateway, admin } = await listen(options, served, context, logger);
+    const { gateway, admin } = await listen(options, served, context, logger, { id: node.id, plugins, keys: keyring.keys, sql: store.sql });
     logger.info({ mode: 'database', driver: store.driver, version: sync.served(), data: dataDir }, 'node started');
     return {
       mode: 'database',
@@ -253,44 +280,99 @@ async function startDatabase(
 }
 
 /**
- * The config to serve, held until the gateway exists: a rebuild may finish between the first build and the
- * gateway binding its ports, and the gateway must start with the newest, not the first.
+ * The config to serve, held until the proxy exists: a rebuild may finish between the first build and the
+ * proxy binding its ports, and the proxy must start with the newest, not the first.
  */
 class Served {
-  current: CompiledConfig | undefined;
-  gateway: Gateway | undefined;
-  swap(config: CompiledConfig): void {
-    this.current = config;
-    this.gateway?.swap(config);
+  current: { config: CompiledConfig; entities: ConfigEntities } | undefined;
+  proxy: ProxyPlane | undefined;
+  async swap(config: CompiledConfig, entities: ConfigEntities): Promise<void> {
+    this.current = { config, entities };
+    await this.proxy?.serve(config, entities);
   }
 }
 
+/** What worker threads need from the node beyond the options: its id, the keyring's keys, the store's client. */
+interface WorkerNeeds {
+  id: string;
+  plugins: PluginRegistry;
+  keys: readonly { id: string; key: Uint8Array }[];
+  sql: SqlClient | undefined;
+}
+
 /** Binds the proxy then the admin API; if the admin API cannot bind, the proxy is closed again. */
-async function listen(options: StartNodeOptions, served: Served, context: AdminContext, logger: Logger): Promise<{ gateway: Gateway; admin: AdminServer }> {
-  let gateway: Gateway | undefined;
+async function listen(
+  options: StartNodeOptions,
+  served: Served,
+  context: AdminContext,
+  logger: Logger,
+  needs: WorkerNeeds,
+): Promise<{ gateway: ProxyPlane; admin: AdminServer }> {
+  let proxy: ProxyPlane | undefined;
   try {
     const initial = served.current;
     if (initial === undefined) throw new Error('listen() called before a configuration was served');
-    const started = await startGateway(initial, {
-      listen: options.listen,
-      trustedProxies: options.trustedProxies,
-      identityHeaders: options.identityHeaders,
-      clientTimeouts: options.clientTimeouts,
-      kongHeaders: options.kongHeaders,
-      logger,
-    });
-    gateway = started;
-    served.gateway = started;
+    const started =
+      (options.workers ?? 1) > 1 ? await startWorkers(options, initial.entities, logger, needs) : await startInThread(options, initial.config, logger);
+    proxy = started;
+    served.proxy = started;
     context.proxyConnections = () => started.connections();
+    if (started.workers) context.workers = started.workers;
     // A config swapped in while the proxy was binding.
     const latest = served.current;
-    if (latest !== undefined && latest !== started.current()) started.swap(latest);
+    if (latest !== undefined && latest !== initial) await started.serve(latest.config, latest.entities);
     const admin = await startAdminServer({ listen: options.adminListen ?? DEFAULT_ADMIN_LISTEN, context, routes: allAdminRoutes() });
-    return { gateway, admin };
+    return { gateway: started, admin };
   } catch (err) {
-    await gateway?.close(0).catch(() => {});
+    await proxy?.close(0).catch(() => {});
     throw err;
   }
+}
+
+async function startInThread(options: StartNodeOptions, config: CompiledConfig, logger: Logger): Promise<ProxyPlane> {
+  const gateway: Gateway = await startGateway(config, {
+    listen: options.listen,
+    trustedProxies: options.trustedProxies,
+    identityHeaders: options.identityHeaders,
+    clientTimeouts: options.clientTimeouts,
+    kongHeaders: options.kongHeaders,
+    logger,
+  });
+  return {
+    addresses: () => gateway.addresses(),
+    serve: (next) => {
+      gateway.swap(next);
+    },
+    connections: () => gateway.connections(),
+    close: (graceMs) => gateway.close(graceMs),
+  };
+}
+
+async function startWorkers(options: StartNodeOptions, entities: ConfigEntities, logger: Logger, needs: WorkerNeeds): Promise<ProxyPlane> {
+  const env = options.env ?? process.env;
+  const pool = await startWorkerPool(entities, {
+    count: options.workers ?? 1,
+    listen: options.listen,
+    trustedProxies: options.trustedProxies ?? [],
+    identityHeaders: options.identityHeaders ?? [],
+    clientTimeouts: { ...DEFAULT_CLIENT_TIMEOUTS, ...options.clientTimeouts },
+    kongHeaders: options.kongHeaders ?? DEFAULT_KONG_HEADERS,
+    jwksAllowPrivate: options.jwksAllowPrivate ?? splitList(env.PORTCULLIS_JWKS_ALLOW_PRIVATE),
+    pluginDirs: options.pluginDirs ?? [],
+    keys: needs.keys,
+    sql: needs.sql,
+    nodeMemory: nodeSharedMemory(needs.plugins),
+    nodeId: needs.id,
+    logLevel: options.logLevel ?? env.PORTCULLIS_LOG_LEVEL ?? 'info',
+    logger,
+  });
+  return {
+    addresses: () => pool.addresses(),
+    serve: (_config, next) => pool.serve(next),
+    connections: () => pool.connections(),
+    workers: () => pool.workers(),
+    close: (graceMs) => pool.close(graceMs),
+  };
 }
 
 let version: string | undefined;

@@ -36,6 +36,8 @@ export interface GatewayOptions {
   clientTimeouts?: Partial<ClientTimeouts>;
   /** Kong's `headers` / `headers_upstream` (kong-headers.ts parseKongHeaders); Kong's defaults when absent. */
   kongHeaders?: KongHeaders;
+  /** SO_REUSEPORT on every listener: worker threads bind the same address and the kernel spreads connections. */
+  reusePort?: boolean;
   logger: Logger;
 }
 
@@ -116,7 +118,7 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
       () =>
         new Promise<void>((resolve, reject) => {
           server.once('error', reject);
-          server.listen(spec.port, spec.host, () => {
+          server.listen({ port: spec.port, host: spec.host, reusePort: options.reusePort === true }, () => {
             server.off('error', reject);
             resolve();
           });
@@ -148,7 +150,14 @@ export async function startGateway(config: CompiledConfig, options: GatewayOptio
         servers.map(
           (s) =>
             new Promise<void>((resolve) => {
+              // A keep-alive connection whose response finishes after close() would idle until the grace ran out:
+              // close connections as they go idle.
+              const sweep = setInterval(() => {
+                s.closeIdleConnections();
+              }, IDLE_SWEEP_MS);
+              sweep.unref();
               s.close(() => {
+                clearInterval(sweep);
                 resolve();
               });
               s.closeIdleConnections();
@@ -192,6 +201,8 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket, timeouts:
 }
 
 const CLIENT_ERROR_LINGER_MS = 1_000;
+/** While stopping: how often connections that went idle are closed. */
+const IDLE_SWEEP_MS = 100;
 
 /** The head overflowed while still in its request line (as far as the packet shows): nginx answers 414 there. */
 function requestLineTooLong(packet: unknown, maxRequestTarget: number): boolean {

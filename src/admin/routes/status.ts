@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Server } from 'node:net';
 import type { AdminContext, AdminRequest, AdminRoute } from '../admin-route.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
+import type { WorkerInfo } from '../../workers/supervisor.ts';
 
 /** How long /status waits for the database before calling it unreachable (the endpoint must answer). */
 const DATABASE_PROBE_MS = 2000;
@@ -52,7 +53,8 @@ export function bytesToString(bytes: number, unit: string, scale: number): strin
   return `${(bytes / 1024 ** known.power).toFixed(scale)} ${known.name}`;
 }
 
-function memoryStats(req: AdminRequest) {
+/** `workers`: the proxy's worker threads, each its own JS heap (Kong lists one Lua VM per nginx worker alike). */
+function memoryStats(req: AdminRequest, workers: readonly WorkerInfo[] | undefined) {
   const unit = req.query.get('unit') ?? 'm';
   const rawScale = req.query.get('scale');
   const scale = rawScale === null ? 2 : Number(rawScale);
@@ -62,8 +64,10 @@ function memoryStats(req: AdminRequest) {
   const m = process.memoryUsage();
   const fmt = (n: number) => bytesToString(n, unit, scale);
   return {
-    // Kong's field, so dashboards written for Kong find a number: here the one process's JS heap.
-    workers_lua_vms: [{ pid: process.pid, http_allocated_gc: fmt(m.heapUsed) }],
+    // Kong's field, so dashboards written for Kong find a number: each worker thread's JS heap, else the process's.
+    workers_lua_vms: workers
+      ? workers.map((w) => ({ pid: process.pid, thread_id: w.thread_id, http_allocated_gc: fmt(w.heap_used) }))
+      : [{ pid: process.pid, http_allocated_gc: fmt(m.heapUsed) }],
     process: { rss: fmt(m.rss), heap_total: fmt(m.heapTotal), heap_used: fmt(m.heapUsed), external: fmt(m.external), array_buffers: fmt(m.arrayBuffers) },
   };
 }
@@ -98,7 +102,9 @@ async function configurationHash(ctx: AdminContext): Promise<string> {
 }
 
 async function status(req: AdminRequest, ctx: AdminContext) {
-  const memory = memoryStats(req);
+  // One entry per proxy worker thread; connections_proxy below is their sum.
+  const workers = await ctx.workers?.();
+  const memory = memoryStats(req, workers);
   const state = ctx.configState();
   const body: Record<string, unknown> = {
     database: { reachable: await databaseReachable(ctx) },
@@ -113,6 +119,7 @@ async function status(req: AdminRequest, ctx: AdminContext) {
     node_id: ctx.node.id,
   };
   if (ctx.mode === 'db-less') body.configuration_hash = await configurationHash(ctx);
+  if (workers) body.workers = workers;
   return body;
 }
 

@@ -5,6 +5,8 @@
 // stop gracefully.
 import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { MAX_WORKERS, parseWorkerCount } from '../../workers/worker-count.ts';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../../config/config-error.ts';
 import type { ListenSpec } from '../../gateway/server.ts';
@@ -51,6 +53,8 @@ export async function runStart(args: string[]): Promise<number> {
       'keepalive-timeout': { type: 'string', default: env.PORTCULLIS_KEEPALIVE_TIMEOUT || '60s' },
       headers: { type: 'string', default: env.PORTCULLIS_HEADERS ?? DEFAULT_HEADERS },
       'headers-upstream': { type: 'string', default: env.PORTCULLIS_HEADERS_UPSTREAM ?? DEFAULT_HEADERS_UPSTREAM },
+      workers: { type: 'string', default: env.PORTCULLIS_WORKERS || 'auto' },
+      'plugin-dir': { type: 'string', multiple: true, default: [] },
     },
   });
   const databaseUrl = values['database-url'];
@@ -88,6 +92,9 @@ export async function runStart(args: string[]): Promise<number> {
   };
 
   const kongHeaders = parseHeaderSettings(values.headers, values['headers-upstream']);
+  const workers = parseWorkerCount(values.workers);
+  if (workers === undefined) throw new CliError(`--workers '${values.workers}' must be auto or a number of threads from 1 to ${MAX_WORKERS}`, 2);
+  const pluginDirs = values['plugin-dir'].map((dir) => resolve(dir));
 
   const demoPorts = parseDemoPorts(values['demo-ports']);
   let services: DemoServices | undefined;
@@ -130,6 +137,8 @@ export async function runStart(args: string[]): Promise<number> {
         jwksAllowPrivate,
         clientTimeouts,
         kongHeaders,
+        workers,
+        pluginDirs,
         logger,
         progress: (line) => process.stderr.write(`portcullis: ${line}\n`),
       });
@@ -186,7 +195,7 @@ export async function runStart(args: string[]): Promise<number> {
     void stop();
   });
   // Printed once the handlers are in place: whoever reads "listening" may signal at once.
-  logger.info({ listen: addresses.map(hostPort), admin_listen: hostPort(adminAddress), mode: node.mode }, 'gateway started');
+  logger.info({ listen: addresses.map(hostPort), admin_listen: hostPort(adminAddress), mode: node.mode, workers }, 'gateway started');
   const first = addresses.at(0);
   if (first === undefined) throw new Error('a started gateway listens on at least one address');
   process.stdout.write(

@@ -1,0 +1,54 @@
+// Helpers for tests of `portcullis start --workers N`: many client connections held open (one undici Client is
+// one connection), each asked in turn, and the node's per-worker view from GET /status.
+import { Client } from 'undici';
+import type { NodeProcess } from '../cluster/node-process.ts';
+import { adminCall } from '../cluster/node-process.ts';
+
+export interface Connections {
+  /** Status of GET `path` on every connection, in order. */
+  statuses(path: string, headers?: Record<string, string>): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+/** `count` keep-alive connections to `origin`, each opened by a first request (so the kernel placed it on a worker). */
+export async function openConnections(origin: string, count: number, warmPath = '/'): Promise<Connections> {
+  const clients = Array.from(
+    { length: count },
+    () => new Client(origin, { pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 10_000, bodyTimeout: 10_000 }),
+  );
+  const ask = async (client: Client, path: string, headers: Record<string, string> = {}) => {
+    const res = await client.request({ method: 'GET', path, headers });
+    await res.body.dump();
+    return res.statusCode;
+  };
+  const connections: Connections = {
+    statuses: (path, headers) => Promise.all(clients.map((c) => ask(c, path, headers))),
+    close: async () => {
+      await Promise.all(clients.map((c) => c.destroy()));
+    },
+  };
+  try {
+    await connections.statuses(warmPath);
+  } catch (err) {
+    await connections.close();
+    throw err;
+  }
+  return connections;
+}
+
+export interface WorkerStatus {
+  id: number;
+  thread_id: number;
+  started_at: string;
+  restarts: number;
+  listening: boolean;
+  connections: number;
+  heap_used: number;
+}
+
+/** GET /status: the node's workers and its proxy connection count. */
+export async function workerStatus(node: Pick<NodeProcess, 'admin'>, token: string): Promise<{ workers: WorkerStatus[]; proxyConnections: number }> {
+  const res = await adminCall(node, token, 'GET', '/status');
+  if (res.status !== 200) throw new Error(`GET /status answered ${res.status}`);
+  return { workers: res.body.workers, proxyConnections: res.body.server.connections_proxy };
+}
