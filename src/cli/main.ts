@@ -1,5 +1,14 @@
 // `portcullis` command line: start the platform, check and sync config files, mint demo tokens, manage admin tokens.
+import { enableCompileCache } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { CliError } from './cli-error.ts';
+
+// Node's on-disk compile cache: a start loads some 250 TypeScript modules, and each proxy worker thread loads
+// them again; from the cache that takes about a fifth less time. Kept in the project's node_modules/.cache (the
+// installing user's), not the shared temp folder, where another local user could plant entries. Commands below
+// are imported lazily, after this. The environment variable carries it into worker threads.
+const compileCache = enableCompileCache(fileURLToPath(new URL('../../node_modules/.cache/node-compile-cache', import.meta.url)));
+if (compileCache.directory !== undefined) process.env.NODE_COMPILE_CACHE ??= compileCache.directory;
 
 const USAGE = `usage: portcullis <command> [options]
 
