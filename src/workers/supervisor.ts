@@ -24,6 +24,8 @@ const HEALTHY_LIFE_MS = 10_000;
 const HEAP_LIMIT_MB = Math.floor(getHeapStatistics().heap_size_limit / 1024 / 1024);
 /** How long /status waits for a worker's numbers before counting them as 0 (a busy thread must not hang /status). */
 const STATS_ASK_MS = 1_000;
+/** How long a config may take to reach every worker before a thread that has not confirmed it is replaced. */
+const SERVE_ACK_MS = 30_000;
 
 interface Stats {
   connections: number;
@@ -307,7 +309,26 @@ export async function startWorkerPool(initial: ConfigEntities, options: WorkerPo
       current = { entities, seq };
       for (const slot of slots) post(slot, { type: 'config', seq, diff });
       return new Promise<void>((resolve) => {
-        waiters.push({ seq, resolve });
+        // A thread that does not confirm in time (a plugin's busy loop) is ended and replaced with the full set,
+        // so an admin write never waits on it forever.
+        const straggling = setTimeout(() => {
+          for (const slot of slots) {
+            if (slot.worker === undefined || slot.applied >= seq) continue;
+            logger.error(
+              { worker: slot.id, thread_id: slot.threadId, seq },
+              `proxy worker did not apply a configuration within ${SERVE_ACK_MS} ms; replacing it`,
+            );
+            void slot.worker.terminate();
+          }
+        }, SERVE_ACK_MS);
+        straggling.unref();
+        waiters.push({
+          seq,
+          resolve: () => {
+            clearTimeout(straggling);
+            resolve();
+          },
+        });
         settle();
       });
     },
