@@ -51,7 +51,8 @@ export function stripHopByHop(headers: IncomingHttpHeaders | Record<string, stri
 
 function stripConnectionTokens(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): void {
   const connection = headers.connection;
-  if (connection !== undefined) {
+  // The usual values name no header beyond Keep-Alive, which is hop-by-hop anyway: nothing to split.
+  if (connection !== undefined && connection !== 'keep-alive' && connection !== 'close') {
     for (const name of String(connection).split(',')) {
       const n = name.trim().toLowerCase();
       if (n !== '') Reflect.deleteProperty(headers, n);

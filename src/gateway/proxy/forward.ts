@@ -50,15 +50,15 @@ export interface ForwardOptions {
  * been written to the client yet, so the caller can still answer with a problem; later failures end the socket.
  */
 export async function forward(o: ForwardOptions): Promise<number> {
-  const tried = new Set<UpstreamTarget>();
+  // Targets this request already tried; made only for a retry (most requests are served by their first pick).
+  let tried: Set<UpstreamTarget> | null = null;
   // A plugin that read or replaced the body leaves it buffered: send those bytes (replayable on retry).
   const buffered = o.ctx.bufferedBody;
   const body = buffered ?? (o.hasBody ? upstreamBody(o.req, o.ctx.requestBodyLimit, o.service.writeTimeout, o.bodyWatch ?? null) : null);
   let attempts = 0;
   for (;;) {
-    const target = nextTarget(o.service.balancer, tried);
+    const target = tried === null ? o.service.balancer.pick() : nextTarget(o.service.balancer, tried);
     if (!target) throw new GatewayError('UPSTREAM_NO_TARGETS');
-    tried.add(target);
     try {
       return await dispatchOnce(o, target, body);
     } catch (err) {
@@ -67,6 +67,7 @@ export async function forward(o: ForwardOptions): Promise<number> {
       const retryable = CONNECT_ERRORS.has(code) && (buffered !== null || !(o.hasBody && o.req.readableDidRead)) && !o.res.headersSent;
       if (retryable && attempts < o.service.retries) {
         attempts++;
+        (tried ??= new Set()).add(target);
         continue;
       }
       if (o.res.headersSent) throw err;
@@ -97,7 +98,7 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
   const { ctx, res } = o;
   const headers = ctx.headers as Record<string, string | string[] | undefined>;
   headers.host = ctx.upstreamHost ?? (o.preserveHost && ctx.header('host') ? headers.host : target.hostHeader);
-  const pool = o.pools.get(o.service.protocol, target.host, target.port, o.service.connectTimeout);
+  const pool = o.pools.forTarget(o.service, target);
   // A plugin's replacement path (request-transformer's replace.uri) stands for the whole built path.
   const path = ctx.upstreamPath === null ? o.path : ctx.querystring === '' ? ctx.upstreamPath : `${ctx.upstreamPath}?${ctx.querystring}`;
   return new Promise<number>((resolve, reject) => {
