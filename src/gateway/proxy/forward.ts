@@ -94,6 +94,18 @@ function bodyError(err: unknown): GatewayError {
   return (err as { gatewayError?: GatewayError }).gatewayError ?? new GatewayError('BAD_REQUEST', { detail: 'request body does not match Content-Length' });
 }
 
+/**
+ * Backpressure: the upstream's body waits while the client's socket buffer is full. The drain listener is added
+ * only then, not for every response (most fit the buffer at once).
+ */
+function pauseUntilDrained(res: ServerResponse, controller: Dispatcher.DispatchController): void {
+  if (controller.paused) return; // already waiting for a drain
+  controller.pause();
+  res.once('drain', () => {
+    controller.resume();
+  });
+}
+
 function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatcher.DispatchOptions['body']): Promise<number> {
   const { ctx, res } = o;
   const headers = ctx.headers as Record<string, string | string[] | undefined>;
@@ -141,9 +153,6 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
               return;
             }
             res.writeHead(head.status, head.headers);
-            res.on('drain', () => {
-              controller.resume();
-            });
           } catch (err) {
             controller.abort(handlerFault(err));
           }
@@ -158,14 +167,11 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
             const { head, chunks } = held;
             held = null;
             res.writeHead(head.status, head.headers);
-            res.on('drain', () => {
-              controller.resume();
-            });
             for (const c of chunks) res.write(c);
-            if (res.writableNeedDrain) controller.pause();
+            if (res.writableNeedDrain) pauseUntilDrained(res, controller);
             return;
           }
-          if (!res.write(chunk)) controller.pause();
+          if (!res.write(chunk)) pauseUntilDrained(res, controller);
         },
         onResponseEnd() {
           res.off('close', onClientClose);
