@@ -205,7 +205,9 @@ async function handle(
     ctx.service = config.serviceFor(route);
 
     // Awaited only when a plugin answered later: a promise costs every request a trip through the microtask queue.
-    const accessed = runAccess(ctx, config, route, config.pluginsFor(route, null));
+    // (Set first: if a plugin refuses, these plugins' header filters still run on the refusal.)
+    plugins = config.pluginsFor(route, null);
+    const accessed = runAccess(ctx, config, route, plugins);
     plugins = accessed instanceof Promise ? await accessed : accessed;
     if (ctx.response) {
       status = sendExit(res, ctx, plugins);
