@@ -21,7 +21,7 @@ async function main(): Promise<number> {
       duration: { type: 'string', default: '10' },
       connections: { type: 'string', default: '64' },
       top: { type: 'string', default: '10' },
-      tokens: { type: 'string', default: String(CONSUMERS_PER_ALG) },
+      tokens: { type: 'string' },
       tool: { type: 'string' },
     },
   });
@@ -43,7 +43,8 @@ async function main(): Promise<number> {
     : target === 'bare-hop'
       ? await startBareHop(dir, upstream.url, { nodeArgs })
       : await startPeer(target as 'tutorial' | 'fast-gateway', alg, fixtures, upstream.url, { nodeArgs });
-  const tokens = fixtures.tokens[alg].slice(0, Math.max(1, Number(values.tokens)));
+  const clients = values.tokens === undefined ? (tool === 'wrk' ? CONSUMERS_PER_ALG : 1) : Math.max(1, Number(values.tokens));
+  const tokens = fixtures.tokens[alg].slice(0, clients);
   const failures =
     target === 'bare-hop'
       ? await verifyUpstream(gateway.url)

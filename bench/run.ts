@@ -17,7 +17,7 @@ const USAGE = `usage: npm run bench -- [options]
   --tool T          wrk | autocannon (default: wrk if installed)
   --targets LIST    comma list of ${TARGETS.join(',')} (default all)
   --algs LIST       comma list of ${ALGS.join(',')} (default both)
-  --tokens N        distinct clients (consumer + token) the load cycles through, 1 to ${CONSUMERS_PER_ALG} (default ${CONSUMERS_PER_ALG}; more than 1 needs wrk)`;
+  --tokens N        distinct clients (consumer + token) the load cycles through, 1 to ${CONSUMERS_PER_ALG} (default ${CONSUMERS_PER_ALG} with wrk, 1 with autocannon)`;
 
 function options() {
   const { values } = parseArgs({
@@ -30,7 +30,7 @@ function options() {
       tool: { type: 'string' },
       targets: { type: 'string', default: TARGETS.join(',') },
       algs: { type: 'string', default: ALGS.join(',') },
-      tokens: { type: 'string', default: String(CONSUMERS_PER_ALG) },
+      tokens: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -52,15 +52,17 @@ function options() {
     if (bad.length || !items.length) throw new Error(`--${name}: unknown ${bad.join(',') || '(empty)'}\n${USAGE}`);
     return items as T[];
   };
+  const tool = detectTool(values.tool);
   return {
     duration: values.quick ? 5 : positive('duration', values.duration),
     connections: positive('connections', values.connections),
     runs: values.quick ? 1 : positive('runs', values.runs),
     warmup: Number(values.warmup),
-    tool: detectTool(values.tool),
+    tool,
     targets: list<TargetName>('targets', values.targets, TARGETS),
     algs: list<Alg>('algs', values.algs, ALGS),
-    tokens: Math.min(positive('tokens', values.tokens), CONSUMERS_PER_ALG),
+    // autocannon sends one fixed request: without wrk the load replays one token unless told otherwise.
+    tokens: values.tokens === undefined ? (tool === 'wrk' ? CONSUMERS_PER_ALG : 1) : Math.min(positive('tokens', values.tokens), CONSUMERS_PER_ALG),
   };
 }
 
