@@ -61,7 +61,20 @@ const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}�
 function cells(rows: Row[]): string[][] {
   const upstream = rows.find((r) => r.target === UPSTREAM);
   const bareHop = rows.find((r) => r.target === BARE_HOP);
-  const header = ['target', 'alg', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'spread', 'vs upstream', 'vs bare-hop', ...PEERS.map((p) => `vs ${p}`)];
+  const bareCpu = bareHop?.cpuUs;
+  const header = [
+    'target',
+    'alg',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'CPU µs/req',
+    'spread',
+    'vs upstream',
+    'vs bare-hop',
+    'CPU vs bare-hop',
+    ...PEERS.map((p) => `vs ${p}`),
+  ];
   const body = rows.map((r) => {
     const vsPeers = PEERS.map((peer) => {
       if (r.target === UPSTREAM || r.target === BARE_HOP || r.target === peer) return '—';
@@ -77,6 +90,8 @@ function cells(rows: Row[]): string[][] {
       `${(r.spread * 100).toFixed(1)}%`,
       r.target === UPSTREAM ? '—' : ratio(r.rps, upstream?.rps),
       r.target === UPSTREAM || r.target === BARE_HOP ? '—' : ratio(r.rps, bareHop?.rps),
+      // The bare hop's CPU per request over this row's: the req/s share one core would give, less sensitive to other load.
+      r.target === UPSTREAM || r.target === BARE_HOP || bareCpu === undefined || Number.isNaN(bareCpu) || Number.isNaN(r.cpuUs) ? '—' : ratio(bareCpu, r.cpuUs),
       ...vsPeers,
     ];
   });
