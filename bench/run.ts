@@ -13,6 +13,7 @@ const USAGE = `usage: npm run bench -- [options]
   --connections N   keep-alive connections (default 64)
   --runs N          timed runs per target; the median is reported (default 3)
   --warmup S        seconds of untimed load per target first (default 2)
+  --rewarm S        seconds of untimed load right before each timed run (default 1; 0: none)
   --quick           one 5 s run per target (same as --runs 1 --duration 5)
   --tool T          wrk | autocannon (default: wrk if installed)
   --targets LIST    comma list of ${TARGETS.join(',')} (default all)
@@ -26,6 +27,7 @@ function options() {
       connections: { type: 'string', default: '64' },
       runs: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '2' },
+      rewarm: { type: 'string', default: '1' },
       quick: { type: 'boolean', default: false },
       tool: { type: 'string' },
       targets: { type: 'string', default: TARGETS.join(',') },
@@ -58,6 +60,7 @@ function options() {
     connections: positive('connections', values.connections),
     runs: values.quick ? 1 : positive('runs', values.runs),
     warmup: Number(values.warmup),
+    rewarm: Number(values.rewarm),
     tool,
     targets: list<TargetName>('targets', values.targets, TARGETS),
     algs: list<Alg>('algs', values.algs, ALGS),
@@ -126,6 +129,9 @@ async function main(): Promise<number> {
   for (let round = 1; round <= opts.runs; round++) {
     for (const e of endpoints) {
       // The upstream shares core 1 with the load generator by design, so only gateway cores are watched.
+      // A process that sat idle while the others ran starts its next run colder (V8 shrinks an idle heap, fresh
+      // client connections): untimed load first, so the run that happens to follow an idle spell pays no more.
+      if (opts.rewarm > 0) await load(e, opts.rewarm);
       const watch = PINNING && e.target !== 'upstream' ? watchCore(e.core, e.child.proc.pid) : null;
       const cpuBefore = cpuSeconds(e.child.proc.pid);
       const loaded = await load(e, opts.duration);
