@@ -129,8 +129,8 @@ async function main(): Promise<number> {
   for (let round = 1; round <= opts.runs; round++) {
     for (const e of endpoints) {
       // The upstream shares core 1 with the load generator by design, so only gateway cores are watched.
-      // A process that sat idle while the others ran starts its next run colder (V8 shrinks an idle heap, fresh
-      // client connections): untimed load first, so the run that happens to follow an idle spell pays no more.
+      // A process that sat idle while the others ran started its next run dearer (one Portcullis process serves
+      // both algorithms, and the first-listed one looked slower): untimed load first, so every run starts warm.
       if (opts.rewarm > 0) await load(e, opts.rewarm);
       const watch = PINNING && e.target !== 'upstream' ? watchCore(e.core, e.child.proc.pid) : null;
       const cpuBefore = cpuSeconds(e.child.proc.pid);
