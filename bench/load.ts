@@ -1,5 +1,8 @@
 // Load generation from a separate process pinned to core 1: wrk when installed, else autocannon (a dev dependency).
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pinned } from './processes.ts';
 
@@ -7,8 +10,10 @@ export type LoadTool = 'wrk' | 'autocannon';
 
 export interface LoadOptions {
   url: string;
-  /** Full Authorization header value, e.g. `Bearer eyJ...`. */
-  authorization: string;
+  /** Full Authorization header values, e.g. `Bearer eyJ...`: requests cycle through them (wrk only for more than one). */
+  authorizations: readonly string[];
+  /** Where the wrk script that cycles them is written. */
+  workDir: string;
   connections: number;
   durationSec: number;
 }
@@ -38,8 +43,9 @@ export async function runLoad(tool: LoadTool, options: LoadOptions): Promise<Loa
   return tool === 'wrk' ? runWrk(options) : runAutocannon(options);
 }
 
-async function runWrk({ url, authorization, connections, durationSec }: LoadOptions): Promise<LoadResult> {
-  const args = ['-t1', `-c${connections}`, `-d${durationSec}s`, '--latency', '-H', `Authorization: ${authorization}`, url];
+async function runWrk({ url, authorizations, workDir, connections, durationSec }: LoadOptions): Promise<LoadResult> {
+  const auth = authorizations.length === 1 ? ['-H', `Authorization: ${authorizations[0] ?? ''}`] : ['-s', cyclingScript(authorizations, workDir)];
+  const args = ['-t1', `-c${connections}`, `-d${durationSec}s`, '--latency', ...auth, url];
   const out = await capture('wrk', args);
   const number = (re: RegExp, what: string) => {
     const m = re.exec(out);
@@ -57,12 +63,39 @@ async function runWrk({ url, authorization, connections, durationSec }: LoadOpti
   };
 }
 
+/**
+ * A wrk script sending the next Authorization value with each request. The requests are formatted once in init,
+ * so wrk (which shares its core with the upstream) spends no more per request than with a fixed header.
+ */
+function cyclingScript(authorizations: readonly string[], workDir: string): string {
+  const values = authorizations.map((a) => {
+    if (!/^[\w .~+/=-]+$/.test(a)) throw new Error(`unexpected characters in an Authorization value: ${a.slice(0, 40)}`);
+    return `"${a}"`;
+  });
+  const script = `local values = { ${values.join(', ')} }
+local requests = {}
+local i = 0
+function init(args)
+  for k, v in ipairs(values) do requests[k] = wrk.format(nil, nil, { ["Authorization"] = v }) end
+end
+function request()
+  i = i % #requests + 1
+  return requests[i]
+end
+`;
+  const path = join(workDir, `wrk-${createHash('sha256').update(script).digest('hex').slice(0, 12)}.lua`);
+  writeFileSync(path, script);
+  return path;
+}
+
 function toMs(m: RegExpExecArray): number {
   const value = Number(m[1]);
   return m[2] === 'us' ? value / 1000 : m[2] === 's' ? value * 1000 : value;
 }
 
-async function runAutocannon({ url, authorization, connections, durationSec }: LoadOptions): Promise<LoadResult> {
+async function runAutocannon({ url, authorizations, connections, durationSec }: LoadOptions): Promise<LoadResult> {
+  const [authorization, ...more] = authorizations;
+  if (authorization === undefined || more.length > 0) throw new Error('autocannon sends one token: cycling tokens needs wrk, or --tokens 1');
   const args = [AUTOCANNON, '--json', '-c', String(connections), '-d', String(durationSec), '-H', `authorization=${authorization}`, url];
   const report = JSON.parse(await capture(process.execPath, args)) as {
     requests: { average: number; total: number };

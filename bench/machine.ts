@@ -1,4 +1,5 @@
 // How busy the machine already is: other work on the two cores skews every number, so the bench says so.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 function cpuTimes(): { idle: number; total: number } | null {
@@ -60,4 +61,20 @@ export function watchCore(core: number, pid: number | undefined): { stop(): numb
       return Math.max(0, after.busy - before.busy - (after.proc - before.proc)) / (after.total - before.total);
     },
   };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ: 100 on every Linux build that matters). */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU seconds (user + system, all threads) a process has used so far, or null where /proc is unavailable. */
+export function cpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th of those.
+    const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(after[11]) + Number(after[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
 }

@@ -3,14 +3,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatTop, topSelfTime } from './cpuprofile-top.ts';
-import { makeFixtures, makeWorkDir, type Alg } from './fixtures.ts';
+import { CONSUMERS_PER_ALG, makeFixtures, makeWorkDir, type Alg } from './fixtures.ts';
 import { detectTool, runLoad } from './load.ts';
 import { runMain, stopChild } from './processes.ts';
-import { startPeer, startPortcullis, startUpstream } from './targets.ts';
-import { verifyGateway } from './verify.ts';
+import { startBareHop, startPeer, startPortcullis, startUpstream } from './targets.ts';
+import { verifyGateway, verifyUpstream } from './verify.ts';
 
-const USAGE = `usage: node bench/profile.ts [--target portcullis|portcullis-uncached|tutorial|fast-gateway] [--alg HS256|ES256]
-                             [--duration S] [--connections N] [--top N] [--tool wrk|autocannon]`;
+const PROFILED = ['portcullis', 'portcullis-uncached', 'bare-hop', 'tutorial', 'fast-gateway'];
+const USAGE = `usage: node bench/profile.ts [--target ${PROFILED.join('|')}] [--alg HS256|ES256]
+                             [--duration S] [--connections N] [--tokens N] [--top N] [--tool wrk|autocannon]`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -20,12 +21,13 @@ async function main(): Promise<number> {
       duration: { type: 'string', default: '10' },
       connections: { type: 'string', default: '64' },
       top: { type: 'string', default: '10' },
+      tokens: { type: 'string' },
       tool: { type: 'string' },
     },
   });
   const { target } = values;
   const alg = values.alg as Alg;
-  if (!['portcullis', 'portcullis-uncached', 'tutorial', 'fast-gateway'].includes(target) || (alg !== 'HS256' && alg !== 'ES256')) {
+  if (!PROFILED.includes(target) || (alg !== 'HS256' && alg !== 'ES256')) {
     console.error(USAGE);
     return 2;
   }
@@ -38,14 +40,21 @@ async function main(): Promise<number> {
   const fixtures = await makeFixtures(dir, upstream.url);
   const gateway = target.startsWith('portcullis')
     ? await startPortcullis(fixtures, { nodeArgs, variant: target === 'portcullis' ? 'cached' : 'uncached' })
-    : await startPeer(target as 'tutorial' | 'fast-gateway', alg, fixtures, upstream.url, { nodeArgs });
-  const failures = await verifyGateway({
-    label: `${target} ${alg}`,
-    url: gateway.url,
-    validToken: fixtures.tokens[alg],
-    forgedToken: fixtures.forgedTokens[alg],
-    outsiderToken: target.startsWith('portcullis') ? fixtures.outsiderToken : undefined,
-  });
+    : target === 'bare-hop'
+      ? await startBareHop(dir, upstream.url, { nodeArgs })
+      : await startPeer(target as 'tutorial' | 'fast-gateway', alg, fixtures, upstream.url, { nodeArgs });
+  const clients = values.tokens === undefined ? (tool === 'wrk' ? CONSUMERS_PER_ALG : 1) : Math.max(1, Number(values.tokens));
+  const tokens = fixtures.tokens[alg].slice(0, clients);
+  const failures =
+    target === 'bare-hop'
+      ? await verifyUpstream(gateway.url)
+      : await verifyGateway({
+          label: `${target} ${alg}`,
+          url: gateway.url,
+          validToken: tokens[0] ?? '',
+          forgedToken: fixtures.forgedTokens[alg],
+          outsiderToken: target.startsWith('portcullis') ? fixtures.outsiderToken : undefined,
+        });
   if (failures.length) {
     console.error(`pre-flight failed:\n  ${failures.join('\n  ')}`);
     return 1;
@@ -53,7 +62,8 @@ async function main(): Promise<number> {
 
   const load = {
     url: gateway.url,
-    authorization: `Bearer ${fixtures.tokens[alg]}`,
+    authorizations: tokens.map((t) => `Bearer ${t}`),
+    workDir: dir,
     connections: Number(values.connections),
     durationSec: Number(values.duration),
   };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Alg, Fixtures, PortcullisVariant } from './fixtures.ts';
 import { freePort, ROOT, spawnChild, waitReady, type Child } from './processes.ts';
 
-export const TARGETS = ['upstream', 'portcullis', 'portcullis-uncached', 'tutorial', 'fast-gateway'] as const;
+export const TARGETS = ['upstream', 'bare-hop', 'portcullis', 'portcullis-uncached', 'tutorial', 'fast-gateway'] as const;
 export type TargetName = (typeof TARGETS)[number];
 
 /** One thing to put under load: a target, for one algorithm, at one URL. */
@@ -21,6 +21,7 @@ const GATEWAY_CORE = 0;
 const UPSTREAM_CORE = 1;
 export const PORTCULLIS_CLI = join(ROOT, 'src/cli/main.ts');
 const PEER_SCRIPTS = { tutorial: 'bench/peers/tutorial-gateway.ts', 'fast-gateway': 'bench/peers/fast-gateway.ts' } as const;
+const BARE_HOP_SCRIPT = 'bench/peers/bare-hop.ts';
 
 export async function startUpstream(logDir: string): Promise<{ url: string; child: Child }> {
   const port = await freePort();
@@ -67,6 +68,16 @@ export async function startPortcullis(fixtures: Fixtures, options: StartOptions 
   return { url, child };
 }
 
+/** The bare hop: node:http + an undici Pool, no auth; one process serves every algorithm's load alike. */
+export async function startBareHop(logDir: string, upstreamUrl: string, options: StartOptions = {}): Promise<{ url: string; child: Child }> {
+  const port = await freePort();
+  const env = { PORT: String(port), UPSTREAM_URL: upstreamUrl.replace(/\/$/, '') };
+  const child = spawnChild('bare-hop', GATEWAY_CORE, process.execPath, [...(options.nodeArgs ?? []), BARE_HOP_SCRIPT], join(logDir, 'bare-hop.log'), env);
+  const url = `http://127.0.0.1:${port}/`;
+  await waitReady(child, url);
+  return { url, child };
+}
+
 export type PeerName = keyof typeof PEER_SCRIPTS;
 
 export async function startPeer(peer: PeerName, alg: Alg, fixtures: Fixtures, upstreamUrl: string, options: StartOptions = {}): Promise<Endpoint> {
@@ -89,6 +100,10 @@ export async function startPeer(peer: PeerName, alg: Alg, fixtures: Fixtures, up
 export async function startEndpoints(targets: TargetName[], algs: Alg[], fixtures: Fixtures, upstream: { url: string; child: Child }): Promise<Endpoint[]> {
   const endpoints: Endpoint[] = [];
   if (targets.includes('upstream')) endpoints.push({ target: 'upstream', alg: '-', url: upstream.url, child: upstream.child, core: UPSTREAM_CORE });
+  if (targets.includes('bare-hop')) {
+    const bare = await startBareHop(fixtures.dir, upstream.url);
+    endpoints.push({ target: 'bare-hop', alg: '-', url: bare.url, child: bare.child, core: GATEWAY_CORE });
+  }
   for (const [target, variant] of [
     ['portcullis', 'cached'],
     ['portcullis-uncached', 'uncached'],

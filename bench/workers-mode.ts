@@ -3,12 +3,10 @@
 // timed run, all threads), and startup time (spawn to first answer). Placement is printed: with 2 cores,
 // 1 worker is pinned to core 0 (wrk and the upstream on core 1) while 2 workers need both cores, so they share
 // core 1 with wrk and the upstream: compare CPU µs/request there, not only req/s.
-import { readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { makeFixtures, makeWorkDir } from './fixtures.ts';
 import { runLoad, type LoadResult, type LoadTool } from './load.ts';
-import { busyShare } from './machine.ts';
+import { busyShare, cpuSeconds } from './machine.ts';
 import { PINNING, stopChild } from './processes.ts';
 import { startPortcullis, startUpstream } from './targets.ts';
 import { verifyGateway } from './verify.ts';
@@ -19,16 +17,8 @@ export interface WorkersModeOptions {
   duration: number;
   runs: number;
   warmup: number;
-}
-
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** utime + stime of every thread of `pid`, in seconds. */
-function cpuSeconds(pid: number): number {
-  // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime is 14th, stime 15th.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  /** Distinct clients (consumer + token) the load cycles through. */
+  tokens: number;
 }
 
 function median(values: number[]): number {
@@ -52,7 +42,9 @@ export async function workersMode(opts: WorkersModeOptions): Promise<number> {
     console.log(`WARNING: the machine is already ${(busy * 100).toFixed(0)}% busy before the bench starts; expect noisy numbers`);
   const upstream = await startUpstream(dir);
   const fixtures = await makeFixtures(dir, upstream.url);
-  const token = fixtures.tokens.ES256;
+  // The clients the load cycles through (wrk), one token each, as the main bench.
+  const tokens = fixtures.tokens.ES256.slice(0, opts.tokens);
+  const token = tokens[0] ?? '';
   const settings = [
     { workers: 1, unpinned: false, placement: PINNING ? 'gateway pinned to core 0; wrk + upstream on core 1' : 'nothing pinned' },
     {
@@ -86,13 +78,13 @@ export async function workersMode(opts: WorkersModeOptions): Promise<number> {
         continue;
       }
       const load = (durationSec: number) =>
-        runLoad(opts.tool, { url: portcullis.url, authorization: `Bearer ${token}`, connections: opts.connections, durationSec });
+        runLoad(opts.tool, { url: portcullis.url, authorizations: tokens.map((t) => `Bearer ${t}`), workDir: dir, connections: opts.connections, durationSec });
       if (opts.warmup > 0) await load(opts.warmup);
       const runs: Measured['runs'] = [];
       for (let i = 0; i < opts.runs; i++) {
         const before = cpuSeconds(pid);
         const result = await load(opts.duration);
-        const cpu = cpuSeconds(pid) - before;
+        const cpu = (cpuSeconds(pid) ?? NaN) - (before ?? NaN);
         const cpuUsPerRequest = result.requests > 0 ? (cpu * 1e6) / result.requests : NaN;
         if (result.non2xx || result.errors) failed = true;
         runs.push({ ...result, cpuUsPerRequest });

@@ -5,6 +5,8 @@ import { ServerResponse, type IncomingHttpHeaders, type IncomingMessage } from '
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { CompiledConfig, PluginRuntime } from '../config/compiled.ts';
+import type { ConsumerRecord } from '../config/consumer-directory.ts';
+import type { PhaseResult } from '../plugins/contract.ts';
 import { GatewayError, refusedBy } from '../errors/gateway-error.ts';
 import type { BodyIdleWatch, BodyWatch } from './client-timeouts.ts';
 import { countHeader, RequestContext } from './context.ts';
@@ -172,9 +174,13 @@ async function handle(
 
     // rewrite: global plugins only, the route is not known yet
     plugins = config.globalPlugins;
-    if (await runPhase(ctx, plugins, 'rewrite')) {
-      status = sendExit(res, ctx, plugins);
-      return;
+    if (plugins.length > 0) {
+      const rewritten = runRewrite(ctx, plugins);
+      if (rewritten !== undefined) await rewritten;
+      if (ctx.response) {
+        status = sendExit(res, ctx, plugins);
+        return;
+      }
     }
 
     const sni = deps.scheme === 'https' && socket instanceof TLSSocket ? socket.servername || undefined : undefined;
@@ -198,8 +204,11 @@ async function handle(
     if (found.captures !== undefined) ctx.uriCaptures = found.captures;
     ctx.service = config.serviceFor(route);
 
+    // Awaited only when a plugin answered later: a promise costs every request a trip through the microtask queue.
+    // (Set first: if a plugin refuses, these plugins' header filters still run on the refusal.)
     plugins = config.pluginsFor(route, null);
-    plugins = await runAccess(ctx, config, route, plugins);
+    const accessed = runAccess(ctx, config, route, plugins);
+    plugins = accessed instanceof Promise ? await accessed : accessed;
     if (ctx.response) {
       status = sendExit(res, ctx, plugins);
       return;
@@ -286,50 +295,97 @@ async function handle(
   }
 }
 
-/** Runs a phase's plugins in order until one answers the request itself (ctx.exit); true when one did. */
-async function runPhase(ctx: RequestContext, plugins: Indexed<PluginRuntime>, phase: 'rewrite'): Promise<boolean> {
-  for (let i = 0; i < plugins.length && !ctx.response; i++) {
+/**
+ * The rewrite phase: global plugins in order until one answers the request itself (ctx.exit). Synchronous while
+ * the plugins are; a promise (settled once the phase is over) from the first plugin that answers later.
+ */
+function runRewrite(ctx: RequestContext, plugins: Indexed<PluginRuntime>, from = 0): Promise<void> | undefined {
+  for (let i = from; i < plugins.length && !ctx.response; i++) {
     const plugin = plugins[i];
     if (plugin === undefined) break;
+    let result: PhaseResult;
     try {
-      const result = plugin.handler[phase]?.(ctx);
-      if (result !== undefined) await result;
+      result = plugin.handler.rewrite?.(ctx);
     } catch (err) {
       throw refusedBy(err, plugin.name);
     }
+    if (result !== undefined) {
+      return result.then(
+        () => runRewrite(ctx, plugins, i + 1),
+        (err: unknown) => {
+          throw refusedBy(err, plugin.name);
+        },
+      );
+    }
   }
-  return ctx.response !== null;
+  return undefined;
+}
+
+/** Where the access phase stands: the plugin list (re-resolved once a consumer is known) and the next to run. */
+interface AccessRun {
+  consumer: ConsumerRecord | null;
+  plugins: readonly PluginRuntime[];
+  next: number;
 }
 
 /**
  * Access phase. When an auth plugin identifies a consumer that has plugins of its own, the remaining
- * (lower-priority) plugins are re-resolved with the consumer, as Kong does.
+ * (lower-priority) plugins are re-resolved with the consumer, as Kong does. Answers the plugins that ran;
+ * synchronously while they answer synchronously (the common case: cached credentials, local counters), else a
+ * promise from the first that answers later.
  */
-async function runAccess(ctx: RequestContext, config: CompiledConfig, route: RouterRoute, first: readonly PluginRuntime[]): Promise<readonly PluginRuntime[]> {
-  let consumer = ctx.consumer;
-  let plugins = first;
-  let list: Indexed<PluginRuntime> = plugins;
-  for (let i = 0; i < list.length && !ctx.response; i++) {
-    const plugin = list[i];
+function runAccess(
+  ctx: RequestContext,
+  config: CompiledConfig,
+  route: RouterRoute,
+  first: readonly PluginRuntime[],
+): readonly PluginRuntime[] | Promise<readonly PluginRuntime[]> {
+  return continueAccess(ctx, config, route, { consumer: ctx.consumer, plugins: first, next: 0 });
+}
+
+function continueAccess(
+  ctx: RequestContext,
+  config: CompiledConfig,
+  route: RouterRoute,
+  run: AccessRun,
+): readonly PluginRuntime[] | Promise<readonly PluginRuntime[]> {
+  while (run.next < run.plugins.length && !ctx.response) {
+    const list: Indexed<PluginRuntime> = run.plugins;
+    const plugin = list[run.next];
     if (plugin === undefined) break;
+    let result: PhaseResult;
     try {
-      const result = plugin.handler.access?.(ctx);
-      if (result !== undefined) await result;
+      result = plugin.handler.access?.(ctx);
     } catch (err) {
       throw refusedBy(err, plugin.name);
     }
-    if (ctx.consumer !== consumer) {
-      consumer = ctx.consumer;
-      const next = config.pluginsFor(route, consumer);
-      if (next !== plugins) {
-        // continue after the current plugin's position in the new list
-        i = positionAfter(next, plugin) - 1;
-        plugins = next;
-        list = next;
-      }
+    if (result !== undefined) {
+      return result.then(
+        () => {
+          advance(ctx, config, route, run, plugin);
+          return continueAccess(ctx, config, route, run);
+        },
+        (err: unknown) => {
+          throw refusedBy(err, plugin.name);
+        },
+      );
     }
+    advance(ctx, config, route, run, plugin);
   }
-  return plugins;
+  return run.plugins;
+}
+
+/** After `plugin` ran: the next plugin, in the list re-resolved for the consumer it identified, if it did. */
+function advance(ctx: RequestContext, config: CompiledConfig, route: RouterRoute, run: AccessRun, plugin: PluginRuntime): void {
+  run.next++;
+  if (ctx.consumer === run.consumer) return;
+  run.consumer = ctx.consumer;
+  const next = config.pluginsFor(route, run.consumer);
+  if (next !== run.plugins) {
+    // continue after the current plugin's position in the new list
+    run.next = positionAfter(next, plugin);
+    run.plugins = next;
+  }
 }
 
 /** Index of the first plugin in `list` (priority order) that runs after `plugin`; the length when none does. */

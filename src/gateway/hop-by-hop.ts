@@ -43,15 +43,19 @@ export const METHOD_OVERRIDE: readonly string[] = ['x-http-method-override', 'x-
  */
 export const SPOOFABLE: readonly string[] = [...METHOD_OVERRIDE, 'x-original-url', 'x-rewrite-url', 'true-client-ip', 'x-client-ip', 'cf-connecting-ip'];
 
-/** Removes hop-by-hop headers and the ones named in `Connection`. */
+const HOP_BY_HOP_NAMES: ReadonlySet<string> = new Set(HOP_BY_HOP);
+
+/** Removes hop-by-hop headers and the ones named in `Connection` (lower-case names, as Node and undici give them). */
 export function stripHopByHop(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): void {
   stripConnectionTokens(headers);
-  for (const name of HOP_BY_HOP) Reflect.deleteProperty(headers, name);
+  // One pass over the few headers present, rather than a delete for each of the twelve listed names.
+  for (const name in headers) if (HOP_BY_HOP_NAMES.has(name)) Reflect.deleteProperty(headers, name);
 }
 
 function stripConnectionTokens(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): void {
   const connection = headers.connection;
-  if (connection !== undefined) {
+  // The usual values name no header beyond Keep-Alive, which is hop-by-hop anyway: nothing to split.
+  if (connection !== undefined && connection !== 'keep-alive' && connection !== 'close') {
     for (const name of String(connection).split(',')) {
       const n = name.trim().toLowerCase();
       if (n !== '') Reflect.deleteProperty(headers, n);

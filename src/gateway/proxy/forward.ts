@@ -50,15 +50,15 @@ export interface ForwardOptions {
  * been written to the client yet, so the caller can still answer with a problem; later failures end the socket.
  */
 export async function forward(o: ForwardOptions): Promise<number> {
-  const tried = new Set<UpstreamTarget>();
+  // Targets this request already tried; made only for a retry (most requests are served by their first pick).
+  let tried: Set<UpstreamTarget> | null = null;
   // A plugin that read or replaced the body leaves it buffered: send those bytes (replayable on retry).
   const buffered = o.ctx.bufferedBody;
   const body = buffered ?? (o.hasBody ? upstreamBody(o.req, o.ctx.requestBodyLimit, o.service.writeTimeout, o.bodyWatch ?? null) : null);
   let attempts = 0;
   for (;;) {
-    const target = nextTarget(o.service.balancer, tried);
+    const target = tried === null ? o.service.balancer.pick() : nextTarget(o.service.balancer, tried);
     if (!target) throw new GatewayError('UPSTREAM_NO_TARGETS');
-    tried.add(target);
     try {
       return await dispatchOnce(o, target, body);
     } catch (err) {
@@ -67,6 +67,7 @@ export async function forward(o: ForwardOptions): Promise<number> {
       const retryable = CONNECT_ERRORS.has(code) && (buffered !== null || !(o.hasBody && o.req.readableDidRead)) && !o.res.headersSent;
       if (retryable && attempts < o.service.retries) {
         attempts++;
+        (tried ??= new Set()).add(target);
         continue;
       }
       if (o.res.headersSent) throw err;
@@ -93,11 +94,23 @@ function bodyError(err: unknown): GatewayError {
   return (err as { gatewayError?: GatewayError }).gatewayError ?? new GatewayError('BAD_REQUEST', { detail: 'request body does not match Content-Length' });
 }
 
+/**
+ * Backpressure: the upstream's body waits while the client's socket buffer is full. The drain listener is added
+ * only then, not for every response (most fit the buffer at once).
+ */
+function pauseUntilDrained(res: ServerResponse, controller: Dispatcher.DispatchController): void {
+  if (controller.paused) return; // already waiting for a drain
+  controller.pause();
+  res.once('drain', () => {
+    controller.resume();
+  });
+}
+
 function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatcher.DispatchOptions['body']): Promise<number> {
   const { ctx, res } = o;
   const headers = ctx.headers as Record<string, string | string[] | undefined>;
   headers.host = ctx.upstreamHost ?? (o.preserveHost && ctx.header('host') ? headers.host : target.hostHeader);
-  const pool = o.pools.get(o.service.protocol, target.host, target.port, o.service.connectTimeout);
+  const pool = o.pools.forTarget(o.service, target);
   // A plugin's replacement path (request-transformer's replace.uri) stands for the whole built path.
   const path = ctx.upstreamPath === null ? o.path : ctx.querystring === '' ? ctx.upstreamPath : `${ctx.upstreamPath}?${ctx.querystring}`;
   return new Promise<number>((resolve, reject) => {
@@ -112,7 +125,8 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
         // the upstream request already ended
       }
     };
-    res.once('close', onClientClose);
+    // `on`, not `once`: no wrapper to allocate, and it is taken off when the exchange ends either way.
+    res.on('close', onClientClose);
     pool.dispatch(
       {
         path,
@@ -140,9 +154,6 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
               return;
             }
             res.writeHead(head.status, head.headers);
-            res.on('drain', () => {
-              controller.resume();
-            });
           } catch (err) {
             controller.abort(handlerFault(err));
           }
@@ -157,14 +168,11 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
             const { head, chunks } = held;
             held = null;
             res.writeHead(head.status, head.headers);
-            res.on('drain', () => {
-              controller.resume();
-            });
             for (const c of chunks) res.write(c);
-            if (res.writableNeedDrain) controller.pause();
+            if (res.writableNeedDrain) pauseUntilDrained(res, controller);
             return;
           }
-          if (!res.write(chunk)) controller.pause();
+          if (!res.write(chunk)) pauseUntilDrained(res, controller);
         },
         onResponseEnd() {
           res.off('close', onClientClose);

@@ -1,5 +1,6 @@
 // Keep-alive connection pools, one per upstream origin and connect timeout, shared across config swaps.
 import { Pool } from 'undici';
+import type { CompiledService, UpstreamTarget } from '../../config/compiled.ts';
 
 export interface PoolOptions {
   /** Max sockets per origin. */
@@ -10,6 +11,8 @@ export interface PoolOptions {
 export class UpstreamPools {
   private readonly pools = new Map<string, Pool>();
   private readonly options: PoolOptions;
+  /** Each compiled service's pools by target object: a request finds its pool without building a key string. */
+  private byService = new WeakMap<CompiledService, Map<UpstreamTarget, Pool>>();
 
   constructor(options: Partial<PoolOptions> = {}) {
     this.options = { connections: 512, keepAliveTimeout: 60_000, ...options };
@@ -33,7 +36,23 @@ export class UpstreamPools {
     return pool;
   }
 
+  /** The pool for one of `service`'s targets (the same pool `get` answers for its origin and connect timeout). */
+  forTarget(service: CompiledService, target: UpstreamTarget): Pool {
+    let byTarget = this.byService.get(service);
+    if (byTarget === undefined) {
+      byTarget = new Map();
+      this.byService.set(service, byTarget);
+    }
+    let pool = byTarget.get(target);
+    if (pool === undefined) {
+      pool = this.get(service.protocol, target.host, target.port, service.connectTimeout);
+      byTarget.set(target, pool);
+    }
+    return pool;
+  }
+
   async close(): Promise<void> {
+    this.byService = new WeakMap();
     const all = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(all.map((p) => p.destroy()));

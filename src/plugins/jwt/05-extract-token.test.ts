@@ -92,6 +92,25 @@ test('the verified-token cache is bounded and keeps what is in use', () => {
   assert.equal(cache.get('t999'), undefined);
 });
 
+test('a hit is the exact token: one that only shares its signature tail with a cached token is not one', () => {
+  const cache = new VerifiedTokenCache(100);
+  const tail = 'S'.repeat(40);
+  const good = `header.claims-of-alice.${tail}`;
+  const other = `header.claims-of-mallory.${tail}`;
+  cache.set(good, entry(1));
+  assert.equal(cache.get(other), undefined);
+  cache.delete(other);
+  assert.equal(cache.get(good)?.credential.id, '1', 'deleting another token left this one');
+  // Two tokens sharing a tail displace each other (a re-verification, never a wrong verdict).
+  cache.set(other, entry(2));
+  assert.equal(cache.get(other)?.credential.id, '2');
+  assert.equal(cache.get(good), undefined);
+  // Short strings are keys as they are.
+  cache.set('t', entry(3));
+  assert.equal(cache.get('t')?.credential.id, '3');
+  assert.equal(cache.get('u'), undefined);
+});
+
 test('a cache of size 0 stores nothing', () => {
   const cache = new VerifiedTokenCache(0);
   cache.set('a', entry(1));
