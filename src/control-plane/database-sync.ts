@@ -103,7 +103,7 @@ export function createDatabaseSync(options: DatabaseSyncOptions): DatabaseSync {
       const started = performance.now();
       let config: CompiledConfig;
       try {
-        config = builder.build(snapshot.entities, snapshot.version);
+        config = await builder.build(snapshot.entities, snapshot.version);
       } catch {
         failed = snapshot.version; // logged by the builder
         return;
@@ -139,7 +139,7 @@ export function createDatabaseSync(options: DatabaseSyncOptions): DatabaseSync {
       try {
         const snapshot = await store.snapshot();
         try {
-          config = builder.build(snapshot.entities, snapshot.version);
+          config = await builder.build(snapshot.entities, snapshot.version);
           builder.served(snapshot.version);
           served = snapshot.version;
         } catch {

@@ -53,7 +53,7 @@ export function createFileConfig(options: FileConfigOptions): FileConfig {
   return {
     async load() {
       const entities = await loadEntitiesFromFile(options.file, options.plugins);
-      serve(entities, builder.build(entities, version + 1));
+      serve(entities, await builder.build(entities, version + 1));
     },
     store() {
       if (!view) throw new Error('the configuration file is not loaded yet');
@@ -62,7 +62,7 @@ export function createFileConfig(options: FileConfigOptions): FileConfig {
     async reload() {
       try {
         const entities = await loadEntitiesFromFile(options.file, options.plugins);
-        const config = builder.build(entities, version + 1);
+        const config = await builder.build(entities, version + 1);
         const before = served;
         serve(entities, config);
         // The same trail POST /config leaves (it records its own): who replaced what, and what changed.
@@ -82,20 +82,18 @@ export function createFileConfig(options: FileConfigOptions): FileConfig {
         return false;
       }
     },
-    replace(document, actor) {
-      // Swapped synchronously, as the admin route expects; any failure comes back as a rejection.
-      return new Promise<ConfigEntities>((resolve) => {
-        let entities: ConfigEntities;
-        try {
-          // structuredClone: validation fills defaults in place, and the caller's object must stay untouched
-          entities = loadDeclarative(structuredClone(document), options.plugins);
-        } catch (err) {
-          throw refusal(err);
-        }
-        serve(entities, builder.build(entities, version + 1));
-        logger.info({ actor: actor.name, version }, 'configuration replaced through the admin API');
-        resolve(entities);
-      });
+    async replace(document, actor) {
+      let entities: ConfigEntities;
+      try {
+        // structuredClone: validation fills defaults in place, and the caller's object must stay untouched
+        entities = loadDeclarative(structuredClone(document), options.plugins);
+      } catch (err) {
+        throw refusal(err);
+      }
+      // Served before the answer, as the admin route expects; any failure comes back as a rejection.
+      serve(entities, await builder.build(entities, version + 1));
+      logger.info({ actor: actor.name, version }, 'configuration replaced through the admin API');
+      return entities;
     },
   };
 }

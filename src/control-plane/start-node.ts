@@ -192,9 +192,7 @@ async function startDatabase(
       logger,
       file: options.seedFile,
       edit: options.seedEdit,
-      check: (entities) => {
-        checker.check(entities);
-      },
+      check: (entities) => checker.check(entities),
     });
     const served = new Served();
     sync = createDatabaseSync({
@@ -209,7 +207,7 @@ async function startDatabase(
     const first = await sync.start();
     // A stored config that does not build (say, a plugin since removed) must not keep the admin API away:
     // serve nothing (404s) until it is fixed through the API, rather than refuse to start.
-    served.swap(served.current ?? first ?? compileConfig(emptyEntities(), plugins));
+    served.swap(served.current ?? first ?? (await compileConfig(emptyEntities(), plugins)));
     const context: AdminContext = databaseAdminContext({ plugins, builder, logger, node, store, sync });
     const owned = { builder, sync };
     const { gateway, admin } = await listen(options, served, context, logger);
