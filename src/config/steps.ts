@@ -33,6 +33,23 @@ export async function runInSlices<T>(steps: Steps<T>, sliceMs = SLICE_MS): Promi
   }
 }
 
+/** For async loops over many rows: `due()` once a slice has run SLICE_MS, then `await turn()` lets the loop turn. */
+export interface Pacer {
+  due(): boolean;
+  turn(): Promise<void>;
+}
+
+export function pacer(sliceMs = SLICE_MS): Pacer {
+  let sliceStart = performance.now();
+  return {
+    due: () => performance.now() - sliceStart >= sliceMs,
+    async turn() {
+      await nextTurn();
+      sliceStart = performance.now();
+    },
+  };
+}
+
 /**
  * Calls `each` on every item, yielding every `every` items: how a loop over thousands of entities becomes
  * pausable without a yield (and a clock read) per item.
