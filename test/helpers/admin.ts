@@ -73,7 +73,10 @@ export async function startTestAdmin(
   const { token: readOnlyToken } = await store.adminTokens.create('test-reader', 'read-only', system);
 
   const state = new PersistentState();
-  const gateway = await startGateway(await compileConfig(emptyEntities(), registry, state, logger, { codec }), { listen: [{ host: '127.0.0.1', port: 0 }], logger });
+  const gateway = await startGateway(await compileConfig(emptyEntities(), registry, state, logger, { codec }), {
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    logger,
+  });
   let served: number | null = null;
   let builtAt = Date.now();
 
