@@ -1,6 +1,6 @@
 // ConfigEntities -> CompiledConfig: builds the router, consumer directory, balancers and plugin instances once,
 // so the request path only reads frozen, precomputed data.
-import { ENTITIES, keyedSecrets, type ConfigEntities, type RowOf } from '../schema/entity-catalogue.ts';
+import { ENTITIES, keyedSecrets, type ConfigEntities, type Kind, type RowOf } from '../schema/entity-catalogue.ts';
 import type { CompiledConfig, CompiledService, PluginRuntime, UpstreamTarget } from './compiled.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { PluginModule } from '../plugins/contract.ts';
@@ -84,6 +84,14 @@ export interface ConsumerParts {
 export interface CompileReuse {
   routing?: RoutingParts;
   consumers?: ConsumerParts;
+  /** Shared values whose builds named the lists they read (PluginEnv.shared's `reads`), with those lists. */
+  shared?: Map<string, SharedValue>;
+}
+
+interface SharedValue {
+  value: unknown;
+  /** The lists the value was built from, in the order of `reads`. */
+  from: readonly (readonly unknown[])[];
 }
 
 function sameRouting(a: RoutingParts['from'], b: ConfigEntities): boolean {
@@ -109,6 +117,8 @@ export function* compileSteps(
   const { consumers } = consumerParts;
   const { router, serviceOfRoute } = routing;
   const shared = new Map<string, unknown>();
+  const sharedBefore = reuse.shared;
+  const sharedNow = new Map<string, SharedValue>();
 
   const scoped: ScopedPlugin[] = [];
   for (const row of entities.plugins) {
@@ -125,7 +135,7 @@ export function* compileSteps(
         instanceId: row.id,
         consumers,
         entities,
-        shared: (key, build) => sharedValue(shared, key, build),
+        shared: (key, build, reads) => sharedValue(shared, key, build, reads && { kinds: reads, entities, before: sharedBefore, now: sharedNow }),
         codec: options.codec,
         logger: logger.child({ plugin: row.name, plugin_id: row.id }),
         persistent: (key, init, dispose) => state.get(`${row.id}:${key}`, init, dispose),
@@ -139,6 +149,7 @@ export function* compileSteps(
   state.retain(new Set(scoped.map((p) => p.runtime.id)));
   reuse.routing = routing;
   reuse.consumers = consumerParts;
+  reuse.shared = sharedNow;
   const globalPlugins = Object.freeze(sortByPriority(scoped.filter((p) => !p.routeId && !p.serviceId && !p.consumerId).map((p) => p.runtime)));
   const consumersWithPlugins = new Set<string>();
   for (const p of scoped) if (p.consumerId) consumersWithPlugins.add(p.consumerId);
@@ -235,12 +246,26 @@ function pluginConfig(module: PluginModule, row: PluginRow): Static<TSchema> {
   return config;
 }
 
-/** One value per key per compiled config, built on first use. */
-function sharedValue<T>(values: Map<string, unknown>, key: string, build: () => T): T {
-  // Cast kept: a key names one kind of shared value (plugins choose keys per type), which a Map of mixed
+/** One value per key per compiled config, built on first use, or taken from the last build when `reads` allows. */
+function sharedValue<T>(
+  values: Map<string, unknown>,
+  key: string,
+  build: () => T,
+  reads?: { kinds: readonly Kind[]; entities: ConfigEntities; before: ReadonlyMap<string, SharedValue> | undefined; now: Map<string, SharedValue> },
+): T {
+  // Casts kept: a key names one kind of shared value (plugins choose keys per type), which a Map of mixed
   // values cannot express; the value under it was built by a `build` returning the same T.
   if (values.has(key)) return values.get(key) as T;
-  const value = build();
+  let value: T;
+  if (reads === undefined) {
+    value = build();
+  } else {
+    const from = reads.kinds.map((kind) => reads.entities[kind]);
+    const earlier = reads.before?.get(key);
+    const same = earlier !== undefined && earlier.from.length === from.length && earlier.from.every((list, i) => list === from[i]);
+    value = same ? (earlier.value as T) : build();
+    reads.now.set(key, { value, from });
+  }
   values.set(key, value);
   return value;
 }
