@@ -1,6 +1,6 @@
 // ConfigEntities -> CompiledConfig: builds the router, consumer directory, balancers and plugin instances once,
 // so the request path only reads frozen, precomputed data.
-import { ENTITIES, keyedSecrets, type ConfigEntities, type Kind, type RowOf } from '../schema/entity-catalogue.ts';
+import { ENTITIES, eachKeyedSecret, type ConfigEntities, type Kind, type RowOf } from '../schema/entity-catalogue.ts';
 import type { CompiledConfig, CompiledService, PluginRuntime, UpstreamTarget } from './compiled.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { PluginModule } from '../plugins/contract.ts';
@@ -203,7 +203,10 @@ function* routingSteps(entities: ConfigEntities): Steps<RoutingParts> {
  * operator should hear about.
  */
 function* checkKeyHashes(entities: ConfigEntities, codec: SecretCodec | undefined, logger: Logger): Steps<void> {
-  const hashed = keyedSecrets(entities).flatMap(({ kind, id, hash }) => (hash === undefined ? [] : [{ kind, id, hash }]));
+  const hashed: { kind: Kind; id: string; hash: string }[] = [];
+  yield* eachStep(eachKeyedSecret(entities), ({ kind, id, hash }) => {
+    if (hash !== undefined) hashed.push({ kind, id, hash });
+  });
   if (hashed.length === 0) return;
   if (codec === undefined) {
     throw new ConfigError(
