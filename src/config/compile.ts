@@ -45,6 +45,8 @@ export interface CompileOptions {
   keyedHashesUnchecked?: boolean;
   /** Non-public networks plugins' own fetches may reach (PluginEnv.allowedPrivateNetworks). */
   allowedPrivateNetworks?: BlockList;
+  /** Only checked, never served (PluginEnv.trial). */
+  trial?: boolean;
 }
 
 const HTTP_SUBSYSTEM: ReadonlySet<string> = new Set(['grpc', 'grpcs', 'http', 'https', 'ws', 'wss']);
@@ -141,6 +143,7 @@ export function* compileSteps(
         persistent: (key, init, dispose) => state.get(`${row.id}:${key}`, init, dispose),
         sql: options.sql,
         allowedPrivateNetworks: options.allowedPrivateNetworks,
+        trial: options.trial,
       }),
     };
     scoped.push({ runtime, routeId: row.routeId, serviceId: row.serviceId, consumerId: row.consumerId });

@@ -53,14 +53,14 @@ export function createConfigBuilder(options: ConfigBuilderOptions): ConfigBuilde
   // A check followed by the build of the same entities (every admin write) builds the router and the
   // consumer directory once.
   const reuse: CompileReuse = {};
-  const compile = (entities: ConfigEntities, state: PersistentState) =>
+  const compile = (entities: ConfigEntities, state: PersistentState, trial: boolean) =>
     runInSlices(
       compileSteps(
         entities,
         options.plugins,
         state,
         options.logger,
-        { codec: options.codec, sql: options.sql, allowedPrivateNetworks: options.allowedPrivateNetworks },
+        { codec: options.codec, sql: options.sql, allowedPrivateNetworks: options.allowedPrivateNetworks, trial },
         reuse,
       ),
     );
@@ -69,7 +69,7 @@ export function createConfigBuilder(options: ConfigBuilderOptions): ConfigBuilde
 
   async function build(entities: ConfigEntities, version: number): Promise<CompiledConfig> {
     try {
-      const config = await compile(entities, shared);
+      const config = await compile(entities, shared, false);
       current.lastError = null;
       return config;
     } catch (err) {
@@ -91,7 +91,7 @@ export function createConfigBuilder(options: ConfigBuilderOptions): ConfigBuilde
     async check(entities) {
       const throwaway = new PersistentState();
       try {
-        await compile(entities, throwaway);
+        await compile(entities, throwaway, true);
       } catch (err) {
         throw refusal(err);
       } finally {

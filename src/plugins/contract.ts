@@ -64,6 +64,12 @@ export interface PluginEnv {
    * connection): it is disposed once a rebuild no longer asks for its key, or drops the instance.
    */
   persistent<T>(key: string, init: () => T, dispose?: (value: T) => void): T;
+  /**
+   * A trial build (an admin write's check): it is never served and its state is disposed once it is built, so
+   * start no background work (a JWKS prefetch) from it. Builds pause between slices, so work merely deferred
+   * to a timer would run before that disposal.
+   */
+  trial?: boolean;
   /** The database, in database mode only (cluster-wide state such as rate-limit counters); absent when DB-less. */
   sql?: SqlClient;
   /**

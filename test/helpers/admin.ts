@@ -91,7 +91,7 @@ export async function startTestAdmin(
     async checkConfig(entities) {
       try {
         // a state of its own: a refused config must not prune the live plugins' counters
-        await compileConfig(entities, registry, new PersistentState(), logger, { codec, sql: store.sql });
+        await compileConfig(entities, registry, new PersistentState(), logger, { codec, sql: store.sql, trial: true });
       } catch (err) {
         throw new GatewayError('ADMIN_CONFIG_REFUSED', { detail: (err as Error).message });
       }
