@@ -1,6 +1,6 @@
 // ConfigEntities -> CompiledConfig: builds the router, consumer directory, balancers and plugin instances once,
 // so the request path only reads frozen, precomputed data.
-import { ENTITIES, eachKeyedSecret, type ConfigEntities, type Kind, type RowOf } from '../schema/entity-catalogue.ts';
+import { ENTITIES, KINDS, eachKeyedSecret, type ConfigEntities, type Kind, type RowOf } from '../schema/entity-catalogue.ts';
 import type { CompiledConfig, CompiledService, PluginRuntime, UpstreamTarget } from './compiled.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { PluginModule } from '../plugins/contract.ts';
@@ -88,6 +88,8 @@ export interface CompileReuse {
   consumers?: ConsumerParts;
   /** Shared values whose builds named the lists they read (PluginEnv.shared's `reads`), with those lists. */
   shared?: Map<string, SharedValue>;
+  /** The lists of keyed-hash credentials the last build checked (checkKeyHashes: the same lists pass again). */
+  keyHashes?: readonly (readonly unknown[])[];
 }
 
 interface SharedValue {
@@ -109,7 +111,9 @@ export function* compileSteps(
   options: CompileOptions,
   reuse: CompileReuse = {},
 ): Steps<CompiledConfig> {
-  if (options.keyedHashesUnchecked !== true) yield* checkKeyHashes(entities, options.codec, logger);
+  const keyedLists = KINDS.filter((kind) => ENTITIES[kind].hashed?.scheme === 'keyed').map((kind) => entities[kind]);
+  const keysChecked = reuse.keyHashes?.length === keyedLists.length && reuse.keyHashes.every((list, i) => list === keyedLists[i]);
+  if (options.keyedHashesUnchecked !== true && !keysChecked) yield* checkKeyHashes(entities, options.codec, logger);
   let consumerParts = reuse.consumers;
   if (consumerParts?.from !== entities.consumers) {
     consumerParts = { from: entities.consumers, consumers: yield* consumerDirectorySteps(entities.consumers) };
@@ -153,6 +157,7 @@ export function* compileSteps(
   reuse.routing = routing;
   reuse.consumers = consumerParts;
   reuse.shared = sharedNow;
+  if (options.keyedHashesUnchecked !== true) reuse.keyHashes = keyedLists;
   const globalPlugins = Object.freeze(sortByPriority(scoped.filter((p) => !p.routeId && !p.serviceId && !p.consumerId).map((p) => p.runtime)));
   const consumersWithPlugins = new Set<string>();
   for (const p of scoped) if (p.consumerId) consumersWithPlugins.add(p.consumerId);
