@@ -52,8 +52,8 @@ export interface AdminContext {
   audit: AuditReader;
   logger: Logger;
   node: { id: string; hostname: string; version: string; startedAt: number };
-  /** Throws a GatewayError (ADMIN_CONFIG_REFUSED, with fields) when the gateway could not build `entities`. */
-  checkConfig(entities: ConfigEntities): void;
+  /** Rejects with a GatewayError (ADMIN_CONFIG_REFUSED, with fields) when the gateway could not build `entities`. */
+  checkConfig(entities: ConfigEntities): Promise<void>;
   /**
    * Database mode: after a commit, rebuild this node's config now (others follow by notification).
    * `committed`: the entities checked inside that write's transaction, which are the store at `version`.

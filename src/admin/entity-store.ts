@@ -35,9 +35,9 @@ export async function commit(ctx: AdminContext, req: AdminRequest, ops: readonly
   const result = await writableStore(ctx).write(ops, {
     actor: req.actor,
     requestId: req.requestId,
-    check: (entities) => {
+    check: async (entities) => {
       checked = undefined;
-      ctx.checkConfig(entities);
+      await ctx.checkConfig(entities);
       checked = entities;
     },
   });

@@ -1,6 +1,6 @@
 // ConfigEntities -> CompiledConfig: builds the router, consumer directory, balancers and plugin instances once,
 // so the request path only reads frozen, precomputed data.
-import { ENTITIES, keyedSecrets, type ConfigEntities, type RowOf } from '../schema/entity-catalogue.ts';
+import { ENTITIES, KINDS, eachKeyedSecret, type ConfigEntities, type Kind, type RowOf } from '../schema/entity-catalogue.ts';
 import type { CompiledConfig, CompiledService, PluginRuntime, UpstreamTarget } from './compiled.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { PluginModule } from '../plugins/contract.ts';
@@ -9,8 +9,10 @@ import { applyDefaults } from '../schema/defaults.ts';
 import { defaultServicePort } from '../schema/entities/service.ts';
 import { fits, misfit } from '../schema/fits.ts';
 import type { RouterRoute } from '../gateway/router/types.ts';
-import { buildRouter } from '../gateway/router/build-router.ts';
-import { buildConsumerDirectory } from './consumer-directory.ts';
+import { buildRouterSteps } from '../gateway/router/build-router.ts';
+import type { Router } from '../gateway/router/types.ts';
+import { consumerDirectorySteps, type ConsumerDirectory } from './consumer-directory.ts';
+import { eachStep, runInSlices, type Steps } from './steps.ts';
 import { createWeightedRoundRobin } from '../gateway/balancer/weighted-round-robin.ts';
 import { resolvePlugins, sortByPriority, type ScopedPlugin } from './plugin-scopes.ts';
 import { PersistentState } from './persistent-state.ts';
@@ -45,37 +47,86 @@ export interface CompileOptions {
   allowedPrivateNetworks?: BlockList;
   /** The node's shared memory, by plugin name (PluginEnv.nodeMemory): one buffer per plugin that asks, for every worker. */
   nodeMemory?: ReadonlyMap<string, SharedArrayBuffer>;
+  /** Only checked, never served (PluginEnv.trial). */
+  trial?: boolean;
 }
 
 const HTTP_SUBSYSTEM: ReadonlySet<string> = new Set(['grpc', 'grpcs', 'http', 'https', 'ws', 'wss']);
 
+/**
+ * Builds in slices of a few milliseconds (config/steps.ts): a config of 100,000 paths and consumers takes far
+ * longer than any request may wait, and the proxy and admin API share this event loop.
+ */
 export function compileConfig(
   entities: ConfigEntities,
   plugins: PluginRegistry,
   state = new PersistentState(),
   logger: Logger = silentLogger,
   options: CompileOptions = {},
-): CompiledConfig {
-  if (options.keyedHashesUnchecked !== true) checkKeyHashes(entities, options.codec, logger);
-  const consumers = buildConsumerDirectory(entities.consumers);
-  const shared = new Map<string, unknown>();
+): Promise<CompiledConfig> {
+  return runInSlices(compileSteps(entities, plugins, state, logger, options));
+}
 
-  const services = new Map<string, CompiledService>();
-  const balancing = upstreamIndex(entities);
-  for (const row of entities.services) {
-    if (!row.enabled) continue;
-    services.set(row.id, compileService(row, balancing));
+/** What a build of the same routes, services, upstreams and targets can take over unchanged. */
+export interface RoutingParts {
+  readonly from: Pick<ConfigEntities, 'routes' | 'services' | 'upstreams' | 'targets'>;
+  readonly router: Router;
+  readonly serviceOfRoute: ReadonlyMap<string, CompiledService | null>;
+}
+
+/** What a build of the same consumers can take over unchanged. */
+export interface ConsumerParts {
+  readonly from: ConfigEntities['consumers'];
+  readonly consumers: ConsumerDirectory;
+}
+
+/**
+ * The pure parts of the last build (no plugin state in them), offered to the next one: a build over the very
+ * same entity lists (the admin write path checks the entities, then builds those same ones) reuses them.
+ * Lists are compared by identity only: a list read or loaded anew is rebuilt, so reuse can never be stale.
+ */
+export interface CompileReuse {
+  routing?: RoutingParts;
+  consumers?: ConsumerParts;
+  /** Shared values whose builds named the lists they read (PluginEnv.shared's `reads`), with those lists. */
+  shared?: Map<string, SharedValue>;
+  /** The lists of keyed-hash credentials the last build checked (checkKeyHashes: the same lists pass again). */
+  keyHashes?: readonly (readonly unknown[])[];
+}
+
+interface SharedValue {
+  value: unknown;
+  /** The lists the value was built from, in the order of `reads`. */
+  from: readonly (readonly unknown[])[];
+}
+
+function sameRouting(a: RoutingParts['from'], b: ConfigEntities): boolean {
+  return a.routes === b.routes && a.services === b.services && a.upstreams === b.upstreams && a.targets === b.targets;
+}
+
+/** compileConfig as pausable steps; `reuse` is read for parts to take over and updated with this build's. */
+export function* compileSteps(
+  entities: ConfigEntities,
+  plugins: PluginRegistry,
+  state: PersistentState,
+  logger: Logger,
+  options: CompileOptions,
+  reuse: CompileReuse = {},
+): Steps<CompiledConfig> {
+  const keyedLists = KINDS.filter((kind) => ENTITIES[kind].hashed?.scheme === 'keyed').map((kind) => entities[kind]);
+  const keysChecked = reuse.keyHashes?.length === keyedLists.length && reuse.keyHashes.every((list, i) => list === keyedLists[i]);
+  if (options.keyedHashesUnchecked !== true && !keysChecked) yield* checkKeyHashes(entities, options.codec, logger);
+  let consumerParts = reuse.consumers;
+  if (consumerParts?.from !== entities.consumers) {
+    consumerParts = { from: entities.consumers, consumers: yield* consumerDirectorySteps(entities.consumers) };
   }
-  // routes of a disabled service are left out, as Kong leaves them out of the router
-  const routes: RouterRoute[] = [];
-  const serviceOfRoute = new Map<string, CompiledService | null>();
-  for (const r of entities.routes) {
-    const service = r.serviceId === null ? null : services.get(r.serviceId);
-    if (service === undefined) continue;
-    routes.push(r);
-    serviceOfRoute.set(r.id, service);
-  }
-  const router = buildRouter(routes);
+  let routing = reuse.routing;
+  if (routing === undefined || !sameRouting(routing.from, entities)) routing = yield* routingSteps(entities);
+  const { consumers } = consumerParts;
+  const { router, serviceOfRoute } = routing;
+  const shared = new Map<string, unknown>();
+  const sharedBefore = reuse.shared;
+  const sharedNow = new Map<string, SharedValue>();
 
   const scoped: ScopedPlugin[] = [];
   for (const row of entities.plugins) {
@@ -92,18 +143,24 @@ export function compileConfig(
         instanceId: row.id,
         consumers,
         entities,
-        shared: (key, build) => sharedValue(shared, key, build),
+        shared: (key, build, reads) => sharedValue(shared, key, build, reads && { kinds: reads, entities, before: sharedBefore, now: sharedNow }),
         codec: options.codec,
         logger: logger.child({ plugin: row.name, plugin_id: row.id }),
         persistent: (key, init, dispose) => state.get(`${row.id}:${key}`, init, dispose),
         sql: options.sql,
         allowedPrivateNetworks: options.allowedPrivateNetworks,
         nodeMemory: options.nodeMemory?.get(row.name),
+        trial: options.trial,
       }),
     };
     scoped.push({ runtime, routeId: row.routeId, serviceId: row.serviceId, consumerId: row.consumerId });
+    yield; // a first instance of a kind may index all its credentials
   }
   state.retain(new Set(scoped.map((p) => p.runtime.id)));
+  reuse.routing = routing;
+  reuse.consumers = consumerParts;
+  reuse.shared = sharedNow;
+  if (options.keyedHashesUnchecked !== true) reuse.keyHashes = keyedLists;
   const globalPlugins = Object.freeze(sortByPriority(scoped.filter((p) => !p.routeId && !p.serviceId && !p.consumerId).map((p) => p.runtime)));
   const consumersWithPlugins = new Set<string>();
   for (const p of scoped) if (p.consumerId) consumersWithPlugins.add(p.consumerId);
@@ -131,13 +188,36 @@ export function compileConfig(
   };
 }
 
+/** Services, the routes the router serves (those of enabled services, and service-less ones), and the router. */
+function* routingSteps(entities: ConfigEntities): Steps<RoutingParts> {
+  const services = new Map<string, CompiledService>();
+  const balancing = upstreamIndex(entities);
+  yield* eachStep(entities.services, (row) => {
+    if (row.enabled) services.set(row.id, compileService(row, balancing));
+  });
+  // routes of a disabled service are left out, as Kong leaves them out of the router
+  const routes: RouterRoute[] = [];
+  const serviceOfRoute = new Map<string, CompiledService | null>();
+  yield* eachStep(entities.routes, (r) => {
+    const service = r.serviceId === null ? null : services.get(r.serviceId);
+    if (service === undefined) return;
+    routes.push(r);
+    serviceOfRoute.set(r.id, service);
+  });
+  const router = yield* buildRouterSteps(routes);
+  return { from: { routes: entities.routes, services: entities.services, upstreams: entities.upstreams, targets: entities.targets }, router, serviceOfRoute };
+}
+
 /**
  * Secrets kept as keyed hashes (API keys) need the codec to be checked at all; those hashed under a key the
  * keyring no longer holds can never match again (a hash cannot be re-keyed without the plaintext), which the
  * operator should hear about.
  */
-function checkKeyHashes(entities: ConfigEntities, codec: SecretCodec | undefined, logger: Logger): void {
-  const hashed = keyedSecrets(entities).flatMap(({ kind, id, hash }) => (hash === undefined ? [] : [{ kind, id, hash }]));
+function* checkKeyHashes(entities: ConfigEntities, codec: SecretCodec | undefined, logger: Logger): Steps<void> {
+  const hashed: { kind: Kind; id: string; hash: string }[] = [];
+  yield* eachStep(eachKeyedSecret(entities), ({ kind, id, hash }) => {
+    if (hash !== undefined) hashed.push({ kind, id, hash });
+  });
   if (hashed.length === 0) return;
   if (codec === undefined) {
     throw new ConfigError(
@@ -155,12 +235,13 @@ function checkKeyHashes(entities: ConfigEntities, codec: SecretCodec | undefined
       return undefined; // malformed: can never match either
     }
   };
-  for (const [kind, orphans] of Map.groupBy(
-    hashed.filter((row) => !known.has(kidOf(row.hash) ?? '')),
-    (row) => row.kind,
-  )) {
+  const orphans: typeof hashed = [];
+  yield* eachStep(hashed, (row) => {
+    if (!known.has(kidOf(row.hash) ?? '')) orphans.push(row);
+  });
+  for (const [kind, rows] of Map.groupBy(orphans, (row) => row.kind)) {
     logger.warn(
-      { kind, credentials: orphans.map((row) => row.id) },
+      { kind, credentials: rows.map((row) => row.id) },
       `${kind} hashed under a secret key no longer in the keyring can never authenticate: restore that key or issue new ones`,
     );
   }
@@ -179,12 +260,26 @@ function pluginConfig(module: PluginModule, row: PluginRow): Static<TSchema> {
   return config;
 }
 
-/** One value per key per compiled config, built on first use. */
-function sharedValue<T>(values: Map<string, unknown>, key: string, build: () => T): T {
-  // Cast kept: a key names one kind of shared value (plugins choose keys per type), which a Map of mixed
+/** One value per key per compiled config, built on first use, or taken from the last build when `reads` allows. */
+function sharedValue<T>(
+  values: Map<string, unknown>,
+  key: string,
+  build: () => T,
+  reads?: { kinds: readonly Kind[]; entities: ConfigEntities; before: ReadonlyMap<string, SharedValue> | undefined; now: Map<string, SharedValue> },
+): T {
+  // Casts kept: a key names one kind of shared value (plugins choose keys per type), which a Map of mixed
   // values cannot express; the value under it was built by a `build` returning the same T.
   if (values.has(key)) return values.get(key) as T;
-  const value = build();
+  let value: T;
+  if (reads === undefined) {
+    value = build();
+  } else {
+    const from = reads.kinds.map((kind) => reads.entities[kind]);
+    const earlier = reads.before?.get(key);
+    const same = earlier !== undefined && earlier.from.length === from.length && earlier.from.every((list, i) => list === from[i]);
+    value = same ? (earlier.value as T) : build();
+    reads.now.set(key, { value, from });
+  }
   values.set(key, value);
   return value;
 }

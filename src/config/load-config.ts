@@ -13,7 +13,7 @@ export async function loadEntitiesFromFile(file: string, plugins: PluginRegistry
   return loadDeclarative(await readDeclarativeFile(file), plugins, file);
 }
 
-export function compileDocument(doc: object, plugins: PluginRegistry, state?: PersistentState, options?: CompileOptions): CompiledConfig {
+export async function compileDocument(doc: object, plugins: PluginRegistry, state?: PersistentState, options?: CompileOptions): Promise<CompiledConfig> {
   // structuredClone: validation fills defaults in place, and the caller's object must stay untouched
   const copy: unknown = structuredClone(doc);
   if (!isMapping(copy)) throw new ConfigError([{ path: '', message: 'expected a mapping at the top level' }]);

@@ -35,9 +35,7 @@ export function databaseAdminContext(options: CommonOptions & { store: Store; sy
     audit: store.audit,
     logger: options.logger,
     node: options.node,
-    checkConfig: (entities) => {
-      builder.check(entities);
-    },
+    checkConfig: (entities) => builder.check(entities),
     applyLocally: (version, committed) => sync.catchUp(version, committed),
     configState: () => builder.state(),
   };
@@ -56,9 +54,7 @@ export function dbLessAdminContext(options: CommonOptions & { file: FileConfig; 
     audit: options.audit,
     logger: options.logger,
     node: options.node,
-    checkConfig: (entities) => {
-      builder.check(entities);
-    },
+    checkConfig: (entities) => builder.check(entities),
     // Nothing to apply: DB-less has no store writes besides POST /config, which swaps synchronously.
     applyLocally: async () => {},
     replaceConfig: (document, actor) => file.replace(document, actor),

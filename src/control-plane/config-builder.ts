@@ -8,7 +8,8 @@ import type { ConfigEntities } from '../schema/entity-catalogue.ts';
 import type { PluginRegistry } from '../plugins/registry.ts';
 import type { SecretCodec } from '../secrets/secret-codec.ts';
 import type { SqlClient } from '../store/sql-client.ts';
-import { compileConfig } from '../config/compile.ts';
+import { compileSteps, type CompileReuse } from '../config/compile.ts';
+import { runInSlices } from '../config/steps.ts';
 import { ConfigError } from '../config/config-error.ts';
 import { PersistentState } from '../config/persistent-state.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
@@ -34,10 +35,13 @@ export interface BuildState {
 }
 
 export interface ConfigBuilder {
-  /** Compiles with the shared state; on failure logs, records lastError and throws ADMIN_CONFIG_REFUSED. */
+  /**
+   * Compiles with the shared state, in slices that leave the event loop free; builds run one at a time, in call
+   * order. On failure logs, records lastError and rejects with ADMIN_CONFIG_REFUSED.
+   */
   build(entities: ConfigEntities, version: number): Promise<CompiledConfig>;
-  /** Compiles with a throw-away state (no counters touched); throws ADMIN_CONFIG_REFUSED with fields on failure. */
-  check(entities: ConfigEntities): void;
+  /** Compiles with a throw-away state (no counters touched); rejects with ADMIN_CONFIG_REFUSED with fields on failure. */
+  check(entities: ConfigEntities): Promise<void>;
   /** Marks `version` as served (after the caller swapped it in). */
   served(version: number): void;
   state(): BuildState;
@@ -48,31 +52,48 @@ export interface ConfigBuilder {
 export function createConfigBuilder(options: ConfigBuilderOptions): ConfigBuilder {
   const shared = new PersistentState();
   const current: BuildState = { version: null, builtAt: 0, lastError: null };
-  const compile = (entities: ConfigEntities, state: PersistentState) =>
-    compileConfig(entities, options.plugins, state, options.logger, {
-      codec: options.codec,
-      sql: options.sql,
-      allowedPrivateNetworks: options.allowedPrivateNetworks,
-      nodeMemory: options.nodeMemory,
-    });
+  // A check followed by the build of the same entities (every admin write) builds the router and the
+  // consumer directory once.
+  const reuse: CompileReuse = {};
+  const compile = (entities: ConfigEntities, state: PersistentState, trial: boolean) =>
+    runInSlices(
+      compileSteps(
+        entities,
+        options.plugins,
+        state,
+        options.logger,
+        { codec: options.codec, sql: options.sql, allowedPrivateNetworks: options.allowedPrivateNetworks, nodeMemory: options.nodeMemory, trial },
+        reuse,
+      ),
+    );
+  // Builds share `shared`, whose retain() at the end of one must not run in the middle of another.
+  let previous: Promise<unknown> = Promise.resolve();
+
+  async function build(entities: ConfigEntities, version: number): Promise<CompiledConfig> {
+    try {
+      const config = await compile(entities, shared, false);
+      current.lastError = null;
+      return config;
+    } catch (err) {
+      current.lastError = describe(err);
+      options.logger.error({ version, err: current.lastError }, 'configuration refused; still serving the previous one');
+      throw refusal(err);
+    }
+  }
 
   return {
-    // Async for callers' sake: a build may yield to traffic (cooperative compile), so every caller awaits it.
-    async build(entities, version) {
-      try {
-        const config = await Promise.resolve(compile(entities, shared));
-        current.lastError = null;
-        return config;
-      } catch (err) {
-        current.lastError = describe(err);
-        options.logger.error({ version, err: current.lastError }, 'configuration refused; still serving the previous one');
-        throw refusal(err);
-      }
+    build(entities, version) {
+      const next = previous.then(
+        () => build(entities, version),
+        () => build(entities, version),
+      );
+      previous = next.catch(() => undefined);
+      return next;
     },
-    check(entities) {
+    async check(entities) {
       const throwaway = new PersistentState();
       try {
-        compile(entities, throwaway);
+        await compile(entities, throwaway, true);
       } catch (err) {
         throw refusal(err);
       } finally {

@@ -23,7 +23,7 @@ export interface SeedOptions {
   /** Adjusts the file's entities before they are written (the demo points its services at their ports). */
   edit?: (entities: ConfigEntities) => void;
   /** Refuses a seed the gateway could not build (the admin API's own check). */
-  check?: (entities: ConfigEntities) => void;
+  check?: (entities: ConfigEntities) => Promise<void>;
 }
 
 export interface SeedResult {

@@ -220,9 +220,7 @@ async function startDatabase(
       logger,
       file: options.seedFile,
       edit: options.seedEdit,
-      check: (entities) => {
-        checker.check(entities);
-      },
+      check: (entities) => checker.check(entities),
     });
     const served = new Served();
     sync = createDatabaseSync({
@@ -237,7 +235,7 @@ async function startDatabase(
     // serve nothing (404s) until it is fixed through the API, rather than refuse to start.
     if (served.current === undefined) {
       const empty = emptyEntities();
-      const fallback = first ?? { config: compileConfig(empty, plugins), entities: empty };
+      const fallback = first ?? { config: await compileConfig(empty, plugins), entities: empty };
       await served.swap(fallback.config, fallback.entities);
     }
     const context: AdminContext = databaseAdminContext({ plugins, builder, logger, node, store, sync });

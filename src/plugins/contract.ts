@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { BlockList } from 'node:net';
 import type { ConsumerDirectory } from '../config/consumer-directory.ts';
 import type { SqlClient } from '../store/sql-client.ts';
-import type { ConfigEntities } from '../schema/entity-catalogue.ts';
+import type { ConfigEntities, Kind } from '../schema/entity-catalogue.ts';
 import type { SecretCodec } from '../secrets/secret-codec.ts';
 
 export type PhaseResult = void | Promise<void>;
@@ -48,9 +48,12 @@ export interface PluginEnv {
   entities: ConfigEntities;
   /**
    * A value built once per compiled config and shared by every instance that asks for `key` (an index over the
-   * plugin's credentials): built on the first ask, dropped with the config.
+   * plugin's credentials): built on the first ask, dropped with the config. `reads`: the entity kinds `build`
+   * reads, when it depends on nothing else that can change between builds (only those lists, the codec): the
+   * next build then takes the value over while those lists are unchanged, instead of indexing 100,000
+   * credentials again on every admin write.
    */
-  shared<T>(key: string, build: () => T): T;
+  shared<T>(key: string, build: () => T, reads?: readonly Kind[]): T;
   /** The keyring, to check a presented secret against keyed hashes (`codec.apiKeyHashes`); absent when DB-less. */
   codec?: SecretCodec;
   /** Structured logger bound to this plugin instance (never log secrets or tokens). */
@@ -61,6 +64,12 @@ export interface PluginEnv {
    * connection): it is disposed once a rebuild no longer asks for its key, or drops the instance.
    */
   persistent<T>(key: string, init: () => T, dispose?: (value: T) => void): T;
+  /**
+   * A trial build (an admin write's check): it is never served and its state is disposed once it is built, so
+   * start no background work (a JWKS prefetch) from it. Builds pause between slices, so work merely deferred
+   * to a timer would run before that disposal.
+   */
+  trial?: boolean;
   /** The database, in database mode only (cluster-wide state such as rate-limit counters); absent when DB-less. */
   sql?: SqlClient;
   /**

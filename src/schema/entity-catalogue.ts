@@ -123,15 +123,18 @@ export interface KeyedSecret {
 
 /** Every keyed-hash secret in `entities`, whichever kinds declare one. */
 export function keyedSecrets(entities: ConfigEntities): KeyedSecret[] {
-  const out: KeyedSecret[] = [];
+  return [...eachKeyedSecret(entities)];
+}
+
+/** keyedSecrets one at a time (a build walks 100,000 API keys in slices). */
+export function* eachKeyedSecret(entities: ConfigEntities): Generator<KeyedSecret, void, undefined> {
   for (const kind of KINDS) {
     const hashed = ENTITIES[kind].hashed;
     if (hashed?.scheme !== 'keyed') continue;
     for (const row of rowsOf(entities, kind)) {
       const plain = row[hashed.field];
       const hash = storedHashOf(kind, row);
-      out.push({ kind, id: row.id, ...(typeof plain === 'string' ? { plain } : {}), ...(hash === undefined ? {} : { hash }) });
+      yield { kind, id: row.id, ...(typeof plain === 'string' ? { plain } : {}), ...(hash === undefined ? {} : { hash }) };
     }
   }
-  return out;
 }

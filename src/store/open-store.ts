@@ -10,16 +10,16 @@ import { appendAudit, listAudit } from './audit-log.ts';
 import { configChannel, watchChanges } from './change-feed.ts';
 import { createPgliteClient } from './drivers/pglite-client.ts';
 import { createPostgresClient, type PgPoolSettings } from './drivers/postgres-client.ts';
-import { KINDS } from '../schema/entity-catalogue.ts';
+import { KINDS, type ConfigEntities, type Kind } from '../schema/entity-catalogue.ts';
 import { recordKeys, verifyKeys } from './key-checks.ts';
 import { getEntity, listEntities, type ReadContext } from './entity-repository.ts';
 import { CONFIG_WRITE_LOCK } from './locks.ts';
 import { runMigrations } from './migrate.ts';
 import { fillLookalikeKeys } from './lookalike-keys.ts';
-import { loadEntities, readVersion, takeSnapshot } from './snapshot.ts';
+import { loadChanges, loadEntities, readVersion, takeSnapshot } from './snapshot.ts';
 import type { SqlClient } from './sql-client.ts';
 import { conflict, isRetryable } from './store-errors.ts';
-import type { Actor, Store, WriteOp, WriteOptions, WriteResult } from './store.ts';
+import type { Actor, Snapshot, Store, WriteOp, WriteOptions, WriteResult } from './store.ts';
 import { TABLES } from './tables.ts';
 import { createUnsealedCache } from './unsealed-cache.ts';
 import { applyOp } from './write-ops.ts';
@@ -71,16 +71,36 @@ export function createStore(sql: SqlClient, options: Pick<OpenStoreOptions, 'cod
     tablesAsJson: sql.driver === 'pglite',
   };
   const channel = configChannel(options.pgSchema);
+  /**
+   * The entities at one committed version (the last this node read or wrote), never modified: a write that
+   * starts from that version reads only the rows it changed for its check, instead of every table (100,000
+   * consumers) while it holds the cluster-wide lock. Any other version (another node wrote) reads everything.
+   */
+  let known: Snapshot | undefined;
+  const remember = (snapshot: Snapshot) => {
+    if (known === undefined || snapshot.version > known.version) known = snapshot;
+  };
 
-  async function writeOnce(ops: readonly WriteOp[], opts: WriteOptions): Promise<WriteResult> {
+  async function writeOnce(ops: readonly WriteOp[], opts: WriteOptions): Promise<{ result: WriteResult; checked?: Snapshot }> {
     return sql.transaction(async (tx) => {
       await tx.query(CONFIG_WRITE_LOCK);
+      const base = known;
+      // Under the lock: no other write can commit until this one has.
+      const startVersion = opts.check && base ? await readVersion(tx) : undefined;
       const now = Math.floor(Date.now() / 1000);
       const records: WriteResult['records'] = [];
+      const changed = new Map<Kind, Set<string>>();
+      const touch = (kind: Kind, id: string) => {
+        let ids = changed.get(kind);
+        if (ids === undefined) changed.set(kind, (ids = new Set()));
+        ids.add(id);
+      };
       for (const op of ops) {
         const applied = await applyOp(tx, { ...ctx, now }, op);
         records.push(applied.after);
         if (!applied.changed) continue;
+        touch(applied.kind, applied.id);
+        for (const child of applied.cascaded ?? []) touch(child.kind, child.id);
         await appendAudit(tx, {
           actor: opts.actor,
           requestId: opts.requestId,
@@ -103,14 +123,24 @@ export function createStore(sql: SqlClient, options: Pick<OpenStoreOptions, 'cod
           });
         }
       }
-      if (opts.check) await opts.check(await loadEntities(tx, ctx));
+      let entities: ConfigEntities | undefined;
+      if (opts.check) {
+        entities = base !== undefined && base.version === startVersion ? await loadChanges(tx, ctx, base.entities, changed) : await loadEntities(tx, ctx);
+        await opts.check(entities);
+      }
       const bumped = (await tx.query<{ version: number }>('UPDATE config_state SET version = version + 1 RETURNING version')).rows.at(0);
       if (bumped === undefined) throw new Error('config_state has no row (migrations create it)');
       const version = bumped.version;
       // Delivered at COMMIT, and only if it commits.
       await tx.query('SELECT pg_notify($1, $2)', [channel, String(version)]);
-      return { version, records };
+      return { result: { version, records }, checked: entities && { version, entities } };
     });
+  }
+
+  /** A committed write: what it checked is the store at its version. */
+  function committed({ result, checked }: { result: WriteResult; checked?: Snapshot }): WriteResult {
+    if (checked !== undefined) remember(checked);
+    return result;
   }
 
   return {
@@ -119,17 +149,21 @@ export function createStore(sql: SqlClient, options: Pick<OpenStoreOptions, 'cod
     sql,
     get: (kind, idOrKey, parent) => getEntity(sql, ctx, kind, idOrKey, parent),
     list: (kind, options) => listEntities(sql, ctx, kind, options),
-    snapshot: () => takeSnapshot(sql, ctx),
+    async snapshot() {
+      const snapshot = await takeSnapshot(sql, ctx);
+      remember(snapshot);
+      return snapshot;
+    },
     version: () => readVersion(sql),
 
     async write(ops, opts) {
       try {
-        return await writeOnce(ops, opts);
+        return committed(await writeOnce(ops, opts));
       } catch (err) {
         if (!isRetryable(err)) throw err;
       }
       try {
-        return await writeOnce(ops, opts);
+        return committed(await writeOnce(ops, opts));
       } catch (err) {
         throw isRetryable(err) ? conflict() : err;
       }

@@ -73,7 +73,10 @@ export async function startTestAdmin(
   const { token: readOnlyToken } = await store.adminTokens.create('test-reader', 'read-only', system);
 
   const state = new PersistentState();
-  const gateway = await startGateway(compileConfig(emptyEntities(), registry, state, logger, { codec }), { listen: [{ host: '127.0.0.1', port: 0 }], logger });
+  const gateway = await startGateway(await compileConfig(emptyEntities(), registry, state, logger, { codec }), {
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    logger,
+  });
   let served: number | null = null;
   let builtAt = Date.now();
 
@@ -85,10 +88,10 @@ export async function startTestAdmin(
     audit: store.audit,
     logger,
     node: { id: 'test-node', hostname: 'localhost', version: '0.0.0-test', startedAt: Date.now() },
-    checkConfig(entities) {
+    async checkConfig(entities) {
       try {
         // a state of its own: a refused config must not prune the live plugins' counters
-        compileConfig(entities, registry, new PersistentState(), logger, { codec, sql: store.sql });
+        await compileConfig(entities, registry, new PersistentState(), logger, { codec, sql: store.sql, trial: true });
       } catch (err) {
         throw new GatewayError('ADMIN_CONFIG_REFUSED', { detail: (err as Error).message });
       }
@@ -96,7 +99,7 @@ export async function startTestAdmin(
     async applyLocally(version) {
       if (served !== null && version <= served) return;
       const snapshot = await store.snapshot();
-      gateway.swap(compileConfig(snapshot.entities, registry, state, logger, { codec, sql: store.sql }));
+      gateway.swap(await compileConfig(snapshot.entities, registry, state, logger, { codec, sql: store.sql }));
       served = snapshot.version;
       builtAt = Date.now();
     },

@@ -48,7 +48,7 @@ export async function startGateway(config: object, options: TestGatewayOptions =
   const state = new PersistentState();
   // JWKS servers in tests listen on 127.0.0.1, which the gateway refuses unless a test opts in.
   const compileOptions = { allowedPrivateNetworks: options.jwksAllowPrivate ? parseAllowedNetworks(options.jwksAllowPrivate) : undefined };
-  const compiled = compileDocument(config, registry, state, compileOptions);
+  const compiled = await compileDocument(config, registry, state, compileOptions);
   const gateway = await startGatewayServer(compiled, {
     listen: options.tls
       ? [
@@ -69,7 +69,7 @@ export async function startGateway(config: object, options: TestGatewayOptions =
     port,
     tlsPort: options.tls ? gateway.addresses()[1]!.port : undefined,
     gateway,
-    reload: async (next) => gateway.swap(compileDocument(next, registry, state, compileOptions)),
+    reload: async (next) => gateway.swap(await compileDocument(next, registry, state, compileOptions)),
     close: () => gateway.close(200),
   };
 }

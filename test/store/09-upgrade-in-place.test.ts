@@ -86,7 +86,7 @@ async function checkUpgraded(store: Store): Promise<void> {
   const port = Number(new URL(upstream.url).port);
   for (const service of served.services) service.port = port;
   for (const target of served.targets) target.target = `127.0.0.1:${port}`;
-  const gateway = await startGateway(compileConfig(served, plugins, new PersistentState(), logger, { codec, sql: store.sql }), {
+  const gateway = await startGateway(await compileConfig(served, plugins, new PersistentState(), logger, { codec, sql: store.sql }), {
     listen: [{ host: '127.0.0.1', port: 0 }],
     logger,
   });

@@ -29,7 +29,7 @@ export async function runConfigValidate(args: string[]): Promise<number> {
     const entities = await loadEntitiesFromFile(file, plugins);
     // Building proves plugin factories accept it too. A dump carries API keys only as `key_hash`, which only the
     // node's keyring can check (sync hands them over as they are): the build here takes them unchecked.
-    compileConfig(entities, plugins, undefined, undefined, { keyedHashesUnchecked: true });
+    await compileConfig(entities, plugins, undefined, undefined, { keyedHashesUnchecked: true });
     process.stdout.write(
       `${file}: valid (${entities.services.length} services, ${entities.routes.length} routes, ${entities.consumers.length} consumers, ${entities.plugins.length} plugins)\n`,
     );

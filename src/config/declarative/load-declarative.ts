@@ -43,7 +43,10 @@ export function loadDeclarative(doc: Record<string, unknown>, plugins: PluginReg
   }
   const derivedClashes: FieldError[] = [];
   const index = buildIndex(rows, errors, derivedClashes);
-  for (const [kind, list] of rows) for (const row of list) resolveRefs(kind, row, index, refused, errors);
+  // A nested record's parent row, by record: scanning a kind's rows per child made 100,000 consumers' credentials quadratic.
+  const byRecord = new Map<RawRecord, Row>();
+  for (const list of rows.values()) for (const row of list) byRecord.set(row.record, row);
+  for (const [kind, list] of rows) for (const row of list) resolveRefs(kind, row, index, byRecord, refused, errors);
   const unique = checkUniqueness(records, rows, errors);
   // A derived id clashes because the natural key does: report it once, as the field's clash, unless no field says it.
   for (const e of derivedClashes) if (!unique.has(e.path.slice(0, -'.id'.length))) errors.push(e);
@@ -114,7 +117,7 @@ function isRefused(refused: Refused, kind: Kind, key: unknown): boolean {
   return false;
 }
 
-function resolveRefs(kind: Kind, row: Row, index: Index, refused: Refused, errors: FieldError[]): void {
+function resolveRefs(kind: Kind, row: Row, index: Index, byRecord: ReadonlyMap<RawRecord, Row>, refused: Refused, errors: FieldError[]): void {
   // a reference to a refused entity would only repeat that entity's errors
   let orphaned = false;
   for (const [field, key] of Object.entries(ENTITIES[kind].foreign)) {
@@ -123,7 +126,7 @@ function resolveRefs(kind: Kind, row: Row, index: Index, refused: Refused, error
     let id: string | null = null;
     const parent = row.record.parent;
     if (parent && parent.kind === target) {
-      id = (targets.get(keyText(parent.fields.id)) ?? findRowByRecord(index, parent))?.value.id ?? null;
+      id = (targets.get(keyText(parent.fields.id)) ?? byRecord.get(parent))?.value.id ?? null;
       if (id === null && isRefused(refused, target, parent)) orphaned = true;
     }
     const ref = row.refs[field];
@@ -170,11 +173,6 @@ const NAMING_FIELDS = ['id', 'name', 'username'] as const;
 function referenceName(ref: unknown): unknown {
   if (!isObjectNode(ref)) return undefined;
   return NAMING_FIELDS.map((field) => ref[field]).find((value) => value !== undefined && value !== null);
-}
-
-function findRowByRecord(index: Index, record: RawRecord): Row | undefined {
-  for (const row of index.get(record.kind)?.values() ?? []) if (row.record === record) return row;
-  return undefined;
 }
 
 /** Single-field unique sets (names, usernames, credential keys) and the stored hash of a hashed secret. */

@@ -18,12 +18,16 @@ import { compileRoute, type CompiledRoute } from './compile-route.ts';
 import { matchHeaders } from './match-headers.ts';
 import { matchHost } from './match-host.ts';
 import { matchPath } from './match-path.ts';
-import { buildPathIndex } from './path-index.ts';
+import { pathIndexSteps } from './path-index.ts';
 import { comparePriority } from './route-priority.ts';
 import type { Indexed } from '../indexed.ts';
+import { runAtOnce, sortSteps, type Steps } from '../../config/steps.ts';
 import type { RouteRequest, RouteResult, Router, RouterRoute } from './types.ts';
 
 const NONE: RouteResult = Object.freeze({ kind: 'none' });
+
+/** Paths compiled between two pause points (normalising and grouping one takes about a microsecond). */
+const PATHS_PER_STEP = 512;
 
 /** Everything but method and protocol. Path last: a regex exec is the most expensive check. */
 function matchesIgnoringMethod(c: CompiledRoute, req: RouteRequest): RouteResult | null {
@@ -45,11 +49,25 @@ export interface BuildRouterOptions {
 
 /** Throws an Error naming the route when a route cannot be compiled (bad regex, wildcard, path). */
 export function buildRouter(routes: readonly RouterRoute[], options: BuildRouterOptions = {}): Router {
-  const pieces: CompiledRoute[] = [];
-  routes.forEach((route, i) => pieces.push(...compileRoute(route, i)));
-  pieces.sort((a, b) => comparePriority(a.priority, b.priority));
-  Object.freeze(pieces);
-  const index = options.index === false ? { candidates: () => pieces } : buildPathIndex(pieces);
+  return runAtOnce(buildRouterSteps(routes, options));
+}
+
+/** buildRouter as pausable steps (see config/steps.ts): every stage is linear in paths, or n log n (the sort). */
+export function* buildRouterSteps(routes: readonly RouterRoute[], options: BuildRouterOptions = {}): Steps<Router> {
+  const compiled: CompiledRoute[] = [];
+  let paths = 0;
+  for (let i = 0; i < routes.length; i++) {
+    const route = routes[i];
+    if (route === undefined) continue;
+    for (const piece of compileRoute(route, i)) compiled.push(piece);
+    paths += route.paths?.length ?? 1;
+    if (paths >= PATHS_PER_STEP) {
+      paths = 0;
+      yield;
+    }
+  }
+  const pieces = Object.freeze(yield* sortSteps(compiled, (a, b) => comparePriority(a.priority, b.priority)));
+  const index = options.index === false ? { candidates: () => pieces } : yield* pathIndexSteps(pieces);
   const someRouteHasMethods = pieces.some((c) => c.methods !== null);
 
   function find(req: RouteRequest): RouteResult {

@@ -7,14 +7,18 @@ export type ConsumerGroups = (consumerId: string) => readonly string[];
 const NONE: readonly string[] = Object.freeze([]);
 
 export function consumerGroups(env: Pick<PluginEnv, 'entities' | 'shared'>): ConsumerGroups {
-  return env.shared('acl:groups-by-consumer', () => {
-    const groups = new Map<string, string[]>();
-    for (const acl of env.entities.acls) {
-      const list = groups.get(acl.consumerId) ?? [];
-      if (!list.includes(acl.group)) list.push(acl.group);
-      groups.set(acl.consumerId, list);
-    }
-    for (const list of groups.values()) Object.freeze(list);
-    return (consumerId: string) => groups.get(consumerId) ?? NONE;
-  });
+  return env.shared(
+    'acl:groups-by-consumer',
+    () => {
+      const groups = new Map<string, string[]>();
+      for (const acl of env.entities.acls) {
+        const list = groups.get(acl.consumerId) ?? [];
+        if (!list.includes(acl.group)) list.push(acl.group);
+        groups.set(acl.consumerId, list);
+      }
+      for (const list of groups.values()) Object.freeze(list);
+      return (consumerId: string) => groups.get(consumerId) ?? NONE;
+    },
+    ['acls'],
+  );
 }

@@ -38,5 +38,5 @@ export function buildCredentialIndex(rows: readonly HmacCredential[]): Credentia
 
 /** This config's index, built by the first hmac-auth instance that asks. */
 export function hmacCredentials(env: Pick<PluginEnv, 'entities' | 'shared'>): CredentialIndex {
-  return env.shared('hmac-auth:credentials-by-username', () => buildCredentialIndex(env.entities.hmacauth_credentials));
+  return env.shared('hmac-auth:credentials-by-username', () => buildCredentialIndex(env.entities.hmacauth_credentials), ['hmacauth_credentials']);
 }

@@ -171,11 +171,11 @@ test("checking a config (an admin write's trial build) fetches nothing; serving 
   );
   const builder = createConfigBuilder({ plugins: registry, logger: pino({ level: 'silent' }), allowedPrivateNetworks: parseAllowedNetworks(['127.0.0.1/32']) });
   try {
-    for (let i = 0; i < 5; i++) builder.check(entities);
+    for (let i = 0; i < 5; i++) await builder.check(entities);
     // the prefetch would run on the next turn of the event loop; give it several
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(server.fetches, 0, 'a trial build fetched');
-    builder.build(entities, 1);
+    await builder.build(entities, 1);
     await until(() => server.fetches === 1, 'the served config to prefetch its JWKS');
   } finally {
     builder.close();

@@ -9,11 +9,15 @@ export type JwtCredential = RowOf<'jwt_secrets'> & { key: string };
 export type JwtCredentials = (key: string) => JwtCredential | undefined;
 
 export function jwtCredentials(env: Pick<PluginEnv, 'entities' | 'shared'>): JwtCredentials {
-  return env.shared('jwt:credentials-by-key', () => {
-    const byKey = new Map<string, JwtCredential>();
-    for (const row of env.entities.jwt_secrets) if (hasKey(row)) byKey.set(row.key, row);
-    return (key: string) => byKey.get(key);
-  });
+  return env.shared(
+    'jwt:credentials-by-key',
+    () => {
+      const byKey = new Map<string, JwtCredential>();
+      for (const row of env.entities.jwt_secrets) if (hasKey(row)) byKey.set(row.key, row);
+      return (key: string) => byKey.get(key);
+    },
+    ['jwt_secrets'],
+  );
 }
 
 function hasKey(row: RowOf<'jwt_secrets'>): row is JwtCredential {

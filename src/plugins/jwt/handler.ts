@@ -14,7 +14,7 @@ import { VerifiedTokenCache, type VerifiedToken } from './verified-token-cache.t
 export function createJwtHandler(config: JwtConfig, env: PluginEnv): PluginHandler {
   const extract = createTokenExtractor(config);
   const { verify, issuers } = createTokenVerifier(config, env);
-  for (const issuer of issuers.values()) issuer.jwks.prefetch();
+  if (env.trial !== true) for (const issuer of issuers.values()) issuer.jwks.prefetch();
   // Per instance on purpose: a config change builds a new handler and so forgets every verdict.
   const cache = new VerifiedTokenCache(config.verified_token_cache_size);
   const maxTokenSize = config.max_token_size;

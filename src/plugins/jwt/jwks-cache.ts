@@ -48,9 +48,8 @@ export class JwksCache {
   }
 
   /**
-   * Starts the first fetch soon, so the first token does not wait for it. Deferred on purpose: a trial
-   * build (an admin write being checked) disposes its caches synchronously, which cancels this, so
-   * checking a config never fetches anything.
+   * Starts the first fetch soon (once the build that asked has finished), so the first token does not wait
+   * for it. A trial build (an admin write being checked) never asks (PluginEnv.trial).
    */
   prefetch(): void {
     if (this.#keys !== null || this.#prefetchTimer !== null || this.#closed) return;

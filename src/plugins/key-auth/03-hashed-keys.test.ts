@@ -61,7 +61,7 @@ async function hashedEntities(): Promise<ConfigEntities> {
 before(async () => {
   upstream = await startUpstream();
   entities = await hashedEntities();
-  const compiled = compileConfig(entities, await plugins(), state, undefined, { codec: rotating });
+  const compiled = await compileConfig(entities, await plugins(), state, undefined, { codec: rotating });
   gateway = await startGateway(compiled, { listen: [{ host: '127.0.0.1', port: 0 }], logger: pino({ level: 'silent' }) });
   const port = gateway.addresses()[0]?.port;
   assert.ok(port !== undefined);
@@ -110,7 +110,7 @@ test('a wrong key, or a key hash presented as the key, is 401 KEY_AUTH_INVALID',
 test('after the old key leaves the keyring, keys hashed under it no longer match; others still do', async () => {
   const warnings: string[] = [];
   const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
-  gateway.swap(compileConfig(entities, await plugins(), state, logger, { codec: newOnly }));
+  gateway.swap(await compileConfig(entities, await plugins(), state, logger, { codec: newOnly }));
   try {
     assert.equal((await status(ALICE_KEY)).status, 401);
     assert.deepEqual(await status(BOB_KEY), { status: 200, consumer: 'bob' });
@@ -121,13 +121,13 @@ test('after the old key leaves the keyring, keys hashed under it no longer match
     assert.ok(warning !== undefined && warning.includes(aliceId) && /no longer in the keyring/.test(warning));
     assert.ok(!warning.includes(ALICE_KEY));
   } finally {
-    gateway.swap(compileConfig(entities, await plugins(), state, undefined, { codec: rotating }));
+    gateway.swap(await compileConfig(entities, await plugins(), state, undefined, { codec: rotating }));
   }
   assert.equal((await status(ALICE_KEY)).status, 200);
 });
 
-test('hashed keys without a codec are a compile error, naming the credential and not the key', () => {
-  assert.throws(
+test('hashed keys without a codec are a compile error, naming the credential and not the key', async () => {
+  await assert.rejects(
     () => compileConfig(entities, new Map()),
     (err: unknown) => {
       assert.ok(err instanceof ConfigError);

@@ -35,7 +35,7 @@ after(async () => {
 interface Node {
   url: string;
   logs: Record<string, unknown>[];
-  reload(doc: object): void;
+  reload(doc: object): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,14 +55,14 @@ async function startNode(doc: object, sql?: SqlClient): Promise<Node> {
     },
   );
   const compile = (d: object) => compileConfig(loadDeclarative(structuredClone(d) as Record<string, unknown>, registry), registry, state, logger, { sql });
-  const gateway: Gateway = await startGateway(compile(doc), { listen: [{ host: '127.0.0.1', port: 0 }], logger });
+  const gateway: Gateway = await startGateway(await compile(doc), { listen: [{ host: '127.0.0.1', port: 0 }], logger });
   const port = gateway.addresses()[0]?.port;
   assert.ok(port !== undefined);
   const node = {
     url: `http://127.0.0.1:${port}`,
     logs,
-    reload: (d: object) => {
-      gateway.swap(compile(d));
+    reload: async (d: object) => {
+      gateway.swap(await compile(d));
     },
     close: async () => {
       await gateway.close(200);
@@ -130,11 +130,11 @@ test('a reload that changes the Redis settings moves to a new connection and clo
   const node = await startNode(on(14));
   assert.equal((await get(node, '/moves')).status, 200);
   assert.equal(openRedisClients(), 1);
-  node.reload(on(15));
+  await node.reload(on(15));
   assert.equal((await get(node, '/moves')).status, 200);
   for (let i = 0; i < 100 && openRedisClients() !== 1; i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(openRedisClients(), 1, "the old settings' connection closed after its grace period");
-  node.reload(documentOf([limited('moves', { hour: 1000 })]));
+  await node.reload(documentOf([limited('moves', { hour: 1000 })]));
   for (let i = 0; i < 100 && openRedisClients() !== 0; i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(openRedisClients(), 0, 'no redis policy left, no connection left');
 });

@@ -46,7 +46,7 @@ test('two gateways sharing node memory let exactly the limit through between the
   const workers: Gateway[] = [];
   for (let i = 0; i < 2; i++) {
     const state = new PersistentState();
-    const gateway = await startGateway(compile(state, 6), { listen: [{ host: '127.0.0.1', port: 0 }], logger: pino({ level: 'silent' }) });
+    const gateway = await startGateway(await compile(state, 6), { listen: [{ host: '127.0.0.1', port: 0 }], logger: pino({ level: 'silent' }) });
     cleanups.push(async () => {
       await gateway.close(200);
       state.dispose();
@@ -61,7 +61,7 @@ test('two gateways sharing node memory let exactly the limit through between the
   };
   assert.deepEqual(await statuses(4), [200, 200, 200, 200]);
   // A reload on one of them (a new compiled config, same instance id): its counts are the node's, kept.
-  workers[0]?.swap(compile(new PersistentState(), 6));
+  workers[0]?.swap(await compile(new PersistentState(), 6));
   const rest = await Promise.all(Array.from({ length: 10 }, (_, i) => httpRequest(urls[i % 2] ?? '')));
   assert.deepEqual(rest.map((r) => r.status).sort(), [200, 200, ...Array<number>(8).fill(429)]);
   const last = await httpRequest(urls[1] ?? '');
@@ -81,7 +81,7 @@ test('node memory full of live identifiers: a new one is let through (fault_tole
   });
   const doc = { _format_version: '3.0', services: [{ name: 'api', url: upstream.url, routes: [route('tolerant', true), route('strict', false)] }] };
   const state = new PersistentState();
-  const gateway = await startGateway(compileConfig(loadDeclarative(doc, registry), registry, state, undefined, { nodeMemory }), {
+  const gateway = await startGateway(await compileConfig(loadDeclarative(doc, registry), registry, state, undefined, { nodeMemory }), {
     listen: [{ host: '127.0.0.1', port: 0 }],
     logger: pino({ level: 'silent' }),
   });

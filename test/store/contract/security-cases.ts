@@ -259,7 +259,7 @@ export function securityCases(h: ContractHarness): void {
   it('snapshot() compiles into a gateway config', async () => {
     await secretsFixture();
     const { entities } = await h.store.snapshot();
-    compileConfig(entities, h.plugins, undefined, undefined, { codec: h.codec, sql: h.store.sql });
+    await compileConfig(entities, h.plugins, undefined, undefined, { codec: h.codec, sql: h.store.sql });
   });
 }
 

@@ -7,6 +7,7 @@ import { loadPluginRegistry, type PluginRegistry } from '../../../src/plugins/re
 import { createSecretCodec } from '../../../src/secrets/envelope-codec.ts';
 import { keyringFromKeys } from '../../../src/secrets/keyring.ts';
 import type { SecretCodec } from '../../../src/secrets/secret-codec.ts';
+import { checkCases } from './check-cases.ts';
 import { entityCases } from './entity-cases.ts';
 import { ACTOR, builders, insert, ref, rejectsWith, secretValue, write } from './fixtures.ts';
 import type { ContractHarness } from './harness.ts';
@@ -81,6 +82,7 @@ export function runStoreContract(name: string, open: OpenContractStore, cleanup:
 
     entityCases(h);
     securityCases(h);
+    checkCases(h);
 
     it('keeps everything across close and reopen; after a key rotation, reads still decrypt and rekey re-wraps', async () => {
       const b = builders(plugins);
