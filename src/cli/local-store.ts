@@ -62,7 +62,7 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<Store>
   // Said out loud: a mistyped --data would otherwise quietly get a database of its own.
   if (fresh) process.stderr.write(`no database in ${dataDir} yet: creating one, as a first \`portcullis start\` would\n`);
   if (keyring.generated) process.stderr.write(`generated the secret key file ${keyring.file}: back it up with the database\n`);
-  const logger = createLogger(process.env.PORTCULLIS_LOG_LEVEL ?? 'warn');
+  const logger = createLogger(process.env.PORTCULLIS_LOG_LEVEL ?? 'warn', 'stderr');
   try {
     const plugins = options.entities ? await loadPluginRegistry() : new Map();
     return await openStore({

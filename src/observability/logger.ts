@@ -1,5 +1,5 @@
 // Structured JSON logs (pino). Credentials are redacted by path so no code path can log one by accident.
-import { pino, type Logger } from 'pino';
+import { destination, pino, type Logger } from 'pino';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -22,6 +22,11 @@ export const REDACT_PATHS = [
   '*.private_key',
 ];
 
-export function createLogger(level = process.env.PORTCULLIS_LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level, base: { service: 'portcullis' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+/**
+ * `to: 'stderr'` for commands whose stdout is their answer (`admin-token create` prints the token there): a
+ * warning on stdout would end up in whatever reads it.
+ */
+export function createLogger(level = process.env.PORTCULLIS_LOG_LEVEL ?? 'info', to: 'stdout' | 'stderr' = 'stdout'): Logger {
+  const options = { level, base: { service: 'portcullis' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  return to === 'stderr' ? pino(options, destination(2)) : pino(options);
 }

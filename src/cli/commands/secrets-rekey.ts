@@ -37,7 +37,7 @@ export async function runSecretsRekey(args: string[]): Promise<number> {
     throw new CliError(`no database in ${dataDir}: pass --data DIR (the folder \`portcullis start\` uses), or set DATABASE_URL for PostgreSQL`);
   }
   const codec = createSecretCodec(keyring);
-  const logger = createLogger(process.env.PORTCULLIS_LOG_LEVEL ?? 'warn');
+  const logger = createLogger(process.env.PORTCULLIS_LOG_LEVEL ?? 'warn', 'stderr');
   const store = await openStore({
     databaseUrl,
     dataDir: databaseUrl ? undefined : dataDir,
