@@ -86,7 +86,7 @@ measure('normalize, paths needing work (slow path)', (i) => normalizeRequestTarg
 const hosts = ['api.example.com:8000', 'API.Example.com', '127.0.0.1:8080', '[::1]:8000'];
 measure('Host header check and split', (i) => parseHostHeader(hosts[i & 3], 80).host);
 const scrub = createClientHeaderScrub(['x-user-id']);
-// a fresh object each time: the scrub deletes in place (`connection` here, as on most requests)
+// a fresh object each time, as a request has (`connection` here, as on most requests, makes the scrub copy it)
 measure('client header scrub, 7 ordinary headers', () =>
   scrub({
     host: 'api.example.com',

@@ -25,13 +25,14 @@ import { bodyFilterFor, runHeaderFilters, sendError, sendExit } from './respond.
 import { createBodyReader } from './request-body.ts';
 import { nextRequestId } from '../http/request-id.ts';
 import { stampUpstreamRequest, type KongHeaders } from './kong-headers.ts';
+import type { ScrubbedHeaders } from './hop-by-hop.ts';
 
 export interface PipelineDeps {
   config(): CompiledConfig;
   pools: UpstreamPools;
   trustedProxies: TrustedProxies;
-  /** Removes the headers a client must not control; answers the names it removed (hop-by-hop.ts). */
-  scrubHeaders(headers: IncomingHttpHeaders): readonly string[];
+  /** The headers without those a client must not control, and the names it removed (hop-by-hop.ts). */
+  scrubHeaders(headers: IncomingHttpHeaders): ScrubbedHeaders;
   scheme: 'http' | 'https';
   /** Watches request bodies for the client's idle limit (client_body_timeout). */
   bodyWatch: BodyIdleWatch;
@@ -118,7 +119,7 @@ async function handle(
   const config = deps.config(); // read once: a swap mid-request never mixes two configs
   const startedAt = performance.now();
   const requestId = nextRequestId();
-  const headers = req.headers;
+  let headers = req.headers;
   const bodyFraming =
     headers['transfer-encoding'] !== undefined ? 'chunked' : headers['content-length'] !== undefined && headers['content-length'] !== '0' ? 'length' : 'none';
   const hasBody = bodyFraming !== 'none' && upgrade === null;
@@ -144,7 +145,9 @@ async function handle(
     if (upgrade !== null) checkHandshake(bodyFraming);
     const target = normalizeRequestTarget(req.url ?? '');
     const forwarded = forwardedView(req, socket, trusted, deps);
-    const strippedHeaders = deps.scrubHeaders(headers);
+    const scrubbed = deps.scrubHeaders(headers);
+    // The scrubbed copy, when there was anything to remove, is the request from here on, for plugins too.
+    headers = req.headers = scrubbed.headers;
 
     ctx = new RequestContext({
       id: requestId,
@@ -162,7 +165,7 @@ async function handle(
       host: forwarded.requestHost,
       bodyFraming,
       expectContinue,
-      strippedHeaders,
+      strippedHeaders: scrubbed.removed,
     });
     scope.requestId = ctx.id;
     if (hasBody) {

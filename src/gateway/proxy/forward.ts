@@ -8,7 +8,7 @@ import type { ResponseHead } from '../../plugins/contract.ts';
 import type { BodyWatch } from '../client-timeouts.ts';
 import type { RequestContext } from '../context.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import { stripHopByHop } from '../hop-by-hop.ts';
+import { withoutHopByHop } from '../hop-by-hop.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
 import { upstreamBody } from './upstream-body.ts';
 import { bufferingResponse, RESPONSE_BODY_BUFFER_LIMIT, type BodyTransform } from './response-body.ts';
@@ -144,9 +144,7 @@ function dispatchOnce(o: ForwardOptions, target: UpstreamTarget, body: Dispatche
           if (statusCode < 200) return;
           try {
             status = statusCode;
-            const h = upstreamHeaders as Record<string, string | string[]>;
-            stripHopByHop(h);
-            const head: ResponseHead = { status: statusCode, headers: h };
+            const head: ResponseHead = { status: statusCode, headers: withoutHopByHop(upstreamHeaders as Record<string, string | string[]>) };
             o.headerFilter(head);
             const transform = o.bodyFilter?.(head) ?? null;
             if (transform !== null && bufferingResponse(ctx.method, head)) {
