@@ -28,6 +28,7 @@ function median(values: number[]): number {
 
 interface Measured {
   workers: number;
+  unpinned: boolean;
   placement: string;
   startupMs: number;
   runs: (LoadResult & { cpuUsPerRequest: number })[];
@@ -47,6 +48,9 @@ export async function workersMode(opts: WorkersModeOptions): Promise<number> {
   const token = tokens[0] ?? '';
   const settings = [
     { workers: 1, unpinned: false, placement: PINNING ? 'gateway pinned to core 0; wrk + upstream on core 1' : 'nothing pinned' },
+    // The same placement as two workers (everything shares every core): the fair baseline for CPU µs/request,
+    // since time-sharing cores with wrk and the upstream costs every thread context switches and cold caches.
+    { workers: 1, unpinned: true, placement: `gateway unpinned over all ${cores} cores, sharing them with wrk + upstream (as --workers 2 must)` },
     {
       workers: 2,
       unpinned: true,
@@ -89,10 +93,10 @@ export async function workersMode(opts: WorkersModeOptions): Promise<number> {
         if (result.non2xx || result.errors) failed = true;
         runs.push({ ...result, cpuUsPerRequest });
         console.log(
-          `--workers ${setting.workers} run ${i + 1}/${opts.runs}: ${Math.round(result.rps)} req/s  p99 ${result.p99Ms.toFixed(2)} ms  ${cpuUsPerRequest.toFixed(1)} CPU µs/request${result.non2xx || result.errors ? `  !! ${result.non2xx} non-2xx, ${result.errors} errors` : ''}`,
+          `--workers ${setting.workers}${setting.unpinned ? ' unpinned' : ''} run ${i + 1}/${opts.runs}: ${Math.round(result.rps)} req/s  p99 ${result.p99Ms.toFixed(2)} ms  ${cpuUsPerRequest.toFixed(1)} CPU µs/request${result.non2xx || result.errors ? `  !! ${result.non2xx} non-2xx, ${result.errors} errors` : ''}`,
         );
       }
-      measured.push({ workers: setting.workers, placement: setting.placement, startupMs, runs });
+      measured.push({ workers: setting.workers, unpinned: setting.unpinned, placement: setting.placement, startupMs, runs });
     } finally {
       await stopChild(portcullis.child);
     }
@@ -100,7 +104,7 @@ export async function workersMode(opts: WorkersModeOptions): Promise<number> {
   await stopChild(upstream.child);
 
   console.log('\nplacement:');
-  for (const m of measured) console.log(`  --workers ${m.workers}: ${m.placement}`);
+  for (const m of measured) console.log(`  --workers ${m.workers}${m.unpinned ? ' unpinned' : ''}: ${m.placement}`);
   const base = measured.at(0);
   const baseRps = base ? median(base.runs.map((r) => r.rps)) : NaN;
   console.log('\n| workers | req/s (median) | vs --workers 1 | p99 ms | gateway CPU µs/request | startup ms |');
@@ -108,7 +112,7 @@ export async function workersMode(opts: WorkersModeOptions): Promise<number> {
   for (const m of measured) {
     const rps = median(m.runs.map((r) => r.rps));
     console.log(
-      `| ${m.workers} | ${Math.round(rps)} | ${(rps / baseRps).toFixed(2)}× | ${median(m.runs.map((r) => r.p99Ms)).toFixed(2)} | ${median(m.runs.map((r) => r.cpuUsPerRequest)).toFixed(1)} | ${Math.round(m.startupMs)} |`,
+      `| ${m.workers}${m.unpinned ? ' unpinned' : ''} | ${Math.round(rps)} | ${(rps / baseRps).toFixed(2)}× | ${median(m.runs.map((r) => r.p99Ms)).toFixed(2)} | ${median(m.runs.map((r) => r.cpuUsPerRequest)).toFixed(1)} | ${Math.round(m.startupMs)} |`,
     );
   }
   return failed ? 1 : 0;
