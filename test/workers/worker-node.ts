@@ -3,6 +3,7 @@
 import { Client } from 'undici';
 import type { NodeProcess } from '../cluster/node-process.ts';
 import { adminCall } from '../cluster/node-process.ts';
+import type { WorkerInfo } from '../../src/workers/supervisor.ts';
 
 export interface Connections {
   /** Status of GET `path` on every connection, in order. */
@@ -36,15 +37,8 @@ export async function openConnections(origin: string, count: number, warmPath = 
   return connections;
 }
 
-export interface WorkerStatus {
-  id: number;
-  thread_id: number;
-  started_at: string;
-  restarts: number;
-  listening: boolean;
-  connections: number;
-  heap_used: number;
-}
+/** One worker as GET /status shows it (the supervisor's own type). */
+export type WorkerStatus = WorkerInfo;
 
 /** GET /status: the node's workers and its proxy connection count. */
 export async function workerStatus(node: Pick<NodeProcess, 'admin'>, token: string): Promise<{ workers: WorkerStatus[]; proxyConnections: number }> {
