@@ -44,5 +44,6 @@ export type WorkerStatus = WorkerInfo;
 export async function workerStatus(node: Pick<NodeProcess, 'admin'>, token: string): Promise<{ workers: WorkerStatus[]; proxyConnections: number }> {
   const res = await adminCall(node, token, 'GET', '/status');
   if (res.status !== 200) throw new Error(`GET /status answered ${res.status}`);
-  return { workers: res.body.workers, proxyConnections: res.body.server.connections_proxy };
+  // A single-process node (`--workers 1`) has no worker threads to list.
+  return { workers: res.body.workers ?? [], proxyConnections: res.body.server.connections_proxy };
 }
