@@ -3,45 +3,33 @@
 // POST /config is served on every open connection as soon as the admin API has answered.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { startUpstream, type TestUpstream } from '../helpers/upstream.ts';
-import { adminCall, startNodeProcess, waitFor, type NodeProcess } from '../cluster/node-process.ts';
-import { openConnections, workerStatus, type Connections } from './worker-node.ts';
+import { adminCall, waitFor, type NodeProcess } from '../cluster/node-process.ts';
+import { startFileNode, workerStatus, type Connections, type FileNode } from './worker-node.ts';
 
 const TOKEN = `pcat_${randomBytes(24).toString('base64url')}`;
 /** Enough connections that the kernel's hash leaves neither worker without one (chance 2^-23). */
 const CONNECTIONS = 24;
-let up: TestUpstream;
-let dir: string;
+let fixture: FileNode;
 let node: NodeProcess;
-let conns: Connections | undefined;
+let conns: Connections;
 
-const doc = (path: string) => ({ _format_version: '3.0', services: [{ name: 's', url: up.url, routes: [{ name: 'r', paths: [path] }] }] });
+const doc = (path: string, url = fixture.up.url) => ({ _format_version: '3.0', services: [{ name: 's', url, routes: [{ name: 'r', paths: [path] }] }] });
 
 before(async () => {
-  up = await startUpstream();
-  dir = await mkdtemp(join(tmpdir(), 'portcullis-workers-'));
-  const file = join(dir, 'kong.json');
-  await writeFile(file, JSON.stringify(doc('/one')));
-  node = await startNodeProcess(['--config', file, '--workers', '2'], { PORTCULLIS_ADMIN_TOKEN: TOKEN });
-  conns = await openConnections(node.proxy, CONNECTIONS, '/one');
+  fixture = await startFileNode({ document: (url) => doc('/one', url), token: TOKEN, connections: CONNECTIONS, warmPath: '/one' });
+  ({ node, conns } = fixture);
 });
 
 after(async () => {
-  await conns?.close();
-  await node?.stop();
-  await up.close();
-  await rm(dir, { recursive: true, force: true });
+  await fixture?.close();
 });
 
 test('both workers serve the port (given as 0) and take connections; /status sums them', async () => {
   assert.match(node.proxy, /:\d+$/);
   assert.ok(!node.proxy.endsWith(':0'), 'the banner names the port the first worker resolved');
-  assert.deepEqual(await conns!.statuses('/one'), Array<number>(CONNECTIONS).fill(200));
+  assert.deepEqual(await conns.statuses('/one'), Array<number>(CONNECTIONS).fill(200));
   await waitFor(async () => {
     const { workers, proxyConnections } = await workerStatus(node, TOKEN);
     const sum = workers.reduce((n, w) => n + w.connections, 0);
@@ -76,20 +64,20 @@ test('POST /config is served on every connection as soon as it returns', async (
     const res = await adminCall(node, TOKEN, 'POST', '/config', doc(next));
     assert.equal(res.status, 201);
     // No waiting: every worker acked the new config before the admin API answered.
-    assert.deepEqual(await conns!.statuses(next), Array<number>(CONNECTIONS).fill(200), `${next} on every connection`);
-    assert.deepEqual(await conns!.statuses(old), Array<number>(CONNECTIONS).fill(404), `${old} gone on every connection`);
+    assert.deepEqual(await conns.statuses(next), Array<number>(CONNECTIONS).fill(200), `${next} on every connection`);
+    assert.deepEqual(await conns.statuses(old), Array<number>(CONNECTIONS).fill(404), `${old} gone on every connection`);
   }
 });
 
 test('a refused POST /config reaches no worker', async () => {
   const res = await adminCall(node, TOKEN, 'POST', '/config', { _format_version: '3.0', services: [{ name: 's', url: 'not a url' }] });
   assert.equal(res.status, 400);
-  assert.deepEqual(await conns!.statuses('/three'), Array<number>(CONNECTIONS).fill(200));
+  assert.deepEqual(await conns.statuses('/three'), Array<number>(CONNECTIONS).fill(200));
 });
 
 test('a --workers that is neither auto nor a thread count is a usage error', () => {
   const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-  const run = spawnSync(process.execPath, [cli, 'start', '--config', join(dir, 'kong.json'), '--workers', '0'], { encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync(process.execPath, [cli, 'start', '--config', fixture.file, '--workers', '0'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(run.status, 2, run.stderr);
   assert.match(run.stderr, /--workers '0' must be auto or a number of threads from 1 to \d+/);
 });
